@@ -1,0 +1,155 @@
+/// Tesseract's page segmentation modes, by the numbers its CLI and API use.
+public enum PageSegmentation: Int, Sendable, Codable, CaseIterable {
+    case osdOnly = 0
+    case autoWithOSD = 1
+    case autoOnly = 2
+    case auto = 3
+    case singleColumn = 4
+    case singleBlockVertical = 5
+    case singleBlock = 6
+    case singleLine = 7
+    case singleWord = 8
+    case circleWord = 9
+    case singleCharacter = 10
+    case sparseText = 11
+    case sparseTextWithOSD = 12
+    case rawLine = 13
+}
+
+/// How to recognise one zone (or a whole page).
+public struct RecognitionOptions: Hashable, Sendable, Codable {
+    public var segmentation: PageSegmentation
+    /// Only these characters may be produced; `nil` for no restriction. DESIGN §4: with a whitelist the LSTM's own
+    /// confidence can drop to 0, so engines take the confidence from a pass without it.
+    public var whitelist: String?
+
+    public init(segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil) {
+        self.segmentation = segmentation
+        self.whitelist = whitelist
+    }
+}
+
+/// One recognised word with its box on the page and Tesseract's confidence (0–100).
+public struct RecognizedWord: Hashable, Sendable, Codable {
+    public var text: String
+    public var box: PixelRect
+    public var confidence: Double
+
+    public init(text: String, box: PixelRect, confidence: Double) {
+        self.text = text
+        self.box = box
+        self.confidence = confidence
+    }
+}
+
+/// What the engine read in one zone or page.
+public struct Reading: Hashable, Sendable, Codable {
+    /// The text as the engine produced it (UTF-8, lines separated by `\n`).
+    public var text: String
+    /// Mean confidence 0–100; meaningful even when a whitelist was used.
+    public var confidence: Double
+    public var words: [RecognizedWord]
+    /// The pixel rectangle that was read; `nil` for the whole page.
+    public var zone: PixelRect?
+
+    public init(text: String, confidence: Double, words: [RecognizedWord], zone: PixelRect? = nil) {
+        self.text = text
+        self.confidence = confidence
+        self.words = words
+        self.zone = zone
+    }
+}
+
+/// The binarisation a page gets before ink is counted and text is read.
+public enum Binarization: String, Sendable, Codable, CaseIterable {
+    /// Otsu's threshold computed per tile (adaptive), good for evenly lit scans.
+    case otsu
+    /// Sauvola's local threshold, better for uneven backgrounds, stains and faxes.
+    case sauvola
+}
+
+/// How a page is prepared before anything reads it.
+public struct Preparation: Hashable, Sendable, Codable {
+    /// Measure the skew and rotate it away.
+    public var deskew: Bool
+    public var binarization: Binarization?
+    /// Remove isolated specks (fax and scanner noise) after binarisation.
+    public var despeckle: Bool
+    /// Detect a page turned by 90/180/270° with Tesseract OSD and turn it upright (≈ 0.3 s a page: only when asked).
+    public var orient: Bool
+
+    public init(deskew: Bool = false, binarization: Binarization? = nil, despeckle: Bool = false, orient: Bool = false) {
+        self.deskew = deskew
+        self.binarization = binarization
+        self.despeckle = despeckle
+        self.orient = orient
+    }
+}
+
+/// What preparation found and did to a page.
+public struct PreparationReport: Hashable, Sendable, Codable {
+    /// The skew measured, in degrees (positive = the content was rotated clockwise); `nil` if not measured.
+    public var skewAngle: Double?
+    /// How far the page was turned to make it upright: 0, 90, 180 or 270 degrees clockwise.
+    public var rotation: Int
+    /// The resolution in dots per inch the page is taken to have (from the file, or the override).
+    public var resolution: Double
+
+    public init(skewAngle: Double? = nil, rotation: Int = 0, resolution: Double) {
+        self.skewAngle = skewAngle
+        self.rotation = rotation
+        self.resolution = resolution
+    }
+}
+
+/// Where a scan's bytes come from.
+public enum ScanSource: Sendable, Hashable {
+    case file(path: String)
+    /// Bytes in memory, with a name to use in messages (and to guess the format when the bytes do not say).
+    case bytes([UInt8], name: String)
+
+    /// The name to put in messages.
+    public var name: String {
+        switch self {
+        case .file(let path): path
+        case .bytes(_, let name): name
+        }
+    }
+}
+
+/// One prepared page, ready to be read, living on the engine worker that decoded it.
+///
+/// Not Sendable on purpose: the pixels behind it never cross threads (Leptonica's refcounts are not atomic). Code
+/// that needs a page runs inside `TextReader.withPages`, on that worker, and returns Sendable values.
+public protocol ReadablePage: AnyObject {
+    /// 0-based index of the page in its file.
+    var index: Int { get }
+    var size: PixelSize { get }
+    var report: PreparationReport { get }
+
+    /// Reads `zone` (or the whole page when `nil`).
+    func recognize(_ zone: PixelRect?, options: RecognitionOptions) throws -> Reading
+
+    /// The share (0…1) of dark pixels in `box` after binarisation; checkboxes are read this way, never by OCR.
+    func fillRatio(of box: PixelRect) -> Double
+
+    /// Bounding boxes of the connected blobs of ink inside `region` (whole page when `nil`) whose width and height
+    /// both lie within `sides`. Registration marks, printed boxes and rules are found this way.
+    func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect]
+
+    /// The page (or a part of it) as PNG bytes, for overlays, reports and the review station.
+    func pngData(of region: PixelRect?) throws -> [UInt8]
+}
+
+/// Reads scans. The runtime and the workflow engine receive `any TextReader`; the composition root picks the
+/// concrete engine (Tesseract's pool in KamiflowOCR).
+public protocol TextReader: Sendable {
+    /// Decodes `source`, prepares each page as `preparation` says and runs `body` on every page in order, on one
+    /// engine worker, returning what `body` returned for each page. Decoding errors are thrown as `KamiflowError`
+    /// naming the source.
+    func withPages<T: Sendable>(
+        of source: ScanSource,
+        preparation: Preparation,
+        _ body: @escaping @Sendable (any ReadablePage) throws -> T
+    ) async throws -> [T]
+}

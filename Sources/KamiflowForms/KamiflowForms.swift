@@ -1,0 +1,1 @@
+// The KamiflowForms module; see DESIGN.md §2 for what belongs here.

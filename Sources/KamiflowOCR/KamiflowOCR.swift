@@ -1,0 +1,1 @@
+// The KamiflowOCR module; see DESIGN.md §2 for what belongs here.

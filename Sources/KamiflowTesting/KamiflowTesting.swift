@@ -1,0 +1,1 @@
+// The KamiflowTesting module; see DESIGN.md §2 for what belongs here.

@@ -1,0 +1,1 @@
+// The KamiflowWorkflow module; see DESIGN.md §2 for what belongs here.

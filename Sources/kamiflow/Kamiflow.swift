@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `kamiflow` command: the composition root that wires flags, environment and files into the library modules.
+
+struct Kamiflow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kamiflow",
+        abstract: "Turn scanned paper forms into validated records in core systems, on this machine.",
+        version: "0.1.0",
+        subcommands: []
+    )
+
+    mutating func run() async throws {
+        print(Self.helpMessage())
+    }
+}

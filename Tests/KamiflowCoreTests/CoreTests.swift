@@ -1,0 +1,70 @@
+import Testing
+
+@testable import KamiflowCore
+
+@Suite struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+    ])
+    func matchesTheFIPSVectors(input: String, digest: String) {
+        #expect(SHA256.hex(Array(input.utf8)) == digest)
+    }
+
+    @Test func hashesInPiecesTheSameAsWhole() {
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var hasher = SHA256()
+        for chunk in stride(from: 0, to: bytes.count, by: 777) { hasher.update(bytes[chunk..<min(chunk + 777, bytes.count)]) }
+        let pieces = hasher.finalize()
+        var whole = SHA256()
+        whole.update(bytes)
+        #expect(pieces == whole.finalize())
+    }
+
+    @Test func millionAs() {
+        #expect(
+            SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+@Suite struct CivilDateTests {
+    @Test func rejectsDaysThatDoNotExist() {
+        #expect(CivilDate(validYear: 2023, month: 2, day: 29) == nil)
+        #expect(CivilDate(validYear: 2024, month: 2, day: 29) != nil)
+        #expect(CivilDate(validYear: 1900, month: 2, day: 29) == nil)
+        #expect(CivilDate(validYear: 2000, month: 2, day: 29) != nil)
+        #expect(CivilDate(validYear: 2024, month: 4, day: 31) == nil)
+    }
+
+    @Test func countsDaysFromTheEpoch() {
+        #expect(CivilDate(year: 1970, month: 1, day: 1).daysSinceEpoch == 0)
+        #expect(CivilDate(year: 2019, month: 5, day: 1).daysSinceEpoch == 18017)
+        #expect(CivilDate(year: 1969, month: 12, day: 31).daysSinceEpoch == -1)
+    }
+
+    @Test func printsISO() {
+        #expect(CivilDate(year: 989, month: 1, day: 8).description == "0989-01-08")
+    }
+}
+
+@Suite struct AffineTransformTests {
+    @Test func inverseUndoesTheTransform() throws {
+        let t = AffineTransform(a: 1.02, b: -0.05, c: 0.05, d: 1.02, tx: 30, ty: -12)
+        let inverse = try #require(t.inverse)
+        let p = Point(x: 123.4, y: 567.8)
+        let back = inverse.apply(t.apply(p))
+        #expect(abs(back.x - p.x) < 1e-9 && abs(back.y - p.y) < 1e-9)
+    }
+
+    @Test func concatenationAppliesTheRightOneFirst() {
+        let scale = AffineTransform.scale(2, 3)
+        let shift = AffineTransform(a: 1, b: 0, c: 0, d: 1, tx: 10, ty: 20)
+        let p = shift.concatenating(scale).apply(Point(x: 1, y: 1))
+        #expect(p == Point(x: 12, y: 23))
+    }
+}

@@ -1,0 +1,1 @@
+// Tests of the reading engine; see the foundation issue.
