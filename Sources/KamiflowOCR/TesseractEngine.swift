@@ -39,7 +39,8 @@ public final class TesseractEngine {
             throw KamiflowError(.engineUnavailable, "Tesseract could not create an engine")
         }
         let status = EngineStartup.lock.withLock { _ in
-            TessBaseAPIInit3(handle, directory, configuration.languages)
+            EngineStartup.configureProcessOnce(handle)
+            return TessBaseAPIInit3(handle, directory, configuration.languages)
         }
         guard status == 0 else {
             TessBaseAPIDelete(handle)
@@ -230,19 +231,18 @@ public final class TesseractEngine {
             TessBaseAPISetImage2(handle, page.image.pointer)
             pageOnHandle = page.serial
         }
-        var confidencePass: Pass?
         let whitelist = options.whitelist ?? ""
-        if !whitelist.isEmpty {
-            // DESIGN §4: when a whitelist changes the LSTM's decode its confidences drop to 0, so the confidence comes
-            // from a pass without it.
-            confidencePass = try pass(rect, options.segmentation, whitelist: "")
-        }
         var result = try pass(rect, options.segmentation, whitelist: whitelist)
-        if let confidencePass {
-            result.confidence = confidencePass.confidence
+        if !whitelist.isEmpty && !result.text.isEmpty
+            && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
+        {
+            // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
+            // comes from a pass without the whitelist (the validators check what the whitelist let through).
+            let plain = try pass(rect, options.segmentation, whitelist: "")
+            result.confidence = plain.confidence
             for index in result.words.indices where result.words[index].confidence <= 0 {
                 let box = result.words[index].box
-                let overlapping = confidencePass.words.max { $0.box.intersection(box).area < $1.box.intersection(box).area }
+                let overlapping = plain.words.max { $0.box.intersection(box).area < $1.box.intersection(box).area }
                 if let overlapping, !overlapping.box.intersection(box).isEmpty {
                     result.words[index].confidence = overlapping.confidence
                 }
@@ -305,6 +305,18 @@ extension TesseractEngine: Sendable {}
 /// Serialises engine start-up: `Init` writes process-wide parameters, and two threads doing so at once race.
 enum EngineStartup {
     static let lock = Mutex(())
+    private nonisolated(unsafe) static var configured = false
+
+    /// Sets Tesseract's process-wide parameters, once, before the first engine loads (call with `lock` held).
+    ///
+    /// Tesseract's diagnostics (`tprintf`: "Empty page!!", row statistics on blank zones …) go to stderr by
+    /// default and mean nothing to a person running Kamiflow, whose own errors say what went wrong; they go to
+    /// /dev/null instead. `debug_file` is a global parameter, so it is set before any engine exists, never again.
+    static func configureProcessOnce(_ handle: OpaquePointer) {
+        guard !configured else { return }
+        configured = true
+        _ = TessBaseAPISetVariable(handle, "debug_file", "/dev/null")
+    }
 }
 
 /// Text fix-ups for zone reads.
