@@ -90,7 +90,9 @@ let package = Package(
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
-        .testTarget(name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowTesting"]),
+        .testTarget(
+            name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR", "KamiflowTesting"]
+        ),
     ]
 )
 
