@@ -10,17 +10,25 @@ import Logging
 public enum ConnectionConfiguration: Hashable, Sendable {
     case http(HTTPConnectionConfiguration)
     case sqlite(SQLiteConnectionConfiguration)
+    case csv(CSVConnectionConfiguration)
+    case fixedWidth(FixedWidthConnectionConfiguration)
+    case zengin(ZenginConnectionConfiguration)
+    case jsonLines(JSONLinesConnectionConfiguration)
 
     /// The `type:` value of each case, as a deployment file spells it.
     public var typeName: String {
         switch self {
         case .http: "http"
         case .sqlite: "sqlite"
+        case .csv: "csv"
+        case .fixedWidth: "fixed-width"
+        case .zengin: "zengin"
+        case .jsonLines: "jsonl"
         }
     }
 
     /// The types a deployment file may name, for error messages.
-    public static let typeNames = ["http", "sqlite"]
+    public static let typeNames = ["http", "sqlite", "csv", "fixed-width", "zengin", "jsonl"]
 }
 
 extension ConnectionConfiguration: Codable {
@@ -31,6 +39,10 @@ extension ConnectionConfiguration: Codable {
         switch type {
         case "http": self = .http(try HTTPConnectionConfiguration(from: decoder))
         case "sqlite": self = .sqlite(try SQLiteConnectionConfiguration(from: decoder))
+        case "csv": self = .csv(try CSVConnectionConfiguration(from: decoder))
+        case "fixed-width": self = .fixedWidth(try FixedWidthConnectionConfiguration(from: decoder))
+        case "zengin": self = .zengin(try ZenginConnectionConfiguration(from: decoder))
+        case "jsonl": self = .jsonLines(try JSONLinesConnectionConfiguration(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath + [TypeKey.type],
@@ -45,6 +57,10 @@ extension ConnectionConfiguration: Codable {
         switch self {
         case .http(let c): try c.encode(to: encoder)
         case .sqlite(let c): try c.encode(to: encoder)
+        case .csv(let c): try c.encode(to: encoder)
+        case .fixedWidth(let c): try c.encode(to: encoder)
+        case .zengin(let c): try c.encode(to: encoder)
+        case .jsonLines(let c): try c.encode(to: encoder)
         }
     }
 }
@@ -72,6 +88,81 @@ public enum ConnectorFactory {
             return try HTTPConnector(name: name, configuration: http, token: token, logger: logger)
         case .sqlite(let sqlite):
             return try SQLiteConnector(name: name, configuration: sqlite, logger: logger)
+        case .csv(let csv):
+            return try FileConnector(name: name, folder: csv.folder, format: CSVFormat(configuration: csv), logger: logger)
+        case .fixedWidth(let fixed):
+            try fixed.validate(connection: name)
+            return try FileConnector(
+                name: name, folder: fixed.folder, format: FixedWidthFormat(configuration: fixed), logger: logger)
+        case .zengin(let zengin):
+            return try FileConnector(
+                name: name, folder: zengin.folder, format: ZenginFormat(configuration: zengin, connection: name),
+                logger: logger)
+        case .jsonLines(let jsonl):
+            return try FileConnector(
+                name: name, folder: jsonl.folder, format: JSONLinesFormat(configuration: jsonl), logger: logger)
         }
+    }
+}
+
+/// What a workflow's `deliver:` mapping must provide for one connection and resource, so the workflow loader can
+/// report a missing or misspelt field when the workflow loads instead of when the first record is refused.
+public struct MappingContract: Hashable, Sendable {
+    /// Payload fields every record must have (non-empty).
+    public var requiredFields: [String]
+    /// Every field the target accepts; `nil` when any name is accepted (a column is added, a JSON key written).
+    public var knownFields: [String]?
+
+    public init(requiredFields: [String], knownFields: [String]?) {
+        self.requiredFields = requiredFields
+        self.knownFields = knownFields
+    }
+}
+
+extension ConnectionConfiguration {
+    /// The contract for `resource` (or the connection's fixed resource).
+    ///
+    /// - Parameter openAPIDocument: for `http`, the core system's OpenAPI 3 document (the simulator's is
+    ///   `CoreSimulator.openAPIDocument`); required fields are read from the POST request schema of the path that
+    ///   ends in `/<resource>`. Without a document an http connection accepts any field.
+    public func contract(for resource: String?, openAPIDocument: Data? = nil) throws -> MappingContract {
+        switch self {
+        case .http(let http):
+            guard let openAPIDocument else { return MappingContract(requiredFields: [], knownFields: nil) }
+            guard let resource = http.resource ?? resource else {
+                throw KamiflowError(.invalidWorkflow, "no resource: neither the connection nor the mapping names one")
+            }
+            return try Self.contract(openAPI: openAPIDocument, resource: resource)
+        case .sqlite, .jsonLines:
+            return MappingContract(requiredFields: [], knownFields: nil)
+        case .csv(let csv):
+            return MappingContract(requiredFields: [], knownFields: csv.columns)
+        case .fixedWidth(let fixed):
+            let fields = fixed.layout.compactMap(\.field)
+            return MappingContract(requiredFields: [], knownFields: fields)
+        case .zengin:
+            return MappingContract(
+                requiredFields: ZenginConnectionConfiguration.requiredRecordFields,
+                knownFields: ZenginConnectionConfiguration.recordFields)
+        }
+    }
+
+    static func contract(openAPI data: Data, resource: String) throws -> MappingContract {
+        guard let root = JSONValue.parse(data), let paths = root["paths"]?.objectValue else {
+            throw KamiflowError(.invalidArgument, "the OpenAPI document is not JSON with `paths`", subject: resource)
+        }
+        guard let path = paths.keys.sorted().first(where: { $0.hasSuffix("/" + resource) }),
+            var schema = paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]
+        else {
+            throw KamiflowError(
+                .invalidWorkflow, "the core system's API has no POST for '\(resource)'", subject: resource)
+        }
+        if let ref = schema["$ref"]?.stringValue, ref.hasPrefix("#/components/schemas/") {
+            schema = root["components"]?["schemas"]?[String(ref.dropFirst("#/components/schemas/".count))] ?? .null
+        }
+        let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let properties = schema["properties"]?.objectValue.map { Array($0.keys).sorted() }
+        let closed = schema["additionalProperties"] == .bool(false)
+        return MappingContract(requiredFields: required, knownFields: closed ? properties : nil)
     }
 }
