@@ -41,6 +41,10 @@ package final class BatchFileStore: Sendable {
     private let ledgerFolder: URL
     private let ledger: URL
     private let delivered = Mutex<[String: (digest: String, batch: String)]>([:])
+    private let batches = Mutex(0)
+
+    /// How many batches the ledger holds: the next batch's sequence number is this plus one.
+    package var committedBatches: Int { batches.withLock { $0 } }
 
     package init(folder: URL) throws(KamiflowError) {
         self.folder = folder
@@ -81,6 +85,7 @@ package final class BatchFileStore: Sendable {
             line.append(0x0A)
             try Self.appendDurably(line, to: ledger)
             delivered.withLock { map in for (key, digest) in keys { map[key] = (digest, target) } }
+            batches.withLock { $0 += 1 }
             try apply(entry)
         } catch {
             throw KamiflowError(.io, "cannot write the batch: \(Self.describe(error))", subject: folder.path)
@@ -90,6 +95,10 @@ package final class BatchFileStore: Sendable {
     // MARK: Recovery
 
     private func recover() throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: ledgerFolder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw FolderMissing()
+        }
         var entries: [String: Entry] = [:]
         var map: [String: (digest: String, batch: String)] = [:]
         if let data = FileManager.default.contents(atPath: ledger.path) {
@@ -111,6 +120,7 @@ package final class BatchFileStore: Sendable {
             }
         }
         delivered.withLock { $0 = map }
+        batches.withLock { $0 = entries.count }
         for name in try FileManager.default.contentsOfDirectory(atPath: ledgerFolder.path)
         where name.hasSuffix(".pending") {
             let batch = String(name.dropLast(".pending".count))
@@ -183,9 +193,15 @@ package final class BatchFileStore: Sendable {
         guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
+    private struct FolderMissing: Error {}
+
     static func describe(_ error: any Error) -> String {
+        if error is FolderMissing { return "the folder or its .kamiflow-ledger is missing or not a folder" }
         if let error = error as? POSIXError { return "\(error.code)" }
-        if let error = error as? CocoaError { return "file error \(error.code.rawValue)" }
+        if let error = error as? CocoaError {
+            let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { " (\($0.localizedDescription))" }
+            return error.localizedDescription + (underlying ?? "")
+        }
         return "\(error)"
     }
 }

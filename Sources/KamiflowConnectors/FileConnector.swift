@@ -8,7 +8,7 @@ package protocol RecordFileFormat: Sendable {
     func encode(_ request: DeliveryRequest) throws(RecordProblem) -> Data
     /// The whole batch file from the records' bytes: header, records, trailer.
     func file(records: [(request: DeliveryRequest, bytes: Data)]) throws(RecordProblem) -> Data
-    /// Where the batch goes; `stamp` is unique per batch (UTC time and a digest of the keys).
+    /// Where the batch goes; `stamp` is unique per batch in its folder (UTC time and a sequence number).
     func placement(stamp: String) -> BatchFileStore.Placement
 }
 
@@ -72,7 +72,7 @@ package final class FileConnector: Connector {
         if !accepted.isEmpty {
             do {
                 let content = try format.file(records: accepted.map { ($0.request, $0.bytes) })
-                let stamp = Self.stamp(keys: accepted.map(\.request.idempotencyKey))
+                let stamp = Self.stamp(sequence: store.committedBatches + 1)
                 let placement = format.placement(stamp: stamp)
                 try store.commit(content, keys: keys, placement: placement)
                 let receipt: String = switch placement {
@@ -104,13 +104,14 @@ package final class FileConnector: Connector {
         }
     }
 
-    /// `20250401-093000-1a2b3c4d`: sortable by time, unique per set of keys.
-    static func stamp(keys: [String]) -> String {
+    /// `20250401-093000-000042`: UTC time and the batch's sequence number in this folder, so that names sort in
+    /// the order the batches were written (importers process them in that order) and never collide.
+    static func stamp(sequence: Int) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let digest = KamiflowCore.SHA256.hex(Data(keys.joined(separator: "\n").utf8))
-        return formatter.string(from: Date()) + "-" + digest.prefix(8)
+        let digits = String(sequence)
+        return formatter.string(from: Date()) + "-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 }
