@@ -36,7 +36,7 @@ public struct CSVConnectionConfiguration: Hashable, Sendable, Codable {
         self.formulaGuard = formulaGuard
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case folder, columns, header, encoding
         case filePrefix = "file_prefix"
         case keyColumn = "key_column"
@@ -62,8 +62,10 @@ public struct CSVConnectionConfiguration: Hashable, Sendable, Codable {
 }
 
 /// What ends a line or record in a file connector's output.
-public enum LineEnding: String, Hashable, Sendable, Codable {
+public enum LineEnding: String, Hashable, Sendable, Codable, CaseIterable {
     case crlf, lf, none
+
+    public init(from decoder: any Decoder) throws { self = try decodeChoice(from: decoder) }
 
     var bytes: [UInt8] {
         switch self {

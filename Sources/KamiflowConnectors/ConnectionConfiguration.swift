@@ -166,3 +166,70 @@ extension ConnectionConfiguration {
         return MappingContract(requiredFields: required, knownFields: closed ? properties : nil)
     }
 }
+
+extension ConnectionConfiguration {
+    /// The settings a deployment file may give for a connection of `type`, `type` itself included; `nil` for an
+    /// unknown type. Lets the deployment loader report a misspelt setting instead of silently ignoring it.
+    public static func settingNames(forType type: String) -> [String]? {
+        let names: [String]
+        switch type {
+        case "http": names = HTTPConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "sqlite": names = SQLiteConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "csv": names = CSVConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "fixed-width": names = FixedWidthConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "zengin": names = ZenginConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "jsonl": names = JSONLinesConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        default: return nil
+        }
+        return ["type"] + names
+    }
+
+    /// The same connection with relative file and folder paths taken relative to `folder` (the deployment file's
+    /// folder), so that a deployment behaves the same whatever the working directory.
+    public func resolvingPaths(relativeTo folder: String) -> ConnectionConfiguration {
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path
+        }
+        switch self {
+        case .http: return self
+        case .sqlite(var c):
+            c.path = resolve(c.path)
+            return .sqlite(c)
+        case .csv(var c):
+            c.folder = resolve(c.folder)
+            return .csv(c)
+        case .fixedWidth(var c):
+            c.folder = resolve(c.folder)
+            return .fixedWidth(c)
+        case .zengin(var c):
+            c.folder = resolve(c.folder)
+            return .zengin(c)
+        case .jsonLines(var c):
+            c.folder = resolve(c.folder)
+            return .jsonLines(c)
+        }
+    }
+
+    /// Checks what can be checked without touching the target (URL form, layouts, the 全銀 header), so a
+    /// deployment file's mistakes show up when it loads.
+    public func validate(connection: String) throws {
+        switch self {
+        case .http(let c): try c.validate(connection: connection)
+        case .fixedWidth(let c): try c.validate(connection: connection)
+        case .zengin(let c): _ = try c.headerRecord(connection: connection)
+        case .sqlite, .csv, .jsonLines: break
+        }
+    }
+
+    /// Where the connection delivers to, for listings: a URL, a database file or a folder. Never a secret.
+    public var destination: String {
+        switch self {
+        case .http(let c): c.url + (c.resource.map { "/" + $0 } ?? "/<resource>")
+        case .sqlite(let c): c.path
+        case .csv(let c): c.folder
+        case .fixedWidth(let c): c.folder
+        case .zengin(let c): c.folder
+        case .jsonLines(let c): c.folder + "/" + c.file
+        }
+    }
+}

@@ -8,9 +8,11 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
     /// One column of the layout.
     public struct Column: Hashable, Sendable, Codable {
         /// N: digits, right-justified, zero-filled. C: text, left-justified, space-filled.
-        public enum Kind: String, Hashable, Sendable, Codable {
+        public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
             case numeric = "N"
             case character = "C"
+
+            public init(from decoder: any Decoder) throws { self = try decodeChoice(from: decoder) }
         }
         /// The payload field; `nil` with `value` for a constant, or for filler (spaces / zeros).
         public var field: String?
@@ -46,7 +48,7 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
         self.lineEnding = lineEnding
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case folder, layout
         case filePrefix = "file_prefix"
         case fileExtension = "file_extension"

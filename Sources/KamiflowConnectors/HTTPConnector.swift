@@ -50,7 +50,7 @@ public struct HTTPConnectionConfiguration: Hashable, Sendable, Codable {
         self.maxRetryAfter = maxRetryAfter
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case url, resource
         case tokenEnv = "token_env"
         case connectTimeout = "connect_timeout"

@@ -12,6 +12,8 @@ public struct JSONLinesConnectionConfiguration: Hashable, Sendable, Codable {
         self.file = file
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case folder, file }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(

@@ -18,7 +18,7 @@ public struct SQLiteConnectionConfiguration: Hashable, Sendable, Codable {
         self.busyTimeout = busyTimeout
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case path, table
         case busyTimeout = "busy_timeout"
     }

@@ -70,7 +70,7 @@ public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
         self.allowedSymbols = allowedSymbols
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case folder, identification
         case filePrefix = "file_prefix"
         case kindCode = "kind_code"
