@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import KamiflowCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes one batch file at a time into a folder a core system or a bank imports from, atomically and exactly
 /// once, with a ledger of the idempotency keys each batch holds.
@@ -96,7 +97,8 @@ package final class BatchFileStore: Sendable {
 
     private func recover() throws {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: ledgerFolder.path, isDirectory: &isFolder), isFolder.boolValue else {
+        guard FileManager.default.fileExists(atPath: ledgerFolder.path, isDirectory: &isFolder), isFolder.boolValue
+        else {
             throw FolderMissing()
         }
         var entries: [String: Entry] = [:]

@@ -87,12 +87,14 @@ package struct RecordProblem: Error, Sendable {
 }
 
 /// Decodes a string enum with an error listing the allowed values (a deployment file's reader needs them).
-func decodeChoice<T: RawRepresentable & CaseIterable>(from decoder: any Decoder) throws -> T where T.RawValue == String {
+func decodeChoice<T: RawRepresentable & CaseIterable>(from decoder: any Decoder) throws -> T
+where T.RawValue == String {
     let text = try decoder.singleValueContainer().decode(String.self)
     guard let value = T(rawValue: text) else {
-        throw DecodingError.dataCorrupted(.init(
-            codingPath: decoder.codingPath,
-            debugDescription: "'\(text)' is not one of: " + T.allCases.map(\.rawValue).joined(separator: ", ")))
+        throw DecodingError.dataCorrupted(
+            .init(
+                codingPath: decoder.codingPath,
+                debugDescription: "'\(text)' is not one of: " + T.allCases.map(\.rawValue).joined(separator: ", ")))
     }
     return value
 }

@@ -101,7 +101,8 @@ struct CSVFormat: RecordFileFormat {
         var bytes: [UInt8] = []
         for (i, cell) in cells.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += try configuration.encoding.encode(self.cell(cell.text), field: cell.field, sensitive: cell.sensitive)
+            bytes += try configuration.encoding.encode(
+                self.cell(cell.text), field: cell.field, sensitive: cell.sensitive)
         }
         bytes += configuration.lineEnding.bytes
         return Data(bytes)

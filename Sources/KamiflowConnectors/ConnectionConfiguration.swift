@@ -44,10 +44,11 @@ extension ConnectionConfiguration: Codable {
         case "zengin": self = .zengin(try ZenginConnectionConfiguration(from: decoder))
         case "jsonl": self = .jsonLines(try JSONLinesConnectionConfiguration(from: decoder))
         default:
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath + [TypeKey.type],
-                debugDescription: "unknown connection type '\(type)' (expected one of: "
-                    + Self.typeNames.joined(separator: ", ") + ")"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath + [TypeKey.type],
+                    debugDescription: "unknown connection type '\(type)' (expected one of: "
+                        + Self.typeNames.joined(separator: ", ") + ")"))
         }
     }
 
@@ -89,7 +90,8 @@ public enum ConnectorFactory {
         case .sqlite(let sqlite):
             return try SQLiteConnector(name: name, configuration: sqlite, logger: logger)
         case .csv(let csv):
-            return try FileConnector(name: name, folder: csv.folder, format: CSVFormat(configuration: csv), logger: logger)
+            return try FileConnector(
+                name: name, folder: csv.folder, format: CSVFormat(configuration: csv), logger: logger)
         case .fixedWidth(let fixed):
             try fixed.validate(connection: name)
             return try FileConnector(

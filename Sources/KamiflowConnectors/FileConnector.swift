@@ -55,11 +55,17 @@ package final class FileConnector: Connector {
         var keys: [String: String] = [:]
         for (index, request) in requests.enumerated() {
             let digest = KamiflowCore.SHA256.hex(Data(DeliveryRequestBody.json(for: request.payload).utf8))
-            if let previous = store.previousDelivery(of: request.idempotencyKey) ?? keys[request.idempotencyKey].map({ ($0, "") }) {
-                outcomes[index] = previous.digest == digest
+            if let previous = store.previousDelivery(of: request.idempotencyKey)
+                ?? keys[request.idempotencyKey].map({ ($0, "") })
+            {
+                outcomes[index] =
+                    previous.digest == digest
                     ? .delivered(receipt: previous.batch.isEmpty ? nil : previous.batch)
-                    : .rejected([Rejection(
-                        field: nil, message: "this record was delivered before with different content (same idempotency key)")])
+                    : .rejected([
+                        Rejection(
+                            field: nil,
+                            message: "this record was delivered before with different content (same idempotency key)")
+                    ])
                 continue
             }
             do throws(RecordProblem) {
@@ -75,9 +81,10 @@ package final class FileConnector: Connector {
                 let stamp = Self.stamp(sequence: store.committedBatches + 1)
                 let placement = format.placement(stamp: stamp)
                 try store.commit(content, keys: keys, placement: placement)
-                let receipt: String = switch placement {
-                case .newFile(let file), .append(let file): file
-                }
+                let receipt: String =
+                    switch placement {
+                    case .newFile(let file), .append(let file): file
+                    }
                 for item in accepted { outcomes[item.index] = .delivered(receipt: receipt) }
                 logger.info(
                     "batch file written",
@@ -95,9 +102,11 @@ package final class FileConnector: Connector {
         }
         // Duplicates of a key inside this batch were answered from `keys` with an empty receipt; give them the file.
         return outcomes.enumerated().map { index, outcome in
-            if case .delivered(nil) = outcome, let original = accepted.first(where: {
-                $0.request.idempotencyKey == requests[index].idempotencyKey
-            }), case .delivered(let receipt) = outcomes[original.index] {
+            if case .delivered(nil) = outcome,
+                let original = accepted.first(where: {
+                    $0.request.idempotencyKey == requests[index].idempotencyKey
+                }), case .delivered(let receipt) = outcomes[original.index]
+            {
                 return .delivered(receipt: receipt)
             }
             return outcome ?? .failed(reason: "internal error: no outcome", attempts: 0)

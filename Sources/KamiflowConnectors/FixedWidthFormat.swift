@@ -28,7 +28,11 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
             self.value = value
         }
 
-        enum CodingKeys: String, CodingKey { case field, bytes, kind = "type", value }
+        enum CodingKeys: String, CodingKey {
+            case field, bytes
+            case kind = "type"
+            case value
+        }
     }
 
     public var folder: String
@@ -71,7 +75,8 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
 
     func validate(connection: String) throws {
         for (i, column) in layout.enumerated() where column.bytes < 1 {
-            throw KamiflowError(.invalidDeployment, "layout column \(i + 1) must have at least 1 byte", subject: connection)
+            throw KamiflowError(
+                .invalidDeployment, "layout column \(i + 1) must have at least 1 byte", subject: connection)
         }
         guard !layout.isEmpty else {
             throw KamiflowError(.invalidDeployment, "layout has no columns", subject: connection)

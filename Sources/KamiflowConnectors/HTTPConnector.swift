@@ -152,13 +152,16 @@ public final class HTTPConnector: Connector {
 
     private func deliverOne(_ request: DeliveryRequest) async -> DeliveryOutcome {
         guard let resource = configuration.resource ?? request.resource, !resource.isEmpty else {
-            return .rejected([Rejection(field: nil, message: "no resource: neither the connection nor the mapping names one")])
+            return .rejected([
+                Rejection(field: nil, message: "no resource: neither the connection nor the mapping names one")
+            ])
         }
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
         let url = base + "/" + resource
         let body = DeliveryRequestBody.json(for: request.payload)
         var metadata: Logger.Metadata = [
-            "connection": .string(name), "resource": .string(resource), "idempotency_key": .string(request.idempotencyKey),
+            "connection": .string(name), "resource": .string(resource),
+            "idempotency_key": .string(request.idempotencyKey),
         ]
         var lastReason = "no attempt made"
         var attempt = 0
@@ -176,7 +179,8 @@ public final class HTTPConnector: Connector {
                 return .failed(reason: reason, attempts: attempt)
             case .retry(let reason, let retryAfter):
                 lastReason = reason
-                logger.info("attempt failed, will retry", metadata: metadata.merging(["reason": .string(reason)]) { $1 })
+                logger.info(
+                    "attempt failed, will retry", metadata: metadata.merging(["reason": .string(reason)]) { $1 })
                 guard attempt < configuration.maxAttempts else { break }
                 if let retryAfter, retryAfter > configuration.maxRetryAfter {
                     return .failed(

@@ -134,4 +134,3 @@ extension JSONValue: Codable {
         }
     }
 }
-

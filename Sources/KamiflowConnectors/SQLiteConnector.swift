@@ -119,22 +119,30 @@ public final class SQLiteConnector: Connector {
                 if existing == digest {
                     outcomes.append(.delivered(receipt: "\(table)#\(id)"))
                 } else {
-                    outcomes.append(.rejected([Rejection(
-                        field: nil,
-                        message: "this record was delivered before with different content (same idempotency key)")]))
+                    outcomes.append(
+                        .rejected([
+                            Rejection(
+                                field: nil,
+                                message:
+                                    "this record was delivered before with different content (same idempotency key)")
+                        ]))
                 }
                 continue
             }
             for field in request.payload where !knownColumns[table]!.contains(field.name) {
-                try db.execute(sql: "ALTER TABLE \(table.quotedDatabaseIdentifier) ADD COLUMN \(field.name.quotedDatabaseIdentifier) TEXT")
+                let column = field.name.quotedDatabaseIdentifier
+                try db.execute(sql: "ALTER TABLE \(table.quotedDatabaseIdentifier) ADD COLUMN \(column) TEXT")
                 knownColumns[table]!.insert(field.name)
             }
-            let columns = ["idempotency_key", "workflow", "payload_sha256", "delivered_at"] + request.payload.map(\.name)
+            let columns =
+                ["idempotency_key", "workflow", "payload_sha256", "delivered_at"] + request.payload.map(\.name)
             var values: [(any DatabaseValueConvertible)?] = [
                 request.idempotencyKey, request.workflow, digest, ISO8601DateFormatter().string(from: Date()),
             ]
             values += request.payload.map { $0.value }
-            let sql = "INSERT INTO \(table.quotedDatabaseIdentifier) (\(columns.map(\.quotedDatabaseIdentifier).joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+            let names = columns.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+            let placeholders = columns.map { _ in "?" }.joined(separator: ", ")
+            let sql = "INSERT INTO \(table.quotedDatabaseIdentifier) (\(names)) VALUES (\(placeholders))"
             try db.execute(sql: sql, arguments: StatementArguments(values))
             outcomes.append(.delivered(receipt: "\(table)#\(db.lastInsertedRowID)"))
         }

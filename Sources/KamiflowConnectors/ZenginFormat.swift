@@ -130,7 +130,8 @@ public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
     /// The header record, which also proves the configuration is complete and well formed.
     func headerRecord(connection: String) throws -> [UInt8] {
         do throws(RecordProblem) {
-            guard transferDate.count == 4, let month = Int(transferDate.prefix(2)), let day = Int(transferDate.suffix(2)),
+            guard transferDate.count == 4, let month = Int(transferDate.prefix(2)),
+                let day = Int(transferDate.suffix(2)),
                 (1...12).contains(month), (1...31).contains(day)
             else { throw RecordProblem(field: "transfer_date", "must be MMDD") }
             guard ["1", "2", "4", "9"].contains(accountType) else {
@@ -139,18 +140,21 @@ public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
             guard clearingHouse.utf8.count == 4, transferDesignation.utf8.count == 1, identification.utf8.count == 1
             else {
                 throw RecordProblem(
-                    field: "clearing_house", "clearing_house must be 4 bytes, transfer_designation and identification 1")
+                    field: "clearing_house", "clearing_house must be 4 bytes, transfer_designation and identification 1"
+                )
             }
             var record: [UInt8] = Array("1".utf8)
             record += try FixedField.numeric(kindCode, bytes: 2, field: "kind_code")
             record += try FixedField.numeric(codeDivision, bytes: 1, field: "code_division")
             record += try FixedField.numeric(requesterCode, bytes: 10, field: "requester_code")
-            record += try ZenginFormat.kanaField(requesterName, bytes: 40, field: "requester_name", kana: kana, sensitive: false)
+            record += try ZenginFormat.kanaField(
+                requesterName, bytes: 40, field: "requester_name", kana: kana, sensitive: false)
             record += try FixedField.numeric(transferDate, bytes: 4, field: "transfer_date")
             record += try FixedField.numeric(bankCode, bytes: 4, field: "bank_code")
             record += try ZenginFormat.kanaField(bankName, bytes: 15, field: "bank_name", kana: kana, sensitive: false)
             record += try FixedField.numeric(branchCode, bytes: 3, field: "branch_code")
-            record += try ZenginFormat.kanaField(branchName, bytes: 15, field: "branch_name", kana: kana, sensitive: false)
+            record += try ZenginFormat.kanaField(
+                branchName, bytes: 15, field: "branch_name", kana: kana, sensitive: false)
             record += try FixedField.numeric(accountType, bytes: 1, field: "account_type")
             record += try FixedField.numeric(accountNumber, bytes: 7, field: "account_number")
             record += [UInt8](repeating: 0x20, count: 17)
@@ -215,12 +219,16 @@ struct ZenginFormat: RecordFileFormat {
         record += try FixedField.numeric(value("bank_code"), bytes: 4, field: "bank_code")
         record += try Self.kanaField(value("bank_name"), bytes: 15, field: "bank_name", kana: kana, sensitive: false)
         record += try FixedField.numeric(value("branch_code"), bytes: 3, field: "branch_code")
-        record += try Self.kanaField(value("branch_name"), bytes: 15, field: "branch_name", kana: kana, sensitive: false)
+        record += try Self.kanaField(
+            value("branch_name"), bytes: 15, field: "branch_name", kana: kana, sensitive: false)
         record += Array(configuration.clearingHouse.utf8)
         record += try FixedField.numeric(value("account_type"), bytes: 1, field: "account_type")
         record += try FixedField.numeric(value("account_number"), bytes: 7, field: "account_number")
-        let holder = try Self.kanaField(value("holder"), bytes: 30, field: "holder", kana: kana, sensitive: sensitive("holder"))
-        guard holder.contains(where: { $0 != 0x20 }) else { throw RecordProblem(field: "holder", "is empty after folding") }
+        let holder = try Self.kanaField(
+            value("holder"), bytes: 30, field: "holder", kana: kana, sensitive: sensitive("holder"))
+        guard holder.contains(where: { $0 != 0x20 }) else {
+            throw RecordProblem(field: "holder", "is empty after folding")
+        }
         record += holder
         record += try FixedField.numeric(value("amount"), bytes: 10, field: "amount")
         record += try FixedField.numeric(fields["new_code"]?.value ?? "0", bytes: 1, field: "new_code")

@@ -78,7 +78,8 @@ public struct ZenginKana: Hashable, Sendable {
         public var character: Character
         /// In words, showing the character only when the field is not sensitive.
         public func message(sensitive: Bool) -> String {
-            let which = sensitive
+            let which =
+                sensitive
                 ? "a character"
                 : "'\(character)' (U+\(String(character.unicodeScalars.first!.value, radix: 16, uppercase: true)))"
             return "\(which) has no 全銀 half-width form"

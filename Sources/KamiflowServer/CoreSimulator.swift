@@ -141,7 +141,8 @@ public final class CoreSimulator: Sendable {
         let logger = configuration.logger
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kamiflow-core-sim"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "kamiflow-core-sim"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("core-sim listening", metadata: ["port": .stringConvertible(port)])

@@ -88,8 +88,9 @@ struct ResourceSchema: Sendable {
             errors.append(FieldError(field: field, code: "max_length", message: "must have at most \(max) characters"))
         }
         if let allowed = rule.allowed, !allowed.contains(text) {
-            errors.append(FieldError(
-                field: field, code: "enum", message: "must be one of \(allowed.joined(separator: ", "))"))
+            errors.append(
+                FieldError(
+                    field: field, code: "enum", message: "must be one of \(allowed.joined(separator: ", "))"))
         }
         if let pattern = rule.pattern, !pattern.matches(text) {
             errors.append(FieldError(field: field, code: "pattern", message: "must match \(pattern.source)"))
@@ -101,8 +102,9 @@ struct ResourceSchema: Sendable {
             errors.append(FieldError(field: field, code: "check_digit", message: "個人番号の検査用数字が一致しません"))
         }
         if errors.isEmpty, rule.check == "wareki", Wareki.date(fromCode: text) == nil {
-            errors.append(FieldError(
-                field: field, code: "era_range", message: "is not a day of the era its 元号コード names"))
+            errors.append(
+                FieldError(
+                    field: field, code: "era_range", message: "is not a day of the era its 元号コード names"))
         }
         return errors
     }
@@ -122,7 +124,9 @@ public struct SimulatorDocument: Sendable {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
             let data = try? Data(contentsOf: url)
         else { fatalError("openapi.json is missing from the KamiflowServer bundle: the package is broken") }
-        do { return try SimulatorDocument(data: data) } catch { fatalError("the bundled openapi.json is invalid: \(error)") }
+        do { return try SimulatorDocument(data: data) } catch {
+            fatalError("the bundled openapi.json is invalid: \(error)")
+        }
     }()
 
     init(data: Data) throws {
@@ -134,8 +138,9 @@ public struct SimulatorDocument: Sendable {
         var resources: [String: ResourceSchema] = [:]
         for (path, item) in paths where path.hasPrefix("/v1/") {
             let name = String(path.dropFirst(4))
-            guard let ref = item["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?
-                .stringValue,
+            guard
+                let ref = item["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?
+                    .stringValue,
                 let schema = schemas[String(ref.split(separator: "/").last ?? "")]
             else { continue }
             var properties: [String: PropertyRule] = [:]
@@ -203,7 +208,8 @@ enum Wareki {
         else { return nil }
         let year = digits[1] * 10 + digits[2]
         guard year >= 1,
-            let date = CivilDate(validYear: era.1 + year, month: digits[3] * 10 + digits[4], day: digits[5] * 10 + digits[6]),
+            let date = CivilDate(
+                validYear: era.1 + year, month: digits[3] * 10 + digits[4], day: digits[5] * 10 + digits[6]),
             date >= era.2, era.3.map({ date <= $0 }) ?? true
         else { return nil }
         return date

@@ -29,7 +29,9 @@ final class SimulatorStore: Sendable {
     init(path: String) throws {
         do {
             let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             database = try DatabasePool(path: path, configuration: configuration)
@@ -60,13 +62,15 @@ final class SimulatorStore: Sendable {
     /// time; with another body, 409. Runs in one write transaction, so concurrent requests with one key cannot
     /// both insert.
     func register(
-        resource: String, key: String, body: [String: JSONValue], validate: @Sendable ([String: JSONValue]) -> [FieldError]
+        resource: String, key: String, body: [String: JSONValue],
+        validate: @Sendable ([String: JSONValue]) -> [FieldError]
     ) throws -> StoredAnswer {
         let canonical = JSONValue.object(body).canonicalText
         let digest = KamiflowCore.SHA256.hex(Data(canonical.utf8))
         return try database.write { db in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT body_sha256, status, response FROM idempotency WHERE resource = ? AND idempotency_key = ?",
+                db,
+                sql: "SELECT body_sha256, status, response FROM idempotency WHERE resource = ? AND idempotency_key = ?",
                 arguments: [resource, key])
             {
                 let storedDigest: String = row["body_sha256"]
@@ -97,14 +101,20 @@ final class SimulatorStore: Sendable {
                 let failure = JSONValue.object([
                     "error": .string("validation_failed"),
                     "message": .string("\(errors.count) field error(s); nothing was registered"),
-                    "errors": .array(errors.map {
-                        .object(["field": .string($0.field), "code": .string($0.code), "message": .string($0.message)])
-                    }),
+                    "errors": .array(
+                        errors.map {
+                            .object([
+                                "field": .string($0.field), "code": .string($0.code), "message": .string($0.message),
+                            ])
+                        }),
                 ])
                 answer = StoredAnswer(status: 422, body: failure.canonicalText, replayed: false)
             }
             try db.execute(
-                sql: "INSERT INTO idempotency (resource, idempotency_key, body_sha256, status, response) VALUES (?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO idempotency (resource, idempotency_key, body_sha256, status, response)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
                 arguments: [resource, key, digest, answer.status, answer.body])
             return answer
         }
@@ -115,10 +125,12 @@ final class SimulatorStore: Sendable {
             let rows: [Row]
             if let resource {
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM records WHERE resource = ? ORDER BY id LIMIT ?", arguments: [resource, limit])
+                    db, sql: "SELECT * FROM records WHERE resource = ? ORDER BY id LIMIT ?",
+                    arguments: [resource, limit])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM records ORDER BY id DESC LIMIT ?) ORDER BY id",
-                                        arguments: [limit])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM (SELECT * FROM records ORDER BY id DESC LIMIT ?) ORDER BY id",
+                    arguments: [limit])
             }
             return rows.map { row in
                 let resource: String = row["resource"]

@@ -72,7 +72,9 @@ public struct ConnectorConformance: Sendable {
         var connector = try await target.open()
         let ordered = (0..<6).map(record)
         let orderOutcomes = await connector.deliver(ordered)
-        check(orderOutcomes.count == ordered.count, "order: \(orderOutcomes.count) outcomes for \(ordered.count) requests")
+        check(
+            orderOutcomes.count == ordered.count, "order: \(orderOutcomes.count) outcomes for \(ordered.count) requests"
+        )
         check(orderOutcomes.allSatisfy(delivered), "order: not all delivered: \(orderOutcomes)")
         let orderedKeys = ordered.map(\.idempotencyKey)
         let orderStored = try await stored(orderedKeys)
@@ -98,7 +100,8 @@ public struct ConnectorConformance: Sendable {
         altered.idempotencyKey = original.idempotencyKey
         let reuse = await connector.deliver([original, altered])
         check(reuse.count == 2 && delivered(reuse[0]), "key reuse: the first delivery did not go through: \(reuse)")
-        check(reuse.count == 2 && !(rejections(reuse[1]) ?? []).isEmpty, "key reuse: not rejected with reasons: \(reuse)")
+        check(
+            reuse.count == 2 && !(rejections(reuse[1]) ?? []).isEmpty, "key reuse: not rejected with reasons: \(reuse)")
         let reuseStored = try await stored([original.idempotencyKey])
         check(reuseStored.count == 1, "key reuse: target holds the key \(reuseStored.count) times")
 
@@ -108,8 +111,11 @@ public struct ConnectorConformance: Sendable {
             let outcomes = await connector.deliver(batch)
             check(outcomes.count == 3, "permanent: \(outcomes.count) outcomes for 3 requests")
             if outcomes.count == 3 {
-                check(delivered(outcomes[0]) && delivered(outcomes[2]), "permanent: neighbours not delivered: \(outcomes)")
-                check(!(rejections(outcomes[1]) ?? []).isEmpty, "permanent: invalid record not rejected: \(outcomes[1])")
+                check(
+                    delivered(outcomes[0]) && delivered(outcomes[2]), "permanent: neighbours not delivered: \(outcomes)"
+                )
+                check(
+                    !(rejections(outcomes[1]) ?? []).isEmpty, "permanent: invalid record not rejected: \(outcomes[1])")
             }
             let retry = await connector.deliver([batch[1]])
             check(!(retry.first.flatMap(rejections) ?? []).isEmpty, "permanent: redelivery not rejected: \(retry)")
@@ -144,7 +150,9 @@ public struct ConnectorConformance: Sendable {
         check(outcomes.allSatisfy { delivered($0) || failed($0) }, "close: an outcome neither delivered nor failed")
         let reported = Set(zip(keys, outcomes).filter { delivered($0.1) }.map(\.0))
         let afterClose = Set(try await stored(keys))
-        check(reported.isSubset(of: afterClose), "close: reported delivered but lost: \(reported.subtracting(afterClose))")
+        check(
+            reported.isSubset(of: afterClose), "close: reported delivered but lost: \(reported.subtracting(afterClose))"
+        )
         let late = await closing.deliver([record(80)])
         check(late.count == 1 && failed(late[0]), "close: a delivery after close() did not fail: \(late)")
         let reopened = try await target.open()

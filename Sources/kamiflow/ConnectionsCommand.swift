@@ -21,7 +21,8 @@ struct ConnectionsCommand: ParsableCommand {
         let path = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
         let loaded: DeploymentConnections
         do {
-            loaded = try path.map(DeploymentConnections.load(path:))
+            loaded =
+                try path.map(DeploymentConnections.load(path:))
                 ?? .embeddedDefault(in: FileManager.default.currentDirectoryPath)
         } catch let error as KamiflowError {
             FileHandle.standardError.write(Data((error.message + "\n").utf8))

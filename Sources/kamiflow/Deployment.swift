@@ -61,6 +61,7 @@ struct DeploymentConnections {
             report(section.mark, "'connections' must map connection names to their settings")
             throw KamiflowError(.invalidDeployment, diagnostics.joined(separator: "\n"), subject: file)
         }
+        let types = "one of: " + ConnectionConfiguration.typeNames.joined(separator: ", ")
         var connections: [(String, ConnectionConfiguration)] = []
         for (key, node) in entries {
             let name = key.string ?? "?"
@@ -69,11 +70,11 @@ struct DeploymentConnections {
                 continue
             }
             guard let type = settings["type"]?.string else {
-                report(node.mark, "connection '\(name)' needs a 'type' (one of: \(ConnectionConfiguration.typeNames.joined(separator: ", ")))")
+                report(node.mark, "connection '\(name)' needs a 'type' (\(types))")
                 continue
             }
             guard let known = ConnectionConfiguration.settingNames(forType: type) else {
-                report(settings["type"]?.mark, "connection '\(name)': unknown type '\(type)' (one of: \(ConnectionConfiguration.typeNames.joined(separator: ", ")))")
+                report(settings["type"]?.mark, "connection '\(name)': unknown type '\(type)' (\(types))")
                 continue
             }
             var bad = false
@@ -119,7 +120,9 @@ struct DeploymentConnections {
 
     private static func describe(_ error: DecodingError) -> ([any CodingKey], String) {
         func where_(_ path: [any CodingKey]) -> String {
-            path.isEmpty ? "" : " at '" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "'"
+            path.isEmpty
+                ? ""
+                : " at '" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "'"
         }
         switch error {
         case .keyNotFound(let key, let context):

@@ -49,18 +49,22 @@ struct ConformanceTests {
             databasePath: folder.appendingPathComponent("sim.sqlite").path, token: "t", logger: quiet)
         try await CoreSimulator.withRunning(configuration) { simulator, port in
             let http = HTTPConnectionConfiguration(
-                url: "http://127.0.0.1:\(port)/v1", tokenEnv: "TOKEN", connectTimeout: 1, requestTimeout: 2,
+                url: "http://127.0.0.1:\(port)/v1", tokenEnv: "TOKEN", connectTimeout: 1, requestTimeout: 10,
                 maxAttempts: 2, initialBackoff: 0.01, maxBackoff: 0.02)
-            try await ConnectorConformance(.init(
-                open: { try ConnectorFactory.makeConnector(
-                    named: "jidou", configuration: .http(http), environment: ["TOKEN": "t"], logger: quiet) },
-                storedKeys: { try simulator.records(in: "jidou-teate").map(\.idempotencyKey) },
-                record: { SampleRecords.jidouTeate($0, keyPrefix: "conf") },
-                invalidRecord: { SampleRecords.invalidJidouTeate($0, keyPrefix: "conf") },
-                setOutage: { down in
-                    simulator.setFaultProfile(down ? FaultProfile(status503Rate: 1, retryAfter: 0) : .none)
-                }
-            )).run()
+            try await ConnectorConformance(
+                .init(
+                    open: {
+                        try ConnectorFactory.makeConnector(
+                            named: "jidou", configuration: .http(http), environment: ["TOKEN": "t"], logger: quiet)
+                    },
+                    storedKeys: { try simulator.records(in: "jidou-teate").map(\.idempotencyKey) },
+                    record: { SampleRecords.jidouTeate($0, keyPrefix: "conf") },
+                    invalidRecord: { SampleRecords.invalidJidouTeate($0, keyPrefix: "conf") },
+                    setOutage: { down in
+                        simulator.setFaultProfile(down ? FaultProfile(status503Rate: 1, retryAfter: 0) : .none)
+                    }
+                )
+            ).run()
         }
     }
 
@@ -70,28 +74,33 @@ struct ConformanceTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("core.sqlite").path
         let box = LockBox()
-        try await ConnectorConformance(.init(
-            open: { try SQLiteConnector(
-                name: "core", configuration: .init(path: path, table: "records", busyTimeout: 0.1), logger: quiet) },
-            storedKeys: { try sqliteRows(path, "SELECT idempotency_key FROM records ORDER BY id") },
-            record: { SampleRecords.jidouTeate($0, keyPrefix: "conf") },
-            invalidRecord: { index in
-                var request = SampleRecords.jidouTeate(index, keyPrefix: "conf")
-                request.payload.append(PayloadField(name: "id", value: "1"))
-                return request
-            },
-            setOutage: { down in
-                if down {
-                    let lock = try SQLiteWriteLock(path: path)
-                    box.lock.withLock { $0 = lock }
-                } else {
-                    try box.lock.withLock { lock in
-                        try lock?.release()
-                        lock = nil
+        try await ConnectorConformance(
+            .init(
+                open: {
+                    try SQLiteConnector(
+                        name: "core", configuration: .init(path: path, table: "records", busyTimeout: 0.1),
+                        logger: quiet)
+                },
+                storedKeys: { try sqliteRows(path, "SELECT idempotency_key FROM records ORDER BY id") },
+                record: { SampleRecords.jidouTeate($0, keyPrefix: "conf") },
+                invalidRecord: { index in
+                    var request = SampleRecords.jidouTeate(index, keyPrefix: "conf")
+                    request.payload.append(PayloadField(name: "id", value: "1"))
+                    return request
+                },
+                setOutage: { down in
+                    if down {
+                        let lock = try SQLiteWriteLock(path: path)
+                        box.lock.withLock { $0 = lock }
+                    } else {
+                        try box.lock.withLock { lock in
+                            try lock?.release()
+                            lock = nil
+                        }
                     }
                 }
-            }
-        )).run()
+            )
+        ).run()
     }
 
     @Test("csv connector (CP932, key column), read back by Python's csv module")
@@ -109,40 +118,51 @@ struct ConformanceTests {
                         keys += [row[0] for row in list(csv.reader(f))[1:]]
             print(json.dumps(keys))
             """
-        try await ConnectorConformance(.init(
-            open: { try ConnectorFactory.makeConnector(named: "csv", configuration: .csv(configuration), environment: [:]) },
-            storedKeys: {
-                let result = try PythonClient.run(script: script, arguments: [folder.path])
-                return try JSONDecoder().decode([String].self, from: Data(result.output.utf8))
-            },
-            record: { request("csv-\($0)", [("shimei", "山田 〜\($0)"), ("memo", "=\($0)")]) },
-            invalidRecord: { request("csv-\($0)", [("shimei", "外字\u{E000}"), ("memo", "")]) },
-            setOutage: { try folderOutage(folder, $0) }
-        )).run()
+        try await ConnectorConformance(
+            .init(
+                open: {
+                    try ConnectorFactory.makeConnector(
+                        named: "csv", configuration: .csv(configuration), environment: [:])
+                },
+                storedKeys: {
+                    let result = try PythonClient.run(script: script, arguments: [folder.path])
+                    return try JSONDecoder().decode([String].self, from: Data(result.output.utf8))
+                },
+                record: { request("csv-\($0)", [("shimei", "山田 〜\($0)"), ("memo", "=\($0)")]) },
+                invalidRecord: { request("csv-\($0)", [("shimei", "外字\u{E000}"), ("memo", "")]) },
+                setOutage: { try folderOutage(folder, $0) }
+            )
+        ).run()
     }
 
     @Test("fixed-width connector")
     func fixedWidth() async throws {
         let folder = temporaryFolder("conf-fixed")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let configuration = FixedWidthConnectionConfiguration(folder: folder.path, layout: [
-            .init(field: "key", bytes: 20, kind: .character), .init(field: "code", bytes: 6, kind: .numeric),
-            .init(field: "name", bytes: 20, kind: .character),
-        ])
-        try await ConnectorConformance(.init(
-            open: { try ConnectorFactory.makeConnector(
-                named: "fixed", configuration: .fixedWidth(configuration), environment: [:]) },
-            storedKeys: {
-                try batchFiles(folder, ".dat").flatMap { file in
-                    lines(try Data(contentsOf: file)).map {
-                        String(decoding: $0.prefix(20), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let configuration = FixedWidthConnectionConfiguration(
+            folder: folder.path,
+            layout: [
+                .init(field: "key", bytes: 20, kind: .character), .init(field: "code", bytes: 6, kind: .numeric),
+                .init(field: "name", bytes: 20, kind: .character),
+            ])
+        try await ConnectorConformance(
+            .init(
+                open: {
+                    try ConnectorFactory.makeConnector(
+                        named: "fixed", configuration: .fixedWidth(configuration), environment: [:])
+                },
+                storedKeys: {
+                    try batchFiles(folder, ".dat").flatMap { file in
+                        lines(try Data(contentsOf: file)).map {
+                            String(decoding: $0.prefix(20), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                        }
                     }
-                }
-            },
-            record: { request("fw-\($0)", [("key", "fw-\($0)"), ("code", "\($0)"), ("name", "鈴木\($0)")]) },
-            invalidRecord: { request("fw-\($0)", [("key", "fw-\($0)"), ("code", "x\($0)"), ("name", "")]) },
-            setOutage: { try folderOutage(folder, $0) }
-        )).run()
+                },
+                record: { request("fw-\($0)", [("key", "fw-\($0)"), ("code", "\($0)"), ("name", "鈴木\($0)")]) },
+                invalidRecord: { request("fw-\($0)", [("key", "fw-\($0)"), ("code", "x\($0)"), ("name", "")]) },
+                setOutage: { try folderOutage(folder, $0) }
+            )
+        ).run()
     }
 
     @Test("zengin connector")
@@ -151,44 +171,58 @@ struct ConformanceTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let configuration = ZenginConnectorTests.configuration(folder)
         @Sendable func record(_ index: Int, holder: String = "ヤマダ タロウ") -> DeliveryRequest {
-            request("z-\(index)", [
-                ("bank_code", "0005"), ("branch_code", "123"), ("account_type", "1"), ("account_number", "\(index)"),
-                ("holder", holder), ("amount", "\(1000 + index)"), ("customer_code1", "\(index)"),
-            ])
+            request(
+                "z-\(index)",
+                [
+                    ("bank_code", "0005"), ("branch_code", "123"), ("account_type", "1"),
+                    ("account_number", "\(index)"),
+                    ("holder", holder), ("amount", "\(1000 + index)"), ("customer_code1", "\(index)"),
+                ])
         }
-        try await ConnectorConformance(.init(
-            open: { try ConnectorFactory.makeConnector(named: "bank", configuration: .zengin(configuration), environment: [:]) },
-            storedKeys: {
-                try batchFiles(folder, ".txt").flatMap { file in
-                    lines(try Data(contentsOf: file)).filter { $0.first == UInt8(ascii: "2") }.map {
-                        "z-\(Int(String(decoding: $0.dropFirst(91).prefix(10), as: UTF8.self)) ?? -1)"
+        try await ConnectorConformance(
+            .init(
+                open: {
+                    try ConnectorFactory.makeConnector(
+                        named: "bank", configuration: .zengin(configuration), environment: [:])
+                },
+                storedKeys: {
+                    try batchFiles(folder, ".txt").flatMap { file in
+                        lines(try Data(contentsOf: file)).filter { $0.first == UInt8(ascii: "2") }.map {
+                            "z-\(Int(String(decoding: $0.dropFirst(91).prefix(10), as: UTF8.self)) ?? -1)"
+                        }
                     }
-                }
-            },
-            record: { record($0) },
-            invalidRecord: { record($0, holder: "山田") },
-            setOutage: { try folderOutage(folder, $0) }
-        )).run()
+                },
+                record: { record($0) },
+                invalidRecord: { record($0, holder: "山田") },
+                setOutage: { try folderOutage(folder, $0) }
+            )
+        ).run()
     }
 
     @Test("jsonl connector")
     func jsonLines() async throws {
         let folder = temporaryFolder("conf-jsonl")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await ConnectorConformance(.init(
-            open: { try ConnectorFactory.makeConnector(
-                named: "log", configuration: .jsonLines(.init(folder: folder.path)), environment: [:]) },
-            storedKeys: {
-                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("records.jsonl").path)
-                else { return [] }
-                return try lines(data).map {
-                    let object = try JSONSerialization.jsonObject(with: $0) as? [String: Any]
-                    return object?["idempotency_key"] as? String ?? "?"
-                }
-            },
-            record: { request("j-\($0)", [("n", "\($0)")]) },
-            setOutage: { try folderOutage(folder, $0) }
-        )).run()
+        try await ConnectorConformance(
+            .init(
+                open: {
+                    try ConnectorFactory.makeConnector(
+                        named: "log", configuration: .jsonLines(.init(folder: folder.path)), environment: [:])
+                },
+                storedKeys: {
+                    guard
+                        let data = FileManager.default.contents(
+                            atPath: folder.appendingPathComponent("records.jsonl").path)
+                    else { return [] }
+                    return try lines(data).map {
+                        let object = try JSONSerialization.jsonObject(with: $0) as? [String: Any]
+                        return object?["idempotency_key"] as? String ?? "?"
+                    }
+                },
+                record: { request("j-\($0)", [("n", "\($0)")]) },
+                setOutage: { try folderOutage(folder, $0) }
+            )
+        ).run()
     }
 }
 
@@ -213,11 +247,12 @@ struct ConformanceSelfTests {
     @Test("a connector that stores redeliveries twice and accepts key reuse fails the suite, naming why")
     func catchesDuplicates() async throws {
         let shared = SharedRows()
-        let suite = ConnectorConformance(.init(
-            open: { ForgetfulConnector(shared: shared) },
-            storedKeys: { shared.rows.withLock { $0 } },
-            record: { request("f-\($0)", [("n", "\($0)")]) }
-        ))
+        let suite = ConnectorConformance(
+            .init(
+                open: { ForgetfulConnector(shared: shared) },
+                storedKeys: { shared.rows.withLock { $0 } },
+                record: { request("f-\($0)", [("n", "\($0)")]) }
+            ))
         do {
             try await suite.run()
             Issue.record("the suite passed a connector that duplicates records")

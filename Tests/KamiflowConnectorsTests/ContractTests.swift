@@ -20,8 +20,9 @@ struct ContractTests {
         #expect(Set(contract.requiredFields).isSubset(of: sample))
         #expect(Set(sample).isSubset(of: contract.knownFields ?? []))
         for resource in CoreSimulator.resourceNames {
-            #expect(try !connection.contract(for: resource, openAPIDocument: CoreSimulator.openAPIDocument)
-                .requiredFields.isEmpty)
+            #expect(
+                try !connection.contract(for: resource, openAPIDocument: CoreSimulator.openAPIDocument)
+                    .requiredFields.isEmpty)
         }
         #expect(throws: KamiflowError.self) {
             try connection.contract(for: "pets", openAPIDocument: CoreSimulator.openAPIDocument)
@@ -30,9 +31,12 @@ struct ContractTests {
 
     @Test("file connections state their fields")
     func fileContracts() throws {
-        let zengin = try ConnectionConfiguration.zengin(ZenginConnectorTests.configuration(URL(fileURLWithPath: "/tmp")))
-            .contract(for: nil)
-        #expect(zengin.requiredFields == ["bank_code", "branch_code", "account_type", "account_number", "holder", "amount"])
+        let zengin = try ConnectionConfiguration.zengin(
+            ZenginConnectorTests.configuration(URL(fileURLWithPath: "/tmp"))
+        )
+        .contract(for: nil)
+        #expect(
+            zengin.requiredFields == ["bank_code", "branch_code", "account_type", "account_number", "holder", "amount"])
         let csv = try ConnectionConfiguration.csv(.init(folder: "/tmp", columns: ["a", "b"])).contract(for: nil)
         #expect(csv.knownFields == ["a", "b"])
         #expect(try ConnectionConfiguration.sqlite(.init(path: "/tmp/x")).contract(for: nil).knownFields == nil)

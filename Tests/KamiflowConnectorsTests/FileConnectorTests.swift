@@ -37,7 +37,8 @@ struct CP932Tests {
         #expect(hex.contains("815d"))  // ‐ U+2010
         #expect(hex.contains("815b"))  // ー
         let result = try PythonClient.run(
-            script: "import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read().decode('cp932').encode('utf-8'))",
+            script:
+                "import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read().decode('cp932').encode('utf-8'))",
             arguments: [file.path])
         #expect(result.status == 0, "\(result.errorOutput)")
         // Python's cp932 decodes to the Windows forms: 〜 → ～ (U+FF5E), − → － (U+FF0D), ‖ → ∥, — → ―.
@@ -50,9 +51,11 @@ struct CP932Tests {
         #expect(pythonBytes.output.trimmingCharacters(in: .whitespacesAndNewlines) == hex)
     }
 
-    @Test("a character CP932 lacks rejects the record naming the field, not a silent ?", arguments: [
-        ("\u{E001}", "外字"), ("¥", "U+A5"), ("🙂", "U+1F642"), ("𠮷", "U+20BB7"),
-    ])
+    @Test(
+        "a character CP932 lacks rejects the record naming the field, not a silent ?",
+        arguments: [
+            ("\u{E001}", "外字"), ("¥", "U+A5"), ("🙂", "U+1F642"), ("𠮷", "U+20BB7"),
+        ])
     func unmappable(character: String, expected: String) async throws {
         let folder = temporaryFolder("cp932")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -101,15 +104,17 @@ func cp932(_ text: String) throws -> Data {
 
 @Suite("csv connector")
 struct CSVConnectorTests {
-    @Test("one file per batch, RFC 4180 quoting and the formula guard, read back by Python's csv module",
-          arguments: [TextEncoding.utf8, .cp932])
+    @Test(
+        "one file per batch, RFC 4180 quoting and the formula guard, read back by Python's csv module",
+        arguments: [TextEncoding.utf8, .cp932])
     func pythonReadsBack(encoding: TextEncoding) async throws {
         let folder = temporaryFolder("csv")
         defer { try? FileManager.default.removeItem(at: folder) }
         let configuration = CSVConnectionConfiguration(
             folder: folder.path, filePrefix: "jidou", columns: ["shimei", "memo", "amount"], keyColumn: "kamiflow_key",
             encoding: encoding)
-        let connector = try ConnectorFactory.makeConnector(named: "csv", configuration: .csv(configuration), environment: [:])
+        let connector = try ConnectorFactory.makeConnector(
+            named: "csv", configuration: .csv(configuration), environment: [:])
         let outcomes = await connector.deliver([
             request("k1", [("shimei", "山田 太郎"), ("memo", "say \"hi\", then\nleave"), ("amount", "-5")]),
             request("k2", [("memo", "=HYPERLINK(\"http://x\")"), ("shimei", "＠鈴木"), ("amount", nil)]),
@@ -131,12 +136,13 @@ struct CSVConnectorTests {
         let result = try PythonClient.run(script: script, arguments: [first.path, codec])
         #expect(result.status == 0, "\(result.errorOutput)")
         let rows = try JSONDecoder().decode([[String]].self, from: Data(result.output.utf8))
-        #expect(rows == [
-            ["kamiflow_key", "shimei", "memo", "amount"],
-            ["k1", "山田 太郎", "say \"hi\", then\nleave", "'-5"],
-            ["k2", "＠鈴木", "'=HYPERLINK(\"http://x\")", ""],
-            ["k3", "'@SUM(A1)", " padded ", "'+1"],
-        ])
+        #expect(
+            rows == [
+                ["kamiflow_key", "shimei", "memo", "amount"],
+                ["k1", "山田 太郎", "say \"hi\", then\nleave", "'-5"],
+                ["k2", "＠鈴木", "'=HYPERLINK(\"http://x\")", ""],
+                ["k3", "'@SUM(A1)", " padded ", "'+1"],
+            ])
         #expect(try Data(contentsOf: first).suffix(2) == Data([0x0D, 0x0A]))
     }
 
@@ -166,15 +172,19 @@ struct ZenginConnectorTests {
         [
             request(
                 "kyufu-1",
-                [("bank_code", "0005"), ("bank_name", "ミツビシユーエフジェイ"), ("branch_code", "123"),
-                 ("branch_name", "シンジュク"), ("account_type", "1"), ("account_number", "76543"),
-                 ("holder", "やまだ たろう"), ("amount", "100000"), ("customer_code1", "1")],
+                [
+                    ("bank_code", "0005"), ("bank_name", "ミツビシユーエフジェイ"), ("branch_code", "123"),
+                    ("branch_name", "シンジュク"), ("account_type", "1"), ("account_number", "76543"),
+                    ("holder", "やまだ たろう"), ("amount", "100000"), ("customer_code1", "1"),
+                ],
                 sensitive: ["account_number"]),
             request(
                 "kyufu-2",
-                [("bank_code", "9900"), ("bank_name", "ユウチョ"), ("branch_code", "408"), ("branch_name", "ヨンゼロハチ"),
-                 ("account_type", "1"), ("account_number", "1234567"), ("holder", "キュウヨ ジロー"), ("amount", "50000"),
-                 ("customer_code1", "2")],
+                [
+                    ("bank_code", "9900"), ("bank_name", "ユウチョ"), ("branch_code", "408"), ("branch_name", "ヨンゼロハチ"),
+                    ("account_type", "1"), ("account_number", "1234567"), ("holder", "キュウヨ ジロー"), ("amount", "50000"),
+                    ("customer_code1", "2"),
+                ],
                 sensitive: ["account_number"]),
         ]
     }
@@ -201,10 +211,12 @@ struct ZenginConnectorTests {
         }
     }
 
-    @Test("holder names fold to 全銀 kana", arguments: [
-        ("キュウヨ", "ｷﾕｳﾖ"), ("ガッコウ", "ｶﾞﾂｺｳ"), ("パン・ヴァイオリン", "ﾊﾟﾝ.ｳﾞｱｲｵﾘﾝ"), ("ｶﾞｯｺｳ", "ｶﾞﾂｺｳ"),
-        ("ｙａｍａｄａ　ｔａｒｏ", "YAMADA TARO"), ("ヲノ", "ｵﾉ"), ("（カ）ヤマダ", "(ｶ)ﾔﾏﾀﾞ"), ("ヱビス−ヰ", "ｴﾋﾞｽ-ｲ"),
-    ])
+    @Test(
+        "holder names fold to 全銀 kana",
+        arguments: [
+            ("キュウヨ", "ｷﾕｳﾖ"), ("ガッコウ", "ｶﾞﾂｺｳ"), ("パン・ヴァイオリン", "ﾊﾟﾝ.ｳﾞｱｲｵﾘﾝ"), ("ｶﾞｯｺｳ", "ｶﾞﾂｺｳ"),
+            ("ｙａｍａｄａ　ｔａｒｏ", "YAMADA TARO"), ("ヲノ", "ｵﾉ"), ("（カ）ヤマダ", "(ｶ)ﾔﾏﾀﾞ"), ("ヱビス−ヰ", "ｴﾋﾞｽ-ｲ"),
+        ])
     func folding(input: String, expected: String) throws {
         #expect(try ZenginKana().fold(input).get() == expected)
     }
@@ -233,7 +245,8 @@ struct ZenginConnectorTests {
         var configuration = Self.configuration(temporaryFolder("zengin"))
         configuration.transferDate = "1332"
         #expect {
-            _ = try ConnectorFactory.makeConnector(named: "bank", configuration: .zengin(configuration), environment: [:])
+            _ = try ConnectorFactory.makeConnector(
+                named: "bank", configuration: .zengin(configuration), environment: [:])
         } throws: { error in
             (error as? KamiflowError)?.subject == "bank"
                 && (error as? KamiflowError)?.message.contains("transfer_date") == true
@@ -267,7 +280,8 @@ struct FixedWidthAndJSONLinesTests {
         #expect(outcomes[1].rejections?.first?.field == "code")
         #expect(outcomes[2].rejections?.first?.message.contains("12 bytes") == true)
         let file = try #require(try files(in: folder, ending: ".dat").first)
-        let expected = Data("A1000042".utf8) + (try cp932("山田太郎")) + Data("  ".utf8) + (try cp932("ﾔﾏﾀﾞ"))
+        let expected =
+            Data("A1000042".utf8) + (try cp932("山田太郎")) + Data("  ".utf8) + (try cp932("ﾔﾏﾀﾞ"))
             + Data("    \r\n".utf8)
         #expect(try Data(contentsOf: file) == expected)
     }
@@ -282,11 +296,12 @@ struct FixedWidthAndJSONLinesTests {
         _ = await connector.deliver([request("k2", [("z", nil)]), request("k1", [("b", "2"), ("a", "\"1\"\n")])])
         try await connector.close()
         let text = try String(contentsOf: folder.appendingPathComponent("records.jsonl"), encoding: .utf8)
-        #expect(text == """
-            {"idempotency_key":"k1","workflow":"test","resource":"test","record":{"b":"2","a":"\\"1\\"\\n"}}
-            {"idempotency_key":"k2","workflow":"test","resource":"test","record":{"z":null}}
+        #expect(
+            text == """
+                {"idempotency_key":"k1","workflow":"test","resource":"test","record":{"b":"2","a":"\\"1\\"\\n"}}
+                {"idempotency_key":"k2","workflow":"test","resource":"test","record":{"z":null}}
 
-            """)
+                """)
     }
 }
 

@@ -15,7 +15,7 @@ func temporaryFolder(_ label: String) -> URL {
 /// Runs `body` against a real simulator on an ephemeral 127.0.0.1 port, with a connector configured for it.
 func withSimulatorAndConnector<T: Sendable>(
     faults: FaultProfile = .none,
-    requestTimeout: Double = 1,
+    requestTimeout: Double = 10,
     maxAttempts: Int = 12,
     maxRetryAfter: Double = 5,
     _ body: (CoreSimulator, HTTPConnector) async throws -> T
@@ -88,11 +88,12 @@ struct HTTPConnectorTests {
 
     @Test("a stalled server times out and the retry succeeds, without a second row")
     func stallThenRetry() async throws {
-        try await withSimulatorAndConnector(requestTimeout: 0.5) { simulator, connector in
-            simulator.enqueueFaults([.stall(seconds: 2)])
+        try await withSimulatorAndConnector(requestTimeout: 1) { simulator, connector in
+            simulator.enqueueFaults([.stall(seconds: 4)])
             let outcomes = await connector.deliver([SampleRecords.jidouTeate(1)])
             #expect(outcomes.first?.isDelivered == true)
-            #expect(simulator.postCount == 2)
+            // At least the stalled attempt and the one that succeeded (a loaded machine may time out once more).
+            #expect(simulator.postCount >= 2)
             let rows = try simulator.records(in: "jidou-teate")
             #expect(rows.count == 1)
         }
@@ -173,8 +174,10 @@ struct HTTPConnectorTests {
     @Test("a connection refused is retried, then failed")
     func connectionRefused() async throws {
         let connector = try HTTPConnector(
-            name: "nobody", configuration: .init(url: "http://127.0.0.1:9/v1", resource: "jidou-teate",
-                                                 connectTimeout: 0.5, maxAttempts: 2, initialBackoff: 0.01),
+            name: "nobody",
+            configuration: .init(
+                url: "http://127.0.0.1:9/v1", resource: "jidou-teate",
+                connectTimeout: 0.5, maxAttempts: 2, initialBackoff: 0.01),
             token: nil, logger: Logger(label: "test"))
         let outcome = try #require(await connector.deliver([SampleRecords.jidouTeate(1)]).first)
         try await connector.close()

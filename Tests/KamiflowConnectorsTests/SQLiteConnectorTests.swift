@@ -34,7 +34,8 @@ struct SQLiteConnectorTests {
             try await connector.close()
         }
         let rows = try sqliteRows(
-            configuration.path, "SELECT idempotency_key, seikyusha_shimei, koza_meigi_kana FROM \"jidou-teate\" ORDER BY id")
+            configuration.path,
+            "SELECT idempotency_key, seikyusha_shimei, koza_meigi_kana FROM \"jidou-teate\" ORDER BY id")
         #expect(rows == ["scan-1|山田 花子1|ﾔﾏﾀﾞ ﾊﾅｺ", "scan-2|山田 花子2|ﾔﾏﾀﾞ ﾊﾅｺ"])
         #expect(try sqliteRows(configuration.path, "PRAGMA journal_mode") == ["wal"])
     }
@@ -50,7 +51,9 @@ struct SQLiteConnectorTests {
         changed.idempotencyKey = "scan-1"
         var reserved = SampleRecords.jidouTeate(3)
         reserved.payload.append(PayloadField(name: "id", value: "7"))
-        let outcomes = await connector.deliver([SampleRecords.jidouTeate(1), changed, reserved, SampleRecords.jidouTeate(4)])
+        let outcomes = await connector.deliver([
+            SampleRecords.jidouTeate(1), changed, reserved, SampleRecords.jidouTeate(4),
+        ])
         try await connector.close()
         #expect(outcomes[0].isDelivered)
         #expect(outcomes[1].rejections?.first?.message.contains("different content") == true)

@@ -96,10 +96,14 @@ struct CoreSimulatorTests {
             #expect(answer.body == committed)
         }
         let result = try PythonClient.run(
-            ["-m", "openapi_spec_validator",
-             PythonClient.repositoryRoot.appendingPathComponent("Sources/KamiflowServer/Resources/openapi.json").path])
+            [
+                "-m", "openapi_spec_validator",
+                PythonClient.repositoryRoot.appendingPathComponent("Sources/KamiflowServer/Resources/openapi.json")
+                    .path,
+            ])
         #expect(result.status == 0, "\(result.output)\(result.errorOutput)")
-        #expect(CoreSimulator.resourceNames == ["jidou-teate", "jumin-idou", "kokuho-shutoku", "kyufukin", "shomeisho"])
+        #expect(
+            CoreSimulator.resourceNames == ["jidou-teate", "jumin-idou", "kokuho-shutoku", "kyufukin", "shomeisho"])
     }
 
     @Test("answers 401 without the bearer token or with a wrong one")
@@ -170,24 +174,30 @@ struct CoreSimulatorTests {
             let answer = try await http.send(.POST, "/v1/jidou-teate", body: body(of: request), headers: auth("bad-1"))
             #expect(answer.status == 422)
             let errors = answer.json?["errors"]?.arrayValue ?? []
-            let pairs = Set(errors.compactMap { error -> String? in
-                guard let field = error["field"]?.stringValue, let code = error["code"]?.stringValue else { return nil }
-                return "\(field):\(code)"
-            })
-            #expect(pairs == [
-                "jusho:required", "kojin_bango:check_digit", "seibetsu_code:enum", "seikyusha_seinengappi:format",
-                "hobby:unknown_field",
-            ])
+            let pairs = Set(
+                errors.compactMap { error -> String? in
+                    guard let field = error["field"]?.stringValue, let code = error["code"]?.stringValue else {
+                        return nil
+                    }
+                    return "\(field):\(code)"
+                })
+            #expect(
+                pairs == [
+                    "jusho:required", "kojin_bango:check_digit", "seibetsu_code:enum", "seikyusha_seinengappi:format",
+                    "hobby:unknown_field",
+                ])
             #expect(!String(decoding: answer.body, as: UTF8.self).contains("123456789012"))
             #expect(try simulator.records(in: "jidou-teate").isEmpty)
             try expectMatchesDocument([("/components/schemas/ValidationFailure", answer.body)])
         }
     }
 
-    @Test("checks 和暦 with 元号コード against the era table", arguments: [
-        ("3640107", true), ("4010107", false), ("4010108", true), ("4310430", true), ("4310501", false),
-        ("5010501", true), ("5010430", false), ("6010101", false), ("3000101", false),
-    ])
+    @Test(
+        "checks 和暦 with 元号コード against the era table",
+        arguments: [
+            ("3640107", true), ("4010107", false), ("4010108", true), ("4310430", true), ("4310501", false),
+            ("5010501", true), ("5010430", false), ("6010101", false), ("3000101", false),
+        ])
     func wareki(code: String, valid: Bool) async throws {
         try await withSimulator(token: nil) { _, http in
             let record = JSONValue.orderedObject([
