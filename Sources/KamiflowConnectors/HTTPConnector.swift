@@ -94,6 +94,10 @@ public struct HTTPConnectionConfiguration: Hashable, Sendable, Codable {
 
 /// Delivers records as JSON to a core system's HTTP API, one POST per record, in order.
 ///
+/// When a record ends `failed`, the rest of the batch is not attempted (they end `failed` too, with no attempts):
+/// the target is likely down, and a later record must not overtake an earlier one. A `rejected` record does not
+/// stop the batch.
+///
 /// Every request carries the record's idempotency key in `Idempotency-Key`, so a retry after a lost response (or
 /// a redelivery after a crash) is recognised by the server instead of registering the record twice. Outcomes:
 /// 2xx → delivered; 422 and other 4xx → rejected with the server's field errors (a person must look; retrying
@@ -127,11 +131,18 @@ public final class HTTPConnector: Connector {
     public func deliver(_ requests: [DeliveryRequest]) async -> [DeliveryOutcome] {
         await gate.exclusively { closed in
             var outcomes: [DeliveryOutcome] = []
+            var stop: String? = closed ? "connection '\(name)' is closed" : nil
             for request in requests {
-                if closed || Task.isCancelled {
-                    outcomes.append(.failed(reason: "connection '\(name)' is closed", attempts: 0))
-                } else {
-                    outcomes.append(await deliverOne(request))
+                if Task.isCancelled, stop == nil { stop = "cancelled" }
+                if let stop {
+                    outcomes.append(.failed(reason: stop, attempts: 0))
+                    continue
+                }
+                let outcome = await deliverOne(request)
+                outcomes.append(outcome)
+                if case .failed(let reason, _) = outcome {
+                    // Keep the core system's order: a later record must not overtake one that is still to come.
+                    stop = "not attempted: an earlier record of the batch failed (\(reason))"
                 }
             }
             return outcomes

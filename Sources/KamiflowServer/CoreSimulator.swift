@@ -193,7 +193,7 @@ public final class CoreSimulator: Sendable {
         guard let body = JSONValue.parse(Data(bytes.readableBytesView))?.objectValue else {
             return Self.json(400, SimulatorStore.problem("bad_request", "the body must be a JSON object"))
         }
-        let answer = try store.register(resource: resource, key: key, body: body) { schema.validate($0) }
+        let answer = try await store.register(resource: resource, key: key, body: body) { schema.validate($0) }
         configuration.logger.info(
             "POST answered",
             metadata: [

@@ -64,10 +64,10 @@ final class SimulatorStore: Sendable {
     func register(
         resource: String, key: String, body: [String: JSONValue],
         validate: @Sendable ([String: JSONValue]) -> [FieldError]
-    ) throws -> StoredAnswer {
+    ) async throws -> StoredAnswer {
         let canonical = JSONValue.object(body).canonicalText
         let digest = KamiflowCore.SHA256.hex(Data(canonical.utf8))
-        return try database.write { db in
+        return try await database.write { db in
             if let row = try Row.fetchOne(
                 db,
                 sql: "SELECT body_sha256, status, response FROM idempotency WHERE resource = ? AND idempotency_key = ?",

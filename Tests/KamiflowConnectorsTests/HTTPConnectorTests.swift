@@ -205,3 +205,27 @@ struct HTTPConnectorTests {
         }
     }
 }
+
+@Suite("http connector batches")
+struct HTTPBatchTests {
+    @Test("a failed record stops the batch so that no later record overtakes it; a rejected one does not")
+    func failureStopsBatch() async throws {
+        try await withSimulatorAndConnector(maxAttempts: 2) { simulator, connector in
+            simulator.enqueueFaults([.status(500, retryAfter: nil), .status(500, retryAfter: nil)])
+            let outcomes = await connector.deliver([
+                SampleRecords.jidouTeate(1), SampleRecords.jidouTeate(2), SampleRecords.jidouTeate(3),
+            ])
+            #expect(outcomes[0].failure?.attempts == 2)
+            #expect(outcomes[1].failure?.attempts == 0)
+            #expect(outcomes[2].failure?.attempts == 0)
+            #expect(simulator.postCount == 2)
+            let mixed = await connector.deliver([
+                SampleRecords.invalidJidouTeate(4), SampleRecords.jidouTeate(1), SampleRecords.jidouTeate(2),
+            ])
+            #expect(mixed[0].rejections != nil)
+            #expect(mixed[1].isDelivered && mixed[2].isDelivered)
+            let rows = try simulator.records(in: "jidou-teate")
+            #expect(rows.map(\.idempotencyKey) == ["scan-1", "scan-2"])
+        }
+    }
+}
