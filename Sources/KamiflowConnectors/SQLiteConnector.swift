@@ -102,6 +102,7 @@ public final class SQLiteConnector: Connector {
     private func insert(_ requests: [DeliveryRequest], into db: Database) throws -> [DeliveryOutcome] {
         var outcomes: [DeliveryOutcome] = []
         var knownColumns: [String: Set<String>] = [:]
+        let now = ISO8601DateFormatter().string(from: Date())
         for request in requests {
             let table = configuration.table ?? request.resource ?? request.workflow
             if let problem = Self.problem(with: request, table: table) {
@@ -137,7 +138,7 @@ public final class SQLiteConnector: Connector {
             let columns =
                 ["idempotency_key", "workflow", "payload_sha256", "delivered_at"] + request.payload.map(\.name)
             var values: [(any DatabaseValueConvertible)?] = [
-                request.idempotencyKey, request.workflow, digest, ISO8601DateFormatter().string(from: Date()),
+                request.idempotencyKey, request.workflow, digest, now,
             ]
             values += request.payload.map { $0.value }
             let names = columns.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
