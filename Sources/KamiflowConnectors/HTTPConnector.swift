@@ -153,6 +153,12 @@ public final class HTTPConnector: Connector {
         try await gate.close { try await self.client.shutdown() }
     }
 
+    deinit {
+        // A connector dropped without close() must not leak its client (or trip its debug check); after close()
+        // this second shutdown only reports "already shut down" to a callback that ignores it.
+        client.shutdown { _ in }
+    }
+
     // MARK: One record
 
     private enum Verdict {

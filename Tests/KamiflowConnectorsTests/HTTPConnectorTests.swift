@@ -185,6 +185,15 @@ struct HTTPConnectorTests {
         #expect(await connector.deliver([SampleRecords.jidouTeate(1)]).first?.failure?.attempts == 0)
     }
 
+    @Test("a connector dropped without close() releases its client")
+    func droppedWithoutClose() async throws {
+        var connector: HTTPConnector? = try HTTPConnector(
+            name: "dropped", configuration: .init(url: "http://127.0.0.1:9/v1"), token: nil, logger: Logger(label: "t"))
+        #expect(connector?.name == "dropped")
+        connector = nil
+        #expect(connector == nil)
+    }
+
     @Test("Retry-After is read as seconds or as an HTTP date")
     func retryAfterParsing() {
         #expect(HTTPConnector.parseRetryAfter("3") == 3)
