@@ -16,7 +16,7 @@ APT_PACKAGES := \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3
 # Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader).
-PY_MODULES := jsonschema
+PY_MODULES := jsonschema openapi_spec_validator
 
 .PHONY: deps build demo test bench clean
 

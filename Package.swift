@@ -69,10 +69,13 @@ let package = Package(
             name: "KamiflowServer",
             dependencies: [
                 "KamiflowCore",
+                "KamiflowConnectors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
         ),
         .target(
             name: "KamiflowTesting",
@@ -86,12 +89,24 @@ let package = Package(
                 "KamiflowRuntime", "KamiflowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
         .testTarget(
             name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR", "KamiflowTesting"]
+        ),
+        .testTarget(
+            name: "KamiflowConnectorsTests",
+            dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting"]
+        ),
+        .testTarget(
+            name: "KamiflowServerTests",
+            dependencies: [
+                "KamiflowServer", "KamiflowConnectors", "KamiflowTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ]
 )

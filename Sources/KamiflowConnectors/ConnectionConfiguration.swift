@@ -1,0 +1,237 @@
+import Foundation
+import KamiflowCore
+import Logging
+
+/// One entry of a deployment file's `connections:`, decoded from its `type:` and that type's settings.
+///
+/// Codable so that the executable can decode it straight from `kamiflow.yaml` (with Yams) or JSON. Secrets are never
+/// part of it: entries name environment variables (`token_env`), and ``ConnectorFactory`` resolves them from the
+/// environment it is handed.
+public enum ConnectionConfiguration: Hashable, Sendable {
+    case http(HTTPConnectionConfiguration)
+    case sqlite(SQLiteConnectionConfiguration)
+    case csv(CSVConnectionConfiguration)
+    case fixedWidth(FixedWidthConnectionConfiguration)
+    case zengin(ZenginConnectionConfiguration)
+    case jsonLines(JSONLinesConnectionConfiguration)
+
+    /// The `type:` value of each case, as a deployment file spells it.
+    public var typeName: String {
+        switch self {
+        case .http: "http"
+        case .sqlite: "sqlite"
+        case .csv: "csv"
+        case .fixedWidth: "fixed-width"
+        case .zengin: "zengin"
+        case .jsonLines: "jsonl"
+        }
+    }
+
+    /// The types a deployment file may name, for error messages.
+    public static let typeNames = ["http", "sqlite", "csv", "fixed-width", "zengin", "jsonl"]
+}
+
+extension ConnectionConfiguration: Codable {
+    private enum TypeKey: String, CodingKey { case type }
+
+    public init(from decoder: any Decoder) throws {
+        let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
+        switch type {
+        case "http": self = .http(try HTTPConnectionConfiguration(from: decoder))
+        case "sqlite": self = .sqlite(try SQLiteConnectionConfiguration(from: decoder))
+        case "csv": self = .csv(try CSVConnectionConfiguration(from: decoder))
+        case "fixed-width": self = .fixedWidth(try FixedWidthConnectionConfiguration(from: decoder))
+        case "zengin": self = .zengin(try ZenginConnectionConfiguration(from: decoder))
+        case "jsonl": self = .jsonLines(try JSONLinesConnectionConfiguration(from: decoder))
+        default:
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath + [TypeKey.type],
+                    debugDescription: "unknown connection type '\(type)' (expected one of: "
+                        + Self.typeNames.joined(separator: ", ") + ")"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: TypeKey.self)
+        try container.encode(typeName, forKey: .type)
+        switch self {
+        case .http(let c): try c.encode(to: encoder)
+        case .sqlite(let c): try c.encode(to: encoder)
+        case .csv(let c): try c.encode(to: encoder)
+        case .fixedWidth(let c): try c.encode(to: encoder)
+        case .zengin(let c): try c.encode(to: encoder)
+        case .jsonLines(let c): try c.encode(to: encoder)
+        }
+    }
+}
+
+/// Builds the connector a configuration describes. The only place that turns `*_env` names into secrets, from the
+/// `environment` it is given (the executable passes `ProcessInfo.processInfo.environment`, tests pass a literal).
+public enum ConnectorFactory {
+    public static func makeConnector(
+        named name: String,
+        configuration: ConnectionConfiguration,
+        environment: [String: String],
+        logger: Logger = Logger(label: "kamiflow.connectors")
+    ) throws -> any Connector {
+        switch configuration {
+        case .http(let http):
+            var token: String?
+            if let variable = http.tokenEnv {
+                guard let value = environment[variable], !value.isEmpty else {
+                    throw KamiflowError(
+                        .invalidDeployment, "token_env names \(variable), but that environment variable is not set",
+                        subject: name)
+                }
+                token = value
+            }
+            return try HTTPConnector(name: name, configuration: http, token: token, logger: logger)
+        case .sqlite(let sqlite):
+            return try SQLiteConnector(name: name, configuration: sqlite, logger: logger)
+        case .csv(let csv):
+            return try FileConnector(
+                name: name, folder: csv.folder, format: CSVFormat(configuration: csv), logger: logger)
+        case .fixedWidth(let fixed):
+            try fixed.validate(connection: name)
+            return try FileConnector(
+                name: name, folder: fixed.folder, format: FixedWidthFormat(configuration: fixed), logger: logger)
+        case .zengin(let zengin):
+            return try FileConnector(
+                name: name, folder: zengin.folder, format: ZenginFormat(configuration: zengin, connection: name),
+                logger: logger)
+        case .jsonLines(let jsonl):
+            return try FileConnector(
+                name: name, folder: jsonl.folder, format: JSONLinesFormat(configuration: jsonl), logger: logger)
+        }
+    }
+}
+
+/// What a workflow's `deliver:` mapping must provide for one connection and resource, so the workflow loader can
+/// report a missing or misspelt field when the workflow loads instead of when the first record is refused.
+public struct MappingContract: Hashable, Sendable {
+    /// Payload fields every record must have (non-empty).
+    public var requiredFields: [String]
+    /// Every field the target accepts; `nil` when any name is accepted (a column is added, a JSON key written).
+    public var knownFields: [String]?
+
+    public init(requiredFields: [String], knownFields: [String]?) {
+        self.requiredFields = requiredFields
+        self.knownFields = knownFields
+    }
+}
+
+extension ConnectionConfiguration {
+    /// The contract for `resource` (or the connection's fixed resource).
+    ///
+    /// - Parameter openAPIDocument: for `http`, the core system's OpenAPI 3 document (the simulator's is
+    ///   `CoreSimulator.openAPIDocument`); required fields are read from the POST request schema of the path that
+    ///   ends in `/<resource>`. Without a document an http connection accepts any field.
+    public func contract(for resource: String?, openAPIDocument: Data? = nil) throws -> MappingContract {
+        switch self {
+        case .http(let http):
+            guard let openAPIDocument else { return MappingContract(requiredFields: [], knownFields: nil) }
+            guard let resource = http.resource ?? resource else {
+                throw KamiflowError(.invalidWorkflow, "no resource: neither the connection nor the mapping names one")
+            }
+            return try Self.contract(openAPI: openAPIDocument, resource: resource)
+        case .sqlite, .jsonLines:
+            return MappingContract(requiredFields: [], knownFields: nil)
+        case .csv(let csv):
+            return MappingContract(requiredFields: [], knownFields: csv.columns)
+        case .fixedWidth(let fixed):
+            let fields = fixed.layout.compactMap(\.field)
+            return MappingContract(requiredFields: [], knownFields: fields)
+        case .zengin:
+            return MappingContract(
+                requiredFields: ZenginConnectionConfiguration.requiredRecordFields,
+                knownFields: ZenginConnectionConfiguration.recordFields)
+        }
+    }
+
+    static func contract(openAPI data: Data, resource: String) throws -> MappingContract {
+        guard let root = JSONValue.parse(data), let paths = root["paths"]?.objectValue else {
+            throw KamiflowError(.invalidArgument, "the OpenAPI document is not JSON with `paths`", subject: resource)
+        }
+        guard let path = paths.keys.sorted().first(where: { $0.hasSuffix("/" + resource) }),
+            var schema = paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]
+        else {
+            throw KamiflowError(
+                .invalidWorkflow, "the core system's API has no POST for '\(resource)'", subject: resource)
+        }
+        if let ref = schema["$ref"]?.stringValue, ref.hasPrefix("#/components/schemas/") {
+            schema = root["components"]?["schemas"]?[String(ref.dropFirst("#/components/schemas/".count))] ?? .null
+        }
+        let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let properties = schema["properties"]?.objectValue.map { Array($0.keys).sorted() }
+        let closed = schema["additionalProperties"] == .bool(false)
+        return MappingContract(requiredFields: required, knownFields: closed ? properties : nil)
+    }
+}
+
+extension ConnectionConfiguration {
+    /// The settings a deployment file may give for a connection of `type`, `type` itself included; `nil` for an
+    /// unknown type. Lets the deployment loader report a misspelt setting instead of silently ignoring it.
+    public static func settingNames(forType type: String) -> [String]? {
+        let names: [String]
+        switch type {
+        case "http": names = HTTPConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "sqlite": names = SQLiteConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "csv": names = CSVConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "fixed-width": names = FixedWidthConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "zengin": names = ZenginConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        case "jsonl": names = JSONLinesConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
+        default: return nil
+        }
+        return ["type"] + names
+    }
+
+    /// The same connection with relative file and folder paths taken relative to `folder` (the deployment file's
+    /// folder), so that a deployment behaves the same whatever the working directory.
+    public func resolvingPaths(relativeTo folder: String) -> ConnectionConfiguration {
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path
+        }
+        switch self {
+        case .http: return self
+        case .sqlite(var c):
+            c.path = resolve(c.path)
+            return .sqlite(c)
+        case .csv(var c):
+            c.folder = resolve(c.folder)
+            return .csv(c)
+        case .fixedWidth(var c):
+            c.folder = resolve(c.folder)
+            return .fixedWidth(c)
+        case .zengin(var c):
+            c.folder = resolve(c.folder)
+            return .zengin(c)
+        case .jsonLines(var c):
+            c.folder = resolve(c.folder)
+            return .jsonLines(c)
+        }
+    }
+
+    /// Checks what can be checked without touching the target (URL form, layouts, the 全銀 header), so a
+    /// deployment file's mistakes show up when it loads.
+    public func validate(connection: String) throws {
+        switch self {
+        case .http(let c): try c.validate(connection: connection)
+        case .fixedWidth(let c): try c.validate(connection: connection)
+        case .zengin(let c): _ = try c.headerRecord(connection: connection)
+        case .sqlite, .csv, .jsonLines: break
+        }
+    }
+
+    /// Where the connection delivers to, for listings: a URL, a database file or a folder. Never a secret.
+    public var destination: String {
+        switch self {
+        case .http(let c): c.url + (c.resource.map { "/" + $0 } ?? "/<resource>")
+        case .sqlite(let c): c.path
+        case .csv(let c): c.folder
+        case .fixedWidth(let c): c.folder
+        case .zengin(let c): c.folder
+        case .jsonLines(let c): c.folder + "/" + c.file
+        }
+    }
+}
