@@ -90,6 +90,29 @@ let package = Package(
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
+        // The runtime's tests: real record files, a real JSON Lines core system, a real SQLite journal, and a drill
+        // executable the crash-and-resume test kills with SIGKILL.
+        .target(
+            name: "KamiflowRuntimeFixtures",
+            dependencies: ["KamiflowCore", "KamiflowRuntime"],
+            path: "Tests/KamiflowRuntimeFixtures"
+        ),
+        .executableTarget(
+            name: "kamiflow-runtime-drill",
+            dependencies: [
+                "KamiflowRuntime", "KamiflowRuntimeFixtures", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KamiflowRuntimeDrill"
+        ),
+        .testTarget(
+            name: "KamiflowRuntimeTests",
+            dependencies: [
+                "KamiflowRuntime", "KamiflowRuntimeFixtures", "kamiflow-runtime-drill",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ]
 )
 

@@ -349,6 +349,7 @@ public final class DropFolderWatcher: Service {
         }
         defer { monitor?.stop() }
         let inFlight = SharedCounter()
+        let stopping = SharedCounter()
         let deadline = configuration.shutdownDeadline
         logger.info(
             "watching drop folders",
@@ -365,6 +366,7 @@ public final class DropFolderWatcher: Service {
                     }
                 }
                 for await _ in triggers {
+                    if stopping.value > 0 { break }
                     let free = configuration.maxConcurrentScans - inFlight.value
                     guard free > 0 else { continue }
                     let claims: [Claim]
@@ -394,6 +396,7 @@ public final class DropFolderWatcher: Service {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
+            stopping.add(1)
             continuation.finish()
         }
         logger.info("drop-folder watcher stopped")

@@ -227,6 +227,7 @@ package struct ScanHandler: Sendable {
             outcome.state = settled.state
             outcome.skipped = true
             outcome.pages = settled.pages ?? 0
+            outcome.error = settled.error
             return outcome
         case .duplicate(let duplicate, let original):
             outcome.rowID = duplicate.rowID
@@ -333,9 +334,11 @@ package struct ScanHandler: Sendable {
                 : statuses.contains(.failed) ? .failed
                 : outcome.review > 0 ? .inReview : .delivered
             try journal.settle(entry.rowID, state: outcome.state, error: outcome.error, timings: timings)
-            scanLogger.info(
-                "scan settled",
-                metadata: ["file": "\(originalPath)", "state": "\(outcome.state)", "records": "\(records.count)"])
+            var metadata: Logger.Metadata = [
+                "file": "\(originalPath)", "state": "\(outcome.state)", "records": "\(records.count)",
+            ]
+            if let error = outcome.error { metadata["error"] = "\(error)" }
+            scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
         } catch is CancellationError {
             outcome.state = .claimed
             outcome.handedBack = true

@@ -207,23 +207,30 @@ public struct Scheduler: Service {
         self.sleep = sleep
     }
 
-    /// Whether `job` should run once right now at start-up, by the missed-run policy.
+    /// The due time of the run to make once at start-up by the missed-run policy, if any: the latest occurrence
+    /// within `grace` before `now` that came after the job's last start.
     public static func missedRun(
         of schedule: Schedule, lastStart: Date?, now: Date, grace: Duration
     ) -> Date? {
+        // A job that has never run has missed nothing (a new deployment does not fire every job at once).
+        guard let lastStart else { return nil }
         let windowStart = now.addingTimeInterval(-grace.secondsValue)
-        let from = max(windowStart, lastStart ?? windowStart).addingTimeInterval(-0.001)
+        let from = max(windowStart, lastStart).addingTimeInterval(-0.001)
         var latest: Date?
         var cursor = from
         while let due = schedule.nextRun(after: cursor), due <= now {
             latest = due
             cursor = due
         }
-        guard let latest, latest > (lastStart ?? .distantPast) else { return nil }
+        guard let latest, latest > lastStart else { return nil }
         return latest
     }
 
     public func run() async throws {
+        guard !jobs.isEmpty else {
+            try? await gracefulShutdown()  // nothing to schedule: stay up with the other services until shutdown
+            return
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for job in jobs {
