@@ -86,6 +86,8 @@ let package = Package(
                 "KamiflowRuntime", "KamiflowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),  // serve/watch
+                .product(name: "Yams", package: "Yams"),  // the deployment file
             ]
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
