@@ -69,7 +69,8 @@ public struct RuntimeSettings: Sendable, Decodable {
             let zone: TimeZone
             if let name = timeZone {
                 guard let z = TimeZone(identifier: name) else {
-                    throw KamiflowError(.invalidDeployment, "unknown time zone '\(name)'", subject: "schedules.\(self.name)")
+                    throw KamiflowError(
+                        .invalidDeployment, "unknown time zone '\(name)'", subject: "schedules.\(self.name)")
                 }
                 zone = z
             } else {

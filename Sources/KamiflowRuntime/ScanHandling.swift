@@ -295,7 +295,9 @@ package struct ScanHandler: Sendable {
             let deliverStart = clock.now
             var statuses: [DeliveryEntry.Status] = []
             var connectionOrder: [String] = []
-            for item in planned where !connectionOrder.contains(item.connection) { connectionOrder.append(item.connection) }
+            for item in planned where !connectionOrder.contains(item.connection) {
+                connectionOrder.append(item.connection)
+            }
             for name in connectionOrder {
                 let requests = planned.filter {
                     $0.connection == name && !confirmed.contains(Journal.deliveryID(name, $0.request.idempotencyKey))

@@ -256,7 +256,9 @@ public struct Scheduler: Service {
                 jobLogger.warning("the schedule never comes due; job not run")
                 return
             }
-            jobLogger.info("next run", metadata: ["at": "\(due)"])
+            let formatter = ISO8601DateFormatter()
+            formatter.timeZone = job.schedule.timeZone
+            jobLogger.info("next run", metadata: ["at": "\(formatter.string(from: due))"])
             do {
                 try await cancelWhenGracefulShutdown {
                     while true {

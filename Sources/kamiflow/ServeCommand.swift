@@ -100,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
         if !jobs.isEmpty {
             services.append(Scheduler(
                 jobs: jobs, journal: journal,
-                configuration: SchedulerConfiguration(missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
+                configuration: SchedulerConfiguration(
+                    missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
                 logger: logger))
         }
         guard !services.isEmpty else {

@@ -59,7 +59,8 @@ struct StatusCommand: AsyncParsableCommand {
             let total = counts.values.reduce(0, +)
             for state in ScanState.allCases {
                 let n = counts[state] ?? 0
-                print("  \(state.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(String(format: "%7d", n))")
+                let name = state.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+                print("  \(name) \(String(format: "%7d", n))")
             }
             print("  \("total".padding(toLength: 13, withPad: " ", startingAt: 0)) \(String(format: "%7d", total))")
             if stuck.isEmpty {
@@ -67,7 +68,8 @@ struct StatusCommand: AsyncParsableCommand {
             } else {
                 print("stuck (longer than \(stuckAfter)):")
                 for entry in stuck {
-                    print("  \(entry.shortID)  \(entry.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
+                    let state = entry.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    print("  \(entry.shortID)  \(state)"
                         + "  for \(Self.age(now.timeIntervalSince(entry.stateSince)))  \(entry.path)")
                 }
             }

@@ -11,7 +11,8 @@ import Logging
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 6, let delay = Int(arguments[3]), let concurrency = Int(arguments[4]) else {
-    FileHandle.standardError.write(Data("usage: kamiflow-runtime-drill JOURNAL CORE DELAY_MS CONCURRENCY INPUT...\n".utf8))
+    let usage = "usage: kamiflow-runtime-drill JOURNAL CORE DELAY_MS CONCURRENCY INPUT...\n"
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(64)
 }
 let redactor = Redactor()

@@ -57,7 +57,8 @@ struct DropFolderTests {
 
         let outcomes = try await watcher.runPass()
         #expect(outcomes.count == 3)
-        #expect(names(in: s.inbox) == ["Thumbs.db", "d.json.part", "done", "failed", "processing", "review", "~$e.json"])
+        #expect(
+            names(in: s.inbox) == ["Thumbs.db", "d.json.part", "done", "failed", "processing", "review", "~$e.json"])
         #expect(names(in: s.inbox + "/done") == ["a.json", "a.json.reason.json"])
         #expect(names(in: s.inbox + "/review") == ["b.json", "b.json.reason.json"])
         #expect(names(in: s.inbox + "/failed") == ["c.json", "c.json.reason.json"])

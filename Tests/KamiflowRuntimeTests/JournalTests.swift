@@ -12,7 +12,8 @@ struct JournalTests {
         defer { folder.remove() }
         let path = folder.file("nested/.kamiflow/journal.sqlite")
         let journal = try Journal(configuration: JournalConfiguration(path: path))
-        _ = try journal.admit(hash: String(repeating: "a", count: 64), path: "/x", originalPath: "/x", rerunResumes: true)
+        _ = try journal.admit(
+            hash: String(repeating: "a", count: 64), path: "/x", originalPath: "/x", rerunResumes: true)
         let mode = try DatabaseQueue(path: path).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let reopened = try Journal(configuration: JournalConfiguration(path: path))

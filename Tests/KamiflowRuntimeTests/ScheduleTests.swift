@@ -176,3 +176,40 @@ final class FakeClock: Sendable {
     func now() -> Date { current.withLock { $0 } }
     func advance(_ seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
+
+@Suite("Runtime settings")
+struct RuntimeSettingsTests {
+    @Test("durations as people write them", arguments: [
+        ("500ms", 500), ("30s", 30_000), ("5m", 300_000), ("1h", 3_600_000), ("2", 2_000), ("1.5s", 1_500),
+    ])
+    func durations(text: String, milliseconds: Int64) throws {
+        #expect(try SettingDuration(parsing: text).duration == .milliseconds(milliseconds))
+    }
+
+    @Test("a bad duration, cron field or time zone is an error naming the setting")
+    func badSettings() throws {
+        #expect(throws: KamiflowError.self) { try SettingDuration(parsing: "soon") }
+        let json = """
+            {"journal": "j.sqlite", "workers": 2, "missed_run_grace": "2h",
+             "watch": {"detection": "polling", "settle": "3s", "inboxes": [{"path": "/srv/in", "workflow": "w.yaml"}]},
+             "schedules": [
+               {"name": "ok", "cron": "0 2 * * mon-fri", "skip_holidays": true,
+                "run": {"workflow": "w.yaml", "inputs": ["/a"]}},
+               {"name": "zone", "cron": "0 2 * * *", "time_zone": "Mars/Olympus",
+                "run": {"workflow": "w.yaml", "inputs": []}},
+               {"name": "cron", "cron": "0 25 * * *", "run": {"workflow": "w.yaml", "inputs": []}}]}
+            """
+        let settings = try JSONDecoder().decode(RuntimeSettings.self, from: Data(json.utf8))
+        #expect(settings.watch?.detection == .polling)
+        #expect(settings.watch?.settle?.duration == .seconds(3))
+        #expect(settings.missedRunGrace?.duration == .seconds(7200))
+        let jobs = try #require(settings.schedules)
+        let ok = try jobs[0].schedule()
+        #expect(ok.skipHolidays && !ok.skipWeekends && ok.timeZone.identifier == "Asia/Tokyo")
+        #expect { try jobs[1].schedule() } throws: { ($0 as? KamiflowError)?.subject == "schedules.zone" }
+        #expect { try jobs[2].schedule() } throws: {
+            let error = $0 as? KamiflowError
+            return error?.subject == "schedules.cron" && error?.message.contains("hour") == true
+        }
+    }
+}
