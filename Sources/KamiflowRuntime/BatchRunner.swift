@@ -11,9 +11,15 @@ public struct BatchConfiguration: Sendable, Hashable {
     /// At most this many scans are in flight at once (read, delivered); the next input is only looked at when one
     /// finishes, so memory stays flat whatever the number of inputs. One per engine is the natural choice.
     public var maxConcurrentScans: Int
+    /// Keep every scan's outcome in the summary (for `--json`). Off, the summary holds only the totals and the
+    /// outcomes that need attention (not delivered), so a run of any size keeps a flat memory profile.
+    public var keepAllOutcomes: Bool
 
-    public init(maxConcurrentScans: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
+    public init(
+        maxConcurrentScans: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepAllOutcomes: Bool = true
+    ) {
         self.maxConcurrentScans = max(1, maxConcurrentScans)
+        self.keepAllOutcomes = keepAllOutcomes
     }
 }
 
@@ -39,9 +45,9 @@ public struct BatchSummary: Sendable, Codable, Hashable {
 
     public init() {}
 
-    mutating func add(_ outcome: ScanOutcome) {
+    mutating func add(_ outcome: ScanOutcome, keep: Bool = true) {
         scans += 1
-        outcomes.append(outcome)
+        if keep || (outcome.state != .delivered && outcome.state != .duplicate) { outcomes.append(outcome) }
         if outcome.busy { busy += 1; return }
         if outcome.handedBack { handedBack += 1; return }
         if outcome.skipped { skipped += 1; return }
@@ -184,7 +190,7 @@ public struct BatchRunner: Sendable {
             while inFlight < configuration.maxConcurrentScans, startNext() {}
             while let outcome = await group.next() {
                 inFlight -= 1
-                summary.add(outcome)
+                summary.add(outcome, keep: configuration.keepAllOutcomes)
                 progress?.report(outcome, summary: summary)
                 _ = startNext()
             }

@@ -124,7 +124,8 @@ struct RunCommand: AsyncParsableCommand {
         let progress = ConsoleProgress(expected: expected, redactor: redactor)
         let runner = BatchRunner(
             journal: journal, processor: wiring.processor, planner: wiring.planner, connectors: wiring.connectors,
-            configuration: BatchConfiguration(maxConcurrentScans: jobs), redactor: redactor, logger: logger)
+            configuration: BatchConfiguration(maxConcurrentScans: jobs, keepAllOutcomes: json), redactor: redactor,
+            logger: logger)
 
         // SIGINT/SIGTERM: stop taking scans, hand back the ones in flight, exit 75 (run again to finish).
         let task = Task { await runner.run(files, progress: progress) }

@@ -147,3 +147,43 @@ final class ConcurrencyGauge: ScanProcessor {
 }
 
 import Synchronization
+
+@Suite("Progress")
+struct ProgressTests {
+    final class Sink: Sendable {
+        let text = Mutex("")
+        func write(_ s: String) { text.withLock { $0 += s } }
+    }
+
+    @Test("a terminal gets a redrawn bar with pages/s, ETA and counts; a pipe gets one line per scan", arguments: [
+        true, false,
+    ])
+    func progress(terminal: Bool) async throws {
+        let folder = try TemporaryFolder("progress\(terminal)")
+        defer { folder.remove() }
+        _ = try ScanFiles.batch(in: folder.file("in"), count: 4)
+        try ScanFiles.write(folder.file("in/zz-review.json"), records: [[.init("name", "確認")]], review: true)
+        let sink = Sink()
+        let progress = ConsoleProgress(expected: 5, redactor: Redactor(), isTerminal: terminal) { sink.write($0) }
+        let runner = BatchRunner(
+            journal: try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite"))),
+            processor: RecordFileProcessor(), planner: fieldByFieldPlanner(),
+            connectors: [JSONLinesCoreSystem(path: folder.file("core.jsonl"))],
+            configuration: BatchConfiguration(maxConcurrentScans: 1, keepAllOutcomes: false), redactor: Redactor(),
+            logger: quietLogger)
+        let summary = await runner.run(InputFiles([folder.file("in")]), progress: progress)
+        progress.finish(summary)
+        #expect(summary.outcomes.map(\.state) == [.inReview])  // only what needs attention is kept
+        let text = sink.text.withLock { $0 }
+        if terminal {
+            #expect(text.contains("\r\u{1B}[2K"))
+            #expect(text.contains("5/5") && text.contains("pages/s") && text.contains("straight-through 4"))
+            #expect(text.contains("review 1") && text.hasSuffix("\n"))
+        } else {
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 5)
+            #expect(lines.last?.hasPrefix("[5/5] ") == true && lines.last?.contains("in-review") == true)
+        }
+        #expect(summary.table.contains("waiting for review") && summary.table.contains("確認待ち"))
+    }
+}
