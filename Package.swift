@@ -89,7 +89,8 @@ let package = Package(
                 "KamiflowRuntime", "KamiflowServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),  // serve/watch
+                .product(name: "Yams", package: "Yams"),  // the deployment file
             ]
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
@@ -106,6 +107,29 @@ let package = Package(
             dependencies: [
                 "KamiflowServer", "KamiflowConnectors", "KamiflowTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The runtime's tests: real record files, a real JSON Lines core system, a real SQLite journal, and a drill
+        // executable the crash-and-resume test kills with SIGKILL.
+        .target(
+            name: "KamiflowRuntimeFixtures",
+            dependencies: ["KamiflowCore", "KamiflowRuntime"],
+            path: "Tests/KamiflowRuntimeFixtures"
+        ),
+        .executableTarget(
+            name: "kamiflow-runtime-drill",
+            dependencies: [
+                "KamiflowRuntime", "KamiflowRuntimeFixtures", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KamiflowRuntimeDrill"
+        ),
+        .testTarget(
+            name: "KamiflowRuntimeTests",
+            dependencies: [
+                "KamiflowRuntime", "KamiflowRuntimeFixtures", "kamiflow-runtime-drill",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

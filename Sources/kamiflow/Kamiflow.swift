@@ -8,7 +8,8 @@ struct Kamiflow: AsyncParsableCommand {
         abstract: "Turn scanned paper forms into validated records in core systems, on this machine.",
         version: "0.1.0",
         subcommands: [
-            OCRCommand.self, ValidateCommand.self, SchemaCommand.self, ExtractCommand.self, CoreSimCommand.self,
+            RunCommand.self, WatchCommand.self, ServeCommand.self, StatusCommand.self, JournalCommand.self,
+            ExtractCommand.self, ValidateCommand.self, SchemaCommand.self, OCRCommand.self, CoreSimCommand.self,
             ConnectionsCommand.self,
         ]
     )

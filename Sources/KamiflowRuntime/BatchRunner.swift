@@ -1,0 +1,205 @@
+import Foundation
+import KamiflowCore
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Settings of a batch run (`kamiflow run`).
+public struct BatchConfiguration: Sendable, Hashable {
+    /// At most this many scans are in flight at once (read, delivered); the next input is only looked at when one
+    /// finishes, so memory stays flat whatever the number of inputs. One per engine is the natural choice.
+    public var maxConcurrentScans: Int
+    /// Keep every scan's outcome in the summary (for `--json`). Off, the summary holds only the totals and the
+    /// outcomes that need attention (not delivered), so a run of any size keeps a flat memory profile.
+    public var keepAllOutcomes: Bool
+
+    public init(
+        maxConcurrentScans: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepAllOutcomes: Bool = true
+    ) {
+        self.maxConcurrentScans = max(1, maxConcurrentScans)
+        self.keepAllOutcomes = keepAllOutcomes
+    }
+}
+
+/// Totals of a run, for the summary table, `--json` and the exit status.
+public struct BatchSummary: Sendable, Codable, Hashable {
+    public var scans = 0
+    public var pages = 0
+    /// Scans whose every record went straight through and was delivered.
+    public var delivered = 0
+    public var inReview = 0
+    public var rejected = 0
+    public var failed = 0
+    public var duplicates = 0
+    public var unclassified = 0
+    /// Already settled by an earlier run; nothing done.
+    public var skipped = 0
+    /// Interrupted by a shutdown request, left to be resumed.
+    public var handedBack = 0
+    /// Held by another process.
+    public var busy = 0
+    public var seconds = 0.0
+    public var outcomes: [ScanOutcome] = []
+
+    public init() {}
+
+    mutating func add(_ outcome: ScanOutcome, keep: Bool = true) {
+        scans += 1
+        if keep || (outcome.state != .delivered && outcome.state != .duplicate) { outcomes.append(outcome) }
+        if outcome.busy { busy += 1; return }
+        if outcome.handedBack { handedBack += 1; return }
+        if outcome.skipped { skipped += 1; return }
+        pages += outcome.pages
+        switch outcome.state {
+        case .delivered: delivered += 1
+        case .inReview: inReview += 1
+        case .rejected: rejected += 1
+        case .duplicate: duplicates += 1
+        case .unclassified: unclassified += 1
+        case .failed, .claimed, .reading, .read, .delivering: failed += 1
+        }
+    }
+
+    /// The documented exit status of `kamiflow run` (docs/operations.md): 0 everything went straight through (or
+    /// was already done, or was a duplicate), 1 some scans wait for a person (review, rejected, unclassified),
+    /// 2 some scans failed, 75 interrupted with scans handed back (run again to finish).
+    public var exitStatus: Int32 {
+        if failed > 0 { return 2 }
+        if handedBack > 0 || busy > 0 { return 75 }
+        if inReview > 0 || rejected > 0 || unclassified > 0 { return 1 }
+        return 0
+    }
+}
+
+/// Expands the inputs of `kamiflow run` (files, folders, glob patterns) into scan files, lazily: a folder is
+/// listed one directory at a time, in name order, so a run over a million files starts at once and holds only
+/// the current directory's names.
+public struct InputFiles: Sequence, Sendable {
+    public let inputs: [String]
+
+    public init(_ inputs: [String]) { self.inputs = inputs }
+
+    /// Names the runtime never treats as scans: temporary, partial and system files.
+    public static func isIgnored(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return name.hasPrefix(".") || name.hasPrefix("~$") || lower.hasSuffix(".part") || lower.hasSuffix(".tmp")
+            || lower.hasSuffix(".crdownload") || lower == "thumbs.db" || lower == "desktop.ini"
+            || lower.hasSuffix(".reason.json")
+    }
+
+    public struct Iterator: IteratorProtocol {
+        var pending: [String]
+        /// Files of the directory being walked, and directories still to walk, both in order.
+        var files: [String] = []
+        var directories: [String] = []
+        var errors: [KamiflowError] = []
+
+        public mutating func next() -> String? {
+            while true {
+                if !files.isEmpty { return files.removeFirst() }
+                if !directories.isEmpty {
+                    list(directories.removeFirst())
+                    continue
+                }
+                guard !pending.isEmpty else { return nil }
+                let input = pending.removeFirst()
+                if input.contains(where: { "*?[".contains($0) }) {
+                    for match in Self.glob(input) { classify(match) }
+                } else {
+                    classify(input)
+                }
+            }
+        }
+
+        mutating func classify(_ path: String) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                directories.append(path)
+            } else {
+                files.append(path)  // a missing file fails as a scan with a clear error, not silently
+            }
+        }
+
+        mutating func list(_ directory: String) {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+            var subdirectories: [String] = []
+            for name in names.sorted() where !InputFiles.isIgnored(name) {
+                let path = (directory as NSString).appendingPathComponent(name)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    // Drop-folder outcome folders hold settled scans; a run over an inbox must not take them again.
+                    if !["processing", "done", "review", "failed"].contains(name) { subdirectories.append(path) }
+                } else {
+                    files.append(path)
+                }
+            }
+            directories.insert(contentsOf: subdirectories, at: 0)
+        }
+
+        static func glob(_ pattern: String) -> [String] {
+            var result = glob_t()
+            defer { globfree(&result) }
+            guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+            return (0..<Int(result.gl_pathc)).compactMap { i in
+                result.gl_pathv[i].map { String(cString: $0) }
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(pending: inputs) }
+}
+
+/// `kamiflow run`: every input scan through the pipeline, at most N at a time, each failure isolated.
+///
+/// A re-run of the same command after a crash (even SIGKILL) finishes the rest: scans the journal has settled are
+/// skipped, scans found mid-way are resumed, and deliveries already confirmed are not sent again.
+public struct BatchRunner: Sendable {
+    let handler: ScanHandler
+    let configuration: BatchConfiguration
+
+    public init(
+        journal: Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
+        connectors: [any Connector], configuration: BatchConfiguration, redactor: Redactor, logger: Logger
+    ) {
+        var byName: [String: any Connector] = [:]
+        for connector in connectors { byName[connector.name] = connector }
+        handler = ScanHandler(
+            journal: journal, processor: processor, planner: planner, connectors: byName, redactor: redactor,
+            logger: logger)
+        self.configuration = configuration
+    }
+
+    /// Runs every file of `inputs`, reporting each outcome to `progress` as it comes. Cancelling the task stops
+    /// taking new inputs; scans in flight are handed back (left to be resumed) and counted as such.
+    public func run(_ inputs: InputFiles, progress: (any ProgressReporter)? = nil) async -> BatchSummary {
+        let start = ContinuousClock.now
+        var summary = BatchSummary()
+        var iterator = inputs.makeIterator()
+        await withTaskGroup(of: ScanOutcome.self) { group in
+            var inFlight = 0
+            func startNext() -> Bool {
+                guard !Task.isCancelled, let path = iterator.next() else { return false }
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }
+                inFlight += 1
+                return true
+            }
+            while inFlight < configuration.maxConcurrentScans, startNext() {}
+            while let outcome = await group.next() {
+                inFlight -= 1
+                summary.add(outcome, keep: configuration.keepAllOutcomes)
+                progress?.report(outcome, summary: summary)
+                _ = startNext()
+            }
+        }
+        summary.seconds = (ContinuousClock.now - start).secondsValue
+        return summary
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,559 @@
+import Foundation
+import GRDB
+import KamiflowCore
+
+/// Where a scan is in its life. The journal is the single source of truth for this (DESIGN §1); folders follow it.
+///
+/// ```
+/// claimed ─► reading ─► read ─► delivering ─► delivered | in-review | rejected | failed
+///    │          └──────────────────────────────► failed | unclassified
+///    └─► duplicate (same bytes already journaled under another file)
+/// ```
+/// `reading`, `read` and `delivering` are the in-between states a crash can leave behind; a scan found in one of
+/// them is resumed (read again, and only the deliveries the connector has not confirmed are sent again).
+public enum ScanState: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case claimed
+    case reading
+    case read
+    case delivering
+    case inReview = "in-review"
+    case delivered
+    case rejected
+    case failed
+    case duplicate
+    case unclassified
+
+    /// A settled scan needs nothing more from the runtime; a person or `journal retry/requeue` may move it on.
+    public var isSettled: Bool {
+        switch self {
+        case .claimed, .reading, .read, .delivering, .failed: false
+        case .inReview, .delivered, .rejected, .duplicate, .unclassified: true
+        }
+    }
+
+    /// In-between states: a scan that stays in one of these for long is stuck (a crash, a hung connector).
+    public var isInFlight: Bool {
+        switch self {
+        case .claimed, .reading, .read, .delivering: true
+        default: false
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// One scan as the journal knows it.
+public struct ScanEntry: Sendable, Codable, Hashable {
+    /// Row number in the journal; stable, but users name scans by hash prefix or path.
+    public var rowID: Int64
+    /// SHA-256 of the file's bytes, hex: the scan's identity.
+    public var hash: String
+    public var state: ScanState
+    /// Where the file is now (drop folders move it: inbox → processing → done/review/failed).
+    public var path: String
+    /// Where the file was first seen.
+    public var originalPath: String
+    public var workflow: String?
+    /// For a `duplicate`: the row of the scan with the same bytes.
+    public var duplicateOf: Int64?
+    public var attempts: Int
+    /// The last error, already masked; never a sensitive value.
+    public var error: String?
+    public var pages: Int?
+    /// The records read, as JSON, with sensitive fields kept out (see `Redactor.maskedForJournal`).
+    public var records: String?
+    /// Milliseconds spent per stage (`hash`, `read`, `deliver`) in the last attempt.
+    public var timings: [String: Double]
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// When the scan entered its current state; `kamiflow status` measures "stuck for how long" from this.
+    public var stateSince: Date
+
+    /// The id shown to people: the first 12 hex digits of the hash.
+    public var shortID: String { String(hash.prefix(12)) }
+}
+
+/// One delivery of one record to one connection.
+public struct DeliveryEntry: Sendable, Codable, Hashable {
+    public enum Status: String, Sendable, Codable {
+        /// Planned, not yet confirmed by the connector. After a crash it is sent again with the same key.
+        case pending
+        case delivered
+        case rejected
+        case failed
+    }
+
+    public var scanRowID: Int64
+    public var connection: String
+    public var idempotencyKey: String
+    public var status: Status
+    public var receipt: String?
+    /// The rejection reasons or failure cause, masked.
+    public var detail: String?
+    public var attempts: Int
+    public var updatedAt: Date
+}
+
+/// Settings of the journal. The embedded default keeps it beside the work, in `./.kamiflow/`.
+public struct JournalConfiguration: Sendable, Hashable {
+    public static let defaultPath = ".kamiflow/journal.sqlite"
+
+    /// The SQLite file; its folder is created when missing.
+    public var path: String
+    /// How long a writer waits for another process (a second watcher, `kamiflow journal`) holding the lock.
+    public var busyTimeout: TimeInterval
+
+    public init(path: String = JournalConfiguration.defaultPath, busyTimeout: TimeInterval = 10) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+    }
+}
+
+/// The answer to "may this file be processed?", decided in one transaction so that two workers (or two watcher
+/// processes) never both start the same scan.
+public enum Admission: Sendable, Hashable {
+    /// Process it: new, or found mid-way (after a crash), or failed before and seen again.
+    case process(ScanEntry)
+    /// Already settled (a re-run of the same batch): nothing to do.
+    case settled(ScanEntry)
+    /// The same bytes are journaled under another file; `entry` is the duplicate's own row.
+    case duplicate(entry: ScanEntry, original: ScanEntry)
+}
+
+/// The scan journal: SQLite in WAL mode through GRDB.
+///
+/// Writes are short synchronous transactions on purpose: they must still happen while a task is being cancelled
+/// (a scan handed back at shutdown is journaled as such), and GRDB's async API refuses to start work then.
+public final class Journal: Sendable {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the journal and brings its schema up to date.
+    public init(configuration: JournalConfiguration) throws(KamiflowError) {
+        let url = URL(fileURLWithPath: configuration.path)
+        path = url.path
+        do {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            var config = Configuration()
+            config.busyMode = .timeout(configuration.busyTimeout)
+            config.label = "kamiflow.journal"
+            pool = try DatabasePool(path: url.path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw KamiflowError(
+                .journal, "cannot open the journal: \(error.message ?? "\(error.resultCode)")", subject: url.path,
+                cause: error)
+        } catch {
+            throw KamiflowError(.journal, "cannot open the journal", subject: url.path, cause: error)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: scans, deliveries, job runs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE scan (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        hash TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        original_path TEXT NOT NULL,
+                        workflow TEXT,
+                        duplicate_of INTEGER REFERENCES scan(id),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        error TEXT,
+                        pages INTEGER,
+                        records TEXT,
+                        timings TEXT NOT NULL DEFAULT '{}',
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        state_since REAL NOT NULL
+                    );
+                    CREATE UNIQUE INDEX scan_primary_hash ON scan(hash) WHERE state != 'duplicate';
+                    CREATE INDEX scan_state ON scan(state);
+                    CREATE INDEX scan_path ON scan(path);
+                    CREATE INDEX scan_original_path ON scan(original_path);
+                    CREATE TABLE delivery (
+                        scan_id INTEGER NOT NULL REFERENCES scan(id),
+                        connection TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        receipt TEXT,
+                        detail TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        updated_at REAL NOT NULL,
+                        PRIMARY KEY (connection, idempotency_key)
+                    );
+                    CREATE INDEX delivery_scan ON delivery(scan_id);
+                    CREATE TABLE job_run (
+                        job TEXT PRIMARY KEY,
+                        last_started REAL,
+                        last_finished REAL,
+                        last_status TEXT
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: Writing
+
+    /// Records that a file with `hash` was seen at `path` (first seen at `originalPath`) and decides what to do.
+    ///
+    /// - Parameter rerunResumes: a batch re-run names the same input paths again: a scan first seen at the same
+    ///   original path is the same scan (resumed or skipped). A drop folder sets this to `false`: a file dropped
+    ///   again after it was settled is a duplicate.
+    public func admit(
+        hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date = Date()
+    ) throws(KamiflowError) -> Admission {
+        try write { db in
+            guard let primary = try Self.fetchEntry(db, "hash = ? AND state != 'duplicate'", [hash]) else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO scan (hash, state, path, original_path, created_at, updated_at, state_since)
+                        VALUES (?, 'claimed', ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [hash, path, originalPath, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                        now.timeIntervalSince1970])
+                return .process(try Self.fetchEntry(db, "id = ?", [db.lastInsertedRowID])!)
+            }
+            // The same file where the journal last saw it (resumed after a crash, taken back from the inbox after a
+            // hand-back or a requeue), or the same input of a re-run batch.
+            let samePlace =
+                primary.path == path || primary.path == originalPath
+                || (rerunResumes && primary.originalPath == originalPath)
+            if samePlace {
+                if primary.state.isSettled { return .settled(primary) }
+                if primary.path != path {
+                    try db.execute(sql: "UPDATE scan SET path = ?, updated_at = ? WHERE id = ?",
+                        arguments: [path, now.timeIntervalSince1970, primary.rowID])
+                }
+                return .process(try Self.fetchEntry(db, "id = ?", [primary.rowID])!)
+            }
+            if primary.state == .failed {
+                // The same bytes dropped again after a failure: that is a deliberate retry, not a duplicate.
+                try db.execute(
+                    sql: "UPDATE scan SET path = ?, original_path = ?, updated_at = ? WHERE id = ?",
+                    arguments: [path, originalPath, now.timeIntervalSince1970, primary.rowID])
+                return .process(try Self.fetchEntry(db, "id = ?", [primary.rowID])!)
+            }
+            if let existing = try Self.fetchEntry(
+                db, "hash = ? AND state = 'duplicate' AND (original_path = ? OR path = ?)", [hash, originalPath, path])
+            {
+                return .duplicate(entry: existing, original: primary)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO scan (hash, state, path, original_path, workflow, duplicate_of, created_at, updated_at,
+                        state_since)
+                    VALUES (?, 'duplicate', ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [hash, path, originalPath, primary.workflow, primary.rowID, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, now.timeIntervalSince1970])
+            return .duplicate(entry: try Self.fetchEntry(db, "id = ?", [db.lastInsertedRowID])!, original: primary)
+        }
+    }
+
+    /// Marks the start of an attempt at reading the scan.
+    public func beginReading(_ rowID: Int64, now: Date = Date()) throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE scan SET state = 'reading', attempts = attempts + 1, error = NULL, updated_at = ?,
+                        state_since = ? WHERE id = ?
+                    """,
+                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, rowID])
+        }
+    }
+
+    /// Stores what was read (records already masked) and the time each stage took.
+    public func recordRead(
+        _ rowID: Int64, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
+        now: Date = Date()
+    ) throws(KamiflowError) {
+        let timingsJSON = Self.json(timings)
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE scan SET state = 'read', workflow = ?, pages = ?, records = ?, timings = ?, updated_at = ?,
+                        state_since = ? WHERE id = ?
+                    """,
+                arguments: [workflow, pages, maskedRecords, timingsJSON, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, rowID])
+        }
+    }
+
+    /// Journals the deliveries about to be made (status `pending` unless already known) and moves the scan to
+    /// `delivering`. Returns the deliveries the connector has already confirmed, which must not be sent again.
+    public func planDeliveries(
+        _ rowID: Int64, _ planned: [(connection: String, key: String)], now: Date = Date()
+    ) throws(KamiflowError) -> Set<String> {
+        try write { db in
+            for item in planned {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO delivery (scan_id, connection, idempotency_key, status, updated_at)
+                        VALUES (?, ?, ?, 'pending', ?)
+                        """,
+                    arguments: [rowID, item.connection, item.key, now.timeIntervalSince1970])
+            }
+            try db.execute(
+                sql: "UPDATE scan SET state = 'delivering', updated_at = ?, state_since = ? WHERE id = ?",
+                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, rowID])
+            let done = try Row.fetchAll(
+                db, sql: "SELECT connection, idempotency_key FROM delivery WHERE scan_id = ? AND status = 'delivered'",
+                arguments: [rowID])
+            return Set(done.map { Self.deliveryID($0["connection"], $0["idempotency_key"]) })
+        }
+    }
+
+    static func deliveryID(_ connection: String, _ key: String) -> String { connection + "\u{1F}" + key }
+
+    /// Records what the connector said about one delivery. Called only after the connector returned.
+    public func recordDelivery(
+        connection: String, key: String, outcome: DeliveryOutcome, redactor: Redactor, now: Date = Date()
+    ) throws(KamiflowError) {
+        let status: DeliveryEntry.Status
+        var receipt: String?
+        var detail: String?
+        switch outcome {
+        case .delivered(let r):
+            status = .delivered
+            receipt = r.map(redactor.redact)
+        case .rejected(let reasons):
+            status = .rejected
+            detail = redactor.redact(reasons.map { ($0.field.map { "\($0): " } ?? "") + $0.message }
+                .joined(separator: "; "))
+        case .failed(let reason, _):
+            status = .failed
+            detail = redactor.redact(reason)
+        }
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE delivery SET status = ?, receipt = ?, detail = ?, attempts = attempts + 1, updated_at = ?
+                    WHERE connection = ? AND idempotency_key = ?
+                    """,
+                arguments: [status.rawValue, receipt, detail, now.timeIntervalSince1970, connection, key])
+        }
+    }
+
+    /// Puts the scan in its final (or failed) state.
+    public func settle(
+        _ rowID: Int64, state: ScanState, error: String? = nil, timings: [String: Double]? = nil, now: Date = Date()
+    ) throws(KamiflowError) {
+        try write { db in
+            if let timings {
+                try db.execute(sql: "UPDATE scan SET timings = ? WHERE id = ?", arguments: [Self.json(timings), rowID])
+            }
+            try db.execute(
+                sql: "UPDATE scan SET state = ?, error = ?, updated_at = ?, state_since = ? WHERE id = ?",
+                arguments: [state.rawValue, error, now.timeIntervalSince1970, now.timeIntervalSince1970, rowID])
+        }
+    }
+
+    /// Records that the file moved (drop folders), so that `journal show` and resumption find it.
+    public func move(_ rowID: Int64, to path: String, now: Date = Date()) throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE scan SET path = ?, updated_at = ? WHERE id = ?",
+                arguments: [path, now.timeIntervalSince1970, rowID])
+        }
+    }
+
+    /// `journal retry`: a failed or unclassified scan goes back to `claimed`, to be taken by the next run or by the
+    /// drop-folder watcher that has its file.
+    public func retry(_ rowID: Int64, now: Date = Date()) throws(KamiflowError) {
+        try write { db in
+            guard let entry = try Self.fetchEntry(db, "id = ?", [rowID]) else {
+                throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
+            }
+            guard [.failed, .unclassified, .rejected].contains(entry.state) else {
+                throw KamiflowError(
+                    .invalidArgument,
+                    "only failed, rejected or unclassified scans can be retried (this one is \(entry.state))",
+                    subject: entry.shortID)
+            }
+            try Self.reset(db, rowID, now: now, keepAttempts: true)
+        }
+    }
+
+    /// `journal requeue`: any scan except a duplicate starts again from `claimed`, attempts counted from zero.
+    /// Deliveries already confirmed stay recorded: a redelivery uses the same idempotency keys.
+    public func requeue(_ rowID: Int64, now: Date = Date()) throws(KamiflowError) {
+        try write { db in
+            guard let entry = try Self.fetchEntry(db, "id = ?", [rowID]) else {
+                throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
+            }
+            guard entry.state != .duplicate else {
+                throw KamiflowError(
+                    .invalidArgument, "a duplicate is not processed; requeue its original instead",
+                    subject: entry.path)
+            }
+            try Self.reset(db, rowID, now: now, keepAttempts: false)
+        }
+    }
+
+    private static func reset(_ db: Database, _ rowID: Int64, now: Date, keepAttempts: Bool) throws {
+        try db.execute(
+            sql: """
+                UPDATE scan SET state = 'claimed', error = NULL, attempts = \(keepAttempts ? "attempts" : "0"),
+                    updated_at = ?, state_since = ? WHERE id = ?
+                """,
+            arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, rowID])
+        try db.execute(
+            sql: "UPDATE delivery SET status = 'pending' WHERE scan_id = ? AND status IN ('failed', 'rejected')",
+            arguments: [rowID])
+    }
+
+    /// Records the start or end of a scheduled job's run (the missed-run policy reads it back).
+    public func recordJobRun(_ job: String, started: Date? = nil, finished: Date? = nil, status: String? = nil)
+        throws(KamiflowError)
+    {
+        try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO job_run (job) VALUES (?)", arguments: [job])
+            if let started {
+                try db.execute(
+                    sql: "UPDATE job_run SET last_started = ? WHERE job = ?",
+                    arguments: [started.timeIntervalSince1970, job])
+            }
+            if let finished {
+                try db.execute(
+                    sql: "UPDATE job_run SET last_finished = ?, last_status = ? WHERE job = ?",
+                    arguments: [finished.timeIntervalSince1970, status, job])
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// When the job last started, if ever.
+    public func lastJobStart(_ job: String) throws(KamiflowError) -> Date? {
+        try read { db in
+            try Double.fetchOne(db, sql: "SELECT last_started FROM job_run WHERE job = ?", arguments: [job])
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func entry(rowID: Int64) throws(KamiflowError) -> ScanEntry? {
+        try read { db in try Self.fetchEntry(db, "id = ?", [rowID]) }
+    }
+
+    /// Finds scans named the way people name them: a hash prefix (at least 4 hex digits) or a path (current or
+    /// original, relative paths taken from the current folder). The original comes before its duplicates.
+    public func entries(matching reference: String) throws(KamiflowError) -> [ScanEntry] {
+        let lower = reference.lowercased()
+        let isHex = lower.count >= 4 && lower.allSatisfy { $0.isHexDigit }
+        let absolute = URL(fileURLWithPath: reference).standardizedFileURL.path
+        return try read { db in
+            var found: [ScanEntry] = []
+            if isHex {
+                found = try Self.fetchEntries(
+                    db, "substr(hash, 1, ?) = ? ORDER BY (state = 'duplicate'), id", [lower.count, lower])
+            }
+            if found.isEmpty {
+                found = try Self.fetchEntries(
+                    db, "path IN (?, ?) OR original_path IN (?, ?) ORDER BY (state = 'duplicate'), id",
+                    [reference, absolute, reference, absolute])
+            }
+            return found
+        }
+    }
+
+    /// Scans, newest first, optionally of one state.
+    public func list(state: ScanState? = nil, limit: Int = 1000) throws(KamiflowError) -> [ScanEntry] {
+        try read { db in
+            if let state {
+                return try Self.fetchEntries(db, "state = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+                    [state.rawValue, limit])
+            }
+            return try Self.fetchEntries(db, "1 ORDER BY updated_at DESC, id DESC LIMIT ?", [limit])
+        }
+    }
+
+    /// How many scans are in each state.
+    public func counts() throws(KamiflowError) -> [ScanState: Int] {
+        try read { db in
+            var counts: [ScanState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM scan GROUP BY state") {
+                if let state = ScanState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// Scans that have been in an in-between state for longer than `threshold`: a crashed run, a hung connector.
+    public func stuck(olderThan threshold: TimeInterval, now: Date = Date()) throws(KamiflowError) -> [ScanEntry] {
+        try read { db in
+            try Self.fetchEntries(
+                db, "state IN ('claimed', 'reading', 'read', 'delivering') AND state_since < ? ORDER BY state_since",
+                [now.timeIntervalSince1970 - threshold])
+        }
+    }
+
+    public func deliveries(of rowID: Int64) throws(KamiflowError) -> [DeliveryEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM delivery WHERE scan_id = ? ORDER BY connection, idempotency_key",
+                arguments: [rowID]
+            ).map { row in
+                DeliveryEntry(
+                    scanRowID: row["scan_id"], connection: row["connection"], idempotencyKey: row["idempotency_key"],
+                    status: DeliveryEntry.Status(rawValue: row["status"]) ?? .pending, receipt: row["receipt"],
+                    detail: row["detail"], attempts: row["attempts"],
+                    updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            }
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func write<T>(_ body: (Database) throws -> T) throws(KamiflowError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as KamiflowError {
+            throw error
+        } catch {
+            throw KamiflowError(.journal, "journal write failed", subject: path, cause: error)
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(KamiflowError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw KamiflowError(.journal, "journal read failed", subject: path, cause: error)
+        }
+    }
+
+    private static func fetchEntry(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+        -> ScanEntry?
+    {
+        try fetchEntries(db, condition + (condition.contains("LIMIT") ? "" : " LIMIT 1"), arguments).first
+    }
+
+    private static func fetchEntries(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+        -> [ScanEntry]
+    {
+        try Row.fetchAll(db, sql: "SELECT * FROM scan WHERE " + condition, arguments: arguments).map { row in
+            let timingsText: String = row["timings"]
+            let timings = (try? JSONDecoder().decode([String: Double].self, from: Data(timingsText.utf8))) ?? [:]
+            return ScanEntry(
+                rowID: row["id"], hash: row["hash"], state: ScanState(rawValue: row["state"]) ?? .failed,
+                path: row["path"], originalPath: row["original_path"], workflow: row["workflow"],
+                duplicateOf: row["duplicate_of"], attempts: row["attempts"], error: row["error"], pages: row["pages"],
+                records: row["records"], timings: timings,
+                createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+                stateSince: Date(timeIntervalSince1970: row["state_since"]))
+        }
+    }
+
+    private static func json(_ timings: [String: Double]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(timings)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import KamiflowCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The runtime's part of the deployment file (`kamiflow.yaml`): the journal, workers, drop folders and schedules.
+/// Decoded by the executable (which owns reading files); connections and workflows are other parts of the file.
+///
+/// ```yaml
+/// journal: /var/lib/kamiflow/journal.sqlite
+/// workers: 2
+/// watch:
+///   detection: polling          # events (default) or polling (NFS/SMB shares)
+///   settle: 3s                  # a file is taken once unchanged this long
+///   poll: 2s
+///   shutdown_deadline: 30s
+///   inboxes:
+///     - {path: /srv/scans/jidou-teate, workflow: Workflows/jidou-teate-nintei.yaml}
+/// schedules:
+///   - name: nightly-kokuho
+///     cron: "0 2 * * mon-fri"
+///     time_zone: Asia/Tokyo     # the default
+///     skip_weekends: true
+///     skip_holidays: true
+///     run: {workflow: Workflows/kokuho-shikaku.yaml, inputs: [/srv/scans/kokuho/*.pdf]}
+/// missed_run_grace: 1h
+/// ```
+public struct RuntimeSettings: Sendable, Decodable {
+    public struct Watch: Sendable, Decodable {
+        public struct Inbox: Sendable, Decodable {
+            public var path: String
+            public var workflow: String
+        }
+        public var detection: DropFolderConfiguration.Detection?
+        public var settle: SettingDuration?
+        public var poll: SettingDuration?
+        public var shutdownDeadline: SettingDuration?
+        public var inboxes: [Inbox]
+
+        enum CodingKeys: String, CodingKey {
+            case detection, settle, poll, inboxes
+            case shutdownDeadline = "shutdown_deadline"
+        }
+    }
+
+    public struct Job: Sendable, Decodable {
+        public struct Run: Sendable, Decodable {
+            public var workflow: String
+            public var inputs: [String]
+        }
+        public var name: String
+        public var cron: String
+        public var timeZone: String?
+        public var skipWeekends: Bool?
+        public var skipHolidays: Bool?
+        public var run: Run
+
+        enum CodingKeys: String, CodingKey {
+            case name, cron, run
+            case timeZone = "time_zone"
+            case skipWeekends = "skip_weekends"
+            case skipHolidays = "skip_holidays"
+        }
+
+        /// The job's schedule, checked: a bad cron field or an unknown time zone is an error naming the job.
+        public func schedule() throws(KamiflowError) -> Schedule {
+            let zone: TimeZone
+            if let name = timeZone {
+                guard let z = TimeZone(identifier: name) else {
+                    throw KamiflowError(
+                        .invalidDeployment, "unknown time zone '\(name)'", subject: "schedules.\(self.name)")
+                }
+                zone = z
+            } else {
+                zone = TimeZone(identifier: "Asia/Tokyo")!
+            }
+            let cron: CronExpression
+            do {
+                cron = try CronExpression(self.cron)
+            } catch {
+                throw KamiflowError(.invalidDeployment, error.message, subject: "schedules.\(name)")
+            }
+            return Schedule(
+                cron: cron, timeZone: zone, skipWeekends: skipWeekends ?? false, skipHolidays: skipHolidays ?? false)
+        }
+    }
+
+    public var journal: String?
+    public var workers: Int?
+    public var watch: Watch?
+    public var schedules: [Job]?
+    public var missedRunGrace: SettingDuration?
+
+    enum CodingKeys: String, CodingKey {
+        case journal, workers, watch, schedules
+        case missedRunGrace = "missed_run_grace"
+    }
+
+    public init() {}
+}
+
+/// A duration as people write it in settings: `500ms`, `30s`, `5m`, `1h` (a bare number is seconds).
+public struct SettingDuration: Sendable, Hashable, Decodable, CustomStringConvertible {
+    public var duration: Duration
+    public let description: String
+
+    public init(parsing text: String) throws(KamiflowError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+            if let n = Double(trimmed.dropLast(suffix.count)), n >= 0 {
+                duration = .milliseconds(Int64(n * factor * 1000))
+                description = text
+                return
+            }
+        }
+        if let n = Double(trimmed), n >= 0 {
+            duration = .milliseconds(Int64(n * 1000))
+            description = text
+            return
+        }
+        throw KamiflowError(
+            .invalidDeployment, "'\(text)' is not a duration (write e.g. 500ms, 30s, 5m, 1h)", subject: text)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else {
+            text = String(try container.decode(Double.self))
+        }
+        do {
+            try self.init(parsing: text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
+}
+
+/// Puts a settled scan's file back into its drop folder's inbox (for `journal retry` / `requeue`), where the
+/// watcher takes it again as the same scan. Returns the new path, or `nil` when the file is not in a drop folder.
+public func returnToInbox(_ entry: ScanEntry, journal: Journal) throws(KamiflowError) -> String? {
+    guard let layout = DropFolderLayout.containing(entry.path), access(entry.path, F_OK) == 0 else { return nil }
+    guard let moved = moveUnique(entry.path, into: layout.inbox) else {
+        throw KamiflowError(.io, "cannot move the file back into the inbox", subject: entry.path)
+    }
+    try? FileManager.default.removeItem(atPath: entry.path + ".reason.json")
+    try journal.move(entry.rowID, to: moved)
+    return moved
+}

@@ -1,0 +1,372 @@
+import Foundation
+import KamiflowCore
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Turns one scan into records. The runtime never sees an engine: the composition root passes the workflow's
+/// extraction pipeline (scan → pages → forms → records) behind this protocol.
+public protocol ScanProcessor: Sendable {
+    /// Reads every form in `scan`; `id` is the scan's hash, to be put in each record's `scanID`.
+    /// Returning no records means no form of the workflow(s) was recognised (the scan is `unclassified`).
+    /// Throws a `KamiflowError` naming the file for input that cannot be read.
+    func process(_ scan: ScanSource, id: String) async throws -> [FormRecord]
+}
+
+/// One record on its way to one named connection.
+public struct PlannedDelivery: Sendable, Hashable {
+    public var connection: String
+    public var request: DeliveryRequest
+
+    public init(connection: String, request: DeliveryRequest) {
+        self.connection = connection
+        self.request = request
+    }
+}
+
+/// Maps a straight-through record onto the deliveries its workflow's `deliver:` section asks for.
+public typealias DeliveryPlanner = @Sendable (FormRecord) throws -> [PlannedDelivery]
+
+/// What became of one input file in this run.
+public struct ScanOutcome: Sendable, Codable, Hashable {
+    /// The scan's hash (empty when the file could not even be read).
+    public var id: String
+    /// The file as given (batch) or as found in the inbox (drop folder).
+    public var path: String
+    public var state: ScanState
+    /// Already settled before this run, nothing done.
+    public var skipped: Bool
+    /// Another worker or process holds the file; left alone.
+    public var busy: Bool
+    /// Interrupted by shutdown before it could settle; left `claimed` to be resumed.
+    public var handedBack: Bool
+    public var records: Int
+    /// Records that wait for a person.
+    public var review: Int
+    public var pages: Int
+    /// Why it failed, masked.
+    public var error: String?
+    /// For a duplicate: the id of the scan with the same bytes.
+    public var duplicateOf: String?
+    /// The journal's row (nil when the file could not be read).
+    public var rowID: Int64?
+    /// What reviewers and reason files show: the issues of records routed to review, masked.
+    public var issues: [Issue]
+
+    init(path: String, state: ScanState) {
+        self.id = ""
+        self.path = path
+        self.state = state
+        self.skipped = false
+        self.busy = false
+        self.handedBack = false
+        self.records = 0
+        self.review = 0
+        self.pages = 0
+        self.issues = []
+    }
+}
+
+/// An input file held open with an exclusive advisory lock for as long as it is being handled, so that two
+/// workers (two watchers on one inbox, a watcher resuming after a restart) never process it at the same time.
+/// The lock is on the file itself, survives renames, and the kernel drops it when the process dies.
+final class LockedFile {
+    let path: String
+    private var descriptor: Int32
+
+    enum Failure: Error {
+        case busy
+        case error(KamiflowError)
+    }
+
+    init(path: String) throws(Failure) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw .error(KamiflowError(
+                code == ENOENT ? .fileNotFound : code == EACCES ? .permissionDenied : .io,
+                "cannot open the file: \(String(cString: strerror(code)))", subject: path))
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw .busy
+        }
+        descriptor = fd
+    }
+
+    deinit { unlock() }
+
+    /// Closes the file, which drops the lock.
+    func unlock() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+    }
+
+    /// Whether the path still names the file we hold (a watcher elsewhere may have moved it before we locked it).
+    var isStillAtPath: Bool {
+        var held = stat()
+        var named = stat()
+        guard fstat(descriptor, &held) == 0, stat(path, &named) == 0 else { return false }
+        return held.st_ino == named.st_ino && held.st_dev == named.st_dev
+    }
+
+    /// SHA-256 of the content, read in 1 MiB pieces: never the whole file in memory.
+    func sha256() throws(KamiflowError) -> String {
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        lseek(descriptor, 0, SEEK_SET)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KamiflowError(.io, "cannot read the file: \(String(cString: strerror(errno)))", subject: path)
+            }
+            if n == 0 { break }
+            total += n
+            hasher.update(buffer[0..<n])
+        }
+        guard total > 0 else { throw KamiflowError(.emptyFile, "the file is empty", subject: path) }
+        let digits = Array("0123456789abcdef")
+        return String(hasher.finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xf)]] })
+    }
+}
+
+/// The life of one scan, shared by the batch runner and the drop-folder watcher: lock, hash, journal, read,
+/// deliver, settle. Every step is journaled before the next starts, so a crash anywhere is resumed by handling the
+/// same file again: reading is repeated, and only deliveries the connector has not confirmed are sent again, with
+/// the same idempotency keys.
+package struct ScanHandler: Sendable {
+    package let journal: Journal
+    package let processor: any ScanProcessor
+    package let planner: DeliveryPlanner
+    package let connectors: [String: any Connector]
+    package let redactor: Redactor
+    package let logger: Logger
+
+    package init(
+        journal: Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
+        connectors: [String: any Connector], redactor: Redactor, logger: Logger
+    ) {
+        self.journal = journal
+        self.processor = processor
+        self.planner = planner
+        self.connectors = connectors
+        self.redactor = redactor
+        self.logger = logger
+    }
+
+    /// Handles the file at `path`. Never throws: every failure is journaled (when the file could be hashed) and
+    /// returned in the outcome, so one bad scan never stops the others.
+    ///
+    /// - Parameter finish: runs with the outcome while the file is still locked (a drop folder moves the file to
+    ///   its outcome folder here, so that nobody else can take it between settling and moving).
+    package func handle(
+        path: String, originalPath: String, rerunResumes: Bool,
+        finish: (inout ScanOutcome) -> Void = { _ in }
+    ) async -> ScanOutcome {
+        var outcome = ScanOutcome(path: originalPath, state: .failed)
+        let file: LockedFile
+        do {
+            file = try LockedFile(path: path)
+        } catch {
+            switch error {
+            case .busy:
+                outcome.busy = true
+                outcome.state = .claimed
+            case .error(let e):
+                outcome.error = redactor.redact(e.description)
+            }
+            finish(&outcome)
+            return outcome
+        }
+        guard file.isStillAtPath else {
+            outcome.busy = true
+            outcome.state = .claimed
+            file.unlock()
+            return outcome
+        }
+        outcome = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
+        finish(&outcome)
+        file.unlock()
+        return outcome
+    }
+
+    private func process(_ file: LockedFile, originalPath: String, rerunResumes: Bool) async -> ScanOutcome {
+        let path = file.path
+        var outcome = ScanOutcome(path: originalPath, state: .failed)
+        let clock = ContinuousClock()
+        var timings: [String: Double] = [:]
+        func milliseconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+
+        // 1. Hash and journal before anything else.
+        let hash: String
+        let admission: Admission
+        do {
+            let start = clock.now
+            hash = try file.sha256()
+            timings["hash"] = milliseconds(clock.now - start)
+            outcome.id = hash
+            admission = try journal.admit(hash: hash, path: path, originalPath: originalPath,
+                rerunResumes: rerunResumes)
+        } catch {
+            outcome.error = redactor.redact(error.description)
+            logger.error("cannot take scan", metadata: ["file": "\(path)", "error": "\(outcome.error!)"])
+            return outcome
+        }
+
+        let entry: ScanEntry
+        switch admission {
+        case .settled(let settled):
+            outcome.rowID = settled.rowID
+            outcome.state = settled.state
+            outcome.skipped = true
+            outcome.pages = settled.pages ?? 0
+            outcome.error = settled.error
+            return outcome
+        case .duplicate(let duplicate, let original):
+            outcome.rowID = duplicate.rowID
+            outcome.state = .duplicate
+            outcome.duplicateOf = original.shortID
+            logger.notice(
+                "duplicate scan: same bytes as an earlier file, not processed again",
+                metadata: ["file": "\(originalPath)", "scan": "\(hash.prefix(12))", "original": "\(original.shortID)"])
+            return outcome
+        case .process(let e):
+            entry = e
+        }
+        outcome.rowID = entry.rowID
+        let scanLogger = {
+            var l = logger
+            l[metadataKey: "scan"] = "\(hash.prefix(12))"
+            return l
+        }()
+        if entry.state != .claimed {
+            scanLogger.notice("resuming scan", metadata: ["file": "\(originalPath)", "from": "\(entry.state)"])
+        }
+        defer { redactor.release(hash) }
+
+        do {
+            if Task.isCancelled { throw CancellationError() }
+            // 2. Read.
+            try journal.beginReading(entry.rowID)
+            let readStart = clock.now
+            let records = try await processor.process(.file(path: path), id: hash)
+            timings["read"] = milliseconds(clock.now - readStart)
+            redactor.register(records, scope: hash)
+            outcome.records = records.count
+            outcome.pages = max(1, Set(records.flatMap(\.pages)).count)
+            outcome.review = records.filter { $0.route == .review }.count
+            outcome.issues = reviewIssues(records)
+            let masked = redactor.maskedForJournal(records)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            try journal.recordRead(
+                entry.rowID, workflow: records.first?.workflow, pages: outcome.pages,
+                maskedRecords: String(decoding: try encoder.encode(masked), as: UTF8.self), timings: timings)
+            guard !records.isEmpty else {
+                outcome.state = .unclassified
+                outcome.error = "no form of the workflow was recognised in this scan"
+                try journal.settle(entry.rowID, state: .unclassified, error: outcome.error, timings: timings)
+                scanLogger.warning("scan unclassified", metadata: ["file": "\(originalPath)"])
+                return outcome
+            }
+
+            // 3. Plan and journal the deliveries before any is made.
+            var planned: [PlannedDelivery] = []
+            for record in records where record.route == .straightThrough {
+                planned += try planner(record)
+            }
+            redactor.register(planned.map(\.request), scope: hash)
+            for item in planned where connectors[item.connection] == nil {
+                throw KamiflowError(
+                    .delivery, "the workflow delivers to '\(item.connection)', which the deployment does not define",
+                    subject: item.connection)
+            }
+            let confirmed = try journal.planDeliveries(
+                entry.rowID, planned.map { ($0.connection, $0.request.idempotencyKey) })
+
+            // 4. Deliver, connection by connection, journaling each answer as it comes.
+            let deliverStart = clock.now
+            var statuses: [DeliveryEntry.Status] = []
+            var connectionOrder: [String] = []
+            for item in planned where !connectionOrder.contains(item.connection) {
+                connectionOrder.append(item.connection)
+            }
+            for name in connectionOrder {
+                let requests = planned.filter {
+                    $0.connection == name && !confirmed.contains(Journal.deliveryID(name, $0.request.idempotencyKey))
+                }.map(\.request)
+                statuses += Array(repeating: .delivered, count: planned.filter { $0.connection == name }.count
+                    - requests.count)
+                guard !requests.isEmpty else { continue }
+                let outcomes = await connectors[name]!.deliver(requests)
+                guard outcomes.count == requests.count else {
+                    throw KamiflowError(
+                        .delivery, "the connector answered \(outcomes.count) times for \(requests.count) records",
+                        subject: name)
+                }
+                for (request, result) in zip(requests, outcomes) {
+                    try journal.recordDelivery(
+                        connection: name, key: request.idempotencyKey, outcome: result, redactor: redactor)
+                    switch result {
+                    case .delivered: statuses.append(.delivered)
+                    case .rejected(let reasons):
+                        statuses.append(.rejected)
+                        outcome.error = redactor.redact(
+                            "\(name) rejected the record: " + reasons.map(\.message).joined(separator: "; "))
+                    case .failed(let reason, let attempts):
+                        statuses.append(.failed)
+                        outcome.error = redactor.redact(
+                            "\(name) could not take the record after \(attempts) attempt(s): \(reason)")
+                    }
+                }
+            }
+            timings["deliver"] = milliseconds(clock.now - deliverStart)
+
+            // 5. Settle.
+            if statuses.contains(.failed) && Task.isCancelled { throw CancellationError() }
+            outcome.state =
+                statuses.contains(.rejected) ? .rejected
+                : statuses.contains(.failed) ? .failed
+                : outcome.review > 0 ? .inReview : .delivered
+            try journal.settle(entry.rowID, state: outcome.state, error: outcome.error, timings: timings)
+            var metadata: Logger.Metadata = [
+                "file": "\(originalPath)", "state": "\(outcome.state)", "records": "\(records.count)",
+            ]
+            if let error = outcome.error { metadata["error"] = "\(error)" }
+            scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
+        } catch is CancellationError {
+            outcome.state = .claimed
+            outcome.handedBack = true
+            try? journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")
+            scanLogger.notice("scan handed back at shutdown", metadata: ["file": "\(originalPath)"])
+        } catch {
+            outcome.state = .failed
+            outcome.error = redactor.redact(describe(error))
+            try? journal.settle(entry.rowID, state: .failed, error: outcome.error, timings: timings)
+            scanLogger.error("scan failed", metadata: ["file": "\(originalPath)", "error": "\(outcome.error!)"])
+        }
+        return outcome
+    }
+
+    private func describe(_ error: any Error) -> String {
+        if let error = error as? KamiflowError { return error.description }
+        return "\(error)"
+    }
+
+    private func reviewIssues(_ records: [FormRecord]) -> [Issue] {
+        records.filter { $0.route == .review }.flatMap { record in
+            record.issues + record.fields.flatMap(\.issues)
+        }.map { issue in
+            var issue = issue
+            issue.message = redactor.redact(issue.message)
+            return issue
+        }
+    }
+}

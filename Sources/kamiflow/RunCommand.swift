@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import KamiflowCore
+import KamiflowRuntime
+import Logging
+
+/// Options every runtime command shares: where the journal is and how to log.
+struct RuntimeOptions: ParsableArguments {
+    @Option(name: .long, help: "The journal, a SQLite file (default: \(JournalConfiguration.defaultPath)).")
+    var journal: String = JournalConfiguration.defaultPath
+
+    @Option(name: .long, help: "Log lines as 'text' or 'json' (one object per line), on standard error.")
+    var logFormat: String = "text"
+
+    @Flag(name: .shortAndLong, help: "Log every scan, not only problems.")
+    var verbose = false
+
+    func validate() throws {
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be 'text' or 'json', not '\(logFormat)'")
+        }
+    }
+
+    /// A logger writing through the masking handler: no sensitive value reaches a log line.
+    func logger(_ label: String, redactor: Redactor, defaultLevel: Logger.Level = .notice) -> Logger {
+        let format = LogFormat(rawValue: logFormat) ?? .text
+        let level: Logger.Level = verbose ? .info : defaultLevel
+        return Logger(label: label) { label in
+            KamiflowLogHandler(label: label, format: format, redactor: redactor, level: level)
+        }
+    }
+
+    func openJournal() throws -> Journal {
+        try Journal(configuration: JournalConfiguration(path: journal))
+    }
+}
+
+/// The pieces the runtime runs with, which the composition root builds from workflow and deployment files: the
+/// extraction (scan → records), the mapping (record → deliveries) and the connections.
+///
+/// Wiring point for the lead: `make` is where `KamiflowWorkflow`'s pipeline and `KamiflowConnectors`' connections
+/// are put together. Until then only record files (`--record-files`) can be run, and records are journaled but not
+/// delivered anywhere.
+struct RuntimeWiring {
+    var processor: any ScanProcessor
+    var planner: DeliveryPlanner
+    var connectors: [any Connector]
+
+    static func make(workflows: [String], recordFiles: Bool) throws -> RuntimeWiring {
+        if recordFiles {
+            return RuntimeWiring(processor: RecordFileProcessor(), planner: { _ in [] }, connectors: [])
+        }
+        guard !workflows.isEmpty else {
+            throw KamiflowError(.invalidArgument, "name at least one workflow file (.yaml) before the inputs")
+        }
+        for workflow in workflows where !FileManager.default.fileExists(atPath: workflow) {
+            throw KamiflowError(.fileNotFound, "no such workflow file", subject: workflow)
+        }
+        throw KamiflowError(
+            .engineUnavailable, "reading scans with workflows is not wired into this build yet",
+            subject: workflows.joined(separator: ", "))
+    }
+}
+
+/// `kamiflow run WORKFLOW... INPUT...`
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Read scans (files, folders, globs) with workflows and deliver the records, resumably.",
+        discussion: """
+            Workflow files (.yaml/.yml) come first, then inputs. Every scan is journaled by the hash of its bytes \
+            before it is read: run the same command again after a crash (even a kill) and it finishes the rest, \
+            delivering every record exactly once; the same file under another name is recorded as a duplicate.
+
+            Exit status: 0 everything went straight through (or was already done), 1 some scans wait for a person \
+            (review, rejected, form not recognised), 2 some scans failed, 64 bad usage, 74 the journal cannot be \
+            used, 75 interrupted (run again to finish). See docs/operations.md.
+            """)
+
+    @OptionGroup var options: RuntimeOptions
+
+    @Option(name: .shortAndLong, help: "Scans in flight at once (default: one per core).")
+    var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Flag(help: "Print the summary and every scan's outcome as JSON on standard output.")
+    var json = false
+
+    @Flag(help: ArgumentHelp("Inputs are record files (JSON), not scans: for drills and migrations.",
+        visibility: .hidden))
+    var recordFiles = false
+
+    @Argument(help: "Workflow files, then scan files, folders or glob patterns.")
+    var arguments: [String] = []
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        let workflows = arguments.prefix { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        let inputs = Array(arguments.dropFirst(workflows.count))
+        guard !inputs.isEmpty else {
+            FileHandle.standardError.write(Data("kamiflow run: no inputs given\n".utf8))
+            throw ExitCode(64)
+        }
+        let redactor = Redactor()
+        let logger = options.logger("kamiflow.run", redactor: redactor)
+        let wiring: RuntimeWiring
+        let journal: Journal
+        do {
+            wiring = try RuntimeWiring.make(workflows: Array(workflows), recordFiles: recordFiles)
+        } catch {
+            FileHandle.standardError.write(Data("kamiflow run: \(error)\n".utf8))
+            throw ExitCode(64)
+        }
+        do {
+            journal = try options.openJournal()
+        } catch {
+            FileHandle.standardError.write(Data("kamiflow run: \(error)\n".utf8))
+            throw ExitCode(74)
+        }
+        let files = InputFiles(inputs)
+        let expected = files.reduce(0) { n, _ in n + 1 }  // names only: cheap, and gives the ETA
+        let progress = ConsoleProgress(expected: expected, redactor: redactor)
+        let runner = BatchRunner(
+            journal: journal, processor: wiring.processor, planner: wiring.planner, connectors: wiring.connectors,
+            configuration: BatchConfiguration(maxConcurrentScans: jobs, keepAllOutcomes: json), redactor: redactor,
+            logger: logger)
+
+        // SIGINT/SIGTERM: stop taking scans, hand back the ones in flight, exit 75 (run again to finish).
+        let task = Task { await runner.run(files, progress: progress) }
+        let signals = SignalCancellation(task: task)
+        let summary = await task.value
+        signals.stop()
+        progress.finish(summary)
+        for connector in wiring.connectors {
+            do {
+                try await connector.close()
+            } catch {
+                logger.error("closing the connection failed", metadata: ["connection": "\(connector.name)",
+                    "error": "\(error)"])
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(summary) + Data("\n".utf8))
+        } else {
+            print(summary.table)
+        }
+        throw ExitCode(summary.exitStatus)
+    }
+}
+
+/// Cancels a task on SIGINT or SIGTERM (a batch run then hands back what is in flight and exits 75).
+final class SignalCancellation {
+    private let sources: [any DispatchSourceSignal]
+
+    init(task: Task<BatchSummary, Never>) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+    }
+
+    func stop() {
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import KamiflowCore
+import KamiflowRuntime
+import Logging
+import ServiceLifecycle
+import Yams
+
+/// Reads the runtime's part of `kamiflow.yaml`.
+enum DeploymentFile {
+    static func load(_ path: String) throws -> RuntimeSettings {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw KamiflowError(.fileNotFound, "cannot read the deployment file", subject: path, cause: error)
+        }
+        do {
+            return try YAMLDecoder().decode(RuntimeSettings.self, from: text)
+        } catch let error as DecodingError {
+            throw KamiflowError(.invalidDeployment, Self.describe(error), subject: path)
+        } catch {
+            throw KamiflowError(.invalidDeployment, "not valid YAML: \(error)", subject: path)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func at(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "\(at(c.codingPath + [key])) is missing"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(at(c.codingPath)): \(c.debugDescription)"
+        case .dataCorrupted(let c): return "\(at(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// `kamiflow serve`: drop folders and scheduled jobs in one long-running process.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the deployment's drop folders and scheduled jobs until SIGTERM/SIGINT.",
+        discussion: """
+            On SIGTERM or SIGINT: no new scans are taken, scans in flight get the shutdown deadline to finish and \
+            are otherwise handed back (resumed at the next start), and the process exits 0. Missed runs: a job \
+            whose run was due within missed_run_grace (default 1h) before start-up, after its last run, runs once \
+            at start-up; older or repeated misses are not caught up. See docs/operations.md.
+            """)
+
+    @OptionGroup var options: RuntimeOptions
+    @OptionGroup var watch: WatchOptions
+
+    @Option(help: "The deployment file.")
+    var deployment: String = "kamiflow.yaml"
+
+    @Flag(help: ArgumentHelp("Inboxes and scheduled inputs hold record files (JSON), not scans.",
+        visibility: .hidden))
+    var recordFiles = false
+
+    func run() async throws {
+        let settings = try DeploymentFile.load(deployment)
+        let redactor = Redactor()
+        let logger = options.logger("kamiflow.serve", redactor: redactor, defaultLevel: .info)
+        let journal = try settings.journal.map { try Journal(configuration: JournalConfiguration(path: $0)) }
+            ?? options.openJournal()
+        var services: [any Service] = []
+        var connectors: [any Connector] = []
+
+        if let inboxes = settings.watch?.inboxes, !inboxes.isEmpty {
+            let boxes = try inboxes.map { inbox in
+                let wiring = try RuntimeWiring.make(workflows: [inbox.workflow], recordFiles: recordFiles)
+                connectors += wiring.connectors
+                return DropFolderConfiguration.Inbox(
+                    path: inbox.path, processor: wiring.processor, planner: wiring.planner)
+            }
+            services.append(DropFolderWatcher(
+                configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,
+                connectors: connectors, redactor: redactor, logger: logger))
+        }
+
+        let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let jobs = try (settings.schedules ?? []).map { job in
+            let wiring = try RuntimeWiring.make(workflows: [job.run.workflow], recordFiles: recordFiles)
+            connectors += wiring.connectors
+            let runner = BatchRunner(
+                journal: journal, processor: wiring.processor, planner: wiring.planner,
+                connectors: wiring.connectors, configuration: BatchConfiguration(maxConcurrentScans: workers),
+                redactor: redactor, logger: logger)
+            let inputs = job.run.inputs
+            return ScheduledJob(name: job.name, schedule: try job.schedule()) {
+                let summary = await runner.run(InputFiles(inputs))
+                logger.notice(
+                    "scheduled run finished",
+                    metadata: ["job": "\(job.name)", "scans": "\(summary.scans)", "delivered": "\(summary.delivered)",
+                        "review": "\(summary.inReview)", "failed": "\(summary.failed)"])
+            }
+        }
+        if !jobs.isEmpty {
+            services.append(Scheduler(
+                jobs: jobs, journal: journal,
+                configuration: SchedulerConfiguration(
+                    missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
+                logger: logger))
+        }
+        guard !services.isEmpty else {
+            throw KamiflowError(.invalidDeployment, "nothing to serve: no watch inboxes and no schedules",
+                subject: deployment)
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        for connector in connectors { try? await connector.close() }
+        logger.notice("stopped")
+    }
+}
