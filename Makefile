@@ -44,7 +44,9 @@ demo: build
 # libgomp reads OMP_THREAD_LIMIT when libtesseract loads, so the test process must start with it (DESIGN §4).
 test: deps
 	$(SWIFT) build --build-tests
-	OMP_THREAD_LIMIT=1 $(SWIFT) test --skip-build
+	# One test at a time: several suites block on subprocesses and on Tesseract, and on a 2-core machine running
+	# them side by side starves the cooperative thread pool that the HTTP tests' server and client need.
+	OMP_THREAD_LIMIT=1 $(SWIFT) test --skip-build --no-parallel
 
 bench: deps
 	$(SWIFT) build -c release
