@@ -90,6 +90,10 @@ let package = Package(
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
+        .testTarget(
+            name: "KamiflowFormsTests",
+            dependencies: ["KamiflowForms", "KamiflowWorkflow", "KamiflowOCR", "KamiflowCore", "KamiflowTesting"]
+        ),
     ]
 )
 
