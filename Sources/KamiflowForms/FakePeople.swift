@@ -186,7 +186,7 @@ public struct FakePeopleGenerator: Sendable {
         switch kind {
         case "fixed":
             // The first digit of a local number is never 0 (that would read as a trunk prefix).
-            let local = String(random.int(in: 2...9)) + random.digits(9 - areaCode.count - 1)
+            let local = String(random.int(in: 2...9)) + random.digits(10 - areaCode.count - 1)
             digits = areaCode + local
             return (digits, DomainRules.formatPhone(digits, areaCodeLength: areaCode.count))
         case "0120": digits = "0120" + random.digits(6)
