@@ -122,7 +122,7 @@ final class PaperCanvas {
 
     /// Draws `text` in `box`: em size `size` (shrunk until it fits the box's width), vertically centred.
     func draw(
-        _ text: String, in box: PaperRect, size: Double, font: LoadedFont, alignment: PrintedText.Alignment = .left,
+        _ text: String, in box: PaperRect, size: Double, font: LoadedFont, alignment: PaperText.Alignment = .left,
         bold: Bool = false, padding: Double = 0
     ) {
         guard !text.isEmpty else { return }

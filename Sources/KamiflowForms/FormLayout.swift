@@ -38,7 +38,7 @@ public struct PaperRect: Hashable, Sendable, Codable {
 }
 
 /// Text printed on the blank form (title, form code, notes, 年/月/日 unit labels).
-public struct PrintedText: Hashable, Sendable {
+public struct PaperText: Hashable, Sendable {
     public enum Alignment: String, Hashable, Sendable { case left, center, right }
 
     public var text: String
@@ -162,18 +162,20 @@ public struct FormLayout: Hashable, Sendable {
     /// Where the title is printed; `nil` centres it at the top.
     public var titleBox: PaperRect?
     /// The printed form code (used to identify the form), if any.
-    public var formCode: PrintedText?
+    public var formCode: PaperText?
     /// Solid black registration marks.
     public var registrationMarks: [PaperRect]
     /// A printed frame around the form's content, if the form has one.
     public var border: PaperRect?
-    public var texts: [PrintedText]
+    public var texts: [PaperText]
     public var fields: [LayoutField]
+    /// Space between a read zone and the printed cell border around it, in millimetres.
+    public var cellMargin: Double = 1.5
 
     public init(
         workflow: String, title: String, pageWidth: Double = 210, pageHeight: Double = 297,
-        titleBox: PaperRect? = nil, formCode: PrintedText? = nil, registrationMarks: [PaperRect] = [],
-        border: PaperRect? = nil, texts: [PrintedText] = [], fields: [LayoutField] = []
+        titleBox: PaperRect? = nil, formCode: PaperText? = nil, registrationMarks: [PaperRect] = [],
+        border: PaperRect? = nil, texts: [PaperText] = [], fields: [LayoutField] = []
     ) {
         self.workflow = workflow
         self.title = title

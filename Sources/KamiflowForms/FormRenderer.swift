@@ -84,13 +84,12 @@ public struct FormRenderer: Sendable {
     }
 
     /// The printed frame around a field's read area: the read area plus a margin, so no rule lies inside it.
-    static func frame(of zone: PaperRect) -> PaperRect { zone.outset(cellPadding) }
 
     func drawPrinted(_ field: LayoutField, layout: FormLayout, on canvas: PaperCanvas) {
         let labelSize = 3.2
         switch field.marking {
         case .zone(let zone):
-            let frame = Self.frame(of: zone)
+            let frame = zone.outset(layout.cellMargin)
             canvas.strokeRect(frame, width: Self.ruleWidth)
             drawLabel(field, beside: frame, size: min(labelSize, frame.height * 0.55), on: canvas)
         case .cells(let cells):
@@ -117,7 +116,7 @@ public struct FormRenderer: Sendable {
                     canvas.draw(unit, in: unitBox, size: min(labelSize, part.height * 0.6), font: canvas.printed)
                 }
             }
-            drawLabel(field, beside: field.area.outset(Self.cellPadding), size: labelSize, on: canvas)
+            drawLabel(field, beside: field.area.outset(layout.cellMargin), size: labelSize, on: canvas)
         }
     }
 
@@ -138,11 +137,18 @@ public struct FormRenderer: Sendable {
         }
     }
 
-    /// The label in its own box when the workflow gives one, else right-aligned just left of the field.
+    /// The label in its own cell when the workflow gives one (printed as a table cell for written fields), else
+    /// right-aligned just left of the field.
     func drawLabel(_ field: LayoutField, beside frame: PaperRect, size: Double, on canvas: PaperCanvas) {
         guard !field.label.isEmpty else { return }
         if let box = field.labelBox {
-            canvas.draw(field.label, in: box, size: min(size, box.height * 0.8), font: canvas.printed)
+            switch field.marking {
+            case .zone, .cells, .eraParts:
+                canvas.strokeRect(box, width: Self.ruleWidth)
+                canvas.draw(field.label, in: box, size: min(size, box.height * 0.6), font: canvas.printed, padding: 1.2)
+            default:
+                canvas.draw(field.label, in: box, size: min(size, box.height * 0.8), font: canvas.printed)
+            }
             return
         }
         let width = canvas.width(of: field.label, size: size, font: canvas.printed)
@@ -192,9 +198,14 @@ public struct FormRenderer: Sendable {
         case .box:
             canvas.tick(in: option.rect, jitter: (random.double(in: -0.2...0.2), random.double(in: -0.2...0.2)))
         case .circle:
-            let grow = 0.9 + random.double(in: -0.2...0.3)
+            // An ellipse that encloses the printed option (its corners too), as people draw it: about 1.3 times the
+            // text's half-size plus a little, never more than 2.6 mm past the text (where reading looks for it).
+            let grow = 1.3 + random.double(in: -0.05...0.1)
+            let rx = min(option.rect.width / 2 * grow + 0.6, option.rect.width / 2 + 2.6)
+            let ry = min(option.rect.height / 2 * grow + 0.6, option.rect.height / 2 + 2.6)
+            let oval = PaperRect(x: option.rect.midX - rx, y: option.rect.midY - ry, width: 2 * rx, height: 2 * ry)
             canvas.handCircle(
-                around: option.rect.outset(grow), tilt: random.double(in: -0.08...0.08),
+                around: oval, tilt: random.double(in: -0.05...0.05),
                 overrun: random.double(in: 0.15...0.5), start: random.double(in: 0...(2 * Double.pi)), width: 0.35)
         }
     }

@@ -36,19 +36,22 @@ struct SampleContext {
             guard bounds.count == 2, bounds[0] <= bounds[1] else { return nil }
             return .same(String(random.int(in: bounds[0]...bounds[1])))
         }
-        let (subject, index, attribute) = Self.parse(hint)
+        let parsed = Self.parse(hint, path: field.path)
+        let (subject, index, attribute) = (parsed.subject, parsed.index, parsed.attribute)
+        if parsed.modifiers.contains("optional") && random.chance(0.25) { return .blank }
+        let isYucho = household.account.bankCode == "9900"
         switch subject {
-        case "person", "head", "claimant", "applicant":
-            return personDatum(household.head, attribute: attribute)
+        case "person":
+            return personDatum(household.head, attribute: attribute, field: field)
         case "spouse":
-            return household.spouse.map { personDatum($0, attribute: attribute) } ?? .blank
-        case "child", "children":
+            return household.spouse.map { personDatum($0, attribute: attribute, field: field) } ?? .blank
+        case "child":
             let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
-            return household.children.indices.contains(i) ? personDatum(household.children[i], attribute: attribute)
+            return household.children.indices.contains(i) ? personDatum(household.children[i], attribute: attribute, field: field)
                 : .blank
-        case "member", "members", "household.member":
+        case "member":
             let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
-            return household.members.indices.contains(i) ? personDatum(household.members[i], attribute: attribute)
+            return household.members.indices.contains(i) ? personDatum(household.members[i], attribute: attribute, field: field)
                 : .blank
         case "address": return addressDatum(household.address, attribute: attribute)
         case "previous_address", "old_address": return addressDatum(household.previousAddress, attribute: attribute)
@@ -59,12 +62,15 @@ struct SampleContext {
             case "count", "size": return .same(String(household.members.count))
             default: return nil
             }
-        case "bank", "account": return bankDatum(attribute: attribute, field: field)
-        case "yucho": return yuchoDatum(attribute: attribute)
+        case "bank", "account":
+            if attribute == "yucho" { return isYucho ? yuchoDatum(attribute: "") : .blank }
+            if attribute == "holder" || attribute == "holder_kana" { return .same(household.account.holderKana) }
+            return isYucho ? .blank : bankDatum(attribute: attribute, field: field)
+        case "yucho": return isYucho ? yuchoDatum(attribute: attribute) : .blank
         case "date":
             switch attribute {
-            case "notified", "today", "submitted", "applied": return .date(household.notifiedOn)
-            case "happened", "moved", "acquired": return .date(household.happenedOn)
+            case "notified", "today", "submitted", "applied", "recent": return .date(household.notifiedOn)
+            case "happened", "moved", "acquired", "event": return .date(household.happenedOn)
             default: return nil
             }
         case "choice":
@@ -80,6 +86,8 @@ struct SampleContext {
             switch attribute {
             case "true", "on", "yes": return .flag(true)
             case "false", "off", "no": return .flag(false)
+            case "mostly": return .flag(random.chance(0.85))
+            case "rarely": return .flag(random.chance(0.15))
             default: return .flag(random.chance(0.4))
             }
         default:
@@ -87,23 +95,37 @@ struct SampleContext {
         }
     }
 
-    /// `child[2].kana` → ("child", 2, "kana"); `household.member[1].name` → ("household.member", 1, "name").
-    static func parse(_ hint: String) -> (subject: String, index: Int?, attribute: String) {
-        var subject = hint
-        var attribute = ""
-        if let dot = hint.lastIndex(of: ".") {
-            subject = String(hint[..<dot])
-            attribute = String(hint[hint.index(after: dot)...])
-        }
+    /// Roles a field path can name; `person.*` hints in such a field are about that person.
+    static let roles: [String: String] = [
+        "spouse": "spouse", "child": "child", "children": "child", "jido": "child", "member": "member",
+        "members": "member", "persons": "member", "household_members": "member", "setai": "member",
+    ]
+
+    /// A hint split into subject, 1-based index, attribute and modifiers: `child[2].kana` → (child, 2, kana, []),
+    /// `household.member[1].name` → (member, 1, name, []), `person.mynumber.optional` → (person, nil, mynumber,
+    /// [optional]). `person` in a field whose path starts with a role (`spouse.name`, `children[1].kana`) means the
+    /// person of that role.
+    static func parse(_ hint: String, path: String = "")
+        -> (subject: String, index: Int?, attribute: String, modifiers: [String])
+    {
+        var parts = hint.lowercased().split(separator: ".").map(String.init)
+        if parts.count >= 2, parts[0] == "household", parts[1].hasPrefix("member") { parts.removeFirst() }
+        guard var subject = parts.first else { return ("", nil, "", []) }
         var index: Int?
         if let open = subject.firstIndex(of: "["), let close = subject.firstIndex(of: "]"), open < close {
             index = Int(subject[subject.index(after: open)..<close])
             subject = String(subject[..<open])
         }
-        return (subject.lowercased(), index, attribute.lowercased())
+        subject = roles[subject] ?? (["head", "claimant", "applicant", "requester"].contains(subject) ? "person" : subject)
+        if subject == "person" {
+            let first = path.split(whereSeparator: { $0 == "." || $0 == "[" }).first.map { String($0).lowercased() }
+            if let first, let role = roles[first] { subject = role }
+        }
+        let attribute = parts.count > 1 ? parts[1] : ""
+        return (subject, index, attribute, Array(parts.dropFirst(2)))
     }
 
-    mutating func personDatum(_ person: FakePerson, attribute: String) -> SampleDatum {
+    mutating func personDatum(_ person: FakePerson, attribute: String, field: LayoutField) -> SampleDatum {
         switch attribute {
         case "surname": return .same(person.surname)
         case "given", "given_name": return .same(person.givenName)
@@ -113,13 +135,28 @@ struct SampleContext {
         case "given_kana": return .same(person.givenNameKana)
         case "sex": return .choice([person.sex])
         case "birth", "birthday", "born": return .date(person.birth)
-        case "relation": return .choice([person.relation])
+        case "relation":
+            let options = field.optionNames
+            if options.isEmpty { return .same(relationText(of: person)) }
+            for candidate in [person.relation, relationText(of: person), "本人", "その他"] where options.contains(candidate) {
+                return .choice([candidate])
+            }
+            return .choice([random.pick(options)])
         case "mynumber", "number": return .same(person.myNumber)
         case "age":
             let generator = FakePeopleGenerator(referenceDate: household.notifiedOn)
             return .same(String(generator.age(at: person.birth)))
         default: return .same(person.name)
         }
+    }
+
+    /// 続柄 as written on a form: 長男, 次女 … for children, else the relation to the head.
+    func relationText(of person: FakePerson) -> String {
+        guard person.relation == "子" else { return person.relation }
+        let siblings = household.children.filter { $0.sex == person.sex }
+        let rank = (siblings.firstIndex(of: person) ?? 0)
+        let order = ["長", "次", "三", "四", "五"]
+        return order[min(rank, order.count - 1)] + (person.sex == "男" ? "男" : "女")
     }
 
     func addressDatum(_ address: FakeAddress, attribute: String) -> SampleDatum {

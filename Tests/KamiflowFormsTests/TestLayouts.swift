@@ -86,9 +86,9 @@ enum TestLayouts {
         ]
         return FormLayout(
             workflow: "jidou-teate-test", title: "児童手当 認定請求書",
-            formCode: PrintedText("KF-JT-01", box: r(160, 280, 35, 5), alignment: .right),
+            formCode: PaperText("KF-JT-01", box: r(160, 280, 35, 5), alignment: .right),
             registrationMarks: FormLayout.cornerMarks(),
-            texts: [PrintedText("（あて先）テスト市長", box: r(20, 30, 60, 6))],
+            texts: [PaperText("（あて先）テスト市長", box: r(20, 30, 60, 6))],
             fields: fields)
     }()
 
