@@ -120,10 +120,18 @@ public enum TruthComparison {
                 return values.contains(branch) && (values.contains(padded) || values.contains(account))
             }
             return digits(read) == digits(expected) && !expected.isEmpty || (expected.isEmpty && value.isEmpty)
+        case _ where digitTypes.contains(type):
+            return digits(expected) == digits(read) && squeeze(read).allSatisfy { $0.isNumber || $0 == "-" }
         default:
             return squeeze(expected) == squeeze(read)
         }
     }
+
+    /// Types whose value is a string of digits, compared digit for digit (postal codes keep a hyphen).
+    static let digitTypes: Set<String> = [
+        "phone", "postal", "mynumber", "bank-code", "branch-code", "account-number", "digits", "corporate-number",
+        "lg-code",
+    ]
 
     static func split(_ s: String) -> [String] {
         s.split(separator: ",").map { squeeze(String($0)) }.filter { !$0.isEmpty }

@@ -143,8 +143,10 @@ public struct FormFiller: Sendable {
             let digits = String(format4(date.year)) + pad2(date.month) + pad2(date.day)
             return make(.characters(Array(digits.prefix(cells.count)).map(String.init)), date.description)
         case (.text(let printed, let truth), .cells(let cells)):
-            let characters = Array(truth.isEmpty ? printed : truth).prefix(cells.count).map(String.init)
-            return make(.characters(characters), characters.joined())
+            // One character per box: hyphens and spaces are printed by the form, not written.
+            let written = printed.filter { $0 != "-" && $0 != " " && $0 != "　" }
+            let characters = Array(written).prefix(cells.count).map(String.init)
+            return make(.characters(characters), characters.count == written.count ? truth : characters.joined())
         case (.text(let printed, let truth), .zone):
             return make(.text(printed), truth)
         case (.text(_, let truth), .options(let options, _)):

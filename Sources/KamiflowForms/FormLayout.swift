@@ -46,12 +46,15 @@ public struct PaperText: Hashable, Sendable {
     public var box: PaperRect
     public var alignment: Alignment
     public var bold: Bool
+    /// Em size in millimetres; `nil` fits the text to the box's height.
+    public var size: Double?
 
-    public init(_ text: String, box: PaperRect, alignment: Alignment = .left, bold: Bool = false) {
+    public init(_ text: String, box: PaperRect, alignment: Alignment = .left, bold: Bool = false, size: Double? = nil) {
         self.text = text
         self.box = box
         self.alignment = alignment
         self.bold = bold
+        self.size = size
     }
 }
 
@@ -155,12 +158,11 @@ public struct LayoutField: Hashable, Sendable {
 /// workflow file's shape.
 public struct FormLayout: Hashable, Sendable {
     public var workflow: String
-    public var title: String
+    /// The printed heading (large, usually centred at the top).
+    public var title: PaperText?
     /// Page size in millimetres (A4 portrait: 210 × 297).
     public var pageWidth: Double
     public var pageHeight: Double
-    /// Where the title is printed; `nil` centres it at the top.
-    public var titleBox: PaperRect?
     /// The printed form code (used to identify the form), if any.
     public var formCode: PaperText?
     /// Solid black registration marks.
@@ -173,15 +175,13 @@ public struct FormLayout: Hashable, Sendable {
     public var cellMargin: Double = 1.5
 
     public init(
-        workflow: String, title: String, pageWidth: Double = 210, pageHeight: Double = 297,
-        titleBox: PaperRect? = nil, formCode: PaperText? = nil, registrationMarks: [PaperRect] = [],
+        workflow: String, title: PaperText?, pageWidth: Double = 210, pageHeight: Double = 297, formCode: PaperText? = nil, registrationMarks: [PaperRect] = [],
         border: PaperRect? = nil, texts: [PaperText] = [], fields: [LayoutField] = []
     ) {
         self.workflow = workflow
         self.title = title
         self.pageWidth = pageWidth
         self.pageHeight = pageHeight
-        self.titleBox = titleBox
         self.formCode = formCode
         self.registrationMarks = registrationMarks
         self.border = border

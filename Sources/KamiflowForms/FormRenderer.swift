@@ -66,18 +66,20 @@ public struct FormRenderer: Sendable {
     func drawBlank(_ layout: FormLayout, on canvas: PaperCanvas) {
         for mark in layout.registrationMarks { canvas.fillRect(mark) }
         if let border = layout.border { canvas.strokeRect(border, width: 0.5) }
-        let titleBox = layout.titleBox ?? PaperRect(x: 25, y: 14, width: layout.pageWidth - 50, height: 10)
-        canvas.draw(
-            layout.title, in: titleBox, size: min(7, titleBox.height * 0.8), font: canvas.printed,
-            alignment: layout.titleBox == nil ? .center : .left, bold: true)
-        if let code = layout.formCode {
+        if let title = layout.title {
             canvas.draw(
-                code.text, in: code.box, size: min(4, code.box.height * 0.8), font: canvas.filled,
+                title.text, in: title.box, size: title.size ?? min(7, title.box.height * 0.8), font: canvas.printed,
+                alignment: title.alignment, bold: title.bold)
+        }
+        if let code = layout.formCode {
+            // Form codes are printed in a plain sans face, as printers number their forms.
+            canvas.draw(
+                code.text, in: code.box, size: code.size ?? min(4, code.box.height * 0.8), font: canvas.filled,
                 alignment: code.alignment, bold: code.bold)
         }
         for text in layout.texts {
             canvas.draw(
-                text.text, in: text.box, size: min(4.2, text.box.height * 0.8), font: canvas.printed,
+                text.text, in: text.box, size: text.size ?? min(4.2, text.box.height * 0.8), font: canvas.printed,
                 alignment: text.alignment, bold: text.bold)
         }
         for field in layout.fields { drawPrinted(field, layout: layout, on: canvas) }

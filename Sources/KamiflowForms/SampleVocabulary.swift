@@ -161,7 +161,7 @@ struct SampleContext {
 
     func addressDatum(_ address: FakeAddress, attribute: String) -> SampleDatum {
         switch attribute {
-        case "postal", "postal_code", "zip": return .text(printed: address.postalText, truth: address.postalCode)
+        case "postal", "postal_code", "zip": return .same(address.postalText)
         case "prefecture": return .same(address.prefecture)
         case "city": return .same(address.prefecture + address.city)
         case "katagaki", "building": return address.katagaki.isEmpty ? .blank : .same(address.katagaki)

@@ -122,3 +122,16 @@ struct EvaluationTests {
         #expect(throws: KamiflowError.self) { try Evaluator.truthFiles(in: empty) }
     }
 }
+
+extension EvaluationTests {
+    @Test("digit fields compare by digits", arguments: [
+        ("postal", "180-0006", FieldValue.text("180-0006"), true),
+        ("postal", "180-0006", FieldValue.text("1800006"), true),
+        ("postal", "180-0006", FieldValue.text("180-0008"), false),
+        ("phone", "09012345678", FieldValue.text("090-1234-5678"), true),
+        ("mynumber", "123456789018", FieldValue.text("12345678901B"), false),
+    ])
+    func digitComparison(type: String, expected: String, value: FieldValue, same: Bool) {
+        #expect(TruthComparison.matches(type: type, expected: expected, value: value) == same)
+    }
+}

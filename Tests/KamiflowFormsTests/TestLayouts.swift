@@ -85,7 +85,8 @@ enum TestLayouts {
                 sample: "flag.true"),
         ]
         return FormLayout(
-            workflow: "jidou-teate-test", title: "児童手当 認定請求書",
+            workflow: "jidou-teate-test",
+            title: PaperText("児童手当 認定請求書", box: r(25, 14, 160, 10), alignment: .center, bold: true, size: 7),
             formCode: PaperText("KF-JT-01", box: r(160, 280, 35, 5), alignment: .right),
             registrationMarks: FormLayout.cornerMarks(),
             texts: [PaperText("（あて先）テスト市長", box: r(20, 30, 60, 6))],
