@@ -40,14 +40,20 @@ public struct GroundTruth: Hashable, Sendable, Codable {
     public var format: String
     public var profile: ScanProfile
     public var seed: UInt64
+    /// The forms' "today" (the reference date of the fake data); extraction's date rules must use the same day.
+    public var today: CivilDate?
     public var forms: [FormTruth]
 
-    public init(workflow: String, image: String, format: String, profile: ScanProfile, seed: UInt64, forms: [FormTruth]) {
+    public init(
+        workflow: String, image: String, format: String, profile: ScanProfile, seed: UInt64, today: CivilDate? = nil,
+        forms: [FormTruth]
+    ) {
         self.workflow = workflow
         self.image = image
         self.format = format
         self.profile = profile
         self.seed = seed
+        self.today = today
         self.forms = forms
     }
 

@@ -118,7 +118,8 @@ public struct SampleBatch: Sendable {
         let name = fileName(number)
         let truth = GroundTruth(
             workflow: layout.workflow, image: name, format: configuration.format.rawValue,
-            profile: configuration.profile, seed: configuration.seed, forms: truths)
+            profile: configuration.profile, seed: configuration.seed, today: configuration.referenceDate,
+            forms: truths)
         return SampleFile(name: name, bytes: bytes, truth: truth)
     }
 
