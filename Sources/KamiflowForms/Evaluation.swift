@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowOCR
 
 /// Turns one scan into the records of the forms on it. The evaluator takes the extraction pipeline as this
 /// closure, so it measures whatever the composition root wires in (the real pipeline, or a hand-made one in tests)

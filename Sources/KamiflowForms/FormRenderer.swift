@@ -1,5 +1,6 @@
 internal import CCairo
 import KamiflowCore
+import KamiflowOCR
 
 /// Prints forms: the blank form as a municipality would print it, and the same form filled in.
 ///
@@ -9,10 +10,17 @@ import KamiflowCore
 /// stamped, and the same seed always gives the same bytes.
 public struct FormRenderer: Sendable {
     public var fonts: FontConfiguration
+    /// Em size of filled-in text as a share of its zone's height (capped by `maximumValueSize` millimetres).
+    public var valueScale: Double
+    public var maximumValueSize: Double
 
-    public init(fonts: FontConfiguration = FontConfiguration()) {
+    public init(fonts: FontConfiguration = FontConfiguration(), valueScale: Double = 0.5, maximumValueSize: Double = 4.5) {
         self.fonts = fonts
+        self.valueScale = valueScale
+        self.maximumValueSize = maximumValueSize
     }
+
+    func valueSize(_ height: Double) -> Double { min(height * valueScale, maximumValueSize) }
 
     /// The form (blank when `filled` is `nil`) as a grey page at `dpi`.
     package func image(_ layout: FormLayout, filled: FilledForm? = nil, dpi: Double, seed: UInt64 = 0) throws
@@ -163,14 +171,14 @@ public struct FormRenderer: Sendable {
     func drawInk(_ ink: Ink, for field: LayoutField, on canvas: PaperCanvas, random: inout SeededRandom) {
         switch (ink, field.marking) {
         case (.text(let text), .zone(let zone)):
-            let size = min(zone.height * 0.72, 5.0)
+            let size = valueSize(zone.height)
             canvas.draw(text, in: zone, size: size, font: canvas.filled, padding: 1)
         case (.text(let text), .cells(let cells)):
             drawCharacters(text.map(String.init), in: cells, on: canvas)
         case (.characters(let characters), .cells(let cells)):
             drawCharacters(characters, in: cells, on: canvas)
         case (.characters(let characters), .zone(let zone)):
-            canvas.draw(characters.joined(), in: zone, size: min(zone.height * 0.72, 5.0), font: canvas.filled,
+            canvas.draw(characters.joined(), in: zone, size: valueSize(zone.height), font: canvas.filled,
                 padding: 1)
         case (.tick(let on), .checkbox(let box)):
             if on { canvas.tick(in: box, jitter: (random.double(in: -0.2...0.2), random.double(in: -0.2...0.2))) }
@@ -179,7 +187,7 @@ public struct FormRenderer: Sendable {
         case (.eraParts(let era, let year, let month, let day), .eraParts(let eras, let y, let m, let d)):
             for option in eras where option.name == era { mark(option, on: canvas, random: &random) }
             for (text, rect) in [(year, y), (month, m), (day, d)] {
-                canvas.draw(text, in: rect, size: min(rect.height * 0.72, 5.0), font: canvas.filled,
+                canvas.draw(text, in: rect, size: valueSize(rect.height), font: canvas.filled,
                     alignment: .center)
             }
         default:

@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowOCR
 
 /// Encoding of sample pages. PNG, JPEG and TIFF go through KamiflowOCR's `ImageCodec` (one codec for the whole
 /// product); PDF through Cairo, as a scanner's "scan to PDF" holds images.
@@ -14,14 +15,24 @@ enum ImageFiles {
                 scans: pages, pageWidth: layout.pageWidth, pageHeight: layout.pageHeight)
         case .png:
             guard pages.count == 1 else { throw KamiflowError(.invalidArgument, "a PNG holds one page") }
-            return try CairoSurfaces.png(pages[0])
-        case .jpeg, .tiff:
-            throw KamiflowError(.unsupportedFormat, "\(format.rawValue) needs KamiflowOCR's ImageCodec (not merged yet)")
+            return try ImageCodec.encode(pages, as: .png)
+        case .jpeg:
+            guard pages.count == 1 else { throw KamiflowError(.invalidArgument, "a JPEG holds one page") }
+            return try ImageCodec.encode(pages, as: .jpeg(quality: profile.jpegQuality ?? 85))
+        case .tiff:
+            // A fax's 1-bit pages travel as CCITT G4, everything else uncompressed-lossless.
+            return try ImageCodec.encode(pages, as: profile.bilevel ? .tiffG4 : .tiff)
         }
     }
 
+    /// The page as it comes back from a scanner that compressed it with JPEG at `quality`.
     static func jpegRoundTrip(_ image: GrayImage, quality: Int) throws -> GrayImage {
-        image
+        let bytes = try ImageCodec.encode([image], as: .jpeg(quality: quality))
+        guard var decoded = try ImageCodec.decode(bytes, name: "scan.jpg").first else {
+            throw KamiflowError(.corruptImage, "the JPEG round trip gave no page")
+        }
+        decoded.resolution = image.resolution
+        return decoded
     }
 }
 
@@ -29,7 +40,14 @@ extension ImageFiles {
     /// Every page of an image file as grey pages (PDFs are not decoded here: rasterising them is the reading
     /// engine's job).
     static func decodePages(of url: URL) throws -> [GrayImage] {
-        throw KamiflowError(.unsupportedFormat, "decoding needs KamiflowOCR's ImageCodec", subject: url.path)
+        guard url.pathExtension.lowercased() != "pdf" else {
+            throw KamiflowError(.unsupportedFormat, "PDF pages are not cropped", subject: url.path)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw KamiflowError(.fileNotFound, "cannot read the scan", subject: url.path, cause: error)
+        }
+        return try ImageCodec.decode([UInt8](data), name: url.path)
     }
 
     /// `rect` of `image` (clipped to the page) as a base64 PNG, or `nil` when nothing of it is on the page.
@@ -48,6 +66,6 @@ extension ImageFiles {
     }
 
     static func encodePNG(_ image: GrayImage) throws -> [UInt8] {
-        try CairoSurfaces.png(image)
+        try ImageCodec.encode([image], as: .png)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowOCR
 
 /// The file format samples are written in.
 public enum SampleFormat: String, CaseIterable, Sendable, Codable {

@@ -1,4 +1,5 @@
 import KamiflowCore
+import KamiflowOCR
 
 /// How a simulated scanner degrades paper. Each effect is a knob; the named profiles are starting points.
 public struct ScanProfile: Hashable, Sendable, Codable {

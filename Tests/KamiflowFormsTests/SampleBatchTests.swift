@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowOCR
 import Testing
 
 @testable import KamiflowForms
@@ -49,6 +50,42 @@ struct SampleBatchTests {
             }
         }
         #expect(forms == 3)
+    }
+
+    @Test("faxes go into multi-page 1-bit TIFFs whose pages decode to the scanned pages")
+    func faxTIFF() throws {
+        var profile = ScanProfile.fax
+        profile.dpi = 100
+        let batch = SampleBatch(
+            layout: TestLayouts.jidou,
+            configuration: SampleBatchConfiguration(count: 3, seed: 5, profile: profile, format: .tiff, pagesPerFile: 3))
+        let file = try batch.file(0)
+        #expect(file.truth.forms.count == 3)
+        let pages = try ImageCodec.decode(file.bytes, name: file.name)
+        #expect(pages.count == 3)
+        for (i, page) in pages.enumerated() {
+            let (expected, _) = try batch.page(i, pageInFile: i)
+            #expect(page.width == expected.width && page.height == expected.height)
+            #expect(page.pixels == expected.pixels)
+        }
+    }
+
+    @Test("an office scan keeps its JPEG artefacts in a PNG")
+    func jpegArtefacts() throws {
+        var profile = ScanProfile.officeScanner
+        profile.dpi = 100
+        let batch = SampleBatch(
+            layout: TestLayouts.jidou, configuration: SampleBatchConfiguration(count: 1, seed: 5, profile: profile))
+        let file = try batch.file(0)
+        let decoded = try #require(try ImageCodec.decode(file.bytes, name: file.name).first)
+        var lossless = profile
+        lossless.jpegQuality = nil
+        let clean = try SampleBatch(
+            layout: TestLayouts.jidou, configuration: SampleBatchConfiguration(count: 1, seed: 5, profile: lossless)
+        ).page(0, pageInFile: 0).0
+        #expect(decoded.width == clean.width && decoded.pixels != clean.pixels)
+        let diff = zip(decoded.pixels, clean.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+        #expect(Double(diff) / Double(clean.pixels.count) < 12)
     }
 
     @Test("PNG and JPEG files refuse several pages")

@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowOCR
 import Testing
 
 @testable import KamiflowForms
