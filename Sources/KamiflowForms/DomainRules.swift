@@ -20,6 +20,12 @@ package enum DomainRules {
         return myNumberCheckDigit(String(number.prefix(11))) == number.last!.wholeNumberValue!
     }
 
+    /// The check digit of a 全国地方公共団体コード's first five digits (weights 6…2, DOMAIN §4.3).
+    package static func localGovernmentCheckDigit(_ base: String) -> Int {
+        let sum = zip(base.compactMap(\.wholeNumberValue), [6, 5, 4, 3, 2]).reduce(0) { $0 + $1.0 * $1.1 }
+        return (11 - sum % 11) % 10
+    }
+
     /// A Japanese era with the first day it was used.
     package struct Era: Hashable, Sendable {
         package var name: String

@@ -30,6 +30,8 @@ public struct FakeAddress: Hashable, Sendable {
     public var block: String
     /// 方書: building and room, or empty.
     public var katagaki: String
+    /// The municipality's 全国地方公共団体コード (6 digits, check digit included).
+    public var localGovernmentCode: String
 
     /// Everything but the 方書, as written in one line: `東京都武蔵野市中町1丁目2番3号`.
     public var line: String { prefecture + city + town + block }
@@ -173,7 +175,9 @@ public struct FakePeopleGenerator: Sendable {
         }
         return FakeAddress(
             postalCode: town.postal, prefecture: municipality.prefecture, city: municipality.city, town: town.name,
-            block: block, katagaki: katagaki)
+            block: block, katagaki: katagaki,
+            localGovernmentCode: municipality.lgCodeBase
+                + String(DomainRules.localGovernmentCheckDigit(municipality.lgCodeBase)))
     }
 
     /// A phone number of any of the formats of DOMAIN §4.10, weighted like a real household's contact numbers

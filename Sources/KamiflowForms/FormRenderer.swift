@@ -110,6 +110,7 @@ public struct FormRenderer: Sendable {
             }
         case .checkbox(let box):
             canvas.strokeRect(box, width: Self.ruleWidth)
+            if let labelBox = field.labelBox, let row = field.groupIndex, row > 0, labelBox.maxY <= box.y + 0.5 { break }
             let labelBox = field.labelBox
                 ?? PaperRect(x: box.maxX + 1.2, y: box.y - 1, width: max(10, Double(field.label.count) * 3.6),
                     height: box.height + 2)
@@ -151,6 +152,8 @@ public struct FormRenderer: Sendable {
     /// right-aligned just left of the field.
     func drawLabel(_ field: LayoutField, beside frame: PaperRect, size: Double, on canvas: PaperCanvas) {
         guard !field.label.isEmpty else { return }
+        // A label above a repeating group's row is a column heading: printed once, over the first row.
+        if let box = field.labelBox, let row = field.groupIndex, row > 0, box.maxY <= field.area.y + 0.5 { return }
         if let box = field.labelBox {
             switch field.marking {
             case .zone, .cells, .eraParts:

@@ -40,6 +40,8 @@ enum JapaneseTables {
         var prefecture: String
         var city: String
         var areaCode: String
+        /// The first five digits of the 全国地方公共団体コード (the sixth is the check digit).
+        var lgCodeBase: String
         var towns: [(name: String, postal: String)]
 
         static func == (lhs: Self, rhs: Self) -> Bool { lhs.prefecture == rhs.prefecture && lhs.city == rhs.city }
@@ -51,34 +53,34 @@ enum JapaneseTables {
 
     static let municipalities: [Municipality] = [
         Municipality(
-            prefecture: "山口県", city: "岩国市", areaCode: "0827",
+            prefecture: "山口県", city: "岩国市", areaCode: "0827", lgCodeBase: "35208",
             towns: [("今津町", "7400017"), ("麻里布町", "7400022"), ("室の木町", "7400021"), ("川下町", "7400014")]),
         Municipality(
-            prefecture: "東京都", city: "武蔵野市", areaCode: "0422",
+            prefecture: "東京都", city: "武蔵野市", areaCode: "0422", lgCodeBase: "13203",
             towns: [("吉祥寺本町", "1800004"), ("中町", "1800006"), ("境", "1800022"), ("御殿山", "1800005")]),
         Municipality(
-            prefecture: "東京都", city: "目黒区", areaCode: "03",
+            prefecture: "東京都", city: "目黒区", areaCode: "03", lgCodeBase: "13110",
             towns: [("自由が丘", "1520035"), ("中目黒", "1530061"), ("目黒本町", "1520002"), ("祐天寺", "1530052")]),
         Municipality(
-            prefecture: "千葉県", city: "千葉市中央区", areaCode: "043",
+            prefecture: "千葉県", city: "千葉市中央区", areaCode: "043", lgCodeBase: "12101",
             towns: [("中央", "2600013"), ("富士見", "2600015"), ("新町", "2600028"), ("登戸", "2600031")]),
         Municipality(
-            prefecture: "福岡県", city: "福岡市中央区", areaCode: "092",
+            prefecture: "福岡県", city: "福岡市中央区", areaCode: "092", lgCodeBase: "40133",
             towns: [("天神", "8100001"), ("大名", "8100041"), ("赤坂", "8100042"), ("薬院", "8100022")]),
         Municipality(
-            prefecture: "神奈川県", city: "横浜市中区", areaCode: "045",
+            prefecture: "神奈川県", city: "横浜市中区", areaCode: "045", lgCodeBase: "14104",
             towns: [("山下町", "2310023"), ("本町", "2310005"), ("元町", "2310861"), ("山手町", "2310862")]),
         Municipality(
-            prefecture: "大阪府", city: "大阪市北区", areaCode: "06",
+            prefecture: "大阪府", city: "大阪市北区", areaCode: "06", lgCodeBase: "27127",
             towns: [("梅田", "5300001"), ("中之島", "5300005"), ("天神橋", "5300041"), ("西天満", "5300047")]),
         Municipality(
-            prefecture: "愛知県", city: "名古屋市中区", areaCode: "052",
+            prefecture: "愛知県", city: "名古屋市中区", areaCode: "052", lgCodeBase: "23106",
             towns: [("栄", "4600008"), ("錦", "4600003"), ("丸の内", "4600002"), ("大須", "4600011")]),
         Municipality(
-            prefecture: "宮城県", city: "岩沼市", areaCode: "0223",
+            prefecture: "宮城県", city: "岩沼市", areaCode: "0223", lgCodeBase: "04211",
             towns: [("桜", "9892432"), ("中央", "9892441"), ("館下", "9892461")]),
         Municipality(
-            prefecture: "岩手県", city: "久慈市", areaCode: "0194",
+            prefecture: "岩手県", city: "久慈市", areaCode: "0194", lgCodeBase: "03207",
             towns: [("川崎町", "0280061"), ("中央", "0280065"), ("旭町", "0280051")]),
     ]
 

@@ -38,29 +38,69 @@ struct SampleContext {
         }
         let parsed = Self.parse(hint, path: field.path)
         let (subject, index, attribute) = (parsed.subject, parsed.index, parsed.attribute)
-        if parsed.modifiers.contains("optional") && random.chance(0.25) { return .blank }
         let isYucho = household.account.bankCode == "9900"
+        // An account block is already optional by the household's kind of account (bank or ゆうちょ).
+        let accountHint = ["bank", "account", "yucho"].contains(subject)
+        if parsed.modifiers.contains("optional") && !accountHint && random.chance(0.25) { return .blank }
         switch subject {
         case "person":
-            return personDatum(household.head, attribute: attribute, field: field)
+            return personDatum(household.head, attribute: attribute, field: field, modifiers: parsed.modifiers)
         case "spouse":
-            return household.spouse.map { personDatum($0, attribute: attribute, field: field) } ?? .blank
+            return household.spouse.map { personDatum($0, attribute: attribute, field: field, modifiers: parsed.modifiers) } ?? .blank
         case "child":
             let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
-            return household.children.indices.contains(i) ? personDatum(household.children[i], attribute: attribute, field: field)
+            return household.children.indices.contains(i) ? personDatum(household.children[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
                 : .blank
         case "member":
             let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
-            return household.members.indices.contains(i) ? personDatum(household.members[i], attribute: attribute, field: field)
+            return household.members.indices.contains(i) ? personDatum(household.members[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
                 : .blank
-        case "address": return addressDatum(household.address, attribute: attribute)
+        case "address":
+            // `address.*.other`, or any address hint in a field whose path says old/previous, is the address moved from.
+            let head = field.path.lowercased().split(separator: ".").first.map(String.init) ?? ""
+            let previous = parsed.modifiers.contains("other") || ["old", "previous", "prev", "former", "mae"].contains(head)
+            let address = previous ? household.previousAddress : household.address
+            if attribute == "lgcode" || attribute == "lg_code" { return .same(address.localGovernmentCode) }
+            return addressDatum(address, attribute: attribute)
         case "previous_address", "old_address": return addressDatum(household.previousAddress, attribute: attribute)
         case "phone": return .text(printed: household.phoneText, truth: household.phoneDigits)
         case "household":
             switch attribute {
             case "id": return .same(household.householdID)
             case "count", "size": return .same(String(household.members.count))
-            default: return nil
+            default:
+                // `household.name` in a repeating group: the member of that row.
+                let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
+                guard household.members.indices.contains(i) else { return .blank }
+                return personDatum(household.members[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
+            }
+        case "number":
+            switch attribute {
+            case "small": return .same(String(random.int(in: 1...5)))
+            case "copies": return .same(String(random.pick([1, 1, 1, 2, 2, 3])))
+            default: return .same(String(random.int(in: 1...99)))
+            }
+        case "text":
+            let pools: [String: [String]] = [
+                "purpose": ["就職のため", "年金の手続きのため", "パスポート申請のため", "自動車の登録のため", "相続の手続きのため"],
+                "organisation": ["株式会社山田商事", "岩国市社会福祉協議会", "みどり法律事務所", "中央不動産株式会社"],
+                "comment": ["特になし", "手続きが早くて助かりました", "駐車場を広くしてほしい", "案内表示が分かりやすかった"],
+            ]
+            return .same(random.pick(pools[attribute] ?? pools["comment"]!))
+        case "insurer":
+            switch attribute {
+            case "symbol", "number": return .same(random.pick(["0", "1", "6"]) + random.digits(7))
+            default: return .same(random.pick(["全国健康保険協会 山口支部", "関東ITソフトウェア健康保険組合", "東京都職員共済組合"]))
+            }
+        case "foreign":
+            // One household in ten are foreign residents with a 在留カード; the others leave these fields blank.
+            guard household.householdID.hasSuffix("0") else { return .blank }
+            switch attribute {
+            case "card":
+                let letters = Array("ABCDEFGHJKLMNPRSTUVWXYZ")
+                func two() -> String { String([random.pick(letters), random.pick(letters)]) }
+                return .same(two() + random.digits(8) + two())
+            default: return .date(household.notifiedOn.adding(days: random.int(in: 90...1800)))
             }
         case "bank", "account":
             if attribute == "yucho" { return isYucho ? yuchoDatum(attribute: "") : .blank }
@@ -69,7 +109,8 @@ struct SampleContext {
         case "yucho": return isYucho ? yuchoDatum(attribute: attribute) : .blank
         case "date":
             switch attribute {
-            case "notified", "today", "submitted", "applied", "recent": return .date(household.notifiedOn)
+            case "notified", "today", "submitted", "applied", "recent":
+                return .date(parsed.modifiers.contains("before") ? household.happenedOn : household.notifiedOn)
             case "happened", "moved", "acquired", "event": return .date(household.happenedOn)
             default: return nil
             }
@@ -77,6 +118,13 @@ struct SampleContext {
             let names = field.optionNames
             if names.isEmpty { return nil }
             if attribute == "first" { return .choice([names[0]]) }
+            if attribute == "mostly-first" { return .choice([random.chance(0.8) ? names[0] : random.pick(names)]) }
+            if attribute == "several" {
+                let count = random.int(in: 1...min(3, names.count))
+                var chosen: Set<String> = []
+                while chosen.count < count { chosen.insert(random.pick(names)) }
+                return .choice(names.filter { chosen.contains($0) })
+            }
             if attribute == "any" {
                 let chosen = names.filter { _ in random.chance(0.35) }
                 return .choice(chosen)
@@ -125,11 +173,13 @@ struct SampleContext {
         return (subject, index, attribute, Array(parts.dropFirst(2)))
     }
 
-    mutating func personDatum(_ person: FakePerson, attribute: String, field: LayoutField) -> SampleDatum {
+    mutating func personDatum(
+        _ person: FakePerson, attribute: String, field: LayoutField, modifiers: [String] = []
+    ) -> SampleDatum {
         switch attribute {
         case "surname": return .same(person.surname)
         case "given", "given_name": return .same(person.givenName)
-        case "kana", "furigana": return .same(person.kana)
+        case "kana", "furigana": return .same(modifiers.contains("hiragana") ? person.kana.hiragana : person.kana)
         case "hiragana": return .same(person.kana.hiragana)
         case "surname_kana": return .same(person.surnameKana)
         case "given_kana": return .same(person.givenNameKana)
@@ -143,6 +193,13 @@ struct SampleContext {
             }
             return .choice([random.pick(options)])
         case "mynumber", "number": return .same(person.myNumber)
+        case "phone", "tel": return .text(printed: household.phoneText, truth: household.phoneDigits)
+        case "juminhyo-code", "juminhyo_code": return .same(random.digits(11))
+        case "email":
+            let user = random.pick(["taro", "hanako", "yamada", "info", "k.sato"])
+            return .same("\(user)\(random.int(in: 1...999))@example.jp")
+        case "address": return addressDatum(household.address, attribute: "full")
+        case "postal": return addressDatum(household.address, attribute: "postal")
         case "age":
             let generator = FakePeopleGenerator(referenceDate: household.notifiedOn)
             return .same(String(generator.age(at: person.birth)))

@@ -7,7 +7,7 @@ struct Kamiflow: AsyncParsableCommand {
         commandName: "kamiflow",
         abstract: "Turn scanned paper forms into validated records in core systems, on this machine.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [ValidateCommand.self, SchemaCommand.self, RenderCommand.self, SamplesCommand.self]
     )
 
     mutating func run() async throws {
