@@ -207,8 +207,7 @@ public struct FormFiller: Sendable {
             filled.truth = ""
         case .twoMarks:
             guard case .options(let options, _) = field.marking else { return }
-            var names = Set(filled.ink.markedNames)
-            if names.isEmpty { names.insert(options[0].name) }
+            var names: Set<String> = [filled.ink.markedNames.first ?? options[0].name]
             let others = options.map(\.name).filter { !names.contains($0) }
             names.insert(random.pick(others))
             let ordered = options.map(\.name).filter { names.contains($0) }

@@ -118,6 +118,8 @@ struct SampleContext {
             let names = field.optionNames
             if names.isEmpty { return nil }
             if attribute == "first" { return .choice([names[0]]) }
+            // An exactly-one choice gets one mark whatever the hint says; two would be a (planted) defect.
+            if case .options(_, true) = field.marking, attribute != "mostly-first" { return .choice([random.pick(names)]) }
             if attribute == "mostly-first" { return .choice([random.chance(0.8) ? names[0] : random.pick(names)]) }
             if attribute == "several" {
                 let count = random.int(in: 1...min(3, names.count))
