@@ -173,24 +173,68 @@ public struct Evaluator: Sendable {
         return truths.map { directory.appendingPathComponent($0) }
     }
 
-    /// Evaluates every sample of `directory` whose truth names `workflow`.
-    public func evaluate(directory: URL, workflow: String) async throws -> EvaluationResult {
-        var result = EvaluationResult(workflow: workflow)
+    /// Evaluates every sample of `directory` whose truth names `workflow`, extracting up to `parallelism` files
+    /// at a time (the engine pool decides how many really run at once) and scoring them in file order.
+    public func evaluate(directory: URL, workflow: String, parallelism: Int = 2) async throws -> EvaluationResult {
+        var truths: [GroundTruth] = []
         for url in try Self.truthFiles(in: directory) {
             let truth = try GroundTruth.load(from: url)
-            guard truth.workflow == workflow else { continue }
-            let imageURL = directory.appendingPathComponent(truth.image)
+            if truth.workflow == workflow { truths.append(truth) }
+        }
+        guard !truths.isEmpty else {
+            throw KamiflowError(
+                .fileNotFound, "no samples of workflow '\(workflow)' (their .truth.json name another workflow)",
+                subject: directory.path)
+        }
+        let extract = self.extract
+        var outcomes = [Result<[FormRecord], any Error>?](repeating: nil, count: truths.count)
+        await withTaskGroup(of: (Int, Result<[FormRecord], any Error>).self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                next += 1
+                let source = ScanSource.file(path: directory.appendingPathComponent(truths[index].image).path)
+                group.addTask {
+                    do { return (index, .success(try await extract(source))) } catch { return (index, .failure(error)) }
+                }
+            }
+            for _ in 0..<min(max(1, parallelism), truths.count) { add() }
+            while let (index, outcome) = await group.next() {
+                outcomes[index] = outcome
+                if next < truths.count { add() }
+            }
+        }
+        var result = EvaluationResult(workflow: workflow)
+        for (truth, outcome) in zip(truths, outcomes) {
             result.scans += 1
             var records: [FormRecord] = []
-            do {
-                records = try await extract(.file(path: imageURL.path))
-            } catch {
-                result.failures.append("\(truth.image): \(error)")
+            switch outcome {
+            case .success(let extracted)?: records = extracted
+            case .failure(let error)?: result.failures.append("\(truth.image): \(error)")
+            case nil: break
             }
-            let pages = includeCrops ? (try? ImageFiles.decodePages(of: imageURL)) : nil
-            score(truth: truth, records: records, pages: pages, into: &result)
+            let firstNew = result.wrong.count
+            score(truth: truth, records: records, pages: nil, into: &result)
+            if includeCrops, result.wrong.count > firstNew {
+                let pages = try? ImageFiles.decodePages(of: directory.appendingPathComponent(truth.image))
+                for i in firstNew..<result.wrong.count {
+                    result.wrong[i].crop = crop(result.wrong[i], truth: truth, pages: pages)
+                }
+            }
         }
         return result
+    }
+
+    /// The wrong field's area on its scan (where the truth's transform put it), as a base64 PNG.
+    func crop(_ outcome: FieldOutcome, truth: GroundTruth, pages: [GrayImage]?) -> String? {
+        guard let pages, pages.indices.contains(outcome.page), let layout,
+            let area = layout.field(outcome.path)?.area,
+            let form = truth.forms.first(where: { $0.page == outcome.page })
+        else { return nil }
+        return ImageFiles.cropBase64PNG(
+            pages[outcome.page],
+            rect: form.geometry.transform.boundingRect(
+                x: area.x - 4, y: area.y - 3, width: area.width + 8, height: area.height + 6))
     }
 
     /// Scores one file's records against its truth (public so the arithmetic can be checked on hand-made cases).
@@ -239,13 +283,7 @@ public struct Evaluator: Sendable {
                     read: field?.value.textValue, raw: field?.raw, confidence: field?.confidence, correct: correct,
                     flagged: fieldIssues.contains { $0.severity >= .warning }, straightThrough: straight,
                     issues: fieldIssues.map { "\($0.code): \($0.message)" }, crop: nil)
-                if !correct, let pages, pages.indices.contains(form.page), let layout,
-                    let area = layout.field(path)?.area
-                {
-                    outcome.crop = ImageFiles.cropBase64PNG(
-                        pages[form.page], rect: form.geometry.transform.boundingRect(
-                            x: area.x - 4, y: area.y - 3, width: area.width + 8, height: area.height + 6))
-                }
+                if !correct { outcome.crop = crop(outcome, truth: truth, pages: pages) }
                 count(outcome, into: &result)
             }
         }

@@ -65,3 +65,49 @@ struct InterpretationAgreementTests {
         #expect(scored.defectsMissed == 0)
     }
 }
+
+@Suite("Evaluating a folder of samples")
+struct EvaluateFolderTests {
+    @Test("eval walks a folder, scores every file, and crops each wrong field from its scan")
+    func folder() async throws {
+        let file = "jidou-teate-nintei.yaml"
+        let workflow = try #require(
+            WorkflowLoader().load(file: ShippedWorkflows.directory.appendingPathComponent(file).path).workflow)
+        let layout = FormLayout(workflow: workflow)
+        var profile = ScanProfile.officeScanner
+        profile.dpi = 100
+        let configuration = SampleBatchConfiguration(count: 4, seed: 99, profile: profile, defectRate: 0.5)
+        let directory = TestLayouts.scratchDirectory.appendingPathComponent("eval-\(UUID().uuidString)")
+        let names = try await SampleBatch(layout: layout, configuration: configuration).write(to: directory)
+        #expect(names.count == 4)
+        let interpreter = RecordInterpreter(workflow: workflow, today: configuration.referenceDate)
+        // A reader that reads perfectly except the claimant's name on the second file, which it gets silently
+        // wrong: the evaluator must count exactly that field as a silent error (if the record went straight
+        // through) and crop it from the scan.
+        let evaluator = Evaluator(layout: layout) { source in
+            let name = URL(fileURLWithPath: source.name).lastPathComponent
+            let truth = try GroundTruth.load(
+                from: directory.appendingPathComponent(GroundTruth.fileName(forImage: name)))
+            let sample = truth.forms[0].sample
+            let filled = FormFiller(configuration: FillConfiguration(defectRate: 0.5)).fill(layout, seed: 99, index: sample)
+            var readings = InterpretationAgreementTests.perfectReadings(filled, layout: layout)
+            if sample == 1 { readings["claimant.name"] = FieldReading(text: "誤読 太郎", confidence: 97) }
+            return [interpreter.interpret(readings, scanID: name)]
+        }
+        let result = try await evaluator.evaluate(directory: directory, workflow: workflow.id)
+        #expect(result.scans == 4 && result.forms == 4 && result.formsNotExtracted == 0)
+        #expect(result.wrong.map(\.path) == ["claimant.name"])
+        let wrong = try #require(result.wrong.first)
+        #expect(wrong.file == names[1] && wrong.read?.filter { !$0.isWhitespace } == "誤読太郎")
+        let crop = try #require(wrong.crop.flatMap { Data(base64Encoded: $0) })
+        #expect(Array(crop.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+        #expect(result.silentErrors == (wrong.straightThrough ? 1 : 0))
+        #expect(result.overall.total - result.overall.correct == 1)
+        #expect(result.defectsMissed == 0)
+        let other = try await Evaluator(layout: layout) { _ in [] }.evaluate(directory: directory, workflow: workflow.id)
+        #expect(other.formsNotExtracted == 4 && other.defectsCaught == 0)
+        await #expect(throws: KamiflowError.self) {
+            try await evaluator.evaluate(directory: directory, workflow: "no-such-workflow")
+        }
+    }
+}
