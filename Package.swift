@@ -132,6 +132,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(
+            name: "KamiflowFormsTests",
+            dependencies: ["KamiflowForms", "KamiflowWorkflow", "KamiflowOCR", "KamiflowCore", "KamiflowTesting"]
+        ),
     ]
 )
 

@@ -1,0 +1,305 @@
+import Foundation
+import KamiflowCore
+import KamiflowOCR
+
+/// Turns one scan into the records of the forms on it. The evaluator takes the extraction pipeline as this
+/// closure, so it measures whatever the composition root wires in (the real pipeline, or a hand-made one in tests)
+/// without KamiflowForms depending on how extraction is built.
+public typealias RecordExtractor = @Sendable (ScanSource) async throws -> [FormRecord]
+
+/// Right and wrong counts for one field, one type or everything.
+public struct Tally: Hashable, Sendable, Codable {
+    public var total: Int = 0
+    public var correct: Int = 0
+
+    public init(total: Int = 0, correct: Int = 0) {
+        self.total = total
+        self.correct = correct
+    }
+
+    /// `correct / total`, or 1 when nothing was counted.
+    public var accuracy: Double { total == 0 ? 1 : Double(correct) / Double(total) }
+
+    mutating func count(_ ok: Bool) {
+        total += 1
+        if ok { correct += 1 }
+    }
+}
+
+/// How one field of one form came out.
+public struct FieldOutcome: Hashable, Sendable, Codable {
+    public var file: String
+    public var page: Int
+    public var path: String
+    public var type: String
+    /// What was printed (normalised), and what extraction produced (`nil` when the field is missing from the record).
+    public var expected: String
+    public var read: String?
+    public var raw: String?
+    public var confidence: Double?
+    public var correct: Bool
+    /// Extraction raised an issue of warning or error severity on the field.
+    public var flagged: Bool
+    /// The record would have been delivered without a person looking.
+    public var straightThrough: Bool
+    public var issues: [String]
+    /// A PNG crop of the field on the scan, base64, for the HTML report (only for wrong fields).
+    public var crop: String?
+
+    /// Wrong, not flagged, and delivered: the error nobody would have seen.
+    public var isSilentError: Bool { !correct && !flagged && straightThrough }
+}
+
+/// One planted defect and whether extraction flagged it.
+public struct DefectOutcome: Hashable, Sendable, Codable {
+    public var file: String
+    public var page: Int
+    public var defect: PlantedDefect
+    public var caught: Bool
+}
+
+/// The numbers `kamiflow eval` reports.
+public struct EvaluationResult: Hashable, Sendable, Codable {
+    public var workflow: String
+    public var scans: Int = 0
+    public var forms: Int = 0
+    /// Forms for which extraction produced no record (or threw).
+    public var formsNotExtracted: Int = 0
+    public var failures: [String] = []
+    /// Every field that carried no planted defect.
+    public var overall = Tally()
+    public var byField: [String: Tally] = [:]
+    public var byType: [String: Tally] = [:]
+    /// Checkbox and choice fields (read by marks, not OCR).
+    public var marks = Tally()
+    /// Text fields (read by OCR).
+    public var printed = Tally()
+    public var defects: [DefectOutcome] = []
+    public var straightThroughForms: Int = 0
+    /// Fields (without planted defect) in straight-through records.
+    public var straightThroughFields: Int = 0
+    public var silentErrors: Int = 0
+    /// The wrong fields, with crops, for the report.
+    public var wrong: [FieldOutcome] = []
+
+    public init(workflow: String) { self.workflow = workflow }
+
+    public var defectsCaught: Int { defects.filter(\.caught).count }
+    public var defectsMissed: Int { defects.count - defectsCaught }
+    /// Share of forms that would have gone straight through.
+    public var straightThroughRate: Double { forms == 0 ? 0 : Double(straightThroughForms) / Double(forms) }
+    /// Silent errors as a share of all counted fields (the issue's target: ≤ 0.1%).
+    public var silentErrorRate: Double { overall.total == 0 ? 0 : Double(silentErrors) / Double(overall.total) }
+    /// Silent errors as a share of the fields that went straight through.
+    public var silentErrorRateAmongStraightThrough: Double {
+        straightThroughFields == 0 ? 0 : Double(silentErrors) / Double(straightThroughFields)
+    }
+}
+
+/// Field types read by marks rather than by OCR.
+let markTypes: Set<String> = ["checkbox", "choice"]
+
+/// Compares what extraction produced with the ground truth.
+public enum TruthComparison {
+    /// Whether `value` is the value `expected` (from a `.truth.json`) for a field of type `type`. Whitespace is
+    /// ignored (Tesseract drops the space between a surname and a given name), account kana are compared after
+    /// 全銀 folding, choice lists as sets, and a ゆうちょ 記号番号 either as its digits or as converted parts.
+    public static func matches(type: String, expected: String, value: FieldValue) -> Bool {
+        let read = value.textValue
+        switch type {
+        case "choice":
+            return Set(split(expected)) == Set(split(read))
+        case "account-kana":
+            return squeeze(DomainRules.zenginKana(expected)) == squeeze(DomainRules.zenginKana(read))
+        case "yucho":
+            if case .parts(let parts) = value, expected.count >= 7 {
+                let symbol = Array(expected.prefix(5)), number = String(expected.dropFirst(5))
+                let branch = String(symbol[1...2]) + "8"
+                let account = String(number.dropLast())
+                let padded = String(repeating: "0", count: max(0, 7 - account.count)) + account
+                let values = Set(parts.values)
+                return values.contains(branch) && (values.contains(padded) || values.contains(account))
+            }
+            return digits(read) == digits(expected) && !expected.isEmpty || (expected.isEmpty && value.isEmpty)
+        case _ where digitTypes.contains(type):
+            return digits(expected) == digits(read) && squeeze(read).allSatisfy { $0.isNumber || $0 == "-" }
+        default:
+            return squeeze(expected) == squeeze(read)
+        }
+    }
+
+    /// Types whose value is a string of digits, compared digit for digit (postal codes keep a hyphen).
+    static let digitTypes: Set<String> = [
+        "phone", "postal", "mynumber", "bank-code", "branch-code", "account-number", "digits", "corporate-number",
+        "lg-code",
+    ]
+
+    static func split(_ s: String) -> [String] {
+        s.split(separator: ",").map { squeeze(String($0)) }.filter { !$0.isEmpty }
+    }
+
+    static func squeeze(_ s: String) -> String {
+        String(s.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+    }
+
+    static func digits(_ s: String) -> String { s.filter { $0.isASCII && $0.isNumber } }
+}
+
+/// Runs extraction over a folder of samples and scores it against their ground truth.
+public struct Evaluator: Sendable {
+    public var layout: FormLayout?
+    public var extract: RecordExtractor
+    /// Attach crops of wrong fields (needs the image decoded; PDFs are skipped).
+    public var includeCrops: Bool
+
+    public init(layout: FormLayout?, includeCrops: Bool = true, extract: @escaping RecordExtractor) {
+        self.layout = layout
+        self.extract = extract
+        self.includeCrops = includeCrops
+    }
+
+    /// The `.truth.json` files of `directory`, sorted by name.
+    public static func truthFiles(in directory: URL) throws -> [URL] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw KamiflowError(.fileNotFound, "cannot list the samples folder", subject: directory.path)
+        }
+        let truths = names.filter { $0.hasSuffix(".truth.json") }.sorted()
+        guard !truths.isEmpty else {
+            throw KamiflowError(
+                .fileNotFound, "no .truth.json files: make samples with `kamiflow samples` first",
+                subject: directory.path)
+        }
+        return truths.map { directory.appendingPathComponent($0) }
+    }
+
+    /// Evaluates every sample of `directory` whose truth names `workflow`, extracting up to `parallelism` files
+    /// at a time (the engine pool decides how many really run at once) and scoring them in file order.
+    public func evaluate(directory: URL, workflow: String, parallelism: Int = 2) async throws -> EvaluationResult {
+        var truths: [GroundTruth] = []
+        for url in try Self.truthFiles(in: directory) {
+            let truth = try GroundTruth.load(from: url)
+            if truth.workflow == workflow { truths.append(truth) }
+        }
+        guard !truths.isEmpty else {
+            throw KamiflowError(
+                .fileNotFound, "no samples of workflow '\(workflow)' (their .truth.json name another workflow)",
+                subject: directory.path)
+        }
+        let extract = self.extract
+        var outcomes = [Result<[FormRecord], any Error>?](repeating: nil, count: truths.count)
+        await withTaskGroup(of: (Int, Result<[FormRecord], any Error>).self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                next += 1
+                let source = ScanSource.file(path: directory.appendingPathComponent(truths[index].image).path)
+                group.addTask {
+                    do { return (index, .success(try await extract(source))) } catch { return (index, .failure(error)) }
+                }
+            }
+            for _ in 0..<min(max(1, parallelism), truths.count) { add() }
+            while let (index, outcome) = await group.next() {
+                outcomes[index] = outcome
+                if next < truths.count { add() }
+            }
+        }
+        var result = EvaluationResult(workflow: workflow)
+        for (truth, outcome) in zip(truths, outcomes) {
+            result.scans += 1
+            var records: [FormRecord] = []
+            switch outcome {
+            case .success(let extracted)?: records = extracted
+            case .failure(let error)?: result.failures.append("\(truth.image): \(error)")
+            case nil: break
+            }
+            let firstNew = result.wrong.count
+            score(truth: truth, records: records, pages: nil, into: &result)
+            if includeCrops, result.wrong.count > firstNew {
+                let pages = try? ImageFiles.decodePages(of: directory.appendingPathComponent(truth.image))
+                for i in firstNew..<result.wrong.count {
+                    result.wrong[i].crop = crop(result.wrong[i], truth: truth, pages: pages)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The wrong field's area on its scan (where the truth's transform put it), as a base64 PNG.
+    func crop(_ outcome: FieldOutcome, truth: GroundTruth, pages: [GrayImage]?) -> String? {
+        guard let pages, pages.indices.contains(outcome.page), let layout,
+            let area = layout.field(outcome.path)?.area,
+            let form = truth.forms.first(where: { $0.page == outcome.page })
+        else { return nil }
+        return ImageFiles.cropBase64PNG(
+            pages[outcome.page],
+            rect: form.geometry.transform.boundingRect(
+                x: area.x - 4, y: area.y - 3, width: area.width + 8, height: area.height + 6))
+    }
+
+    /// Scores one file's records against its truth (public so the arithmetic can be checked on hand-made cases).
+    public func score(truth: GroundTruth, records: [FormRecord], into result: inout EvaluationResult) {
+        score(truth: truth, records: records, pages: nil, into: &result)
+    }
+
+    func score(truth: GroundTruth, records: [FormRecord], pages: [GrayImage]?, into result: inout EvaluationResult) {
+        for (position, form) in truth.forms.enumerated() {
+            result.forms += 1
+            let record =
+                records.first { $0.pages.contains(form.page) } ?? records.first { $0.index == position }
+            guard let record else {
+                result.formsNotExtracted += 1
+                for defect in form.defects {
+                    result.defects.append(DefectOutcome(file: truth.image, page: form.page, defect: defect, caught: false))
+                }
+                for (path, expected) in form.values where !form.defects.contains(where: { $0.field == path }) {
+                    count(
+                        FieldOutcome(
+                            file: truth.image, page: form.page, path: path, type: form.types[path] ?? "text",
+                            expected: expected, read: nil, raw: nil, confidence: nil, correct: false, flagged: true,
+                            straightThrough: false, issues: ["not extracted"], crop: nil), into: &result)
+                }
+                continue
+            }
+            let straight = record.route == .straightThrough
+            if straight { result.straightThroughForms += 1 }
+            func issues(of path: String) -> [Issue] {
+                (record[path]?.issues ?? []) + record.issues.filter { $0.fields.contains(path) }
+            }
+            for defect in form.defects {
+                let caught = issues(of: defect.field).contains { $0.severity >= .warning }
+                result.defects.append(DefectOutcome(file: truth.image, page: form.page, defect: defect, caught: caught))
+            }
+            for path in form.values.keys.sorted() where !form.defects.contains(where: { $0.field == path }) {
+                let expected = form.values[path] ?? ""
+                let type = form.types[path] ?? "text"
+                let field = record[path]
+                let value = field?.value ?? .empty
+                let correct = field != nil && TruthComparison.matches(type: type, expected: expected, value: value)
+                    || field == nil && expected.isEmpty
+                let fieldIssues = issues(of: path)
+                var outcome = FieldOutcome(
+                    file: truth.image, page: form.page, path: path, type: type, expected: expected,
+                    read: field?.value.textValue, raw: field?.raw, confidence: field?.confidence, correct: correct,
+                    flagged: fieldIssues.contains { $0.severity >= .warning }, straightThrough: straight,
+                    issues: fieldIssues.map { "\($0.code): \($0.message)" }, crop: nil)
+                if !correct { outcome.crop = crop(outcome, truth: truth, pages: pages) }
+                count(outcome, into: &result)
+            }
+        }
+    }
+
+    func count(_ outcome: FieldOutcome, into result: inout EvaluationResult) {
+        result.overall.count(outcome.correct)
+        result.byField[outcome.path, default: Tally()].count(outcome.correct)
+        result.byType[outcome.type, default: Tally()].count(outcome.correct)
+        if markTypes.contains(outcome.type) {
+            result.marks.count(outcome.correct)
+        } else {
+            result.printed.count(outcome.correct)
+        }
+        if outcome.straightThrough { result.straightThroughFields += 1 }
+        if outcome.isSilentError { result.silentErrors += 1 }
+        if !outcome.correct { result.wrong.append(outcome) }
+    }
+}

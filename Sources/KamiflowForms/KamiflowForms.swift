@@ -1,1 +1,0 @@
-// The KamiflowForms module; see DESIGN.md §2 for what belongs here.
