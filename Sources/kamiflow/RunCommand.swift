@@ -35,33 +35,6 @@ struct RuntimeOptions: ParsableArguments {
     }
 }
 
-/// The pieces the runtime runs with, which the composition root builds from workflow and deployment files: the
-/// extraction (scan → records), the mapping (record → deliveries) and the connections.
-///
-/// Wiring point for the lead: `make` is where `KamiflowWorkflow`'s pipeline and `KamiflowConnectors`' connections
-/// are put together. Until then only record files (`--record-files`) can be run, and records are journaled but not
-/// delivered anywhere.
-struct RuntimeWiring {
-    var processor: any ScanProcessor
-    var planner: DeliveryPlanner
-    var connectors: [any Connector]
-
-    static func make(workflows: [String], recordFiles: Bool) throws -> RuntimeWiring {
-        if recordFiles {
-            return RuntimeWiring(processor: RecordFileProcessor(), planner: { _ in [] }, connectors: [])
-        }
-        guard !workflows.isEmpty else {
-            throw KamiflowError(.invalidArgument, "name at least one workflow file (.yaml) before the inputs")
-        }
-        for workflow in workflows where !FileManager.default.fileExists(atPath: workflow) {
-            throw KamiflowError(.fileNotFound, "no such workflow file", subject: workflow)
-        }
-        throw KamiflowError(
-            .engineUnavailable, "reading scans with workflows is not wired into this build yet",
-            subject: workflows.joined(separator: ", "))
-    }
-}
-
 /// `kamiflow run WORKFLOW... INPUT...`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,6 +62,9 @@ struct RunCommand: AsyncParsableCommand {
         visibility: .hidden))
     var recordFiles = false
 
+    @Option(help: "The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded SQLite core system in .kamiflow/).")
+    var deployment: String?
+
     @Argument(help: "Workflow files, then scan files, folders or glob patterns.")
     var arguments: [String] = []
 
@@ -105,10 +81,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         let redactor = Redactor()
         let logger = options.logger("kamiflow.run", redactor: redactor)
+        let deploymentFile = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
+        let composition = Composition(
+            settings: Composition.Settings(deployment: deploymentFile, workers: jobs),
+            environment: ProcessInfo.processInfo.environment, logger: logger)
         let wiring: RuntimeWiring
         let journal: Journal
         do {
-            wiring = try RuntimeWiring.make(workflows: Array(workflows), recordFiles: recordFiles)
+            wiring = try await composition.wiring(workflowFiles: Array(workflows), recordFiles: recordFiles)
         } catch {
             FileHandle.standardError.write(Data("kamiflow run: \(error)\n".utf8))
             throw ExitCode(64)
@@ -133,14 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         let summary = await task.value
         signals.stop()
         progress.finish(summary)
-        for connector in wiring.connectors {
-            do {
-                try await connector.close()
-            } catch {
-                logger.error("closing the connection failed", metadata: ["connection": "\(connector.name)",
-                    "error": "\(error)"])
-            }
-        }
+        await composition.shutdown()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

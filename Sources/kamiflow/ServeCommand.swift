@@ -66,36 +66,38 @@ struct ServeCommand: AsyncParsableCommand {
         let journal = try settings.journal.map { try Journal(configuration: JournalConfiguration(path: $0)) }
             ?? options.openJournal()
         var services: [any Service] = []
-        var connectors: [any Connector] = []
+        let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let composition = Composition(
+            settings: Composition.Settings(deployment: deployment, workers: workers),
+            environment: ProcessInfo.processInfo.environment, logger: logger)
 
         if let inboxes = settings.watch?.inboxes, !inboxes.isEmpty {
-            let boxes = try inboxes.map { inbox in
-                let wiring = try RuntimeWiring.make(workflows: [inbox.workflow], recordFiles: recordFiles)
-                connectors += wiring.connectors
-                return DropFolderConfiguration.Inbox(
-                    path: inbox.path, processor: wiring.processor, planner: wiring.planner)
+            var boxes: [DropFolderConfiguration.Inbox] = []
+            for inbox in inboxes {
+                let wiring = try await composition.wiring(workflowFiles: [inbox.workflow], recordFiles: recordFiles)
+                boxes.append(DropFolderConfiguration.Inbox(
+                    path: inbox.path, processor: wiring.processor, planner: wiring.planner))
             }
             services.append(DropFolderWatcher(
                 configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,
-                connectors: connectors, redactor: redactor, logger: logger))
+                connectors: await composition.allConnectorsForRouting(), redactor: redactor, logger: logger))
         }
 
-        let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let jobs = try (settings.schedules ?? []).map { job in
-            let wiring = try RuntimeWiring.make(workflows: [job.run.workflow], recordFiles: recordFiles)
-            connectors += wiring.connectors
+        var jobs: [ScheduledJob] = []
+        for job in settings.schedules ?? [] {
+            let wiring = try await composition.wiring(workflowFiles: [job.run.workflow], recordFiles: recordFiles)
             let runner = BatchRunner(
                 journal: journal, processor: wiring.processor, planner: wiring.planner,
                 connectors: wiring.connectors, configuration: BatchConfiguration(maxConcurrentScans: workers),
                 redactor: redactor, logger: logger)
             let inputs = job.run.inputs
-            return ScheduledJob(name: job.name, schedule: try job.schedule()) {
+            jobs.append(ScheduledJob(name: job.name, schedule: try job.schedule()) {
                 let summary = await runner.run(InputFiles(inputs))
                 logger.notice(
                     "scheduled run finished",
                     metadata: ["job": "\(job.name)", "scans": "\(summary.scans)", "delivered": "\(summary.delivered)",
                         "review": "\(summary.inReview)", "failed": "\(summary.failed)"])
-            }
+            })
         }
         if !jobs.isEmpty {
             services.append(Scheduler(
@@ -113,7 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        for connector in connectors { try? await connector.close() }
+        await composition.shutdown()
         logger.notice("stopped")
     }
 }

@@ -78,19 +78,24 @@ struct WatchCommand: AsyncParsableCommand {
         let logger = options.logger("kamiflow.watch", redactor: redactor, defaultLevel: .info)
         let journal = try settings.journal.map { try Journal(configuration: JournalConfiguration(path: $0)) }
             ?? options.openJournal()
-        var connectors: [any Connector] = []
-        let boxes = try pairs.map { path, workflow in
-            let wiring = try RuntimeWiring.make(workflows: workflow.isEmpty ? [] : [workflow], recordFiles: recordFiles)
-            connectors += wiring.connectors
-            return DropFolderConfiguration.Inbox(path: path, processor: wiring.processor, planner: wiring.planner)
+        let composition = Composition(
+            settings: Composition.Settings(
+                deployment: deployment,
+                workers: settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)),
+            environment: ProcessInfo.processInfo.environment, logger: logger)
+        var boxes: [DropFolderConfiguration.Inbox] = []
+        for (path, workflow) in pairs {
+            let wiring = try await composition.wiring(
+                workflowFiles: workflow.isEmpty ? [] : [workflow], recordFiles: recordFiles)
+            boxes.append(DropFolderConfiguration.Inbox(path: path, processor: wiring.processor, planner: wiring.planner))
         }
         let watcher = DropFolderWatcher(
             configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,
-            connectors: connectors, redactor: redactor, logger: logger)
+            connectors: await composition.allConnectorsForRouting(), redactor: redactor, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        for connector in connectors { try? await connector.close() }
+        await composition.shutdown()
     }
 }

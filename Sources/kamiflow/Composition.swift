@@ -1,0 +1,188 @@
+import Foundation
+import KamiflowConnectors
+import KamiflowCore
+import KamiflowOCR
+import KamiflowRuntime
+import KamiflowWorkflow
+import Logging
+
+/// The composition root's shared parts: one engine pool for the whole process (engines are ≈ 80 MB each and take
+/// 60–100 ms to start, so every inbox, job and batch shares them), the loaded workflows, and the connections of the
+/// deployment file — or, with none, the embedded default: one SQLite core-system database under `./.kamiflow/`
+/// that every workflow's `deliver:` lands in, one table per resource.
+actor Composition {
+    struct Settings: Sendable {
+        /// The deployment file; `nil` for the embedded defaults.
+        var deployment: String?
+        /// Engines in the pool (one per core by default).
+        var workers: Int
+        var languages = "jpn+eng"
+        var preparation = Preparation()
+    }
+
+    let settings: Settings
+    let environment: [String: String]
+    let logger: Logger
+    private var pool: EnginePool?
+    private var workflows: [String: Workflow] = [:]
+    private var connectorsByName: [String: any Connector]?
+    private var embeddedCore: (any Connector)?
+    private var routing: [String: any Connector] = [:]
+
+    init(settings: Settings, environment: [String: String], logger: Logger) {
+        self.settings = settings
+        self.environment = environment
+        self.logger = logger
+    }
+
+    /// What `kamiflow run`, an inbox or a scheduled job runs with: extraction through the shared engines, the
+    /// mapping of each workflow's `deliver:` block, and the connections those blocks name.
+    func wiring(workflowFiles: [String], recordFiles: Bool) async throws -> RuntimeWiring {
+        if recordFiles {
+            return RuntimeWiring(processor: RecordFileProcessor(), planner: { _ in [] }, connectors: [])
+        }
+        guard !workflowFiles.isEmpty else {
+            throw KamiflowError(.invalidArgument, "name at least one workflow file (.yaml) before the inputs")
+        }
+        let loaded = try workflowFiles.map(workflow(file:))
+        let connectors = try connectors(for: loaded)
+        let extractor = Extractor(
+            workflows: loaded, reader: try await enginePool(),
+            configuration: ExtractionConfiguration(preparation: settings.preparation, today: .today))
+        let byID = Dictionary(loaded.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let planner: DeliveryPlanner = { record in
+            guard let workflow = byID[record.workflow] else { return [] }
+            return try workflow.deliveryRequests(for: record).map {
+                PlannedDelivery(connection: $0.connection, request: $0.request)
+            }
+        }
+        return RuntimeWiring(processor: ExtractionProcessor(extractor: extractor), planner: planner, connectors: connectors)
+    }
+
+    /// Every connection name the wirings made so far deliver to, with its connector (aliases included): what a
+    /// runner that serves several workflows routes by.
+    func allConnectorsForRouting() -> [any Connector] {
+        routing.keys.sorted().compactMap { routing[$0] }
+    }
+
+    /// Every connector made so far, each once: close these when the process is done.
+    func allConnectors() -> [any Connector] {
+        var all = Array((connectorsByName ?? [:]).values)
+        if let embeddedCore { all.append(embeddedCore) }
+        return all
+    }
+
+    /// Ends the engines (before exit, so Tesseract frees its caches cleanly) and closes every connection.
+    func shutdown() async {
+        for connector in allConnectors() {
+            do {
+                try await connector.close()
+            } catch {
+                logger.error("closing the connection failed", metadata: ["connection": "\(connector.name)",
+                    "error": "\(error)"])
+            }
+        }
+        await pool?.shutdown()
+        pool = nil
+    }
+
+    private func workflow(file: String) throws -> Workflow {
+        if let cached = workflows[file] { return cached }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw KamiflowError(.fileNotFound, "no such workflow file", subject: file)
+        }
+        let loaded = try Workflow.load(file: file)
+        workflows[file] = loaded
+        return loaded
+    }
+
+    private func enginePool() async throws -> EnginePool {
+        if let pool { return pool }
+        let made = try await EnginePool(
+            configuration: OCRConfiguration(languages: settings.languages), workers: settings.workers)
+        pool = made
+        return made
+    }
+
+    /// The connectors the workflows' `deliver:` blocks name. With a deployment file each name must be one of its
+    /// connections; without one, every name is an alias of the embedded SQLite core system.
+    private func connectors(for workflows: [Workflow]) throws -> [any Connector] {
+        let named = try deploymentConnectors()
+        var result: [any Connector] = []
+        for name in Set(workflows.flatMap { $0.deliveries.map(\.connection) }).sorted() {
+            if let connector = named[name] {
+                result.append(connector)
+            } else if settings.deployment == nil {
+                result.append(AliasConnector(name: name, target: try embeddedCoreConnector()))
+            } else {
+                let users = workflows.filter { $0.deliveries.contains { $0.connection == name } }.map(\.id)
+                throw KamiflowError(
+                    .invalidDeployment,
+                    "workflow \(users.joined(separator: ", ")) delivers to '\(name)', which the deployment file does "
+                        + "not define under connections:",
+                    subject: settings.deployment)
+            }
+        }
+        for connector in result { routing[connector.name] = connector }
+        return result
+    }
+
+    private func deploymentConnectors() throws -> [String: any Connector] {
+        if let connectorsByName { return connectorsByName }
+        guard let path = settings.deployment else {
+            connectorsByName = [:]
+            return [:]
+        }
+        let made = try DeploymentConnections.load(path: path).makeConnectors(environment: environment, logger: logger)
+        connectorsByName = made
+        return made
+    }
+
+    private func embeddedCoreConnector() throws -> any Connector {
+        if let embeddedCore { return embeddedCore }
+        let defaults = DeploymentConnections.embeddedDefault(in: FileManager.default.currentDirectoryPath)
+        let made = try defaults.makeConnectors(environment: environment, logger: logger)
+        guard let core = made.values.first else {
+            throw KamiflowError(.invalidDeployment, "the embedded core-system database could not be set up")
+        }
+        embeddedCore = core
+        return core
+    }
+}
+
+/// The pieces one batch, inbox or scheduled job runs with.
+struct RuntimeWiring: Sendable {
+    var processor: any ScanProcessor
+    var planner: DeliveryPlanner
+    var connectors: [any Connector]
+}
+
+/// Reads a scan with the workflows' extraction pipeline.
+struct ExtractionProcessor: ScanProcessor {
+    let extractor: Extractor
+
+    func process(_ scan: ScanSource, id: String) async throws -> [FormRecord] {
+        try await extractor.extract(scan, scanID: id).records
+    }
+}
+
+/// Another name for a connection: with no deployment file every workflow's `deliver: - to: NAME` goes to the
+/// embedded core system. Closing an alias does nothing; the composition closes the real connection once.
+struct AliasConnector: Connector {
+    let name: String
+    let target: any Connector
+
+    func deliver(_ requests: [DeliveryRequest]) async -> [DeliveryOutcome] {
+        await target.deliver(requests)
+    }
+
+    func close() async throws {}
+}
+
+extension CivilDate {
+    /// Today's date in the machine's time zone: the date forms are checked against (not in the future, 14-day rules).
+    static var today: CivilDate {
+        let now = Calendar(identifier: .gregorian).dateComponents(in: TimeZone.current, from: Date())
+        return CivilDate(year: now.year ?? 1970, month: now.month ?? 1, day: now.day ?? 1)
+    }
+}
