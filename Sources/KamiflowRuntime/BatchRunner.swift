@@ -8,15 +8,17 @@ import Logging
 
 /// Settings of a batch run (`kamiflow run`).
 public struct BatchConfiguration: Sendable, Hashable {
-    /// At most this many scans are in flight at once (read, delivered); the next input is only looked at when one
-    /// finishes, so memory stays flat whatever the number of inputs. One per engine is the natural choice.
+    /// At most this many scans are in flight at once (hashed, read, delivered); the next input is only looked at
+    /// when one finishes, so memory stays flat whatever the number of inputs. The default, twice the cores, keeps
+    /// every engine busy while other scans are hashed, journaled or delivered; the engine pool bounds how many are
+    /// actually being read (a scan waiting for an engine holds only its path).
     public var maxConcurrentScans: Int
     /// Keep every scan's outcome in the summary (for `--json`). Off, the summary holds only the totals and the
     /// outcomes that need attention (not delivered), so a run of any size keeps a flat memory profile.
     public var keepAllOutcomes: Bool
 
     public init(
-        maxConcurrentScans: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepAllOutcomes: Bool = true
+        maxConcurrentScans: Int = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount), keepAllOutcomes: Bool = true
     ) {
         self.maxConcurrentScans = max(1, maxConcurrentScans)
         self.keepAllOutcomes = keepAllOutcomes
