@@ -191,7 +191,7 @@ struct DropFolderTests {
         let s = try Setup()
         defer { s.folder.remove() }
         _ = try ScanFiles.batch(in: s.inbox, count: 5)
-        let watcher = try s.watcher(processor: PacedProcessor(delay: .milliseconds(700)), concurrency: 2)
+        let watcher = try s.watcher(processor: PacedProcessor(delay: .seconds(2)), concurrency: 2)
         let group = ServiceGroup(services: [watcher], logger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
