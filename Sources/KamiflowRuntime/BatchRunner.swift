@@ -1,6 +1,7 @@
 import Foundation
 import KamiflowCore
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -174,8 +175,12 @@ public struct BatchRunner: Sendable {
         self.configuration = configuration
     }
 
-    /// Runs every file of `inputs`, reporting each outcome to `progress` as it comes. Cancelling the task stops
-    /// taking new inputs; scans in flight are handed back (left to be resumed) and counted as such.
+    /// Runs every file of `inputs`, reporting each outcome to `progress` as it comes.
+    ///
+    /// Under a `ServiceGroup` (a scheduled job in `kamiflow serve`), a graceful shutdown stops taking new inputs and
+    /// lets the scans in flight finish. Cancelling the task stops taking new inputs too, and hands the scans in
+    /// flight back (left to be resumed); they are counted as such. The rest are simply not started: a re-run takes
+    /// them.
     public func run(_ inputs: InputFiles, progress: (any ProgressReporter)? = nil) async -> BatchSummary {
         let start = ContinuousClock.now
         var summary = BatchSummary()
@@ -183,7 +188,7 @@ public struct BatchRunner: Sendable {
         await withTaskGroup(of: ScanOutcome.self) { group in
             var inFlight = 0
             func startNext() -> Bool {
-                guard !Task.isCancelled, let path = iterator.next() else { return false }
+                guard !Task.isCancelled, !Task.isShuttingDownGracefully, let path = iterator.next() else { return false }
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }
                 inFlight += 1

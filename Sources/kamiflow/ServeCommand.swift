@@ -108,10 +108,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw KamiflowError(.invalidDeployment, "nothing to serve: no watch inboxes and no schedules",
                 subject: deployment)
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Past the deadline, what is still running (a scheduled batch's scans) is cancelled and handed back.
+        let deadline = try watch.shutdownDeadline.map { try SettingDuration(parsing: $0).duration }
+            ?? settings.watch?.shutdownDeadline?.duration ?? .seconds(30)
+        configuration.maximumGracefulShutdownDuration = deadline + .seconds(2)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
         for connector in connectors { try? await connector.close() }
         logger.notice("stopped")
