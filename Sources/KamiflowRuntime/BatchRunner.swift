@@ -188,7 +188,9 @@ public struct BatchRunner: Sendable {
         await withTaskGroup(of: ScanOutcome.self) { group in
             var inFlight = 0
             func startNext() -> Bool {
-                guard !Task.isCancelled, !Task.isShuttingDownGracefully, let path = iterator.next() else { return false }
+                guard !Task.isCancelled, !Task.isShuttingDownGracefully, let path = iterator.next() else {
+                    return false
+                }
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }
                 inFlight += 1
