@@ -1,6 +1,7 @@
 import Foundation
 import KamiflowCore
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -8,15 +9,17 @@ import Logging
 
 /// Settings of a batch run (`kamiflow run`).
 public struct BatchConfiguration: Sendable, Hashable {
-    /// At most this many scans are in flight at once (read, delivered); the next input is only looked at when one
-    /// finishes, so memory stays flat whatever the number of inputs. One per engine is the natural choice.
+    /// At most this many scans are in flight at once (hashed, read, delivered); the next input is only looked at
+    /// when one finishes, so memory stays flat whatever the number of inputs. The default, twice the cores, keeps
+    /// every engine busy while other scans are hashed, journaled or delivered; the engine pool bounds how many are
+    /// actually being read (a scan waiting for an engine holds only its path).
     public var maxConcurrentScans: Int
     /// Keep every scan's outcome in the summary (for `--json`). Off, the summary holds only the totals and the
     /// outcomes that need attention (not delivered), so a run of any size keeps a flat memory profile.
     public var keepAllOutcomes: Bool
 
     public init(
-        maxConcurrentScans: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), keepAllOutcomes: Bool = true
+        maxConcurrentScans: Int = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount), keepAllOutcomes: Bool = true
     ) {
         self.maxConcurrentScans = max(1, maxConcurrentScans)
         self.keepAllOutcomes = keepAllOutcomes
@@ -172,8 +175,12 @@ public struct BatchRunner: Sendable {
         self.configuration = configuration
     }
 
-    /// Runs every file of `inputs`, reporting each outcome to `progress` as it comes. Cancelling the task stops
-    /// taking new inputs; scans in flight are handed back (left to be resumed) and counted as such.
+    /// Runs every file of `inputs`, reporting each outcome to `progress` as it comes.
+    ///
+    /// Under a `ServiceGroup` (a scheduled job in `kamiflow serve`), a graceful shutdown stops taking new inputs and
+    /// lets the scans in flight finish. Cancelling the task stops taking new inputs too, and hands the scans in
+    /// flight back (left to be resumed); they are counted as such. The rest are simply not started: a re-run takes
+    /// them.
     public func run(_ inputs: InputFiles, progress: (any ProgressReporter)? = nil) async -> BatchSummary {
         let start = ContinuousClock.now
         var summary = BatchSummary()
@@ -181,7 +188,9 @@ public struct BatchRunner: Sendable {
         await withTaskGroup(of: ScanOutcome.self) { group in
             var inFlight = 0
             func startNext() -> Bool {
-                guard !Task.isCancelled, let path = iterator.next() else { return false }
+                guard !Task.isCancelled, !Task.isShuttingDownGracefully, let path = iterator.next() else {
+                    return false
+                }
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }
                 inFlight += 1

@@ -90,7 +90,10 @@ final class LockedFile {
                 code == ENOENT ? .fileNotFound : code == EACCES ? .permissionDenied : .io,
                 "cannot open the file: \(String(cString: strerror(code)))", subject: path))
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // Another holder: busy. Other failures (NFS emulates flock with POSIX locks, which refuse an exclusive
+        // lock on a read-only descriptor) leave the file unlocked: the atomic rename claim still protects drop
+        // folders there.
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN) {
             close(fd)
             throw .busy
         }
@@ -341,7 +344,7 @@ package struct ScanHandler: Sendable {
             ]
             if let error = outcome.error { metadata["error"] = "\(error)" }
             scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
-        } catch is CancellationError {
+        } catch let error where error is CancellationError || (error as? KamiflowError)?.code == .cancelled {
             outcome.state = .claimed
             outcome.handedBack = true
             try? journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")

@@ -52,8 +52,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RuntimeOptions
 
-    @Option(name: .shortAndLong, help: "Scans in flight at once (default: one per core).")
-    var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    @Option(name: .shortAndLong, help: "Scans in flight at once (default: twice the cores; engines bound the reading).")
+    var jobs: Int = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     @Flag(help: "Print the summary and every scan's outcome as JSON on standard output.")
     var json = false

@@ -8,15 +8,25 @@ import Yams
 
 /// Reads the runtime's part of `kamiflow.yaml`.
 enum DeploymentFile {
+    /// Reads and checks the file: every error names the file and the setting, before anything starts.
     static func load(_ path: String) throws -> RuntimeSettings {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw KamiflowError(.fileNotFound, "cannot read the deployment file", subject: path, cause: error)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KamiflowError(
+                FileManager.default.fileExists(atPath: path) ? .permissionDenied : .fileNotFound,
+                "cannot read the deployment file", subject: path)
         }
         do {
-            return try YAMLDecoder().decode(RuntimeSettings.self, from: text)
+            let settings = try YAMLDecoder().decode(RuntimeSettings.self, from: String(decoding: data, as: UTF8.self))
+            for job in settings.schedules ?? [] {
+                do {
+                    _ = try job.schedule()
+                } catch {
+                    throw KamiflowError(.invalidDeployment, "\(error.subject ?? ""): \(error.message)", subject: path)
+                }
+            }
+            return settings
+        } catch let error as KamiflowError {
+            throw error
         } catch let error as DecodingError {
             throw KamiflowError(.invalidDeployment, Self.describe(error), subject: path)
         } catch {
@@ -26,7 +36,7 @@ enum DeploymentFile {
 
     static func describe(_ error: DecodingError) -> String {
         func at(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
         }
         switch error {
         case .keyNotFound(let key, let c): return "\(at(c.codingPath + [key])) is missing"
@@ -60,6 +70,10 @@ struct ServeCommand: AsyncParsableCommand {
     var recordFiles = false
 
     func run() async throws {
+        try await exitingOnConfigurationErrors { try await serve() }
+    }
+
+    private func serve() async throws {
         let settings = try DeploymentFile.load(deployment)
         let redactor = Redactor()
         let logger = options.logger("kamiflow.serve", redactor: redactor, defaultLevel: .info)
@@ -110,12 +124,33 @@ struct ServeCommand: AsyncParsableCommand {
             throw KamiflowError(.invalidDeployment, "nothing to serve: no watch inboxes and no schedules",
                 subject: deployment)
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Past the deadline, what is still running (a scheduled batch's scans) is cancelled and handed back.
+        let deadline = try watch.shutdownDeadline.map { try SettingDuration(parsing: $0).duration }
+            ?? settings.watch?.shutdownDeadline?.duration ?? .seconds(30)
+        configuration.maximumGracefulShutdownDuration = deadline + .seconds(2)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
         await composition.shutdown()
         logger.notice("stopped")
+    }
+}
+
+/// Runs `body`; an error in the deployment file or workflow wiring exits 78 (EX_CONFIG), a journal that cannot be
+/// used exits 74 (EX_IOERR), each after printing the error (documented in docs/operations.md).
+func exitingOnConfigurationErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as KamiflowError {
+        FileHandle.standardError.write(Data("kamiflow: \(error)\n".utf8))
+        switch error.code {
+        case .journal: throw ExitCode(74)
+        case .invalidDeployment, .invalidWorkflow, .fileNotFound, .permissionDenied, .engineUnavailable,
+            .invalidArgument:
+            throw ExitCode(78)
+        default: throw ExitCode(1)
+        }
     }
 }

@@ -64,6 +64,10 @@ struct WatchCommand: AsyncParsableCommand {
     var inboxes: [String] = []
 
     func run() async throws {
+        try await exitingOnConfigurationErrors { try await watchFolders() }
+    }
+
+    private func watchFolders() async throws {
         let settings = try deployment.map(DeploymentFile.load) ?? RuntimeSettings()
         var pairs = (settings.watch?.inboxes ?? []).map { ($0.path, $0.workflow) }
         for argument in inboxes {

@@ -16,6 +16,9 @@ import Synchronization
 public final class JSONLinesCoreSystem: Connector {
     public let name: String
     public let path: String
+    /// The keys already in the file and how far it has been read: each delivery reads only what was appended
+    /// since (by this or another process), so a long run does not re-read the whole file.
+    private let known = Mutex<(offset: Int, keys: Set<String>)>((0, []))
 
     public init(name: String = "core", path: String) {
         self.name = name
@@ -30,10 +33,30 @@ public final class JSONLinesCoreSystem: Connector {
         defer { Glibc.close(fd) }
         flock(fd, LOCK_EX)
         defer { flock(fd, LOCK_UN) }
-        var known = Set(Self.lines(at: path).compactMap { $0["key"] as? String })
+        var known = self.known.withLock { $0 }
+        let end = Int(lseek(fd, 0, SEEK_END))
+        if end > known.offset {
+            var tail = [UInt8](repeating: 0, count: end - known.offset)
+            let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(known.offset)) }
+            // Only complete lines count; a line cut short by a crash is skipped and never completed.
+            if n > 0, let last = tail[0..<n].lastIndex(of: 0x0A) {
+                for line in tail[0...last].split(separator: 0x0A) {
+                    if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                        let key = object["key"] as? String
+                    {
+                        known.keys.insert(key)
+                    }
+                }
+                known.offset += last + 1
+            }
+            if known.offset < end, write(fd, "\n", 1) == 1 {
+                known.offset = end + 1  // end a cut-short line, so that the next record starts on its own
+            }
+        }
+        defer { self.known.withLock { $0 = known } }
         var outcomes: [DeliveryOutcome] = []
         for request in requests {
-            if known.contains(request.idempotencyKey) {
+            if known.keys.contains(request.idempotencyKey) {
                 outcomes.append(.delivered(receipt: "already:\(request.idempotencyKey)"))
                 continue
             }
@@ -54,7 +77,8 @@ public final class JSONLinesCoreSystem: Connector {
                 outcomes.append(.failed(reason: "write failed", attempts: 1))
                 continue
             }
-            known.insert(request.idempotencyKey)
+            known.keys.insert(request.idempotencyKey)
+            known.offset += line.count
             outcomes.append(.delivered(receipt: "line"))
         }
         return outcomes

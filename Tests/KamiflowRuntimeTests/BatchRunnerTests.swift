@@ -187,3 +187,57 @@ struct ProgressTests {
         #expect(summary.table.contains("waiting for review") && summary.table.contains("確認待ち"))
     }
 }
+
+@Suite("Batch runs under a service group")
+struct BatchShutdownTests {
+    /// A scheduled batch, as `kamiflow serve` runs one.
+    final class BatchService: Service {
+        let runner: BatchRunner
+        let inputs: InputFiles
+        let result = Mutex<BatchSummary?>(nil)
+        init(runner: BatchRunner, inputs: InputFiles) {
+            self.runner = runner
+            self.inputs = inputs
+        }
+        func run() async throws {
+            let summary = await runner.run(inputs)
+            result.withLock { $0 = summary }
+        }
+    }
+
+    @Test("graceful shutdown stops taking inputs and lets the scans in flight finish; a re-run takes the rest")
+    func gracefulShutdown() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try ScanFiles.batch(in: folder.file("in"), count: 8)
+        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let core = folder.file("core.jsonl")
+        func runner(delay: Duration) -> BatchRunner {
+            BatchRunner(
+                journal: journal, processor: PacedProcessor(delay: delay), planner: fieldByFieldPlanner(),
+                connectors: [JSONLinesCoreSystem(path: core)], configuration: BatchConfiguration(maxConcurrentScans: 2),
+                redactor: Redactor(), logger: quietLogger)
+        }
+        let service = BatchService(
+            runner: runner(delay: .seconds(1)), inputs: InputFiles([folder.file("in")]))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                logger: quietLogger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(try await waitFor(seconds: 30) { (try? journal.counts()[.reading, default: 0]) == 2 })
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        let summary = try #require(service.result.withLock { $0 })
+        #expect(summary.scans == 2 && summary.delivered == 2)
+        #expect(JSONLinesCoreSystem.lines(at: core).count == 2)
+
+        let rest = await runner(delay: .zero).run(InputFiles([folder.file("in")]))
+        #expect(rest.skipped == 2 && rest.delivered == 6)
+        #expect(JSONLinesCoreSystem.lines(at: core).count == 8)
+    }
+}
+
+import ServiceLifecycle

@@ -191,7 +191,7 @@ struct DropFolderTests {
         let s = try Setup()
         defer { s.folder.remove() }
         _ = try ScanFiles.batch(in: s.inbox, count: 5)
-        let watcher = try s.watcher(processor: PacedProcessor(delay: .milliseconds(700)), concurrency: 2)
+        let watcher = try s.watcher(processor: PacedProcessor(delay: .seconds(2)), concurrency: 2)
         let group = ServiceGroup(services: [watcher], logger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -237,4 +237,54 @@ func waitFor(seconds: Double, _ condition: @Sendable () -> Bool) async throws ->
         try await Task.sleep(for: .milliseconds(20))
     }
     return condition()
+}
+
+@Suite("Drop folders: retry and routing")
+struct DropFolderRetryTests {
+    @Test("subfolders routed to workflows; a delivery failure is retried from failed/ once the core system is back")
+    func retryAfterOutage() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
+        let kokuho = folder.file("inbox/kokuho")
+        let jidou = folder.file("inbox/jidou")
+        for inbox in [kokuho, jidou] {
+            try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        }
+        try ScanFiles.write(kokuho + "/kokuho-a.json", workflow: "kokuho", records: [[.init("name", "国保 一郎")]])
+        try ScanFiles.write(jidou + "/jidou-b.json", workflow: "jidou", records: [[.init("name", "児童 花子")]])
+        // The core system's folder does not exist yet: every delivery fails.
+        let core = folder.file("core-system/records.jsonl")
+        func watcher() -> DropFolderWatcher {
+            DropFolderWatcher(
+                configuration: DropFolderConfiguration(
+                    inboxes: [
+                        .init(path: kokuho, processor: RecordFileProcessor(), planner: fieldByFieldPlanner()),
+                        .init(path: jidou, processor: RecordFileProcessor(), planner: fieldByFieldPlanner()),
+                    ],
+                    detection: .polling, settleInterval: .zero),
+                journal: journal, connectors: [JSONLinesCoreSystem(path: core)], redactor: Redactor(),
+                logger: quietLogger)
+        }
+        let first = try await watcher().runPass()
+        #expect(first.map(\.state) == [.failed, .failed])
+        #expect(names(in: kokuho + "/failed") == ["kokuho-a.json", "kokuho-a.json.reason.json"])
+        #expect(names(in: jidou + "/failed") == ["jidou-b.json", "jidou-b.json.reason.json"])
+
+        // The core system is back; an operator retries one scan (what `kamiflow journal retry` does).
+        try FileManager.default.createDirectory(atPath: folder.file("core-system"), withIntermediateDirectories: true)
+        let failed = try #require(try journal.entries(matching: kokuho + "/failed/kokuho-a.json").first)
+        try journal.retry(failed.rowID)
+        let back = try returnToInbox(failed, journal: journal)
+        #expect(back == kokuho + "/kokuho-a.json")
+        #expect(names(in: kokuho + "/failed").isEmpty)
+
+        let second = try await watcher().runPass()
+        #expect(second.map(\.state) == [.delivered])
+        #expect(second.first?.rowID == failed.rowID)
+        #expect(try journal.entry(rowID: failed.rowID)?.attempts == 2)
+        let lines = JSONLinesCoreSystem.lines(at: core)
+        #expect(lines.map { $0["workflow"] as? String } == ["kokuho"])
+        #expect(names(in: jidou + "/failed").count == 2)  // not retried: still waits for an operator
+    }
 }
