@@ -81,8 +81,13 @@ public struct BatchSummary: Sendable, Codable, Hashable {
 /// the current directory's names.
 public struct InputFiles: Sequence, Sendable {
     public let inputs: [String]
+    /// What a folder walk takes (lower-case extensions); files named directly are always taken.
+    public let extensions: Set<String>
 
-    public init(_ inputs: [String]) { self.inputs = inputs }
+    public init(_ inputs: [String], extensions: Set<String> = InputFiles.scanExtensions) {
+        self.inputs = inputs
+        self.extensions = extensions
+    }
 
     /// Names the runtime never treats as scans: temporary, partial and system files.
     public static func isIgnored(_ name: String) -> Bool {
@@ -92,8 +97,15 @@ public struct InputFiles: Sequence, Sendable {
             || lower.hasSuffix(".reason.json")
     }
 
+    /// Extensions of the files a folder walk takes as scans. Anything else in a folder (ground-truth JSON beside
+    /// sample scans, a scanner's index file) is left alone; a file named on the command line is always tried, so a
+    /// wrong one gets a clear error instead of silence.
+    public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "pdf"]
+
+
     public struct Iterator: IteratorProtocol {
         var pending: [String]
+        let extensions: Set<String>
         /// Files of the directory being walked, and directories still to walk, both in order.
         var files: [String] = []
         var directories: [String] = []
@@ -135,7 +147,7 @@ public struct InputFiles: Sequence, Sendable {
                 if isDirectory.boolValue {
                     // Drop-folder outcome folders hold settled scans; a run over an inbox must not take them again.
                     if !["processing", "done", "review", "failed"].contains(name) { subdirectories.append(path) }
-                } else {
+                } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
                     files.append(path)
                 }
             }
@@ -152,7 +164,7 @@ public struct InputFiles: Sequence, Sendable {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(pending: inputs) }
+    public func makeIterator() -> Iterator { Iterator(pending: inputs, extensions: extensions) }
 }
 
 /// `kamiflow run`: every input scan through the pipeline, at most N at a time, each failure isolated.

@@ -99,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("kamiflow run: \(error)\n".utf8))
             throw ExitCode(74)
         }
-        let files = InputFiles(inputs)
+        let files = InputFiles(inputs, extensions: recordFiles ? ["json"] : InputFiles.scanExtensions)
         let expected = files.reduce(0) { n, _ in n + 1 }  // names only: cheap, and gives the ETA
         let progress = ConsoleProgress(expected: expected, redactor: redactor)
         let runner = BatchRunner(

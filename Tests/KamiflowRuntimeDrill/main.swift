@@ -25,7 +25,7 @@ do {
         journal: journal, processor: PacedProcessor(delay: .milliseconds(delay)),
         planner: fieldByFieldPlanner(), connectors: [JSONLinesCoreSystem(path: arguments[2])],
         configuration: BatchConfiguration(maxConcurrentScans: concurrency), redactor: redactor, logger: logger)
-    let summary = await runner.run(InputFiles(Array(arguments[5...])))
+    let summary = await runner.run(InputFiles(Array(arguments[5...]), extensions: ["json"]))
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
     FileHandle.standardOutput.write(try encoder.encode(summary))

@@ -43,7 +43,7 @@ struct BatchRunnerTests {
         try Data("partial".utf8).write(to: URL(fileURLWithPath: inbox + "/upload.json.part"))
         try Data("system".utf8).write(to: URL(fileURLWithPath: inbox + "/.DS_Store"))
 
-        let summary = await s.runner().run(InputFiles([inbox]))
+        let summary = await s.runner().run(InputFiles([inbox], extensions: ["json"]))
         #expect(summary.scans == 12)
         #expect(summary.delivered == 6)  // five singles and the two-form scan
         #expect(summary.duplicates == 1)
@@ -60,7 +60,7 @@ struct BatchRunnerTests {
         #expect(lines.count == 7)
         #expect(Set(lines.compactMap { $0["key"] as? String }).count == 7)
 
-        let rerun = await s.runner().run(InputFiles([inbox]))
+        let rerun = await s.runner().run(InputFiles([inbox], extensions: ["json"]))
         #expect(rerun.skipped == 9)
         #expect(rerun.duplicates == 1)
         #expect(rerun.failed == 2)  // failed scans are tried again on a re-run
@@ -74,11 +74,11 @@ struct BatchRunnerTests {
         defer { s.folder.remove() }
         let paths = try ScanFiles.batch(in: s.folder.file("a"), count: 3)
         _ = try ScanFiles.batch(in: s.folder.file("b/deeper"), count: 2, prefix: "deep")
-        let expanded = Array(InputFiles([paths[0], s.folder.file("b"), s.folder.file("a/scan-00[12].json")]))
+        let expanded = Array(InputFiles([paths[0], s.folder.file("b"), s.folder.file("a/scan-00[12].json")], extensions: ["json"]))
         #expect(expanded.map { ($0 as NSString).lastPathComponent }
             == ["scan-000.json", "deep-000.json", "deep-001.json", "scan-001.json", "scan-002.json"])
 
-        let summary = await s.runner().run(InputFiles([s.folder.file("a"), s.folder.file("nowhere.png")]))
+        let summary = await s.runner().run(InputFiles([s.folder.file("a"), s.folder.file("nowhere.png")], extensions: ["json"]))
         #expect(summary.delivered == 3 && summary.failed == 1)
         let missing = try #require(summary.outcomes.first { $0.path.hasSuffix("nowhere.png") })
         #expect(missing.error?.contains("nowhere.png") == true)
@@ -96,7 +96,7 @@ struct BatchRunnerTests {
         case "review": try ScanFiles.write(path, records: [[.init("name", "山田")]], review: true)
         default: try Data("[]".utf8).write(to: URL(fileURLWithPath: path))
         }
-        #expect(await s.runner().run(InputFiles([path])).exitStatus == expected)
+        #expect(await s.runner().run(InputFiles([path], extensions: ["json"])).exitStatus == expected)
     }
 
     @Test("never has more scans in flight than configured")
@@ -105,7 +105,7 @@ struct BatchRunnerTests {
         defer { s.folder.remove() }
         _ = try ScanFiles.batch(in: s.folder.file("in"), count: 12)
         let gauge = ConcurrencyGauge()
-        let summary = await s.runner(concurrency: 3, processor: gauge).run(InputFiles([s.folder.file("in")]))
+        let summary = await s.runner(concurrency: 3, processor: gauge).run(InputFiles([s.folder.file("in")], extensions: ["json"]))
         #expect(summary.delivered == 12)
         #expect(gauge.peak == 3)
     }
@@ -116,7 +116,7 @@ struct BatchRunnerTests {
         defer { s.folder.remove() }
         _ = try ScanFiles.batch(in: s.folder.file("in"), count: 6)
         let runner = s.runner(concurrency: 2, processor: PacedProcessor(delay: .seconds(30)))
-        let task = Task { await runner.run(InputFiles([s.folder.file("in")])) }
+        let task = Task { await runner.run(InputFiles([s.folder.file("in")], extensions: ["json"])) }
         while try s.journal.counts()[.reading, default: 0] < 2 { try await Task.sleep(for: .milliseconds(10)) }
         task.cancel()
         let interrupted = await task.value
@@ -124,7 +124,7 @@ struct BatchRunnerTests {
         #expect(interrupted.exitStatus == 75)
         #expect(try s.journal.counts() == [.claimed: 2])
 
-        let finished = await s.runner().run(InputFiles([s.folder.file("in")]))
+        let finished = await s.runner().run(InputFiles([s.folder.file("in")], extensions: ["json"]))
         #expect(finished.delivered == 6)
         #expect(JSONLinesCoreSystem.lines(at: s.core).count == 6)
     }
@@ -171,7 +171,7 @@ struct ProgressTests {
             connectors: [JSONLinesCoreSystem(path: folder.file("core.jsonl"))],
             configuration: BatchConfiguration(maxConcurrentScans: 1, keepAllOutcomes: false), redactor: Redactor(),
             logger: quietLogger)
-        let summary = await runner.run(InputFiles([folder.file("in")]), progress: progress)
+        let summary = await runner.run(InputFiles([folder.file("in")], extensions: ["json"]), progress: progress)
         progress.finish(summary)
         #expect(summary.outcomes.map(\.state) == [.inReview])  // only what needs attention is kept
         let text = sink.text.withLock { $0 }
@@ -219,7 +219,7 @@ struct BatchShutdownTests {
                 redactor: Redactor(), logger: quietLogger)
         }
         let service = BatchService(
-            runner: runner(delay: .seconds(1)), inputs: InputFiles([folder.file("in")]))
+            runner: runner(delay: .seconds(1)), inputs: InputFiles([folder.file("in")], extensions: ["json"]))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -234,7 +234,7 @@ struct BatchShutdownTests {
         #expect(summary.scans == 2 && summary.delivered == 2)
         #expect(JSONLinesCoreSystem.lines(at: core).count == 2)
 
-        let rest = await runner(delay: .zero).run(InputFiles([folder.file("in")]))
+        let rest = await runner(delay: .zero).run(InputFiles([folder.file("in")], extensions: ["json"]))
         #expect(rest.skipped == 2 && rest.delivered == 6)
         #expect(JSONLinesCoreSystem.lines(at: core).count == 8)
     }

@@ -64,7 +64,7 @@ struct MaskingTests {
             journal: journal, processor: RecordFileProcessor(), planner: fieldByFieldPlanner(),
             connectors: [JSONLinesCoreSystem(path: folder.file("core.jsonl"))],
             configuration: BatchConfiguration(maxConcurrentScans: 1), redactor: redactor, logger: logger)
-        let summary = await runner.run(InputFiles([inbox + "/rejected.json"]))
+        let summary = await runner.run(InputFiles([inbox + "/rejected.json"], extensions: ["json"]))
         #expect(summary.rejected == 1)
         logger.error("a careless line", metadata: ["payload": "number=\(Self.myNumber)"])
 
