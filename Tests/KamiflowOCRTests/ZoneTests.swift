@@ -49,8 +49,10 @@ struct ZoneTests {
         let (digitsOnName, phoneReading) = try #require(
             try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
                 (
-                    try page.recognize(name.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: "0123456789")),
-                    try page.recognize(phone.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: phone.whitelist))
+                    try page.recognize(
+                        name.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: "0123456789")),
+                    try page.recognize(
+                        phone.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: phone.whitelist))
                 )
             }.first)
         // A name zone read with digits only cannot produce its kanji.
@@ -100,7 +102,7 @@ struct ZoneTests {
     @Test("a zone outside the page is refused; one partly outside is clipped")
     func zoneOutsideThePage() throws {
         _ = try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
-            expectKamiflowError(.invalidArgument) {
+            expectKamiflowError(.invalidArgument, subject: Fixtures.ocr("form.png")) {
                 try page.recognize(PixelRect(x: 5000, y: 5000, width: 10, height: 10), options: RecognitionOptions())
             }
             let clipped = try page.recognize(
