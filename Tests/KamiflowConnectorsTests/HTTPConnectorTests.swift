@@ -16,7 +16,7 @@ func temporaryFolder(_ label: String) -> URL {
 func withSimulatorAndConnector<T: Sendable>(
     faults: FaultProfile = .none,
     requestTimeout: Double = 10,
-    maxAttempts: Int = 12,
+    maxAttempts: Int = 20,
     maxRetryAfter: Double = 5,
     _ body: (CoreSimulator, HTTPConnector) async throws -> T
 ) async throws -> T {
