@@ -95,6 +95,9 @@ let package = Package(
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
         .testTarget(
+            name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR", "KamiflowTesting"]
+        ),
+        .testTarget(
             name: "KamiflowConnectorsTests",
             dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting"]
         ),

@@ -7,7 +7,10 @@ struct Kamiflow: AsyncParsableCommand {
         commandName: "kamiflow",
         abstract: "Turn scanned paper forms into validated records in core systems, on this machine.",
         version: "0.1.0",
-        subcommands: [CoreSimCommand.self, ConnectionsCommand.self]
+        subcommands: [
+            OCRCommand.self, ValidateCommand.self, SchemaCommand.self, ExtractCommand.self, CoreSimCommand.self,
+            ConnectionsCommand.self,
+        ]
     )
 
     mutating func run() async throws {

@@ -1,0 +1,172 @@
+internal import CTesseract
+import KamiflowCore
+
+/// One Leptonica image, owned by exactly one thread.
+///
+/// Leptonica's reference counts are not atomic (DESIGN §4), so a `PixImage` is deliberately not Sendable: it is made,
+/// used and freed on the engine worker that decoded the page. Every operation returns a new image; nothing here
+/// mutates shared pixels.
+final class PixImage {
+    let pointer: PixPtr
+
+    /// Takes ownership of `pointer`, which this object destroys.
+    init(taking pointer: PixPtr) {
+        Leptonica.configure()
+        self.pointer = pointer
+    }
+
+    /// Takes ownership of the result of a Leptonica call, or throws `error` when the call returned NULL.
+    convenience init(_ pointer: PixPtr?, orThrow error: @autoclosure () -> KamiflowError) throws {
+        guard let pointer else { throw error() }
+        self.init(taking: pointer)
+    }
+
+    deinit {
+        var pix: PixPtr? = pointer
+        pixDestroy(&pix)
+    }
+
+    var width: Int { Int(pixGetWidth(pointer)) }
+    var height: Int { Int(pixGetHeight(pointer)) }
+    var depth: Int { Int(pixGetDepth(pointer)) }
+    var size: PixelSize { PixelSize(width: width, height: height) }
+    var bounds: PixelRect { PixelRect(x: 0, y: 0, width: width, height: height) }
+
+    /// Dots per inch recorded in the image (0 when the file did not say).
+    var resolution: Int { Int(pixGetYRes(pointer)) }
+
+    func setResolution(_ dpi: Double) {
+        let value = Int32(dpi.rounded())
+        pixSetResolution(pointer, value, value)
+    }
+
+    /// An 8-bit grayscale copy (no colormap); 1-bit images become 0/255.
+    func grayscale() -> PixImage? {
+        if depth == 8 && pixGetColormap(pointer) == nil {
+            return pixCopy(nil, pointer).map(PixImage.init(taking:))
+        }
+        if depth == 32 {
+            // Blend any alpha onto white first; Leptonica's RGB-to-gray ignores the alpha channel.
+            guard let opaque = pixRemoveAlpha(pointer) else { return nil }
+            let flattened = PixImage(taking: opaque)
+            return pixConvertTo8(flattened.pointer, 0).map(PixImage.init(taking:))
+        }
+        return pixConvertTo8(pointer, 0).map(PixImage.init(taking:))
+    }
+
+    /// The image turned clockwise by `quarterTurns` × 90°.
+    func rotated(quarterTurns: Int) -> PixImage? {
+        let turns = ((quarterTurns % 4) + 4) % 4
+        if turns == 0 { return pixCopy(nil, pointer).map(PixImage.init(taking:)) }
+        return pixRotateOrth(pointer, Int32(turns)).map(PixImage.init(taking:))
+    }
+
+    /// The part of the image inside `rect` (already clamped to the image).
+    func clipped(to rect: PixelRect) -> PixImage? {
+        guard let box = boxCreate(Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height)) else {
+            return nil
+        }
+        var boxPointer: UnsafeMutablePointer<BOX>? = box
+        defer { boxDestroy(&boxPointer) }
+        return pixClipRectangle(pointer, box, nil).map(PixImage.init(taking:))
+    }
+
+    /// Encodes the image in a Leptonica format (`IFF_PNG`, `IFF_TIFF_ZIP`, …).
+    func encoded(format: Int32) -> [UInt8]? {
+        var data: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        guard pixWriteMem(&data, &count, pointer, format) == 0, let data else { return nil }
+        defer { lept_free(data) }
+        return Array(UnsafeBufferPointer(start: data, count: count))
+    }
+
+    /// `rect` clamped to the image; empty when it lies outside.
+    func clamp(_ rect: PixelRect) -> PixelRect {
+        rect.intersection(bounds)
+    }
+}
+
+/// Process-wide Leptonica settings, applied once before the first image is made.
+enum Leptonica {
+    private static let configured: Bool = {
+        // Leptonica prints informational messages to stderr by default; only errors are worth a person's attention.
+        _ = setMsgSeverity(Int32(L_SEVERITY_ERROR))
+        return true
+    }()
+
+    static func configure() {
+        _ = configured
+    }
+}
+
+extension PixImage {
+    /// A 1-bit image (1 = ink) of this 8-bit grayscale image.
+    ///
+    /// The window sizes follow Tesseract's own defaults for the same methods (a third of an inch), so a page
+    /// binarised here reads like one Tesseract binarised itself.
+    func binarized(_ method: Binarization, resolution: Double) -> PixImage? {
+        guard depth == 8 else { return depth == 1 ? pixCopy(nil, pointer).map(PixImage.init(taking:)) : nil }
+        let third = max(16, Int(resolution / 3))
+        var result: PixPtr?
+        switch method {
+        case .otsu:
+            guard pixOtsuAdaptiveThreshold(pointer, Int32(third), Int32(third), 0, 0, 0.1, nil, &result) == 0 else {
+                return nil
+            }
+        case .sauvola:
+            // Sauvola needs every tile to hold a whole window: shrink the window on small images.
+            var half = third / 2
+            let shortest = min(width, height)
+            if 2 * half + 3 > shortest { half = (shortest - 3) / 2 }
+            guard half >= 2 else {
+                return pixThresholdToBinary(pointer, 128).map(PixImage.init(taking:))
+            }
+            let tilesAcross = max(1, min((width + 125) / 250, width / (2 * half + 3)))
+            let tilesDown = max(1, min((height + 125) / 250, height / (2 * half + 3)))
+            guard
+                pixSauvolaBinarizeTiled(
+                    pointer, Int32(half), 0.34, Int32(tilesAcross), Int32(tilesDown), nil, &result) == 0
+            else { return nil }
+        }
+        return result.map(PixImage.init(taking:))
+    }
+
+    /// This 1-bit image without specks: connected components no larger than about 1/150 inch either way.
+    func despeckled(resolution: Double) -> PixImage? {
+        let side = max(1, Int((resolution / 150).rounded()))
+        return pixSelectBySize(
+            pointer, Int32(side), Int32(side), 8, Int32(L_SELECT_IF_EITHER), Int32(L_SELECT_IF_GT), nil
+        ).map(PixImage.init(taking:))
+    }
+
+    /// The number of ink (1) pixels of this 1-bit image inside `rect`.
+    func inkCount(in rect: PixelRect) -> Int {
+        guard let box = boxCreate(Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height)) else {
+            return 0
+        }
+        var boxPointer: UnsafeMutablePointer<BOX>? = box
+        defer { boxDestroy(&boxPointer) }
+        var count: Int32 = 0
+        guard pixCountPixelsInRect(pointer, box, &count, nil) == 0 else { return 0 }
+        return Int(count)
+    }
+
+    /// Bounding boxes of the 8-connected components of this 1-bit image.
+    func componentBoxes() -> [PixelRect] {
+        guard let boxes = pixConnCompBB(pointer, 8) else { return [] }
+        defer {
+            var owned: UnsafeMutablePointer<BOXA>? = boxes
+            boxaDestroy(&owned)
+        }
+        let count = boxaGetCount(boxes)
+        var result: [PixelRect] = []
+        result.reserveCapacity(Int(count))
+        for index in 0..<count {
+            var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+            if boxaGetBoxGeometry(boxes, index, &x, &y, &w, &h) == 0 {
+                result.append(PixelRect(x: Int(x), y: Int(y), width: Int(w), height: Int(h)))
+            }
+        }
+        return result
+    }
+}

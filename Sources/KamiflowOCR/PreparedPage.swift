@@ -1,0 +1,78 @@
+internal import CTesseract
+import KamiflowCore
+
+/// A decoded, prepared page living on the engine that made it; what `withPages` bodies receive.
+final class PreparedPage: ReadablePage {
+    let index: Int
+    let report: PreparationReport
+    /// Tells pages apart on the engine (object identities can be reused once a page is freed).
+    let serial: Int
+    /// The pixels Tesseract reads: the decoded image untouched, or the prepared (oriented, deskewed, binarised) one.
+    let image: PixImage
+    private unowned let engine: TesseractEngine
+    private var binaryImage: PixImage?
+
+    init(engine: TesseractEngine, serial: Int, index: Int, image: PixImage, binary: PixImage?, report: PreparationReport)
+    {
+        self.engine = engine
+        self.serial = serial
+        self.index = index
+        self.image = image
+        self.binaryImage = binary
+        self.report = report
+    }
+
+    var size: PixelSize { image.size }
+
+    func recognize(_ zone: PixelRect?, options: RecognitionOptions) throws -> Reading {
+        try engine.recognize(self, zone: zone, options: options)
+    }
+
+    /// The binarised page ink is counted on: the preparation's own, or Otsu's made on first use.
+    private var binary: PixImage? {
+        if binaryImage == nil {
+            binaryImage =
+                image.depth == 1 ? image : image.grayscale()?.binarized(.otsu, resolution: report.resolution)
+        }
+        return binaryImage
+    }
+
+    func fillRatio(of box: PixelRect) -> Double {
+        let rect = image.clamp(box)
+        guard !rect.isEmpty, let binary else { return 0 }
+        return Double(binary.inkCount(in: rect)) / Double(rect.area)
+    }
+
+    func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect] {
+        let rect = region.map(image.clamp) ?? image.bounds
+        guard !rect.isEmpty, let binary else { return [] }
+        let boxes: [PixelRect]
+        if rect == image.bounds {
+            boxes = binary.componentBoxes()
+        } else {
+            // Components are found in the clipped area only, so a blob crossing its edge is cut there.
+            boxes = (binary.clipped(to: rect)?.componentBoxes() ?? []).map {
+                PixelRect(x: $0.x + rect.x, y: $0.y + rect.y, width: $0.width, height: $0.height)
+            }
+        }
+        return boxes.filter { sides.contains($0.width) && sides.contains($0.height) }
+    }
+
+    func pngData(of region: PixelRect?) throws -> [UInt8] {
+        let source: PixImage
+        if let region {
+            let rect = image.clamp(region)
+            guard !rect.isEmpty, let clip = image.clipped(to: rect) else {
+                throw KamiflowError(
+                    .invalidArgument, "region \(region) lies outside page \(index + 1) (\(size.width)×\(size.height))")
+            }
+            source = clip
+        } else {
+            source = image
+        }
+        guard let data = source.encoded(format: Int32(IFF_PNG)) else {
+            throw KamiflowError(.io, "page \(index + 1) could not be encoded as PNG")
+        }
+        return data
+    }
+}

@@ -1,0 +1,369 @@
+internal import CTesseract
+import Foundation
+import KamiflowCore
+import Synchronization
+
+/// One Tesseract instance: decodes scans, prepares their pages and reads them.
+///
+/// A `TessBaseAPI` is safe on one thread at a time and crashes when shared (DESIGN §4), so this class is not
+/// Sendable: make it, use it and let it go on one thread. `EnginePool` owns one per worker thread and is the type to
+/// use from concurrent code. The handle is ended and freed in `deinit`, which also silences Tesseract's
+/// `ObjectCache … LEAK` warning at exit.
+public final class TesseractEngine {
+    public let configuration: OCRConfiguration
+    /// The tessdata folder in use (the configured one, or the first of `OCRConfiguration.tessdataSearchPath` that
+    /// holds every language).
+    public let tessdataDirectory: String
+
+    private let handle: OpaquePointer
+    /// A second instance loaded with `osd`, made the first time a page asks to be oriented (≈ 0.3 s a page).
+    private var orientationHandle: OpaquePointer?
+    /// Which page's image Tesseract holds, so that zones of one page share a single `SetImage`.
+    private var pageOnHandle: Int?
+    private var pageSerial = 0
+    private var whitelistOnHandle = ""
+
+    /// Loads the languages. Throws `engineUnavailable` when a language's traineddata is missing or does not load.
+    public init(configuration: OCRConfiguration = OCRConfiguration()) throws {
+        Leptonica.configure()
+        self.configuration = configuration
+        let languages = configuration.languages.split(separator: "+").map(String.init)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+        guard !languages.isEmpty, languages.allSatisfy({ !$0.isEmpty && $0.allSatisfy(allowed.contains) }) else {
+            throw KamiflowError(
+                .invalidArgument, "'\(configuration.languages)' is not a list of Tesseract languages such as jpn+eng")
+        }
+        let directory = try Self.locateTessdata(for: languages, configured: configuration.tessdataDirectory)
+        tessdataDirectory = directory
+        guard let handle = TessBaseAPICreate() else {
+            throw KamiflowError(.engineUnavailable, "Tesseract could not create an engine")
+        }
+        let status = EngineStartup.lock.withLock { _ in
+            EngineStartup.configureProcessOnce(handle)
+            return TessBaseAPIInit3(handle, directory, configuration.languages)
+        }
+        guard status == 0 else {
+            TessBaseAPIDelete(handle)
+            throw KamiflowError(
+                .engineUnavailable, "Tesseract could not load '\(configuration.languages)'", subject: directory)
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        TessBaseAPIEnd(handle)
+        TessBaseAPIDelete(handle)
+        if let orientationHandle {
+            TessBaseAPIEnd(orientationHandle)
+            TessBaseAPIDelete(orientationHandle)
+        }
+    }
+
+    static func locateTessdata(for languages: [String], configured: String?) throws -> String {
+        func holdsAll(_ directory: String) -> Bool {
+            languages.allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\($0).traineddata") }
+        }
+        if let configured {
+            if let missing = languages.first(where: {
+                !FileManager.default.fileExists(atPath: "\(configured)/\($0).traineddata")
+            }) {
+                throw KamiflowError(
+                    .engineUnavailable,
+                    "\(missing).traineddata is not in the tessdata folder; install tesseract-ocr-\(missing)",
+                    subject: configured)
+            }
+            return configured
+        }
+        guard let found = OCRConfiguration.tessdataSearchPath.first(where: holdsAll) else {
+            let wanted = languages.map { "\($0).traineddata" }.joined(separator: ", ")
+            throw KamiflowError(
+                .engineUnavailable,
+                "no tessdata folder holds \(wanted) (looked in "
+                    + OCRConfiguration.tessdataSearchPath.joined(separator: ", ")
+                    + "); install tesseract-ocr-<lang> or configure the tessdata folder")
+        }
+        return found
+    }
+
+    // MARK: Scans and pages
+
+    /// Decodes `source`, prepares each page as `preparation` says and runs `body` on each page in order.
+    ///
+    /// Pages are decoded one at a time and freed after `body` returns, so a 300-page TIFF never sits in memory at
+    /// once. The page passed to `body` must not outlive the call.
+    public func withPages<T>(
+        of source: ScanSource, preparation: Preparation = Preparation(), _ body: (any ReadablePage) throws -> T
+    ) throws -> [T] {
+        try withPages(of: source, preparation: preparation, isCancelled: { false }, body)
+    }
+
+    func withPages<T>(
+        of source: ScanSource, preparation: Preparation, isCancelled: () -> Bool,
+        _ body: (any ReadablePage) throws -> T
+    ) throws -> [T] {
+        OpenMP.confineToCallingThread()
+        defer { releaseImage() }
+        let decoder = try ScanDecoder(source: source, configuration: configuration)
+        var results: [T] = []
+        results.reserveCapacity(decoder.pageCount)
+        for index in 0..<decoder.pageCount {
+            if isCancelled() {
+                throw KamiflowError(.cancelled, "reading was cancelled", subject: source.name)
+            }
+            let decoded = try decoder.page(at: index)
+            let page = try prepare(decoded, index: index, preparation: preparation, subject: source.name)
+            results.append(try body(page))
+        }
+        return results
+    }
+
+    /// Lets Tesseract drop its copy of the last page (tens of megabytes at 300 dpi).
+    private func releaseImage() {
+        if pageOnHandle != nil {
+            TessBaseAPIClear(handle)
+            pageOnHandle = nil
+        }
+    }
+
+    private func prepare(_ decoded: PixImage, index: Int, preparation: Preparation, subject: String) throws
+        -> PreparedPage
+    {
+        pageSerial += 1
+        let resolution = Double(decoded.resolution)
+        var report = PreparationReport(resolution: resolution)
+        let binarization = preparation.binarization ?? (preparation.despeckle ? .otsu : nil)
+        guard preparation.deskew || preparation.orient || binarization != nil else {
+            // Untouched: Tesseract sees exactly what its own command line would, so the texts agree byte for byte.
+            return PreparedPage(
+                engine: self, serial: pageSerial, index: index, image: decoded, binary: nil, report: report)
+        }
+        func failed(_ step: String) -> KamiflowError {
+            KamiflowError(.corruptImage, "page \(index + 1) could not be \(step)", subject: subject)
+        }
+        var page = try decoded.grayscale() ?? { throw failed("converted to grayscale") }()
+        if preparation.orient, let degrees = try contentRotation(of: page, subject: subject) {
+            // OSD reports how far the content is turned clockwise; turn it back the rest of the way round.
+            let quarterTurns = ((360 - degrees) % 360) / 90
+            if quarterTurns != 0 {
+                page = try page.rotated(quarterTurns: quarterTurns) ?? { throw failed("turned upright") }()
+            }
+            report.rotation = quarterTurns * 90
+        }
+        if preparation.deskew {
+            var angle: Float = 0
+            var confidence: Float = 0
+            // Leptonica's angle is the clockwise rotation that removes the skew; the report gives the skew itself.
+            page = try PixImage(pixFindSkewAndDeskew(page.pointer, 2, &angle, &confidence), orThrow: failed("deskewed"))
+            report.skewAngle = -Double(angle)
+        }
+        var binary: PixImage?
+        if let binarization {
+            var image = try page.binarized(binarization, resolution: resolution) ?? { throw failed("binarised") }()
+            if preparation.despeckle {
+                image = try image.despeckled(resolution: resolution) ?? { throw failed("despeckled") }()
+            }
+            binary = image
+            page = image
+        }
+        page.setResolution(resolution)
+        return PreparedPage(engine: self, serial: pageSerial, index: index, image: page, binary: binary, report: report)
+    }
+
+    /// The clockwise rotation (0, 90, 180, 270) of the text on `page` according to Tesseract OSD, or `nil` when
+    /// OSD is unsure (too little text).
+    private func contentRotation(of page: PixImage, subject: String) throws -> Int? {
+        let osd = try orientationEngine()
+        TessBaseAPISetImage2(osd, page.pointer)
+        defer { TessBaseAPIClear(osd) }
+        var degrees: Int32 = 0
+        var confidence: Float = 0
+        var script: UnsafePointer<CChar>?
+        var scriptConfidence: Float = 0
+        let found = TessBaseAPIDetectOrientationScript(osd, &degrees, &confidence, &script, &scriptConfidence)
+        // DESIGN §4: `script` points into Tesseract's own tables. capi.h says to free it; doing so corrupts the heap.
+        guard found != 0, confidence >= Self.minimumOrientationConfidence else { return nil }
+        return (Int(degrees) % 360 + 360) % 360
+    }
+
+    /// Below this OSD confidence a page is left as it is: turning a good page the wrong way is worse than not
+    /// turning a bad one. Real text pages score 15–20, pages with a few words around 3.
+    static let minimumOrientationConfidence: Float = 2
+
+    private func orientationEngine() throws -> OpaquePointer {
+        if let orientationHandle { return orientationHandle }
+        guard FileManager.default.fileExists(atPath: tessdataDirectory + "/osd.traineddata"),
+            let osd = TessBaseAPICreate()
+        else {
+            throw KamiflowError(
+                .engineUnavailable, "osd.traineddata is missing, so pages cannot be oriented; install tesseract-ocr-osd",
+                subject: tessdataDirectory)
+        }
+        let status = EngineStartup.lock.withLock { _ in TessBaseAPIInit3(osd, tessdataDirectory, "osd") }
+        guard status == 0 else {
+            TessBaseAPIDelete(osd)
+            throw KamiflowError(.engineUnavailable, "Tesseract could not load osd", subject: tessdataDirectory)
+        }
+        orientationHandle = osd
+        return osd
+    }
+
+    // MARK: Recognition
+
+    private struct Pass {
+        var text: String
+        var confidence: Double
+        var words: [RecognizedWord]
+    }
+
+    func recognize(_ page: PreparedPage, zone: PixelRect?, options: RecognitionOptions) throws -> Reading {
+        let rect: PixelRect
+        if let zone {
+            rect = page.image.clamp(zone)
+            guard !rect.isEmpty else {
+                throw KamiflowError(
+                    .invalidArgument,
+                    "zone \(zone) lies outside page \(page.index + 1) (\(page.size.width)×\(page.size.height) pixels)")
+            }
+        } else {
+            rect = page.image.bounds
+        }
+        if pageOnHandle != page.serial {
+            TessBaseAPISetImage2(handle, page.image.pointer)
+            pageOnHandle = page.serial
+        }
+        let whitelist = options.whitelist ?? ""
+        var result = try pass(rect, options.segmentation, whitelist: whitelist)
+        if !whitelist.isEmpty && !result.text.isEmpty
+            && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
+        {
+            // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
+            // comes from a pass without the whitelist (the validators check what the whitelist let through).
+            let plain = try pass(rect, options.segmentation, whitelist: "")
+            result.confidence = plain.confidence
+            for index in result.words.indices where result.words[index].confidence <= 0 {
+                let box = result.words[index].box
+                let overlapping = plain.words.max { $0.box.intersection(box).area < $1.box.intersection(box).area }
+                if let overlapping, !overlapping.box.intersection(box).isEmpty {
+                    result.words[index].confidence = overlapping.confidence
+                }
+            }
+        }
+        if zone == nil {
+            return Reading(text: result.text, confidence: result.confidence, words: result.words, zone: nil)
+        }
+        let text = TextCleanup.zoneText(result.text)
+        return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
+    }
+
+    private func pass(_ rect: PixelRect, _ segmentation: PageSegmentation, whitelist: String) throws -> Pass {
+        if whitelist != whitelistOnHandle {
+            guard TessBaseAPISetVariable(handle, "tessedit_char_whitelist", whitelist) != 0 else {
+                throw KamiflowError(.invalidArgument, "Tesseract refused the character whitelist")
+            }
+            whitelistOnHandle = whitelist
+        }
+        // Each SetRectangle clears the previous results, so every pass starts from the same state.
+        TessBaseAPISetRectangle(handle, Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height))
+        TessBaseAPISetPageSegMode(handle, TessPageSegMode(UInt32(segmentation.rawValue)))
+        guard TessBaseAPIRecognize(handle, nil) == 0 else {
+            throw KamiflowError(.recognitionFailed, "Tesseract could not recognise the area \(rect)")
+        }
+        var text = ""
+        if let pointer = TessBaseAPIGetUTF8Text(handle) {
+            text = String(cString: pointer)
+            TessDeleteText(pointer)
+        }
+        let confidence = text.isEmpty ? 0 : Double(max(0, TessBaseAPIMeanTextConf(handle)))
+        return Pass(text: text, confidence: confidence, words: words())
+    }
+
+    private func words() -> [RecognizedWord] {
+        guard let iterator = TessBaseAPIGetIterator(handle) else { return [] }
+        defer { TessResultIteratorDelete(iterator) }
+        let pageIterator = TessResultIteratorGetPageIterator(iterator)
+        var words: [RecognizedWord] = []
+        repeat {
+            guard let pointer = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
+            let text = String(cString: pointer)
+            TessDeleteText(pointer)
+            var left: Int32 = 0, top: Int32 = 0, right: Int32 = 0, bottom: Int32 = 0
+            guard TessPageIteratorBoundingBox(pageIterator, RIL_WORD, &left, &top, &right, &bottom) != 0 else {
+                continue
+            }
+            let confidence = Double(TessResultIteratorConfidence(iterator, RIL_WORD))
+            let box = PixelRect(
+                x: Int(left), y: Int(top), width: Int(right - left), height: Int(bottom - top))
+            words.append(RecognizedWord(text: text, box: box, confidence: max(0, confidence)))
+        } while TessResultIteratorNext(iterator, RIL_WORD) != 0
+        return words
+    }
+}
+
+@available(*, unavailable, message: "a TessBaseAPI must stay on one thread; use EnginePool from concurrent code")
+extension TesseractEngine: Sendable {}
+
+/// Serialises engine start-up: `Init` writes process-wide parameters, and two threads doing so at once race.
+enum EngineStartup {
+    static let lock = Mutex(())
+    private nonisolated(unsafe) static var configured = false
+
+    /// Sets Tesseract's process-wide parameters, once, before the first engine loads (call with `lock` held).
+    ///
+    /// Tesseract's diagnostics (`tprintf`: "Empty page!!", row statistics on blank zones …) go to stderr by
+    /// default and mean nothing to a person running Kamiflow, whose own errors say what went wrong; they go to
+    /// /dev/null instead. `debug_file` is a global parameter, so it is set before any engine exists, never again.
+    static func configureProcessOnce(_ handle: OpaquePointer) {
+        guard !configured else { return }
+        configured = true
+        _ = TessBaseAPISetVariable(handle, "debug_file", "/dev/null")
+    }
+}
+
+/// Text fix-ups for zone reads.
+enum TextCleanup {
+    /// The text of a zone: spaces Tesseract puts between two CJK characters removed (jpn emits them between most
+    /// characters; Japanese has no spaces between words), surrounding whitespace trimmed. Whole-page text is left
+    /// exactly as Tesseract produced it.
+    static func zoneText(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var kept = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == " " {
+                var end = index
+                while end < scalars.count && scalars[end] == " " { end += 1 }
+                let before = index > 0 ? scalars[index - 1] : nil
+                let after = end < scalars.count ? scalars[end] : nil
+                if let before, let after, isCJK(before), isCJK(after) {
+                    index = end
+                    continue
+                }
+                kept.append(contentsOf: scalars[index..<end])
+                index = end
+                continue
+            }
+            kept.append(scalar)
+            index += 1
+        }
+        return String(kept).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3000...0x303F,  // CJK symbols and punctuation (、。「」々〆)
+            0x3040...0x309F,  // hiragana
+            0x30A0...0x30FF,  // katakana
+            0x31F0...0x31FF,  // katakana phonetic extensions
+            0x3400...0x4DBF,  // CJK extension A
+            0x4E00...0x9FFF,  // CJK unified ideographs
+            0xF900...0xFAFF,  // CJK compatibility ideographs
+            0xFF01...0xFF60,  // full-width forms (ＡＢ１２（）)
+            0xFF61...0xFF9F,  // half-width katakana
+            0x20000...0x3134F:  // CJK extensions B–G
+            return true
+        default:
+            return false
+        }
+    }
+}

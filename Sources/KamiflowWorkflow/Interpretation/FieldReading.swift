@@ -1,0 +1,66 @@
+import KamiflowCore
+
+/// What was read for one field instance, before interpretation: OCR text with its confidence, and/or the fill
+/// ratios of its marks. Extraction produces these from a scan; tests and the review station can build them by
+/// hand, which is why interpretation is pure Swift and needs no OCR.
+public struct FieldReading: Hashable, Sendable {
+    /// The text read in the zone (boxed characters joined in order); `nil` for mark-only fields.
+    public var text: String?
+    /// The engine's confidence for `text`, 0–100.
+    public var confidence: Double?
+    /// Fill ratios (0…1) by option name for choices and era marks, or under ``FieldReading/checkboxKey`` for a
+    /// checkbox. For circled options this is the ink in the ring around the printed option, its own ink excluded.
+    public var marks: [String: Double]
+    /// For dates written in parts: the texts read in the `year`, `month` and `day` zones.
+    public var parts: [String: String]
+    /// Where on the scan the field was read.
+    public var source: FieldSource?
+
+    /// The key a checkbox's single fill ratio goes under in ``marks``.
+    public static let checkboxKey = "box"
+
+    public init(
+        text: String? = nil, confidence: Double? = nil, marks: [String: Double] = [:], parts: [String: String] = [:],
+        source: FieldSource? = nil
+    ) {
+        self.text = text
+        self.confidence = confidence
+        self.marks = marks
+        self.parts = parts
+        self.source = source
+    }
+
+    /// A checkbox read with fill ratio `ratio`.
+    public static func checkbox(_ ratio: Double, source: FieldSource? = nil) -> FieldReading {
+        FieldReading(marks: [checkboxKey: ratio], source: source)
+    }
+
+    /// True when nothing at all was read.
+    public var isBlank: Bool {
+        (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && marks.values.allSatisfy { $0 <= 0 }
+            && parts.values.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+}
+
+import Foundation
+
+/// Stable issue codes Kamiflow puts on fields and records; programs branch on these, people read the messages.
+public enum IssueCode {
+    public static let required = "required"
+    public static let unreadable = "unreadable"
+    public static let checkDigit = "checkDigit"
+    public static let invalidDate = "invalidDate"
+    public static let eraOutOfRange = "eraOutOfRange"
+    public static let eraOverflow = "eraOverflow"
+    public static let ambiguousMark = "ambiguousMark"
+    public static let uncertainMark = "uncertainMark"
+    public static let pattern = "pattern"
+    public static let length = "length"
+    public static let range = "range"
+    public static let charset = "charset"
+    public static let lowConfidence = "lowConfidence"
+    public static let alwaysReviewed = "alwaysReviewed"
+    public static let rule = "rule"
+    /// On the record: a failed rule with `on_rule_failure: reject`.
+    public static let rejected = "rejected"
+}

@@ -1,0 +1,253 @@
+import Foundation
+import KamiflowCore
+
+/// From what was read on one form to a routed ``FormRecord``: every field interpreted, then the workflow's rules,
+/// then the review policy. Pure Swift and deterministic (the day is passed in), so it is tested without OCR.
+public struct RecordInterpreter: Sendable {
+    public var workflow: Workflow
+    /// The day `today` means in rules (`submitted_on <= today`); the caller's clock, not ours.
+    public var today: CivilDate
+
+    public init(workflow: Workflow, today: CivilDate) {
+        self.workflow = workflow
+        self.today = today
+    }
+
+    /// Interprets `readings` (by expanded field path: `claimant.name`, `children[1].birth`). A field with no
+    /// reading counts as blank.
+    public func interpret(
+        _ readings: [String: FieldReading], scanID: String, index: Int = 0, pages: [Int] = [0]
+    ) -> FormRecord {
+        let fieldInterpreter = FieldInterpreter()
+        var fields = workflow.form.placedFields.map { placed in
+            fieldInterpreter.interpret(placed.spec, path: placed.path, reading: readings[placed.path])
+        }
+        var recordIssues: [Issue] = []
+        var position: [String: Int] = [:]
+        for (i, field) in fields.enumerated() { position[field.path] = i }
+
+        // Groups: the minimum number of filled rows.
+        for case .group(let group) in workflow.form.items where group.minimum > 0 {
+            let filled = (0..<group.count).filter { row in
+                group.fields.contains { spec in
+                    guard let i = position["\(group.name)[\(row)].\(spec.name)"] else { return false }
+                    return !fields[i].value.isEmpty && fields[i].value != .flag(false)
+                }
+            }.count
+            if filled < group.minimum {
+                let label = group.label ?? group.name
+                let paths = group.fields.map { "\(group.name)[0].\($0.name)" }
+                let issue = Issue(
+                    code: IssueCode.required, severity: .error,
+                    message: "\(label): at least \(group.minimum) row(s) must be filled in, found \(filled)", fields: paths)
+                for path in paths { if let i = position[path] { fields[i].issues.append(issue) } }
+            }
+        }
+
+        // Rules.
+        var failedErrorRule = false
+        let evaluator = RuleEvaluator(form: workflow.form, fields: fields, position: position, today: today)
+        for rule in workflow.rules {
+            for failure in evaluator.failures(of: rule) {
+                let issue = Issue(code: IssueCode.rule, severity: rule.severity, message: failure.message, fields: failure.paths)
+                for path in failure.paths { if let i = position[path] { fields[i].issues.append(issue) } }
+                if rule.severity == .error { failedErrorRule = true }
+            }
+        }
+
+        // Review policy.
+        let policy = workflow.review
+        var needsReview = false
+        for i in fields.indices {
+            let field = fields[i]
+            if let confidence = field.confidence, confidence < policy.confidenceFloor, !field.value.isEmpty {
+                fields[i].issues.append(
+                    Issue(
+                        code: IssueCode.lowConfidence, severity: .warning,
+                        message: "read with confidence \(Int(confidence.rounded())) (below \(Int(policy.confidenceFloor)))",
+                        fields: [field.path]))
+            }
+            let declared = Self.declaredPath(field.path)
+            if policy.alwaysReviewed.contains(declared), !field.value.isEmpty {
+                fields[i].issues.append(
+                    Issue(code: IssueCode.alwaysReviewed, severity: .info, message: "always checked by a person", fields: [field.path]))
+                needsReview = true
+            }
+            if fields[i].issues.contains(where: { $0.severity >= .warning }) { needsReview = true }
+        }
+        if failedErrorRule && policy.onRuleFailure == .reject {
+            recordIssues.append(
+                Issue(code: IssueCode.rejected, severity: .error, message: "a rule failed and the workflow rejects such records"))
+        }
+        return FormRecord(
+            workflow: workflow.id, scanID: scanID, index: index, pages: pages, fields: fields, issues: recordIssues,
+            route: needsReview || !recordIssues.isEmpty ? .review : .straightThrough)
+    }
+
+    /// `children[1].birth` → `children.birth`: the path as rules and policies name it.
+    static func declaredPath(_ path: String) -> String {
+        path.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "", options: .regularExpression)
+    }
+}
+
+/// Evaluates rules over interpreted fields. Rules naming group fields are applied row by row; `count()` and
+/// `sum()` look at all rows. A rule whose inputs are blank or unreadable is skipped: those fields already carry
+/// their own issues, and a rule should not pile a second, misleading one on top.
+struct RuleEvaluator {
+    let form: FormTemplate
+    let fields: [FieldResult]
+    let position: [String: Int]
+    let today: CivilDate
+
+    struct Failure {
+        var message: String
+        var paths: [String]
+    }
+
+    func value(_ path: String) -> FieldValue {
+        position[path].map { fields[$0].value } ?? .empty
+    }
+
+    /// The group a declared path belongs to, if any.
+    func group(of path: String) -> RepeatGroup? {
+        guard let dot = path.firstIndex(of: ".") else { return nil }
+        let name = String(path[..<dot])
+        guard let group = form.group(named: name), group.fields.contains(where: { "\(name).\($0.name)" == path }) else {
+            return nil
+        }
+        return group
+    }
+
+    /// `children.birth` in row 2 → `children[2].birth`; top-level paths unchanged.
+    func concrete(_ path: String, row: Int?) -> String {
+        guard let row, let group = group(of: path) else { return path }
+        return "\(group.name)[\(row)]" + path.dropFirst(group.name.count)
+    }
+
+    func rows(for paths: [String]) -> [Int?] {
+        guard let group = paths.lazy.compactMap({ group(of: $0) }).first else { return [nil] }
+        return (0..<group.count).map { $0 }
+    }
+
+    func failures(of rule: Rule) -> [Failure] {
+        var result: [Failure] = []
+        switch rule.kind {
+        case .require(let field, let condition):
+            for row in rows(for: [field, condition.field].filter { !$0.isEmpty }) {
+                let target = concrete(field, row: row)
+                var holds = true
+                var paths = [target]
+                switch condition {
+                case .always: break
+                case .present(let path):
+                    let v = value(concrete(path, row: row))
+                    holds = !v.isEmpty && v != .flag(false)
+                    paths.append(concrete(path, row: row))
+                case .equals(let path, let expected):
+                    let v = value(concrete(path, row: row))
+                    if case .choices(let chosen) = v { holds = chosen.contains(expected) } else { holds = v.textValue == expected }
+                    paths.append(concrete(path, row: row))
+                }
+                if holds && value(target).isEmpty {
+                    let message = rule.message ?? "\(label(field)) is required when \(describe(condition))"
+                    result.append(Failure(message: message, paths: paths))
+                }
+            }
+        case .compare(let left, let op, let right):
+            let fieldPaths = (left.rowPaths + right.rowPaths)
+            for row in rows(for: fieldPaths) {
+                guard let l = number(left, row: row), let r = number(right, row: row) else { continue }
+                if !op.holds(l, r) {
+                    let paths = (left.fieldPaths + right.fieldPaths).flatMap { allPaths($0, row: row) }
+                    let message = rule.message ?? "\(describe(left)) \(op.rawValue) \(describe(right)) does not hold"
+                    result.append(Failure(message: message, paths: paths))
+                }
+            }
+        case .equal(let paths, let fold):
+            for row in rows(for: paths) {
+                let concretePaths = paths.map { concrete($0, row: row) }
+                let values = concretePaths.map { value($0) }.filter { !$0.isEmpty }.map { folded($0.textValue, fold) }
+                if values.count >= 2, Set(values).count > 1 {
+                    let message = rule.message ?? "\(paths.map(label).joined(separator: " and ")) must be the same"
+                    result.append(Failure(message: message, paths: concretePaths))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Every concrete path of a declared path: one per row for group fields used in count/sum, else one.
+    func allPaths(_ path: String, row: Int?) -> [String] {
+        if row == nil, let group = group(of: path) {
+            return (0..<group.count).map { concrete(path, row: $0) }
+        }
+        return [concrete(path, row: row)]
+    }
+
+    func number(_ operand: Operand, row: Int?) -> Double? {
+        switch operand {
+        case .number(let n): return n
+        case .today(let offset): return Double(today.daysSinceEpoch) + offset
+        case .field(let path, let offset):
+            switch value(concrete(path, row: row)) {
+            case .date(let d): return Double(d.daysSinceEpoch) + offset
+            case .number(let s), .text(let s): return Double(s).map { $0 + offset }
+            default: return nil
+            }
+        case .count(let path):
+            return Double(allPaths(path, row: nil).filter { !value($0).isEmpty && value($0) != .flag(false) }.count)
+        case .sum(let paths):
+            var total = 0.0
+            for path in paths {
+                for concretePath in allPaths(path, row: nil) {
+                    switch value(concretePath) {
+                    case .number(let s), .text(let s): total += Double(s) ?? 0
+                    case .flag(let b): total += b ? 1 : 0
+                    default: continue
+                    }
+                }
+            }
+            return total
+        }
+    }
+
+    func folded(_ text: String, _ fold: Folding) -> String {
+        switch fold {
+        case .none: text
+        case .nfkc: TextFolding.removingSpaces(TextFolding.nfkc(text))
+        case .kana: TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(text)))
+        case .zengin: ZenginKana.fold(text).replacingOccurrences(of: " ", with: "")
+        }
+    }
+
+    func label(_ path: String) -> String { form.field(named: path)?.label ?? path }
+
+    func describe(_ condition: Condition) -> String {
+        switch condition {
+        case .always: "always"
+        case .present(let path): "\(label(path)) is filled in"
+        case .equals(let path, let value): "\(label(path)) is \(value)"
+        }
+    }
+
+    func describe(_ operand: Operand) -> String {
+        func offsetText(_ offset: Double) -> String {
+            offset == 0 ? "" : (offset > 0 ? " + " : " - ") + TemplateRect.format(abs(offset))
+        }
+        switch operand {
+        case .number(let n): return TemplateRect.format(n)
+        case .today(let offset): return "today" + offsetText(offset)
+        case .field(let path, let offset): return label(path) + offsetText(offset)
+        case .count(let path): return "the number of \(label(path))"
+        case .sum(let paths): return "the sum of " + paths.map(label).joined(separator: ", ")
+        }
+    }
+}
+
+extension Operand {
+    /// Paths that make a comparison run row by row (fields, but not aggregates).
+    var rowPaths: [String] {
+        if case .field(let path, _) = self { return [path] }
+        return []
+    }
+}

@@ -1,1 +1,0 @@
-// The KamiflowWorkflow module; see DESIGN.md §2 for what belongs here.

@@ -1,0 +1,349 @@
+import Foundation
+import KamiflowCore
+import Yams
+
+extension WorkflowBuilder {
+    /// Every field path a rule, review or delivery entry may name: top-level fields and `group.field`.
+    func declaredPaths(_ form: FormTemplate) -> [String] {
+        form.items.flatMap { item -> [String] in
+            switch item {
+            case .field(let spec): [spec.name]
+            case .group(let group): group.fields.map { "\(group.name).\($0.name)" }
+            }
+        }
+    }
+
+    /// Reports `path` when the form declares no such field; true when it exists.
+    @discardableResult
+    mutating func checkPath(_ path: String, form: FormTemplate, at node: Node?, in what: String) -> Bool {
+        if form.field(named: path) != nil { return true }
+        if brokenFields.contains(path) { return false }
+        var message = "\(what) names unknown field '\(path)'"
+        if let group = form.group(named: path) {
+            message += "; '\(path)' is a group — name one of its fields ("
+                + group.fields.map { "\(path).\($0.name)" }.joined(separator: ", ") + ")"
+        } else {
+            message += Suggestion.hint(for: path, in: declaredPaths(form))
+        }
+        error(message, at: node)
+        return false
+    }
+
+    // MARK: Rules
+
+    mutating func buildRules(_ node: Node, form: FormTemplate) -> [Rule] {
+        guard case .sequence(let sequence) = node else {
+            error("'rules' must be a list of rules (each starting with '- ')", at: node)
+            return []
+        }
+        var rules: [Rule] = []
+        for item in sequence {
+            guard let list = entries(item, "a rule", allowed: Keys.rule) else { continue }
+            let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            let kinds = ["require", "compare", "equal"].filter { byKey[$0] != nil }
+            guard kinds.count == 1 else {
+                error(
+                    kinds.isEmpty
+                        ? "a rule needs one of 'require', 'compare' or 'equal'"
+                        : "a rule takes only one of 'require', 'compare' or 'equal', found \(kinds.joined(separator: ", "))",
+                    at: item)
+                continue
+            }
+            var kind: Rule.Kind?
+            switch kinds[0] {
+            case "require":
+                let entry = byKey["require"]!
+                guard let field = string(entry.value, "'require'") else { continue }
+                var ok = checkPath(field, form: form, at: entry.value, in: "rule 'require'")
+                var condition = Condition.always
+                if let when = byKey["when"] {
+                    switch when.value {
+                    case .scalar:
+                        if let path = string(when.value, "'when'") {
+                            ok = checkPath(path, form: form, at: when.value, in: "rule 'when'") && ok
+                            condition = .present(path)
+                        }
+                    default:
+                        if let pairs = entries(when.value, "'when'"), pairs.count == 1, let pair = pairs.first,
+                            let value = string(pair.value, "the value in 'when'")
+                        {
+                            ok = checkPath(pair.key, form: form, at: pair.keyNode, in: "rule 'when'") && ok
+                            if let spec = form.field(named: pair.key), spec.type == .choice, !spec.options.contains(value) {
+                                error(
+                                    "'\(value)' is not an option of '\(pair.key)'\(Suggestion.hint(for: value, in: spec.options)); options: \(spec.options.joined(separator: ", "))",
+                                    at: pair.value)
+                                ok = false
+                            }
+                            condition = .equals(pair.key, value)
+                        } else {
+                            error("'when' must be a field name or {field: value}", at: when.value)
+                            ok = false
+                        }
+                    }
+                }
+                if ok { kind = .require(field: field, when: condition) }
+            case "compare":
+                let entry = byKey["compare"]!
+                guard let text = string(entry.value, "'compare'") else { continue }
+                kind = parseComparison(text, form: form, at: entry.value)
+            default:
+                let entry = byKey["equal"]!
+                let fields = strings(entry.value, "a field in 'equal'")
+                guard fields.count >= 2 else {
+                    error("'equal' needs a list of at least two fields", at: entry.value)
+                    continue
+                }
+                var ok = true
+                for (path, node) in fields { ok = checkPath(path, form: form, at: node, in: "rule 'equal'") && ok }
+                var fold = Folding.none
+                if let foldEntry = byKey["fold"], let value = enumeration(foldEntry.value, "folding", as: Folding.self) {
+                    fold = value
+                }
+                if ok { kind = .equal(fields: fields.map(\.0), fold: fold) }
+            }
+            if byKey["when"] != nil && kinds[0] != "require" { error("'when' only goes with 'require'", at: byKey["when"]!.keyNode) }
+            if byKey["fold"] != nil && kinds[0] != "equal" { error("'fold' only goes with 'equal'", at: byKey["fold"]!.keyNode) }
+            var severity = Issue.Severity.error
+            if let entry = byKey["severity"], let text = string(entry.value, "'severity'") {
+                if text == "warning" { severity = .warning } else if text != "error" {
+                    error("'severity' must be 'error' or 'warning', found '\(text)'", at: entry.value)
+                }
+            }
+            let message = byKey["message"].flatMap { string($0.value, "'message'") }
+            if let kind { rules.append(Rule(kind: kind, message: message, severity: severity, location: location(item))) }
+        }
+        return rules
+    }
+
+    /// Parses `left OP right`, each side `path [± N [days]]`, `count(group.field)`, `sum(a, b)`, a number or `today`.
+    mutating func parseComparison(_ text: String, form: FormTemplate, at node: Node) -> Rule.Kind? {
+        let operators = ComparisonOperator.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
+        guard let op = operators.first(where: { text.contains($0.rawValue) }),
+            let range = text.range(of: op.rawValue)
+        else {
+            error("'compare' needs an operator (<, <=, >, >=, ==, !=), e.g. \"moved_on <= notified_on\"", at: node)
+            return nil
+        }
+        let left = parseOperand(String(text[..<range.lowerBound]), form: form, at: node)
+        let right = parseOperand(String(text[range.upperBound...]), form: form, at: node)
+        guard let left, let right else { return nil }
+        return .compare(left: left, op: op, right: right)
+    }
+
+    mutating func parseOperand(_ raw: String, form: FormTemplate, at node: Node) -> Operand? {
+        var text = raw.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else {
+            error("'compare' is missing a side: \"\(raw)\"", at: node)
+            return nil
+        }
+        // A trailing `+ 14 days` / `- 3`.
+        var offset = 0.0
+        let offsetPattern = #"\s*([+-])\s*([0-9]+(\.[0-9]+)?)\s*(days?|d)?$"#
+        if let match = text.range(of: offsetPattern, options: .regularExpression), match.lowerBound != text.startIndex {
+            let part = text[match].replacingOccurrences(of: " ", with: "")
+            let sign: Double = part.hasPrefix("-") ? -1 : 1
+            let digits = part.dropFirst().prefix { $0.isNumber || $0 == "." }
+            offset = sign * (Double(digits) ?? 0)
+            text = String(text[..<match.lowerBound]).trimmingCharacters(in: .whitespaces)
+        }
+        if let number = Double(text) { return .number(number + offset) }
+        if text == "today" { return .today(offset: offset) }
+        for function in ["count", "sum"] where text.hasPrefix(function + "(") && text.hasSuffix(")") {
+            let inner = text.dropFirst(function.count + 1).dropLast()
+            let paths = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !paths.isEmpty, paths.allSatisfy({ checkPath($0, form: form, at: node, in: "'compare'") }) else {
+                return nil
+            }
+            if function == "count" {
+                guard paths.count == 1, paths[0].contains("."), form.group(named: String(paths[0].split(separator: ".")[0])) != nil
+                else {
+                    error("count() takes one field of a repeating group, e.g. count(children.name)", at: node)
+                    return nil
+                }
+                return .count(paths[0])
+            }
+            return .sum(paths)
+        }
+        guard text.range(of: #"^[A-Za-z_][A-Za-z0-9_.]*$"#, options: .regularExpression) != nil else {
+            error("cannot read '\(text)' in 'compare': use a field, a number, today, count(…) or sum(…)", at: node)
+            return nil
+        }
+        guard checkPath(text, form: form, at: node, in: "'compare'") else { return nil }
+        if let spec = form.field(named: text),
+            ![.date, .warekiDate, .number, .amount, .digits].contains(spec.type)
+        {
+            error("'compare' needs dates or numbers, but '\(text)' is \(spec.type.rawValue)", at: node)
+            return nil
+        }
+        return .field(text, offset: offset)
+    }
+
+    // MARK: Review
+
+    mutating func buildReview(_ node: Node, form: FormTemplate) -> ReviewPolicy {
+        var policy = ReviewPolicy()
+        guard let list = entries(node, "'review'", allowed: Keys.review) else { return policy }
+        for entry in list {
+            switch entry.key {
+            case "below_confidence":
+                if let value = number(entry.value, "'below_confidence'") {
+                    if (0...100).contains(value) { policy.confidenceFloor = value } else {
+                        error("'below_confidence' is a confidence from 0 to 100, found \(value)", at: entry.value)
+                    }
+                }
+            case "always":
+                for (path, node) in strings(entry.value, "a field in 'always'")
+                where checkPath(path, form: form, at: node, in: "'review.always'") {
+                    policy.alwaysReviewed.append(path)
+                }
+            default:
+                if let value = enumeration(entry.value, "rule failure action", as: RuleFailureAction.self) {
+                    policy.onRuleFailure = value
+                }
+            }
+        }
+        return policy
+    }
+
+    // MARK: Delivery
+
+    mutating func buildDeliveries(_ node: Node, form: FormTemplate) -> [DeliveryMapping] {
+        guard case .sequence(let sequence) = node else {
+            error("'deliver' must be a list of {to, record}", at: node)
+            return []
+        }
+        var result: [DeliveryMapping] = []
+        for item in sequence {
+            guard let list = entries(item, "a 'deliver' entry", allowed: Keys.deliver) else { continue }
+            let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            guard let to = byKey["to"].flatMap({ string($0.value, "'to' (a connection name)") }) else {
+                if byKey["to"] == nil { error("a 'deliver' entry needs 'to:' (a connection of the deployment file)", at: item) }
+                continue
+            }
+            let resource = byKey["resource"].flatMap { string($0.value, "'resource'") }
+            var fields: [MappedField] = []
+            if let record = byKey["record"], let pairs = entries(record.value, "'record'") {
+                for pair in pairs {
+                    if let field = buildMappedField(pair, form: form) { fields.append(field) }
+                }
+            } else if byKey["record"] == nil {
+                error("a 'deliver' entry needs 'record:' (payload field: record field)", at: item)
+            }
+            result.append(DeliveryMapping(connection: to, resource: resource, fields: fields, location: location(item)))
+        }
+        return result
+    }
+
+    mutating func buildMappedField(_ pair: Entry, form: FormTemplate) -> MappedField? {
+        let loc = location(pair.keyNode)
+        if case .scalar = pair.value {
+            guard let path = string(pair.value, "the source of '\(pair.key)'"),
+                checkPath(path, form: form, at: pair.value, in: "delivery field '\(pair.key)'")
+            else { return nil }
+            return MappedField(name: pair.key, source: .field(.init(path: path)), location: loc)
+        }
+        guard let list = entries(pair.value, "delivery field '\(pair.key)'", allowed: Keys.mapped) else { return nil }
+        let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        if let constant = byKey["const"] {
+            if list.count > 1 { error("'const' stands alone: a constant has no 'from', codes or format", at: pair.value) }
+            guard let value = constant.value.string else { return nil }
+            return MappedField(name: pair.key, source: .constant(value), location: loc)
+        }
+        guard let from = byKey["from"] else {
+            error("delivery field '\(pair.key)' needs 'from: field' or 'const: value'", at: pair.keyNode)
+            return nil
+        }
+        guard let path = string(from.value, "'from'"),
+            checkPath(path, form: form, at: from.value, in: "delivery field '\(pair.key)'")
+        else { return nil }
+        var source = MappedField.FieldSource(path: path)
+        let spec = form.field(named: path)
+        if let codes = byKey["codes"], let table = entries(codes.value, "'codes'") {
+            var map: [String: String] = [:]
+            for entry in table {
+                guard let value = entry.value.string else { continue }
+                if let spec, spec.type == .choice, !spec.options.contains(entry.key) {
+                    error(
+                        "'\(entry.key)' is not an option of '\(path)'\(Suggestion.hint(for: entry.key, in: spec.options))",
+                        at: entry.keyNode)
+                }
+                map[entry.key] = value
+            }
+            source.codes = map
+        }
+        if let format = byKey["format"], let value = enumeration(format.value, "date format", as: DateFormat.self) {
+            if let spec, spec.type != .date && spec.type != .warekiDate {
+                error("'format' is for dates, but '\(path)' is \(spec.type.rawValue)", at: format.value)
+            }
+            source.format = value
+        }
+        if let part = byKey["part"], let value = string(part.value, "'part'") {
+            let parts = ["branch", "account", "kind", "kind_code", "kigou", "bangou"]
+            if spec?.type != .yucho {
+                error("'part' is for yucho fields, but '\(path)' is \(spec?.type.rawValue ?? "unknown")", at: part.value)
+            } else if !parts.contains(value) {
+                error("unknown part '\(value)'\(Suggestion.hint(for: value, in: parts)); one of: \(parts.joined(separator: ", "))", at: part.value)
+            }
+            source.part = value
+        }
+        if let each = byKey["each"], let value = enumeration(each.value, "repeat layout", as: RepeatLayout.self) {
+            source.each = value
+        }
+        return MappedField(name: pair.key, source: .field(source), location: loc)
+    }
+
+    // MARK: Layout
+
+    /// Every printed element must lie inside the page; fields must have distinct paths; printed elements should
+    /// not overlap (a warning: the form still works, but prints badly or reads a neighbour's ink).
+    mutating func checkLayout(_ form: FormTemplate) {
+        let page = form.page.bounds
+        var elements: [(name: String, rect: TemplateRect, location: SourceLocation)] = []
+        let top = SourceLocation(file: file, line: 0, column: 0)
+        if case .marks(let marks) = form.registration {
+            for (index, rect) in marks.rects(on: form.page).enumerated() {
+                elements.append(("registration mark \(index + 1)", rect, top))
+            }
+        }
+        if let title = form.title { elements.append(("the title", title.zone, top)) }
+        if let code = form.code { elements.append(("the form code", code.zone, top)) }
+        for text in form.texts { elements.append(("text '\(text.text)'", text.zone, top)) }
+        var seen: [String: SourceLocation] = [:]
+        for placed in form.placedFields {
+            let spec = placed.spec
+            if let first = seen[placed.path] {
+                error("duplicate field '\(placed.path)' (first declared at \(first))", at: spec.location)
+            }
+            seen[placed.path] = spec.location
+            let name = "field '\(placed.path)'"
+            for area in spec.readAreas + [spec.frame] where !page.contains(area) {
+                let rowNote = placed.row.map { " (row \($0 + 1) of group '\(placed.group!)')" } ?? ""
+                error(
+                    "\(name)\(rowNote) has a zone \(area) outside the \(form.page.name) page (\(TemplateRect.format(form.page.width)) × \(TemplateRect.format(form.page.height)) mm)",
+                    at: spec.location)
+                break
+            }
+            for area in spec.printedAreas(cellMargin: form.cellMargin) { elements.append((name, area, spec.location)) }
+            if let labelZone = spec.labelZone, placed.row ?? 0 == 0 {
+                if !page.contains(labelZone) {
+                    error("the label of \(name) at \(labelZone) lies outside the page; give 'label_zone'", at: spec.location)
+                }
+                elements.append(("the label of \(name)", labelZone, spec.location))
+            }
+        }
+        if case .keyword(let zone, _) = form.identify, !page.contains(zone) {
+            error("'identify.zone' \(zone) lies outside the page", at: top)
+        }
+        for element in elements where element.name.hasPrefix("field") == false && !page.contains(element.rect) {
+            if !element.name.hasPrefix("the label") { error("\(element.name) at \(element.rect) lies outside the page", at: element.location) }
+        }
+        for i in elements.indices {
+            for j in elements.indices
+            where j > i && elements[i].name != elements[j].name && elements[i].rect.overlaps(elements[j].rect) {
+                warning(
+                    "\(elements[j].name) at \(elements[j].rect) overlaps \(elements[i].name) at \(elements[i].rect)",
+                    at: elements[j].location)
+            }
+        }
+    }
+}

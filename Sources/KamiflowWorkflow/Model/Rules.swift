@@ -1,0 +1,131 @@
+import KamiflowCore
+
+/// A check across fields (`rules:` in a workflow). A failed rule becomes an ``Issue`` (code `rule`) on every field
+/// it names, so a reviewer sees it beside each of them.
+public struct Rule: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// `require: F, when: G` — F must be filled in when the condition holds.
+        case require(field: String, when: Condition)
+        /// `compare: "notified_on <= moved_on + 14 days"` — dates (in days) or numbers.
+        case compare(left: Operand, op: ComparisonOperator, right: Operand)
+        /// `equal: [account.holder, claimant.kana], fold: zengin` — equal after folding; empty fields are skipped.
+        case equal(fields: [String], fold: Folding)
+    }
+
+    public var kind: Kind
+    /// `message:` — what the clerk is told; a default is made from the rule when absent.
+    public var message: String?
+    /// `severity:` — `error` (default) or `warning`.
+    public var severity: Issue.Severity
+    public var location: SourceLocation
+
+    public init(kind: Kind, message: String? = nil, severity: Issue.Severity = .error, location: SourceLocation) {
+        self.kind = kind
+        self.message = message
+        self.severity = severity
+        self.location = location
+    }
+
+    /// The field paths (as declared, group fields as `group.field`) the rule talks about.
+    public var fieldPaths: [String] {
+        switch kind {
+        case .require(let field, let condition): [field, condition.field]
+        case .compare(let left, _, let right): left.fieldPaths + right.fieldPaths
+        case .equal(let fields, _): fields
+        }
+    }
+}
+
+/// When a `require` rule applies.
+public enum Condition: Hashable, Sendable {
+    /// `when: spouse.name` — the field is filled in (a checkbox is ticked).
+    case present(String)
+    /// `when: {requester_relation: 第三者}` — the field's value (or one of its chosen options) equals `value`.
+    case equals(String, String)
+    /// No condition: `require: F` alone (use `required: true` on the field instead where possible).
+    case always
+
+    public var field: String {
+        switch self {
+        case .present(let f), .equals(let f, _): f
+        case .always: ""
+        }
+    }
+}
+
+/// One side of a comparison: `moved_on + 14 days`, `count(children.name)`, `20`, `today`.
+public enum Operand: Hashable, Sendable {
+    /// A field's value, plus an offset (days for dates, units for numbers).
+    case field(String, offset: Double)
+    /// How many rows of a group have the field filled in.
+    case count(String)
+    /// The sum of a field over all rows (or of several fields).
+    case sum([String])
+    case number(Double)
+    /// The day the record is interpreted, plus an offset in days.
+    case today(offset: Double)
+
+    var fieldPaths: [String] {
+        switch self {
+        case .field(let path, _), .count(let path): [path]
+        case .sum(let paths): paths
+        case .number, .today: []
+        }
+    }
+}
+
+public enum ComparisonOperator: String, Hashable, Sendable, CaseIterable {
+    case lessThan = "<"
+    case lessOrEqual = "<="
+    case greaterThan = ">"
+    case greaterOrEqual = ">="
+    case equal = "=="
+    case notEqual = "!="
+
+    func holds(_ lhs: Double, _ rhs: Double) -> Bool {
+        switch self {
+        case .lessThan: lhs < rhs
+        case .lessOrEqual: lhs <= rhs
+        case .greaterThan: lhs > rhs
+        case .greaterOrEqual: lhs >= rhs
+        case .equal: lhs == rhs
+        case .notEqual: lhs != rhs
+        }
+    }
+}
+
+/// How texts are made comparable before an `equal` rule compares them.
+public enum Folding: String, Hashable, Sendable, CaseIterable {
+    /// Exactly as normalised.
+    case none
+    /// NFKC, spaces removed.
+    case nfkc
+    /// As `nfkc`, hiragana to katakana.
+    case kana
+    /// To the 全銀 half-width kana of bank transfers (small kana made large, ー → -), spaces removed.
+    case zengin
+}
+
+/// Which records go to a person (`review:`).
+public struct ReviewPolicy: Hashable, Sendable {
+    /// `below_confidence:` — a field read with less confidence (0–100) is reviewed.
+    public var confidenceFloor: Double
+    /// `always:` — field paths always shown to a person (group fields as `group.field`).
+    public var alwaysReviewed: [String]
+    /// `on_rule_failure:` — what a failed error-severity rule does.
+    public var onRuleFailure: RuleFailureAction
+
+    public init(confidenceFloor: Double = 80, alwaysReviewed: [String] = [], onRuleFailure: RuleFailureAction = .review)
+    {
+        self.confidenceFloor = confidenceFloor
+        self.alwaysReviewed = alwaysReviewed
+        self.onRuleFailure = onRuleFailure
+    }
+}
+
+public enum RuleFailureAction: String, Hashable, Sendable, CaseIterable {
+    /// A person looks at the record and may correct it.
+    case review
+    /// The record is refused outright: it gets a record-level `rejected` issue and is never delivered as is.
+    case reject
+}

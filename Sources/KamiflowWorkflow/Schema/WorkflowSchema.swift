@@ -1,0 +1,182 @@
+/// The JSON Schema (draft 2020-12) of `kamiflow: 1` workflow files.
+///
+/// It ships with the product so that editors validate and complete workflow files while they are written
+/// (`# yaml-language-server: $schema=…`). It checks shapes only; the loader does the checks a schema cannot
+/// (zones inside the page, rules naming declared fields, near-miss suggestions). The property lists come from the
+/// loader's own key tables, so the two cannot drift apart on which keys exist.
+public enum WorkflowSchema {
+    /// The schema as pretty-printed JSON text.
+    public static var json: String {
+        func keys(_ list: [String]) -> String { list.map { "\"\($0)\"" }.joined(separator: ", ") }
+        func names<E: RawRepresentable & CaseIterable>(_ type: E.Type) -> String where E.RawValue == String {
+            keys(E.allCases.map(\.rawValue))
+        }
+        return """
+            {
+              "$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$id": "https://kamiflow.example/schemas/workflow-1.json",
+              "title": "Kamiflow workflow (kamiflow: 1)",
+              "description": "One paper form and what becomes of it: layout in millimetres, fields, rules, review policy, delivery mapping.",
+              "type": "object",
+              "required": ["kamiflow", "workflow", "form"],
+              "additionalProperties": false,
+              "properties": {
+                "kamiflow": {"const": 1, "description": "Format version."},
+                "workflow": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$", "description": "Id used in records and idempotency keys."},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "form": {"$ref": "#/$defs/form"},
+                "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}},
+                "review": {"$ref": "#/$defs/review"},
+                "deliver": {"type": "array", "items": {"$ref": "#/$defs/delivery"}}
+              },
+              "$defs": {
+                "rect": {
+                  "description": "[x, y, width, height] in millimetres from the top-left of the page.",
+                  "type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}, {"type": "number", "exclusiveMinimum": 0}, {"type": "number", "exclusiveMinimum": 0}],
+                  "minItems": 4, "maxItems": 4
+                },
+                "fieldPath": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\\\.[A-Za-z_][A-Za-z0-9_]*)*$"},
+                "printedText": {
+                  "type": "object", "additionalProperties": false, "required": ["text", "zone"],
+                  "properties": {
+                    "text": {"type": "string"}, "zone": {"$ref": "#/$defs/rect"}, "size": {"type": "number", "exclusiveMinimum": 0},
+                    "align": {"enum": [\(names(PrintedText.Alignment.self))]}, "bold": {"type": "boolean"}
+                  }
+                },
+                "printedTextOrString": {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/printedText"}]},
+                "form": {
+                  "type": "object", "additionalProperties": false, "required": ["fields"],
+                  "propertyNames": {"enum": [\(keys(Keys.form))]},
+                  "properties": {
+                    "page": {
+                      "oneOf": [
+                        {"enum": [\(keys(PageSpec.named.keys.sorted()))]},
+                        {"type": "object", "additionalProperties": false, "properties": {
+                          "size": {"enum": [\(keys(PageSpec.named.keys.sorted()))]}, "dpi": {"type": "integer", "minimum": 72},
+                          "width": {"type": "number", "exclusiveMinimum": 0}, "height": {"type": "number", "exclusiveMinimum": 0}}}
+                      ]
+                    },
+                    "title": {"$ref": "#/$defs/printedTextOrString"},
+                    "code": {"$ref": "#/$defs/printedTextOrString"},
+                    "identify": {
+                      "oneOf": [
+                        {"enum": ["code", "only"]},
+                        {"type": "object", "additionalProperties": false, "required": ["zone", "contains"],
+                         "properties": {"zone": {"$ref": "#/$defs/rect"}, "contains": {"type": "string"}}},
+                        {"type": "object", "additionalProperties": false, "required": ["code"], "properties": {"code": {"const": true}}}
+                      ]
+                    },
+                    "register": {
+                      "oneOf": [
+                        {"const": "none"},
+                        {"type": "object", "additionalProperties": false, "required": ["marks"], "properties": {"marks": {
+                          "oneOf": [{"const": "corners"}, {"type": "object", "additionalProperties": false, "properties": {
+                            "size": {"type": "number", "exclusiveMinimum": 0}, "inset": {"type": "number", "exclusiveMinimum": 0}}}]}}},
+                        {"type": "object", "additionalProperties": false, "required": ["border"], "properties": {"border": {"$ref": "#/$defs/rect"}}},
+                        {"type": "object", "additionalProperties": false, "required": ["anchors"], "properties": {"anchors": {
+                          "type": "array", "minItems": 3, "items": {"type": "object", "additionalProperties": false, "required": ["text", "zone"],
+                          "properties": {"text": {"type": "string"}, "zone": {"$ref": "#/$defs/rect"}}}}}}
+                      ]
+                    },
+                    "texts": {"type": "array", "items": {"$ref": "#/$defs/printedText"}},
+                    "cell_margin": {"type": "number", "minimum": 0},
+                    "label_width": {"type": "number", "minimum": 0},
+                    "fields": {
+                      "type": "object",
+                      "propertyNames": {"$ref": "#/$defs/fieldPath"},
+                      "additionalProperties": {"oneOf": [{"$ref": "#/$defs/field"}, {"$ref": "#/$defs/group"}]}
+                    }
+                  }
+                },
+                "options": {"type": "object", "minProperties": 1, "additionalProperties": {"$ref": "#/$defs/rect"}},
+                "field": {
+                  "type": "object", "additionalProperties": false, "required": ["type"],
+                  "propertyNames": {"enum": [\(keys(Keys.field))]},
+                  "properties": {
+                    "type": {"enum": [\(names(FieldType.self))]},
+                    "label": {"type": "string"},
+                    "label_zone": {"$ref": "#/$defs/rect"},
+                    "zone": {"$ref": "#/$defs/rect"},
+                    "cells": {"type": "object", "additionalProperties": false, "required": ["count", "first", "pitch"], "properties": {
+                      "count": {"type": "integer", "minimum": 1}, "first": {"$ref": "#/$defs/rect"}, "pitch": {"type": "number", "exclusiveMinimum": 0}}},
+                    "box": {"$ref": "#/$defs/rect"},
+                    "boxes": {"$ref": "#/$defs/options"},
+                    "circle": {"$ref": "#/$defs/options"},
+                    "mode": {"enum": [\(names(ChoiceMode.self))]},
+                    "thresholds": {"type": "object", "additionalProperties": false, "properties": {
+                      "filled": {"type": "number", "minimum": 0, "maximum": 1}, "empty": {"type": "number", "minimum": 0, "maximum": 1}}},
+                    "era": {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": {
+                      "boxes": {"$ref": "#/$defs/options"}, "circle": {"$ref": "#/$defs/options"}}},
+                    "eras": {"type": "array", "items": {"enum": ["明治", "大正", "昭和", "平成", "令和", "明", "大", "昭", "平", "令", "M", "T", "S", "H", "R"]}},
+                    "parts": {"type": "object", "additionalProperties": false, "required": ["year", "month", "day"], "properties": {
+                      "year": {"$ref": "#/$defs/rect"}, "month": {"$ref": "#/$defs/rect"}, "day": {"$ref": "#/$defs/rect"}}},
+                    "overflow": {"enum": [\(names(EraOverflowPolicy.self))]},
+                    "lang": {"type": "string", "pattern": "^[a-z_]+(\\\\+[a-z_]+)*$"},
+                    "psm": {"type": "integer", "minimum": 3, "maximum": 13},
+                    "whitelist": {"type": "string"},
+                    "required": {"type": "boolean"},
+                    "pattern": {"type": "string", "format": "regex"},
+                    "length": {"oneOf": [{"type": "integer", "minimum": 1},
+                      {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 0}], "minItems": 2, "maxItems": 2}]},
+                    "range": {"type": "array", "prefixItems": [{"type": ["number", "null"]}, {"type": ["number", "null"]}], "minItems": 2, "maxItems": 2},
+                    "sensitive": {"type": "boolean"},
+                    "default": {"type": ["string", "number", "boolean"]},
+                    "sample": {"type": "string", "description": "Hint for the fake-data generator of the forms renderer."},
+                    "note": {"type": "string"}
+                  }
+                },
+                "group": {
+                  "type": "object", "additionalProperties": false, "required": ["repeat", "fields"],
+                  "properties": {
+                    "repeat": {"type": "integer", "minimum": 1},
+                    "step": {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}], "minItems": 2, "maxItems": 2},
+                    "min": {"type": "integer", "minimum": 0},
+                    "label": {"type": "string"},
+                    "label_zone": {"$ref": "#/$defs/rect"},
+                    "fields": {"type": "object", "propertyNames": {"$ref": "#/$defs/fieldPath"}, "additionalProperties": {"$ref": "#/$defs/field"}}
+                  }
+                },
+                "rule": {
+                  "type": "object", "additionalProperties": false,
+                  "properties": {
+                    "require": {"$ref": "#/$defs/fieldPath"},
+                    "when": {"oneOf": [{"$ref": "#/$defs/fieldPath"}, {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": {"type": ["string", "number", "boolean"]}}]},
+                    "compare": {"type": "string", "pattern": "(<|>|==|!=)"},
+                    "equal": {"type": "array", "minItems": 2, "items": {"$ref": "#/$defs/fieldPath"}},
+                    "fold": {"enum": [\(names(Folding.self))]},
+                    "message": {"type": "string"},
+                    "severity": {"enum": ["error", "warning"]}
+                  },
+                  "oneOf": [{"required": ["require"]}, {"required": ["compare"]}, {"required": ["equal"]}]
+                },
+                "review": {
+                  "type": "object", "additionalProperties": false,
+                  "properties": {
+                    "below_confidence": {"type": "number", "minimum": 0, "maximum": 100},
+                    "always": {"type": "array", "items": {"$ref": "#/$defs/fieldPath"}},
+                    "on_rule_failure": {"enum": [\(names(RuleFailureAction.self))]}
+                  }
+                },
+                "delivery": {
+                  "type": "object", "additionalProperties": false, "required": ["to", "record"],
+                  "properties": {
+                    "to": {"type": "string"},
+                    "resource": {"type": "string"},
+                    "record": {"type": "object", "additionalProperties": {"oneOf": [
+                      {"$ref": "#/$defs/fieldPath"},
+                      {"type": "object", "additionalProperties": false, "required": ["const"], "properties": {"const": {"type": ["string", "number", "boolean"]}}},
+                      {"type": "object", "additionalProperties": false, "required": ["from"], "properties": {
+                        "from": {"$ref": "#/$defs/fieldPath"},
+                        "codes": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+                        "format": {"enum": [\(names(DateFormat.self))]},
+                        "part": {"enum": ["branch", "account", "kind", "kind_code", "kigou", "bangou"]},
+                        "each": {"enum": [\(names(RepeatLayout.self))]}}}
+                    ]}}
+                  }
+                }
+              }
+            }
+            """
+    }
+}

@@ -1,1 +1,0 @@
-// Tests of the reading engine; see the foundation issue.

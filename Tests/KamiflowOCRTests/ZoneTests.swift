@@ -1,0 +1,115 @@
+import KamiflowCore
+import KamiflowTesting
+import Testing
+
+@testable import KamiflowOCR
+
+/// Zones, checkboxes and ink on the printed form, whose field values and boxes `form.json` records.
+@Suite("Zones on the printed form")
+struct ZoneTests {
+    let manifest: FixtureManifest
+    let engine: TesseractEngine
+
+    init() throws {
+        manifest = try FixtureManifest.load("form.json")
+        engine = try makeEngine("jpn")
+    }
+
+    /// The value as a zone read gives it: the documented rule drops spaces between CJK characters.
+    static func expectedZoneText(_ value: String) -> String {
+        TextCleanup.zoneText(value)
+    }
+
+    @Test("every field's zone reads its printed value, after one SetImage")
+    func zonesReadTheirValues() throws {
+        let zones = try #require(manifest.zones)
+        let readings = try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+            try zones.map { zone in
+                try page.recognize(zone.rect, options: RecognitionOptions(segmentation: .singleLine))
+            }
+        }
+        let page = try #require(readings.first)
+        for (zone, reading) in zip(zones, page) {
+            #expect(reading.text == Self.expectedZoneText(zone.value), "\(zone.field)")
+            #expect(reading.zone == zone.rect)
+            #expect(reading.confidence > 30, "\(zone.field): \(reading.confidence)")
+            #expect(!reading.words.isEmpty)
+            for word in reading.words {
+                // Word boxes are in page coordinates, inside the zone that was read.
+                #expect(word.box.intersection(zone.rect) == word.box, "\(zone.field): \(word.box)")
+            }
+        }
+    }
+
+    @Test("a whitelist constrains the characters and the confidence stays meaningful")
+    func whitelistKeepsConfidence() throws {
+        let zones = try #require(manifest.zones)
+        let name = try #require(zones.first { $0.field == "name" })
+        let phone = try #require(zones.first { $0.field == "phone" })
+        let (digitsOnName, phoneReading) = try #require(
+            try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+                (
+                    try page.recognize(name.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: "0123456789")),
+                    try page.recognize(phone.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: phone.whitelist))
+                )
+            }.first)
+        // A name zone read with digits only cannot produce its kanji.
+        #expect(digitsOnName.text.allSatisfy { "0123456789 \n".contains($0) })
+        #expect(!digitsOnName.text.contains("山"))
+        #expect(phoneReading.text == phone.value)
+        #expect(phoneReading.confidence > 30)
+        #expect(phoneReading.words.allSatisfy { $0.confidence > 0 })
+    }
+
+    @Test("checkboxes are read by counting ink: ticked high, empty near zero")
+    func checkboxFill() throws {
+        let boxes = try #require(manifest.checkboxes)
+        let ratios = try #require(
+            try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+                // Shrink past the printed 5 px frame, as a workflow does, so only what is inside counts.
+                boxes.map { page.fillRatio(of: $0.rect.insetBy(dx: 10, dy: 10)) }
+                    + [page.fillRatio(of: PixelRect(x: 1000, y: 3000, width: 300, height: 300))]
+            }.first)
+        // A stretch of blank paper far from any ink is empty too (adaptive thresholds must not invent ink there).
+        #expect(ratios.last == 0)
+        for (box, ratio) in zip(boxes, ratios) {
+            if box.ticked {
+                #expect(ratio > 0.15, "\(box.label): \(ratio)")
+            } else {
+                #expect(ratio < 0.01, "\(box.label): \(ratio)")
+            }
+        }
+    }
+
+    @Test("ink components find the four registration marks")
+    func registrationMarks() throws {
+        let marks = try #require(
+            try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+                page.inkComponents(in: nil, sides: 93...96)
+            }.first)
+        // The 91 px checkboxes are ink blobs too; the side range tells the 94 px marks from them.
+        #expect(marks.count == 4)
+        #expect(Set(marks.map(\.width)) == [94])
+        let topLeft = try #require(
+            try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+                page.inkComponents(in: PixelRect(x: 0, y: 0, width: 400, height: 400), sides: 93...96)
+            }.first)
+        #expect(topLeft == [PixelRect(x: 118, y: 118, width: 94, height: 94)])
+    }
+
+    @Test("a zone outside the page is refused; one partly outside is clipped")
+    func zoneOutsideThePage() throws {
+        _ = try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+            expectKamiflowError(.invalidArgument) {
+                try page.recognize(PixelRect(x: 5000, y: 5000, width: 10, height: 10), options: RecognitionOptions())
+            }
+            let clipped = try page.recognize(
+                PixelRect(x: 2400, y: 3400, width: 500, height: 500), options: RecognitionOptions())
+            #expect(clipped.zone == PixelRect(x: 2400, y: 3400, width: 80, height: 108))
+            let png = try page.pngData(of: PixelRect(x: 118, y: 118, width: 94, height: 94))
+            let decoded = try ImageCodec.decode(png, name: "mark.png")
+            #expect(decoded.count == 1)
+            #expect(decoded[0].width == 94 && decoded[0].pixels.allSatisfy { $0 == 0 })
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import KamiflowCore
+import Testing
+
+@testable import KamiflowWorkflow
+
+/// The package root, found from this file's path (tests run from varying working directories).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+let shippedWorkflows: [String] = {
+    let folder = packageRoot.appendingPathComponent("Workflows")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.filter { $0.hasSuffix(".yaml") }.sorted().map { folder.appendingPathComponent($0).path }
+}()
+
+@Suite("Shipped workflows")
+struct ShippedWorkflowTests {
+    @Test("the six forms of the issue are shipped")
+    func allShipped() {
+        let ids = shippedWorkflows.compactMap { WorkflowLoader().load(file: $0).workflow?.id }.sorted()
+        #expect(ids == ["anketo", "idou-tennyu", "jidou-teate-nintei", "juminhyo-koufu", "kokuho-shutoku", "kyufukin-shinsei"])
+    }
+
+    @Test("each loads with no errors and no warnings", arguments: shippedWorkflows)
+    func loadsCleanly(path: String) throws {
+        let result = WorkflowLoader().load(file: path)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description).joined(separator: "\n"))")
+        let workflow = try #require(result.workflow)
+        #expect(workflow.form.code != nil, "a printed form code identifies the form")
+        #expect(workflow.form.registration == .marks(CornerMarks()))
+        // Declared fields, a group's fields counted once (rows repeat them).
+        let declared = workflow.form.items.reduce(0) { count, item in
+            if case .group(let group) = item { return count + group.fields.count }
+            return count + 1
+        }
+        #expect((12...24).contains(declared), "\(declared) fields")
+    }
+
+    /// Independent of the loader's own overlap warning: every printed element (registration marks, title, code,
+    /// texts, each field instance's frame and read areas, labels) inside the page, no two overlapping.
+    @Test("printed elements lie inside the page and do not overlap", arguments: shippedWorkflows)
+    func layout(path: String) throws {
+        let workflow = try Workflow.load(file: path)
+        let form = workflow.form
+        let page = form.page.bounds
+        var elements: [(String, TemplateRect)] = []
+        if case .marks(let marks) = form.registration {
+            elements += marks.rects(on: form.page).map { ("mark", $0) }
+        }
+        elements += [form.title, form.code].compactMap { $0 }.map { ($0.text, $0.zone) }
+        elements += form.texts.map { ($0.text, $0.zone) }
+        for placed in form.placedFields {
+            elements += placed.spec.printedAreas(cellMargin: form.cellMargin).map { (placed.path, $0) }
+            if let label = placed.spec.labelZone, placed.row ?? 0 == 0 { elements.append(("label of \(placed.path)", label)) }
+            for area in placed.spec.readAreas {
+                #expect(page.contains(area), "\(placed.path) \(area)")
+                #expect(placed.spec.frame.contains(area), "\(placed.path): \(area) outside its frame \(placed.spec.frame)")
+            }
+        }
+        for (name, rect) in elements { #expect(page.contains(rect), "\(name) \(rect) is outside the page") }
+        for i in elements.indices {
+            for j in elements.indices where j > i && elements[i].0 != elements[j].0 {
+                #expect(!elements[i].1.overlaps(elements[j].1), "\(elements[i].0) overlaps \(elements[j].0)")
+            }
+        }
+        // Read areas stay clear of the printed cell border: zones are inside their frames by the cell margin.
+        for placed in form.placedFields {
+            if let zone = placed.spec.zone {
+                #expect(placed.spec.frame.contains(zone.expanded(by: form.cellMargin)))
+            }
+        }
+    }
+
+    @Test("every shipped workflow validates against the JSON Schema (Python jsonschema)", arguments: shippedWorkflows)
+    func schema(path: String) throws {
+        let schemaURL = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-schema-\(UUID()).json")
+        try WorkflowSchema.json.write(to: schemaURL, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: schemaURL) }
+        let (status, output) = try runSchemaCheck(schema: schemaURL.path, document: path)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test("the schema rejects a broken workflow, so the check above can fail")
+    func schemaRejects() throws {
+        let schemaURL = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-schema-\(UUID()).json")
+        let docURL = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-bad-\(UUID()).yaml")
+        try WorkflowSchema.json.write(to: schemaURL, atomically: true, encoding: .utf8)
+        try minimalWorkflow.replacingOccurrences(of: "type: text", with: "type: txet").write(
+            to: docURL, atomically: true, encoding: .utf8)
+        defer {
+            try? FileManager.default.removeItem(at: schemaURL)
+            try? FileManager.default.removeItem(at: docURL)
+        }
+        let (status, output) = try runSchemaCheck(schema: schemaURL.path, document: docURL.path)
+        #expect(status == 1, "\(output)")
+    }
+
+    @Test("the schema is valid draft 2020-12 JSON and lists every field type")
+    func schemaContents() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(WorkflowSchema.json.utf8)) as? [String: Any]
+        #expect(object?["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        for type in FieldType.allCases { #expect(WorkflowSchema.json.contains("\"\(type.rawValue)\"")) }
+    }
+
+    /// Runs Python's jsonschema on the YAML document converted to JSON by PyYAML: exit 0 valid, 1 invalid.
+    func runSchemaCheck(schema: String, document: String) throws -> (Int32, String) {
+        let script = """
+            import json, sys, yaml, jsonschema
+            schema = json.load(open(sys.argv[1], encoding="utf-8"))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            doc = json.loads(json.dumps(yaml.safe_load(open(sys.argv[2], encoding="utf-8"))))
+            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+            for e in errors: print("/".join(map(str, e.path)), e.message[:300])
+            sys.exit(1 if errors else 0)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, schema, document]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
