@@ -97,6 +97,28 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".kamiflow").path))
     }
 
+    @Test("the example deployment file in docs parses, binding every connection the shipped workflows name")
+    func exampleDeployment() throws {
+        let example = PythonClient.repositoryRoot.appendingPathComponent("docs/kamiflow.example.yaml")
+        let run = try kamiflow(
+            ["connections", "--deployment", example.path], in: FileManager.default.temporaryDirectory,
+            environment: ["KAMIFLOW_JIDOU_TOKEN": "x"])
+        #expect(run.status == 0, "\(run.errors)")
+        let workflows = try FileManager.default.contentsOfDirectory(
+            at: PythonClient.repositoryRoot.appendingPathComponent("Workflows"), includingPropertiesForKeys: nil)
+        var named: Set<String> = []
+        for file in workflows where file.pathExtension == "yaml" {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            where line.trimmingCharacters(in: .whitespaces).hasPrefix("- to:") {
+                named.insert(String(line.split(separator: ":").last!).trimmingCharacters(in: .whitespaces))
+            }
+        }
+        #expect(!named.isEmpty)
+        for connection in named {
+            #expect(run.output.contains("  \(connection): "), "no connection '\(connection)' in the example")
+        }
+    }
+
     @Test("kamiflow core-sim serve listens on the port it reports and stops gracefully on SIGTERM")
     func coreSimServe() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-cli-\(UUID().uuidString)")
@@ -124,7 +146,7 @@ struct CommandLineTests {
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/shomeisho")
         request.headers.add(name: "Authorization", value: "Bearer cli-token")
-        let response = try await client.execute(request, timeout: .seconds(5))
+        let response = try await client.execute(request, timeout: .seconds(60))
         _ = try await response.body.collect(upTo: 1 << 20)
         try await client.shutdown()
         #expect(response.status.code == 200)
