@@ -180,7 +180,8 @@ public final class HTTPConnector: Connector {
             ])
         }
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
-        let url = base + "/" + resource
+        // Percent-encode the resource as a path (a `/` inside stays a separator): names come from workflow files.
+        let url = base + "/" + (resource.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? resource)
         let body = DeliveryRequestBody.json(for: request.payload)
         var metadata: Logger.Metadata = [
             "connection": .string(name), "resource": .string(resource),
