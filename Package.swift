@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KamiflowConnectorsTests",
-            dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting"]
+            dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting", "KamiflowWorkflow"]
         ),
         .testTarget(
             name: "KamiflowServerTests",

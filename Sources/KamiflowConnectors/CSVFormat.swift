@@ -11,7 +11,9 @@ public struct CSVConnectionConfiguration: Hashable, Sendable, Codable {
     public var columns: [String]?
     /// A first column holding the idempotency key, under this header, so the importer can deduplicate too.
     public var keyColumn: String?
+    /// A first line with the column names.
     public var header: Bool
+    /// `utf-8` or `cp932` (Windows-31J, see ``TextEncoding``).
     public var encoding: TextEncoding
     /// A UTF-8 byte order mark, for Excel. Ignored for CP932.
     public var byteOrderMark: Bool
@@ -20,6 +22,7 @@ public struct CSVConnectionConfiguration: Hashable, Sendable, Codable {
     /// Prefix `'` to cells starting with `=`, `+`, `-`, `@`, tab or CR, so a spreadsheet does not run them.
     public var formulaGuard: Bool
 
+    /// Settings with the defaults a deployment file gets when it leaves them out.
     public init(
         folder: String, filePrefix: String = "kamiflow", columns: [String]? = nil, keyColumn: String? = nil,
         header: Bool = true, encoding: TextEncoding = .utf8, byteOrderMark: Bool = false,

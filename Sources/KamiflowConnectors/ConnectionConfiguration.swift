@@ -69,6 +69,9 @@ extension ConnectionConfiguration: Codable {
 /// Builds the connector a configuration describes. The only place that turns `*_env` names into secrets, from the
 /// `environment` it is given (the executable passes `ProcessInfo.processInfo.environment`, tests pass a literal).
 public enum ConnectorFactory {
+    /// A connector for `configuration`, named `name` in outcomes and logs; throws `invalidDeployment` naming the
+    /// connection when a `*_env` variable is missing or the settings are wrong, `io`/`delivery` when the target
+    /// (folder, database) cannot be opened.
     public static func makeConnector(
         named name: String,
         configuration: ConnectionConfiguration,
@@ -115,6 +118,7 @@ public struct MappingContract: Hashable, Sendable {
     /// Every field the target accepts; `nil` when any name is accepted (a column is added, a JSON key written).
     public var knownFields: [String]?
 
+    /// A contract; `knownFields: nil` accepts any field name.
     public init(requiredFields: [String], knownFields: [String]?) {
         self.requiredFields = requiredFields
         self.knownFields = knownFields

@@ -16,11 +16,14 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
         }
         /// The payload field; `nil` with `value` for a constant, or for filler (spaces / zeros).
         public var field: String?
+        /// The field's length in bytes (CP932: a kanji takes 2).
         public var bytes: Int
+        /// `N` or `C`.
         public var kind: Kind
         /// A constant written in every record.
         public var value: String?
 
+        /// A column; give `field` for a payload field, or `value` for a constant.
         public init(field: String?, bytes: Int, kind: Kind, value: String? = nil) {
             self.field = field
             self.bytes = bytes
@@ -35,12 +38,17 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
         }
     }
 
+    /// The folder batch files go to.
     public var folder: String
+    /// Files are named `<prefix>-<UTC time>-<sequence>.<extension>`.
     public var filePrefix: String
     public var fileExtension: String
+    /// The columns of one record, in order.
     public var layout: [Column]
+    /// What ends each record.
     public var lineEnding: LineEnding
 
+    /// Settings with the defaults a deployment file gets when it leaves them out.
     public init(
         folder: String, filePrefix: String = "kamiflow", fileExtension: String = "dat", layout: [Column],
         lineEnding: LineEnding = .crlf

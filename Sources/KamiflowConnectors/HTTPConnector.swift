@@ -16,6 +16,7 @@ public struct HTTPConnectionConfiguration: Hashable, Sendable, Codable {
     public var resource: String?
     /// Name of the environment variable holding the bearer token; no token is sent when `nil`.
     public var tokenEnv: String?
+    /// Seconds to establish a connection.
     public var connectTimeout: Double
     /// Time for one whole attempt (request, response head and body).
     public var requestTimeout: Double
@@ -24,10 +25,12 @@ public struct HTTPConnectionConfiguration: Hashable, Sendable, Codable {
     /// First backoff ceiling; it doubles per attempt up to `maxBackoff` and the actual wait is uniform in
     /// `0...ceiling` ("full jitter"), so that many clients retrying after one outage do not arrive together.
     public var initialBackoff: Double
+    /// Upper bound of the backoff ceiling, in seconds.
     public var maxBackoff: Double
     /// A `Retry-After` longer than this ends the delivery as failed instead of blocking the batch.
     public var maxRetryAfter: Double
 
+    /// Settings with the defaults a deployment file gets when it leaves them out.
     public init(
         url: String,
         resource: String? = nil,
@@ -105,6 +108,7 @@ public struct HTTPConnectionConfiguration: Hashable, Sendable, Codable {
 /// honouring `Retry-After`, then failed. 401/403 end as failed without retries: the deployment's token is wrong,
 /// not the record, so the record must stay deliverable once the token is fixed.
 public final class HTTPConnector: Connector {
+    /// The connection's name in the deployment file.
     public let name: String
     private let configuration: HTTPConnectionConfiguration
     private let token: String?
@@ -128,6 +132,7 @@ public final class HTTPConnector: Connector {
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
     }
 
+    /// POSTs each record in order (see the type's documentation for how answers become outcomes).
     public func deliver(_ requests: [DeliveryRequest]) async -> [DeliveryOutcome] {
         await gate.exclusively { closed in
             var outcomes: [DeliveryOutcome] = []
@@ -149,6 +154,7 @@ public final class HTTPConnector: Connector {
         }
     }
 
+    /// Waits for the batch in progress, then shuts the HTTP client down; later deliveries end `failed`.
     public func close() async throws {
         try await gate.close { try await self.client.shutdown() }
     }
@@ -174,7 +180,8 @@ public final class HTTPConnector: Connector {
             ])
         }
         let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
-        let url = base + "/" + resource
+        // Percent-encode the resource as a path (a `/` inside stays a separator): names come from workflow files.
+        let url = base + "/" + (resource.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? resource)
         let body = DeliveryRequestBody.json(for: request.payload)
         var metadata: Logger.Metadata = [
             "connection": .string(name), "resource": .string(resource),

@@ -4,9 +4,12 @@ import KamiflowCore
 /// JSON Lines appended to one file (the `type: jsonl` entry): one object per record, each batch appended
 /// atomically, for log-shipping tools and for people who want to `jq` what was delivered.
 public struct JSONLinesConnectionConfiguration: Hashable, Sendable, Codable {
+    /// The folder the file is in.
     public var folder: String
+    /// The one file batches are appended to.
     public var file: String
 
+    /// Settings with the defaults a deployment file gets when it leaves them out.
     public init(folder: String, file: String = "records.jsonl") {
         self.folder = folder
         self.file = file

@@ -12,6 +12,7 @@ public struct SQLiteConnectionConfiguration: Hashable, Sendable, Codable {
     /// How long a delivery waits for another process's write lock before it fails (retryable).
     public var busyTimeout: Double
 
+    /// Settings with the defaults a deployment file gets when it leaves them out.
     public init(path: String, table: String? = nil, busyTimeout: Double = 5) {
         self.path = path
         self.table = table
@@ -47,6 +48,7 @@ public struct SQLiteConnectionConfiguration: Hashable, Sendable, Codable {
 /// it was delivered, and a person must decide. The database runs in WAL mode with `synchronous=FULL`, so a
 /// committed batch survives a power cut.
 public final class SQLiteConnector: Connector {
+    /// The connection's name in the deployment file.
     public let name: String
     private let configuration: SQLiteConnectionConfiguration
     private let database: DatabasePool
@@ -56,6 +58,7 @@ public final class SQLiteConnector: Connector {
     /// Columns every table has; payload fields may not use these names.
     static let reservedColumns: Set<String> = ["id", "idempotency_key", "workflow", "payload_sha256", "delivered_at"]
 
+    /// Opens (or creates) the database; throws `delivery` naming the file when it cannot.
     public init(name: String, configuration: SQLiteConnectionConfiguration, logger: Logger) throws {
         self.name = name
         self.configuration = configuration
@@ -78,6 +81,7 @@ public final class SQLiteConnector: Connector {
         }
     }
 
+    /// Writes the batch in one transaction; a database error fails the whole batch (nothing of it is stored).
     public func deliver(_ requests: [DeliveryRequest]) async -> [DeliveryOutcome] {
         await gate.exclusively { closed in
             if closed { return requests.map { _ in .failed(reason: "connection '\(name)' is closed", attempts: 0) } }
@@ -95,6 +99,7 @@ public final class SQLiteConnector: Connector {
         }
     }
 
+    /// Waits for the batch in progress, then closes the database; later deliveries end `failed`.
     public func close() async throws {
         try await gate.close { try self.database.close() }
     }

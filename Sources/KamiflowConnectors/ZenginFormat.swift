@@ -8,6 +8,7 @@ import KamiflowCore
 /// each record's payload names the recipient with the fields listed in ``recordFields``. Banks differ in the
 /// 手形交換所番号 filler and in bytes 112–113 (振込指定区分, 識別表示), so those are configurable too.
 public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
+    /// The folder batch files go to; files are named `<prefix>-<UTC time>-<sequence>.txt`.
     public var folder: String
     public var filePrefix: String
     /// 種別コード: 21 総合振込 (11/12 給与・賞与, 71/72 公務員給与・賞与).
@@ -40,6 +41,7 @@ public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
     public var keepsWo: Bool
     public var allowedSymbols: String
 
+    /// Settings with the defaults a deployment file gets when it leaves them out.
     public init(
         folder: String, filePrefix: String = "zengin", kindCode: String = "21", codeDivision: String = "0",
         requesterCode: String, requesterName: String, transferDate: String, bankCode: String, bankName: String,
@@ -121,6 +123,7 @@ public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
         "bank_code", "bank_name", "branch_code", "branch_name", "account_type", "account_number", "holder", "amount",
         "new_code", "customer_code1", "customer_code2",
     ]
+    /// The payload fields every data record needs.
     public static let requiredRecordFields = [
         "bank_code", "branch_code", "account_type", "account_number", "holder", "amount",
     ]

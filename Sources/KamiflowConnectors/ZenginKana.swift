@@ -14,6 +14,7 @@ public struct ZenginKana: Hashable, Sendable {
     /// Write ヲ as ｦ instead of ｵ.
     public var keepsWo: Bool
 
+    /// A folding with the bank's symbol set and ヲ policy.
     public init(allowedSymbols: Set<Character> = ["(", ")", ".", "-", "/", " "], keepsWo: Bool = false) {
         self.allowedSymbols = allowedSymbols
         self.keepsWo = keepsWo
@@ -75,6 +76,7 @@ public struct ZenginKana: Hashable, Sendable {
 
     /// A character with no 全銀 form.
     public struct FoldingError: Error, Hashable, Sendable {
+        /// The character that has no 全銀 form.
         public var character: Character
         /// In words, showing the character only when the field is not sensitive.
         public func message(sensitive: Bool) -> String {

@@ -56,7 +56,8 @@ public protocol Connector: Sendable {
     var name: String { get }
     /// Delivers `requests` in order and returns one outcome per request, in the same order.
     func deliver(_ requests: [DeliveryRequest]) async -> [DeliveryOutcome]
-    /// Makes everything delivered so far durable (file connectors write their batch file here) and releases
-    /// resources. Nothing reported `delivered` may be lost after this returns.
+    /// Waits for a batch in progress, makes everything delivered so far durable and releases resources. Nothing
+    /// reported `delivered` may be lost after this returns. (Kamiflow's file connectors already make each batch
+    /// durable before `deliver` returns and write one file per `deliver` call: hand them a whole run at once.)
     func close() async throws
 }

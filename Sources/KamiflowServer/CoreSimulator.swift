@@ -14,7 +14,9 @@ import ServiceLifecycle
 /// that connectors are tested against a server that validates, authenticates, deduplicates and misbehaves the way
 /// real ones do. In a test, ``withRunning(_:_:)`` starts it on an ephemeral 127.0.0.1 port.
 public final class CoreSimulator: Sendable {
+    /// Where the simulator listens, where it stores, who may call it and how it misbehaves.
     public struct Configuration: Sendable {
+        /// The address to listen on; 127.0.0.1 unless other machines must reach it.
         public var host: String
         /// 0 picks a free port; the port in use is reported once the server listens.
         public var port: Int
@@ -22,7 +24,9 @@ public final class CoreSimulator: Sendable {
         public var databasePath: String
         /// The bearer token POST and GET under `/v1` need; no authentication when `nil`.
         public var token: String?
+        /// Random faults for the whole run (per-request faults come from the header or ``enqueueFaults(_:)``).
         public var faults: FaultProfile
+        /// Receives request summaries (resource, status); never record values.
         public var logger: Logger
 
         public init(
@@ -38,11 +42,13 @@ public final class CoreSimulator: Sendable {
         }
     }
 
+    /// The configuration the simulator was made with.
     public let configuration: Configuration
     let store: SimulatorStore
     let plan: FaultPlan
     let document: SimulatorDocument
 
+    /// Opens (or creates) the database; throws `io` naming the file when it cannot. Does not listen yet.
     public init(configuration: Configuration) throws {
         self.configuration = configuration
         self.store = try SimulatorStore(path: configuration.databasePath)

@@ -41,6 +41,7 @@ public struct FaultProfile: Hashable, Sendable {
     public var retryAfter: Int
     public var stallSeconds: Double
 
+    /// Rates are shares of POSTs (0–1); their sum must not exceed 1.
     public init(
         latency: Double = 0, status500Rate: Double = 0, status503Rate: Double = 0, status429Rate: Double = 0,
         dropRate: Double = 0, stallRate: Double = 0, retryAfter: Int = 1, stallSeconds: Double = 30

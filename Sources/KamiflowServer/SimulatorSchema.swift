@@ -11,6 +11,7 @@ public struct FieldError: Hashable, Sendable, Codable {
     public var code: String
     public var message: String
 
+    /// An error about `field`; `code` is one of the document's `FieldError.code` values.
     public init(field: String, code: String, message: String) {
         self.field = field
         self.code = code

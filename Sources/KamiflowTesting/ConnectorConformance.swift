@@ -14,6 +14,7 @@ import KamiflowCore
 /// - a `close()` during a batch loses nothing that was reported `delivered`, and a later redelivery of the whole
 ///   batch completes it without duplicates; after `close()`, deliveries fail.
 public struct ConnectorConformance: Sendable {
+    /// A connector's target as the suite sees it: how to open connectors over it and how to read it back.
     public struct Target: Sendable {
         /// Opens a connector over the target. Called several times; each must see what earlier ones delivered.
         public var open: @Sendable () async throws -> any Connector
@@ -26,6 +27,7 @@ public struct ConnectorConformance: Sendable {
         /// Makes the target unavailable (`true`) and available again (`false`), if the test can.
         public var setOutage: (@Sendable (Bool) async throws -> Void)?
 
+        /// A target; leave out `invalidRecord` or `setOutage` when the target has no such thing.
         public init(
             open: @escaping @Sendable () async throws -> any Connector,
             storedKeys: @escaping @Sendable () async throws -> [String],
@@ -43,12 +45,15 @@ public struct ConnectorConformance: Sendable {
 
     /// Everything that did not hold, one line each.
     public struct Failure: Error, CustomStringConvertible {
+        /// One line per property that did not hold, prefixed with the check's name (`order:`, `close:` …).
         public var failures: [String]
         public var description: String { "connector conformance failed:\n- " + failures.joined(separator: "\n- ") }
     }
 
+    /// The target the checks run against.
     public let target: Target
 
+    /// A suite for `target`; nothing runs until ``run()``.
     public init(_ target: Target) { self.target = target }
 
     /// Runs every check (against one target, with disjoint keys) and throws a ``Failure`` listing what did not hold.

@@ -58,7 +58,9 @@ struct CoreSimCommand: AsyncParsableCommand {
             let simulator = try CoreSimulator(configuration: configuration)
             let host = self.host
             try await simulator.runUntilSignalled { port in
-                print("core-sim: http://\(host):\(port)/ (API: /v1/<resource>, document: /openapi.json)")
+                // Unbuffered, so that a script (or a test) reading the pipe learns the port at once.
+                let line = "core-sim: http://\(host):\(port)/ (API: /v1/<resource>, document: /openapi.json)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
             }
         }
     }

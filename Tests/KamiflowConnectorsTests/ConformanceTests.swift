@@ -49,7 +49,7 @@ struct ConformanceTests {
             databasePath: folder.appendingPathComponent("sim.sqlite").path, token: "t", logger: quiet)
         try await CoreSimulator.withRunning(configuration) { simulator, port in
             let http = HTTPConnectionConfiguration(
-                url: "http://127.0.0.1:\(port)/v1", tokenEnv: "TOKEN", connectTimeout: 1, requestTimeout: 10,
+                url: "http://127.0.0.1:\(port)/v1", tokenEnv: "TOKEN", connectTimeout: 5, requestTimeout: 30,
                 maxAttempts: 2, initialBackoff: 0.01, maxBackoff: 0.02)
             try await ConnectorConformance(
                 .init(

@@ -15,8 +15,8 @@ func temporaryFolder(_ label: String) -> URL {
 /// Runs `body` against a real simulator on an ephemeral 127.0.0.1 port, with a connector configured for it.
 func withSimulatorAndConnector<T: Sendable>(
     faults: FaultProfile = .none,
-    requestTimeout: Double = 10,
-    maxAttempts: Int = 12,
+    requestTimeout: Double = 30,
+    maxAttempts: Int = 20,
     maxRetryAfter: Double = 5,
     _ body: (CoreSimulator, HTTPConnector) async throws -> T
 ) async throws -> T {
@@ -28,7 +28,7 @@ func withSimulatorAndConnector<T: Sendable>(
         databasePath: folder.appendingPathComponent("sim.sqlite").path, token: "s3cret", faults: faults, logger: quiet)
     return try await CoreSimulator.withRunning(configuration) { simulator, port in
         let http = HTTPConnectionConfiguration(
-            url: "http://127.0.0.1:\(port)/v1", tokenEnv: "KAMIFLOW_TEST_TOKEN", connectTimeout: 1,
+            url: "http://127.0.0.1:\(port)/v1", tokenEnv: "KAMIFLOW_TEST_TOKEN", connectTimeout: 5,
             requestTimeout: requestTimeout, maxAttempts: maxAttempts, initialBackoff: 0.01, maxBackoff: 0.05,
             maxRetryAfter: maxRetryAfter)
         let connector = try ConnectorFactory.makeConnector(

@@ -31,7 +31,7 @@ struct RawClient {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await client.execute(request, timeout: .seconds(5))
+        let response = try await client.execute(request, timeout: .seconds(60))
         let buffer = try await response.body.collect(upTo: 1 << 22)
         var collected: [String: String] = [:]
         for header in response.headers { collected[header.name.lowercased()] = header.value }

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import KamiflowTesting
+import NIOCore
+import Testing
+
+/// The built `kamiflow` executable, beside the test runner in the build folder (`swift build --build-tests` and
+/// `make test` build it); the tests that need it are skipped when it is not there.
+let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("kamiflow")
+let executableBuilt = FileManager.default.isExecutableFile(atPath: executable.path)
+
+struct Run {
+    var status: Int32
+    var output: String
+    var errors: String
+}
+
+func kamiflow(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Run {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = folder
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+        status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+        errors: String(decoding: errors, as: UTF8.self))
+}
+
+@Suite("kamiflow command line", .enabled(if: executableBuilt))
+struct CommandLineTests {
+    @Test("kamiflow connections reports every mistake of a deployment file with its position")
+    func deploymentDiagnostics() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            connections:
+              core:
+                type: sqlite
+                pth: x.sqlite
+              web:
+                type: http
+                url: http://127.0.0.1:8088/v1
+                max_attempts: many
+              nope:
+                type: ftp
+              rpa:
+                type: csv
+                folder: out
+                encoding: sjis
+            """.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let run = try kamiflow(["connections", "--deployment", "bad.yaml"], in: folder)
+        #expect(run.status != 0)
+        let lines = run.errors.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "bad.yaml:4:5: error: connection 'core': unknown setting 'pth' (did you mean 'path'?)",
+            "bad.yaml:8:19: error: connection 'web': 'max_attempts' must be a whole number",
+            "bad.yaml:10:11: error: connection 'nope': unknown type 'ftp' "
+                + "(one of: http, sqlite, csv, fixed-width, zengin, jsonl)",
+            "bad.yaml:14:15: error: connection 'rpa': 'sjis' is not one of: utf-8, cp932 at 'encoding'",
+        ])
+    }
+
+    @Test("kamiflow connections resolves paths against the file and checks that token variables are set")
+    func deploymentListing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            connections:
+              jidou:
+                type: http
+                url: http://127.0.0.1:8088/v1
+                resource: jidou-teate
+                token_env: KAMIFLOW_TEST_JIDOU_TOKEN
+              core:
+                type: sqlite
+                path: .kamiflow/core.sqlite
+            """.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
+        let missing = try kamiflow(["connections"], in: folder)
+        #expect(missing.status != 0)
+        #expect(missing.output.contains("error: token_env KAMIFLOW_TEST_JIDOU_TOKEN is not set"))
+        let set = try kamiflow(["connections"], in: folder, environment: ["KAMIFLOW_TEST_JIDOU_TOKEN": "x"])
+        #expect(set.status == 0, "\(set.errors)")
+        #expect(set.output.contains("jidou: http → http://127.0.0.1:8088/v1/jidou-teate"))
+        #expect(set.output.contains("core: sqlite → \(folder.resolvingSymlinksInPath().path)/.kamiflow/core.sqlite")
+            || set.output.contains("core: sqlite → \(folder.path)/.kamiflow/core.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".kamiflow").path))
+    }
+
+    @Test("the example deployment file in docs parses, binding every connection the shipped workflows name")
+    func exampleDeployment() throws {
+        let example = PythonClient.repositoryRoot.appendingPathComponent("docs/kamiflow.example.yaml")
+        let run = try kamiflow(
+            ["connections", "--deployment", example.path], in: FileManager.default.temporaryDirectory,
+            environment: ["KAMIFLOW_JIDOU_TOKEN": "x"])
+        #expect(run.status == 0, "\(run.errors)")
+        let workflows = try FileManager.default.contentsOfDirectory(
+            at: PythonClient.repositoryRoot.appendingPathComponent("Workflows"), includingPropertiesForKeys: nil)
+        var named: Set<String> = []
+        for file in workflows where file.pathExtension == "yaml" {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            where line.trimmingCharacters(in: .whitespaces).hasPrefix("- to:") {
+                named.insert(String(line.split(separator: ":").last!).trimmingCharacters(in: .whitespaces))
+            }
+        }
+        #expect(!named.isEmpty)
+        for connection in named {
+            #expect(run.output.contains("  \(connection): "), "no connection '\(connection)' in the example")
+        }
+    }
+
+    @Test("kamiflow core-sim serve listens on the port it reports and stops gracefully on SIGTERM")
+    func coreSimServe() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["core-sim", "serve", "--port", "0", "--token", "cli-token"]
+        process.currentDirectoryURL = folder
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Log lines may come first; the announcement is "core-sim: http://127.0.0.1:<port>/ …".
+        var seen = ""
+        let marker = "core-sim: http://127.0.0.1:"
+        while !(seen.range(of: marker).map { seen[$0.upperBound...].contains("/") } ?? false) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let announced = seen.range(of: marker).map { seen[$0.upperBound...].prefix { $0.isNumber } }
+        let port = try #require(announced.flatMap { Int($0) }, "no port announced in: \(seen)")
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/shomeisho")
+        request.headers.add(name: "Authorization", value: "Bearer cli-token")
+        let response = try await client.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        try await client.shutdown()
+        #expect(response.status.code == 200)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".kamiflow/core-sim.sqlite").path))
+    }
+}
