@@ -113,13 +113,23 @@ struct PageReader {
         case .keyword(let zone, let keyword):
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword))
+            if Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword)) { return true }
+            // Large bold titles are where jpn+eng misreads most (住民異動届 came back as "RR GA)"); a printed form
+            // code, small and Latin, is the second witness.
+            return matchesCode(workflow, page: page, transform: transform)
         case .formCode:
-            guard let code = workflow.form.code else { return false }
-            let reading = try? page.recognize(
-                transform.pixelRect(code.zone.expanded(by: 1.5)), options: RecognitionOptions(segmentation: .singleLine))
-            return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(code.text))
+            return matchesCode(workflow, page: page, transform: transform)
         }
+    }
+
+    func matchesCode(_ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> Bool {
+        guard let code = workflow.form.code else { return false }
+        let reading = try? page.recognize(
+            transform.pixelRect(code.zone.expanded(by: 1.5)), options: RecognitionOptions(segmentation: .singleLine))
+        let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? ""))).uppercased()
+        let wanted = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(code.text))).uppercased()
+        // Codes differ from one another in a character or two: no fuzziness here, or KF-JT-01 would pass for KF-IT-01.
+        return read.contains(wanted)
     }
 
     /// True when `text` holds `keyword` with at most one misread character in four (Tesseract reads 認 as 説 on
@@ -198,7 +208,13 @@ struct FieldReader {
                 reading.text = ""
                 return reading
             }
-            let read = recognize(zone, spec: spec, whitelist: nil)
+            var read = recognize(zone, spec: spec, whitelist: nil)
+            if read.text.isEmpty { read = recognizeShort(zone, spec: spec, whitelist: nil) }
+            if read.text.isEmpty, page.fillRatio(of: transform.pixelRect(zone)) > 0.01 {
+                // Ink that reads as nothing must not pass as a blank field: U+FFFD fails every validator and a
+                // confidence of 0 sends the field to a person.
+                read = ("\u{FFFD}", 0)
+            }
             reading.text = read.text
             reading.confidence = read.confidence
         }
