@@ -109,6 +109,14 @@ func scanTransform(degrees: Double, scale: Double, shiftX: Double, shiftY: Doubl
 
 @Suite("Extraction: registration and marks on real scans", .serialized)
 struct ExtractionTests {
+    @Test("identification tolerates one misread character in four, not more")
+    func fuzzyKeyword() {
+        #expect(PageReader.fuzzyContains("児童手当説定請求書", "認定請求書"))
+        #expect(PageReader.fuzzyContains("児童手当認定請求書", "認定請求書"))
+        #expect(!PageReader.fuzzyContains("住民異動届", "認定請求書"))
+        #expect(!PageReader.fuzzyContains("", "認定請求書"))
+    }
+
     @Test("the affine fit recovers a known transform from four points")
     func affineFit() throws {
         let truth = scanTransform(degrees: 3, scale: 1.04, shiftX: 7, shiftY: -4)
@@ -152,6 +160,35 @@ struct ExtractionTests {
         #expect(record["era"]?.value == .empty)
         #expect(record["era"]?.issues.map(\.code) == [IssueCode.ambiguousMark])
         #expect(record["agree"]?.source?.page == 0)
+    }
+
+    @Test("a printed border registers a shifted and scaled scan")
+    func border() async throws {
+        let yaml = marksWorkflowYAML.replacingOccurrences(of: "register: {marks: corners}", with: "register: {border: [15, 15, 180, 267]}")
+        let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "border.yaml").workflow)
+        let truth = scanTransform(degrees: 0, scale: 0.97, shiftX: 4, shiftY: -3)
+        var scan = SyntheticScan(transform: truth)
+        scan.stroke(TemplateRect(x: 15, y: 15, width: 180, height: 267), width: 0.5)
+        for placed in workflow.form.placedFields {
+            if let box = placed.spec.box { scan.stroke(box) }
+            for option in placed.spec.marks?.options ?? [] { scan.fill(option.rect.expanded(by: -0.6)) }
+        }
+        scan.cross(TemplateRect(x: 50.8, y: 70.8, width: 4.4, height: 4.4))
+        scan.circle(around: TemplateRect(x: 60, y: 100, width: 5, height: 4))
+        let bytes = try scan.png()
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "eng"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(today: CivilDate(year: 2025, month: 1, day: 1)))
+        let result = try await extractor.extract(.bytes(bytes, name: "border.png"), scanID: "border")
+        await pool.shutdown()
+        let registration = try #require(result.pages.first?.registration, "\(result.pages)")
+        #expect(registration.method == "border")
+        #expect(distance(registration.transform.apply(Point(x: 100, y: 200)), truth.apply(Point(x: 100, y: 200))) < 300 / 25.4)
+        let record = try #require(result.records.first)
+        #expect(record["agree"]?.value == .flag(false))
+        #expect(record["other"]?.value == .flag(true))
+        #expect(record["sex"]?.value == .choices(["男"]))
     }
 
     @Test("a page without the form's marks is unclassified, never forced into the form")
