@@ -90,7 +90,7 @@ let package = Package(
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
-        .testTarget(name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore"]),
+        .testTarget(name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR"]),
         .testTarget(
             name: "KamiflowFormsTests",
             dependencies: ["KamiflowForms", "KamiflowWorkflow", "KamiflowOCR", "KamiflowCore", "KamiflowTesting"]

@@ -7,7 +7,10 @@ struct Kamiflow: AsyncParsableCommand {
         commandName: "kamiflow",
         abstract: "Turn scanned paper forms into validated records in core systems, on this machine.",
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, SchemaCommand.self, RenderCommand.self, SamplesCommand.self]
+        subcommands: [
+            ValidateCommand.self, SchemaCommand.self, ExtractCommand.self, RenderCommand.self, SamplesCommand.self,
+            EvalCommand.self,
+        ]
     )
 
     mutating func run() async throws {

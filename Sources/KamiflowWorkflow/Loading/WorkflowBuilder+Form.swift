@@ -423,6 +423,8 @@ extension WorkflowBuilder {
         // a misleading "needs a zone" on top of "the zone must be …".
         let unreadable = diagnostics[errorsBefore...].contains { $0.severity == .error && !$0.message.hasPrefix("unknown key") }
         if unreadable { return nil }
+        // A drawn circle puts far less ink in its ring than a tick puts in a box: circles get their own defaults.
+        if byKey["thresholds"] == nil, spec.marks?.style == .circles { spec.thresholds = .circles }
         checkShape(&spec, at: entry.keyNode, form: form, inGroup: inGroup)
         return spec
     }

@@ -264,6 +264,9 @@ public struct MarkThresholds: Hashable, Sendable {
         self.filled = filled
         self.empty = empty
     }
+
+    /// Defaults for circled options: a pen circle covers about a tenth of the ring read around an option.
+    public static let circles = MarkThresholds(filled: 0.05, empty: 0.015)
 }
 
 /// What to do with a year past the end of its era (`平成32年`, still printed on old forms).

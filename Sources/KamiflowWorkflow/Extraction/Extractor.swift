@@ -1,0 +1,227 @@
+import Foundation
+import KamiflowCore
+
+/// What the caller decides about extraction; the library reads no environment or clock of its own.
+public struct ExtractionConfiguration: Sendable {
+    /// How pages are prepared before anything is read.
+    public var preparation: Preparation
+    /// The day rules call `today`.
+    public var today: CivilDate
+
+    public init(preparation: Preparation = Preparation(), today: CivilDate) {
+        self.preparation = preparation
+        self.today = today
+    }
+}
+
+/// What became of one page.
+public struct PageOutcome: Hashable, Sendable {
+    public var page: Int
+    /// The workflow whose form the page is; `nil` when it matched none (*unclassified*: never forced into a form).
+    public var workflow: String?
+    public var registration: RegistrationResult?
+    /// Why the page was not read, when it was not.
+    public var problem: String?
+}
+
+/// Everything extracted from one scan file.
+public struct ExtractionResult: Sendable {
+    public var records: [FormRecord]
+    public var pages: [PageOutcome]
+    public var unclassifiedPages: [Int] { pages.filter { $0.workflow == nil }.map(\.page) }
+}
+
+/// The extraction pipeline: identify each page among the loaded workflows, register it to its template, read
+/// every zone and mark, and interpret the readings into routed ``FormRecord``s.
+///
+/// It works against Core's `TextReader`, so the engine (Tesseract's pool) is chosen by the composition root and
+/// tests can run the same code on real scans.
+public struct Extractor: Sendable {
+    public var workflows: [Workflow]
+    public var reader: any TextReader
+    public var configuration: ExtractionConfiguration
+
+    public init(workflows: [Workflow], reader: any TextReader, configuration: ExtractionConfiguration) {
+        self.workflows = workflows
+        self.reader = reader
+        self.configuration = configuration
+    }
+
+    /// Extracts the records of every page of `source`. `scanID` is the scan's id (SHA-256 of its bytes).
+    public func extract(_ source: ScanSource, scanID: String) async throws -> ExtractionResult {
+        let workflows = self.workflows
+        let pages = try await reader.withPages(of: source, preparation: configuration.preparation) { page in
+            PageReader(workflows: workflows).read(page)
+        }
+        var records: [FormRecord] = []
+        var outcomes: [PageOutcome] = []
+        for read in pages {
+            outcomes.append(read.outcome)
+            guard let index = read.workflowIndex else { continue }
+            let interpreter = RecordInterpreter(workflow: workflows[index], today: configuration.today)
+            records.append(interpreter.interpret(read.readings, scanID: scanID, index: records.count, pages: [read.outcome.page]))
+        }
+        return ExtractionResult(records: records, pages: outcomes)
+    }
+}
+
+/// What was read on one page, made on the engine's thread and handed back as values.
+struct PageRead: Sendable {
+    var outcome: PageOutcome
+    var workflowIndex: Int?
+    var readings: [String: FieldReading]
+}
+
+/// Reads one page: runs on the engine worker that owns the page (pages never cross threads).
+struct PageReader {
+    let workflows: [Workflow]
+
+    func read(_ page: any ReadablePage) -> PageRead {
+        var problems: [String] = []
+        for (index, workflow) in workflows.enumerated() {
+            let registration: RegistrationResult
+            switch Registrar(form: workflow.form).register(page) {
+            case .success(let result): registration = result
+            case .failure(let error):
+                problems.append("\(workflow.id): \(error.message)")
+                continue
+            }
+            guard identifies(workflow, page: page, transform: registration.transform, alone: workflows.count == 1) else {
+                problems.append("\(workflow.id): not this form")
+                continue
+            }
+            let readings = readFields(workflow.form, page: page, transform: registration.transform)
+            return PageRead(
+                outcome: PageOutcome(page: page.index, workflow: workflow.id, registration: registration, problem: nil),
+                workflowIndex: index, readings: readings)
+        }
+        return PageRead(
+            outcome: PageOutcome(
+                page: page.index, workflow: nil, registration: nil,
+                problem: problems.isEmpty ? "no workflow loaded" : problems.joined(separator: "; ")),
+            workflowIndex: nil, readings: [:])
+    }
+
+    /// True when the page shows the workflow's keyword or form code.
+    func identifies(_ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform, alone: Bool) -> Bool {
+        func normalized(_ text: String) -> String {
+            TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(text))).uppercased()
+        }
+        switch workflow.form.identify {
+        case .onlyForm:
+            return alone
+        case .keyword(let zone, let keyword):
+            let reading = try? page.recognize(
+                transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
+            return normalized(reading?.text ?? "").contains(normalized(keyword))
+        case .formCode:
+            guard let code = workflow.form.code else { return false }
+            let reading = try? page.recognize(
+                transform.pixelRect(code.zone.expanded(by: 1.5)), options: RecognitionOptions(segmentation: .singleLine))
+            return normalized(reading?.text ?? "").contains(normalized(code.text))
+        }
+    }
+
+    func readFields(_ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> [String: FieldReading] {
+        var readings: [String: FieldReading] = [:]
+        for placed in form.placedFields {
+            readings[placed.path] = FieldReader(page: page, transform: transform).read(placed.spec)
+        }
+        return readings
+    }
+}
+
+/// Reads one field's zones and marks.
+struct FieldReader {
+    let page: any ReadablePage
+    let transform: KamiflowCore.AffineTransform
+
+    var pxPerMM: Double { (transform.a * transform.a + transform.c * transform.c).squareRoot() }
+
+    func read(_ spec: FieldSpec) -> FieldReading {
+        var reading = FieldReading()
+        let bounds = TemplateRect.bounding(spec.readAreas) ?? spec.frame
+        reading.source = FieldSource(page: page.index, zone: transform.pixelRect(bounds))
+        switch spec.type {
+        case .checkbox:
+            if let box = spec.box { reading.marks[FieldReading.checkboxKey] = boxRatio(box) }
+            return reading
+        case .choice:
+            if let marks = spec.marks { reading.marks = ratios(marks) }
+            return reading
+        default:
+            break
+        }
+        if spec.type == .warekiDate, let parts = spec.parts {
+            if let marks = spec.marks { reading.marks = ratios(marks) }
+            var confidences: [Double] = []
+            for (name, rect) in [("year", parts.year), ("month", parts.month), ("day", parts.day)] {
+                let text = recognize(rect, spec: spec, whitelist: "0123456789元")
+                reading.parts[name] = text.text
+                confidences.append(text.confidence)
+            }
+            reading.confidence = confidences.min()
+            return reading
+        }
+        if let cells = spec.cells {
+            var text = ""
+            var confidences: [Double] = []
+            for cell in cells.rects {
+                let inner = cell.expanded(by: -0.8)
+                guard page.fillRatio(of: transform.pixelRect(inner)) > 0.01 else { continue }
+                let read = recognize(inner, spec: spec, whitelist: nil, segmentation: .singleLine)
+                text += read.text
+                confidences.append(read.confidence)
+            }
+            reading.text = text
+            reading.confidence = confidences.min()
+            return reading
+        }
+        if let zone = spec.zone {
+            guard page.fillRatio(of: transform.pixelRect(zone)) > 0.002 else {
+                reading.text = ""
+                return reading
+            }
+            let read = recognize(zone, spec: spec, whitelist: nil)
+            reading.text = read.text
+            reading.confidence = read.confidence
+        }
+        return reading
+    }
+
+    func recognize(
+        _ rect: TemplateRect, spec: FieldSpec, whitelist: String?, segmentation: PageSegmentation? = nil
+    ) -> (text: String, confidence: Double) {
+        let mode = segmentation ?? spec.recognition.segmentation ?? (rect.height > 14 ? .singleBlock : .singleLine)
+        let options = RecognitionOptions(
+            segmentation: mode, whitelist: spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist)
+        guard let reading = try? page.recognize(transform.pixelRect(rect), options: options) else { return ("", 0) }
+        return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
+    }
+
+    /// Ink in a printed box, shrunk by more than its printed stroke so the border is not counted (DESIGN §4).
+    func boxRatio(_ box: TemplateRect) -> Double {
+        let inset = max(0.6, min(box.width, box.height) * 0.18)
+        return page.fillRatio(of: transform.pixelRect(box.expanded(by: -inset)))
+    }
+
+    /// Ticked boxes by their inner fill; circled options by the ink in the ring around the printed text, the
+    /// text's own ink excluded.
+    func ratios(_ marks: OptionMarks) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for option in marks.options {
+            switch marks.style {
+            case .boxes:
+                result[option.name] = boxRatio(option.rect)
+            case .circles:
+                let outer = transform.pixelRect(option.ringOuter)
+                let inner = transform.pixelRect(option.ringInner)
+                let outerInk = page.fillRatio(of: outer) * Double(outer.area)
+                let innerInk = page.fillRatio(of: inner) * Double(inner.area)
+                let ringArea = Double(outer.area - inner.area)
+                result[option.name] = ringArea > 0 ? max(0, outerInk - innerInk) / ringArea : 0
+            }
+        }
+        return result
+    }
+}

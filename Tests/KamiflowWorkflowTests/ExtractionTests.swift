@@ -1,0 +1,202 @@
+import Foundation
+import KamiflowCore
+import KamiflowOCR
+import Testing
+
+@testable import KamiflowWorkflow
+
+/// Draws template shapes onto a 300 dpi page through a known transform, the way a shifted, scaled, skewed scan
+/// of the printed form would show them.
+struct SyntheticScan {
+    var image: GrayImage
+    let transform: KamiflowCore.AffineTransform
+    let inverse: KamiflowCore.AffineTransform
+
+    init(transform: KamiflowCore.AffineTransform, dpi: Double = 300) {
+        let width = Int(210 / 25.4 * dpi), height = Int(297 / 25.4 * dpi)
+        image = GrayImage(width: width, height: height, resolution: dpi, pixels: [UInt8](repeating: 255, count: width * height))
+        self.transform = transform
+        inverse = transform.inverse!
+    }
+
+    /// Paints every pixel whose template point satisfies `inside`, within the pixel bounds of `area`.
+    mutating func paint(_ area: TemplateRect, _ inside: (Point) -> Bool) {
+        let bounds = transform.pixelRect(area.expanded(by: 1))
+        let top = max(0, bounds.y), bottom = min(image.height, bounds.maxY)
+        let left = max(0, bounds.x), right = min(image.width, bounds.maxX)
+        guard top < bottom, left < right else { return }
+        for y in top..<bottom {
+            for x in left..<right {
+                if inside(inverse.apply(Point(x: Double(x) + 0.5, y: Double(y) + 0.5))) { image.pixels[y * image.width + x] = 0 }
+            }
+        }
+    }
+
+    mutating func fill(_ rect: TemplateRect) {
+        paint(rect) { $0.x >= rect.x && $0.x <= rect.maxX && $0.y >= rect.y && $0.y <= rect.maxY }
+    }
+
+    mutating func stroke(_ rect: TemplateRect, width: Double = 0.3) {
+        let inner = rect.expanded(by: -width)
+        paint(rect) { p in
+            p.x >= rect.x && p.x <= rect.maxX && p.y >= rect.y && p.y <= rect.maxY
+                && !(p.x > inner.x && p.x < inner.maxX && p.y > inner.y && p.y < inner.maxY)
+        }
+    }
+
+    /// An X across `rect`, as a pen tick.
+    mutating func cross(_ rect: TemplateRect, width: Double = 0.7) {
+        paint(rect) { p in
+            let u = (p.x - rect.x) / rect.width, v = (p.y - rect.y) / rect.height
+            guard (0...1).contains(u), (0...1).contains(v) else { return false }
+            return abs(u - v) * rect.width < width / 1.4 || abs(u + v - 1) * rect.width < width / 1.4
+        }
+    }
+
+    /// A pen circle around `rect` (an ellipse 1.8 mm outside it).
+    mutating func circle(around rect: TemplateRect, width: Double = 0.5) {
+        let c = rect.center, rx = rect.width / 2 + 1.8, ry = rect.height / 2 + 1.8
+        paint(rect.expanded(by: 2.5)) { p in
+            let r = (((p.x - c.x) / rx) * ((p.x - c.x) / rx) + ((p.y - c.y) / ry) * ((p.y - c.y) / ry)).squareRoot()
+            return abs(r - 1) * min(rx, ry) < width / 2
+        }
+    }
+
+    func png() throws -> [UInt8] { try ImageCodec.encode([image], as: .png) }
+}
+
+let marksWorkflowYAML = """
+    kamiflow: 1
+    workflow: marks-test
+    form:
+      register: {marks: corners}
+      fields:
+        agree: {label: 同意, type: checkbox, box: [50, 50, 6, 6]}
+        other: {label: 他, type: checkbox, box: [50, 70, 6, 6]}
+        sex:   {label: 性別, type: choice, circle: {男: [60, 100, 5, 4], 女: [80, 100, 5, 4]}, required: true}
+        era:   {label: 元号, type: choice, circle: {昭和: [60, 120, 8, 4], 平成: [80, 120, 8, 4]}}
+    """
+
+/// A filled-in page of the marks workflow through `transform`: 同意 ticked, 他 empty, 女 circled, and both 昭和 and
+/// 平成 circled (ambiguous).
+func filledMarksPage(_ transform: KamiflowCore.AffineTransform, form: FormTemplate) throws -> [UInt8] {
+    var scan = SyntheticScan(transform: transform)
+    if case .marks(let marks) = form.registration {
+        for rect in marks.rects(on: form.page) { scan.fill(rect) }
+    }
+    for placed in form.placedFields {
+        if let box = placed.spec.box { scan.stroke(box) }
+        // Printed option texts: ink inside each option's rect that must not count as a mark.
+        for option in placed.spec.marks?.options ?? [] { scan.fill(option.rect.expanded(by: -0.6)) }
+    }
+    scan.cross(TemplateRect(x: 50.8, y: 50.8, width: 4.4, height: 4.4))
+    scan.circle(around: TemplateRect(x: 80, y: 100, width: 5, height: 4))
+    scan.circle(around: TemplateRect(x: 60, y: 120, width: 8, height: 4))
+    scan.circle(around: TemplateRect(x: 80, y: 120, width: 8, height: 4))
+    return try scan.png()
+}
+
+/// Template → pixels for a 300 dpi scan of the page turned by `degrees` and scaled by `scale` about the page's
+/// centre (as a sheet lies crooked on a scanner), then shifted by millimetres.
+func scanTransform(degrees: Double, scale: Double, shiftX: Double, shiftY: Double) -> KamiflowCore.AffineTransform {
+    let k = 300 / 25.4, t = degrees * Double.pi / 180
+    let cx = 105.0, cy = 148.5
+    let a = scale * cos(t), b = -scale * sin(t), c = scale * sin(t), d = scale * cos(t)
+    // p' = R·S·(p − centre) + centre + shift, in mm, then to pixels.
+    let tx = cx - (a * cx + b * cy) + shiftX, ty = cy - (c * cx + d * cy) + shiftY
+    return KamiflowCore.AffineTransform(a: k * a, b: k * b, c: k * c, d: k * d, tx: k * tx, ty: k * ty)
+}
+
+@Suite("Extraction: registration and marks on real scans", .serialized)
+struct ExtractionTests {
+    @Test("the affine fit recovers a known transform from four points")
+    func affineFit() throws {
+        let truth = scanTransform(degrees: 3, scale: 1.04, shiftX: 7, shiftY: -4)
+        let template = CornerMarks().centers(on: .a4)
+        let fitted = try #require(AffineFit.fit(from: template, to: template.map(truth.apply)))
+        for p in [Point(x: 0, y: 0), Point(x: 105, y: 150), Point(x: 210, y: 297)] {
+            #expect(distance(fitted.apply(p), truth.apply(p)) < 1e-6)
+        }
+        #expect(AffineFit.fit(from: Array(template.prefix(2)), to: Array(template.prefix(2))) == nil)
+    }
+
+    /// Each case keeps the four marks on the image: a sheet turned 5° about its centre moves a corner mark 12 mm, so
+    /// ±5°, ±10 mm and ±5 % at once would push marks 8 mm from the edge off a scan of the same size.
+    @Test(
+        "marks register the scan and marks are read under shift, scale and skew",
+        arguments: [
+            (0.0, 1.0, 0.0, 0.0), (5.0, 0.95, 0.0, 0.0), (-5.0, 0.95, 0.0, 0.0), (0.0, 0.95, 8.0, 10.0), (1.5, 1.0, 2.0, -2.0),
+            (0.0, 1.02, 0.0, 0.0), (-2.0, 0.97, -4.0, 4.0),
+        ])
+    func registerAndRead(degrees: Double, scale: Double, shiftX: Double, shiftY: Double) async throws {
+        let workflow = try #require(WorkflowLoader().load(yaml: marksWorkflowYAML, file: "marks.yaml").workflow)
+        let truth = scanTransform(degrees: degrees, scale: scale, shiftX: shiftX, shiftY: shiftY)
+        let bytes = try filledMarksPage(truth, form: workflow.form)
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "eng"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(today: CivilDate(year: 2025, month: 1, day: 1)))
+        let result = try await extractor.extract(.bytes(bytes, name: "synthetic.png"), scanID: SHA256.hex(bytes))
+        await pool.shutdown()
+        let page = try #require(result.pages.first)
+        let registration = try #require(page.registration, "\(page.problem ?? "")")
+        #expect(registration.found == 4)
+        // Where the fitted transform puts the far corner of the zone area, against the truth: within 1 mm.
+        for p in [Point(x: 50, y: 50), Point(x: 160, y: 250)] {
+            #expect(distance(registration.transform.apply(p), truth.apply(p)) < 300 / 25.4)
+        }
+        let record = try #require(result.records.first)
+        #expect(record["agree"]?.value == .flag(true))
+        #expect(record["other"]?.value == .flag(false))
+        #expect(record["sex"]?.value == .choices(["女"]))
+        #expect(record["era"]?.value == .empty)
+        #expect(record["era"]?.issues.map(\.code) == [IssueCode.ambiguousMark])
+        #expect(record["agree"]?.source?.page == 0)
+    }
+
+    @Test("a printed border registers a shifted and scaled scan")
+    func border() async throws {
+        let yaml = marksWorkflowYAML.replacingOccurrences(of: "register: {marks: corners}", with: "register: {border: [15, 15, 180, 267]}")
+        let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "border.yaml").workflow)
+        let truth = scanTransform(degrees: 0, scale: 0.97, shiftX: 4, shiftY: -3)
+        var scan = SyntheticScan(transform: truth)
+        scan.stroke(TemplateRect(x: 15, y: 15, width: 180, height: 267), width: 0.5)
+        for placed in workflow.form.placedFields {
+            if let box = placed.spec.box { scan.stroke(box) }
+            for option in placed.spec.marks?.options ?? [] { scan.fill(option.rect.expanded(by: -0.6)) }
+        }
+        scan.cross(TemplateRect(x: 50.8, y: 70.8, width: 4.4, height: 4.4))
+        scan.circle(around: TemplateRect(x: 60, y: 100, width: 5, height: 4))
+        let bytes = try scan.png()
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "eng"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(today: CivilDate(year: 2025, month: 1, day: 1)))
+        let result = try await extractor.extract(.bytes(bytes, name: "border.png"), scanID: "border")
+        await pool.shutdown()
+        let registration = try #require(result.pages.first?.registration, "\(result.pages)")
+        #expect(registration.method == "border")
+        #expect(distance(registration.transform.apply(Point(x: 100, y: 200)), truth.apply(Point(x: 100, y: 200))) < 300 / 25.4)
+        let record = try #require(result.records.first)
+        #expect(record["agree"]?.value == .flag(false))
+        #expect(record["other"]?.value == .flag(true))
+        #expect(record["sex"]?.value == .choices(["男"]))
+    }
+
+    @Test("a page without the form's marks is unclassified, never forced into the form")
+    func unclassified() async throws {
+        let workflow = try #require(WorkflowLoader().load(yaml: marksWorkflowYAML, file: "marks.yaml").workflow)
+        var blank = SyntheticScan(transform: scanTransform(degrees: 0, scale: 1, shiftX: 0, shiftY: 0))
+        blank.fill(TemplateRect(x: 40, y: 40, width: 100, height: 2))
+        let bytes = try blank.png()
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "eng"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(today: CivilDate(year: 2025, month: 1, day: 1)))
+        let result = try await extractor.extract(.bytes(bytes, name: "blank.png"), scanID: "blank")
+        await pool.shutdown()
+        #expect(result.records.isEmpty)
+        #expect(result.unclassifiedPages == [0])
+        #expect(result.pages.first?.problem?.contains("registration marks") == true)
+    }
+}
