@@ -109,6 +109,14 @@ func scanTransform(degrees: Double, scale: Double, shiftX: Double, shiftY: Doubl
 
 @Suite("Extraction: registration and marks on real scans", .serialized)
 struct ExtractionTests {
+    @Test("identification tolerates one misread character in four, not more")
+    func fuzzyKeyword() {
+        #expect(PageReader.fuzzyContains("児童手当説定請求書", "認定請求書"))
+        #expect(PageReader.fuzzyContains("児童手当認定請求書", "認定請求書"))
+        #expect(!PageReader.fuzzyContains("住民異動届", "認定請求書"))
+        #expect(!PageReader.fuzzyContains("", "認定請求書"))
+    }
+
     @Test("the affine fit recovers a known transform from four points")
     func affineFit() throws {
         let truth = scanTransform(degrees: 3, scale: 1.04, shiftX: 7, shiftY: -4)

@@ -169,6 +169,19 @@ struct InterpretationTests {
         #expect(record.route == .review)
     }
 
+    @Test("one clear circle and faint ink near another option is the clear one; comparable ink is ambiguous")
+    func faintNeighbour() throws {
+        var readings = cleanReadings()
+        readings["relation"] = FieldReading(marks: ["本人": 0.02, "代理人": 0.09])
+        var record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
+        #expect(record["relation"]?.value == .choices(["代理人"]))
+        #expect(record["relation"]?.codes.contains(IssueCode.uncertainMark) == false)
+        readings["relation"] = FieldReading(marks: ["本人": 0.04, "代理人": 0.09])
+        record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
+        #expect(record["relation"]?.value == .empty)
+        #expect(record["relation"]?.codes.contains(IssueCode.ambiguousMark) == true)
+    }
+
     @Test("a mark between the thresholds is uncertain")
     func uncertain() throws {
         var readings = cleanReadings()

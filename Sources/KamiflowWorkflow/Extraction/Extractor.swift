@@ -113,13 +113,39 @@ struct PageReader {
         case .keyword(let zone, let keyword):
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            return normalized(reading?.text ?? "").contains(normalized(keyword))
+            if Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword)) { return true }
+            // Large bold titles are where jpn+eng misreads most (住民異動届 came back as "RR GA)"); a printed form
+            // code, small and Latin, is the second witness.
+            return matchesCode(workflow, page: page, transform: transform)
         case .formCode:
-            guard let code = workflow.form.code else { return false }
-            let reading = try? page.recognize(
-                transform.pixelRect(code.zone.expanded(by: 1.5)), options: RecognitionOptions(segmentation: .singleLine))
-            return normalized(reading?.text ?? "").contains(normalized(code.text))
+            return matchesCode(workflow, page: page, transform: transform)
         }
+    }
+
+    func matchesCode(_ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> Bool {
+        guard let code = workflow.form.code else { return false }
+        let reading = try? page.recognize(
+            transform.pixelRect(code.zone.expanded(by: 1.5)), options: RecognitionOptions(segmentation: .singleLine))
+        let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? ""))).uppercased()
+        let wanted = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(code.text))).uppercased()
+        // Codes differ from one another in a character or two: no fuzziness here, or KF-JT-01 would pass for KF-IT-01.
+        return read.contains(wanted)
+    }
+
+    /// True when `text` holds `keyword` with at most one misread character in four (Tesseract reads 認 as 説 on
+    /// a clean title often enough that an exact match would leave good pages unclassified).
+    static func fuzzyContains(_ text: String, _ keyword: String) -> Bool {
+        if text.contains(keyword) { return true }
+        let t = Array(text), k = keyword.count
+        guard k >= 3, t.count >= k - 1 else { return false }
+        let allowed = max(1, k / 4)
+        for length in max(1, k - 1)...(k + 1) where length <= t.count {
+            for start in 0...(t.count - length)
+            where Suggestion.editDistance(String(t[start..<(start + length)]), keyword) <= allowed {
+                return true
+            }
+        }
+        return false
     }
 
     func readFields(_ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> [String: FieldReading] {
@@ -156,7 +182,7 @@ struct FieldReader {
             if let marks = spec.marks { reading.marks = ratios(marks) }
             var confidences: [Double] = []
             for (name, rect) in [("year", parts.year), ("month", parts.month), ("day", parts.day)] {
-                let text = recognize(rect, spec: spec, whitelist: "0123456789元")
+                let text = recognizeShort(rect, spec: spec, whitelist: "0123456789元")
                 reading.parts[name] = text.text
                 confidences.append(text.confidence)
             }
@@ -169,7 +195,7 @@ struct FieldReader {
             for cell in cells.rects {
                 let inner = cell.expanded(by: -0.8)
                 guard page.fillRatio(of: transform.pixelRect(inner)) > 0.01 else { continue }
-                let read = recognize(inner, spec: spec, whitelist: nil, segmentation: .singleLine)
+                let read = recognizeShort(inner, spec: spec, whitelist: nil)
                 text += read.text
                 confidences.append(read.confidence)
             }
@@ -182,7 +208,13 @@ struct FieldReader {
                 reading.text = ""
                 return reading
             }
-            let read = recognize(zone, spec: spec, whitelist: nil)
+            var read = recognize(zone, spec: spec, whitelist: nil)
+            if read.text.isEmpty { read = recognizeShort(zone, spec: spec, whitelist: nil) }
+            if read.text.isEmpty, page.fillRatio(of: transform.pixelRect(zone)) > 0.01 {
+                // Ink that reads as nothing must not pass as a blank field: U+FFFD fails every validator and a
+                // confidence of 0 sends the field to a person.
+                read = ("\u{FFFD}", 0)
+            }
             reading.text = read.text
             reading.confidence = read.confidence
         }
@@ -196,6 +228,23 @@ struct FieldReader {
         let options = RecognitionOptions(
             segmentation: mode, whitelist: spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist)
         guard let reading = try? page.recognize(transform.pixelRect(rect), options: options) else { return ("", 0) }
+        return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
+    }
+
+    /// Reads one or two characters (a boxed cell, a date part). Single characters are where LSTM modes differ
+    /// most: measured on rendered boxed digits, PSM 8 (one word) read every cell while PSM 7 dropped about one in
+    /// ten; PSM 13 and 7 remain as fallbacks when a cell with ink reads as nothing.
+    func recognizeShort(_ rect: TemplateRect, spec: FieldSpec, whitelist: String?) -> (text: String, confidence: Double) {
+        var last = (text: "", confidence: 0.0)
+        for mode in [PageSegmentation.singleWord, .rawLine, .singleLine] {
+            last = recognize(rect, spec: spec, whitelist: whitelist, segmentation: mode)
+            if !last.text.isEmpty { return last }
+        }
+        // A lone "1" vanishes under a whitelist in every mode but is read without one; validators check the rest.
+        guard page.fillRatio(of: transform.pixelRect(rect)) > 0.005,
+            let reading = try? page.recognize(
+                transform.pixelRect(rect), options: RecognitionOptions(segmentation: .singleWord, whitelist: nil))
+        else { return last }
         return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
     }
 
@@ -214,7 +263,7 @@ struct FieldReader {
             case .boxes:
                 result[option.name] = boxRatio(option.rect)
             case .circles:
-                let outer = transform.pixelRect(option.ringOuter)
+                let outer = transform.pixelRect(option.ringRead)
                 let inner = transform.pixelRect(option.ringInner)
                 let outerInk = page.fillRatio(of: outer) * Double(outer.area)
                 let innerInk = page.fillRatio(of: inner) * Double(inner.area)

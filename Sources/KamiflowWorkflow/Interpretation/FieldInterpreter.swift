@@ -112,6 +112,13 @@ public struct FieldInterpreter: Sendable {
             case .clear: break
             }
         }
+        // One clear mark and faint ink near the others (a neighbour's circle grazing their ring): the faint ones
+        // are not marks when they hold less than a third of the clear one's ink.
+        if spec.choiceMode == .one, chosen.count == 1, let strongest = ratios[chosen[0]],
+            uncertain.allSatisfy({ (ratios[$0] ?? 0) < strongest / 3 })
+        {
+            uncertain = []
+        }
         if !uncertain.isEmpty {
             issue(
                 IssueCode.uncertainMark, .warning,

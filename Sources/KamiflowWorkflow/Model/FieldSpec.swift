@@ -221,6 +221,9 @@ public struct OptionMarks: Hashable, Sendable {
     public static let ringOuterMargin = 3.0
     /// How far outside the printed text the ring starts, so the text's own ink is not counted, in mm.
     public static let ringInnerMargin = 0.6
+    /// How far outside the printed text the ring that is read ends, in mm: inside the 3 mm reserved, so the
+    /// borders of neighbouring cells (which may touch the reserve) are not counted as a circle.
+    public static let ringReadMargin = 2.4
 }
 
 /// One option of a choice (or an era) and its rect on the template.
@@ -234,6 +237,8 @@ public struct MarkOption: Hashable, Sendable {
 
     /// The outer rectangle of the ring read around a circled option.
     public var ringOuter: TemplateRect { rect.expanded(by: OptionMarks.ringOuterMargin) }
+    /// The outer rectangle of the ring that is read (within ``ringOuter``).
+    public var ringRead: TemplateRect { rect.expanded(by: OptionMarks.ringReadMargin) }
     /// The inner rectangle excluded from the ring (the printed option text and its immediate surroundings).
     public var ringInner: TemplateRect { rect.expanded(by: OptionMarks.ringInnerMargin) }
 }
