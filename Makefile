@@ -37,12 +37,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# For now the demo reads the sample scans and prints what it read (later issues make it the full main job).
 demo: build
-	$(SWIFT) run kamiflow demo Samples
+	$(SWIFT) run kamiflow ocr Samples/*
 
+# libgomp reads OMP_THREAD_LIMIT when libtesseract loads, so the test process must start with it (DESIGN §4).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	OMP_THREAD_LIMIT=1 $(SWIFT) test --skip-build
 
 bench: deps
 	$(SWIFT) build -c release

@@ -6,7 +6,11 @@
 #include <tesseract/capi.h>
 #include <leptonica/allheaders.h>
 
-// Leptonica >= 1.83 hides `struct Pix`; code that only handles pointers builds on both through this alias.
+// Leptonica >= 1.83 hides `struct Pix` (and Box, Boxa, Pixa); Swift then sees OpaquePointer instead of
+// UnsafeMutablePointer<Pix>. Code that only handles pointers builds on both through these aliases.
 typedef PIX *PixPtr;
+typedef BOX *BoxPtr;
+typedef BOXA *BoxaPtr;
+typedef PIXA *PixaPtr;
 
 #endif

@@ -81,7 +81,8 @@ final class AnonymousFile {
 
     init(subject: String) throws {
         guard let file = tmpfile() else {
-            throw KamiflowError(.io, "cannot create a temporary file: \(String(cString: strerror(errno)))",
+            throw KamiflowError(
+                .io, "cannot create a temporary file: \(String(cString: strerror(errno)))",
                 subject: subject)
         }
         self.file = file
@@ -95,7 +96,8 @@ final class AnonymousFile {
     func write(_ bytes: [UInt8]) throws {
         let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
         guard written == bytes.count, fflush(file) == 0 else {
-            throw KamiflowError(.io, "cannot write a temporary file: \(String(cString: strerror(errno)))",
+            throw KamiflowError(
+                .io, "cannot write a temporary file: \(String(cString: strerror(errno)))",
                 subject: subject)
         }
     }

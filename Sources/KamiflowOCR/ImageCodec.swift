@@ -81,7 +81,7 @@ package enum ImageCodec {
                 throw KamiflowError(.io, "the pages could not be collected")
             }
             defer {
-                var owned: UnsafeMutablePointer<PIXA>? = pixa
+                var owned: PixaPtr? = pixa
                 pixaDestroy(&owned)
             }
             for image in converted {
@@ -103,7 +103,8 @@ package enum ImageCodec {
         return try (0..<decoder.pageCount).map { index in
             let page = try decoder.page(at: index)
             guard let gray = page.grayscale() else {
-                throw KamiflowError(.corruptImage, "page \(index + 1) could not be converted to grayscale", subject: name)
+                throw KamiflowError(
+                    .corruptImage, "page \(index + 1) could not be converted to grayscale", subject: name)
             }
             return grayImage(from: gray)
         }

@@ -66,7 +66,7 @@ final class PixImage {
         guard let box = boxCreate(Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height)) else {
             return nil
         }
-        var boxPointer: UnsafeMutablePointer<BOX>? = box
+        var boxPointer: BoxPtr? = box
         defer { boxDestroy(&boxPointer) }
         return pixClipRectangle(pointer, box, nil).map(PixImage.init(taking:))
     }
@@ -144,7 +144,7 @@ extension PixImage {
         guard let box = boxCreate(Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height)) else {
             return 0
         }
-        var boxPointer: UnsafeMutablePointer<BOX>? = box
+        var boxPointer: BoxPtr? = box
         defer { boxDestroy(&boxPointer) }
         var count: Int32 = 0
         guard pixCountPixelsInRect(pointer, box, &count, nil) == 0 else { return 0 }
@@ -155,14 +155,17 @@ extension PixImage {
     func componentBoxes() -> [PixelRect] {
         guard let boxes = pixConnCompBB(pointer, 8) else { return [] }
         defer {
-            var owned: UnsafeMutablePointer<BOXA>? = boxes
+            var owned: BoxaPtr? = boxes
             boxaDestroy(&owned)
         }
         let count = boxaGetCount(boxes)
         var result: [PixelRect] = []
         result.reserveCapacity(Int(count))
         for index in 0..<count {
-            var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+            var x: Int32 = 0
+            var y: Int32 = 0
+            var w: Int32 = 0
+            var h: Int32 = 0
             if boxaGetBoxGeometry(boxes, index, &x, &y, &w, &h) == 0 {
                 result.append(PixelRect(x: Int(x), y: Int(y), width: Int(w), height: Int(h)))
             }

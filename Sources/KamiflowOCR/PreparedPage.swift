@@ -5,6 +5,8 @@ import KamiflowCore
 final class PreparedPage: ReadablePage {
     let index: Int
     let report: PreparationReport
+    /// The scan's name, for errors.
+    let subject: String
     /// Tells pages apart on the engine (object identities can be reused once a page is freed).
     let serial: Int
     /// The pixels Tesseract reads: the decoded image untouched, or the prepared (oriented, deskewed, binarised) one.
@@ -12,9 +14,12 @@ final class PreparedPage: ReadablePage {
     private unowned let engine: TesseractEngine
     private var binaryImage: PixImage?
 
-    init(engine: TesseractEngine, serial: Int, index: Int, image: PixImage, binary: PixImage?, report: PreparationReport)
-    {
+    init(
+        engine: TesseractEngine, subject: String, serial: Int, index: Int, image: PixImage, binary: PixImage?,
+        report: PreparationReport
+    ) {
         self.engine = engine
+        self.subject = subject
         self.serial = serial
         self.index = index
         self.image = image
@@ -64,14 +69,15 @@ final class PreparedPage: ReadablePage {
             let rect = image.clamp(region)
             guard !rect.isEmpty, let clip = image.clipped(to: rect) else {
                 throw KamiflowError(
-                    .invalidArgument, "region \(region) lies outside page \(index + 1) (\(size.width)×\(size.height))")
+                    .invalidArgument, "region \(region) lies outside page \(index + 1) (\(size.width)×\(size.height))",
+                    subject: subject)
             }
             source = clip
         } else {
             source = image
         }
         guard let data = source.encoded(format: Int32(IFF_PNG)) else {
-            throw KamiflowError(.io, "page \(index + 1) could not be encoded as PNG")
+            throw KamiflowError(.io, "page \(index + 1) could not be encoded as PNG", subject: subject)
         }
         return data
     }

@@ -93,7 +93,8 @@ final class ScanDecoder {
 
     private func damaged(_ page: Int? = nil) -> KamiflowError {
         let which = page.map { "page \($0 + 1) of the \(format.rawValue) file" } ?? "the \(format.rawValue) image"
-        return KamiflowError(.corruptImage, "\(which) cannot be decoded: the data is truncated or damaged",
+        return KamiflowError(
+            .corruptImage, "\(which) cannot be decoded: the data is truncated or damaged",
             subject: name)
     }
 
@@ -215,7 +216,11 @@ final class ScanDecoder {
     private static func checkHeader(_ bytes: [UInt8], format: ScanFormat, limits: ScanLimits, subject: String)
         throws
     {
-        var kind: Int32 = 0, width: Int32 = 0, height: Int32 = 0, bits: Int32 = 0, samples: Int32 = 0
+        var kind: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var bits: Int32 = 0
+        var samples: Int32 = 0
         var colormap: Int32 = 0
         let status = bytes.withUnsafeBufferPointer { buffer in
             pixReadHeaderMem(buffer.baseAddress, buffer.count, &kind, &width, &height, &bits, &samples, &colormap)
@@ -248,8 +253,13 @@ final class ScanDecoder {
                 subject: subject)
         }
         for page in 0..<count {
-            var width: Int32 = 0, height: Int32 = 0, bits: Int32 = 0, samples: Int32 = 0, resolution: Int32 = 0
-            var colormap: Int32 = 0, compression: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
+            var bits: Int32 = 0
+            var samples: Int32 = 0
+            var resolution: Int32 = 0
+            var colormap: Int32 = 0
+            var compression: Int32 = 0
             let status = bytes.withUnsafeBufferPointer { buffer in
                 readHeaderMemTiff(
                     buffer.baseAddress, buffer.count, page, &width, &height, &bits, &samples, &resolution, &colormap,
@@ -289,7 +299,8 @@ final class ScanDecoder {
                 subject: subject)
         }
         guard output.status == 0 else {
-            throw KamiflowError(.corruptPDF, "the PDF cannot be read: \(firstLine(of: output.standardError))",
+            throw KamiflowError(
+                .corruptPDF, "the PDF cannot be read: \(firstLine(of: output.standardError))",
                 subject: subject)
         }
         let text = String(decoding: output.standardOutput, as: UTF8.self)

@@ -39,7 +39,8 @@ public final class TesseractEngine {
             throw KamiflowError(.engineUnavailable, "Tesseract could not create an engine")
         }
         let status = EngineStartup.lock.withLock { _ in
-            TessBaseAPIInit3(handle, directory, configuration.languages)
+            EngineStartup.configureProcessOnce(handle)
+            return TessBaseAPIInit3(handle, directory, configuration.languages)
         }
         guard status == 0 else {
             TessBaseAPIDelete(handle)
@@ -134,7 +135,8 @@ public final class TesseractEngine {
         guard preparation.deskew || preparation.orient || binarization != nil else {
             // Untouched: Tesseract sees exactly what its own command line would, so the texts agree byte for byte.
             return PreparedPage(
-                engine: self, serial: pageSerial, index: index, image: decoded, binary: nil, report: report)
+                engine: self, subject: subject, serial: pageSerial, index: index, image: decoded, binary: nil,
+                report: report)
         }
         func failed(_ step: String) -> KamiflowError {
             KamiflowError(.corruptImage, "page \(index + 1) could not be \(step)", subject: subject)
@@ -165,7 +167,9 @@ public final class TesseractEngine {
             page = image
         }
         page.setResolution(resolution)
-        return PreparedPage(engine: self, serial: pageSerial, index: index, image: page, binary: binary, report: report)
+        return PreparedPage(
+            engine: self, subject: subject, serial: pageSerial, index: index, image: page, binary: binary,
+            report: report)
     }
 
     /// The clockwise rotation (0, 90, 180, 270) of the text on `page` according to Tesseract OSD, or `nil` when
@@ -194,7 +198,8 @@ public final class TesseractEngine {
             let osd = TessBaseAPICreate()
         else {
             throw KamiflowError(
-                .engineUnavailable, "osd.traineddata is missing, so pages cannot be oriented; install tesseract-ocr-osd",
+                .engineUnavailable,
+                "osd.traineddata is missing, so pages cannot be oriented; install tesseract-ocr-osd",
                 subject: tessdataDirectory)
         }
         let status = EngineStartup.lock.withLock { _ in TessBaseAPIInit3(osd, tessdataDirectory, "osd") }
@@ -221,7 +226,8 @@ public final class TesseractEngine {
             guard !rect.isEmpty else {
                 throw KamiflowError(
                     .invalidArgument,
-                    "zone \(zone) lies outside page \(page.index + 1) (\(page.size.width)×\(page.size.height) pixels)")
+                    "zone \(zone) lies outside page \(page.index + 1) (\(page.size.width)×\(page.size.height) pixels)",
+                    subject: page.subject)
             }
         } else {
             rect = page.image.bounds
@@ -230,19 +236,18 @@ public final class TesseractEngine {
             TessBaseAPISetImage2(handle, page.image.pointer)
             pageOnHandle = page.serial
         }
-        var confidencePass: Pass?
         let whitelist = options.whitelist ?? ""
-        if !whitelist.isEmpty {
-            // DESIGN §4: when a whitelist changes the LSTM's decode its confidences drop to 0, so the confidence comes
-            // from a pass without it.
-            confidencePass = try pass(rect, options.segmentation, whitelist: "")
-        }
-        var result = try pass(rect, options.segmentation, whitelist: whitelist)
-        if let confidencePass {
-            result.confidence = confidencePass.confidence
+        var result = try pass(rect, options.segmentation, whitelist: whitelist, subject: page.subject)
+        if !whitelist.isEmpty && !result.text.isEmpty
+            && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
+        {
+            // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
+            // comes from a pass without the whitelist (the validators check what the whitelist let through).
+            let plain = try pass(rect, options.segmentation, whitelist: "", subject: page.subject)
+            result.confidence = plain.confidence
             for index in result.words.indices where result.words[index].confidence <= 0 {
                 let box = result.words[index].box
-                let overlapping = confidencePass.words.max { $0.box.intersection(box).area < $1.box.intersection(box).area }
+                let overlapping = plain.words.max { $0.box.intersection(box).area < $1.box.intersection(box).area }
                 if let overlapping, !overlapping.box.intersection(box).isEmpty {
                     result.words[index].confidence = overlapping.confidence
                 }
@@ -255,10 +260,12 @@ public final class TesseractEngine {
         return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
     }
 
-    private func pass(_ rect: PixelRect, _ segmentation: PageSegmentation, whitelist: String) throws -> Pass {
+    private func pass(_ rect: PixelRect, _ segmentation: PageSegmentation, whitelist: String, subject: String)
+        throws -> Pass
+    {
         if whitelist != whitelistOnHandle {
             guard TessBaseAPISetVariable(handle, "tessedit_char_whitelist", whitelist) != 0 else {
-                throw KamiflowError(.invalidArgument, "Tesseract refused the character whitelist")
+                throw KamiflowError(.invalidArgument, "Tesseract refused the character whitelist", subject: subject)
             }
             whitelistOnHandle = whitelist
         }
@@ -266,7 +273,7 @@ public final class TesseractEngine {
         TessBaseAPISetRectangle(handle, Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height))
         TessBaseAPISetPageSegMode(handle, TessPageSegMode(UInt32(segmentation.rawValue)))
         guard TessBaseAPIRecognize(handle, nil) == 0 else {
-            throw KamiflowError(.recognitionFailed, "Tesseract could not recognise the area \(rect)")
+            throw KamiflowError(.recognitionFailed, "Tesseract could not recognise the area \(rect)", subject: subject)
         }
         var text = ""
         if let pointer = TessBaseAPIGetUTF8Text(handle) {
@@ -286,7 +293,10 @@ public final class TesseractEngine {
             guard let pointer = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
             let text = String(cString: pointer)
             TessDeleteText(pointer)
-            var left: Int32 = 0, top: Int32 = 0, right: Int32 = 0, bottom: Int32 = 0
+            var left: Int32 = 0
+            var top: Int32 = 0
+            var right: Int32 = 0
+            var bottom: Int32 = 0
             guard TessPageIteratorBoundingBox(pageIterator, RIL_WORD, &left, &top, &right, &bottom) != 0 else {
                 continue
             }
@@ -305,6 +315,18 @@ extension TesseractEngine: Sendable {}
 /// Serialises engine start-up: `Init` writes process-wide parameters, and two threads doing so at once race.
 enum EngineStartup {
     static let lock = Mutex(())
+    private nonisolated(unsafe) static var configured = false
+
+    /// Sets Tesseract's process-wide parameters, once, before the first engine loads (call with `lock` held).
+    ///
+    /// Tesseract's diagnostics (`tprintf`: "Empty page!!", row statistics on blank zones …) go to stderr by
+    /// default and mean nothing to a person running Kamiflow, whose own errors say what went wrong; they go to
+    /// /dev/null instead. `debug_file` is a global parameter, so it is set before any engine exists, never again.
+    static func configureProcessOnce(_ handle: OpaquePointer) {
+        guard !configured else { return }
+        configured = true
+        _ = TessBaseAPISetVariable(handle, "debug_file", "/dev/null")
+    }
 }
 
 /// Text fix-ups for zone reads.

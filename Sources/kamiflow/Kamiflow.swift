@@ -8,8 +8,8 @@ struct Kamiflow: AsyncParsableCommand {
         abstract: "Turn scanned paper forms into validated records in core systems, on this machine.",
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, SchemaCommand.self, ExtractCommand.self, RenderCommand.self, SamplesCommand.self,
-            EvalCommand.self,
+            OCRCommand.self, ValidateCommand.self, SchemaCommand.self, ExtractCommand.self, RenderCommand.self,
+            SamplesCommand.self, EvalCommand.self,
         ]
     )
 

@@ -54,7 +54,8 @@ struct AgreementTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-pdf-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let raster = try runProgram("/usr/bin/pdftoppm", ["-r", "300", "-gray", "-singlefile", pdf, "\(directory.path)/page"])
+        let raster = try runProgram(
+            "/usr/bin/pdftoppm", ["-r", "300", "-gray", "-singlefile", pdf, "\(directory.path)/page"])
         #expect(raster.status == 0)
         let theirs = try tesseractCLI("\(directory.path)/page.pgm", lang: "eng", psm: 3)
         #expect(ours == [theirs])

@@ -55,18 +55,24 @@ struct DecodingTests {
         defer { try? FileManager.default.removeItem(at: directory) }
 
         let missing = directory.appendingPathComponent("missing.png").path
-        expectKamiflowError(.fileNotFound, subject: missing) { try engine.withPages(of: .file(path: missing)) { _ in 0 } }
+        expectKamiflowError(.fileNotFound, subject: missing) {
+            try engine.withPages(of: .file(path: missing)) { _ in 0 }
+        }
 
         // Tests run as root, for whom no permission bit makes a file unreadable; a directory and a FIFO named like
         // scans are honestly unreadable as images.
         let folder = directory.appendingPathComponent("folder.png").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let error = expectKamiflowError(.io, subject: folder) { try engine.withPages(of: .file(path: folder)) { _ in 0 } }
+        let error = expectKamiflowError(.io, subject: folder) {
+            try engine.withPages(of: .file(path: folder)) { _ in 0 }
+        }
         #expect(error?.message.contains("directory") == true)
 
         let fifo = directory.appendingPathComponent("pipe.png").path
         #expect(mkfifo(fifo, 0o644) == 0)
-        let fifoError = expectKamiflowError(.io, subject: fifo) { try engine.withPages(of: .file(path: fifo)) { _ in 0 } }
+        let fifoError = expectKamiflowError(.io, subject: fifo) {
+            try engine.withPages(of: .file(path: fifo)) { _ in 0 }
+        }
         #expect(fifoError?.message.contains("not a regular file") == true)
 
         #expect(try pageTexts(engine, Fixtures.ocr("english.png"), psm: 3).count == 1)
@@ -109,7 +115,9 @@ struct DecodingTests {
     @Test("a PDF is rasterised at the configured resolution")
     func pdfResolution() throws {
         let engine = try makeEngine("eng") { $0.pdfResolution = 150 }
-        let pages = try engine.withPages(of: .file(path: Fixtures.ocr("english.pdf"))) { ($0.size, $0.report.resolution) }
+        let pages = try engine.withPages(of: .file(path: Fixtures.ocr("english.pdf"))) {
+            ($0.size, $0.report.resolution)
+        }
         #expect(pages.count == 1)
         #expect(pages[0].1 == 150)
         #expect(pages[0].0 == PixelSize(width: 874, height: 1240))

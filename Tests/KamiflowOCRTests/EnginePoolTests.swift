@@ -1,3 +1,4 @@
+import Dispatch
 import KamiflowCore
 import KamiflowTesting
 import Testing
@@ -32,7 +33,11 @@ struct EnginePoolTests {
         let concurrent = try await withThrowingTaskGroup(of: (Int, [[Reading]]).self) { group in
             for (index, file) in jobs {
                 group.addTask {
-                    (index, try await pool.withPages(of: .file(path: Fixtures.ocr(file)), preparation: Preparation(), Self.readPage))
+                    (
+                        index,
+                        try await pool.withPages(
+                            of: .file(path: Fixtures.ocr(file)), preparation: Preparation(), Self.readPage)
+                    )
                 }
             }
             var results: [Int: [[Reading]]] = [:]
@@ -59,11 +64,47 @@ struct EnginePoolTests {
         #expect(sizes == [PixelSize(width: 1748, height: 2480)])
         await pool.shutdown()
         do {
-            _ = try await pool.withPages(of: .file(path: Fixtures.ocr("english.png")), preparation: Preparation()) { _ in 0 }
+            _ = try await pool.withPages(of: .file(path: Fixtures.ocr("english.png")), preparation: Preparation()) {
+                _ in 0
+            }
             Issue.record("a shut-down pool read a page")
         } catch let error as KamiflowError {
             #expect(error.code == .engineUnavailable)
         }
+    }
+
+    @Test("a job cancelled while it waits in the queue never reads, and the pool goes on")
+    func cancellationInTheQueue() async throws {
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "eng"), workers: 1)
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        // The only worker is held inside the first job until the second has been cancelled.
+        let first = Task {
+            try await pool.withPages(of: .file(path: Fixtures.ocr("english.png")), preparation: Preparation()) { _ in
+                started.signal()
+                release.wait()
+                return 1
+            }
+        }
+        await Task.detached { started.wait() }.value
+        let second = Task {
+            try await pool.withPages(of: .file(path: Fixtures.ocr("english.png")), preparation: Preparation()) { _ in 2
+            }
+        }
+        second.cancel()
+        release.signal()
+        #expect(try await first.value == [1])
+        do {
+            _ = try await second.value
+            Issue.record("a cancelled job read its pages")
+        } catch let error as KamiflowError {
+            #expect(error.code == .cancelled)
+        }
+        let after = try await pool.withPages(of: .file(path: Fixtures.ocr("english.png")), preparation: Preparation()) {
+            $0.index
+        }
+        #expect(after == [0])
+        await pool.shutdown()
     }
 
     @Test("a language without traineddata fails at start-up, naming it")
@@ -76,7 +117,8 @@ struct EnginePoolTests {
             #expect(error.message.contains("xyz.traineddata"))
         }
         do {
-            _ = try await EnginePool(configuration: OCRConfiguration(languages: "eng", tessdataDirectory: "/nonexistent"))
+            _ = try await EnginePool(
+                configuration: OCRConfiguration(languages: "eng", tessdataDirectory: "/nonexistent"))
             Issue.record("a pool started without a tessdata folder")
         } catch let error as KamiflowError {
             #expect(error.code == .engineUnavailable)

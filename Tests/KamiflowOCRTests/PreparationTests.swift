@@ -12,7 +12,8 @@ struct PreparationTests {
         let engine = try makeEngine("eng")
         let options = RecognitionOptions(segmentation: .auto)
         let (report, text) = try #require(
-            try engine.withPages(of: .file(path: Fixtures.ocr("skewed-3.png")), preparation: Preparation(deskew: true)) {
+            try engine.withPages(of: .file(path: Fixtures.ocr("skewed-3.png")), preparation: Preparation(deskew: true))
+            {
                 ($0.report, try $0.recognize(nil, options: options).text)
             }.first)
         let angle = try #require(report.skewAngle)
@@ -27,13 +28,17 @@ struct PreparationTests {
         let engine = try makeEngine("jpn")
         let options = RecognitionOptions(segmentation: .auto)
         let (report, text, size) = try #require(
-            try engine.withPages(of: .file(path: Fixtures.ocr("turned-\(turn).png")), preparation: Preparation(orient: true)) {
+            try engine.withPages(
+                of: .file(path: Fixtures.ocr("turned-\(turn).png")), preparation: Preparation(orient: true)
+            ) {
                 ($0.report, try $0.recognize(nil, options: options).text, $0.size)
             }.first)
         // Turned counter-clockwise by `turn`, so it takes `turn` degrees clockwise to put it back.
         #expect(report.rotation == turn)
         #expect(size == PixelSize(width: 1748, height: 2480))
-        let upright = try engine.withPages(of: .file(path: Fixtures.ocr("japanese.png")), preparation: Preparation(orient: true)) {
+        let upright = try engine.withPages(
+            of: .file(path: Fixtures.ocr("japanese.png")), preparation: Preparation(orient: true)
+        ) {
             ($0.report.rotation, try $0.recognize(nil, options: options).text)
         }[0]
         #expect(upright.0 == 0)
@@ -45,7 +50,8 @@ struct PreparationTests {
         let manifest = try FixtureManifest.load("english.json")
         let engine = try makeEngine("eng")
         let result = try engine.withPages(
-            of: .file(path: Fixtures.ocr("english.png")), preparation: Preparation(binarization: method, despeckle: true)
+            of: .file(path: Fixtures.ocr("english.png")),
+            preparation: Preparation(binarization: method, despeckle: true)
         ) { page in
             (try page.recognize(nil, options: RecognitionOptions(segmentation: .auto)).text, try page.pngData(of: nil))
         }[0]

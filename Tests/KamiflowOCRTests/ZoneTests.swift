@@ -49,8 +49,10 @@ struct ZoneTests {
         let (digitsOnName, phoneReading) = try #require(
             try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
                 (
-                    try page.recognize(name.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: "0123456789")),
-                    try page.recognize(phone.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: phone.whitelist))
+                    try page.recognize(
+                        name.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: "0123456789")),
+                    try page.recognize(
+                        phone.rect, options: RecognitionOptions(segmentation: .singleLine, whitelist: phone.whitelist))
                 )
             }.first)
         // A name zone read with digits only cannot produce its kanji.
@@ -68,7 +70,10 @@ struct ZoneTests {
             try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
                 // Shrink past the printed 5 px frame, as a workflow does, so only what is inside counts.
                 boxes.map { page.fillRatio(of: $0.rect.insetBy(dx: 10, dy: 10)) }
+                    + [page.fillRatio(of: PixelRect(x: 1000, y: 3000, width: 300, height: 300))]
             }.first)
+        // A stretch of blank paper far from any ink is empty too (adaptive thresholds must not invent ink there).
+        #expect(ratios.last == 0)
         for (box, ratio) in zip(boxes, ratios) {
             if box.ticked {
                 #expect(ratio > 0.15, "\(box.label): \(ratio)")
@@ -97,7 +102,7 @@ struct ZoneTests {
     @Test("a zone outside the page is refused; one partly outside is clipped")
     func zoneOutsideThePage() throws {
         _ = try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
-            expectKamiflowError(.invalidArgument) {
+            expectKamiflowError(.invalidArgument, subject: Fixtures.ocr("form.png")) {
                 try page.recognize(PixelRect(x: 5000, y: 5000, width: 10, height: 10), options: RecognitionOptions())
             }
             let clipped = try page.recognize(
