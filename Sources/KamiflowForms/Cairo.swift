@@ -13,13 +13,18 @@ public struct FontConfiguration: Hashable, Sendable {
     /// face is what 申請書作成支援 systems print with, and Tesseract's jpn model reads it best: on clean 300 dpi
     /// renders it misread 2 of 72 zones against 5 for the fixed-pitch IPAゴシック and 13 for 明朝.
     public var filledFontPath: String
+    /// The face of the title and bold section headings (見出しゴシック). Tesseract misreads bold 明朝 titles
+    /// (認 → 説), and the title is what identifies the form.
+    public var headingFontPath: String
 
     public init(
         printedFontPath: String = "/usr/share/fonts/opentype/ipafont-mincho/ipam.ttf",
-        filledFontPath: String = "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf"
+        filledFontPath: String = "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
+        headingFontPath: String = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
     ) {
         self.printedFontPath = printedFontPath
         self.filledFontPath = filledFontPath
+        self.headingFontPath = headingFontPath
     }
 }
 
@@ -79,11 +84,13 @@ final class PaperCanvas {
     let cr: OpaquePointer
     let printed: LoadedFont
     let filled: LoadedFont
+    let heading: LoadedFont
 
     init(context: OpaquePointer, scale: Double, fonts: FontConfiguration) throws {
         cr = context
         printed = try LoadedFont.load(fonts.printedFontPath)
         filled = try LoadedFont.load(fonts.filledFontPath)
+        heading = try LoadedFont.load(fonts.headingFontPath)
         cairo_scale(cr, scale, scale)
         // Unhinted outlines and metrics: glyph shapes and advances scale exactly with the dpi.
         let options = cairo_font_options_create()

@@ -76,7 +76,7 @@ public struct FormRenderer: Sendable {
         if let border = layout.border { canvas.strokeRect(border, width: 0.5) }
         if let title = layout.title {
             canvas.draw(
-                title.text, in: title.box, size: title.size ?? min(7, title.box.height * 0.8), font: canvas.printed,
+                title.text, in: title.box, size: title.size ?? min(7, title.box.height * 0.8), font: canvas.heading,
                 alignment: title.alignment, bold: title.bold)
         }
         if let code = layout.formCode {
@@ -87,7 +87,8 @@ public struct FormRenderer: Sendable {
         }
         for text in layout.texts {
             canvas.draw(
-                text.text, in: text.box, size: text.size ?? min(4.2, text.box.height * 0.8), font: canvas.printed,
+                text.text, in: text.box, size: text.size ?? min(4.2, text.box.height * 0.8),
+                font: text.bold ? canvas.heading : canvas.printed,
                 alignment: text.alignment, bold: text.bold)
         }
         for field in layout.fields { drawPrinted(field, layout: layout, on: canvas) }

@@ -10,7 +10,7 @@ struct Kamiflow: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, WatchCommand.self, ServeCommand.self, StatusCommand.self, JournalCommand.self,
             ExtractCommand.self, ValidateCommand.self, SchemaCommand.self, OCRCommand.self, RenderCommand.self,
-            SamplesCommand.self, CoreSimCommand.self, ConnectionsCommand.self, BenchReadCommand.self,
+            SamplesCommand.self, CoreSimCommand.self, ConnectionsCommand.self, EvalCommand.self, BenchReadCommand.self,
         ]
     )
 

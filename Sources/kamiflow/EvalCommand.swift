@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import KamiflowCore
+import KamiflowForms
+import KamiflowOCR
+import KamiflowWorkflow
+
+/// `kamiflow eval`: extracts every sample of a folder with the real pipeline and scores it against the ground truth.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure a workflow's field accuracy on sample scans made by `kamiflow samples`.",
+        discussion: "Prints accuracy per field, per type and overall, planted defects caught and missed, the "
+            + "straight-through rate and the silent errors (wrong, unflagged, straight through). See "
+            + "docs/samples-and-eval.md.")
+
+    @Argument(help: "The workflow file.")
+    var workflow: String
+
+    @Argument(help: "The folder of samples (images with their .truth.json).")
+    var directory: String
+
+    @Option(help: "Write every number and every wrong field as JSON here.")
+    var json: String?
+
+    @Option(help: "Write an HTML report with a crop of every wrong field here.")
+    var html: String?
+
+    @Option(help: "Tesseract languages.")
+    var languages = "jpn+eng"
+
+    @Option(help: "Engines to run in parallel (default: one per core).")
+    var workers: Int?
+
+    @Flag(help: "Deskew pages before reading.")
+    var deskew = false
+
+    @Option(help: "The day date rules call today (YYYY-MM-DD); default: the samples' own.")
+    var today: String?
+
+    func run() async throws {
+        let loaded = try FormsWorkflowFile.load(workflow)
+        let folder = URL(fileURLWithPath: directory)
+        // The samples were filled in on their own "today"; rules such as `submitted_on <= today` must use it.
+        var day = CivilDate(year: 2026, month: 10, day: 1)
+        if let first = try Evaluator.truthFiles(in: folder).first, let own = try GroundTruth.load(from: first).today {
+            day = own
+        }
+        if let today {
+            let parts = today.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3, let date = CivilDate(validYear: parts[0], month: parts[1], day: parts[2]) else {
+                throw ValidationError("--today must be a date as YYYY-MM-DD")
+            }
+            day = date
+        }
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: languages), workers: workers)
+        let extractor = Extractor(
+            workflows: [loaded], reader: pool,
+            configuration: ExtractionConfiguration(preparation: Preparation(deskew: deskew), today: day))
+        let evaluator = Evaluator(layout: FormLayout(workflow: loaded)) { source in
+            guard let data = FileManager.default.contents(atPath: source.name) else {
+                throw KamiflowError(.fileNotFound, "cannot read the scan", subject: source.name)
+            }
+            return try await extractor.extract(source, scanID: SHA256.hex(data)).records
+        }
+        let result: EvaluationResult
+        do {
+            result = try await evaluator.evaluate(directory: folder, workflow: loaded.id, parallelism: pool.workerCount)
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+        print(EvaluationReport.table(result))
+        if let json {
+            try write(EvaluationReport.json(result), to: json)
+        }
+        if let html {
+            try write(Data(EvaluationReport.html(result).utf8), to: html)
+        }
+    }
+
+    func write(_ data: Data, to path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw KamiflowError(.io, "cannot write the report", subject: path, cause: error)
+        }
+    }
+}
