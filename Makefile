@@ -39,7 +39,16 @@ build: deps
 
 # For now the demo reads the sample scans and prints what it read (later issues make it the full main job).
 demo: build
-	$(SWIFT) run kamiflow ocr Samples/*
+	@echo "== the main job: every sample scan through every shipped workflow into the embedded core system"
+	@echo "   (the demo starts from an empty journal and core-system database in .kamiflow/)"
+	rm -f .kamiflow/journal.sqlite* .kamiflow/core.sqlite*
+	$(SWIFT) run kamiflow run Workflows/*.yaml Samples/forms; status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "== what arrived in the embedded core system (.kamiflow/core.sqlite), one table per resource:"
+	@for t in $$(sqlite3 .kamiflow/core.sqlite "select name from sqlite_master where type='table' order by name"); do \
+		printf '  %-28s %s record(s)\n' "$$t" "$$(sqlite3 .kamiflow/core.sqlite "select count(*) from \"$$t\"")"; \
+	done
+	@echo "== kamiflow status"
+	$(SWIFT) run kamiflow status
 
 # libgomp reads OMP_THREAD_LIMIT when libtesseract loads, so the test process must start with it (DESIGN §4).
 test: deps
@@ -51,6 +60,7 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release
 	Benchmarks/run.sh
+	Benchmarks/pipeline.sh
 
 clean:
 	rm -rf .build .kamiflow

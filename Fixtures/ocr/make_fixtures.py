@@ -17,7 +17,7 @@ import zlib
 from PIL import Image, ImageDraw, ImageFont
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SAMPLES = os.path.join(HERE, "..", "..", "Samples")
+SAMPLES = os.path.join(HERE, "..", "..", "Samples", "ocr")
 GOTHIC = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
 PGOTHIC = "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf"
 MINCHO = "/usr/share/fonts/opentype/ipafont-mincho/ipam.ttf"
@@ -198,7 +198,7 @@ def main():
     en.save(os.path.join(HERE, "english.pdf"), resolution=DPI)
     write_json("english-pdf.json", {"lang": "eng", "psm": 3, "lines": ENGLISH, "image": "english.pdf"})
 
-    # Samples/ for the README's first command and `make demo`: the form as a scanner's PNG, the notice as a JPEG,
+    # Samples/ocr/ for the README's first command and `make demo`: the form as a scanner's PNG, the notice as a JPEG,
     # and the multi-page bundle as a 1-bit G4 TIFF as fax machines send it.
     os.makedirs(SAMPLES, exist_ok=True)
     save_png(form, os.path.join(SAMPLES, "jidou-teate-form.png"))
