@@ -33,11 +33,11 @@ final class PreparedPage: ReadablePage {
         try engine.recognize(self, zone: zone, options: options)
     }
 
-    /// The binarised page ink is counted on: the preparation's own, or Otsu's made on first use.
+    /// The binarised page ink is counted on: the preparation's own, or one global Otsu threshold made on first use.
     private var binary: PixImage? {
         if binaryImage == nil {
             binaryImage =
-                image.depth == 1 ? image : image.grayscale()?.binarized(.otsu, resolution: report.resolution)
+                image.depth == 1 ? image : image.grayscale()?.globallyBinarized()
         }
         return binaryImage
     }

@@ -26,6 +26,10 @@ public struct FieldInterpreter: Sendable {
         case .choice:
             result.value = interpretChoice(spec, ratios: reading?.marks ?? [:], issue: issue)
             result.confidence = markConfidence(spec, ratios: reading?.marks.values.map { $0 } ?? [])
+            if let marks = reading?.marks, !marks.isEmpty {
+                // What was measured, for --explain and the reviewer: the ink share by option.
+                result.raw = spec.options.map { "\($0) \(Self.percent(marks[$0] ?? 0))" }.joined(separator: " · ")
+            }
             if result.value.isEmpty && spec.validation.required && !issues.contains(where: { $0.code == IssueCode.ambiguousMark }) {
                 issue(IssueCode.required, .error, "no option is marked")
             }
@@ -95,6 +99,11 @@ public struct FieldInterpreter: Sendable {
             issue(IssueCode.uncertainMark, .warning, "the box is neither clearly ticked nor clearly empty")
             return .flag(ratio >= (spec.thresholds.filled + spec.thresholds.empty) / 2)
         }
+    }
+
+    static func percent(_ ratio: Double) -> String {
+        let tenths = Int((ratio * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
     }
 
     /// Options marked by ticks or circles. An exactly-one choice with none or several marks is ambiguous: it is
