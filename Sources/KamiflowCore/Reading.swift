@@ -22,10 +22,15 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// Only these characters may be produced; `nil` for no restriction. DESIGN §4: with a whitelist the LSTM's own
     /// confidence can drop to 0, so engines take the confidence from a pass without it.
     public var whitelist: String?
+    /// These characters may never be produced; `nil` for none. A Japanese field blacklists Latin letters, which
+    /// `jpn+eng` otherwise offers for kanji it is unsure of ("長男" read as "RA"). Confidence is handled as for a
+    /// whitelist.
+    public var blacklist: String?
 
-    public init(segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil) {
+    public init(segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil) {
         self.segmentation = segmentation
         self.whitelist = whitelist
+        self.blacklist = blacklist
     }
 }
 

@@ -22,6 +22,7 @@ public final class TesseractEngine {
     private var pageOnHandle: Int?
     private var pageSerial = 0
     private var whitelistOnHandle = ""
+    private var blacklistOnHandle = ""
 
     /// Loads the languages. Throws `engineUnavailable` when a language's traineddata is missing or does not load.
     public init(configuration: OCRConfiguration = OCRConfiguration()) throws {
@@ -237,13 +238,15 @@ public final class TesseractEngine {
             pageOnHandle = page.serial
         }
         let whitelist = options.whitelist ?? ""
-        var result = try pass(rect, options.segmentation, whitelist: whitelist, subject: page.subject)
-        if !whitelist.isEmpty && !result.text.isEmpty
+        let blacklist = options.blacklist ?? ""
+        var result = try pass(
+            rect, options.segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
+        if !(whitelist.isEmpty && blacklist.isEmpty) && !result.text.isEmpty
             && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
         {
             // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
             // comes from a pass without the whitelist (the validators check what the whitelist let through).
-            let plain = try pass(rect, options.segmentation, whitelist: "", subject: page.subject)
+            let plain = try pass(rect, options.segmentation, whitelist: "", blacklist: "", subject: page.subject)
             result.confidence = plain.confidence
             for index in result.words.indices where result.words[index].confidence <= 0 {
                 let box = result.words[index].box
@@ -260,14 +263,20 @@ public final class TesseractEngine {
         return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
     }
 
-    private func pass(_ rect: PixelRect, _ segmentation: PageSegmentation, whitelist: String, subject: String)
-        throws -> Pass
-    {
+    private func pass(
+        _ rect: PixelRect, _ segmentation: PageSegmentation, whitelist: String, blacklist: String, subject: String
+    ) throws -> Pass {
         if whitelist != whitelistOnHandle {
             guard TessBaseAPISetVariable(handle, "tessedit_char_whitelist", whitelist) != 0 else {
                 throw KamiflowError(.invalidArgument, "Tesseract refused the character whitelist", subject: subject)
             }
             whitelistOnHandle = whitelist
+        }
+        if blacklist != blacklistOnHandle {
+            guard TessBaseAPISetVariable(handle, "tessedit_char_blacklist", blacklist) != 0 else {
+                throw KamiflowError(.invalidArgument, "Tesseract refused the character blacklist", subject: subject)
+            }
+            blacklistOnHandle = blacklist
         }
         // Each SetRectangle clears the previous results, so every pass starts from the same state.
         TessBaseAPISetRectangle(handle, Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height))

@@ -32,8 +32,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Engines to run in parallel (default: one per core).")
     var workers: Int?
 
-    @Flag(help: "Deskew pages before reading.")
-    var deskew = false
+    @Flag(inversion: .prefixedNo, help: "Deskew pages before reading (as kamiflow run and extract do).")
+    var deskew = true
 
     @Option(help: "The day date rules call today (YYYY-MM-DD); default: the samples' own.")
     var today: String?

@@ -225,8 +225,10 @@ struct FieldReader {
         _ rect: TemplateRect, spec: FieldSpec, whitelist: String?, segmentation: PageSegmentation? = nil
     ) -> (text: String, confidence: Double) {
         let mode = segmentation ?? spec.recognition.segmentation ?? (rect.height > 14 ? .singleBlock : .singleLine)
+        let allowed = spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist
         let options = RecognitionOptions(
-            segmentation: mode, whitelist: spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist)
+            segmentation: mode, whitelist: allowed,
+            blacklist: allowed == nil ? spec.type.defaultBlacklist(language: spec.recognition.language) : nil)
         var pixels = transform.pixelRect(rect)
         if mode == .singleLine { pixels = tightened(pixels) }
         guard let reading = try? page.recognize(pixels, options: options) else { return ("", 0) }

@@ -39,6 +39,16 @@ public enum FieldType: String, Hashable, Sendable, CaseIterable, Codable {
         default: nil
         }
     }
+
+    /// Latin letters and the symbols `jpn+eng` offers for a kanji or kana it is unsure of: never right in a field
+    /// written in Japanese (names, kana, addresses, dates in 和暦). Fields with a whitelist and e-mail are exempt.
+    public static let latinBlacklist = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz$@#%&*+=<>[]{}|\\^_`~;"
+
+    /// The blacklist a field of this type gets when it is read in Japanese.
+    public func defaultBlacklist(language: String) -> String? {
+        guard language == "jpn", defaultWhitelist == nil, self != .email else { return nil }
+        return Self.latinBlacklist
+    }
 }
 
 /// Where and how a field is printed and read, and what its value must satisfy.
