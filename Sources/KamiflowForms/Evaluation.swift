@@ -151,11 +151,17 @@ public struct Evaluator: Sendable {
     public var extract: RecordExtractor
     /// Attach crops of wrong fields (needs the image decoded; PDFs are skipped).
     public var includeCrops: Bool
+    /// At most this many wrong fields get a crop (silent errors first within a file), so that a report of a bad run stays a
+    /// file a browser opens: a noisy 300 dpi crop is about 100 KB.
+    public var maximumCrops: Int
 
-    public init(layout: FormLayout?, includeCrops: Bool = true, extract: @escaping RecordExtractor) {
+    public init(
+        layout: FormLayout?, includeCrops: Bool = true, maximumCrops: Int = 300, extract: @escaping RecordExtractor
+    ) {
         self.layout = layout
         self.extract = extract
         self.includeCrops = includeCrops
+        self.maximumCrops = maximumCrops
     }
 
     /// The `.truth.json` files of `directory`, sorted by name.
@@ -215,9 +221,14 @@ public struct Evaluator: Sendable {
             }
             let firstNew = result.wrong.count
             score(truth: truth, records: records, pages: nil, into: &result)
-            if includeCrops, result.wrong.count > firstNew {
+            let cropped = result.wrong.prefix(firstNew).filter { $0.crop != nil }.count
+            if includeCrops, result.wrong.count > firstNew, cropped < maximumCrops {
                 let pages = try? ImageFiles.decodePages(of: directory.appendingPathComponent(truth.image))
-                for i in firstNew..<result.wrong.count {
+                // Silent errors first: they are what a reader of the report must see.
+                let order = (firstNew..<result.wrong.count).sorted {
+                    (result.wrong[$0].isSilentError ? 0 : 1, $0) < (result.wrong[$1].isSilentError ? 0 : 1, $1)
+                }
+                for i in order.prefix(maximumCrops - cropped) {
                     result.wrong[i].crop = crop(result.wrong[i], truth: truth, pages: pages)
                 }
             }

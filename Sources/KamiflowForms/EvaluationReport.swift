@@ -42,7 +42,11 @@ public enum EvaluationReport {
         return lines.joined(separator: "\n")
     }
 
+    /// Every number and every wrong field; crops stay in the HTML report (tools want the numbers, and the crops
+    /// would make the file a hundred times larger).
     public static func json(_ r: EvaluationResult) throws -> Data {
+        var r = r
+        for i in r.wrong.indices { r.wrong[i].crop = nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(r)
