@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KamiflowConnectorsTests",
-            dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting", "KamiflowWorkflow"]
+            dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting", "KamiflowWorkflow", "KamiflowForms", "KamiflowOCR"]
         ),
         .testTarget(
             name: "KamiflowServerTests",

@@ -111,8 +111,15 @@ public struct FormTemplate: Hashable, Sendable {
         return result
     }
 
-    /// The declared field (not expanded) for a rule path such as `claimant.kana` or `children.birth`.
+    /// The declared field (not expanded) for a rule path such as `claimant.kana` or `children.birth`, or for one row
+    /// of a group, `children[0].birth` (a core system with numbered columns, 児童1・児童2, maps rows one by one).
     public func field(named path: String) -> FieldSpec? {
+        if let open = path.firstIndex(of: "["), let close = path.firstIndex(of: "]"), open < close,
+            let row = Int(path[path.index(after: open)..<close]),
+            let group = group(named: String(path[..<open])), row >= 0, row < group.count
+        {
+            return field(named: String(path[..<open]) + String(path[path.index(after: close)...]))
+        }
         for item in items {
             switch item {
             case .field(let spec) where spec.name == path: return spec
