@@ -37,6 +37,7 @@ public enum WorkflowSchema {
                   "minItems": 4, "maxItems": 4
                 },
                 "fieldPath": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\\\.[A-Za-z_][A-Za-z0-9_]*)*$"},
+                "sourcePath": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*(\\\\[[0-9]+\\\\])?(\\\\.[A-Za-z_][A-Za-z0-9_]*)*$"},
                 "printedText": {
                   "type": "object", "additionalProperties": false, "required": ["text", "zone"],
                   "properties": {
@@ -164,10 +165,10 @@ public enum WorkflowSchema {
                     "to": {"type": "string"},
                     "resource": {"type": "string"},
                     "record": {"type": "object", "additionalProperties": {"oneOf": [
-                      {"$ref": "#/$defs/fieldPath"},
+                      {"$ref": "#/$defs/sourcePath"},
                       {"type": "object", "additionalProperties": false, "required": ["const"], "properties": {"const": {"type": ["string", "number", "boolean"]}}},
                       {"type": "object", "additionalProperties": false, "required": ["from"], "properties": {
-                        "from": {"$ref": "#/$defs/fieldPath"},
+                        "from": {"$ref": "#/$defs/sourcePath"},
                         "codes": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
                         "format": {"enum": [\(names(DateFormat.self))]},
                         "part": {"enum": ["branch", "account", "kind", "kind_code", "kigou", "bangou"]},
