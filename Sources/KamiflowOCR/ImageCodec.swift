@@ -53,7 +53,12 @@ package enum ImageCodec {
                 }
                 var data: UnsafeMutablePointer<UInt8>?
                 var count = 0
-                guard pixWriteMemJpeg(&data, &count, images[0].pointer, Int32(quality), 0) == 0, let data else {
+                // The page must outlive the call: an optimised build may release `images` right after its last
+                // use, which is reading `.pointer`, and Leptonica would then encode freed memory.
+                let written = withExtendedLifetime(images) {
+                    pixWriteMemJpeg(&data, &count, images[0].pointer, Int32(quality), 0)
+                }
+                guard written == 0, let data else {
                     throw KamiflowError(.io, "the page could not be encoded as JPEG")
                 }
                 defer { lept_free(data) }

@@ -49,7 +49,7 @@ final class PixImage {
             // Blend any alpha onto white first; Leptonica's RGB-to-gray ignores the alpha channel.
             guard let opaque = pixRemoveAlpha(pointer) else { return nil }
             let flattened = PixImage(taking: opaque)
-            return pixConvertTo8(flattened.pointer, 0).map(PixImage.init(taking:))
+            return withExtendedLifetime(flattened) { pixConvertTo8(flattened.pointer, 0).map(PixImage.init(taking:)) }
         }
         return pixConvertTo8(pointer, 0).map(PixImage.init(taking:))
     }
