@@ -32,8 +32,13 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "Tesseract languages.")
     var languages = "jpn+eng"
 
-    @Flag(help: "Deskew pages before reading.")
-    var deskew = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Deskew pages before reading (on by default: zones of a page skewed by 1.5° catch their cell borders).")
+    var deskew = true
+
+    @Flag(help: "Binarise and remove scanner specks before reading (office scanners, faxes).")
+    var despeckle = false
 
     func run() async throws {
         let workflowFiles = files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
@@ -55,7 +60,7 @@ struct ExtractCommand: AsyncParsableCommand {
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: languages))
         let extractor = Extractor(
             workflows: workflows, reader: pool,
-            configuration: ExtractionConfiguration(preparation: Preparation(deskew: deskew), today: today))
+            configuration: ExtractionConfiguration(preparation: Preparation(deskew: deskew, despeckle: despeckle), today: today))
         var records: [FormRecord] = []
         var failed = false
         for scan in scans {

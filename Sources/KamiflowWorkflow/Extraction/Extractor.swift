@@ -204,7 +204,7 @@ struct FieldReader {
             return reading
         }
         if let zone = spec.zone {
-            guard page.fillRatio(of: transform.pixelRect(zone)) > 0.002 else {
+            guard hasWriting(in: zone) else {
                 reading.text = ""
                 return reading
             }
@@ -229,6 +229,15 @@ struct FieldReader {
             segmentation: mode, whitelist: spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist)
         guard let reading = try? page.recognize(transform.pixelRect(rect), options: options) else { return ("", 0) }
         return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
+    }
+
+    /// True when the area holds a blob of ink at least 0.8 mm across: scanner specks and JPEG noise do not count,
+    /// so an empty field is not sent to OCR to come back as "EE".
+    func hasWriting(in rect: TemplateRect) -> Bool {
+        let pixels = transform.pixelRect(rect)
+        guard page.fillRatio(of: pixels) > 0.002 else { return false }
+        let least = max(2, Int(0.8 * pxPerMM))
+        return page.inkComponents(in: pixels, sides: 1...Int.max / 2).contains { max($0.width, $0.height) >= least }
     }
 
     /// Reads one or two characters (a boxed cell, a date part). Single characters are where LSTM modes differ
