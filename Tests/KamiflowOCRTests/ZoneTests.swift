@@ -63,6 +63,35 @@ struct ZoneTests {
         #expect(phoneReading.words.allSatisfy { $0.confidence > 0 })
     }
 
+    @Test("blank paper reads as nothing, with confidence 0, with or without a whitelist")
+    func blankZone() throws {
+        let blank = PixelRect(x: 300, y: 3000, width: 1800, height: 200)
+        let readings = try #require(
+            try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+                [
+                    try page.recognize(blank, options: RecognitionOptions(segmentation: .singleBlock)),
+                    try page.recognize(
+                        blank, options: RecognitionOptions(segmentation: .singleBlock, whitelist: "0123")),
+                ]
+            }.first)
+        for reading in readings {
+            #expect(reading.text == "")
+            #expect(reading.confidence == 0)
+            #expect(reading.words.isEmpty)
+        }
+    }
+
+    @Test(
+        "zone text drops the spaces Tesseract puts between CJK characters, and only those",
+        arguments: [
+            ("山 田  太 郎\n", "山田太郎"), ("ヤマダ タロウ", "ヤマダタロウ"), ("令和 6 年", "令和 6 年"),
+            ("Room 3 号 室", "Room 3 号室"), ("  03-1234 5678 \n\n", "03-1234 5678"), ("東 京\n大 阪", "東京\n大阪"),
+            ("ＡＢ Ｃ", "ＡＢＣ"),
+        ])
+    func cjkSpaces(raw: String, cleaned: String) {
+        #expect(TextCleanup.zoneText(raw) == cleaned)
+    }
+
     @Test("checkboxes are read by counting ink: ticked high, empty near zero")
     func checkboxFill() throws {
         let boxes = try #require(manifest.checkboxes)
