@@ -32,8 +32,11 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Engines to run in parallel (default: one per core).")
     var workers: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Deskew pages before reading (as kamiflow run and extract do).")
+    @Flag(inversion: .prefixedNo, help: "Deskew pages before reading (on by default, as `kamiflow extract` does).")
     var deskew = true
+
+    @Flag(help: "Binarise and remove scanner specks before reading (office scanners, faxes).")
+    var despeckle = false
 
     @Option(help: "The day date rules call today (YYYY-MM-DD); default: the samples' own.")
     var today: String?
@@ -56,7 +59,8 @@ struct EvalCommand: AsyncParsableCommand {
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: languages), workers: workers)
         let extractor = Extractor(
             workflows: [loaded], reader: pool,
-            configuration: ExtractionConfiguration(preparation: Preparation(deskew: deskew), today: day))
+            configuration: ExtractionConfiguration(
+                preparation: Preparation(deskew: deskew, despeckle: despeckle), today: day))
         let evaluator = Evaluator(layout: FormLayout(workflow: loaded)) { source in
             guard let data = FileManager.default.contents(atPath: source.name) else {
                 throw KamiflowError(.fileNotFound, "cannot read the scan", subject: source.name)
