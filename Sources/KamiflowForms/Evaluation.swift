@@ -193,23 +193,32 @@ public struct Evaluator: Sendable {
                 subject: directory.path)
         }
         let extract = self.extract
-        var outcomes = [Result<[FormRecord], any Error>?](repeating: nil, count: truths.count)
-        await withTaskGroup(of: (Int, Result<[FormRecord], any Error>).self) { group in
+        let sources = truths.map { ScanSource.file(path: directory.appendingPathComponent($0.image).path) }
+        let finished = await withTaskGroup(
+            of: (Int, Result<[FormRecord], any Error>).self, returning: [Int: Result<[FormRecord], any Error>].self
+        ) { group in
+            var collected: [Int: Result<[FormRecord], any Error>] = [:]
             var next = 0
-            func add() {
-                let index = next
-                next += 1
-                let source = ScanSource.file(path: directory.appendingPathComponent(truths[index].image).path)
+            while next < min(max(1, parallelism), sources.count) {
+                let index = next, source = sources[index]
                 group.addTask {
                     do { return (index, .success(try await extract(source))) } catch { return (index, .failure(error)) }
                 }
+                next += 1
             }
-            for _ in 0..<min(max(1, parallelism), truths.count) { add() }
             while let (index, outcome) = await group.next() {
-                outcomes[index] = outcome
-                if next < truths.count { add() }
+                collected[index] = outcome
+                if next < sources.count {
+                    let index = next, source = sources[index]
+                    group.addTask {
+                        do { return (index, .success(try await extract(source))) } catch { return (index, .failure(error)) }
+                    }
+                    next += 1
+                }
             }
+            return collected
         }
+        let outcomes = truths.indices.map { finished[$0] }
         var result = EvaluationResult(workflow: workflow)
         for (truth, outcome) in zip(truths, outcomes) {
             result.scans += 1
