@@ -194,40 +194,41 @@ public struct Evaluator: Sendable {
         }
         let extract = self.extract
         let sources = truths.map { ScanSource.file(path: directory.appendingPathComponent($0.image).path) }
+        // Each child task returns plain values (records, or the error's text): a `Result<_, any Error>` carried
+        // through the task group came back corrupted from Swift 6.3's optimiser (release builds only).
         let finished = await withTaskGroup(
-            of: (Int, Result<[FormRecord], any Error>).self, returning: [Int: Result<[FormRecord], any Error>].self
+            of: Extracted.self, returning: [Int: Extracted].self
         ) { group in
-            var collected: [Int: Result<[FormRecord], any Error>] = [:]
+            var collected: [Int: Extracted] = [:]
             var next = 0
-            while next < min(max(1, parallelism), sources.count) {
-                let index = next, source = sources[index]
+            func start(_ index: Int) {
+                let source = sources[index]
                 group.addTask {
-                    do { return (index, .success(try await extract(source))) } catch { return (index, .failure(error)) }
+                    do {
+                        return Extracted(index: index, records: try await extract(source), failure: nil)
+                    } catch {
+                        return Extracted(index: index, records: [], failure: "\(error)")
+                    }
                 }
+            }
+            while next < min(max(1, parallelism), sources.count) {
+                start(next)
                 next += 1
             }
-            while let (index, outcome) = await group.next() {
-                collected[index] = outcome
+            while let done = await group.next() {
+                collected[done.index] = done
                 if next < sources.count {
-                    let index = next, source = sources[index]
-                    group.addTask {
-                        do { return (index, .success(try await extract(source))) } catch { return (index, .failure(error)) }
-                    }
+                    start(next)
                     next += 1
                 }
             }
             return collected
         }
-        let outcomes = truths.indices.map { finished[$0] }
         var result = EvaluationResult(workflow: workflow)
-        for (truth, outcome) in zip(truths, outcomes) {
+        for (index, truth) in truths.enumerated() {
             result.scans += 1
-            var records: [FormRecord] = []
-            switch outcome {
-            case .success(let extracted)?: records = extracted
-            case .failure(let error)?: result.failures.append("\(truth.image): \(error)")
-            case nil: break
-            }
+            let records = finished[index]?.records ?? []
+            if let failure = finished[index]?.failure { result.failures.append("\(truth.image): \(failure)") }
             let firstNew = result.wrong.count
             score(truth: truth, records: records, pages: nil, into: &result)
             let cropped = result.wrong.prefix(firstNew).filter { $0.crop != nil }.count
@@ -243,6 +244,13 @@ public struct Evaluator: Sendable {
             }
         }
         return result
+    }
+
+    /// What extracting one sample gave.
+    struct Extracted: Sendable {
+        var index: Int
+        var records: [FormRecord]
+        var failure: String?
     }
 
     /// The wrong field's area on its scan (where the truth's transform put it), as a base64 PNG.
