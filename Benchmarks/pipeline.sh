@@ -18,7 +18,7 @@ SEED=${SEED:-90210}                   # not a seed the tests use
 CORES=$(nproc)
 [ -x "$KAMIFLOW" ] || { echo "bench: $KAMIFLOW is missing; run: swift build -c release" >&2; exit 1; }
 
-CACHE=.build/bench-scans/$(basename "$WORKFLOW" .yaml)-$SEED-$SCANS
+CACHE=$PWD/.build/bench-scans/$(basename "$WORKFLOW" .yaml)-$SEED-$SCANS
 if [ ! -d "$CACHE" ]; then
     echo "rendering $SCANS scans of $WORKFLOW (office-scanner, seed $SEED) into $CACHE ..."
     "$KAMIFLOW" samples "$WORKFLOW" --count "$SCANS" --out "$CACHE.tmp" --seed "$SEED" --profile office-scanner \
@@ -37,10 +37,10 @@ rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n * 60 / t }'; }
 
 # Peak RSS (MB) and wall seconds of one kamiflow run over the inputs, in a fresh journal and core system.
 run_end_to_end() {
-    local dir=$WORK/run-$1; shift
+    local dir=$WORK/run-$1 root=$PWD; shift
     mkdir -p "$dir"
-    ( cd "$dir" && /usr/bin/time -f "%M %e" -o "$dir/time" "$KAMIFLOW" run "$OLDPWD/$WORKFLOW" "$@" >/dev/null 2>&1 ) || true
-    read -r kb wall < "$dir/time"
+    ( cd "$dir" && /usr/bin/time -f "%M %e" -o "$dir/time" "$KAMIFLOW" run "$root/$WORKFLOW" "$@" >/dev/null 2>&1 ) || true
+    read -r kb wall < <(tail -1 "$dir/time")
     echo "$(awk -v k="$kb" 'BEGIN{printf "%.0f", k/1024}') $wall"
     sqlite3 "$dir/.kamiflow/journal.sqlite" "select state, count(*) from scans group by state" > "$dir/states" 2>/dev/null || true
 }
