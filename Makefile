@@ -37,7 +37,7 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# For now the demo reads the sample scans and prints what it read (later issues make it the full main job).
+# The main job: the sample scans through every shipped workflow, journaled, delivered into the embedded core system.
 demo: build
 	@echo "== the main job: every sample scan through every shipped workflow into the embedded core system"
 	@echo "   (the demo starts from an empty journal and core-system database in .kamiflow/)"
