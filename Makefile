@@ -44,7 +44,7 @@ demo: build
 	rm -f .kamiflow/journal.sqlite* .kamiflow/core.sqlite*
 	$(SWIFT) run kamiflow run Workflows/*.yaml Samples/forms; status=$$?; [ $$status -le 1 ] || exit $$status
 	@echo "== what arrived in the embedded core system (.kamiflow/core.sqlite), one table per resource:"
-	@for t in $$(sqlite3 .kamiflow/core.sqlite "select name from sqlite_master where type='table' order by name"); do \
+	@for t in $$(sqlite3 .kamiflow/core.sqlite "select name from sqlite_master where type='table' and name not like 'sqlite_%' order by name"); do \
 		printf '  %-28s %s record(s)\n' "$$t" "$$(sqlite3 .kamiflow/core.sqlite "select count(*) from \"$$t\"")"; \
 	done
 	@echo "== kamiflow status"
