@@ -268,17 +268,9 @@ struct FieldReader {
             max(blob.width, blob.height) >= least && blob.height < zone.height * 9 / 10 && blob.width < zone.width * 9 / 10
         }
         guard let first = blobs.first else { return zone }
-        var top = first.y, bottom = first.maxY, left = first.x, right = first.maxX
-        for blob in blobs.dropFirst() {
-            top = min(top, blob.y)
-            bottom = max(bottom, blob.maxY)
-            left = min(left, blob.x)
-            right = max(right, blob.maxX)
-        }
-        let margin = max(Int(1.0 * pxPerMM), (bottom - top) / 2)
-        let tight = PixelRect(x: left - margin, y: top - margin, width: right - left + 2 * margin,
-            height: bottom - top + 2 * margin)
-        let result = tight.intersection(zone)
+        let ink = blobs.dropFirst().reduce(first, union)
+        let margin = max(Int(1.0 * pxPerMM), ink.height / 2)
+        let result = ink.insetBy(dx: -margin, dy: -margin).intersection(zone)
         return result.isEmpty ? zone : result
     }
 
