@@ -110,47 +110,60 @@ public enum ConnectorFactory {
     }
 }
 
-/// What a workflow's `deliver:` mapping must provide for one connection and resource, so the workflow loader can
-/// report a missing or misspelt field when the workflow loads instead of when the first record is refused.
-public struct MappingContract: Hashable, Sendable {
-    /// Payload fields every record must have (non-empty).
-    public var requiredFields: [String]
-    /// Every field the target accepts; `nil` when any name is accepted (a column is added, a JSON key written).
-    public var knownFields: [String]?
-
-    /// A contract; `knownFields: nil` accepts any field name.
-    public init(requiredFields: [String], knownFields: [String]?) {
-        self.requiredFields = requiredFields
-        self.knownFields = knownFields
-    }
-}
-
 extension ConnectionConfiguration {
-    /// The contract for `resource` (or the connection's fixed resource).
+    /// The contract for `resource` (or the connection's fixed resource): what a workflow mapping delivering here
+    /// must and may provide.
     ///
     /// - Parameter openAPIDocument: for `http`, the core system's OpenAPI 3 document (the simulator's is
-    ///   `CoreSimulator.openAPIDocument`); required fields are read from the POST request schema of the path that
-    ///   ends in `/<resource>`. Without a document an http connection accepts any field.
+    ///   `CoreSimulator.openAPIDocument`, also served at `/openapi.json`); fields, required fields, code lists,
+    ///   patterns and dates are read from the POST request schema of the path that ends in `/<resource>`. Without
+    ///   a document an http connection accepts any field.
     public func contract(for resource: String?, openAPIDocument: Data? = nil) throws -> MappingContract {
         switch self {
         case .http(let http):
-            guard let openAPIDocument else { return MappingContract(requiredFields: [], knownFields: nil) }
+            guard let openAPIDocument else {
+                return MappingContract(requiredFields: [], knownFields: nil, source: "an API without a known schema")
+            }
             guard let resource = http.resource ?? resource else {
                 throw KamiflowError(.invalidWorkflow, "no resource: neither the connection nor the mapping names one")
             }
             return try Self.contract(openAPI: openAPIDocument, resource: resource)
-        case .sqlite, .jsonLines:
-            return MappingContract(requiredFields: [], knownFields: nil)
+        case .sqlite(let sqlite):
+            return MappingContract(
+                requiredFields: [], knownFields: nil, source: "the database \(sqlite.path)",
+                reservedFields: SQLiteConnector.reservedColumns.sorted())
+        case .jsonLines:
+            return MappingContract(requiredFields: [], knownFields: nil, source: "a JSON Lines file")
         case .csv(let csv):
-            return MappingContract(requiredFields: [], knownFields: csv.columns)
+            return MappingContract(
+                requiredFields: [], knownFields: csv.columns,
+                source: csv.columns == nil ? "a CSV file" : "the CSV layout",
+                reservedFields: csv.keyColumn.map { [$0] } ?? [])
         case .fixedWidth(let fixed):
-            let fields = fixed.layout.compactMap(\.field)
-            return MappingContract(requiredFields: [], knownFields: fields)
+            var constraints: [String: FieldConstraint] = [:]
+            for column in fixed.layout {
+                guard let field = column.field else { continue }
+                constraints[field] =
+                    column.kind == .numeric
+                    ? FieldConstraint(pattern: "^[0-9]{0,\(column.bytes)}$", summary: "N\(column.bytes): digits only")
+                    : FieldConstraint(summary: "C\(column.bytes): text of at most \(column.bytes) bytes")
+            }
+            return MappingContract(
+                requiredFields: [], knownFields: fixed.layout.compactMap(\.field), source: "the fixed-width layout",
+                fields: constraints)
         case .zengin:
             return MappingContract(
                 requiredFields: ZenginConnectionConfiguration.requiredRecordFields,
-                knownFields: ZenginConnectionConfiguration.recordFields)
+                knownFields: ZenginConnectionConfiguration.recordFields,
+                source: "a 全銀 総合振込 data record", fields: ZenginConnectionConfiguration.recordConstraints)
         }
+    }
+
+    /// The resources an OpenAPI document accepts records for (the last path segment of every POST).
+    public static func resources(inOpenAPI data: Data) -> [String] {
+        guard let paths = JSONValue.parse(data)?["paths"]?.objectValue else { return [] }
+        return paths.keys.filter { paths[$0]?["post"] != nil }.compactMap { $0.split(separator: "/").last.map(String.init) }
+            .sorted()
     }
 
     static func contract(openAPI data: Data, resource: String) throws -> MappingContract {
@@ -160,16 +173,33 @@ extension ConnectionConfiguration {
         guard let path = paths.keys.sorted().first(where: { $0.hasSuffix("/" + resource) }),
             var schema = paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]
         else {
+            let known = resources(inOpenAPI: data)
             throw KamiflowError(
-                .invalidWorkflow, "the core system's API has no POST for '\(resource)'", subject: resource)
+                .invalidWorkflow,
+                "the core system's API has no POST for '\(resource)' (it has: \(known.joined(separator: ", ")))",
+                subject: resource)
         }
+        var source = "the OpenAPI schema of POST \(path)"
         if let ref = schema["$ref"]?.stringValue, ref.hasPrefix("#/components/schemas/") {
-            schema = root["components"]?["schemas"]?[String(ref.dropFirst("#/components/schemas/".count))] ?? .null
+            let name = String(ref.dropFirst("#/components/schemas/".count))
+            schema = root["components"]?["schemas"]?[name] ?? .null
+            source = "the schema \(name) (POST \(path))"
         }
         let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let properties = schema["properties"]?.objectValue.map { Array($0.keys).sorted() }
+        let properties = schema["properties"]?.objectValue ?? [:]
         let closed = schema["additionalProperties"] == .bool(false)
-        return MappingContract(requiredFields: required, knownFields: closed ? properties : nil)
+        var constraints: [String: FieldConstraint] = [:]
+        for (name, property) in properties {
+            constraints[name] = FieldConstraint(
+                isDate: property["format"]?.stringValue == "date",
+                allowedValues: property["enum"]?.arrayValue?.compactMap(\.stringValue),
+                pattern: property["pattern"]?.stringValue,
+                maxLength: property["maxLength"]?.intValue,
+                summary: property["description"]?.stringValue)
+        }
+        return MappingContract(
+            requiredFields: required, knownFields: closed ? properties.keys.sorted() : nil, source: source,
+            fields: constraints)
     }
 }
 

@@ -321,3 +321,41 @@ package enum DeliveryRequestBody {
         JSONValue.orderedObject(payload.map { ($0.name, $0.value) })
     }
 }
+
+extension HTTPConnectionConfiguration {
+    /// Where an API describes itself: `/openapi.json` at the origin of `url` (`http://127.0.0.1:8088/v1` →
+    /// `http://127.0.0.1:8088/openapi.json`), as the simulated core systems serve it.
+    public var openAPIURL: String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host
+        else { return nil }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")/openapi.json"
+    }
+
+    /// The OpenAPI document the API serves, or `nil` when it serves none (no answer within `timeout` seconds, not
+    /// 200, not a JSON object with `paths`). Used to check workflow mappings against the live contract; never
+    /// sends the token (the document is public where it exists).
+    public func fetchOpenAPIDocument(timeout: Double = 2) async -> Data? {
+        guard let address = openAPIURL else { return nil }
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(
+            connect: .milliseconds(Int64(min(timeout, connectTimeout) * 1000)),
+            read: .milliseconds(Int64(timeout * 1000)))
+        configuration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        var data: Data?
+        do {
+            var request = HTTPClientRequest(url: address)
+            request.headers.add(name: "Accept", value: "application/json")
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let buffer = try await response.body.collect(upTo: 8 << 20)
+            if response.status.code == 200 {
+                let body = Data(buffer.readableBytesView)
+                if JSONValue.parse(body)?["paths"]?.objectValue != nil { data = body }
+            }
+        } catch {
+            data = nil
+        }
+        try? await client.shutdown()
+        return data
+    }
+}

@@ -23,6 +23,12 @@ package enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// A whole number (JSON has one number type; `maxLength: 30` arrives as a double).
+    package var intValue: Int? {
+        if case .number(let n) = self, n == n.rounded(), abs(n) < 1e15 { return Int(n) }
+        return nil
+    }
+
     package var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil

@@ -128,6 +128,20 @@ public struct ZenginConnectionConfiguration: Hashable, Sendable, Codable {
         "bank_code", "branch_code", "account_type", "account_number", "holder", "amount",
     ]
 
+    /// The shapes of the data-record fields (DOMAIN §5.6), for checking workflow mappings when they load. Names are
+    /// folded to 全銀 kana by the connector, so any kana is accepted there.
+    public static let recordConstraints: [String: FieldConstraint] = [
+        "bank_code": FieldConstraint(pattern: "^[0-9]{4}$", summary: "被仕向銀行番号 N4"),
+        "branch_code": FieldConstraint(pattern: "^[0-9]{3}$", summary: "被仕向支店番号 N3"),
+        "account_type": FieldConstraint(
+            allowedValues: ["1", "2", "4", "9"], summary: "預金種目: 1 普通, 2 当座, 4 貯蓄, 9 その他"),
+        "account_number": FieldConstraint(pattern: "^[0-9]{1,7}$", summary: "口座番号 N7"),
+        "amount": FieldConstraint(pattern: "^[1-9][0-9]{0,9}$", summary: "振込金額 N10, yen above 0"),
+        "new_code": FieldConstraint(allowedValues: ["0", "1", "2"], summary: "新規コード: 0 その他, 1 第1回, 2 変更分"),
+        "customer_code1": FieldConstraint(pattern: "^[0-9]{0,10}$", summary: "顧客コード1 N10"),
+        "customer_code2": FieldConstraint(pattern: "^[0-9]{0,10}$", summary: "顧客コード2 N10"),
+    ]
+
     var kana: ZenginKana { ZenginKana(allowedSymbols: Set(allowedSymbols), keepsWo: keepsWo) }
 
     /// The header record, which also proves the configuration is complete and well formed.
