@@ -221,40 +221,99 @@ extension WorkflowBuilder {
                 continue
             }
             let resource = byKey["resource"].flatMap { string($0.value, "'resource'") }
+            var forEach: String?
+            if let entry = byKey["for_each"], let name = string(entry.value, "'for_each' (a repeating group)") {
+                let groups = form.items.compactMap { item -> String? in
+                    if case .group(let group) = item { return group.name }
+                    return nil
+                }
+                if groups.contains(name) {
+                    forEach = name
+                } else {
+                    error(
+                        "'for_each' names '\(name)', which is not a repeating group\(Suggestion.hint(for: name, in: groups))"
+                            + (groups.isEmpty ? " (the form has none)" : "; groups: \(groups.joined(separator: ", "))"),
+                        at: entry.value)
+                }
+            }
             var fields: [MappedField] = []
             if let record = byKey["record"], let pairs = entries(record.value, "'record'") {
                 for pair in pairs {
-                    if let field = buildMappedField(pair, form: form) { fields.append(field) }
+                    if let field = buildMappedField(pair, form: form, forEach: forEach) { fields.append(field) }
                 }
             } else if byKey["record"] == nil {
                 error("a 'deliver' entry needs 'record:' (payload field: record field)", at: item)
             }
-            result.append(DeliveryMapping(connection: to, resource: resource, fields: fields, location: location(item)))
+            result.append(
+                DeliveryMapping(connection: to, resource: resource, forEach: forEach, fields: fields, location: location(item)))
         }
         return result
     }
 
-    mutating func buildMappedField(_ pair: Entry, form: FormTemplate) -> MappedField? {
+    mutating func buildMappedField(_ pair: Entry, form: FormTemplate, forEach: String?) -> MappedField? {
         let loc = location(pair.keyNode)
+        let what = "delivery field '\(pair.key)'"
         if case .scalar = pair.value {
             guard let path = string(pair.value, "the source of '\(pair.key)'"),
-                checkPath(path, form: form, at: pair.value, in: "delivery field '\(pair.key)'")
+                checkPath(path, form: form, at: pair.value, in: what)
             else { return nil }
             return MappedField(name: pair.key, source: .field(.init(path: path)), location: loc)
         }
-        guard let list = entries(pair.value, "delivery field '\(pair.key)'", allowed: Keys.mapped) else { return nil }
+        guard let list = entries(pair.value, what, allowed: Keys.mapped) else { return nil }
         let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         if let constant = byKey["const"] {
             if list.count > 1 { error("'const' stands alone: a constant has no 'from', codes or format", at: pair.value) }
             guard let value = constant.value.string else { return nil }
             return MappedField(name: pair.key, source: .constant(value), location: loc)
         }
-        guard let from = byKey["from"] else {
-            error("delivery field '\(pair.key)' needs 'from: field' or 'const: value'", at: pair.keyNode)
+        if let count = byKey["count"] {
+            return buildCount(count, byKey: byKey, list: list, form: form, what: what, at: loc, name: pair.key)
+        }
+        for key in ["unless", "times"] where byKey[key] != nil {
+            error("'\(key)' belongs to 'count'", at: byKey[key]!.keyNode)
+        }
+        guard byKey["from"] != nil else {
+            error("\(what) needs 'from: field', 'const: value' or 'count: group.field'", at: pair.keyNode)
             return nil
         }
-        guard let path = string(from.value, "'from'"),
-            checkPath(path, form: form, at: from.value, in: "delivery field '\(pair.key)'")
+        guard var source = buildSource(byKey, form: form, what: what) else { return nil }
+        if let each = byKey["each"], let value = enumeration(each.value, "repeat layout", as: RepeatLayout.self) {
+            if let forEach, source.path.hasPrefix(forEach + ".") {
+                error(
+                    "'each' does not apply to '\(source.path)': with 'for_each: \(forEach)' every payload holds one row",
+                    at: each.keyNode)
+            }
+            source.each = value
+        }
+        if let alternative = byKey["or"] {
+            source.otherwise = buildAlternatives(alternative.value, form: form, what: what)
+        }
+        return MappedField(name: pair.key, source: .field(source), location: loc)
+    }
+
+    /// `or:` — a field path, a `{from, part, codes, format, fold}` mapping, or a list of these.
+    mutating func buildAlternatives(_ node: Node, form: FormTemplate, what: String) -> [MappedField.FieldSource] {
+        switch node {
+        case .sequence(let sequence):
+            return sequence.flatMap { buildAlternatives($0, form: form, what: what) }
+        case .scalar:
+            guard let path = string(node, "'or'"), checkPath(path, form: form, at: node, in: what) else { return [] }
+            return [.init(path: path)]
+        default:
+            guard let list = entries(node, "'or' of \(what)", allowed: Keys.alternative) else { return [] }
+            let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            guard byKey["from"] != nil else {
+                error("'or' of \(what) needs 'from: field'", at: node)
+                return []
+            }
+            return buildSource(byKey, form: form, what: what).map { [$0] } ?? []
+        }
+    }
+
+    /// `from` with its `codes`, `format`, `part` and `fold`.
+    mutating func buildSource(_ byKey: [String: Entry], form: FormTemplate, what: String) -> MappedField.FieldSource? {
+        guard let from = byKey["from"], let path = string(from.value, "'from'"),
+            checkPath(path, form: form, at: from.value, in: what)
         else { return nil }
         var source = MappedField.FieldSource(path: path)
         let spec = form.field(named: path)
@@ -278,7 +337,7 @@ extension WorkflowBuilder {
             source.format = value
         }
         if let part = byKey["part"], let value = string(part.value, "'part'") {
-            let parts = ["branch", "account", "kind", "kind_code", "kigou", "bangou"]
+            let parts = ["bank", "branch", "account", "kind", "kind_code", "kigou", "bangou"]
             if spec?.type != .yucho {
                 error("'part' is for yucho fields, but '\(path)' is \(spec?.type.rawValue ?? "unknown")", at: part.value)
             } else if !parts.contains(value) {
@@ -286,10 +345,42 @@ extension WorkflowBuilder {
             }
             source.part = value
         }
-        if let each = byKey["each"], let value = enumeration(each.value, "repeat layout", as: RepeatLayout.self) {
-            source.each = value
+        if let fold = byKey["fold"], let value = enumeration(fold.value, "folding", as: ValueFolding.self) {
+            if let spec, [.date, .warekiDate, .choice, .checkbox].contains(spec.type) {
+                error("'fold' is for text, but '\(path)' is \(spec.type.rawValue)", at: fold.value)
+            }
+            source.fold = value
         }
-        return MappedField(name: pair.key, source: .field(source), location: loc)
+        return source
+    }
+
+    /// `{count: group.field, unless: group.checkbox, times: N}`.
+    mutating func buildCount(
+        _ count: Entry, byKey: [String: Entry], list: [Entry], form: FormTemplate, what: String,
+        at loc: SourceLocation, name: String
+    ) -> MappedField? {
+        for entry in list where !["count", "unless", "times"].contains(entry.key) {
+            error("'\(entry.key)' does not go with 'count' (only 'unless' and 'times' do)", at: entry.keyNode)
+        }
+        guard let path = string(count.value, "'count'"), checkPath(path, form: form, at: count.value, in: what) else {
+            return nil
+        }
+        let group = path.split(separator: ".").first.map(String.init) ?? path
+        guard form.group(named: group) != nil, path.contains(".") else {
+            error("'count' counts the filled rows of a group field, but '\(path)' is not in a group", at: count.value)
+            return nil
+        }
+        var source = MappedField.CountSource(path: path)
+        if let unless = byKey["unless"], let other = string(unless.value, "'unless'"),
+            checkPath(other, form: form, at: unless.value, in: what)
+        {
+            if !other.hasPrefix(group + ".") || form.field(named: other)?.type != .checkbox {
+                error("'unless' names a checkbox of the same group '\(group)', but '\(other)' is not one", at: unless.value)
+            }
+            source.unless = other
+        }
+        if let times = byKey["times"] { source.times = integer(times.value, "'times'", minimum: 1) }
+        return MappedField(name: name, source: .count(source), location: loc)
     }
 
     // MARK: Layout

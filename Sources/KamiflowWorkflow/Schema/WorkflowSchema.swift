@@ -164,17 +164,30 @@ public enum WorkflowSchema {
                   "properties": {
                     "to": {"type": "string"},
                     "resource": {"type": "string"},
+                    "for_each": {"type": "string", "description": "A repeating group: one payload per filled row"},
                     "record": {"type": "object", "additionalProperties": {"oneOf": [
                       {"$ref": "#/$defs/sourcePath"},
                       {"type": "object", "additionalProperties": false, "required": ["const"], "properties": {"const": {"type": ["string", "number", "boolean"]}}},
-                      {"type": "object", "additionalProperties": false, "required": ["from"], "properties": {
-                        "from": {"$ref": "#/$defs/sourcePath"},
-                        "codes": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
-                        "format": {"enum": [\(names(DateFormat.self))]},
-                        "part": {"enum": ["branch", "account", "kind", "kind_code", "kigou", "bangou"]},
-                        "each": {"enum": [\(names(RepeatLayout.self))]}}}
+                      {"type": "object", "additionalProperties": false, "required": ["count"], "properties": {
+                        "count": {"$ref": "#/$defs/fieldPath"},
+                        "unless": {"$ref": "#/$defs/fieldPath"},
+                        "times": {"type": "integer", "minimum": 1}}},
+                      {"allOf": [{"$ref": "#/$defs/mappedSource"}, {"properties": {
+                        "each": {"enum": [\(names(RepeatLayout.self))]},
+                        "or": {"oneOf": [
+                          {"$ref": "#/$defs/sourcePath"}, {"$ref": "#/$defs/mappedSource"},
+                          {"type": "array", "items": {"oneOf": [{"$ref": "#/$defs/sourcePath"}, {"$ref": "#/$defs/mappedSource"}]}}]}}}],
+                       "unevaluatedProperties": false}
                     ]}}
                   }
+                },
+                "mappedSource": {
+                  "type": "object", "required": ["from"], "properties": {
+                    "from": {"$ref": "#/$defs/sourcePath"},
+                    "codes": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+                    "format": {"enum": [\(names(DateFormat.self))]},
+                    "part": {"enum": ["bank", "branch", "account", "kind", "kind_code", "kigou", "bangou"]},
+                    "fold": {"enum": [\(names(ValueFolding.self))]}}
                 }
               }
             }
