@@ -48,6 +48,10 @@ actor Composition {
             throw KamiflowError(.invalidArgument, "name at least one workflow file (.yaml) before the inputs")
         }
         let loaded = try workflowFiles.map(workflow(file:))
+        // Every mapping against the contract of the connection it delivers to, before any scan is touched.
+        let check = await MappingCheck.prepared(
+            deployment: try settings.deployment.map(DeploymentConnections.load(path:)), for: loaded)
+        for workflow in loaded { try check.requireValid(workflow) }
         let connectors = try connectors(for: loaded)
         let extractor = Extractor(
             workflows: loaded, reader: try await enginePool(),

@@ -1,28 +1,56 @@
 import ArgumentParser
+import Foundation
+import KamiflowCore
 import KamiflowWorkflow
 
 /// `kamiflow validate FILE...`: checks workflow files the way a compiler checks sources, printing every problem
-/// with its location, and fails when any file has an error.
-struct ValidateCommand: ParsableCommand {
+/// with its location, and fails when any file has an error. The `deliver:` mappings are checked against the
+/// contracts of the connections they deliver to: the deployment's, or with none the simulated core systems' OpenAPI
+/// document.
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check workflow files and print every problem with its file:line:column.")
+        abstract: "Check workflow files and print every problem with its file:line:column.",
+        discussion: """
+            Delivery mappings are checked against what their connections accept: with --deployment (or a \
+            kamiflow.yaml here) each connection's contract (an API's OpenAPI schema, served at /openapi.json or the \
+            simulator's committed copy; a CSV's columns; a fixed-width or 全銀 layout; a database's reserved \
+            columns); with none, the simulated core systems' OpenAPI document for the resources it has.
+            """)
 
     @Argument(help: "Workflow files (.yaml) to check.")
     var files: [String]
 
+    @Option(help: "The deployment file whose connections the mappings are checked against.")
+    var deployment: String?
+
     @Flag(help: "Treat warnings (such as overlapping zones) as errors.")
     var strict = false
 
-    func run() throws {
+    func run() async throws {
         let loader = WorkflowLoader()
+        let path = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
+        let connections: DeploymentConnections?
+        do {
+            connections = try path.map(DeploymentConnections.load(path:))
+        } catch let error as KamiflowError {
+            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            throw ExitCode.failure
+        }
+        let results = files.map { (file: $0, result: loader.load(file: $0)) }
+        let check = await MappingCheck.prepared(
+            deployment: connections, for: results.compactMap(\.result.workflow))
         var errors = 0
         var warnings = 0
-        for file in files {
-            let result = loader.load(file: file)
-            for diagnostic in result.diagnostics { print(diagnostic) }
-            errors += result.errors.count
-            warnings += result.warnings.count
+        for (_, result) in results {
+            var diagnostics = result.diagnostics
+            if let workflow = result.workflow {
+                diagnostics += check.diagnostics(for: workflow)
+                diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+            }
+            for diagnostic in diagnostics { print(diagnostic) }
+            errors += diagnostics.filter { $0.severity == .error }.count
+            warnings += diagnostics.filter { $0.severity == .warning }.count
         }
         let noun = files.count == 1 ? "file" : "files"
         print("\(files.count) \(noun) checked: \(errors) error(s), \(warnings) warning(s)")
