@@ -116,9 +116,9 @@ RESOURCES = {
             "mae_hokensha": {"type": "string", "maxLength": 60, "description": "前保険者"},
             "mae_soshitsu_ymd": DATE | {"description": "前保険 喪失日"},
         },
-        ["todokede_ymd", "setainushi_shimei", "setainushi_kojin_bango", "hihokensha_shimei", "hihokensha_kana",
-         "seinengappi", "seibetsu_code", "zokugara_code", "kojin_bango", "shutoku_jiyu_code",
-         "shikaku_shutoku_ymd"])),
+        # フリガナ and 続柄 are optional: the shipped 資格取得届 form does not ask for them per person (yet).
+        ["todokede_ymd", "setainushi_shimei", "setainushi_kojin_bango", "hihokensha_shimei", "seinengappi",
+         "seibetsu_code", "kojin_bango", "shutoku_jiyu_code", "shikaku_shutoku_ymd"])),
     "kyufukin": ("KyufukinShinsei", resource(
         "給付金 申請 (振込)", "A household's 給付金 application with the account the benefit is transferred to.",
         {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KamiflowServer
 import KamiflowTesting
 import NIOCore
 import Testing
@@ -102,7 +103,7 @@ struct CommandLineTests {
         let example = PythonClient.repositoryRoot.appendingPathComponent("docs/kamiflow.example.yaml")
         let run = try kamiflow(
             ["connections", "--deployment", example.path], in: FileManager.default.temporaryDirectory,
-            environment: ["KAMIFLOW_JIDOU_TOKEN": "x"])
+            environment: ["KAMIFLOW_CORE_TOKEN": "x"])
         #expect(run.status == 0, "\(run.errors)")
         let workflows = try FileManager.default.contentsOfDirectory(
             at: PythonClient.repositoryRoot.appendingPathComponent("Workflows"), includingPropertiesForKeys: nil)
@@ -116,6 +117,49 @@ struct CommandLineTests {
         #expect(!named.isEmpty)
         for connection in named {
             #expect(run.output.contains("  \(connection): "), "no connection '\(connection)' in the example")
+        }
+    }
+
+    @Test("validate and connections check: the shipped workflows fit the simulator and the example deployment")
+    func shippedMappingsFit() throws {
+        let root = PythonClient.repositoryRoot
+        let workflows = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Workflows").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { "Workflows/" + $0 }
+        let validate = try kamiflow(["validate"] + workflows, in: root)
+        #expect(validate.status == 0, "\(validate.output)")
+        #expect(validate.output.contains("6 files checked: 0 error(s), 0 warning(s)"))
+        let check = try kamiflow(
+            ["connections", "check", "--deployment", "docs/kamiflow.example.yaml"] + workflows, in: root,
+            environment: ["KAMIFLOW_CORE_TOKEN": "x"])
+        #expect(check.status == 0, "\(check.output)\(check.errors)")
+        for file in workflows { #expect(check.output.contains("\(file): every mapping fits its connection")) }
+    }
+
+    @Test("validate --deployment checks a mapping against the OpenAPI document a running core system serves")
+    func validateAgainstServedContract() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workflow = try String(
+            contentsOf: PythonClient.repositoryRoot.appendingPathComponent("Workflows/kyufukin-shinsei.yaml"),
+            encoding: .utf8
+        ).replacingOccurrences(of: "denwa_bango: head.phone", with: "denwa: head.phone")
+        try workflow.write(to: folder.appendingPathComponent("k.yaml"), atomically: true, encoding: .utf8)
+        let configuration = CoreSimulator.Configuration(databasePath: folder.appendingPathComponent("sim.sqlite").path)
+        try await CoreSimulator.withRunning(configuration) { _, port in
+            let deployment = """
+                connections:
+                  kyufukin: {type: http, url: "http://127.0.0.1:\(port)/v1", resource: kyufukin}
+                  furikomi: {type: jsonl, folder: out}
+                """
+            try deployment.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
+            let run = try kamiflow(["validate", "k.yaml"], in: folder)
+            #expect(run.status != 0)
+            let line = try #require(workflow.components(separatedBy: "\n").firstIndex { $0.contains("denwa: head.phone") }) + 1
+            #expect(run.output.contains(
+                "k.yaml:\(line):7: error: the schema KyufukinShinsei (POST /v1/kyufukin) has no field 'denwa' "
+                    + "(did you mean 'denwa_bango'?)"), "\(run.output)")
+            #expect(run.output.contains("1 file checked: 1 error(s)"))
         }
     }
 
