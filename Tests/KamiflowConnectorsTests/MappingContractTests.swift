@@ -90,7 +90,7 @@ let mappingMistakes: [MappingMistake] = [
         workflow: "idou-tennyu", replace: "    for_each: persons\n", with: "", lineContaining: "shimei: persons.name",
         message: "delivery field 'shimei' becomes 'shimei_1', 'shimei_2', 'shimei_3', 'shimei_4' (one field per row), "
             + "which the schema JuminIdou (POST /v1/jumin-idou) does not have; for one record per row write "
-            + "'for_each: persons' (did you mean 'shimei'?)"),
+            + "'for_each: persons'"),
     MappingMistake(
         workflow: "juminhyo-koufu", replace: "tsusu: copies", with: "tsusu: {const: \"21\"}", lineContaining: "tsusu:",
         message: "'tsusu' (通数 (1–20)) of the schema ShomeishoKoufuSeikyu (POST /v1/shomeisho) must match "

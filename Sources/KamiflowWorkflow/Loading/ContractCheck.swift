@@ -26,21 +26,21 @@ extension DeliveryMapping {
                 continue
             }
             if let known = contract.knownFields, !known.contains(name) {
-                unknownNames.append(name)
-                var message: String
                 if name != mapped.name {
+                    // A group field flattened into one payload field per row: the advice is for_each, not a name.
                     guard reportedRows.insert(mapped.name).inserted else { continue }
                     let rows = produced.filter { $0.field == mapped }.map(\.name)
-                    message = "delivery field '\(mapped.name)' becomes \(Self.quoted(rows)) (one field per row), which "
-                        + "\(contract.source) does not have"
+                    var message = "delivery field '\(mapped.name)' becomes \(Self.quoted(rows)) (one field per row), "
+                        + "which \(contract.source) does not have"
                     if let (group, _) = Self.groupField(path(of: mapped), in: workflow), forEach == nil {
                         message += "; for one record per row write 'for_each: \(group.name)'"
                     }
-                } else {
-                    message = "\(contract.source) has no field '\(name)'"
+                    result.append(Diagnostic(.error, message, at: mapped.location))
+                    continue
                 }
-                let hint = Suggestion.hint(for: mapped.name, in: known.filter { !names.contains($0) })
-                result.append(Diagnostic(.error, message + hint, at: mapped.location))
+                unknownNames.append(name)
+                let hint = Suggestion.hint(for: name, in: known.filter { !names.contains($0) })
+                result.append(Diagnostic(.error, "\(contract.source) has no field '\(name)'" + hint, at: mapped.location))
                 continue
             }
             if let constraint = contract.fields[name],
@@ -49,7 +49,8 @@ extension DeliveryMapping {
                 result.append(Diagnostic(.error, problem, at: mapped.location))
             }
         }
-        for required in contract.requiredFields where !names.contains(required) {
+        // A required field mapped but flattened per row has its diagnostic already.
+        for required in contract.requiredFields where !names.contains(required) && !reportedRows.contains(required) {
             let summary = contract.fields[required]?.summary.map { " (\($0))" } ?? ""
             result.append(
                 Diagnostic(
