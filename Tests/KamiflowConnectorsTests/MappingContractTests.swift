@@ -99,7 +99,7 @@ let mappingMistakes: [MappingMistake] = [
         workflow: "kyufukin-shinsei", replace: "koza_bango: {from: account.number, or: {from: yucho, part: account}}",
         with: "koza_bango: {from: account.number, or: {from: yucho, part: kigou}}", lineContaining: "koza_bango:",
         message: "'koza_bango' (口座番号, 7 digits zero-filled) of the schema KyufukinShinsei (POST /v1/kyufukin) must "
-            + "match ^[0-9]{7}$, but 'yucho' part kigou has another shape (e.g. 14030)"),
+            + "match ^[0-9]{7}$, but 'yucho' part kigou has another shape"),
 ]
 
 @Suite("Delivery mappings checked against the target's own contract")

@@ -87,8 +87,10 @@ extension DeliveryMapping {
         case values([String], what: String)
         /// A date in this format.
         case date(DateFormat, what: String)
-        /// Text of a known shape, e.g. 12 digits for a マイナンバー.
-        case shaped(String, what: String)
+        /// Text of a known shape, e.g. 12 digits for a マイナンバー; `shown` is false for sensitive fields, whose
+        /// example is not printed even though it is made up (a message with a マイナンバー-shaped number in it
+        /// would look like a leak).
+        case shaped(String, what: String, shown: Bool = true)
         /// Free text, a JSON array: nothing to compare with.
         case free(what: String)
     }
@@ -120,7 +122,7 @@ extension DeliveryMapping {
         }
         guard var sample = Self.sample(for: spec, part: source.part) else { return .free(what: described) }
         if let fold = source.fold { sample = fold.apply(to: sample) }
-        return .shaped(sample, what: source.part.map { "\(what) part \($0)" } ?? described)
+        return .shaped(sample, what: source.part.map { "\(what) part \($0)" } ?? described, shown: !spec.sensitive)
     }
 
     /// A value of the shape a field of this type always has after normalisation; `nil` for free text.
@@ -199,7 +201,7 @@ extension DeliveryMapping {
                 if let max = constraint.maxLength, let long = values.first(where: { $0.count > max }) {
                     return "\(target) holds at most \(max) characters, but the mapping can write \(Self.quoted([long]))"
                 }
-            case .shaped(let sample, let what):
+            case .shaped(let sample, let what, let shown):
                 if constraint.isDate == true {
                     return "\(target) is a date written YYYY-MM-DD, but \(what) is not a date"
                 }
@@ -213,7 +215,8 @@ extension DeliveryMapping {
                         advice = "; add fold: \(fold.rawValue)"
                         break
                     }
-                    return "\(target) must match \(pattern), but \(what) has another shape (e.g. \(sample))" + advice
+                    let example = shown ? " (e.g. \(sample))" : ""
+                    return "\(target) must match \(pattern), but \(what) has another shape\(example)" + advice
                 }
             case .free(let what):
                 if constraint.isDate == true {
