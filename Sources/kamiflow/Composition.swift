@@ -31,6 +31,7 @@ actor Composition {
     private var connectorsByName: [String: any Connector]?
     private var embeddedCore: (any Connector)?
     private var routing: [String: any Connector] = [:]
+    private var checkedMappings: MappingCheck?
 
     init(settings: Settings, environment: [String: String], logger: Logger) {
         self.settings = settings
@@ -49,9 +50,7 @@ actor Composition {
         }
         let loaded = try workflowFiles.map(workflow(file:))
         // Every mapping against the contract of the connection it delivers to, before any scan is touched.
-        let check = await MappingCheck.prepared(
-            deployment: try settings.deployment.map(DeploymentConnections.load(path:)), for: loaded)
-        for workflow in loaded { try check.requireValid(workflow) }
+        for workflow in loaded { try await mappingCheck().requireValid(workflow) }
         let connectors = try connectors(for: loaded)
         let extractor = Extractor(
             workflows: loaded, reader: try await enginePool(),
@@ -101,6 +100,16 @@ actor Composition {
         let loaded = try Workflow.load(file: file)
         workflows[file] = loaded
         return loaded
+    }
+
+    /// One check for the process: the documents the deployment's APIs serve are fetched once, however many
+    /// inboxes and jobs are wired.
+    private func mappingCheck() async throws -> MappingCheck {
+        if let checkedMappings { return checkedMappings }
+        let made = await MappingCheck.prepared(
+            deployment: try settings.deployment.map(DeploymentConnections.load(path:)), for: nil)
+        checkedMappings = made
+        return made
     }
 
     private func enginePool() async throws -> EnginePool {

@@ -19,11 +19,13 @@ struct MappingCheck {
     /// OpenAPI documents served by http connections, by connection name.
     var servedDocuments: [String: Data] = [:]
 
-    /// The check for `deployment`, with the documents its http connections serve fetched first.
-    static func prepared(deployment: DeploymentConnections?, for workflows: [Workflow]) async -> MappingCheck {
+    /// The check for `deployment`, with the documents its http connections serve fetched first: those the
+    /// `workflows` deliver to, or all of them when `workflows` is `nil` (a long-running process checks every
+    /// workflow it will load against one fetch).
+    static func prepared(deployment: DeploymentConnections?, for workflows: [Workflow]?) async -> MappingCheck {
         var check = MappingCheck(deployment: deployment)
-        let used = Set(workflows.flatMap { $0.deliveries.map(\.connection) })
-        for (name, configuration) in deployment?.connections ?? [] where used.contains(name) {
+        let used = workflows.map { Set($0.flatMap { $0.deliveries.map(\.connection) }) }
+        for (name, configuration) in deployment?.connections ?? [] where used?.contains(name) ?? true {
             if case .http(let http) = configuration, let document = await http.fetchOpenAPIDocument() {
                 check.servedDocuments[name] = document
             }
