@@ -160,6 +160,11 @@ struct CommandLineTests {
                 "k.yaml:\(line):7: error: the schema KyufukinShinsei (POST /v1/kyufukin) has no field 'denwa' "
                     + "(did you mean 'denwa_bango'?)"), "\(run.output)")
             #expect(run.output.contains("1 file checked: 1 error(s)"))
+            // run refuses to start on it, before any scan is read or any journal is made.
+            let start = try kamiflow(["run", "k.yaml", "."], in: folder)
+            #expect(start.status == 64)
+            #expect(start.errors.contains("has no field 'denwa' (did you mean 'denwa_bango'?)"), "\(start.errors)")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".kamiflow").path))
         }
     }
 
