@@ -159,6 +159,49 @@ struct InterpretationTests {
         #expect(record["members[0].birth"]?.issues.isEmpty == true)
     }
 
+    @Test("a blank printed row of a group asks nothing of its fields; a half-filled row does")
+    func blankRows() throws {
+        let yaml = """
+            kamiflow: 1
+            workflow: household-test
+            form:
+              fields:
+                persons:
+                  repeat: 3
+                  step: [0, 12]
+                  min: 1
+                  fields:
+                    name: {label: 氏名, type: text, zone: [20, 40, 60, 7], required: true}
+                    sex:  {label: 性別, type: choice, circle: {男: [90, 41, 5, 4], 女: [100, 41, 5, 4]}}
+            """
+        let loaded = WorkflowLoader().load(yaml: yaml, file: "household-test.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let workflow = try #require(loaded.workflow)
+        var readings: [String: FieldReading] = [
+            "persons[0].name": FieldReading(text: "山田 花子", confidence: 91),
+            "persons[0].sex": FieldReading(marks: ["男": 0.0, "女": 0.2]),
+            "persons[1].name": FieldReading(text: "", confidence: 0),
+            "persons[1].sex": FieldReading(marks: ["男": 0.0, "女": 0.0]),
+            "persons[2].name": FieldReading(text: "", confidence: 0),
+            "persons[2].sex": FieldReading(marks: ["男": 0.0, "女": 0.0]),
+        ]
+        var record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(record["persons[1].sex"]?.issues.isEmpty == true)
+        #expect(record["persons[1].name"]?.issues.isEmpty == true)
+        #expect(record.route == .straightThrough)
+
+        // A sex circled with no name: the row is used, so its name is required.
+        readings["persons[1].sex"] = FieldReading(marks: ["男": 0.2, "女": 0.0])
+        record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(record["persons[1].name"]?.codes == [IssueCode.required])
+        #expect(record.route == .review)
+
+        // Two circles and nothing else in a row: ink nobody can read, still flagged.
+        readings["persons[1].sex"] = FieldReading(marks: ["男": 0.2, "女": 0.2])
+        record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(record["persons[1].sex"]?.codes.contains(IssueCode.ambiguousMark) == true)
+    }
+
     @Test("two circled options in an exactly-one choice are ambiguous, never guessed")
     func ambiguous() throws {
         var readings = cleanReadings()

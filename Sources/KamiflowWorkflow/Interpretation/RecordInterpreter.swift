@@ -26,6 +26,29 @@ public struct RecordInterpreter: Sendable {
         var position: [String: Int] = [:]
         for (i, field) in fields.enumerated() { position[field.path] = i }
 
+        // A printed row nobody wrote in (every field blank, no ink in any of its boxes or option rings) is not a
+        // row of the record: what a field demands of a filled row (something written, one option marked) does
+        // not apply to it. Two circles in a blank row are still ink, so they are still flagged.
+        for case .group(let group) in workflow.form.items {
+            for row in 0..<group.count {
+                let members = group.fields.compactMap { spec in
+                    position["\(group.name)[\(row)].\(spec.name)"].map { (spec: spec, index: $0) }
+                }
+                let blank = members.allSatisfy { member in
+                    let field = fields[member.index]
+                    let marks = readings[field.path]?.marks.values.map { $0 } ?? []
+                    return (field.value.isEmpty || field.value == .flag(false))
+                        && marks.allSatisfy { $0 < member.spec.thresholds.empty }
+                }
+                guard blank else { continue }
+                for member in members {
+                    fields[member.index].issues.removeAll {
+                        $0.code == IssueCode.required || $0.code == IssueCode.ambiguousMark
+                    }
+                }
+            }
+        }
+
         // Groups: the minimum number of filled rows.
         for case .group(let group) in workflow.form.items where group.minimum > 0 {
             let filled = (0..<group.count).filter { row in
