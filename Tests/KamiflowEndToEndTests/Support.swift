@@ -1,12 +1,6 @@
 import Foundation
 import KamiflowCore
-import KamiflowForms
 import KamiflowTesting
-import KamiflowWorkflow
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The `kamiflow` executable SwiftPM built beside this test bundle (`swift build --build-tests` builds it).
 enum KamiflowBinary {
@@ -75,12 +69,6 @@ struct TemporaryFolder {
 
 /// The shipped 児童手当 workflow file.
 let shippedJidouTeate = PythonClient.repositoryRoot.appendingPathComponent("Workflows/jidou-teate-nintei.yaml").path
-
-/// Today in the machine's time zone, as `kamiflow run` checks dates against it (`submitted_on <= today`).
-var machineToday: CivilDate {
-    let now = Calendar(identifier: .gregorian).dateComponents(in: TimeZone.current, from: Date())
-    return CivilDate(year: now.year!, month: now.month!, day: now.day!)
-}
 
 /// SHA-256 of a file's bytes, hex: the scan id the journal gives it.
 func scanID(of path: String) throws -> String {
