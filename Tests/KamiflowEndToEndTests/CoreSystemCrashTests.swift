@@ -131,6 +131,8 @@ struct CoreSystemCrashTests {
             var perKey: [String: Int] = [:]
             for record in stored { perKey[record.idempotencyKey, default: 0] += 1 }
             #expect(perKey.values.allSatisfy { $0 == 1 }, "stored more than once: \(perKey.filter { $0.value > 1 })")
+            let perScan = Dictionary(grouping: stored) { String($0.idempotencyKey.prefix(64)) }
+            #expect(perScan.values.allSatisfy { $0.count == 1 }, "a scan stored under several keys")
             let keyOf = Dictionary(uniqueKeysWithValues: ids.map { ($0, "\($0)-jidou-teate-nintei-0") })
             #expect(Set(perKey.keys).isSubset(of: Set(keyOf.values)))
             // Enough went straight through for the check to mean something (6 of these 10 scans read cleanly).
