@@ -96,6 +96,42 @@ extension Journal {
         }
     }
 
+    /// The record of `entry` a decision is about: `index` when given, else the only open one (or, when none is
+    /// open, the last one, to say it is settled).
+    public func reviewRecord(of entry: ScanEntry, index: Int?) throws(KamiflowError) -> ReviewRecordEntry {
+        let records = try reviewRecords(of: entry.rowID)
+        guard !records.isEmpty else {
+            if entry.state == .inReview {
+                throw KamiflowError(
+                    .invalidArgument,
+                    "the journal did not keep this scan's records (read before the review station existed); "
+                        + "requeue it with 'kamiflow journal requeue \(entry.shortID)' and run it again",
+                    subject: entry.shortID)
+            }
+            throw KamiflowError(
+                .invalidArgument, "this scan has no record for review (it is \(entry.state))", subject: entry.shortID)
+        }
+        if let index {
+            guard let found = records.first(where: { $0.index == index }) else {
+                throw KamiflowError(
+                    .invalidArgument,
+                    "no record \(index) for review in this scan (records: "
+                        + records.map { String($0.index) }.joined(separator: ", ") + ")",
+                    subject: entry.shortID)
+            }
+            return found
+        }
+        let open = records.filter(\.status.isOpen)
+        if open.count > 1 {
+            throw KamiflowError(
+                .invalidArgument,
+                "records " + open.map { String($0.index) }.joined(separator: ", ")
+                    + " of this scan wait for review; choose one with --record",
+                subject: entry.shortID)
+        }
+        return open.first ?? records.last!
+    }
+
     /// Records a reviewer's decision in one transaction: the record's status, the audit entry, the masked copy of
     /// the record as delivered (`maskedRecord`), and the scan's state, which follows its records: in review while
     /// one waits, else failed, rejected or delivered. Returns the scan's new state.
@@ -192,48 +228,12 @@ public struct ReviewStation: Sendable {
         self.logger = logger
     }
 
-    /// The record of `entry` a decision is about: `index` when given, else the only open one (or, when none is
-    /// open, the last one, to say it is settled).
-    public func record(of entry: ScanEntry, index: Int?) throws(KamiflowError) -> ReviewRecordEntry {
-        let records = try journal.reviewRecords(of: entry.rowID)
-        guard !records.isEmpty else {
-            if entry.state == .inReview {
-                throw KamiflowError(
-                    .invalidArgument,
-                    "the journal did not keep this scan's records (read before the review station existed); "
-                        + "requeue it with 'kamiflow journal requeue \(entry.shortID)' and run it again",
-                    subject: entry.shortID)
-            }
-            throw KamiflowError(
-                .invalidArgument, "this scan has no record for review (it is \(entry.state))", subject: entry.shortID)
-        }
-        if let index {
-            guard let found = records.first(where: { $0.index == index }) else {
-                throw KamiflowError(
-                    .invalidArgument,
-                    "no record \(index) for review in this scan (records: "
-                        + records.map { String($0.index) }.joined(separator: ", ") + ")",
-                    subject: entry.shortID)
-            }
-            return found
-        }
-        let open = records.filter(\.status.isOpen)
-        if open.count > 1 {
-            throw KamiflowError(
-                .invalidArgument,
-                "records " + open.map { String($0.index) }.joined(separator: ", ")
-                    + " of this scan wait for review; choose one with --record",
-                subject: entry.shortID)
-        }
-        return open.first ?? records.last!
-    }
-
     /// Applies `corrections`, checks the record again and, when no error remains, delivers it and journals the
     /// decision. Refuses (changing nothing) while errors remain.
     public func accept(
         _ entry: ScanEntry, index: Int? = nil, corrections: [String: String], reviewer: String
     ) async throws(KamiflowError) -> Outcome {
-        let target = try record(of: entry, index: index)
+        let target = try journal.reviewRecord(of: entry, index: index)
         guard target.status.isOpen else { return .alreadySettled(target.status) }
         guard let record = target.record else {
             throw KamiflowError(.journal, "the journal holds no copy of this record", subject: entry.shortID)
@@ -309,7 +309,7 @@ public struct ReviewStation: Sendable {
     public func reject(_ entry: ScanEntry, index: Int? = nil, reason: String, reviewer: String)
         throws(KamiflowError) -> Outcome
     {
-        let target = try record(of: entry, index: index)
+        let target = try journal.reviewRecord(of: entry, index: index)
         guard target.status.isOpen else { return .alreadySettled(target.status) }
         if let record = target.record { redactor.register([record], scope: entry.hash) }
         defer { redactor.release(entry.hash) }

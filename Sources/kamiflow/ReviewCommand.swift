@@ -109,10 +109,7 @@ struct ReviewCommand: AsyncParsableCommand {
             let journal = try options.openJournal()
             let entry = try JournalCommand.resolve(id, in: journal)
             let redactor = Redactor()
-            let station = ReviewStation(
-                journal: journal, planner: { _ in [] }, connectors: [], reinterpret: { record, _ in record },
-                redactor: redactor, logger: options.logger("kamiflow.review", redactor: redactor))
-            let item = try station.record(of: entry, index: record)
+            let item = try journal.reviewRecord(of: entry, index: record)
             print("scan        \(entry.hash)")
             print("state       \(entry.state)")
             print("file        \(entry.path)")

@@ -171,11 +171,8 @@ struct JournalUpgradeTests {
         #expect(entry.state == .inReview)
         #expect(try journal.reviewRecords(of: entry.rowID).isEmpty)
         #expect(try journal.reviewAudit(of: entry.rowID).isEmpty)
-        let station = ReviewStation(
-            journal: journal, planner: { _ in [] }, connectors: [], reinterpret: { record, _ in record },
-            redactor: Redactor(), logger: quietLogger)
         do {
-            _ = try station.record(of: entry, index: nil)
+            _ = try journal.reviewRecord(of: entry, index: nil)
             Issue.record("a scan in review without a kept record must not be reviewable")
         } catch {
             #expect(error.message.contains("journal requeue \(entry.shortID)"))
