@@ -132,6 +132,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // End to end through the built `kamiflow` executable: rendered scans, the real simulator over HTTP, the real
+        // journal; the crash-and-resume drill against the core system and the review station.
+        .testTarget(
+            name: "KamiflowEndToEndTests",
+            dependencies: [
+                "KamiflowCore", "KamiflowWorkflow", "KamiflowForms", "KamiflowRuntime", "KamiflowServer",
+                "KamiflowTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "KamiflowFormsTests",
             dependencies: ["KamiflowForms", "KamiflowWorkflow", "KamiflowOCR", "KamiflowCore", "KamiflowTesting"]

@@ -200,6 +200,34 @@ public final class Journal: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2: records waiting for review, review audit trail") { db in
+            // `record` holds the record as read, sensitive values included, for as long as a person has to decide
+            // on it: the review station corrects and delivers it without reading the scan again. It is emptied
+            // once the record is delivered or dismissed; `scan.records` keeps the masked copy.
+            try db.execute(
+                sql: """
+                    CREATE TABLE review_record (
+                        scan_id INTEGER NOT NULL REFERENCES scan(id),
+                        record_index INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        record TEXT,
+                        updated_at REAL NOT NULL,
+                        PRIMARY KEY (scan_id, record_index)
+                    );
+                    CREATE TABLE review_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        scan_id INTEGER NOT NULL REFERENCES scan(id),
+                        record_index INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        reviewer TEXT NOT NULL,
+                        changes TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        detail TEXT,
+                        at REAL NOT NULL
+                    );
+                    CREATE INDEX review_audit_scan ON review_audit(scan_id);
+                    """)
+        }
         return migrator
     }
 
@@ -273,10 +301,12 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Stores what was read (records already masked) and the time each stage took.
+    /// Stores what was read (records already masked) and the time each stage took, and the records a person has
+    /// to look at, whole (`forReview`: record index → FormRecord JSON), for the review station. Reading a scan
+    /// again replaces what an earlier reading left for review.
     public func recordRead(
         _ rowID: Int64, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
-        now: Date = Date()
+        forReview: [Int: String] = [:], now: Date = Date()
     ) throws(KamiflowError) {
         let timingsJSON = Self.json(timings)
         try write { db in
@@ -287,13 +317,24 @@ public final class Journal: Sendable {
                     """,
                 arguments: [workflow, pages, maskedRecords, timingsJSON, now.timeIntervalSince1970,
                     now.timeIntervalSince1970, rowID])
+            try db.execute(sql: "DELETE FROM review_record WHERE scan_id = ?", arguments: [rowID])
+            for (index, record) in forReview.sorted(by: { $0.key < $1.key }) {
+                try db.execute(
+                    sql: """
+                        INSERT INTO review_record (scan_id, record_index, status, record, updated_at)
+                        VALUES (?, ?, 'waiting', ?, ?)
+                        """,
+                    arguments: [rowID, index, record, now.timeIntervalSince1970])
+            }
         }
     }
 
     /// Journals the deliveries about to be made (status `pending` unless already known) and moves the scan to
-    /// `delivering`. Returns the deliveries the connector has already confirmed, which must not be sent again.
+    /// `delivering` (the review station passes `nil`: a reviewed scan stays where it is until the answers are in).
+    /// Returns the deliveries the connector has already confirmed, which must not be sent again.
     public func planDeliveries(
-        _ rowID: Int64, _ planned: [(connection: String, key: String)], now: Date = Date()
+        _ rowID: Int64, _ planned: [(connection: String, key: String)], movingTo state: ScanState? = .delivering,
+        now: Date = Date()
     ) throws(KamiflowError) -> Set<String> {
         try write { db in
             for item in planned {
@@ -304,9 +345,11 @@ public final class Journal: Sendable {
                         """,
                     arguments: [rowID, item.connection, item.key, now.timeIntervalSince1970])
             }
-            try db.execute(
-                sql: "UPDATE scan SET state = 'delivering', updated_at = ?, state_since = ? WHERE id = ?",
-                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, rowID])
+            if let state {
+                try db.execute(
+                    sql: "UPDATE scan SET state = ?, updated_at = ?, state_since = ? WHERE id = ?",
+                    arguments: [state.rawValue, now.timeIntervalSince1970, now.timeIntervalSince1970, rowID])
+            }
             let done = try Row.fetchAll(
                 db, sql: "SELECT connection, idempotency_key FROM delivery WHERE scan_id = ? AND status = 'delivered'",
                 arguments: [rowID])
@@ -515,7 +558,7 @@ public final class Journal: Sendable {
 
     // MARK: Plumbing
 
-    private func write<T>(_ body: (Database) throws -> T) throws(KamiflowError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(KamiflowError) -> T {
         do {
             return try pool.write(body)
         } catch let error as KamiflowError {
@@ -525,7 +568,7 @@ public final class Journal: Sendable {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(KamiflowError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(KamiflowError) -> T {
         do {
             return try pool.read(body)
         } catch {
@@ -533,7 +576,7 @@ public final class Journal: Sendable {
         }
     }
 
-    private static func fetchEntry(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+    static func fetchEntry(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
         -> ScanEntry?
     {
         try fetchEntries(db, condition + (condition.contains("LIMIT") ? "" : " LIMIT 1"), arguments).first

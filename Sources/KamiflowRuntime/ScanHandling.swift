@@ -269,9 +269,15 @@ package struct ScanHandler: Sendable {
             let masked = redactor.maskedForJournal(records)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
+            // Records for a person are kept whole, so that the review station never has to read the scan again.
+            var forReview: [Int: String] = [:]
+            for record in records where record.route == .review {
+                forReview[record.index] = String(decoding: try encoder.encode(record), as: UTF8.self)
+            }
             try journal.recordRead(
                 entry.rowID, workflow: records.first?.workflow, pages: outcome.pages,
-                maskedRecords: String(decoding: try encoder.encode(masked), as: UTF8.self), timings: timings)
+                maskedRecords: String(decoding: try encoder.encode(masked), as: UTF8.self), timings: timings,
+                forReview: forReview)
             guard !records.isEmpty else {
                 outcome.state = .unclassified
                 outcome.error = "no form of the workflow was recognised in this scan"
@@ -296,40 +302,10 @@ package struct ScanHandler: Sendable {
 
             // 4. Deliver, connection by connection, journaling each answer as it comes.
             let deliverStart = clock.now
-            var statuses: [DeliveryEntry.Status] = []
-            var connectionOrder: [String] = []
-            for item in planned where !connectionOrder.contains(item.connection) {
-                connectionOrder.append(item.connection)
-            }
-            for name in connectionOrder {
-                let requests = planned.filter {
-                    $0.connection == name && !confirmed.contains(Journal.deliveryID(name, $0.request.idempotencyKey))
-                }.map(\.request)
-                statuses += Array(repeating: .delivered, count: planned.filter { $0.connection == name }.count
-                    - requests.count)
-                guard !requests.isEmpty else { continue }
-                let outcomes = await connectors[name]!.deliver(requests)
-                guard outcomes.count == requests.count else {
-                    throw KamiflowError(
-                        .delivery, "the connector answered \(outcomes.count) times for \(requests.count) records",
-                        subject: name)
-                }
-                for (request, result) in zip(requests, outcomes) {
-                    try journal.recordDelivery(
-                        connection: name, key: request.idempotencyKey, outcome: result, redactor: redactor)
-                    switch result {
-                    case .delivered: statuses.append(.delivered)
-                    case .rejected(let reasons):
-                        statuses.append(.rejected)
-                        outcome.error = redactor.redact(
-                            "\(name) rejected the record: " + reasons.map(\.message).joined(separator: "; "))
-                    case .failed(let reason, let attempts):
-                        statuses.append(.failed)
-                        outcome.error = redactor.redact(
-                            "\(name) could not take the record after \(attempts) attempt(s): \(reason)")
-                    }
-                }
-            }
+            let delivery = try await Deliverer(journal: journal, connectors: connectors, redactor: redactor)
+                .deliver(planned, confirmed: confirmed)
+            let statuses = delivery.statuses
+            if let error = delivery.error { outcome.error = error }
             timings["deliver"] = milliseconds(clock.now - deliverStart)
 
             // 5. Settle.
@@ -371,5 +347,67 @@ package struct ScanHandler: Sendable {
             issue.message = redactor.redact(issue.message)
             return issue
         }
+    }
+}
+
+/// Sends planned deliveries, connection by connection, and journals each answer as it comes: the one way records
+/// reach core systems, for scans straight through and for records a person has reviewed.
+package struct Deliverer: Sendable {
+    package let journal: Journal
+    package let connectors: [String: any Connector]
+    package let redactor: Redactor
+
+    package init(journal: Journal, connectors: [String: any Connector], redactor: Redactor) {
+        self.journal = journal
+        self.connectors = connectors
+        self.redactor = redactor
+    }
+
+    /// Delivers `planned`, except what `confirmed` (from `Journal.planDeliveries`) says the connector already
+    /// took. Returns one status per planned delivery, and the last rejection or failure, masked.
+    package func deliver(_ planned: [PlannedDelivery], confirmed: Set<String>) async throws
+        -> (statuses: [DeliveryEntry.Status], error: String?)
+    {
+        var statuses: [DeliveryEntry.Status] = []
+        var error: String?
+        var connectionOrder: [String] = []
+        for item in planned where !connectionOrder.contains(item.connection) {
+            connectionOrder.append(item.connection)
+        }
+        for name in connectionOrder {
+            guard let connector = connectors[name] else {
+                throw KamiflowError(
+                    .delivery, "the workflow delivers to '\(name)', which the deployment does not define",
+                    subject: name)
+            }
+            let requests = planned.filter {
+                $0.connection == name && !confirmed.contains(Journal.deliveryID(name, $0.request.idempotencyKey))
+            }.map(\.request)
+            statuses += Array(repeating: .delivered, count: planned.filter { $0.connection == name }.count
+                - requests.count)
+            guard !requests.isEmpty else { continue }
+            let outcomes = await connector.deliver(requests)
+            guard outcomes.count == requests.count else {
+                throw KamiflowError(
+                    .delivery, "the connector answered \(outcomes.count) times for \(requests.count) records",
+                    subject: name)
+            }
+            for (request, result) in zip(requests, outcomes) {
+                try journal.recordDelivery(
+                    connection: name, key: request.idempotencyKey, outcome: result, redactor: redactor)
+                switch result {
+                case .delivered: statuses.append(.delivered)
+                case .rejected(let reasons):
+                    statuses.append(.rejected)
+                    error = redactor.redact(
+                        "\(name) rejected the record: " + reasons.map(\.message).joined(separator: "; "))
+                case .failed(let reason, let attempts):
+                    statuses.append(.failed)
+                    error = redactor.redact(
+                        "\(name) could not take the record after \(attempts) attempt(s): \(reason)")
+                }
+            }
+        }
+        return (statuses, error)
     }
 }

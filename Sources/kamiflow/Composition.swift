@@ -55,14 +55,41 @@ actor Composition {
         let extractor = Extractor(
             workflows: loaded, reader: try await enginePool(),
             configuration: ExtractionConfiguration(preparation: settings.preparation, today: .today))
-        let byID = Dictionary(loaded.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let planner: DeliveryPlanner = { record in
+        return RuntimeWiring(
+            processor: ExtractionProcessor(extractor: extractor), planner: Self.planner(for: loaded),
+            connectors: connectors)
+    }
+
+    /// What the review station delivers with: the same mapping and connections as `run`, and no engines (a
+    /// reviewed record is not read again).
+    func reviewWiring(workflowFiles: [String]) throws -> (workflows: [Workflow], planner: DeliveryPlanner,
+        connectors: [any Connector])
+    {
+        let loaded = try workflowFiles.map(workflow(file:))
+        return (loaded, Self.planner(for: loaded), try connectors(for: loaded))
+    }
+
+    /// Maps a record onto the deliveries its workflow's `deliver:` block asks for.
+    static func planner(for workflows: [Workflow]) -> DeliveryPlanner {
+        let byID = Dictionary(workflows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return { record in
             guard let workflow = byID[record.workflow] else { return [] }
             return try workflow.deliveryRequests(for: record).map {
                 PlannedDelivery(connection: $0.connection, request: $0.request)
             }
         }
-        return RuntimeWiring(processor: ExtractionProcessor(extractor: extractor), planner: planner, connectors: connectors)
+    }
+
+    /// The page images as the workflows read them, for crops of fields: the scan prepared as `run` prepares it.
+    func pageCrops(of path: String, regions: [(page: Int, zone: PixelRect)]) async throws -> [[UInt8]?] {
+        let pool = try await enginePool()
+        let pages = try await pool.withPages(of: .file(path: path), preparation: settings.preparation) { page in
+            regions.map { region -> [UInt8]? in
+                guard region.page == page.index else { return nil }
+                return try? page.pngData(of: region.zone)
+            }
+        }
+        return regions.indices.map { i in pages.lazy.compactMap { $0[i] }.first }
     }
 
     /// Every connection name the wirings made so far deliver to, with its connector (aliases included): what a

@@ -9,8 +9,9 @@ struct Kamiflow: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, WatchCommand.self, ServeCommand.self, StatusCommand.self, JournalCommand.self,
-            ExtractCommand.self, ValidateCommand.self, SchemaCommand.self, OCRCommand.self, RenderCommand.self,
-            SamplesCommand.self, CoreSimCommand.self, ConnectionsCommand.self, EvalCommand.self, BenchReadCommand.self,
+            ReviewCommand.self, ExtractCommand.self, ValidateCommand.self, SchemaCommand.self, OCRCommand.self,
+            RenderCommand.self, SamplesCommand.self, CoreSimCommand.self, ConnectionsCommand.self, EvalCommand.self,
+            BenchReadCommand.self,
         ]
     )
 

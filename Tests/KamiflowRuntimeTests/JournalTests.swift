@@ -127,3 +127,68 @@ struct JournalTests {
         #expect(again.rowID == a.rowID && again.path == "/x/processing/a2")
     }
 }
+
+@Suite("Journal upgrade")
+struct JournalUpgradeTests {
+    /// A journal as the first release wrote it: the v1 schema, one scan in review, no review tables.
+    static func writeFirstReleaseJournal(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    PRAGMA journal_mode = WAL;
+                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                    INSERT INTO grdb_migrations VALUES ('v1: scans, deliveries, job runs');
+                    CREATE TABLE scan (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, state TEXT NOT NULL,
+                        path TEXT NOT NULL, original_path TEXT NOT NULL, workflow TEXT,
+                        duplicate_of INTEGER REFERENCES scan(id), attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
+                        pages INTEGER, records TEXT, timings TEXT NOT NULL DEFAULT '{}', created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL, state_since REAL NOT NULL);
+                    CREATE UNIQUE INDEX scan_primary_hash ON scan(hash) WHERE state != 'duplicate';
+                    CREATE TABLE delivery (
+                        scan_id INTEGER NOT NULL REFERENCES scan(id), connection TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL, status TEXT NOT NULL, receipt TEXT, detail TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL,
+                        PRIMARY KEY (connection, idempotency_key));
+                    CREATE TABLE job_run (job TEXT PRIMARY KEY, last_started REAL, last_finished REAL, last_status TEXT);
+                    INSERT INTO scan (hash, state, path, original_path, workflow, records, created_at, updated_at,
+                        state_since)
+                    VALUES ('\(String(repeating: "c", count: 64))', 'in-review', '/in/old.png', '/in/old.png', 'w',
+                        '[]', 1, 1, 1);
+                    """)
+        }
+    }
+
+    @Test("a first-release journal is upgraded in place; its scans in review say how to read them again")
+    func upgradesFirstRelease() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("old.sqlite")
+        try Self.writeFirstReleaseJournal(at: path)
+        let journal = try Journal(configuration: JournalConfiguration(path: path))
+        let entry = try #require(try journal.list().first)
+        #expect(entry.state == .inReview)
+        #expect(try journal.reviewRecords(of: entry.rowID).isEmpty)
+        #expect(try journal.reviewAudit(of: entry.rowID).isEmpty)
+        do {
+            _ = try journal.reviewRecord(of: entry, index: nil)
+            Issue.record("a scan in review without a kept record must not be reviewable")
+        } catch {
+            #expect(error.message.contains("journal requeue \(entry.shortID)"))
+        }
+
+        // Read again after the upgrade, the record for review is kept whole.
+        try journal.requeue(entry.rowID)
+        try journal.beginReading(entry.rowID)
+        let record = FormRecord(
+            workflow: "w", scanID: entry.hash, index: 0, pages: [0],
+            fields: [FieldResult(path: "number", type: "mynumber", raw: "123456789018", value: .text("123456789018"),
+                sensitive: true)])
+        let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        try journal.recordRead(entry.rowID, workflow: "w", pages: 1, maskedRecords: "[]", timings: [:],
+            forReview: [0: json])
+        #expect(try journal.reviewRecords(of: entry.rowID).map(\.record) == [record])
+        #expect(try journal.reviewRecords(of: entry.rowID).map(\.status) == [.waiting])
+    }
+}

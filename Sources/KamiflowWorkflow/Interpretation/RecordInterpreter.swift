@@ -19,9 +19,95 @@ public struct RecordInterpreter: Sendable {
         _ readings: [String: FieldReading], scanID: String, index: Int = 0, pages: [Int] = [0]
     ) -> FormRecord {
         let fieldInterpreter = FieldInterpreter()
-        var fields = workflow.form.placedFields.map { placed in
+        let fields = workflow.form.placedFields.map { placed in
             fieldInterpreter.interpret(placed.spec, path: placed.path, reading: readings[placed.path])
         }
+        return assess(fields, scanID: scanID, index: index, pages: pages, reviewed: false)
+    }
+
+    /// The review station's step: a person has looked at `record` (as extraction routed it to review) and typed
+    /// `corrections` (by field path, as a clerk would write the value on paper). Corrected fields are interpreted
+    /// again from the typed text with the same normalisers and validators as a scan; the others keep what was
+    /// read and its own checks; then the groups and rules are checked again on the whole record.
+    ///
+    /// The review policy's reasons for asking a person (low confidence, fields always checked) are satisfied by
+    /// the review itself, so the result goes straight through unless an error remains (a check digit, a rule, a
+    /// required field …): then it comes back routed to review, with the errors on it.
+    ///
+    /// Throws `invalidArgument` for a path the workflow does not have, or a value a marked field cannot take
+    /// (an option that is not printed on the form, a checkbox that is neither ticked nor empty).
+    public func review(_ record: FormRecord, corrections: [String: String]) throws(KamiflowError) -> FormRecord {
+        let placed = workflow.form.placedFields
+        let paths = placed.map(\.path)
+        for path in corrections.keys.sorted() where !paths.contains(path) {
+            let near = paths.filter { $0.hasPrefix(path) || path.hasPrefix(Self.declaredPath($0)) }.prefix(4)
+            throw KamiflowError(
+                .invalidArgument,
+                "workflow \(workflow.id) has no field '\(path)'"
+                    + (near.isEmpty ? "" : " (did you mean \(near.map { "'\($0)'" }.joined(separator: ", "))?)"),
+                subject: path)
+        }
+        // What the record phase put on the stored fields is worked out again below, so it is taken off first.
+        let stored = Dictionary(record.fields.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let storedPosition = Dictionary(
+            record.fields.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let recordPhase = Set(groupIssues(record.fields, position: storedPosition).map(\.issue))
+        let recomputed: Set<String> = [IssueCode.rule, IssueCode.lowConfidence, IssueCode.alwaysReviewed]
+        let fieldInterpreter = FieldInterpreter()
+        var fields: [FieldResult] = []
+        for item in placed {
+            if let text = corrections[item.path] {
+                var spec = item.spec
+                let reading = try Self.reading(of: text, for: &spec, path: item.path)
+                var field = fieldInterpreter.interpret(spec, path: item.path, reading: reading)
+                field.source = stored[item.path]?.source
+                fields.append(field)
+            } else if var field = stored[item.path] {
+                field.issues.removeAll { recomputed.contains($0.code) || recordPhase.contains($0) }
+                fields.append(field)
+            } else {
+                fields.append(fieldInterpreter.interpret(item.spec, path: item.path, reading: nil))
+            }
+        }
+        return assess(fields, scanID: record.scanID, index: record.index, pages: record.pages, reviewed: true)
+    }
+
+    /// What a typed correction reads as: text for written fields (confidence 100: a person typed it), full or
+    /// empty marks for choices and checkboxes, and a date written in parts is taken as one written date.
+    static func reading(of text: String, for spec: inout FieldSpec, path: String) throws(KamiflowError)
+        -> FieldReading
+    {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let label = spec.label ?? path
+        switch spec.type {
+        case .checkbox:
+            let ticked = ["true", "yes", "on", "1", "はい", "有", "レ", "✓", "x"]
+            let empty = ["false", "no", "off", "0", "いいえ", "無", ""]
+            if ticked.contains(trimmed.lowercased()) { return .checkbox(1) }
+            if empty.contains(trimmed.lowercased()) { return .checkbox(0) }
+            throw KamiflowError(
+                .invalidArgument, "\(label) is a checkbox: give true or false (はい/いいえ)", subject: path)
+        case .choice:
+            let chosen = trimmed.split(whereSeparator: { ",、，".contains($0) })
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for option in chosen where !spec.options.contains(option) {
+                throw KamiflowError(
+                    .invalidArgument,
+                    "'\(option)' is not an option of \(label) (one of: \(spec.options.joined(separator: ", ")))",
+                    subject: path)
+            }
+            return FieldReading(
+                marks: Dictionary(uniqueKeysWithValues: spec.options.map { ($0, chosen.contains($0) ? 1.0 : 0.0) }))
+        default:
+            if spec.type == .warekiDate { spec.parts = nil }
+            return FieldReading(text: trimmed, confidence: 100)
+        }
+    }
+
+    /// Groups, rules and the review policy over interpreted fields. After a review (`reviewed`), only errors keep
+    /// a record from going through: the person has done what the policy asks a person for.
+    func assess(_ fieldsIn: [FieldResult], scanID: String, index: Int, pages: [Int], reviewed: Bool) -> FormRecord {
+        var fields = fieldsIn
         var recordIssues: [Issue] = []
         var position: [String: Int] = [:]
         for (i, field) in fields.enumerated() { position[field.path] = i }
@@ -50,22 +136,7 @@ public struct RecordInterpreter: Sendable {
         }
 
         // Groups: the minimum number of filled rows.
-        for case .group(let group) in workflow.form.items where group.minimum > 0 {
-            let filled = (0..<group.count).filter { row in
-                group.fields.contains { spec in
-                    guard let i = position["\(group.name)[\(row)].\(spec.name)"] else { return false }
-                    return !fields[i].value.isEmpty && fields[i].value != .flag(false)
-                }
-            }.count
-            if filled < group.minimum {
-                let label = group.label ?? group.name
-                let paths = group.fields.map { "\(group.name)[0].\($0.name)" }
-                let issue = Issue(
-                    code: IssueCode.required, severity: .error,
-                    message: "\(label): at least \(group.minimum) row(s) must be filled in, found \(filled)", fields: paths)
-                for path in paths { if let i = position[path] { fields[i].issues.append(issue) } }
-            }
-        }
+        for (i, issue) in groupIssues(fields, position: position) { fields[i].issues.append(issue) }
 
         // Rules.
         var failedErrorRule = false
@@ -83,6 +154,10 @@ public struct RecordInterpreter: Sendable {
         var needsReview = false
         for i in fields.indices {
             let field = fields[i]
+            if reviewed {
+                if field.issues.contains(where: { $0.severity == .error }) { needsReview = true }
+                continue
+            }
             if let confidence = field.confidence, confidence < policy.confidenceFloor, !field.value.isEmpty {
                 fields[i].issues.append(
                     Issue(
@@ -105,6 +180,28 @@ public struct RecordInterpreter: Sendable {
         return FormRecord(
             workflow: workflow.id, scanID: scanID, index: index, pages: pages, fields: fields, issues: recordIssues,
             route: needsReview || !recordIssues.isEmpty ? .review : .straightThrough)
+    }
+
+    /// The issues of groups with fewer filled rows than their `min:`, with the position of each field they go on.
+    func groupIssues(_ fields: [FieldResult], position: [String: Int]) -> [(index: Int, issue: Issue)] {
+        var result: [(index: Int, issue: Issue)] = []
+        for case .group(let group) in workflow.form.items where group.minimum > 0 {
+            let filled = (0..<group.count).filter { row in
+                group.fields.contains { spec in
+                    guard let i = position["\(group.name)[\(row)].\(spec.name)"] else { return false }
+                    return !fields[i].value.isEmpty && fields[i].value != .flag(false)
+                }
+            }.count
+            if filled < group.minimum {
+                let label = group.label ?? group.name
+                let paths = group.fields.map { "\(group.name)[0].\($0.name)" }
+                let issue = Issue(
+                    code: IssueCode.required, severity: .error,
+                    message: "\(label): at least \(group.minimum) row(s) must be filled in, found \(filled)", fields: paths)
+                for path in paths { if let i = position[path] { result.append((i, issue)) } }
+            }
+        }
+        return result
     }
 
     /// `children[1].birth` → `children.birth`: the path as rules and policies name it.
