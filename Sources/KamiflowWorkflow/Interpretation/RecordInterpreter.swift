@@ -22,7 +22,37 @@ public struct RecordInterpreter: Sendable {
         let fields = workflow.form.placedFields.map { placed in
             fieldInterpreter.interpret(placed.spec, path: placed.path, reading: readings[placed.path])
         }
-        return assess(fields, scanID: scanID, index: index, pages: pages, reviewed: false)
+        return assess(
+            clearingBlankRows(fields, readings: readings), scanID: scanID, index: index, pages: pages, reviewed: false)
+    }
+
+    /// A printed row nobody wrote in (every field blank, no ink in any of its boxes or option rings) is not a row
+    /// of the record: what a field demands of a filled row (something written, one option marked) does not apply
+    /// to it. Two circles in an otherwise blank row are still ink, so they are still flagged.
+    func clearingBlankRows(_ fieldsIn: [FieldResult], readings: [String: FieldReading]) -> [FieldResult] {
+        var fields = fieldsIn
+        var position: [String: Int] = [:]
+        for (i, field) in fields.enumerated() { position[field.path] = i }
+        for case .group(let group) in workflow.form.items {
+            for row in 0..<group.count {
+                let members = group.fields.compactMap { spec in
+                    position["\(group.name)[\(row)].\(spec.name)"].map { (spec: spec, index: $0) }
+                }
+                let blank = members.allSatisfy { member in
+                    let field = fields[member.index]
+                    let marks = readings[field.path]?.marks.values.map { $0 } ?? []
+                    return (field.value.isEmpty || field.value == .flag(false))
+                        && marks.allSatisfy { $0 < member.spec.thresholds.empty }
+                }
+                guard blank else { continue }
+                for member in members {
+                    fields[member.index].issues.removeAll {
+                        $0.code == IssueCode.required || $0.code == IssueCode.ambiguousMark
+                    }
+                }
+            }
+        }
+        return fields
     }
 
     /// The review station's step: a person has looked at `record` (as extraction routed it to review) and typed
@@ -111,29 +141,6 @@ public struct RecordInterpreter: Sendable {
         var recordIssues: [Issue] = []
         var position: [String: Int] = [:]
         for (i, field) in fields.enumerated() { position[field.path] = i }
-
-        // A printed row nobody wrote in (every field blank, no ink in any of its boxes or option rings) is not a
-        // row of the record: what a field demands of a filled row (something written, one option marked) does
-        // not apply to it. Two circles in a blank row are still ink, so they are still flagged.
-        for case .group(let group) in workflow.form.items {
-            for row in 0..<group.count {
-                let members = group.fields.compactMap { spec in
-                    position["\(group.name)[\(row)].\(spec.name)"].map { (spec: spec, index: $0) }
-                }
-                let blank = members.allSatisfy { member in
-                    let field = fields[member.index]
-                    let marks = readings[field.path]?.marks.values.map { $0 } ?? []
-                    return (field.value.isEmpty || field.value == .flag(false))
-                        && marks.allSatisfy { $0 < member.spec.thresholds.empty }
-                }
-                guard blank else { continue }
-                for member in members {
-                    fields[member.index].issues.removeAll {
-                        $0.code == IssueCode.required || $0.code == IssueCode.ambiguousMark
-                    }
-                }
-            }
-        }
 
         // Groups: the minimum number of filled rows.
         for (i, issue) in groupIssues(fields, position: position) { fields[i].issues.append(issue) }
