@@ -63,11 +63,8 @@ public final class SQLiteConnector: Connector {
         self.name = name
         self.configuration = configuration
         self.logger = logger
-        let folder = (configuration.path as NSString).deletingLastPathComponent
         do {
-            if !folder.isEmpty {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            }
+            try PrivateFiles.prepareDatabaseFile(atPath: configuration.path)
             var grdb = Configuration()
             grdb.busyMode = .timeout(configuration.busyTimeout)
             grdb.prepareDatabase { db in

@@ -133,8 +133,7 @@ public final class Journal: Sendable {
         let url = URL(fileURLWithPath: configuration.path)
         path = url.path
         do {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try PrivateFiles.prepareDatabaseFile(atPath: url.path)
             var config = Configuration()
             config.busyMode = .timeout(configuration.busyTimeout)
             config.label = "kamiflow.journal"

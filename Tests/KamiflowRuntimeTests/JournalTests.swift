@@ -20,6 +20,23 @@ struct JournalTests {
         #expect(try reopened.counts() == [.claimed: 1])
     }
 
+    @Test("a new journal, its WAL and its folder are readable by their owner only (records wait there for review)")
+    func ownerOnly() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("private/journal.sqlite")
+        let journal = try Journal(configuration: JournalConfiguration(path: path))
+        _ = try journal.admit(
+            hash: String(repeating: "c", count: 64), path: "/x", originalPath: "/x", rerunResumes: true)
+        func mode(_ path: String) throws -> Int {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        #expect(try mode(path) == 0o600)
+        #expect(try mode(path + "-wal") == 0o600)
+        #expect(try mode(folder.file("private")) == 0o700)
+    }
+
     @Test("walks a scan through claimed, reading, read, delivering and delivered, and skips it when seen again")
     func stateMachine() throws {
         let folder = try TemporaryFolder()
