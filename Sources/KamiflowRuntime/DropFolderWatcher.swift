@@ -78,8 +78,10 @@ package struct DropFolderLayout: Sendable {
         }
     }
 
-    func folder(for outcome: ScanOutcome) -> String {
-        switch outcome.state {
+    func folder(for outcome: ScanOutcome) -> String { folder(for: outcome.state) }
+
+    func folder(for state: ScanState) -> String {
+        switch state {
         case .delivered, .duplicate: done
         case .inReview, .rejected, .unclassified: review
         default: failed
@@ -110,6 +112,44 @@ func moveUnique(_ source: String, into folder: String) -> String? {
         return nil
     }
     return nil
+}
+
+/// After a reviewer's decision, a file the watcher left in `review/` follows its scan into `done/` or `failed/`
+/// (a form the reviewer dismissed goes to `failed/`; a scan still in review, or refused by the core system, stays),
+/// with a new reason file. Returns the new path, or `nil` when nothing moved. The journal is already right; a file
+/// that cannot be moved is logged, not an error.
+func followReviewDecision(
+    _ entry: ScanEntry, to state: ScanState, dismissed: Bool = false, detail: String?, journal: Journal,
+    redactor: Redactor, logger: Logger
+) -> String? {
+    guard let layout = DropFolderLayout.containing(entry.path),
+        (entry.path as NSString).deletingLastPathComponent == layout.review
+    else { return nil }
+    let target = dismissed && state == .rejected ? layout.failed : layout.folder(for: state)
+    guard target != layout.review else { return nil }
+    guard let moved = moveUnique(entry.path, into: target) else {
+        logger.warning("the reviewed file could not be moved out of review/", metadata: ["scan": "\(entry.shortID)"])
+        return nil
+    }
+    try? FileManager.default.removeItem(atPath: entry.path + ".reason.json")
+    do {
+        try journal.move(entry.rowID, to: moved)
+    } catch {
+        logger.warning(
+            "the journal could not record the reviewed file's new place", metadata: ["scan": "\(entry.shortID)"])
+    }
+    var outcome = ScanOutcome(path: entry.originalPath, state: state)
+    outcome.id = entry.hash
+    outcome.rowID = entry.rowID
+    outcome.error = detail
+    var reason = ReasonFile(outcome: outcome, file: (moved as NSString).lastPathComponent, redactor: redactor)
+    if dismissed && state == .rejected {
+        reason.message = .init(
+            ja: "確認担当者が処理できない帳票と判断しました。理由を確認してください。",
+            en: "A reviewer decided this form cannot be processed; see the reason.")
+    }
+    reason.write(beside: moved)
+    return moved
 }
 
 /// The reason file written beside a settled file, for the counter staff (Japanese first) and for operators.

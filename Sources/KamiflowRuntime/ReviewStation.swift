@@ -296,6 +296,7 @@ public struct ReviewStation: Sendable {
             scanRowID: entry.rowID, recordIndex: target.index, action: .accept, reviewer: reviewer,
             changes: changes, outcome: outcome, detail: detail, at: Date())
         let state = try journal.settleReview(audit, maskedRecord: redactor.maskedForJournal([corrected]).first)
+        _ = followReviewDecision(entry, to: state, detail: detail, journal: journal, redactor: redactor, logger: logger)
         logger.log(
             level: outcome == .delivered ? .info : .warning, "record reviewed",
             metadata: [
@@ -317,6 +318,9 @@ public struct ReviewStation: Sendable {
             scanRowID: entry.rowID, recordIndex: target.index, action: .reject, reviewer: reviewer, changes: [],
             outcome: .dismissed, detail: redactor.redact(reason), at: Date())
         let state = try journal.settleReview(audit, maskedRecord: nil)
+        _ = followReviewDecision(
+            entry, to: state, dismissed: true, detail: audit.detail, journal: journal, redactor: redactor,
+            logger: logger)
         logger.notice(
             "record rejected by a reviewer",
             metadata: ["scan": "\(entry.shortID)", "record": "\(target.index)", "reviewer": "\(reviewer)"])

@@ -161,6 +161,58 @@ struct ReviewStationTests {
         #expect(nothing.output.contains("nothing waits for review"))
     }
 
+    @Test("a claim the drop-folder watcher put in review/ moves to done/ once a reviewer corrects and accepts it")
+    func dropFolderFollowsReview() async throws {
+        try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let inbox = folder.file("inbox")
+        for path in [folder.file("staging"), inbox] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        let (staged, truth) = try await Self.plantedClaim(in: folder.file("staging"))
+        let name = (staged as NSString).lastPathComponent
+        let id = String(try scanID(of: staged).prefix(12))
+
+        // The counter's watcher, as staff run it, until the claim has settled in review/.
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
+        watcher.arguments = ["watch", "--polling", "--poll", "0.2s", "--settle", "0.2s", "inbox=\(shippedJidouTeate)"]
+        watcher.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        watcher.environment = KamiflowBinary.environment()
+        watcher.standardOutput = FileHandle.nullDevice
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        defer { if watcher.isRunning { watcher.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        try FileManager.default.moveItem(atPath: staged, toPath: inbox + "/" + name)
+        let inReview = inbox + "/review/" + name
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: inReview + ".reason.json") {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        watcher.terminate()
+        watcher.waitUntilExit()
+        try #require(FileManager.default.fileExists(atPath: inReview), "the watcher did not put the claim in review/")
+
+        let written = try #require(truth.values["claimant.mynumber"])
+        let accepted = try KamiflowBinary.run(
+            [
+                "review", "accept", id, "--set", "claimant.mynumber=\(Self.corrected(written))",
+                "--reviewer", "窓口 山田", "--workflow", shippedJidouTeate,
+            ],
+            in: folder.path)
+        #expect(accepted.status == 0, "review accept: \(accepted.output) \(accepted.errors)")
+        #expect(try Self.coreRows(folder.path).count == 1)
+        #expect(!FileManager.default.fileExists(atPath: inReview))
+        #expect(!FileManager.default.fileExists(atPath: inReview + ".reason.json"))
+        let done = inbox + "/done/" + name
+        #expect(FileManager.default.fileExists(atPath: done))
+        let reason = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: done + ".reason.json")))
+        #expect((reason as? [String: Any])?["state"] as? String == "delivered")
+        let journal = try Journal(configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
+        #expect(try journal.entries(matching: id).first?.path == done)
+    }
+
     @Test("a form rejected by the reviewer is not delivered and the scan ends rejected with the reason")
     func rejectByReviewer() async throws {
         try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
