@@ -78,10 +78,8 @@ package struct DropFolderLayout: Sendable {
         }
     }
 
-    func folder(for outcome: ScanOutcome) -> String { folder(for: outcome.state) }
-
-    func folder(for state: ScanState) -> String {
-        switch state {
+    func folder(for outcome: ScanOutcome) -> String {
+        switch outcome.state {
         case .delivered, .duplicate: done
         case .inReview, .rejected, .unclassified: review
         default: failed
@@ -114,10 +112,10 @@ func moveUnique(_ source: String, into folder: String) -> String? {
     return nil
 }
 
-/// After a reviewer's decision, a file the watcher left in `review/` follows its scan into `done/` or `failed/`
-/// (a form the reviewer dismissed goes to `failed/`; a scan still in review, or refused by the core system, stays),
-/// with a new reason file. Returns the new path, or `nil` when nothing moved. The journal is already right; a file
-/// that cannot be moved is logged, not an error.
+/// After a reviewer's decision, a file the watcher left in `review/` follows its scan: into `done/` once delivered,
+/// into `failed/` when the reviewer dismissed the form, with a new reason file. While a record may still be accepted
+/// (another waits, the core system refused it, delivery failed) the file stays in `review/`. Returns the new path,
+/// or `nil` when nothing moved. The journal is already right; a file that cannot be moved is logged, not an error.
 func followReviewDecision(
     _ entry: ScanEntry, to state: ScanState, dismissed: Bool = false, detail: String?, journal: Journal,
     redactor: Redactor, logger: Logger
@@ -125,8 +123,12 @@ func followReviewDecision(
     guard let layout = DropFolderLayout.containing(entry.path),
         (entry.path as NSString).deletingLastPathComponent == layout.review
     else { return nil }
-    let target = dismissed && state == .rejected ? layout.failed : layout.folder(for: state)
-    guard target != layout.review else { return nil }
+    let target: String
+    switch state {
+    case .delivered: target = layout.done
+    case .rejected where dismissed: target = layout.failed
+    default: return nil
+    }
     guard let moved = moveUnique(entry.path, into: target) else {
         logger.warning("the reviewed file could not be moved out of review/", metadata: ["scan": "\(entry.shortID)"])
         return nil
