@@ -82,14 +82,7 @@ struct ConnectionsCheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let failed = !ConnectionsListCommand.listAndCheck(deployment: deployment)
-        let path = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
-        let connections: DeploymentConnections?
-        do {
-            connections = try path.map(DeploymentConnections.load(path:))
-        } catch let error as KamiflowError {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
-            throw ExitCode.failure
-        }
+        let connections = try MappingCheck.deploymentConnections(named: deployment)
         let loaded = workflows.map { (file: $0, result: WorkflowLoader().load(file: $0)) }
         let check = await MappingCheck.prepared(deployment: connections, for: loaded.compactMap(\.result.workflow))
         var errors = 0

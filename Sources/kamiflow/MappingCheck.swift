@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KamiflowConnectors
 import KamiflowCore
@@ -18,6 +19,18 @@ struct MappingCheck {
     var deployment: DeploymentConnections?
     /// OpenAPI documents served by http connections, by connection name.
     var servedDocuments: [String: Data] = [:]
+
+    /// The connections of the deployment file a command names, or of `./kamiflow.yaml` when there is one; `nil` for
+    /// the embedded default. A file that does not load ends the command (its message on standard error, exit 1).
+    static func deploymentConnections(named deployment: String?) throws -> DeploymentConnections? {
+        let path = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
+        do {
+            return try path.map(DeploymentConnections.load(path:))
+        } catch let error as KamiflowError {
+            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
 
     /// The check for `deployment`, with the documents its http connections serve fetched first: those the
     /// `workflows` deliver to, or all of them when `workflows` is `nil` (a long-running process checks every

@@ -29,14 +29,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loader = WorkflowLoader()
-        let path = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
-        let connections: DeploymentConnections?
-        do {
-            connections = try path.map(DeploymentConnections.load(path:))
-        } catch let error as KamiflowError {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
-            throw ExitCode.failure
-        }
+        let connections = try MappingCheck.deploymentConnections(named: deployment)
         let results = files.map { (file: $0, result: loader.load(file: $0)) }
         let check = await MappingCheck.prepared(
             deployment: connections, for: results.compactMap(\.result.workflow))
