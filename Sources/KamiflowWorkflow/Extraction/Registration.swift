@@ -50,13 +50,20 @@ public struct RegistrationResult: Hashable, Sendable, Codable {
     public var expected: Int
     /// Largest distance in pixels between a found mark and where the fitted transform puts it.
     public var residual: Double
+    /// Where on the page the registration found what it aligned by, in pixels: the marks' centres, the anchor
+    /// words' centres, the border's corners, or the top-left corners of the matched cells.
+    public var points: [Point]
 
-    public init(transform: KamiflowCore.AffineTransform, method: String, found: Int, expected: Int, residual: Double) {
+    public init(
+        transform: KamiflowCore.AffineTransform, method: String, found: Int, expected: Int, residual: Double,
+        points: [Point] = []
+    ) {
         self.transform = transform
         self.method = method
         self.found = found
         self.expected = expected
         self.residual = residual
+        self.points = points
     }
 }
 
@@ -126,7 +133,8 @@ package struct Registrar {
         }
         let residual = zip(template, found).map { distance(transform.apply($0), $1) }.max() ?? 0
         return .success(
-            RegistrationResult(transform: transform, method: "marks", found: found.count, expected: 4, residual: residual))
+            RegistrationResult(
+                transform: transform, method: "marks", found: found.count, expected: 4, residual: residual, points: found))
     }
 
     /// The printed border is the largest blob about the border's size: its box gives scale and shift.
@@ -145,7 +153,10 @@ package struct Registrar {
         let sx = Double(box.width) / border.width, sy = Double(box.height) / border.height
         let transform = KamiflowCore.AffineTransform(
             a: sx, b: 0, c: 0, d: sy, tx: Double(box.x) - sx * border.x, ty: Double(box.y) - sy * border.y)
-        return .success(RegistrationResult(transform: transform, method: "border", found: 1, expected: 1, residual: 0))
+        return .success(
+            RegistrationResult(
+                transform: transform, method: "border", found: 1, expected: 1, residual: 0,
+                points: [Point(x: Double(box.x), y: Double(box.y)), Point(x: Double(box.maxX), y: Double(box.maxY))]))
     }
 
     /// Matches the printed cells found on the page (closed rectangles of ruled lines) to the boxes the template
@@ -221,7 +232,9 @@ package struct Registrar {
                 distance(transform.apply(Point(x: frame.maxX, y: frame.maxY)), Point(x: cell.maxX, y: cell.maxY)))
         }.max() ?? 0
         return .success(
-            RegistrationResult(transform: transform, method: "lines", found: pairs.count, expected: frames.count, residual: residual))
+            RegistrationResult(
+                transform: transform, method: "lines", found: pairs.count, expected: frames.count, residual: residual,
+                points: pairs.map { Point(x: $0.1.x, y: $0.1.y) }))
     }
 
     /// Each template box with the found cell whose four sides lie within `tolerance` pixels of where `transform`
@@ -276,7 +289,9 @@ package struct Registrar {
         }
         let residual = zip(template, found).map { distance(transform.apply($0), $1) }.max() ?? 0
         return .success(
-            RegistrationResult(transform: transform, method: "anchors", found: found.count, expected: anchors.count, residual: residual))
+            RegistrationResult(
+                transform: transform, method: "anchors", found: found.count, expected: anchors.count, residual: residual,
+                points: found))
     }
 }
 
