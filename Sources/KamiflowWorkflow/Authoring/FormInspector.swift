@@ -76,7 +76,26 @@ public struct FormInspector: Sendable {
         }
 
         let cells = Self.cells(on: page, pxPerMM: pxPerMM, minimumLine: minimumLine, maximumThickness: maximumLineThickness)
-        let words = Self.words(on: page, minimumConfidence: minimumConfidence)
+        var words = Self.words(on: page, minimumConfidence: minimumConfidence)
+        // The page's layout analysis skips some small labels in cells (電話番号 at 200 dpi): a cell with ink and no
+        // word is read on its own, as one line.
+        for cell in cells {
+            let inner = PixelRect(
+                x: Int(cell.x + 0.8 * pxPerMM), y: Int(cell.y + 0.8 * pxPerMM), width: Int(cell.width - 1.6 * pxPerMM),
+                height: Int(cell.height - 1.6 * pxPerMM))
+            guard !inner.isEmpty, page.fillRatio(of: inner) > 0.005,
+                !words.contains(where: { inner.intersection($0.box).area > 0 })
+            else { continue }
+            let mode: PageSegmentation = cell.height > 14 * pxPerMM ? .singleBlock : .singleLine
+            guard let reading = try? page.recognize(inner, options: RecognitionOptions(segmentation: mode)),
+                reading.confidence >= minimumConfidence, let first = reading.words.first
+            else { continue }
+            let text = TextFolding.tidy(reading.text)
+            guard !text.isEmpty else { continue }
+            words.append(
+                RecognizedWord(text: text, box: reading.words.dropFirst().reduce(first.box) { union($0, $1.box) },
+                    confidence: reading.confidence))
+        }
 
         // A cell holding most of the page is the form's border, not a place to write.
         let pageArea = Double(page.size.width) * Double(page.size.height)
