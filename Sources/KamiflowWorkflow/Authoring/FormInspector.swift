@@ -102,6 +102,14 @@ public struct FormInspector: Sendable {
         let borderCell = cells.filter { $0.width * $0.height > 0.4 * pageArea }.max { $0.width * $0.height < $1.width * $1.height }
         var boxes: [InspectedBox] = []
         for cell in cells where cell != borderCell {
+            // Strokes of a large printed glyph (口, 国 in a bold title) close small "cells" inside the word.
+            let c = cell.center
+            if words.contains(where: { word in
+                Double(word.box.height) >= 0.8 * cell.height && c.x > Double(word.box.x) && c.x < Double(word.box.maxX)
+                    && c.y > Double(word.box.y) && c.y < Double(word.box.maxY)
+            }) {
+                continue
+            }
             let rect = TemplateRect(x: mm(cell.x), y: mm(cell.y), width: mm(cell.width), height: mm(cell.height))
             let square = rect.width <= 10 && rect.height <= 10 && abs(rect.width - rect.height) <= 0.25 * max(rect.width, rect.height)
             let inside = words.filter { word in

@@ -85,10 +85,15 @@ package struct Registrar {
         case .marks(let marks):
             let byMarks = registerByMarks(page, marks: marks, nominal: nominal)
             // A photocopy that lost its marks, or a render printed without them: the form's own cells still align it.
-            if case .failure = byMarks, case .success(let byLines) = registerByLines(page, nominal: nominal) {
+            guard case .failure(let marksFailed) = byMarks else { return byMarks }
+            switch registerByLines(page, nominal: nominal) {
+            case .success(let byLines):
                 return .success(byLines)
+            case .failure(let linesFailed):
+                var error = marksFailed
+                error.message += "; by its printed boxes instead: \(linesFailed.message)"
+                return .failure(error)
             }
-            return byMarks
         case .lines:
             return registerByLines(page, nominal: nominal)
         case .border(let rect):
