@@ -69,8 +69,10 @@ struct MarklessAlignmentTests {
 
     /// The largest distance, in millimetres of the template, between where `fitted` and where the truth put a
     /// corner of any field's read area.
-    static func misplacement(_ fitted: KamiflowCore.AffineTransform, truth: ScanGeometry, size: PixelSize) throws -> Double {
-        let workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
+    static func misplacement(
+        _ fitted: KamiflowCore.AffineTransform, truth: ScanGeometry, size: PixelSize, file: String = "jidou-teate-nintei.yaml"
+    ) throws -> Double {
+        let workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent(file).path)
         let radians = -truth.skewDegrees * Double.pi / 180
         let cx = Double(size.width) / 2, cy = Double(size.height) / 2
         func deskewed(_ q: Point) -> Point {
@@ -158,5 +160,41 @@ struct MarklessAlignmentTests {
     @Test("with registration marks, the marks register moved scans: the record is the unmoved one")
     func withMarks() async throws {
         try await Self.run(marks: true, placements: Self.marked, method: "marks")
+    }
+
+    /// Every shipped form, printed without marks and scanned at one extreme placement (each at another dpi): its
+    /// printed boxes register it with every zone within 0.5 mm of where it was printed. Registration only, no OCR.
+    @Test("every shipped form printed without marks registers by its printed boxes", arguments: ShippedWorkflows.files)
+    func everyFormByLines(file: String) async throws {
+        let workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent(file).path)
+        let index = ShippedWorkflows.files.firstIndex(of: file) ?? 0
+        let placement = Placement(
+            dpi: [200.0, 300, 400][index % 3], skew: index % 2 == 0 ? 4.5 : -4.5,
+            shift: Point(x: index % 2 == 0 ? -9 : 9, y: index % 3 == 0 ? 8 : -8), scale: index % 2 == 0 ? 1.04 : 0.96)
+        let layout = FormLayout(workflow: workflow).withoutRegistrationMarks()
+        let form = FormFiller(configuration: FillConfiguration(referenceDate: Self.today)).fill(layout, seed: 99, index: 0)
+        let printed = try FormRenderer().image(layout, filled: form, dpi: placement.dpi, seed: 99)
+        let profile = ScanProfile(name: "alignment", dpi: placement.dpi, paperLevel: 245, inkLevel: 20, noise: 3)
+        let (image, geometry) = ScanSimulator(profile: profile).scan(
+            printed, skewDegrees: placement.skew, shiftMM: placement.shift, scale: placement.scale, seed: 99)
+        let png = try ImageCodec.encode([image], as: .png)
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "eng"), workers: 1)
+        let results: [Result<RegistrationResult, KamiflowError>]
+        do {
+            let registrar = Registrar(form: workflow.form)
+            results = try await pool.withPages(of: .bytes(png, name: file), preparation: Preparation(deskew: true)) {
+                registrar.register($0)
+            }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+        let registration = try #require(try results.first?.get())
+        #expect(registration.method == "lines", "\(file), \(placement.testDescription): by \(registration.method)")
+        let worst = try Self.misplacement(
+            registration.transform, truth: geometry, size: PixelSize(width: image.width, height: image.height), file: file)
+        #expect(worst < 0.5, "\(file), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
+        print("registration \(file), \(placement.testDescription): \(registration.found)/\(registration.expected) boxes, zones within \(String(format: "%.2f", worst)) mm")
     }
 }

@@ -71,6 +71,10 @@ public struct RegistrationResult: Hashable, Sendable, Codable {
 package struct Registrar {
     let form: FormTemplate
 
+    package init(form: FormTemplate) {
+        self.form = form
+    }
+
     /// The transform of an unmoved, unscaled scan at the page's resolution.
     package static func nominal(for page: any ReadablePage) -> KamiflowCore.AffineTransform {
         .millimetres(toPixelsAt: page.report.resolution > 0 ? page.report.resolution : 300)
