@@ -197,4 +197,65 @@ struct MarklessAlignmentTests {
         #expect(worst < 0.5, "\(file), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
         print("registration \(file), \(placement.testDescription): \(registration.found)/\(registration.expected) boxes, zones within \(String(format: "%.2f", worst)) mm")
     }
+
+    /// Registers `image` with `form` on a deskewed page.
+    static func register(_ png: [UInt8], form: FormTemplate) async throws -> RegistrationResult {
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 1)
+        let results: [Result<RegistrationResult, KamiflowError>]
+        do {
+            let registrar = Registrar(form: form)
+            results = try await pool.withPages(of: .bytes(png, name: "scan.png"), preparation: Preparation(deskew: true)) {
+                registrar.register($0)
+            }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+        return try #require(try results.first?.get())
+    }
+
+    /// The other two ways a form without marks registers: a printed frame round the form, and anchor words taken
+    /// from what `inspect` reports on the blank form (as an author would pick them).
+    @Test("a form without marks registers by its printed border, or by anchor words inspect found", arguments: ["border", "anchors"])
+    func borderAndAnchors(method: String) async throws {
+        var workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
+        // A frame round the form must stay on the paper: ±10 mm and +5 % push a frame 10 mm from the edges off it.
+        let placement = Placement(dpi: 300, skew: -4.5, shift: Point(x: 8, y: -7), scale: 0.96)
+        if method == "border" {
+            // A frame 10 mm in from the paper's edges (the form code, printed at 8 mm, goes: it would cross it).
+            workflow.form.registration = .border(TemplateRect(x: 10, y: 10, width: 190, height: 277))
+            workflow.form.code = nil
+        } else {
+            // Inspect the blank (no marks) and keep four label words near the corners of the form's content.
+            let blank = try ImageCodec.encode(
+                [try FormRenderer().image(FormLayout(workflow: workflow).withoutRegistrationMarks(), dpi: 300)], as: .png)
+            let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 1)
+            let inspected = try await pool.withPages(of: .bytes(blank, name: "blank.png"), preparation: Preparation(deskew: true)) {
+                FormInspector().inspect($0)
+            }
+            await pool.shutdown()
+            // As the YAML advises: headings and labels in large print, read with confidence (small 明朝 labels and
+            // captions of options read as noise in a window of a filled, moved scan). Several are repeated nearby
+            // (配偶者 in 配偶者氏名, 児童 in 児童氏名): registration must pick the right occurrence.
+            let page = try #require(inspected.first)
+            let anchors = page.words.filter { $0.confidence >= 85 && (2...10).contains($0.text.count) && $0.rect.height >= 3.5 }
+            #expect(anchors.count >= 4, "\(anchors.map(\.text))")
+            workflow.form.registration = .anchors(anchors.map { Registration.Anchor(text: $0.text, zone: $0.rect) })
+            print("anchors from inspect: \(anchors.map { "\($0.text) \($0.rect)" })")
+        }
+        let layout = FormLayout(workflow: workflow)
+        #expect(layout.registrationMarks.isEmpty)
+        let form = FormFiller(configuration: FillConfiguration(referenceDate: Self.today)).fill(layout, seed: 7, index: 0)
+        let printed = try FormRenderer().image(layout, filled: form, dpi: placement.dpi, seed: 7)
+        let profile = ScanProfile(name: "alignment", dpi: placement.dpi, paperLevel: 245, inkLevel: 20, noise: 3)
+        let (image, geometry) = ScanSimulator(profile: profile).scan(
+            printed, skewDegrees: placement.skew, shiftMM: placement.shift, scale: placement.scale, seed: 7)
+        let registration = try await Self.register(try ImageCodec.encode([image], as: .png), form: workflow.form)
+        #expect(registration.method == method)
+        let worst = try Self.misplacement(
+            registration.transform, truth: geometry, size: PixelSize(width: image.width, height: image.height))
+        #expect(worst < 0.75, "\(method), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
+        print("registration by \(method), \(placement.testDescription): \(registration.found)/\(registration.expected), zones within \(String(format: "%.2f", worst)) mm")
+    }
 }

@@ -124,7 +124,9 @@ public struct InspectionReport: Sendable {
                             + "zone: \(Self.r(box.rect.expanded(by: -cellMargin)))}   # printed cell \(Self.r(box.rect))")
                 }
             }
-            out.append("words:   # printed text as {text, zone}; three spread over the page make register: {anchors: [...]}")
+            out.append(
+                "words:   # printed text as {text, zone}; three or four headings in large print, spread over the page, make "
+                    + "register: {anchors: [...]} (small labels and captions of options read poorly once the form is filled)")
             for word in page.words {
                 out.append("  - {text: \(Self.quoted(word.text)), zone: \(Self.r(word.rect))}   # confidence \(Int(word.confidence.rounded()))")
             }
