@@ -70,13 +70,20 @@ struct AuthoringTests {
         // The YAML proposes for the cell right of 氏名 the zone the workflow reads.
         let yaml = InspectionReport(inspections: [found], source: "blank.png", resolutionNote: "test").yaml
         let line = try #require(yaml.split(separator: "\n").first { $0.contains("label: 氏名,") })
-        let numbers = try #require(line.split(separator: "zone: [").dropFirst().first?.split(separator: "]").first)
+        let numbers = try #require(line.split(separator: ", zone: [").dropFirst().first?.split(separator: "]").first)
             .split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         let zone = try #require(workflow.form.field(named: "claimant.name")?.zone)
         #expect(numbers.count == 4)
         if numbers.count == 4 {
             #expect(Self.near(TemplateRect(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]), zone, within: 0.5), "\(line)")
         }
+        // Pasted under `form:`, the snippets make a workflow that loads without errors and registers by lines.
+        let snippet = yaml.split(separator: "\n").drop { !$0.hasPrefix("register:") }.prefix { !$0.hasPrefix("words:") }
+        let file = "kamiflow: 1\nworkflow: pasted\ntitle: 貼り付け\nform:\n" + snippet.map { "  " + $0 }.joined(separator: "\n")
+        let pasted = WorkflowLoader().load(yaml: file, file: "pasted.yaml")
+        #expect(pasted.errors.isEmpty, "\(pasted.errors)")
+        #expect(pasted.workflow?.form.registration == .lines)
+        #expect((pasted.workflow?.form.placedFields.count ?? 0) >= 20)
     }
 
     @Test("inspect reports the registration marks of a form that prints them")

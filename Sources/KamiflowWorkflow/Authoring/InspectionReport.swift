@@ -87,7 +87,15 @@ public struct InspectionReport: Sendable {
             out.append("# Each field's zone is its printed cell shrunk by cell_margin (\(Self.f(cellMargin)) mm): the area read.")
             out.append("# Rename the fields, set their types and delete what is not a field.")
             if page.registrationMarks.count >= 3 {
-                out.append("register: {marks: corners}   # check size and inset against the marks listed above")
+                // Marks are squares `inset` from the page's edges: the top-left one's corner gives both numbers.
+                let marks = page.registrationMarks
+                let size = marks.map { ($0.width + $0.height) / 2 }.reduce(0, +) / Double(marks.count)
+                let inset = min(marks.map(\.x).min() ?? 8, marks.map(\.y).min() ?? 8)
+                if abs(size - 5) < 0.5 && abs(inset - 8) < 0.5 {
+                    out.append("register: {marks: corners}   # 5 mm squares 8 mm from the edges")
+                } else {
+                    out.append("register: {marks: {size: \(Self.f(size)), inset: \(Self.f(inset))}}")
+                }
             } else if let border = page.border {
                 out.append("register: {border: \(Self.r(border))}")
             } else {
@@ -108,19 +116,19 @@ public struct InspectionReport: Sendable {
             for row in page.characterRows {
                 let label = labelLeft(of: row.first, on: page)
                 out.append(
-                    "  \(name("chars")): {\(label.map { "label: \(Self.quoted($0)), " } ?? "")type: text, "
+                    "  \(name("chars")): {\(Self.labelKeys(label))type: text, "
                         + "cells: {count: \(row.count), first: \(Self.r(row.first)), pitch: \(Self.f(row.pitch))}}")
             }
             for box in page.boxes where box.text == nil && !inRow(box.rect) {
                 switch box.kind {
                 case .square:
                     let label = labelRight(of: box.rect, on: page)
-                    out.append("  \(name("check")): {\(label.map { "label: \(Self.quoted($0)), " } ?? "")type: checkbox, box: \(Self.r(box.rect))}")
+                    out.append("  \(name("check")): {\(Self.labelKeys(label))type: checkbox, box: \(Self.r(box.rect))}")
                 case .cell:
                     guard box.rect.width > 2 * cellMargin + 1, box.rect.height > 2 * cellMargin + 1 else { continue }
                     let label = labelLeft(of: box.rect, on: page)
                     out.append(
-                        "  \(name("field")): {\(label.map { "label: \(Self.quoted($0)), " } ?? "")type: text, "
+                        "  \(name("field")): {\(Self.labelKeys(label))type: text, "
                             + "zone: \(Self.r(box.rect.expanded(by: -cellMargin)))}   # printed cell \(Self.r(box.rect))")
                 }
             }
@@ -134,30 +142,39 @@ public struct InspectionReport: Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// `label: …, label_zone: […], ` for a label found where it is printed (a workflow would otherwise print its own
+    /// label cell left of the field, over what the form already prints).
+    static func labelKeys(_ label: (text: String, zone: TemplateRect)?) -> String {
+        guard let label else { return "" }
+        return "label: \(quoted(label.text)), label_zone: \(r(label.zone)), "
+    }
+
     /// The printed text just left of `rect` on its line: a label cell sharing its left edge, or the nearest word.
-    func labelLeft(of rect: TemplateRect, on page: PageInspection) -> String? {
+    func labelLeft(of rect: TemplateRect, on page: PageInspection) -> (text: String, zone: TemplateRect)? {
         func sameLine(_ other: TemplateRect) -> Bool {
             min(other.maxY, rect.maxY) - max(other.y, rect.y) > min(other.height, rect.height) / 2
         }
-        if let cell = page.boxes.first(where: { $0.text != nil && abs($0.rect.maxX - rect.x) < 1 && sameLine($0.rect) }) {
-            return cell.text
+        if let cell = page.boxes.first(where: { $0.text != nil && abs($0.rect.maxX - rect.x) < 1 && sameLine($0.rect) }),
+            let text = cell.text
+        {
+            return (text, cell.rect)
         }
         // A column heading: the label cell right above, as wide as this one.
         if let cell = page.boxes.first(where: {
             $0.text != nil && abs($0.rect.maxY - rect.y) < 1 && abs($0.rect.x - rect.x) < 1 && abs($0.rect.maxX - rect.maxX) < 1
-        }) {
-            return cell.text
+        }), let text = cell.text {
+            return (text, cell.rect)
         }
         return page.words.filter { sameLine($0.rect) && $0.rect.maxX <= rect.x + 0.5 && rect.x - $0.rect.maxX < 40 }
-            .max { $0.rect.maxX < $1.rect.maxX }?.text
+            .max { $0.rect.maxX < $1.rect.maxX }.map { ($0.text, $0.rect) }
     }
 
     /// The caption printed just right of a checkbox.
-    func labelRight(of rect: TemplateRect, on page: PageInspection) -> String? {
+    func labelRight(of rect: TemplateRect, on page: PageInspection) -> (text: String, zone: TemplateRect)? {
         page.words.filter { word in
             min(word.rect.maxY, rect.maxY) - max(word.rect.y, rect.y) > min(word.rect.height, rect.height) / 3
                 && word.rect.x >= rect.maxX - 0.5 && word.rect.x - rect.maxX < 6
         }
-        .min { $0.rect.x < $1.rect.x }?.text
+        .min { $0.rect.x < $1.rect.x }.map { ($0.text, $0.rect) }
     }
 }
