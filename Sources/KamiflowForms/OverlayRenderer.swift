@@ -17,7 +17,7 @@ package struct ColorImage: Sendable, Hashable {
 }
 
 /// Draws an ``OverlayPlan`` onto a page with Cairo: zones, boxes and options as coloured outlines (green straight
-/// through, amber review, red invalid), fill ratios beside boxes, what was read above each field on a pale band,
+/// through, amber review, red invalid), fill ratios under boxes, what was read above each field on a pale band,
 /// registration points as blue crosses, and a title line.
 public struct OverlayRenderer: Sendable {
     public var fonts: FontConfiguration
@@ -104,9 +104,11 @@ public struct OverlayRenderer: Sendable {
             for corner in shape.corners.dropFirst() { cairo_line_to(cr, corner.x, corner.y) }
             cairo_close_path(cr)
             cairo_stroke(cr)
-            if let fill = shape.fill, let right = shape.corners.dropFirst().first {
-                label(String(format: "%.0f%%", fill * 100), at: Point(x: right.x + 0.5 * mm, y: right.y + 2 * mm),
-                    size: 2.0 * mm, color: (r * 0.8, g * 0.8, b * 0.8), cr: cr)
+            // The fill under the box, where it hides neither the tick nor the option's caption.
+            if let fill = shape.fill, shape.corners.count == 4 {
+                let bottomLeft = shape.corners[3]
+                label(String(format: "%.0f%%", fill * 100), at: Point(x: bottomLeft.x, y: bottomLeft.y + 1.9 * mm),
+                    size: 1.8 * mm, color: (r * 0.8, g * 0.8, b * 0.8), cr: cr)
             }
         }
         // What was read, on a pale band above each field.
