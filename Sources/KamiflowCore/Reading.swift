@@ -142,6 +142,10 @@ public protocol ReadablePage: AnyObject {
     /// both lie within `sides`. Registration marks, printed boxes and rules are found this way.
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect]
 
+    /// The straight horizontal and vertical rules of the page at least `minimumLength` pixels long and at most
+    /// `maximumThickness` pixels thick (a form's table lines, box sides; not solid marks, not most letters).
+    func ruledLines(minimumLength: Int, maximumThickness: Int) -> [RuledLine]
+
     /// The page (or a part of it) as PNG bytes, for overlays, reports and the review station.
     func pngData(of region: PixelRect?) throws -> [UInt8]
 }

@@ -202,4 +202,11 @@ public struct FormLayout: Hashable, Sendable {
     }
 
     public func field(_ path: String) -> LayoutField? { fields.first { $0.path == path } }
+
+    /// The same form printed without its registration marks, as most existing municipal forms are.
+    public func withoutRegistrationMarks() -> FormLayout {
+        var copy = self
+        copy.registrationMarks = []
+        return copy
+    }
 }

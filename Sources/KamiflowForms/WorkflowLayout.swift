@@ -40,7 +40,7 @@ extension FormLayout {
             {
                 texts.append(PaperText(anchor.text, box: PaperRect(anchor.zone)))
             }
-        case .none: break
+        case .none, .lines: break
         }
         let fields = form.placedFields.map { placed in LayoutField(placed) }
         self.init(

@@ -102,6 +102,15 @@ package enum ImageCodec {
         }
     }
 
+    /// The resolution the file records for its first page, in dots per inch; `nil` when it records none (or for a
+    /// PDF, whose pages are rasterised at a chosen resolution).
+    package static func recordedResolution(of source: ScanSource) throws -> Double? {
+        let decoder = try ScanDecoder(source: source, configuration: OCRConfiguration(defaultResolution: 0))
+        guard decoder.format != .pdf, decoder.pageCount > 0 else { return nil }
+        let dpi = try decoder.page(at: 0).resolution
+        return dpi > 0 ? Double(dpi) : nil
+    }
+
     /// Every page of a PNG, JPEG, TIFF or PDF, as grayscale; the same checks and limits as scans get.
     package static func decode(_ bytes: [UInt8], name: String) throws -> [GrayImage] {
         let decoder = try ScanDecoder(source: .bytes(bytes, name: name), configuration: OCRConfiguration())

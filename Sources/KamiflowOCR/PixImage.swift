@@ -166,6 +166,13 @@ extension PixImage {
         return Int(count)
     }
 
+    /// Morphological opening with a `width`×`height` brick: of a 1-bit image, only the ink that a brick of that size
+    /// fits into survives (a 60×1 brick keeps horizontal runs at least 60 pixels long).
+    func opened(width: Int, height: Int) -> PixImage? {
+        guard depth == 1 else { return nil }
+        return pixOpenBrick(nil, pointer, Int32(max(1, width)), Int32(max(1, height))).map(PixImage.init(taking:))
+    }
+
     /// Bounding boxes of the 8-connected components of this 1-bit image.
     func componentBoxes() -> [PixelRect] {
         guard let boxes = pixConnCompBB(pointer, 8) else { return [] }

@@ -63,6 +63,20 @@ final class PreparedPage: ReadablePage {
         return boxes.filter { sides.contains($0.width) && sides.contains($0.height) }
     }
 
+    func ruledLines(minimumLength: Int, maximumThickness: Int) -> [RuledLine] {
+        guard minimumLength > 1, let binary else { return [] }
+        var lines: [RuledLine] = []
+        for orientation in [RuledLine.Orientation.horizontal, .vertical] {
+            let horizontal = orientation == .horizontal
+            let runs = binary.opened(width: horizontal ? minimumLength : 1, height: horizontal ? 1 : minimumLength)
+            for box in runs?.componentBoxes() ?? [] {
+                let line = RuledLine(orientation: orientation, box: box)
+                if line.thickness <= maximumThickness { lines.append(line) }
+            }
+        }
+        return lines
+    }
+
     func pngData(of region: PixelRect?) throws -> [UInt8] {
         let source: PixImage
         if let region {

@@ -31,6 +31,9 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(help: "Share (0–1) of forms with a planted defect; with 1 the form carries one.")
     var defects: Double = 0
 
+    @Flag(help: "Leave out the registration marks, as most existing municipal forms are printed (scans then register by the printed cells).")
+    var noMarks = false
+
     func validate() throws {
         if blank && seed != nil { throw ValidationError("--blank and --seed exclude each other") }
         guard dpi >= 50 && dpi <= 1200 else { throw ValidationError("--dpi must lie between 50 and 1200") }
@@ -40,7 +43,8 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let layout = FormLayout(workflow: try FormsWorkflowFile.load(workflow))
+        var layout = FormLayout(workflow: try FormsWorkflowFile.load(workflow))
+        if noMarks { layout = layout.withoutRegistrationMarks() }
         let renderer = FormRenderer()
         var filled: FilledForm?
         if let seed, !blank {

@@ -57,6 +57,9 @@ struct SamplesCommand: AsyncParsableCommand {
     @Option(help: "How many forms are rendered at once.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Print the forms without registration marks (scans then register by the printed cells).")
+    var noMarks = false
+
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be at least 1") }
         guard (0...1).contains(defects) else { throw ValidationError("--defects is a share between 0 and 1") }
@@ -82,7 +85,8 @@ struct SamplesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let layout = FormLayout(workflow: try FormsWorkflowFile.load(workflow))
+        var layout = FormLayout(workflow: try FormsWorkflowFile.load(workflow))
+        if noMarks { layout = layout.withoutRegistrationMarks() }
         var scan = ScanProfile.named[profile]!
         if let dpi { scan.dpi = dpi }
         if let skew { scan.maxSkewDegrees = skew }

@@ -49,6 +49,21 @@ struct LoaderTests {
         #expect(name.labelZone == TemplateRect(x: 20.5, y: 38.5, width: 28, height: 11))
     }
 
+    @Test("register: lines aligns by the printed cells; a misspelt method is located")
+    func registerByLines() throws {
+        let lines = load(minimalWorkflow.replacingOccurrences(of: "register: {marks: corners}", with: "register: lines"))
+        #expect(lines.diagnostics.isEmpty, "\(lines.diagnostics)")
+        let form = try #require(lines.workflow?.form)
+        #expect(form.registration == .lines)
+        // The boxes it looks for: each value cell (zone + cell margin) and each written field's label cell.
+        #expect(form.printedBoxes.contains(TemplateRect(x: 48.5, y: 38.5, width: 83, height: 11)))
+        #expect(form.printedBoxes.contains(TemplateRect(x: 20.5, y: 38.5, width: 28, height: 11)))
+        let wrong = load(minimalWorkflow.replacingOccurrences(of: "register: {marks: corners}", with: "register: line"))
+        #expect(wrong.errors.map(\.description) == [
+            "Workflows/x.yaml:5:13: error: 'register' must be 'lines', 'none', or one of {marks}, {border}, {anchors}, found 'line'"
+        ])
+    }
+
     @Test("an unknown field type is located and a near miss suggested")
     func unknownType() {
         let yaml = minimalWorkflow.replacingOccurrences(of: "type: wareki-date", with: "type: wareki")

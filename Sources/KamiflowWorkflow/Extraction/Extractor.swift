@@ -22,6 +22,9 @@ public struct PageOutcome: Hashable, Sendable {
     public var registration: RegistrationResult?
     /// Why the page was not read, when it was not.
     public var problem: String?
+    /// The ink measured in each checkbox and option of the page's fields (0…1), by field path and option name
+    /// (a checkbox's key is `box`); for overlays and `--explain`.
+    public var marks: [String: [String: Double]] = [:]
 }
 
 /// Everything extracted from one scan file.
@@ -92,7 +95,9 @@ struct PageReader {
             }
             let readings = readFields(workflow.form, page: page, transform: registration.transform)
             return PageRead(
-                outcome: PageOutcome(page: page.index, workflow: workflow.id, registration: registration, problem: nil),
+                outcome: PageOutcome(
+                    page: page.index, workflow: workflow.id, registration: registration, problem: nil,
+                    marks: readings.filter { !$0.value.marks.isEmpty }.mapValues(\.marks)),
                 workflowIndex: index, readings: readings)
         }
         return PageRead(

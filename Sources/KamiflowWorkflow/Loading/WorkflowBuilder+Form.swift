@@ -194,9 +194,14 @@ extension WorkflowBuilder {
 
     mutating func buildRegistration(_ node: Node) -> Registration {
         if case .scalar = node, node.string == "none" { return .none }
+        if case .scalar = node, node.string == "lines" { return .lines }
+        if case .scalar = node {
+            error("'register' must be 'lines', 'none', or one of {marks}, {border}, {anchors}, found \(describe(node))", at: node)
+            return .none
+        }
         guard let list = entries(node, "'register'", allowed: Keys.register) else { return .none }
         guard list.count == 1, let entry = list.first else {
-            error("'register' takes exactly one of: marks, border, anchors", at: node)
+            error("'register' takes exactly one of: marks, border, anchors (or is 'lines' or 'none')", at: node)
             return .none
         }
         switch entry.key {

@@ -228,6 +228,9 @@ public enum Registration: Hashable, Sendable {
     case border(TemplateRect)
     /// Printed words whose position on the template is known; at least three, spread over the page.
     case anchors([Anchor])
+    /// The form's own printed boxes (value cells, label cells, マス目, checkboxes), found as closed rectangles of
+    /// ruled lines and matched to where the template prints them: for existing forms without marks or a border.
+    case lines
     /// No registration: the scan is assumed to be the template at the scan's resolution.
     case none
 

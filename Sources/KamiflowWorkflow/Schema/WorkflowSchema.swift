@@ -70,7 +70,7 @@ public enum WorkflowSchema {
                     },
                     "register": {
                       "oneOf": [
-                        {"const": "none"},
+                        {"enum": ["none", "lines"]},
                         {"type": "object", "additionalProperties": false, "required": ["marks"], "properties": {"marks": {
                           "oneOf": [{"const": "corners"}, {"type": "object", "additionalProperties": false, "properties": {
                             "size": {"type": "number", "exclusiveMinimum": 0}, "inset": {"type": "number", "exclusiveMinimum": 0}}}]}}},
