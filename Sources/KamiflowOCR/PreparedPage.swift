@@ -48,6 +48,19 @@ final class PreparedPage: ReadablePage {
         return Double(binary.inkCount(in: rect)) / Double(rect.area)
     }
 
+    /// The writing inside `rect` (already clamped to the page) as an image of its own: thresholded like the ink
+    /// counts, without ruled lines and specks, on a white border of about 1 mm (see `PixImage.writingOnly`).
+    /// Returns the image and the page position of its top-left pixel.
+    func writing(in rect: PixelRect) -> (image: PixImage, originX: Int, originY: Int)? {
+        guard let binary, let clip = binary.clipped(to: rect) else { return nil }
+        let dpi = image.resolution > 0 ? Double(image.resolution) : 300
+        let speck = max(1, Int((dpi / 100).rounded()))
+        let margin = max(8, Int((dpi / 25.4).rounded()))
+        guard let clean = clip.writingOnly(speck: speck, margin: margin) else { return nil }
+        clean.setResolution(dpi)
+        return (clean, rect.x - margin, rect.y - margin)
+    }
+
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect] {
         let rect = region.map(image.clamp) ?? image.bounds
         guard !rect.isEmpty, let binary else { return [] }
