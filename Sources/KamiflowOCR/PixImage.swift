@@ -227,6 +227,25 @@ extension PixImage {
         return pixAddBorder(result.pointer, Int32(margin), 0).map(PixImage.init(taking:))
     }
 
+    /// The grey pixels of this 8-bit image where `writing` (a 1-bit image of the same size) has ink or touches it,
+    /// white everywhere else, on a white border of `margin` pixels.
+    ///
+    /// Tesseract reads the anti-aliased edges of thin strokes better than their thresholded outline (a fixture's
+    /// 郎 came back as 朗 from the 1-bit writing and right from these pixels), while the noise and the ruled lines
+    /// of the paper around the writing are gone all the same.
+    func keeping(_ writing: PixImage, margin: Int) -> PixImage? {
+        guard depth == 8, writing.depth == 1, writing.width == width, writing.height == height,
+            let copy = pixCopy(nil, pointer), let grown = pixDilateBrick(nil, writing.pointer, 3, 3)
+        else { return nil }
+        let result = PixImage(taking: copy)
+        let halo = PixImage(taking: grown)
+        guard let outside = pixInvert(nil, halo.pointer) else { return nil }
+        let paper = PixImage(taking: outside)
+        guard pixSetMasked(result.pointer, paper.pointer, 255) == 0 else { return nil }
+        guard margin > 0 else { return result }
+        return pixAddBorder(result.pointer, Int32(margin), 255).map(PixImage.init(taking:))
+    }
+
     /// Leptonica's `PIX_PAINT` (source OR destination), a macro Swift does not import.
     private static let paint: Int32 = 0xC | 0xA
 }
