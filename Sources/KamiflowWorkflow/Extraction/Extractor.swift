@@ -264,7 +264,7 @@ struct FieldReader {
             segmentation: mode, whitelist: allowed,
             blacklist: allowed == nil ? spec.type.defaultBlacklist(language: spec.recognition.language) : nil)
         var pixels = transform.pixelRect(rect)
-        if mode == .singleLine || mode == .rawLine { pixels = tightened(pixels, raw: mode == .rawLine) }
+        if mode == .singleLine || mode == .rawLine { pixels = tightened(pixels) }
         guard let reading = try? page.recognize(pixels, options: options) else { return ("", 0) }
         return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
     }
@@ -298,16 +298,14 @@ struct FieldReader {
     /// office-scanner renders a 7 mm zone around 3.5 mm text read as nothing, while the same zone cut to the ink
     /// read the name. Blobs are taken when at least 0.5 mm across (scanner specks and JPEG noise are not) and
     /// when they do not run the zone's full width or height (a cell border caught by a shifted scan is not writing).
-    func tightened(_ zone: PixelRect, raw: Bool = false) -> PixelRect {
+    func tightened(_ zone: PixelRect) -> PixelRect {
         let least = max(2, Int(0.5 * pxPerMM))
         let blobs = page.inkComponents(in: zone, sides: 1...Int.max / 2).filter { blob in
             max(blob.width, blob.height) >= least && blob.height < zone.height * 9 / 10 && blob.width < zone.width * 9 / 10
         }
         guard let first = blobs.first else { return zone }
         let ink = blobs.dropFirst().reduce(first, union)
-        // Raw-line mode (PSM 13) takes the image as the line itself and reads white space as more text: it gets
-        // only a thin margin (the engine adds a white border of its own).
-        let margin = raw ? Int(0.3 * pxPerMM) : max(Int(1.0 * pxPerMM), ink.height / 2)
+        let margin = max(Int(1.0 * pxPerMM), ink.height / 2)
         let result = ink.insetBy(dx: -margin, dy: -margin).intersection(zone)
         return result.isEmpty ? zone : result
     }
