@@ -201,7 +201,11 @@ struct FieldReader {
                 return reading
             }
             var read = recognize(zone, spec: spec, whitelist: nil)
-            if read.text.isEmpty { read = recognizeShort(zone, spec: spec, whitelist: nil) }
+            if read.text.isEmpty {
+                // Not word mode (PSM 8) on a whole zone: on one office-scanner scan it crashed libtesseract 5.3.0
+                // (PAGE_RES_IT::ReplaceCurrentWord while jpn+eng re-classified a word); line modes only.
+                read = recognizeShort(zone, spec: spec, whitelist: nil, modes: [.rawLine, .singleLine])
+            }
             read = crossChecked(read, zone: zone, spec: spec)
             if read.text.isEmpty, page.fillRatio(of: transform.pixelRect(zone)) > 0.01 {
                 // Ink that reads as nothing must not pass as a blank field: U+FFFD fails every validator and a
@@ -322,14 +326,17 @@ struct FieldReader {
     /// Reads one or two characters (a boxed cell, a date part). Single characters are where LSTM modes differ
     /// most: measured on rendered boxed digits, PSM 8 (one word) read every cell while PSM 7 dropped about one in
     /// ten; PSM 13 and 7 remain as fallbacks when a cell with ink reads as nothing.
-    func recognizeShort(_ rect: TemplateRect, spec: FieldSpec, whitelist: String?) -> (text: String, confidence: Double) {
+    func recognizeShort(
+        _ rect: TemplateRect, spec: FieldSpec, whitelist: String?,
+        modes: [PageSegmentation] = [.singleWord, .rawLine, .singleLine]
+    ) -> (text: String, confidence: Double) {
         var last = (text: "", confidence: 0.0)
-        for mode in [PageSegmentation.singleWord, .rawLine, .singleLine] {
+        for mode in modes {
             last = recognize(rect, spec: spec, whitelist: whitelist, segmentation: mode)
             if !last.text.isEmpty { return last }
         }
         // A lone "1" vanishes under a whitelist in every mode but is read without one; validators check the rest.
-        guard page.fillRatio(of: transform.pixelRect(rect)) > 0.005,
+        guard modes.contains(.singleWord), page.fillRatio(of: transform.pixelRect(rect)) > 0.005,
             let reading = try? page.recognize(
                 transform.pixelRect(rect), options: RecognitionOptions(segmentation: .singleWord, whitelist: nil))
         else { return last }
