@@ -273,7 +273,8 @@ struct FieldReader {
         return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
     }
 
-    /// A second reading of a free-text line in raw-line mode (PSM 13), compared with the first.
+    /// A second reading of a line zone (free text, and dates, phones and other one-line zones) in raw-line mode
+    /// (PSM 13), compared with the first.
     ///
     /// Free text has no check digit, and jpn's line mode sometimes reads a glyph twice or swaps a rare kanji with
     /// high confidence (ふじい as ぶふじい at 88). Two decodes of the same ink that disagree mean the text is not
@@ -282,7 +283,8 @@ struct FieldReader {
     func crossChecked(_ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
         -> (text: String, confidence: Double)
     {
-        // Every zone read: dates and phone numbers too (jpn's line mode collapses a doubled digit, 平成22年 read as
+        // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
+        // collapses a doubled digit, 平成22年 read as
         // 平成2年 at 85, and only a second decode notices).
         let lineMode = (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
         guard [.text, .katakana, .hiragana].contains(spec.type) || lineMode, spec.cells == nil, !read.text.isEmpty,
