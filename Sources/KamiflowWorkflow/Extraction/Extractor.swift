@@ -284,8 +284,7 @@ struct FieldReader {
         -> (text: String, confidence: Double)
     {
         // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
-        // collapses a doubled digit, 平成22年 read as
-        // 平成2年 at 85, and only a second decode notices).
+        // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices).
         let lineMode = (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
         guard [.text, .katakana, .hiragana].contains(spec.type) || lineMode, spec.cells == nil, !read.text.isEmpty,
             read.confidence > 0
