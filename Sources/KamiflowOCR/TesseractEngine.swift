@@ -233,20 +233,31 @@ public final class TesseractEngine {
         } else {
             rect = page.image.bounds
         }
-        if pageOnHandle != page.serial {
-            TessBaseAPISetImage2(handle, page.image.pointer)
-            pageOnHandle = page.serial
+        // A zone is read as an image of its own, its writing on white (PreparedPage.writing); the whole page, or
+        // a zone whose writing cannot be isolated, as a rectangle of the page.
+        let writing = zone == nil ? nil : page.writing(in: rect)
+        let target: PixelRect
+        if let writing {
+            TessBaseAPISetImage2(handle, writing.image.pointer)
+            pageOnHandle = -1  // no page's serial: the next page read sets its image again
+            target = writing.image.bounds
+        } else {
+            if pageOnHandle != page.serial {
+                TessBaseAPISetImage2(handle, page.image.pointer)
+                pageOnHandle = page.serial
+            }
+            target = rect
         }
         let whitelist = options.whitelist ?? ""
         let blacklist = options.blacklist ?? ""
         var result = try pass(
-            rect, options.segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
+            target, options.segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
         if !(whitelist.isEmpty && blacklist.isEmpty) && !result.text.isEmpty
             && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
         {
             // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
             // comes from a pass without the whitelist (the validators check what the whitelist let through).
-            let plain = try pass(rect, options.segmentation, whitelist: "", blacklist: "", subject: page.subject)
+            let plain = try pass(target, options.segmentation, whitelist: "", blacklist: "", subject: page.subject)
             result.confidence = plain.confidence
             for index in result.words.indices where result.words[index].confidence <= 0 {
                 let box = result.words[index].box
@@ -258,6 +269,18 @@ public final class TesseractEngine {
         }
         if zone == nil {
             return Reading(text: result.text, confidence: result.confidence, words: result.words, zone: nil)
+        }
+        if let writing {
+            // Word boxes back in page coordinates, inside the zone (the white border holds no ink).
+            withExtendedLifetime(writing.image) {}
+            result.words = result.words.map { word in
+                var moved = word
+                moved.box = PixelRect(
+                    x: word.box.x + writing.originX, y: word.box.y + writing.originY,
+                    width: word.box.width, height: word.box.height
+                ).intersection(rect)
+                return moved
+            }
         }
         let text = TextCleanup.zoneText(result.text)
         return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)

@@ -53,17 +53,41 @@ struct GoldenExtractionTests {
         }
     }
 
+    /// The clean renders (seed 4711, the 藤井 household) that Tesseract's jpn model does not read exactly yet. Each
+    /// misread is flagged (the expectations above still require that); the known issue fails the test as soon as
+    /// the render reads back exactly, so this list can only shrink.
+    static let cleanMisreads: [String: String] = [
+        "idou-tennyu.yaml": "ふじい read as ぶふじい / ぶじい, 智子 as 留子",
+        "jidou-teate-nintei.yaml": "智子 read as 留子",
+        "kokuho-shutoku.yaml": "智子 read as 留子",
+        "kyufukin-shinsei.yaml": "智子 read as 留子",
+    ]
+
     @Test("a clean render of every shipped workflow extracts to its ground truth", arguments: ShippedWorkflows.files)
     func clean(file: String) async throws {
         let result = try await Self.evaluate(file, profile: .clean, count: 1, seed: 4711)
-        Self.expectSound(result, printedFloor: 0.8, "\(file) clean")
+        let known = Self.cleanMisreads[file]
+        Self.expectSound(result, printedFloor: known == nil ? 1.0 : 0.85, "\(file) clean")
+        // The issue's requirement: a clean render reads back exactly, every field.
+        let misread = result.wrong.map { "\($0.path) '\($0.read ?? "")' for '\($0.expected)'" }
+        if let known {
+            withKnownIssue("Tesseract jpn on the clean render: \(known)") {
+                #expect(result.overall.accuracy == 1, "\(file) clean: \(misread)")
+            }
+        } else {
+            #expect(result.overall.accuracy == 1, "\(file) clean: \(misread)")
+        }
     }
 
     @Test("an office-scanner scan of every shipped workflow: marks exact, every misread flagged",
         arguments: ShippedWorkflows.files)
     func officeScanner(file: String) async throws {
         let result = try await Self.evaluate(file, profile: .officeScanner, count: 1, seed: 4712)
-        Self.expectSound(result, printedFloor: 0.8, "\(file) office-scanner")
+        // Measured (docs/samples-and-eval.md): about 98% of printed fields on office-scanner batches; on this one
+        // form of 5–28 printed fields that is 0–2 misreads (rare name kanji, flagged): at most two, and 80% on the
+        // survey's five printed fields.
+        let total = Double(result.printed.total)
+        Self.expectSound(result, printedFloor: max(0.8, (total - 2) / total), "\(file) office-scanner")
     }
 
     /// The same kind of filled form scanned at 200, 300 and 400 dpi with up to ±4° skew, ±8 mm shift and ±5% scale:
