@@ -5,6 +5,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
+# The debug build `make build` makes (the demo calls it many times; `swift run` would re-plan the build each time).
+KAMIFLOW = .build/debug/kamiflow
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the code needs at build, test or run time.
@@ -18,7 +20,7 @@ APT_PACKAGES := \
 # Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader).
 PY_MODULES := jsonschema openapi_spec_validator
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo demo-core test bench clean
 
 deps:
 	@missing=""; \
@@ -42,13 +44,26 @@ demo: build
 	@echo "== the main job: every sample scan through every shipped workflow into the embedded core system"
 	@echo "   (the demo starts from an empty journal and core-system database in .kamiflow/)"
 	rm -f .kamiflow/journal.sqlite* .kamiflow/core.sqlite*
-	$(SWIFT) run kamiflow run Workflows/*.yaml Samples/forms; status=$$?; [ $$status -le 1 ] || exit $$status
-	@echo "== what arrived in the embedded core system (.kamiflow/core.sqlite), one table per resource:"
-	@for t in $$(sqlite3 .kamiflow/core.sqlite "select name from sqlite_master where type='table' and name not like 'sqlite_%' order by name"); do \
+	$(KAMIFLOW) run Workflows/*.yaml Samples/forms; status=$$?; [ $$status -le 1 ] || exit $$status
+	@$(MAKE) --no-print-directory demo-core
+	@echo "== the counter staff's part: what waits for a person (the first scan of 'kamiflow review list')"
+	@$(KAMIFLOW) review list --limit 1
+	@echo "== a demo reviewer accepts every record as read (a clerk would first compare each flagged field with the"
+	@echo "   paper, and correct it with --set FIELD=VALUE); records whose errors remain are refused and stay in review"
+	@for id in $$($(KAMIFLOW) journal list --state in-review | awk '{print $$1}'); do \
+		$(KAMIFLOW) review accept $$id --reviewer demo | tail -n 3; \
+	done
+	@$(MAKE) --no-print-directory demo-core
+	@echo "== kamiflow status"
+	$(KAMIFLOW) status
+
+demo-core:
+	@echo "== what is in the embedded core system (.kamiflow/core.sqlite), one table per resource:"
+	@tables=$$(sqlite3 .kamiflow/core.sqlite "select name from sqlite_master where type='table' and name not like 'sqlite_%' order by name" 2>/dev/null); \
+	[ -n "$$tables" ] || echo "  (nothing yet)"; \
+	for t in $$tables; do \
 		printf '  %-28s %s record(s)\n' "$$t" "$$(sqlite3 .kamiflow/core.sqlite "select count(*) from \"$$t\"")"; \
 	done
-	@echo "== kamiflow status"
-	$(SWIFT) run kamiflow status
 
 # libgomp reads OMP_THREAD_LIMIT when libtesseract loads, so the test process must start with it (DESIGN §4).
 test: deps
