@@ -239,14 +239,14 @@ public final class TesseractEngine {
         }
         let whitelist = options.whitelist ?? ""
         let blacklist = options.blacklist ?? ""
-        var result = try pass(
-            rect, options.segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
+        let segmentation = effectiveSegmentation(options.segmentation, blacklist: blacklist)
+        var result = try pass(rect, segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
         if !(whitelist.isEmpty && blacklist.isEmpty) && !result.text.isEmpty
             && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
         {
             // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
             // comes from a pass without the whitelist (the validators check what the whitelist let through).
-            let plain = try pass(rect, options.segmentation, whitelist: "", blacklist: "", subject: page.subject)
+            let plain = try pass(rect, segmentation, whitelist: "", blacklist: "", subject: page.subject)
             result.confidence = plain.confidence
             for index in result.words.indices where result.words[index].confidence <= 0 {
                 let box = result.words[index].box
@@ -261,6 +261,18 @@ public final class TesseractEngine {
         }
         let text = TextCleanup.zoneText(result.text)
         return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
+    }
+
+    /// The mode a read really runs in. libtesseract 5.3.0 segfaults in `PAGE_RES_IT::ReplaceCurrentWord` on some
+    /// single-word (PSM 8) reads with a character blacklist on a multi-language engine: the first language's word is
+    /// rejected, the retry in the next language replaces it and walks a row that holds no word. The `tesseract` CLI
+    /// dies the same way on the same crop (`Fixtures/ocr/single-word-blacklist.png`), so no caller can be trusted to
+    /// avoid it: such reads run as one line (PSM 7), which reads one word's ink the same way and does not crash.
+    func effectiveSegmentation(_ requested: PageSegmentation, blacklist: String) -> PageSegmentation {
+        guard requested == .singleWord, !blacklist.isEmpty, configuration.languages.contains("+") else {
+            return requested
+        }
+        return .singleLine
     }
 
     private func pass(
