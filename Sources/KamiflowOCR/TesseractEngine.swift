@@ -142,7 +142,8 @@ public final class TesseractEngine {
         func failed(_ step: String) -> KamiflowError {
             KamiflowError(.corruptImage, "page \(index + 1) could not be \(step)", subject: subject)
         }
-        var page = try decoded.grayscale() ?? { throw failed("converted to grayscale") }()
+        // A gray scan is used as decoded (every step below makes a new image); a full-page copy is 8.7 MB at A4/300.
+        var page = try decoded.asGrayscale() ?? { throw failed("converted to grayscale") }()
         if preparation.orient, let degrees = try contentRotation(of: page, subject: subject) {
             // OSD reports how far the content is turned clockwise; turn it back the rest of the way round.
             let quarterTurns = ((360 - degrees) % 360) / 90
@@ -155,7 +156,11 @@ public final class TesseractEngine {
             var angle: Float = 0
             var confidence: Float = 0
             // Leptonica's angle is the clockwise rotation that removes the skew; the report gives the skew itself.
-            page = try PixImage(pixFindSkewAndDeskew(page.pointer, 2, &angle, &confidence), orThrow: failed("deskewed"))
+            // `page` is replaced by the result: keep the source alive until Leptonica has read it.
+            let source = page
+            page = try withExtendedLifetime(source) {
+                try PixImage(pixFindSkewAndDeskew(source.pointer, 2, &angle, &confidence), orThrow: failed("deskewed"))
+            }
             report.skewAngle = -Double(angle)
         }
         var binary: PixImage?
