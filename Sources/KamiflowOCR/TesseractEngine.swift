@@ -111,8 +111,9 @@ public final class TesseractEngine {
             if isCancelled() {
                 throw KamiflowError(.cancelled, "reading was cancelled", subject: source.name)
             }
-            let decoded = try decoder.page(at: index)
-            let page = try prepare(decoded, index: index, preparation: preparation, subject: source.name)
+            // The decoded image is released once the prepared page exists (a deskewed page is a new image): one
+            // full-resolution page fewer per engine while the zones are read.
+            let page = try prepare(try decoder.page(at: index), index: index, preparation: preparation, subject: source.name)
             results.append(try body(page))
         }
         return results
