@@ -73,7 +73,7 @@ test: deps
 	OMP_THREAD_LIMIT=1 $(SWIFT) test --skip-build --no-parallel
 
 bench: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --scratch-path .build-release
 	Benchmarks/run.sh
 	Benchmarks/pipeline.sh
 

@@ -10,13 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset OMP_THREAD_LIMIT
 
-KAMIFLOW=${KAMIFLOW:-$PWD/.build/release/kamiflow}
+KAMIFLOW=${KAMIFLOW:-$PWD/.build-release/release/kamiflow}   # swift build -c release --scratch-path .build-release
 WORKFLOW=${WORKFLOW:-Workflows/jidou-teate-nintei.yaml}
 SCANS=${SCANS:-200}
 SCANS_LARGE=${SCANS_LARGE:-0}        # e.g. 2000 for the memory-flatness figure (takes ~10x as long)
 SEED=${SEED:-90210}                   # not a seed the tests use
 CORES=$(nproc)
-[ -x "$KAMIFLOW" ] || { echo "bench: $KAMIFLOW is missing; run: swift build -c release" >&2; exit 1; }
+[ -x "$KAMIFLOW" ] || { echo "bench: $KAMIFLOW is missing; run: swift build -c release --scratch-path .build-release" >&2; exit 1; }
 
 CACHE=$PWD/.build/bench-scans/$(basename "$WORKFLOW" .yaml)-$SEED-$SCANS
 if [ ! -d "$CACHE" ]; then

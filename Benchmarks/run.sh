@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 # Start as a user would, without OMP_THREAD_LIMIT: kamiflow must find the fast path by itself; (b) sets it.
 unset OMP_THREAD_LIMIT
 
-KAMIFLOW=${KAMIFLOW:-.build/release/kamiflow}
+KAMIFLOW=${KAMIFLOW:-.build-release/release/kamiflow}
 CORES=$(nproc)
 ROUNDS=${ROUNDS:-3}
 LANGS=jpn+eng
-[ -x "$KAMIFLOW" ] || { echo "bench: $KAMIFLOW is missing; run: swift build -c release" >&2; exit 1; }
+[ -x "$KAMIFLOW" ] || { echo "bench: $KAMIFLOW is missing; run: swift build -c release --scratch-path .build-release" >&2; exit 1; }
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

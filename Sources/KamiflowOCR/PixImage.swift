@@ -40,6 +40,15 @@ final class PixImage {
         pixSetResolution(pointer, value, value)
     }
 
+    /// 8 bits a pixel without a colormap: already what `grayscale()` makes.
+    var isPlainGray: Bool { depth == 8 && pixGetColormap(pointer) == nil }
+
+    /// This image when it is already plain 8-bit gray (no copy: every operation here returns a new image), else an
+    /// 8-bit grayscale copy.
+    func asGrayscale() -> PixImage? {
+        isPlainGray ? self : grayscale()
+    }
+
     /// An 8-bit grayscale copy (no colormap); 1-bit images become 0/255.
     func grayscale() -> PixImage? {
         if depth == 8 && pixGetColormap(pointer) == nil {

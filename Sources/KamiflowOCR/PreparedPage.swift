@@ -37,7 +37,7 @@ final class PreparedPage: ReadablePage {
     private var binary: PixImage? {
         if binaryImage == nil {
             binaryImage =
-                image.depth == 1 ? image : image.grayscale()?.globallyBinarized()
+                image.depth == 1 ? image : image.asGrayscale()?.globallyBinarized()
         }
         return binaryImage
     }

@@ -111,8 +111,9 @@ public final class TesseractEngine {
             if isCancelled() {
                 throw KamiflowError(.cancelled, "reading was cancelled", subject: source.name)
             }
-            let decoded = try decoder.page(at: index)
-            let page = try prepare(decoded, index: index, preparation: preparation, subject: source.name)
+            // The decoded image is released once the prepared page exists (a deskewed page is a new image): one
+            // full-resolution page fewer per engine while the zones are read.
+            let page = try prepare(try decoder.page(at: index), index: index, preparation: preparation, subject: source.name)
             results.append(try body(page))
         }
         return results
@@ -142,7 +143,8 @@ public final class TesseractEngine {
         func failed(_ step: String) -> KamiflowError {
             KamiflowError(.corruptImage, "page \(index + 1) could not be \(step)", subject: subject)
         }
-        var page = try decoded.grayscale() ?? { throw failed("converted to grayscale") }()
+        // A gray scan is used as decoded (every step below makes a new image); a full-page copy is 8.7 MB at A4/300.
+        var page = try decoded.asGrayscale() ?? { throw failed("converted to grayscale") }()
         if preparation.orient, let degrees = try contentRotation(of: page, subject: subject) {
             // OSD reports how far the content is turned clockwise; turn it back the rest of the way round.
             let quarterTurns = ((360 - degrees) % 360) / 90
@@ -155,7 +157,11 @@ public final class TesseractEngine {
             var angle: Float = 0
             var confidence: Float = 0
             // Leptonica's angle is the clockwise rotation that removes the skew; the report gives the skew itself.
-            page = try PixImage(pixFindSkewAndDeskew(page.pointer, 2, &angle, &confidence), orThrow: failed("deskewed"))
+            // `page` is replaced by the result: keep the source alive until Leptonica has read it.
+            let source = page
+            page = try withExtendedLifetime(source) {
+                try PixImage(pixFindSkewAndDeskew(source.pointer, 2, &angle, &confidence), orThrow: failed("deskewed"))
+            }
             report.skewAngle = -Double(angle)
         }
         var binary: PixImage?
@@ -250,14 +256,14 @@ public final class TesseractEngine {
         }
         let whitelist = options.whitelist ?? ""
         let blacklist = options.blacklist ?? ""
-        var result = try pass(
-            target, options.segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
+        let segmentation = effectiveSegmentation(options.segmentation, blacklist: blacklist)
+        var result = try pass(target, segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
         if !(whitelist.isEmpty && blacklist.isEmpty) && !result.text.isEmpty
             && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
         {
             // DESIGN §4: when a whitelist changes the LSTM's decode, its confidences drop to 0; the confidence then
             // comes from a pass without the whitelist (the validators check what the whitelist let through).
-            let plain = try pass(target, options.segmentation, whitelist: "", blacklist: "", subject: page.subject)
+            let plain = try pass(target, segmentation, whitelist: "", blacklist: "", subject: page.subject)
             result.confidence = plain.confidence
             for index in result.words.indices where result.words[index].confidence <= 0 {
                 let box = result.words[index].box
@@ -284,6 +290,18 @@ public final class TesseractEngine {
         }
         let text = TextCleanup.zoneText(result.text)
         return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
+    }
+
+    /// The mode a read really runs in. libtesseract 5.3.0 segfaults in `PAGE_RES_IT::ReplaceCurrentWord` on some
+    /// single-word (PSM 8) reads with a character blacklist on a multi-language engine: the first language's word is
+    /// rejected, the retry in the next language replaces it and walks a row that holds no word. The `tesseract` CLI
+    /// dies the same way on the same crop (`Fixtures/ocr/single-word-blacklist.png`), so no caller can be trusted to
+    /// avoid it: such reads run as one line (PSM 7), which reads one word's ink the same way and does not crash.
+    func effectiveSegmentation(_ requested: PageSegmentation, blacklist: String) -> PageSegmentation {
+        guard requested == .singleWord, !blacklist.isEmpty, configuration.languages.contains("+") else {
+            return requested
+        }
+        return .singleLine
     }
 
     private func pass(

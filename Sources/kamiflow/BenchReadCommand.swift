@@ -25,9 +25,11 @@ struct BenchReadCommand: AsyncParsableCommand {
         }
         let workflow = try Workflow.load(file: workflowFile)
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: workers)
+        // The same page preparation `kamiflow run` uses (deskew), or the ceiling would skip work the pipeline does.
+        let preparation = Composition.Settings(deployment: nil, workers: workers).preparation
         let extractor = Extractor(
             workflows: [workflow], reader: pool,
-            configuration: ExtractionConfiguration(preparation: Preparation(), today: .today))
+            configuration: ExtractionConfiguration(preparation: preparation, today: .today))
         let scans = Array(files.dropFirst())
         let started = ContinuousClock.now
         let (pages, fields) = await withTaskGroup(of: (Int, Int).self) { group in

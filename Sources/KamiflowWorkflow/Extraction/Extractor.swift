@@ -93,7 +93,9 @@ struct PageReader {
                 problems.append("\(workflow.id): not this form")
                 continue
             }
-            let readings = readFields(workflow.form, page: page, transform: registration.transform)
+            let readings = readFields(
+                workflow.form, page: page, transform: registration.transform,
+                reviewFloor: workflow.review.confidenceFloor)
             return PageRead(
                 outcome: PageOutcome(
                     page: page.index, workflow: workflow.id, registration: registration, problem: nil,
@@ -116,12 +118,14 @@ struct PageReader {
         case .onlyForm:
             return alone
         case .keyword(let zone, let keyword):
+            // Either witness identifies the page. Large bold titles are where jpn+eng misreads most (住民異動届 came
+            // back as "RR GA)"); a printed form code, small and Latin, is the second witness. The code is asked
+            // first because it is one short line, where the title is a block across the page (≈ 4× the reading
+            // time): the answer is the same either way.
+            if matchesCode(workflow, page: page, transform: transform) { return true }
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            if Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword)) { return true }
-            // Large bold titles are where jpn+eng misreads most (住民異動届 came back as "RR GA)"); a printed form
-            // code, small and Latin, is the second witness.
-            return matchesCode(workflow, page: page, transform: transform)
+            return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword))
         case .formCode:
             return matchesCode(workflow, page: page, transform: transform)
         }
@@ -153,10 +157,13 @@ struct PageReader {
         return false
     }
 
-    func readFields(_ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> [String: FieldReading] {
+    func readFields(
+        _ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform, reviewFloor: Double = 0
+    ) -> [String: FieldReading] {
         var readings: [String: FieldReading] = [:]
+        let reader = FieldReader(page: page, transform: transform, reviewFloor: reviewFloor)
         for placed in form.placedFields {
-            readings[placed.path] = FieldReader(page: page, transform: transform).read(placed.spec)
+            readings[placed.path] = reader.read(placed.spec)
         }
         return readings
     }
@@ -166,6 +173,8 @@ struct PageReader {
 struct FieldReader {
     let page: any ReadablePage
     let transform: KamiflowCore.AffineTransform
+    /// The workflow's `review: below_confidence`: a reading under it goes to a person whatever else is found.
+    var reviewFloor: Double = 0
 
     var pxPerMM: Double { (transform.a * transform.a + transform.c * transform.c).squareRoot() }
 
@@ -284,15 +293,18 @@ struct FieldReader {
     /// Free text has no check digit, and jpn's line mode sometimes reads a glyph twice or swaps a rare kanji with
     /// high confidence (ふじい as ぶふじい at 88). Two decodes of the same ink that disagree mean the text is not
     /// known: the confidence drops below any review floor, so a person looks, instead of the error passing
-    /// silently. Costs one more recognition of the line (≈ 10 ms).
+    /// silently. Costs one more recognition of the line (10–35 ms), so it is only made when it can change where the
+    /// record goes: a first reading already below the review floor sends the field to a person either way, with
+    /// the same text.
     func crossChecked(_ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
         -> (text: String, confidence: Double)
     {
         // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
-        // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices).
+        // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices). A first read
+        // below the review floor goes to a person anyway: no second read for it.
         let lineMode = (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
         guard [.text, .katakana, .hiragana].contains(spec.type) || lineMode, spec.cells == nil, !read.text.isEmpty,
-            read.confidence > 0
+            read.confidence > 0, read.confidence >= reviewFloor
         else { return read }
         let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
         func comparable(_ text: String) -> String {
