@@ -1,40 +1,20 @@
 import KamiflowCore
+import KamiflowWorkflow
 
-/// A rectangle on the paper in millimetres from the top-left corner, as workflow files give zones.
-public struct PaperRect: Hashable, Sendable, Codable {
-    public var x: Double
-    public var y: Double
-    public var width: Double
-    public var height: Double
+/// A rectangle on the paper in millimetres from the top-left corner: the workflow model's own rectangle, so that the
+/// renderer prints exactly where the reader looks.
+public typealias PaperRect = TemplateRect
 
-    public init(x: Double, y: Double, width: Double, height: Double) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
-
+extension TemplateRect {
+    /// `[x, y, w, h]` as a list (missing values are 0).
     public init(_ values: [Double]) {
         self.init(
             x: values.count > 0 ? values[0] : 0, y: values.count > 1 ? values[1] : 0,
             width: values.count > 2 ? values[2] : 0, height: values.count > 3 ? values[3] : 0)
     }
 
-    public var maxX: Double { x + width }
-    public var maxY: Double { y + height }
     public var midX: Double { x + width / 2 }
     public var midY: Double { y + height / 2 }
-
-    /// This rectangle grown by `d` millimetres on every side (negative shrinks it).
-    public func outset(_ d: Double) -> PaperRect {
-        PaperRect(x: x - d, y: y - d, width: width + 2 * d, height: height + 2 * d)
-    }
-
-    /// The smallest rectangle holding both.
-    public func union(_ other: PaperRect) -> PaperRect {
-        let left = min(x, other.x), top = min(y, other.y)
-        return PaperRect(x: left, y: top, width: max(maxX, other.maxX) - left, height: max(maxY, other.maxY) - top)
-    }
 }
 
 /// Text printed on the blank form (title, form code, notes, 年/月/日 unit labels).

@@ -100,7 +100,7 @@ public struct FormRenderer: Sendable {
         let labelSize = 3.2
         switch field.marking {
         case .zone(let zone):
-            let frame = zone.outset(layout.cellMargin)
+            let frame = zone.expanded(by: layout.cellMargin)
             canvas.strokeRect(frame, width: Self.ruleWidth)
             drawLabel(field, beside: frame, size: min(labelSize, frame.height * 0.55), on: canvas)
         case .cells(let cells):
@@ -118,7 +118,7 @@ public struct FormRenderer: Sendable {
             canvas.draw(field.label, in: labelBox, size: min(labelSize, box.height * 0.9), font: canvas.printed)
         case .options(let options, _):
             drawOptions(options, on: canvas)
-            drawLabel(field, beside: field.area.outset(0.8), size: labelSize, on: canvas)
+            drawLabel(field, beside: field.area.expanded(by: 0.8), size: labelSize, on: canvas)
         case .eraParts(let eras, let year, let month, let day):
             drawOptions(eras, on: canvas)
             for (part, unit) in [(year, "年"), (month, "月"), (day, "日")] {
@@ -128,7 +128,7 @@ public struct FormRenderer: Sendable {
                     canvas.draw(unit, in: unitBox, size: min(labelSize, part.height * 0.6), font: canvas.printed)
                 }
             }
-            drawLabel(field, beside: field.area.outset(layout.cellMargin), size: labelSize, on: canvas)
+            drawLabel(field, beside: field.area.expanded(by: layout.cellMargin), size: labelSize, on: canvas)
         }
     }
 

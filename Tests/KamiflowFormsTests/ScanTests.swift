@@ -35,7 +35,7 @@ struct InkTests {
             let chosen = try #require(form.field("pension")?.truth)
             for option in options {
                 // Inside the printed border (0.3 mm rule) by 0.6 mm.
-                let share = darkShare(image, pixelRect(option.rect.outset(-0.6), mmToPx))
+                let share = darkShare(image, pixelRect(option.rect.expanded(by: -0.6), mmToPx))
                 if option.name == chosen {
                     #expect(share > 0.12, "\(option.name) ticked: \(share)")
                 } else {
@@ -56,7 +56,7 @@ struct InkTests {
             let chosen = try #require(form.field("claimant.sex")?.truth)
             for option in options {
                 // The ring between the option's printed text and 2.5 mm outside it: only the circle puts ink there.
-                let ring = pixelRect(option.rect.outset(2.5), mmToPx)
+                let ring = pixelRect(option.rect.expanded(by: 2.5), mmToPx)
                 let added = darkShare(filled, ring) - darkShare(blank, ring)
                 if option.name == chosen {
                     #expect(added > 0.03, "\(option.name): \(added)")
@@ -74,11 +74,11 @@ struct InkTests {
         let image = try FormRenderer().image(layout, filled: form, dpi: dpi)
         guard case .cells(let cells) = layout.field("claimant.number")!.marking else { return }
         for cell in cells {
-            #expect(darkShare(image, pixelRect(cell.outset(-0.8), mmToPx)) > 0.03)
+            #expect(darkShare(image, pixelRect(cell.expanded(by: -0.8), mmToPx)) > 0.03)
         }
         let blank = try FormRenderer().image(layout, dpi: dpi)
         for cell in cells {
-            #expect(darkShare(blank, pixelRect(cell.outset(-0.8), mmToPx)) == 0)
+            #expect(darkShare(blank, pixelRect(cell.expanded(by: -0.8), mmToPx)) == 0)
         }
     }
 }
