@@ -42,7 +42,7 @@ run_end_to_end() {
     ( cd "$dir" && /usr/bin/time -f "%M %e" -o "$dir/time" "$KAMIFLOW" run "$root/$WORKFLOW" "$@" >/dev/null 2>&1 ) || true
     read -r kb wall < <(tail -1 "$dir/time")
     echo "$(awk -v k="$kb" 'BEGIN{printf "%.0f", k/1024}') $wall"
-    sqlite3 "$dir/.kamiflow/journal.sqlite" "select state, count(*) from scans group by state" > "$dir/states" 2>/dev/null || true
+    sqlite3 "$dir/.kamiflow/journal.sqlite" "select state, count(*) from scan group by state" > "$dir/states" 2>/dev/null || true
 }
 
 t_ceiling=$(seconds_of "$KAMIFLOW" bench-read "$WORKFLOW" "${FILES[@]}")
