@@ -1,12 +1,6 @@
 import KamiflowCore
 import KamiflowWorkflow
 
-extension PaperRect {
-    init(_ rect: TemplateRect) {
-        self.init(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
-    }
-}
-
 extension PaperText {
     init(_ text: KamiflowWorkflow.PrintedText) {
         let alignment: PaperText.Alignment =
@@ -17,7 +11,7 @@ extension PaperText {
             }
         // Workflow files give sizes in points; the renderer draws in millimetres.
         self.init(
-            text.text, box: PaperRect(text.zone), alignment: alignment, bold: text.bold,
+            text.text, box: text.zone, alignment: alignment, bold: text.bold,
             size: text.size.map { $0 * 25.4 / 72 })
     }
 }
@@ -32,13 +26,13 @@ extension FormLayout {
         var border: PaperRect?
         var texts = form.texts.map(PaperText.init)
         switch form.registration {
-        case .marks(let corner): marks = corner.rects(on: form.page).map(PaperRect.init)
-        case .border(let rect): border = PaperRect(rect)
+        case .marks(let corner): marks = corner.rects(on: form.page)
+        case .border(let rect): border = rect
         case .anchors(let anchors):
             for anchor in anchors where !texts.contains(where: { $0.text == anchor.text })
                 && form.title?.text != anchor.text
             {
-                texts.append(PaperText(anchor.text, box: PaperRect(anchor.zone)))
+                texts.append(PaperText(anchor.text, box: anchor.zone))
             }
         case .none, .lines: break
         }
@@ -59,30 +53,30 @@ extension LayoutField {
         let spec = placed.spec
         func options(_ marks: OptionMarks) -> [PrintedOption] {
             marks.options.map {
-                PrintedOption(name: $0.name, rect: PaperRect($0.rect), style: marks.style == .circles ? .circle : .box)
+                PrintedOption(name: $0.name, rect: $0.rect, style: marks.style == .circles ? .circle : .box)
             }
         }
         let marking: Marking
         if spec.type == .checkbox, let box = spec.box {
-            marking = .checkbox(PaperRect(box))
+            marking = .checkbox(box)
         } else if let marks = spec.marks, let parts = spec.parts {
             marking = .eraParts(
-                eras: options(marks), year: PaperRect(parts.year), month: PaperRect(parts.month),
-                day: PaperRect(parts.day))
+                eras: options(marks), year: parts.year, month: parts.month,
+                day: parts.day)
         } else if let marks = spec.marks {
             marking = .options(options(marks), exactlyOne: spec.choiceMode == .one)
         } else if let cells = spec.cells {
-            marking = .cells(cells.rects.map(PaperRect.init))
+            marking = .cells(cells.rects)
         } else if let zone = spec.zone {
-            marking = .zone(PaperRect(zone))
+            marking = .zone(zone)
         } else if let box = spec.box {
-            marking = .checkbox(PaperRect(box))
+            marking = .checkbox(box)
         } else {
-            marking = .zone(PaperRect(spec.frame))
+            marking = .zone(spec.frame)
         }
         self.init(
             path: placed.path, type: spec.type.rawValue, label: spec.label ?? "",
-            labelBox: spec.labelZone.map(PaperRect.init), marking: marking, required: spec.validation.required,
+            labelBox: spec.labelZone, marking: marking, required: spec.validation.required,
             sensitive: spec.sensitive, sample: spec.sample, groupIndex: placed.row, length: spec.validation.length)
     }
 }
