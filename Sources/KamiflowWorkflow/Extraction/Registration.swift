@@ -1,4 +1,3 @@
-import Foundation
 import KamiflowCore
 
 /// Fitting the transform that carries template millimetres onto a scan's pixels.
@@ -310,15 +309,29 @@ package struct Registrar {
             .failure(
                 KamiflowError(.recognitionFailed, "found \(found) of \(anchors.count) anchor words on page \(page.index + 1)"))
         }
-        // First guess: a similarity from the two unique anchors farthest apart, else the nominal transform moved by
-        // a unique anchor's offset, else the nominal transform.
+        // First guess: a similarity from two unique anchors at least 30 mm apart, the pair whose guess puts the
+        // most other anchors within 6 mm of a place they were read (then the pair farthest apart); else the nominal
+        // transform moved by a unique anchor's offset, else the nominal transform. One anchor read in the wrong
+        // place (配偶者 found in 配偶者氏名, a label read twice) must not make the guess: it would mislead every other
+        // anchor's search (measured: a zone corner 36 mm off on a −4.5° scan).
         let unique = anchors.indices.filter { candidates[$0].count == 1 }
         var guess = nominal
         var farthest: (Int, Int)?
+        var best: (support: Int, apart: Double) = (0, 0)
         for i in unique {
             for j in unique where j > i {
-                let d = distance(anchors[i].zone.center, anchors[j].zone.center)
-                if d > farthest.map({ distance(anchors[$0.0].zone.center, anchors[$0.1].zone.center) }) ?? 30 { farthest = (i, j) }
+                let apart = distance(anchors[i].zone.center, anchors[j].zone.center)
+                guard apart > 30 else { continue }
+                let trial = Self.similarity(
+                    from: (anchors[i].zone.center, anchors[j].zone.center), to: (candidates[i][0], candidates[j][0]))
+                let support = zip(anchors, candidates).filter { anchor, points in
+                    let predicted = trial.apply(anchor.zone.center)
+                    return points.contains { distance($0, predicted) < 6 * pxPerMM }
+                }.count
+                if support > best.support || (support == best.support && apart > best.apart) {
+                    best = (support, apart)
+                    farthest = (i, j)
+                }
             }
         }
         if let (i, j) = farthest {
@@ -339,7 +352,7 @@ package struct Registrar {
             template.append(anchor.zone.center)
             found.append(best)
         }
-        guard found.count >= 3, var transform = AffineFit.fit(from: template, to: found) else { return failure(found.count) }
+        guard found.count >= 3, var transform = Self.fit(from: template, to: found) else { return failure(found.count) }
         // A word box off by a character's part ("(請求" with its bracket) pulls the fit: with five or more anchors,
         // the worst one is dropped while it lies more than 0.8 mm from the fit of the others.
         while found.count >= 5 {
@@ -348,7 +361,7 @@ package struct Registrar {
             else { break }
             template.remove(at: worst)
             found.remove(at: worst)
-            guard let refitted = AffineFit.fit(from: template, to: found) else { break }
+            guard let refitted = Self.fit(from: template, to: found) else { break }
             transform = refitted
         }
         let residual = zip(template, found).map { distance(transform.apply($0), $1) }.max() ?? 0
@@ -423,6 +436,30 @@ package struct Registrar {
     }
 
     /// The similarity (scale, rotation, translation) taking the two `from` points to the two `to` points.
+    /// The transform anchors found at `found` give: a full affine fit when they spread at least 40 mm both across
+    /// and down the template, else the closest similarity (turn, one scale, shift). Labels of one column (x within
+    /// 20 mm of each other) leave an affine fit free to shear and stretch across the page: on a −4.5° scan such a fit
+    /// put a zone at the far side 36 mm off while the anchors themselves agreed within 0.3 mm.
+    static func fit(from template: [Point], to found: [Point]) -> KamiflowCore.AffineTransform? {
+        let xs = template.map(\.x), ys = template.map(\.y)
+        guard let minX = xs.min(), let maxX = xs.max(), let minY = ys.min(), let maxY = ys.max() else { return nil }
+        if maxX - minX >= 40 && maxY - minY >= 40 { return AffineFit.fit(from: template, to: found) }
+        let n = Double(template.count)
+        let from = (x: xs.reduce(0, +) / n, y: ys.reduce(0, +) / n)
+        let to = (x: found.map(\.x).reduce(0, +) / n, y: found.map(\.y).reduce(0, +) / n)
+        var dot = 0.0, cross = 0.0, norm = 0.0
+        for (p, q) in zip(template, found) {
+            let u = (x: p.x - from.x, y: p.y - from.y), v = (x: q.x - to.x, y: q.y - to.y)
+            dot += u.x * v.x + u.y * v.y
+            cross += u.x * v.y - u.y * v.x
+            norm += u.x * u.x + u.y * u.y
+        }
+        guard norm > 0 else { return nil }
+        let a = dot / norm, b = cross / norm
+        return KamiflowCore.AffineTransform(
+            a: a, b: -b, c: b, d: a, tx: to.x - (a * from.x - b * from.y), ty: to.y - (b * from.x + a * from.y))
+    }
+
     static func similarity(from: (Point, Point), to: (Point, Point)) -> KamiflowCore.AffineTransform {
         let u = (x: from.1.x - from.0.x, y: from.1.y - from.0.y)
         let v = (x: to.1.x - to.0.x, y: to.1.y - to.0.y)
