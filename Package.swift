@@ -94,7 +94,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
-        .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting"]),
+        .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting", "CTesseract"]),
         .testTarget(
             name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR", "KamiflowTesting"]
         ),

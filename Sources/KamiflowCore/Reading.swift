@@ -26,11 +26,29 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// `jpn+eng` otherwise offers for kanji it is unsure of ("長男" read as "RA"). Confidence is handled as for a
     /// whitelist.
     public var blacklist: String?
+    /// The language model(s) to read with, joined by `+` (`jpn`, `eng`, `jpn+eng`); `nil` for the engine's
+    /// configured default. One model is faster than two and does not mix scripts: `jpn+eng` runs a word through both
+    /// models and may take the wrong one's answer, where digits read by `eng` and names by `jpn` do not.
+    public var language: String?
+    /// When a whitelist or blacklist has zeroed the LSTM's confidences, take them from one more pass without the
+    /// lists (the default). `false` saves that pass where the caller judges the text by other evidence (two decodes
+    /// that agree) and leaves the confidence as the listed pass gave it, possibly 0.
+    public var measuresConfidence: Bool
+    /// For one-line modes: shrink the line's writing, before it is read, until its ink is this many pixels high
+    /// (never enlarge it); `nil` reads it at its scanned size. What the model reads depends on the size a line
+    /// arrives at, although it rescales every line to its own input height.
+    public var lineHeight: Double?
 
-    public init(segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil) {
+    public init(
+        segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,
+        language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double? = nil
+    ) {
         self.segmentation = segmentation
         self.whitelist = whitelist
         self.blacklist = blacklist
+        self.language = language
+        self.measuresConfidence = measuresConfidence
+        self.lineHeight = lineHeight
     }
 }
 

@@ -80,6 +80,9 @@ final class PixImage {
         return pixClipRectangle(pointer, box, nil).map(PixImage.init(taking:))
     }
 
+    /// The image as PNG bytes.
+    func pngEncoded() -> [UInt8]? { encoded(format: Int32(IFF_PNG)) }
+
     /// Encodes the image in a Leptonica format (`IFF_PNG`, `IFF_TIFF_ZIP`, …).
     func encoded(format: Int32) -> [UInt8]? {
         var data: UnsafeMutablePointer<UInt8>?
@@ -148,11 +151,28 @@ extension PixImage {
     /// light paper, which one threshold separates well.
     func globallyBinarized() -> PixImage? {
         guard depth == 8 else { return depth == 1 ? pixCopy(nil, pointer).map(PixImage.init(taking:)) : nil }
+        return globalOtsu()?.image
+    }
+
+    /// `globallyBinarized()` with the threshold it chose (pixels darker than it are ink), so that a part of the
+    /// page cut later can be thresholded the same way.
+    func globalOtsu() -> (image: PixImage, threshold: Int)? {
+        guard depth == 8 else { return nil }
         var result: PixPtr?
-        guard pixOtsuAdaptiveThreshold(pointer, Int32(width), Int32(height), 0, 0, 0.1, nil, &result) == 0 else {
-            return nil
-        }
-        return result.map(PixImage.init(taking:))
+        var thresholds: PixPtr?
+        guard pixOtsuAdaptiveThreshold(pointer, Int32(width), Int32(height), 0, 0, 0.1, &thresholds, &result) == 0,
+            let result, let thresholds
+        else { return nil }
+        let tiles = PixImage(taking: thresholds)
+        var value: UInt32 = 0
+        pixGetPixel(tiles.pointer, 0, 0, &value)
+        return (PixImage(taking: result), Int(value))
+    }
+
+    /// A 1-bit image of this 8-bit one: 1 (ink) where a pixel is darker than `threshold`.
+    func thresholded(below threshold: Int) -> PixImage? {
+        guard depth == 8 else { return nil }
+        return pixThresholdToBinary(pointer, Int32(threshold)).map(PixImage.init(taking:))
     }
 
     /// This 1-bit image without specks: connected components no larger than about 1/150 inch either way.
@@ -180,6 +200,29 @@ extension PixImage {
     func opened(width: Int, height: Int) -> PixImage? {
         guard depth == 1 else { return nil }
         return pixOpenBrick(nil, pointer, Int32(max(1, width)), Int32(max(1, height))).map(PixImage.init(taking:))
+    }
+
+    /// The smallest rectangle holding every ink pixel of this 1-bit image; `nil` when it holds none.
+    func inkBounds() -> PixelRect? {
+        guard depth == 1 else { return nil }
+        var box: BoxPtr?
+        guard pixClipBoxToForeground(pointer, nil, nil, &box) == 0, let box else { return nil }
+        defer {
+            var owned: BoxPtr? = box
+            boxDestroy(&owned)
+        }
+        var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+        guard boxGetGeometry(box, &x, &y, &w, &h) == 0, w > 0, h > 0 else { return nil }
+        return PixelRect(x: Int(x), y: Int(y), width: Int(w), height: Int(h))
+    }
+
+    /// A copy scaled by `factor` in both directions (area-mapped when shrinking, so thin strokes keep their grey
+    /// weight instead of breaking up), its resolution scaled with it.
+    func scaled(by factor: Double) -> PixImage? {
+        guard let result = pixScale(pointer, Float(factor), Float(factor)) else { return nil }
+        let image = PixImage(taking: result)
+        if resolution > 0 { image.setResolution(Double(resolution) * factor) }
+        return image
     }
 
     /// Bounding boxes of the 8-connected components of this 1-bit image.
