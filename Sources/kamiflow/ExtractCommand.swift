@@ -29,7 +29,7 @@ struct ExtractCommand: AsyncParsableCommand {
     @Flag(help: "Show sensitive values in --explain (masked by default).")
     var showSensitive = false
 
-    @Option(help: "Tesseract languages.")
+    @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
     var languages = "jpn+eng"
 
     @Flag(

@@ -29,7 +29,7 @@ struct OverlayCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Deskew the page before reading (on by default, as extract does).")
     var deskew = true
 
-    @Option(help: "Tesseract languages.")
+    @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
     var languages = "jpn+eng"
 
     func validate() throws {
