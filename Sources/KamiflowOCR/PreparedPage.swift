@@ -125,8 +125,8 @@ final class PreparedPage: ReadablePage {
     /// The writing inside `rect` (already clamped to the page) as an image of its own: its ink found as the ink
     /// counts find it, without ruled lines and specks (`PixImage.writingOnly`), kept in its grey levels on white
     /// paper (`PixImage.keeping`), on a white border of about 1 mm.
-    /// Returns the image, the page position of its top-left pixel and the height of its ink in pixels.
-    func writing(in rect: PixelRect) -> (image: PixImage, originX: Int, originY: Int, inkHeight: Int)? {
+    /// Returns the image, the page position of its top-left pixel and the size of its ink in pixels.
+    func writing(in rect: PixelRect) -> (image: PixImage, originX: Int, originY: Int, ink: PixelSize)? {
         guard let binary else { return nil }
         let grey = source.depth == 1 ? nil : greyPixels(of: rect)
         // On a skewed page the ink is the turned grey pixels thresholded as the page was, so that it lies exactly
@@ -141,7 +141,8 @@ final class PreparedPage: ReadablePage {
             return nil
         }
         clean.setResolution(dpi)
-        return (clean, rect.x - margin, rect.y - margin, ink.inkBounds()?.height ?? 0)
+        let bounds = ink.inkBounds()
+        return (clean, rect.x - margin, rect.y - margin, PixelSize(width: bounds?.width ?? 0, height: bounds?.height ?? 0))
     }
 
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect] {
