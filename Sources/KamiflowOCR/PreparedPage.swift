@@ -24,8 +24,9 @@ final class PreparedPage: ReadablePage {
     private unowned let engine: TesseractEngine
     private var binaryImage: PixImage?
     private var straightImage: PixImage?
-    /// The grey level below which `binary` counts ink, when it was thresholded here (skewed pages).
-    private var inkThreshold: Int?
+    /// The grey level below which the engine counted a skewed page's ink (`binary`, sheared straight): zones cut
+    /// from the turned grey pixels are thresholded at it.
+    private let inkThreshold: Int?
 
     init(
         engine: TesseractEngine, subject: String, serial: Int, index: Int, image: PixImage, binary: PixImage?,

@@ -163,12 +163,9 @@ public final class TesseractEngine {
             report.rotation = quarterTurns * 90
         }
         var straightening: Double?
-        // The page's ink (one Otsu threshold), on which marks, boxes and zones are found. The skew is measured on
-        // the page thresholded at 130, as `pixFindSkewAndDeskew` does: measured on the Otsu ink instead, 5 more of
-        // 4,789 printed fields were misread (200 office-scanner scans).
-        var ink: (image: PixImage, threshold: Int)?
         if preparation.deskew {
-            ink = try page.globalOtsu() ?? { throw failed("binarised") }()
+            // Measured on the page thresholded at 130, as `pixFindSkewAndDeskew` does: measured on the Otsu ink
+            // instead, 5 more of 4,789 printed fields were misread (200 office-scanner scans).
             let skewInk = try PixImage(pixConvertTo1(page.pointer, 130), orThrow: failed("binarised"))
             if let angle = skewCorrection(of: skewInk) {
                 // Leptonica's angle is the clockwise rotation that removes the skew; the report gives the skew itself.
@@ -197,17 +194,20 @@ public final class TesseractEngine {
             page = image
         }
         page.setResolution(resolution)
-        // A skewed grey page is straightened where it is read (PreparedPage), not here; its ink is sheared straight.
-        if binary == nil, let ink {
-            binary = try straightening.map {
-                try PixImage(
-                    pixRotate(ink.image.pointer, Float($0), Int32(L_ROTATE_SHEAR), Int32(L_BRING_IN_WHITE), 0, 0),
-                    orThrow: failed("deskewed"))
-            } ?? ink.image
+        // A skewed grey page is straightened where it is read (PreparedPage), not here. Its ink (one Otsu threshold,
+        // on which marks, boxes and zones are found) is sheared straight now; a straight page's ink is made by the
+        // page on first use.
+        var inkThreshold: Int?
+        if binary == nil, let angle = straightening {
+            let ink = try page.globalOtsu() ?? { throw failed("binarised") }()
+            binary = try PixImage(
+                pixRotate(ink.image.pointer, Float(angle), Int32(L_ROTATE_SHEAR), Int32(L_BRING_IN_WHITE), 0, 0),
+                orThrow: failed("deskewed"))
+            inkThreshold = ink.threshold
         }
         return PreparedPage(
             engine: self, subject: subject, serial: pageSerial, index: index, image: page, binary: binary,
-            report: report, straightening: straightening, inkThreshold: ink?.threshold)
+            report: report, straightening: straightening, inkThreshold: inkThreshold)
     }
 
     /// The rotation in degrees that straightens the page whose ink is `binary`, or `nil` when it is straight or its

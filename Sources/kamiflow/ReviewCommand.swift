@@ -93,11 +93,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
         @OptionGroup var options: RuntimeOptions
 
-        @Argument(help: "The scan: a hash prefix (4+ hex digits) or a path.")
-        var id: String
-
-        @Option(help: "The record within the scan (when a file holds several forms).")
-        var record: Int?
+        @OptionGroup var target: ReviewTarget
 
         @Flag(help: "Show sensitive values in clear.")
         var reveal = false
@@ -107,9 +103,9 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(id, in: journal)
+            let entry = try JournalCommand.resolve(target.id, in: journal)
             let redactor = Redactor()
-            let item = try journal.reviewRecord(of: entry, index: record)
+            let item = try journal.reviewRecord(of: entry, index: target.record)
             print("scan        \(entry.hash)")
             print("state       \(entry.state)")
             print("file        \(entry.path)")
@@ -206,11 +202,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
         @OptionGroup var options: RuntimeOptions
 
-        @Argument(help: "The scan: a hash prefix (4+ hex digits) or a path.")
-        var id: String
-
-        @Option(help: "The record within the scan (when a file holds several forms).")
-        var record: Int?
+        @OptionGroup var target: ReviewTarget
 
         @Option(name: .customLong("set"), help: ArgumentHelp("A corrected field: FIELD=VALUE (repeatable).",
             valueName: "field=value"))
@@ -253,7 +245,7 @@ struct ReviewCommand: AsyncParsableCommand {
             let station: ReviewStation
             let composition: Composition
             do {
-                entry = try JournalCommand.resolve(id, in: journal)
+                entry = try JournalCommand.resolve(target.id, in: journal)
                 guard let id = entry.workflow else {
                     throw KamiflowError(.invalidArgument, "the journal does not say which workflow read this scan",
                         subject: entry.shortID)
@@ -283,7 +275,7 @@ struct ReviewCommand: AsyncParsableCommand {
             let outcome: ReviewStation.Outcome
             do {
                 outcome = try await station.accept(
-                    entry, index: record, corrections: changes, reviewer: ReviewCommand.reviewer(reviewer))
+                    entry, index: target.record, corrections: changes, reviewer: ReviewCommand.reviewer(reviewer))
             } catch {
                 await composition.shutdown()
                 FileHandle.standardError.write(Data("kamiflow review accept: \(redactor.redact("\(error)"))\n".utf8))
@@ -315,11 +307,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
         @OptionGroup var options: RuntimeOptions
 
-        @Argument(help: "The scan: a hash prefix (4+ hex digits) or a path.")
-        var id: String
-
-        @Option(help: "The record within the scan (when a file holds several forms).")
-        var record: Int?
+        @OptionGroup var target: ReviewTarget
 
         @Option(help: "Why (kept in the journal's audit trail).")
         var reason: String
@@ -329,13 +317,13 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(id, in: journal)
+            let entry = try JournalCommand.resolve(target.id, in: journal)
             let redactor = Redactor()
             let station = ReviewStation(
                 journal: journal, planner: { _ in [] }, connectors: [], reinterpret: { record, _ in record },
                 redactor: redactor, logger: options.logger("kamiflow.review", redactor: redactor))
             let outcome = try station.reject(
-                entry, index: record, reason: reason, reviewer: ReviewCommand.reviewer(reviewer))
+                entry, index: target.record, reason: reason, reviewer: ReviewCommand.reviewer(reviewer))
             switch outcome {
             case .alreadySettled(let status):
                 print("\(entry.shortID): nothing to do, the record was already \(status.rawValue)")
@@ -365,4 +353,13 @@ struct ReviewCommand: AsyncParsableCommand {
             "no workflow file with 'workflow: \(id)'" + (given.isEmpty ? " in ./Workflows/" : "")
                 + "; name it with --workflow FILE")
     }
+}
+
+/// Which record a review subcommand acts on: the scan, and the form within it.
+struct ReviewTarget: ParsableArguments {
+    @Argument(help: "The scan: a hash prefix (4+ hex digits) or a path.")
+    var id: String
+
+    @Option(help: "The record within the scan (when a file holds several forms).")
+    var record: Int?
 }

@@ -288,6 +288,12 @@ struct FieldReader {
     /// The confidence given to a reading that two decodes agree on.
     static let agreedConfidence = 90.0
 
+    /// The model a read of `spec` uses: the field's own `lang:`, else what the caller asks for (date parts), else
+    /// the type's default.
+    static func language(of spec: FieldSpec, else requested: String?) -> String {
+        spec.recognition.language ?? requested ?? spec.type.defaultLanguage
+    }
+
     /// True when `digits` is a whole identifier of `type` whose check digit holds (個人番号, 法人番号, 団体コード).
     static func passesCheckDigit(_ digits: String, _ type: FieldType) -> Bool {
         switch type {
@@ -311,7 +317,7 @@ struct FieldReader {
     ) -> (text: String, confidence: Double) {
         let mode = segmentation ?? spec.recognition.segmentation ?? (rect.height > 14 ? .singleBlock : .singleLine)
         let allowed = spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist
-        let language = spec.recognition.language ?? language ?? spec.readingLanguage
+        let language = Self.language(of: spec, else: language)
         let options = RecognitionOptions(
             segmentation: mode, whitelist: allowed,
             blacklist: allowed == nil ? spec.type.defaultBlacklist(language: language) : nil, language: language,
@@ -393,8 +399,7 @@ struct FieldReader {
             let reading = try? page.recognize(
                 transform.pixelRect(rect),
                 options: RecognitionOptions(
-                    segmentation: .singleWord, whitelist: nil,
-                    language: spec.recognition.language ?? language ?? spec.readingLanguage))
+                    segmentation: .singleWord, whitelist: nil, language: Self.language(of: spec, else: language)))
         else { return last }
         return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
     }

@@ -96,8 +96,6 @@ public struct FieldSpec: Hashable, Sendable {
     /// the ring margin). Filled in by the loader; used for the default label place and overlap checks.
     public var frame: TemplateRect
     public var recognition: FieldRecognition
-    /// The model(s) the field is read with: its `lang:`, else its type's default.
-    public var readingLanguage: String { recognition.language ?? type.defaultLanguage }
     public var validation: FieldValidation
     /// `mode: one|any` for a choice (exactly one option, or any number of them).
     public var choiceMode: ChoiceMode
