@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := \
 	pkg-config \
 	libtesseract-dev libleptonica-dev \
-	tesseract-ocr tesseract-ocr-jpn tesseract-ocr-eng tesseract-ocr-osd \
+	tesseract-ocr tesseract-ocr-jpn tesseract-ocr-script-jpan tesseract-ocr-eng tesseract-ocr-osd \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3

@@ -61,12 +61,21 @@ public final class TesseractEngine {
             !FileManager.default.fileExists(atPath: "\(tessdataDirectory)/\($0).traineddata")
         }) {
             throw KamiflowError(
-                .engineUnavailable, "\(missing).traineddata is not in the tessdata folder; install tesseract-ocr-\(missing)",
+                .engineUnavailable,
+                "\(missing).traineddata is not in the tessdata folder; install \(Self.package(for: missing))",
                 subject: tessdataDirectory)
         }
         let model = try ModelHandle(languages: languages, tessdata: tessdataDirectory)
         others[languages] = model
         return model
+    }
+
+    /// The Debian package that installs a language's traineddata: `tesseract-ocr-jpn` for `jpn`; script models,
+    /// whose names are capitalised, come in `tesseract-ocr-script-*` (`Japanese` in `tesseract-ocr-script-jpan`).
+    static func package(for language: String) -> String {
+        if language == "Japanese" { return "tesseract-ocr-script-jpan" }
+        guard let first = language.first, first.isUppercase else { return "tesseract-ocr-\(language)" }
+        return "the tesseract-ocr-script-* package of \(language)"
     }
 
     static func locateTessdata(for languages: [String], configured: String?) throws -> String {
@@ -79,7 +88,7 @@ public final class TesseractEngine {
             }) {
                 throw KamiflowError(
                     .engineUnavailable,
-                    "\(missing).traineddata is not in the tessdata folder; install tesseract-ocr-\(missing)",
+                    "\(missing).traineddata is not in the tessdata folder; install \(Self.package(for: missing))",
                     subject: configured)
             }
             return configured

@@ -91,6 +91,23 @@ struct InterpretationTests {
         #expect(record["number"]?.sensitive == true)
     }
 
+    @Test("a text field with values: a listed word passes, anything else is flagged notListed")
+    func listedValues() throws {
+        let yaml = ruleWorkflow.replacingOccurrences(
+            of: "proxy_name:  {label: 代理人氏名, type: text, zone: [50, 58, 60, 8]}",
+            with: "proxy_name:  {label: 代理人続柄, type: text, zone: [50, 58, 60, 8], values: [妻, 夫, 妻の父]}")
+        let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "tennyu-test.yaml").workflow)
+        var readings = cleanReadings()
+        readings["proxy_name"] = FieldReading(text: " 妻 の 父 ", confidence: 95)
+        let listed = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(listed["proxy_name"]?.value == .text("妻の父"))
+        #expect(listed.route == .straightThrough, "\(listed.fields.flatMap(\.issues))")
+        readings["proxy_name"] = FieldReading(text: "雪", confidence: 95)
+        let other = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(other["proxy_name"]?.issues.map(\.code) == [IssueCode.notListed])
+        #expect(other.route == .review)
+    }
+
     @Test("late notification (notified_on − moved_on > 14 days) is a warning on both dates")
     func lateNotification() throws {
         var readings = cleanReadings()

@@ -142,6 +142,24 @@ struct LoaderTests {
         #expect(result.errors.map(\.location.line) == [6, 8])
     }
 
+    @Test("values: lists what a text field may hold; on other types, or empty, it is located")
+    func values() throws {
+        let listed = load(minimalWorkflow.replacingOccurrences(
+            of: "name:  {label: 氏名, type: text, zone: [50, 40, 80, 8]}",
+            with: "name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values: [世帯主, 妻, 子, 妻の父]}"))
+        #expect(listed.diagnostics.isEmpty, "\(listed.diagnostics)")
+        let field = try #require(listed.workflow?.form.field(named: "name"))
+        #expect(field.validation.values == ["世帯主", "妻", "子", "妻の父"])
+        let wrong = load(minimalWorkflow
+            .replacingOccurrences(of: "zone: [50, 55, 80, 8]}", with: "zone: [50, 55, 80, 8], values: [令和]}")
+            .replacingOccurrences(of: "zone: [50, 40, 80, 8]}", with: "zone: [50, 40, 80, 8], values: []}"))
+        #expect(wrong.errors.map(\.message) == [
+            "'values' must list the words the field may hold, e.g. [世帯主, 妻, 夫, 子]",
+            "'values' is only for text, katakana and hiragana fields",
+        ])
+        #expect(wrong.errors.map(\.location.line) == [7, 8])
+    }
+
     @Test("a file with five mistakes reports five errors, in file order")
     func fiveMistakes() {
         let yaml = """

@@ -342,7 +342,7 @@ public struct FieldInterpreter: Sendable {
         }
     }
 
-    /// `pattern`, `length` and `range`, on the normalised value.
+    /// `pattern`, `values`, `length` and `range`, on the normalised value.
     func validateCommon(_ value: FieldValue, spec: FieldSpec, issue: (String, Issue.Severity, String) -> Void) {
         guard case .text(let text) = value else {
             if case .number(let number) = value, let v = Double(number) {
@@ -355,6 +355,9 @@ public struct FieldInterpreter: Sendable {
             text.range(of: "^(?:" + pattern + ")$", options: .regularExpression) == nil
         {
             issue(IssueCode.pattern, .error, "does not have the expected form")
+        }
+        if let values = spec.validation.values, !values.contains(text) {
+            issue(IssueCode.notListed, .error, "is not one of the \(values.count) listed values")
         }
         if let length = spec.validation.length, !length.contains(text.count) {
             issue(IssueCode.length, .error, "must be \(length.lowerBound)–\(length.upperBound) characters long")

@@ -55,6 +55,8 @@ public enum IssueCode {
     public static let ambiguousMark = "ambiguousMark"
     public static let uncertainMark = "uncertainMark"
     public static let pattern = "pattern"
+    /// Not one of the field's `values`.
+    public static let notListed = "notListed"
     public static let length = "length"
     public static let range = "range"
     public static let charset = "charset"

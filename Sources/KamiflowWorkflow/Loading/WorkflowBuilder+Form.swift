@@ -16,8 +16,8 @@ enum Keys {
     static let anchor = ["text", "zone"]
     static let field = [
         "type", "label", "label_zone", "zone", "cells", "box", "boxes", "circle", "mode", "thresholds", "era", "eras",
-        "parts", "overflow", "lang", "psm", "whitelist", "required", "pattern", "length", "range", "sensitive",
-        "default", "sample", "note",
+        "parts", "overflow", "lang", "psm", "whitelist", "required", "pattern", "values", "length", "range",
+        "sensitive", "default", "sample", "note",
     ]
     static let group = ["repeat", "step", "fields", "label", "label_zone", "min"]
     static let cells = ["count", "first", "pitch"]
@@ -345,7 +345,7 @@ extension WorkflowBuilder {
         if let thresholds = byKey["thresholds"] { spec.thresholds = buildThresholds(thresholds.value) }
         // Recognition.
         if let lang = byKey["lang"], let value = string(lang.value, "'lang'") {
-            if value.range(of: #"^[a-z_]+(\+[a-z_]+)*$"#, options: .regularExpression) == nil {
+            if value.range(of: #"^[A-Za-z_]+(\+[A-Za-z_]+)*$"#, options: .regularExpression) == nil {
                 error("'lang' must be Tesseract language names like 'jpn' or 'jpn+eng', found '\(value)'", at: lang.value)
             }
             spec.recognition.language = value
@@ -367,6 +367,16 @@ extension WorkflowBuilder {
                 error("'pattern' is not a valid regular expression: \(value)", at: pattern.value)
             } else {
                 spec.validation.pattern = value
+            }
+        }
+        if let values = byKey["values"] {
+            let list = strings(values.value, "a value").map(\.0)
+            if ![.text, .katakana, .hiragana].contains(type) {
+                error("'values' is only for text, katakana and hiragana fields", at: values.keyNode)
+            } else if list.isEmpty || list.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                error("'values' must list the words the field may hold, e.g. [世帯主, 妻, 夫, 子]", at: values.value)
+            } else {
+                spec.validation.values = list
             }
         }
         if let length = byKey["length"] { spec.validation.length = buildLength(length.value) }

@@ -50,9 +50,9 @@ public enum FieldType: String, Hashable, Sendable, CaseIterable, Codable {
     /// misread with the blacklist, 0 without, and no name read worse).
     public func defaultBlacklist(language: String) -> String? {
         let models = language.split(separator: "+")
-        guard models.contains("jpn"), defaultWhitelist == nil, self != .email, self != .text || models.count > 1 else {
-            return nil
-        }
+        guard models.contains("jpn") || models.contains("Japanese"), defaultWhitelist == nil, self != .email,
+            self != .text || models.count > 1
+        else { return nil }
         return Self.latinBlacklist
     }
 
@@ -329,6 +329,9 @@ public struct FieldValidation: Hashable, Sendable {
     public var required: Bool
     /// A regular expression the normalised text must match in full.
     public var pattern: String?
+    /// The words the field may hold (続柄: 世帯主, 妻, 子 …): the normalised text must be one of them, and a
+    /// reading that is none of them is read again (extraction's second opinion), a listed reading preferred.
+    public var values: [String]?
     /// Allowed length of the normalised text, in characters.
     public var length: ClosedRange<Int>?
     /// Allowed numeric range (number, amount, digits) — either end may be open.
@@ -336,11 +339,12 @@ public struct FieldValidation: Hashable, Sendable {
     public var maximum: Double?
 
     public init(
-        required: Bool = false, pattern: String? = nil, length: ClosedRange<Int>? = nil, minimum: Double? = nil,
-        maximum: Double? = nil
+        required: Bool = false, pattern: String? = nil, values: [String]? = nil, length: ClosedRange<Int>? = nil,
+        minimum: Double? = nil, maximum: Double? = nil
     ) {
         self.required = required
         self.pattern = pattern
+        self.values = values
         self.length = length
         self.minimum = minimum
         self.maximum = maximum

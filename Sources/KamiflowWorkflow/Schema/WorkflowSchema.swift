@@ -113,11 +113,12 @@ public enum WorkflowSchema {
                     "parts": {"type": "object", "additionalProperties": false, "required": ["year", "month", "day"], "properties": {
                       "year": {"$ref": "#/$defs/rect"}, "month": {"$ref": "#/$defs/rect"}, "day": {"$ref": "#/$defs/rect"}}},
                     "overflow": {"enum": [\(names(EraOverflowPolicy.self))]},
-                    "lang": {"type": "string", "pattern": "^[a-z_]+(\\\\+[a-z_]+)*$"},
+                    "lang": {"type": "string", "pattern": "^[A-Za-z_]+(\\\\+[A-Za-z_]+)*$"},
                     "psm": {"type": "integer", "minimum": 3, "maximum": 13},
                     "whitelist": {"type": "string"},
                     "required": {"type": "boolean"},
                     "pattern": {"type": "string", "format": "regex"},
+                    "values": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": true},
                     "length": {"oneOf": [{"type": "integer", "minimum": 1},
                       {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 0}], "minItems": 2, "maxItems": 2}]},
                     "range": {"type": "array", "prefixItems": [{"type": ["number", "null"]}, {"type": ["number", "null"]}], "minItems": 2, "maxItems": 2},
