@@ -38,10 +38,14 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// (never enlarge it); `nil` reads it at its scanned size. What the model reads depends on the size a line
     /// arrives at, although it rescales every line to its own input height.
     public var lineHeight: Double?
+    /// Shrink a lone character (ink less than twice as wide as high) to `lineHeight` too. Off by default: read as
+    /// scanned, such a character is read right more often; a second opinion asks for the other size.
+    public var shrinksLoneCharacter: Bool
 
     public init(
         segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,
-        language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double? = nil
+        language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double? = nil,
+        shrinksLoneCharacter: Bool = false
     ) {
         self.segmentation = segmentation
         self.whitelist = whitelist
@@ -49,6 +53,7 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
         self.language = language
         self.measuresConfidence = measuresConfidence
         self.lineHeight = lineHeight
+        self.shrinksLoneCharacter = shrinksLoneCharacter
     }
 }
 

@@ -301,7 +301,8 @@ public final class TesseractEngine {
         var writing = zone == nil ? nil : page.writing(in: rect)
         var scale = 1.0
         if let isolated = writing, let height = options.lineHeight,
-            let factor = Self.lineScale(ink: isolated.ink, to: height, segmentation),
+            let factor = Self.lineScale(
+                ink: isolated.ink, to: height, segmentation, loneCharacter: options.shrinksLoneCharacter),
             let smaller = isolated.image.scaled(by: factor)
         {
             writing?.image = smaller
@@ -371,10 +372,13 @@ public final class TesseractEngine {
     /// The factor one line of writing is shrunk by so that its ink is `height` pixels high, or `nil` to read it as
     /// scanned: writing already no more than 15 % above that height is left alone, and nothing is enlarged. Blocks
     /// of several lines are read as they are (their ink height is not a text height), and so is a lone character
-    /// (ink less than twice as wide as high): 妻 alone in a 続柄 cell read as 雪 on 14 of 200 idou forms when shrunk.
-    static func lineScale(ink: PixelSize, to height: Double, _ segmentation: PageSegmentation) -> Double? {
+    /// (ink less than twice as wide as high) unless `loneCharacter` says otherwise: 妻 alone in a 続柄 cell read as
+    /// 雪 on 14 of 200 idou forms when shrunk.
+    static func lineScale(
+        ink: PixelSize, to height: Double, _ segmentation: PageSegmentation, loneCharacter: Bool = false
+    ) -> Double? {
         guard [.singleLine, .rawLine, .singleWord, .singleCharacter].contains(segmentation),
-            Double(ink.height) > height * 1.15, ink.width >= 2 * ink.height
+            Double(ink.height) > height * 1.15, loneCharacter || ink.width >= 2 * ink.height
         else { return nil }
         return height / Double(ink.height)
     }

@@ -144,6 +144,9 @@ struct StraighteningTests {
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 20), to: 28, .rawLine) == nil)
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 120), to: 28, .singleBlock) == nil)
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 42, height: 42), to: 28, .singleLine) == nil)
+        #expect(
+            TesseractEngine.lineScale(ink: PixelSize(width: 42, height: 42), to: 28, .singleLine, loneCharacter: true)
+                == 28.0 / 42)
     }
 
     @Test("a line read at a smaller height reads the same digits, its word boxes still on the page inside the zone")

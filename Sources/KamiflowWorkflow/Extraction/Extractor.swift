@@ -313,7 +313,8 @@ struct FieldReader {
 
     func recognize(
         _ rect: TemplateRect, spec: FieldSpec, whitelist: String?, segmentation: PageSegmentation? = nil,
-        language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double = Self.lineHeight
+        language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double = Self.lineHeight,
+        shrinksLoneCharacter: Bool = false
     ) -> (text: String, confidence: Double) {
         let mode = segmentation ?? spec.recognition.segmentation ?? (rect.height > 14 ? .singleBlock : .singleLine)
         let allowed = spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist
@@ -321,7 +322,7 @@ struct FieldReader {
         let options = RecognitionOptions(
             segmentation: mode, whitelist: allowed,
             blacklist: allowed == nil ? spec.type.defaultBlacklist(language: language) : nil, language: language,
-            measuresConfidence: measuresConfidence, lineHeight: lineHeight)
+            measuresConfidence: measuresConfidence, lineHeight: lineHeight, shrinksLoneCharacter: shrinksLoneCharacter)
         var pixels = transform.pixelRect(rect)
         if mode == .singleLine || mode == .rawLine { pixels = tightened(pixels) }
         guard let reading = try? page.recognize(pixels, options: options) else { return ("", 0) }
@@ -379,7 +380,7 @@ struct FieldReader {
         for opinion in opinions {
             let other = recognize(
                 zone, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
-                lineHeight: opinion.height)
+                lineHeight: opinion.height, shrinksLoneCharacter: true)
             if !other.text.isEmpty { readings.append(other) }
         }
         if let values = spec.validation.values {
