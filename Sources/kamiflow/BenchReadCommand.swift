@@ -24,7 +24,7 @@ struct BenchReadCommand: AsyncParsableCommand {
             throw ValidationError("give a workflow file, then scans")
         }
         let workflow = try Workflow.load(file: workflowFile)
-        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: workers)
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: workers)
         // The same page preparation `kamiflow run` uses (deskew), or the ceiling would skip work the pipeline does.
         let preparation = Composition.Settings(deployment: nil, workers: workers).preparation
         let extractor = Extractor(

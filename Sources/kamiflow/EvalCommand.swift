@@ -27,7 +27,7 @@ struct EvalCommand: AsyncParsableCommand {
     var html: String?
 
     @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
-    var languages = "jpn+eng"
+    var languages = "jpn"
 
     @Option(help: "Engines to run in parallel (default: one per core).")
     var workers: Int?

@@ -30,7 +30,7 @@ struct ExtractCommand: AsyncParsableCommand {
     var showSensitive = false
 
     @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
-    var languages = "jpn+eng"
+    var languages = "jpn"
 
     @Flag(
         inversion: .prefixedNo,

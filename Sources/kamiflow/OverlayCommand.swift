@@ -30,7 +30,7 @@ struct OverlayCommand: AsyncParsableCommand {
     var deskew = true
 
     @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
-    var languages = "jpn+eng"
+    var languages = "jpn"
 
     func validate() throws {
         guard page >= 1 else { throw ValidationError("--page counts from 1") }
