@@ -426,7 +426,7 @@ struct FieldReader {
     /// reads 翔 as 閉 where jpn does not). Measured on 271 name zones of 100 office-scanner scans, 261 of them
     /// without the two kanji neither model knows (颯, 紬): jpn at 28 pixels alone read 239 right; the most
     /// confident of four jpn sizes 247; the vote of three jpn and three `Japanese` readings 256. Stopping when
-    /// `Japanese` at 28 pixels agrees with the first reading cost 0–0.07 points on the 200-scan evals and raised
+    /// `Japanese` at 28 pixels agrees with the first reading cost up to 0.10 points on the 200-scan evals and raised
     /// throughput from 174 to 245 pages a minute (200 児童手当 scans, 2 cores). A field that sets its own `lang`
     /// is read again at other sizes with that model only; a missing `Japanese` model leaves the vote to jpn.
     func secondOpinion(_ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
