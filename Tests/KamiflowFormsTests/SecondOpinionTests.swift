@@ -15,7 +15,7 @@ struct SecondOpinionTests {
     @Test("a 個人番号 row jpn misreads is read again until its check digit holds, and still goes to a person")
     func checkDigit() async throws {
         // Sample 48 of seed 2718: jpn under the digit whitelist reads the first member's row 655139695573 as
-        // 633139695573, its raw-line decode and the cells alone no better (found by reading 400 samples).
+        // 633139695573, its raw-line decode and the cells alone no better (found by searching a few hundred samples).
         let workflow = try #require(
             WorkflowLoader().load(file: ShippedWorkflows.directory.appendingPathComponent("kokuho-shutoku.yaml").path)
                 .workflow)
