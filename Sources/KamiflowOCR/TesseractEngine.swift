@@ -20,6 +20,9 @@ public final class TesseractEngine {
     /// Instances for the other language sets reads have asked for (`eng` for digits, `jpn` for names), each made
     /// the first time it is needed and kept for the engine's life.
     private var others: [String: ModelHandle] = [:]
+    /// Language sets whose traineddata is missing, with the error: a second opinion asks for `Japanese` on every
+    /// line in doubt, and a machine without it should not look for the file each time.
+    private var unavailable: [String: KamiflowError] = [:]
     /// A second instance loaded with `osd`, made the first time a page asks to be oriented (≈ 0.3 s a page).
     private var orientationHandle: OpaquePointer?
     private var pageSerial = 0
@@ -56,14 +59,12 @@ public final class TesseractEngine {
     private func model(for languages: String?) throws -> ModelHandle {
         guard let languages, languages != primary.languages else { return primary }
         if let model = others[languages] { return model }
-        let list = try Self.languageList(languages)
-        if let missing = list.first(where: {
-            !FileManager.default.fileExists(atPath: "\(tessdataDirectory)/\($0).traineddata")
-        }) {
-            throw KamiflowError(
-                .engineUnavailable,
-                "\(missing).traineddata is not in the tessdata folder; install \(Self.package(for: missing))",
-                subject: tessdataDirectory)
+        if let error = unavailable[languages] { throw error }
+        do {
+            try Self.requireModels(try Self.languageList(languages), in: tessdataDirectory)
+        } catch let error as KamiflowError {
+            unavailable[languages] = error
+            throw error
         }
         let model = try ModelHandle(languages: languages, tessdata: tessdataDirectory)
         others[languages] = model
@@ -78,19 +79,23 @@ public final class TesseractEngine {
         return "the tesseract-ocr-script-* package of \(language)"
     }
 
+    /// Throws `engineUnavailable`, naming the Debian package, when `directory` lacks a language's traineddata.
+    static func requireModels(_ languages: [String], in directory: String) throws {
+        guard let missing = languages.first(where: { !holdsModel($0, in: directory) }) else { return }
+        throw KamiflowError(
+            .engineUnavailable,
+            "\(missing).traineddata is not in the tessdata folder; install \(package(for: missing))",
+            subject: directory)
+    }
+
+    static func holdsModel(_ language: String, in directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/\(language).traineddata")
+    }
+
     static func locateTessdata(for languages: [String], configured: String?) throws -> String {
-        func holdsAll(_ directory: String) -> Bool {
-            languages.allSatisfy { FileManager.default.fileExists(atPath: "\(directory)/\($0).traineddata") }
-        }
+        func holdsAll(_ directory: String) -> Bool { languages.allSatisfy { holdsModel($0, in: directory) } }
         if let configured {
-            if let missing = languages.first(where: {
-                !FileManager.default.fileExists(atPath: "\(configured)/\($0).traineddata")
-            }) {
-                throw KamiflowError(
-                    .engineUnavailable,
-                    "\(missing).traineddata is not in the tessdata folder; install \(Self.package(for: missing))",
-                    subject: configured)
-            }
+            try requireModels(languages, in: configured)
             return configured
         }
         guard let found = OCRConfiguration.tessdataSearchPath.first(where: holdsAll) else {

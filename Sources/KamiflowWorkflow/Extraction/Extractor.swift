@@ -261,34 +261,32 @@ struct FieldReader {
             return ("", nil)
         }
         let first = readRow(row, inked: inked, cells: cells, spec: spec)
-        if Self.hasCheckDigit(spec.type) {
-            guard inked.count == cells.count, !Self.passesCheckDigit(first.text, spec.type) else { return first }
-            for opinion in rowOpinions {
-                let other = recognize(
-                    row, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
-                    lineHeight: opinion.height)
-                let digits = other.text.filter { !$0.isWhitespace }
-                if digits.count == cells.count, Self.passesCheckDigit(digits, spec.type) {
-                    return (digits, min(other.confidence, 30))
-                }
-            }
-            return first
+        // A row is in doubt when it fails its check digit (full rows of the types that have one), else when its
+        // decodes disagreed.
+        let checked = Self.checkDigitHolds(first.text, spec.type) != nil
+        if checked {
+            guard inked.count == cells.count, Self.checkDigitHolds(first.text, spec.type) == false else { return first }
+        } else {
+            guard let confidence = first.confidence, confidence < Self.agreedConfidence else { return first }
         }
-        // A row without a check digit whose decodes disagreed: the reading most decodes give, one character per
-        // inked cell, the first reading winning ties.
-        guard let confidence = first.confidence, confidence < Self.agreedConfidence, !rowOpinions.isEmpty
-        else { return first }
         var votes: [String: Int] = [first.text: 1]
         for opinion in rowOpinions {
             let other = recognize(
                 row, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
-                measuresConfidence: false, lineHeight: opinion.height)
+                measuresConfidence: checked, lineHeight: opinion.height)
             let text = other.text.filter { !$0.isWhitespace }
-            if text.count == inked.count { votes[text, default: 0] += 1 }
+            guard text.count == inked.count else { continue }
+            // With a check digit, the first reading that passes; without, the reading most decodes give, the
+            // first reading winning ties.
+            if checked {
+                if Self.checkDigitHolds(text, spec.type) == true { return (text, min(other.confidence, 30)) }
+            } else {
+                votes[text, default: 0] += 1
+            }
         }
         let best = votes.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }
-        guard let best, best.value > votes[first.text, default: 0] else { return first }
-        return (best.key, min(confidence, 30))
+        guard !checked, let best, best.value > votes[first.text, default: 0] else { return first }
+        return (best.key, min(first.confidence ?? 0, 30))
     }
 
     /// The models and ink heights a boxed row in doubt is read again with, in order (`readCells`).
@@ -305,7 +303,9 @@ struct FieldReader {
         // pass each) only when the decodes disagree.
         let line = recognize(row, spec: spec, whitelist: nil, segmentation: .singleLine, measuresConfidence: false)
         let lineText = compact(line.text)
-        if lineText.count == inked.count, lineText.count == cells.count, Self.passesCheckDigit(lineText, spec.type) {
+        if lineText.count == inked.count, lineText.count == cells.count,
+            Self.checkDigitHolds(lineText, spec.type) == true
+        {
             // A full row whose check digit holds: the check digit is the second witness, so the raw-line decode is
             // not needed. It misses a misread digit only when both sums leave the check at 0 (about 2 in 100 single
             // misreads); on 200 kokuho scans every misread row (7) failed its check digit.
@@ -343,18 +343,14 @@ struct FieldReader {
         spec.recognition.language ?? requested ?? spec.type.defaultLanguage
     }
 
-    /// True for the types whose last digit checks the others (個人番号, 法人番号, 団体コード).
-    static func hasCheckDigit(_ type: FieldType) -> Bool {
-        [.mynumber, .corporateNumber, .lgCode].contains(type)
-    }
-
-    /// True when `digits` is a whole identifier of `type` whose check digit holds (個人番号, 法人番号, 団体コード).
-    static func passesCheckDigit(_ digits: String, _ type: FieldType) -> Bool {
+    /// Whether `digits` is a whole identifier of `type` whose check digit holds (個人番号, 法人番号, 団体コード);
+    /// `nil` for the types that have no check digit.
+    static func checkDigitHolds(_ digits: String, _ type: FieldType) -> Bool? {
         switch type {
         case .mynumber: CheckDigit.isValidMyNumber(digits)
         case .corporateNumber: CheckDigit.isValidCorporateNumber(digits)
         case .lgCode: CheckDigit.isValidLocalGovernmentCode(digits)
-        default: false
+        default: nil
         }
     }
 
