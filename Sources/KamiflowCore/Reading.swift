@@ -171,6 +171,24 @@ public protocol ReadablePage: AnyObject {
 
     /// The page (or a part of it) as PNG bytes, for overlays, reports and the review station.
     func pngData(of region: PixelRect?) throws -> [UInt8]
+
+    /// The writing inside `zone` as Tesseract is given it: in its grey levels on white paper, without ruled lines
+    /// and specks, on a white border. `nil` when the zone holds no ink or lies outside the page.
+    func writingImage(in zone: PixelRect) -> GreyImage?
+}
+
+/// An 8-bit grey picture, row by row: 0 is black, 255 white.
+public struct GreyImage: Hashable, Sendable {
+    public var width: Int
+    public var height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height)
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
 }
 
 /// Reads scans. The runtime and the workflow engine receive `any TextReader`; the composition root picks the

@@ -153,6 +153,8 @@ public struct FormLayout: Hashable, Sendable {
     public var fields: [LayoutField]
     /// Space between a read zone and the printed cell border around it, in millimetres.
     public var cellMargin: Double = 1.5
+    /// The font file the values are printed in (`form.typeface`); `nil` for the renderer's filled face.
+    public var typeface: String?
 
     public init(
         workflow: String, title: PaperText?, pageWidth: Double = 210, pageHeight: Double = 297, formCode: PaperText? = nil, registrationMarks: [PaperRect] = [],

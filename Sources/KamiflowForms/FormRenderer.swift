@@ -20,13 +20,28 @@ public struct FormRenderer: Sendable {
         self.maximumValueSize = maximumValueSize
     }
 
+    /// The fonts with the layout's typeface, when it names one, for the values.
+    func fonts(for layout: FormLayout) throws -> FontConfiguration {
+        guard let typeface = layout.typeface else { return fonts }
+        guard let path = TypefaceGlyphs.path(of: typeface) else {
+            throw KamiflowError(
+                .fileNotFound, "typeface \(typeface) is not a font file under \(TypefaceGlyphs.fontFolders.joined(separator: " or "))",
+                subject: layout.workflow)
+        }
+        var fonts = self.fonts
+        fonts.filledFontPath = path
+        return fonts
+    }
+
     func valueSize(_ height: Double) -> Double { min(height * valueScale, maximumValueSize) }
 
     /// The form (blank when `filled` is `nil`) as a grey page at `dpi`.
     package func image(_ layout: FormLayout, filled: FilledForm? = nil, dpi: Double, seed: UInt64 = 0) throws
         -> GrayImage
     {
-        try CairoSurfaces.rasterize(widthMM: layout.pageWidth, heightMM: layout.pageHeight, dpi: dpi, fonts: fonts) {
+        try CairoSurfaces.rasterize(
+            widthMM: layout.pageWidth, heightMM: layout.pageHeight, dpi: dpi, fonts: try fonts(for: layout)
+        ) {
             canvas in
             draw(layout, filled: filled, seed: seed, on: canvas)
         }
@@ -41,7 +56,7 @@ public struct FormRenderer: Sendable {
     /// printer.
     public func pdf(_ layout: FormLayout, forms: [FilledForm?] = [nil], seed: UInt64 = 0) throws -> [UInt8] {
         try CairoSurfaces.pdf(
-            widthMM: layout.pageWidth, heightMM: layout.pageHeight, pageCount: forms.count, fonts: fonts
+            widthMM: layout.pageWidth, heightMM: layout.pageHeight, pageCount: forms.count, fonts: try fonts(for: layout)
         ) { page, canvas in
             draw(layout, filled: forms[page], seed: seed &+ UInt64(page), on: canvas)
         }

@@ -45,6 +45,7 @@ extension FormLayout {
             pageWidth: form.page.width, pageHeight: form.page.height, formCode: form.code.map(PaperText.init),
             registrationMarks: marks, border: border, texts: texts, fields: fields)
         cellMargin = form.cellMargin
+        typeface = form.typeface
     }
 }
 

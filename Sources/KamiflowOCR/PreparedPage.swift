@@ -146,6 +146,12 @@ final class PreparedPage: ReadablePage {
         return (clean, rect.x - margin, rect.y - margin, PixelSize(width: bounds?.width ?? 0, height: bounds?.height ?? 0))
     }
 
+    func writingImage(in zone: PixelRect) -> GreyImage? {
+        let rect = source.clamp(zone)
+        guard !rect.isEmpty, let writing = writing(in: rect), writing.ink.width > 0 else { return nil }
+        return writing.image.greyImage()
+    }
+
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect] {
         let rect = region.map(source.clamp) ?? source.bounds
         guard !rect.isEmpty, let binary else { return [] }

@@ -1,6 +1,7 @@
 import Foundation
 import KamiflowConnectors
 import KamiflowCore
+import KamiflowForms
 import KamiflowOCR
 import KamiflowRuntime
 import KamiflowWorkflow
@@ -56,7 +57,8 @@ actor Composition {
         let connectors = try connectors(for: loaded)
         let extractor = Extractor(
             workflows: loaded, reader: try await enginePool(),
-            configuration: ExtractionConfiguration(preparation: settings.preparation, today: .today))
+            configuration: ExtractionConfiguration(
+                preparation: settings.preparation, today: .today, typefaces: try TypefaceGlyphs(for: loaded)))
         return RuntimeWiring(
             processor: ExtractionProcessor(extractor: extractor), planner: Self.planner(for: loaded),
             connectors: connectors)

@@ -33,7 +33,8 @@ struct GoldenExtractionTests {
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 2)
         let extractor = Extractor(
             workflows: [workflow], reader: pool,
-            configuration: ExtractionConfiguration(preparation: Preparation(deskew: deskew), today: today))
+            configuration: ExtractionConfiguration(
+                preparation: Preparation(deskew: deskew), today: today, typefaces: try TypefaceGlyphs(for: [workflow])))
         let evaluator = Evaluator(layout: layout, includeCrops: false) { source in
             try await extractor.extract(source, scanID: source.name).records
         }

@@ -160,6 +160,20 @@ struct LoaderTests {
         #expect(wrong.errors.map(\.location.line) == [7, 8])
     }
 
+    @Test("typeface: names a font file; anything else is located")
+    func typeface() throws {
+        let named = load(minimalWorkflow.replacingOccurrences(
+            of: "  register: {marks: corners}", with: "  register: {marks: corners}\n  typeface: ipagp.ttf"))
+        #expect(named.diagnostics.isEmpty, "\(named.diagnostics)")
+        #expect(named.workflow?.form.typeface == "ipagp.ttf")
+        let wrong = load(minimalWorkflow.replacingOccurrences(
+            of: "  register: {marks: corners}", with: "  register: {marks: corners}\n  typeface: IPAPGothic"))
+        #expect(wrong.errors.map(\.message) == [
+            "'typeface' names a font file (ipagp.ttf, or a full path to a .ttf, .otf or .ttc)"
+        ])
+        #expect(wrong.errors.map(\.location.line) == [6])
+    }
+
     @Test("a file with five mistakes reports five errors, in file order")
     func fiveMistakes() {
         let yaml = """

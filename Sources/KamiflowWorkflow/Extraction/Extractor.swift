@@ -7,11 +7,22 @@ public struct ExtractionConfiguration: Sendable {
     public var preparation: Preparation
     /// The day rules call `today`.
     public var today: CivilDate
+    /// The glyphs of the typefaces workflows name (`form.typeface`), for the second reading of free text; `nil`
+    /// reads without it.
+    public var typefaces: (any TypefaceLibrary)?
 
-    public init(preparation: Preparation = Preparation(), today: CivilDate) {
+    public init(preparation: Preparation = Preparation(), today: CivilDate, typefaces: (any TypefaceLibrary)? = nil) {
         self.preparation = preparation
         self.today = today
+        self.typefaces = typefaces
     }
+}
+
+/// Where extraction gets a typeface's glyphs (KamiflowForms draws them with FreeType).
+public protocol TypefaceLibrary: Sendable {
+    /// The glyphs of `typeface` (a font file name or path, as `form.typeface` gives it); `nil` when the font cannot be
+    /// found or opened (the reason is the library's to report, once).
+    func templates(for typeface: String) -> GlyphTemplates?
 }
 
 /// What became of one page.
@@ -53,8 +64,12 @@ public struct Extractor: Sendable {
     /// Extracts the records of every page of `source`. `scanID` is the scan's id (SHA-256 of its bytes).
     public func extract(_ source: ScanSource, scanID: String) async throws -> ExtractionResult {
         let workflows = self.workflows
+        // Each workflow's typeface, looked up once per scan (the library keeps what it has drawn).
+        let glyphs = workflows.map { workflow in
+            workflow.form.typeface.flatMap { configuration.typefaces?.templates(for: $0) }
+        }
         let pages = try await reader.withPages(of: source, preparation: configuration.preparation) { page in
-            PageReader(workflows: workflows).read(page)
+            PageReader(workflows: workflows, glyphs: glyphs).read(page)
         }
         var records: [FormRecord] = []
         var outcomes: [PageOutcome] = []
@@ -78,6 +93,8 @@ struct PageRead: Sendable {
 /// Reads one page: runs on the engine worker that owns the page (pages never cross threads).
 struct PageReader {
     let workflows: [Workflow]
+    /// The glyphs of each workflow's typeface, by index; empty or `nil` entries read without a witness.
+    var glyphs: [GlyphTemplates?] = []
 
     func read(_ page: any ReadablePage) -> PageRead {
         var problems: [String] = []
@@ -95,7 +112,7 @@ struct PageReader {
             }
             let readings = readFields(
                 workflow.form, page: page, transform: registration.transform,
-                reviewFloor: workflow.review.confidenceFloor)
+                reviewFloor: workflow.review.confidenceFloor, glyphs: index < glyphs.count ? glyphs[index] : nil)
             return PageRead(
                 outcome: PageOutcome(
                     page: page.index, workflow: workflow.id, registration: registration, problem: nil,
@@ -160,10 +177,11 @@ struct PageReader {
     }
 
     func readFields(
-        _ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform, reviewFloor: Double = 0
+        _ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform, reviewFloor: Double = 0,
+        glyphs: GlyphTemplates? = nil
     ) -> [String: FieldReading] {
         var readings: [String: FieldReading] = [:]
-        let reader = FieldReader(page: page, transform: transform, reviewFloor: reviewFloor)
+        let reader = FieldReader(page: page, transform: transform, reviewFloor: reviewFloor, glyphs: glyphs)
         for placed in form.placedFields {
             readings[placed.path] = reader.read(placed.spec)
         }
@@ -177,6 +195,8 @@ struct FieldReader {
     let transform: KamiflowCore.AffineTransform
     /// The workflow's `review: below_confidence`: a reading under it goes to a person whatever else is found.
     var reviewFloor: Double = 0
+    /// The glyphs of the typeface the form's values are printed in, when the workflow names one (`witnessed`).
+    var glyphs: GlyphTemplates? = nil
 
     var pxPerMM: Double { (transform.a * transform.a + transform.c * transform.c).squareRoot() }
 
@@ -398,11 +418,24 @@ struct FieldReader {
         // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices).
         let lineMode = (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
         let freeText = [.text, .katakana, .hiragana].contains(spec.type)
-        guard freeText || lineMode, spec.cells == nil, !read.text.isEmpty, read.confidence > 0 else { return read }
+        guard freeText || lineMode, spec.cells == nil else { return read }
+        // The glyph witness, for free text in the form's typeface: its agreement settles a confident reading, and
+        // a character it is surer of than Tesseract sends the field to a person with that character put in.
+        let witness = freeText && lineMode ? witnessed(zone, spec: spec) : nil
+        guard !read.text.isEmpty, read.confidence > 0 else {
+            // Tesseract sure of nothing (a name it read as 渡計 at 0): the witness's reading, for the person who looks.
+            return (witness?.corrected(read.text) ?? read.text, read.confidence)
+        }
         // A reading without the shape its field asks for (none of its `values`, not a date) is in doubt however
         // confident it is.
         let misfit = Self.fits(read.text, spec) == false
         if read.confidence >= reviewFloor, !misfit {
+            if let witness {
+                if witness.agrees(with: read.text) { return read }
+                if let corrected = witness.corrected(read.text), corrected != read.text {
+                    return (corrected, min(read.confidence, 30))
+                }
+            }
             let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
             guard Self.comparable(second.text) != Self.comparable(read.text) else { return read }
         }
@@ -410,7 +443,22 @@ struct FieldReader {
             return (read.text, min(read.confidence, 30))
         }
         let chosen = secondOpinion(read, zone: zone, spec: spec)
-        return (chosen.text, min(chosen.confidence, 30))
+        return (witness?.corrected(chosen.text) ?? chosen.text, min(chosen.confidence, 30))
+    }
+
+    /// The glyph witness's view of a line zone (`GlyphWitness`), when the form names a typeface and the zone holds
+    /// writing; kana fields are compared with their own kana only.
+    func witnessed(_ zone: TemplateRect, spec: FieldSpec) -> WitnessedLine? {
+        guard let glyphs, let image = page.writingImage(in: tightened(transform.pixelRect(zone))) else { return nil }
+        let allowed: ((Character) -> Bool)?
+        switch spec.type {
+        case .katakana: allowed = { TextFolding.isKatakana($0) }
+        case .hiragana: allowed = { TextFolding.isHiragana($0) }
+        default: allowed = nil
+        }
+        let witness = GlyphWitness(templates: glyphs, allowed: allowed)
+        let line = CutLine(image)
+        return WitnessedLine(witness: witness, line: line, glyphs: witness.glyphs(of: line))
     }
 
     /// The reading of a line in doubt that most readings, weighted by their confidences, agree on; among those

@@ -6,7 +6,7 @@ import Yams
 enum Keys {
     static let top = ["kamiflow", "workflow", "title", "description", "form", "rules", "review", "deliver"]
     static let form = [
-        "page", "title", "code", "identify", "register", "texts", "cell_margin", "label_width", "fields",
+        "page", "title", "code", "identify", "register", "texts", "cell_margin", "label_width", "typeface", "fields",
     ]
     static let page = ["size", "dpi", "width", "height"]
     static let text = ["text", "zone", "size", "align", "bold"]
@@ -82,6 +82,13 @@ extension WorkflowBuilder {
         }
         if let entry = byKey["label_width"], let value = number(entry.value, "'label_width'") {
             form.labelWidth = max(0, value)
+        }
+        if let entry = byKey["typeface"], let value = string(entry.value, "'typeface'") {
+            if value.isEmpty || !value.hasSuffix(".ttf") && !value.hasSuffix(".otf") && !value.hasSuffix(".ttc") {
+                error("'typeface' names a font file (ipagp.ttf, or a full path to a .ttf, .otf or .ttc)", at: entry.value)
+            } else {
+                form.typeface = value
+            }
         }
         if let entry = byKey["title"] {
             form.title = printedText(

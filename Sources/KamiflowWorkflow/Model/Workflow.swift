@@ -68,13 +68,17 @@ public struct FormTemplate: Hashable, Sendable {
     public var cellMargin: Double
     /// Width of the default label cell printed to the left of a value cell (`label_width`, 28 mm by default).
     public var labelWidth: Double
+    /// The font file the form's values are printed in (`typeface`): a file name looked for under the system's font
+    /// folders, or a full path. Samples are filled in it, and lines of free text are read a second time by comparing
+    /// their glyphs with its own (`GlyphWitness`). `nil`: values in the renderer's default face, no second reading.
+    public var typeface: String?
     /// Fields and repeating groups in the order the file declares them (records keep this order).
     public var items: [FormItem]
 
     public init(
         page: PageSpec = .a4, title: PrintedText? = nil, code: PrintedText? = nil, identify: IdentifyRule = .onlyForm,
         registration: Registration = .none, texts: [PrintedText] = [], cellMargin: Double = 1.5,
-        labelWidth: Double = 28, items: [FormItem] = []
+        labelWidth: Double = 28, typeface: String? = nil, items: [FormItem] = []
     ) {
         self.page = page
         self.title = title
@@ -84,6 +88,7 @@ public struct FormTemplate: Hashable, Sendable {
         self.texts = texts
         self.cellMargin = cellMargin
         self.labelWidth = labelWidth
+        self.typeface = typeface
         self.items = items
     }
 

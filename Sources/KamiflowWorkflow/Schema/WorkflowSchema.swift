@@ -83,6 +83,7 @@ public enum WorkflowSchema {
                     "texts": {"type": "array", "items": {"$ref": "#/$defs/printedText"}},
                     "cell_margin": {"type": "number", "minimum": 0},
                     "label_width": {"type": "number", "minimum": 0},
+                    "typeface": {"type": "string", "pattern": "\\\\.(ttf|otf|ttc)$"},
                     "fields": {
                       "type": "object",
                       "propertyNames": {"$ref": "#/$defs/fieldPath"},

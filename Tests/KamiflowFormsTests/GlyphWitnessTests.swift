@@ -1,0 +1,78 @@
+import Foundation
+import KamiflowCore
+import KamiflowOCR
+import Testing
+
+@testable import KamiflowForms
+@testable import KamiflowWorkflow
+
+/// The glyph witness: free text printed in the typeface a workflow names, read a second time by comparing its glyphs
+/// with the typeface's own.
+@Suite("Glyph witness")
+struct GlyphWitnessTests {
+    static let today = CivilDate(year: 2026, month: 11, day: 21)
+
+    static func shipped(_ name: String) throws -> Workflow {
+        try #require(
+            WorkflowLoader().load(file: ShippedWorkflows.directory.appendingPathComponent(name).path).workflow)
+    }
+
+    @Test("a name with a kanji neither Tesseract model has (颯) is read by the witness, and still goes to a person")
+    func kanjiOutsideTheModels() async throws {
+        // Sample 33 of seed 1111: the applicant is 岡田 颯太. jpn and Japanese have no 颯 in their character sets, so
+        // Tesseract alone cannot read the name whatever it does.
+        let workflow = try Self.shipped("kyufukin-shinsei.yaml")
+        let batch = SampleBatch(
+            layout: FormLayout(workflow: workflow),
+            configuration: SampleBatchConfiguration(
+                count: 33, seed: 1111, profile: .officeScanner, format: .png, defectRate: 0, referenceDate: Self.today))
+        let sample = try batch.file(32)
+        let printed = try #require(sample.truth.forms.first?.values["head.name"])
+        #expect(printed.contains("颯"))
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        func headName(_ typefaces: (any TypefaceLibrary)?) async throws -> FieldResult? {
+            let extractor = Extractor(
+                workflows: [workflow], reader: pool,
+                configuration: ExtractionConfiguration(
+                    preparation: Preparation(deskew: true), today: Self.today, typefaces: typefaces))
+            let result = try await extractor.extract(.bytes(sample.bytes, name: sample.name), scanID: "x")
+            return result.records.first?.fields.first { $0.path == "head.name" }
+        }
+        let alone = try #require(try await headName(nil))
+        let witnessed = try #require(try await headName(try TypefaceGlyphs(for: [workflow])))
+        await pool.shutdown()
+        #expect(!alone.value.textValue.contains("颯"), "\(alone.value.textValue)")
+        #expect(witnessed.value.textValue.filter { !$0.isWhitespace } == printed.filter { !$0.isWhitespace })
+        #expect((witnessed.confidence ?? 100) <= 30)
+    }
+
+    @Test("the typeface's glyphs: JIS X 0213's kanji and kana with Latin letters and digits, not the bare strokes")
+    func repertoire() throws {
+        let glyphs = try #require(try TypefaceGlyphs(for: [Self.shipped("jidou-teate-nintei.yaml")]).templates(for: "ipagp.ttf"))
+        let characters = Set(glyphs.characters)
+        #expect(characters.count > 6_000)
+        for character in "颯紬凜亮葵翔ソァーA7" { #expect(characters.contains(character), "\(character)") }
+        for character in "丨―│、" { #expect(!characters.contains(character), "\(character)") }
+    }
+
+    @Test("a typeface that is not installed stops the workflow from loading, naming its file and the font")
+    func missingTypeface() throws {
+        var workflow = try Self.shipped("anketo.yaml")
+        workflow.form.typeface = "no-such-face.ttf"
+        #expect {
+            _ = try TypefaceGlyphs(for: [workflow])
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("no-such-face.ttf") && message.contains("anketo.yaml")
+        }
+    }
+
+    @Test("look-alikes the witness cannot tell apart are chosen by their neighbours' script")
+    func lookAlikesInContext() {
+        #expect(GlyphWitness.inContext(Array("関東lTソフト")) == "関東ITソフト")
+        #expect(GlyphWitness.inContext(Array("グリ一ンヒル")) == "グリーンヒル")
+        #expect(GlyphWitness.inContext(Array("山ロ達也")) == "山口達也")
+        #expect(GlyphWitness.inContext(Array("新町1丁目")) == "新町1丁目")
+        #expect(GlyphWitness.lookAlike("口", "ロ") && !GlyphWitness.lookAlike("口", "日"))
+    }
+}
