@@ -83,10 +83,8 @@ public final class TypefaceGlyphs: TypefaceLibrary {
         guard FT_Set_Pixel_Sizes(face, 0, FT_UInt(emPixels)) == 0 else {
             throw KamiflowError(.io, "cannot size the typeface \(path)", subject: subject)
         }
-        var characters: [Character] = []
-        var shapes: [[Float]] = []
-        var sizes: [(width: Float, height: Float)] = []
-        for scalar in repertoire where FT_Get_Char_Index(face, FT_ULong(scalar.value)) != 0 {
+        var glyphs = GlyphTemplates.Builder()
+        for (scalar, common) in repertoire where FT_Get_Char_Index(face, FT_ULong(scalar.value)) != 0 {
             // Unhinted, as the forms are drawn (Cairo, hinting off).
             guard FT_Load_Char(face, FT_ULong(scalar.value), Int32(FT_LOAD_RENDER | FT_LOAD_NO_HINTING)) == 0,
                 let slot = face.pointee.glyph
@@ -98,25 +96,21 @@ public final class TypefaceGlyphs: TypefaceLibrary {
             for y in 0..<height {
                 for x in 0..<width { ink[y * width + x] = Float(buffer[y * pitch + x]) / 255 }
             }
-            guard let shape = GlyphShape.normalized(ink: ink, width: width, height: height),
-                let size = GlyphShape.inkSize(ink: ink, width: width, height: height)
-            else { continue }
-            characters.append(Character(scalar))
-            shapes.append(shape)
-            sizes.append((Float(size.width) / Float(emPixels), Float(size.height) / Float(emPixels)))
+            glyphs.add(Character(scalar), ink: ink, width: width, height: height, em: emPixels, rare: !common)
         }
-        return GlyphTemplates(characters: characters, shapes: shapes, sizes: sizes)
+        return glyphs.build()
     }
 
     /// The characters a typeface is drawn for: JIS X 0213 plane 1 (through glibc's EUC-JISX0213 converter) less
-    /// its symbols, which look like strokes of kanji (― for 一), with ASCII letters and digits (`isWritten`).
-    static let repertoire: [Unicode.Scalar] = {
-        var scalars = (0x30...0x39).compactMap(Unicode.Scalar.init) + (0x41...0x5A).compactMap(Unicode.Scalar.init)
-            + (0x61...0x7A).compactMap(Unicode.Scalar.init)
+    /// its symbols, which look like strokes of kanji (― for 一), with ASCII letters and digits (`isWritten`); each
+    /// with whether it is in common use (kana, Latin, JIS level 1 kanji: EUC rows 0xB0–0xCF).
+    static let repertoire: [(scalar: Unicode.Scalar, common: Bool)] = {
+        var scalars = ((0x30...0x39).compactMap(Unicode.Scalar.init) + (0x41...0x5A).compactMap(Unicode.Scalar.init)
+            + (0x61...0x7A).compactMap(Unicode.Scalar.init)).map { (scalar: $0, common: true) }
         let converter = iconv_open("UTF-8", "EUC-JISX0213")
         guard converter != iconv_t(bitPattern: -1) else { return scalars }
         defer { iconv_close(converter) }
-        var seen = Set(scalars)
+        var seen = Set(scalars.map(\.scalar))
         for high in 0xA1...0xFE {
             for low in 0xA1...0xFE {
                 var input: [CChar] = [CChar(bitPattern: UInt8(high)), CChar(bitPattern: UInt8(low))]
@@ -137,7 +131,8 @@ public final class TypefaceGlyphs: TypefaceLibrary {
                 guard text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first,
                     isWritten(scalar), seen.insert(scalar).inserted
                 else { continue }
-                scalars.append(scalar)
+                let kanji = scalar.value >= 0x3400
+                scalars.append((scalar, !kanji || (0xB0...0xCF).contains(high)))
             }
         }
         return scalars
@@ -148,8 +143,10 @@ public final class TypefaceGlyphs: TypefaceLibrary {
     static func isWritten(_ scalar: Unicode.Scalar) -> Bool {
         guard !"丨丶丿乀乁亅".unicodeScalars.contains(scalar) else { return false }
         switch scalar.value {
+        // Not the compatibility ideographs (U+F900–FAFF): each is canonically its unified kanji (神 for 神), which
+        // Swift's Character equality would mix up with it.
         case 0x3041...0x3096, 0x30A1...0x30FA, 0x30FC, 0x3005, 0x3006, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-            0xF900...0xFAFF, 0x20000...0x2FFFF:
+            0x20000...0x2FFFF:
             return true
         default:
             return false

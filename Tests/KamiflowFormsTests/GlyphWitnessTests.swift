@@ -53,6 +53,9 @@ struct GlyphWitnessTests {
         #expect(characters.count > 6_000)
         for character in "颯紬凜亮葵翔ソァーA7" { #expect(characters.contains(character), "\(character)") }
         for character in "丨―│、" { #expect(!characters.contains(character), "\(character)") }
+        // JIS level 1 kanji, kana and Latin are common; the witness must be surer of the rest.
+        for character in "神岡紬凋アぁA1" { #expect(!glyphs.isRare(character), "\(character)") }
+        for character in "抻颯" { #expect(glyphs.isRare(character), "\(character)") }
     }
 
     @Test("a typeface that is not installed stops the workflow from loading, naming its file and the font")
@@ -73,6 +76,9 @@ struct GlyphWitnessTests {
         #expect(GlyphWitness.inContext(Array("グリ一ンヒル")) == "グリーンヒル")
         #expect(GlyphWitness.inContext(Array("山ロ達也")) == "山口達也")
         #expect(GlyphWitness.inContext(Array("新町1丁目")) == "新町1丁目")
+        #expect(GlyphWitness.inContext(Array("a1b@x.jp")) == "alb@x.jp")
+        #expect(GlyphWitness.inContext(Array("10l3")) == "1013")
+        #expect(GlyphWitness.lookAlike("イ", "ィ") && GlyphWitness.lookAlike("1", "l"))
         #expect(GlyphWitness.lookAlike("口", "ロ") && !GlyphWitness.lookAlike("口", "日"))
     }
 }

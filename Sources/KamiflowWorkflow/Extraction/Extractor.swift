@@ -411,6 +411,10 @@ struct FieldReader {
     /// A line of free text or a date in doubt (below the floor, disputed, or without the shape the field asks for:
     /// none of its `values`, not a real date) is given a `secondOpinion`, still below the floor, so the person who
     /// looks starts from the likelier text.
+    ///
+    /// When the form names its typeface, a line of free text is also read by the `GlyphWitness`: agreeing with a
+    /// confident reading, it stands in for the raw-line decode; surer of a character than Tesseract, it puts that
+    /// character in and the field goes to a person; on a line in doubt it corrects the second opinion's text.
     func crossChecked(_ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
         -> (text: String, confidence: Double)
     {
