@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KamiflowCore
+import KamiflowForms
 import KamiflowWorkflow
 
 /// `kamiflow validate FILE...`: checks workflow files the way a compiler checks sources, printing every problem
@@ -39,6 +40,12 @@ struct ValidateCommand: AsyncParsableCommand {
             var diagnostics = result.diagnostics
             if let workflow = result.workflow {
                 diagnostics += check.diagnostics(for: workflow)
+                if let typeface = workflow.form.typeface, TypefaceGlyphs.path(of: typeface) == nil {
+                    // Extraction refuses to start without it; say so before anything runs.
+                    diagnostics.append(Diagnostic(
+                        .error, "typeface \(typeface) is not installed (ipagp.ttf: apt install fonts-ipafont-gothic)",
+                        at: SourceLocation(file: workflow.file, line: 0, column: 0)))
+                }
                 diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
             }
             for diagnostic in diagnostics { print(diagnostic) }
