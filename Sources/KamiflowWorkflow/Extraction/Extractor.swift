@@ -20,8 +20,8 @@ public struct ExtractionConfiguration: Sendable {
 
 /// Where extraction gets a typeface's glyphs (KamiflowForms draws them with FreeType).
 public protocol TypefaceLibrary: Sendable {
-    /// The glyphs of `typeface` (a font file name or path, as `form.typeface` gives it); `nil` when the font cannot be
-    /// found or opened (the reason is the library's to report, once).
+    /// The glyphs of `typeface` (a font file name or path, as `form.typeface` gives it); `nil` when the library does
+    /// not hold them (KamiflowForms' library refuses, when it is made, workflows whose font it cannot open).
     func templates(for typeface: String) -> GlyphTemplates?
 }
 
