@@ -174,19 +174,26 @@ public protocol ReadablePage: AnyObject {
 
     /// The writing inside `zone` as Tesseract is given it: in its grey levels on white paper, without ruled lines
     /// and specks, on a white border. `nil` when the zone holds no ink or lies outside the page.
-    func writingImage(in zone: PixelRect) -> GreyImage?
+    func writingImage(in zone: PixelRect) -> GrayImage?
 }
 
-/// An 8-bit grey picture, row by row: 0 is black, 255 white.
-public struct GreyImage: Hashable, Sendable {
+/// An 8-bit grayscale image in plain Swift memory: row-major, 0 = black, 255 = white.
+///
+/// The form renderer draws pages and the tests build scans with it without touching Leptonica; KamiflowOCR's
+/// `ImageCodec` turns it into the file formats scanners produce; a page gives a zone's writing as one
+/// (`ReadablePage.writingImage`).
+public struct GrayImage: Sendable, Hashable {
     public var width: Int
     public var height: Int
+    /// Dots per inch, written into the file's header.
+    public var resolution: Double
+    /// `width × height` bytes, row after row.
     public var pixels: [UInt8]
 
-    public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(pixels.count == width * height)
+    public init(width: Int, height: Int, resolution: Double, pixels: [UInt8]) {
         self.width = width
         self.height = height
+        self.resolution = resolution
         self.pixels = pixels
     }
 }

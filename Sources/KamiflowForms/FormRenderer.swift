@@ -23,13 +23,8 @@ public struct FormRenderer: Sendable {
     /// The fonts with the layout's typeface, when it names one, for the values.
     func fonts(for layout: FormLayout) throws -> FontConfiguration {
         guard let typeface = layout.typeface else { return fonts }
-        guard let path = TypefaceGlyphs.path(of: typeface) else {
-            throw KamiflowError(
-                .fileNotFound, "typeface \(typeface) is not a font file under \(TypefaceGlyphs.fontFolders.joined(separator: " or "))",
-                subject: layout.workflow)
-        }
         var fonts = self.fonts
-        fonts.filledFontPath = path
+        fonts.filledFontPath = try TypefaceGlyphs.requirePath(of: typeface, subject: layout.workflow)
         return fonts
     }
 
@@ -56,7 +51,8 @@ public struct FormRenderer: Sendable {
     /// printer.
     public func pdf(_ layout: FormLayout, forms: [FilledForm?] = [nil], seed: UInt64 = 0) throws -> [UInt8] {
         try CairoSurfaces.pdf(
-            widthMM: layout.pageWidth, heightMM: layout.pageHeight, pageCount: forms.count, fonts: try fonts(for: layout)
+            widthMM: layout.pageWidth, heightMM: layout.pageHeight, pageCount: forms.count,
+            fonts: try fonts(for: layout)
         ) { page, canvas in
             draw(layout, filled: forms[page], seed: seed &+ UInt64(page), on: canvas)
         }

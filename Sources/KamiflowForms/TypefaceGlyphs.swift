@@ -19,13 +19,7 @@ public final class TypefaceGlyphs: TypefaceLibrary {
         for workflow in workflows {
             guard let typeface = workflow.form.typeface, drawn[typeface] == nil else { continue }
             let subject = workflow.file
-            guard let path = Self.path(of: typeface) else {
-                throw KamiflowError(
-                    .fileNotFound,
-                    "typeface \(typeface) is not a font file under \(Self.fontFolders.joined(separator: " or ")); "
-                        + "install its package (ipagp.ttf: fonts-ipafont-gothic) or give its full path",
-                    subject: subject)
-            }
+            let path = try Self.requirePath(of: typeface, subject: subject)
             if let known = Self.drawnByPath.withLock({ $0[path] }) {
                 drawn[typeface] = known
             } else {
@@ -61,6 +55,18 @@ public final class TypefaceGlyphs: TypefaceLibrary {
             }
         }
         return nil
+    }
+
+    /// The font file `typeface` names (`path(of:)`), or an error saying where it was looked for, about `subject`.
+    static func requirePath(of typeface: String, subject: String) throws -> String {
+        guard let path = path(of: typeface) else {
+            throw KamiflowError(
+                .fileNotFound,
+                "typeface \(typeface) is not a font file under \(fontFolders.joined(separator: " or ")); "
+                    + "install its package (ipagp.ttf: fonts-ipafont-gothic) or give its full path",
+                subject: subject)
+        }
+        return path
     }
 
     /// Font files already found by name (every sample page asks).

@@ -7,26 +7,6 @@ import KamiflowCore
     import Darwin
 #endif
 
-/// An 8-bit grayscale image in plain Swift memory: row-major, 0 = black, 255 = white.
-///
-/// The form renderer draws pages and the tests build scans with it without touching Leptonica; `ImageCodec` turns
-/// it into the file formats scanners produce.
-package struct GrayImage: Sendable, Hashable {
-    package var width: Int
-    package var height: Int
-    /// Dots per inch, written into the file's header.
-    package var resolution: Double
-    /// `width × height` bytes, row after row.
-    package var pixels: [UInt8]
-
-    package init(width: Int, height: Int, resolution: Double, pixels: [UInt8]) {
-        self.width = width
-        self.height = height
-        self.resolution = resolution
-        self.pixels = pixels
-    }
-}
-
 /// File formats `ImageCodec` writes.
 package enum ImageFormat: Sendable, Hashable {
     case png

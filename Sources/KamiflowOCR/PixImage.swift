@@ -305,22 +305,6 @@ extension PixImage {
         return pixAddBorder(result.pointer, Int32(margin), 255).map(PixImage.init(taking:))
     }
 
-    /// The pixels as 8-bit grey values (a 1-bit image: ink 0, paper 255).
-    func greyImage() -> GreyImage? {
-        guard let grey = isPlainGray ? self : grayscale(), grey.depth == 8, let data = pixGetData(grey.pointer)
-        else { return nil }
-        let words = Int(pixGetWpl(grey.pointer))
-        var pixels = [UInt8](repeating: 255, count: grey.width * grey.height)
-        for y in 0..<grey.height {
-            let line = data + y * words
-            for x in 0..<grey.width {
-                // Leptonica keeps four pixels to a 32-bit word, the first in the word's most significant byte.
-                pixels[y * grey.width + x] = UInt8((line[x >> 2] >> UInt32(24 - 8 * (x & 3))) & 0xFF)
-            }
-        }
-        return GreyImage(width: grey.width, height: grey.height, pixels: pixels)
-    }
-
     /// Leptonica's `PIX_PAINT` (source OR destination), a macro Swift does not import.
     private static let paint: Int32 = 0xC | 0xA
 }

@@ -146,10 +146,12 @@ final class PreparedPage: ReadablePage {
         return (clean, rect.x - margin, rect.y - margin, PixelSize(width: bounds?.width ?? 0, height: bounds?.height ?? 0))
     }
 
-    func writingImage(in zone: PixelRect) -> GreyImage? {
+    func writingImage(in zone: PixelRect) -> GrayImage? {
         let rect = source.clamp(zone)
-        guard !rect.isEmpty, let writing = writing(in: rect), writing.ink.width > 0 else { return nil }
-        return writing.image.greyImage()
+        guard !rect.isEmpty, let writing = writing(in: rect), writing.ink.width > 0,
+            let grey = writing.image.isPlainGray ? writing.image : writing.image.grayscale()
+        else { return nil }
+        return ImageCodec.grayImage(from: grey)
     }
 
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect] {

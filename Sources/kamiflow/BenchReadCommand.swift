@@ -30,7 +30,8 @@ struct BenchReadCommand: AsyncParsableCommand {
         let preparation = Composition.Settings(deployment: nil, workers: workers).preparation
         let extractor = Extractor(
             workflows: [workflow], reader: pool,
-            configuration: ExtractionConfiguration(preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [workflow])))
+            configuration: ExtractionConfiguration(
+                preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [workflow])))
         let scans = Array(files.dropFirst())
         let started = ContinuousClock.now
         let (pages, fields) = await withTaskGroup(of: (Int, Int).self) { group in

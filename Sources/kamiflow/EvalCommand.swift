@@ -60,7 +60,8 @@ struct EvalCommand: AsyncParsableCommand {
         let extractor = Extractor(
             workflows: [loaded], reader: pool,
             configuration: ExtractionConfiguration(
-                preparation: Preparation(deskew: deskew, despeckle: despeckle), today: day, typefaces: try TypefaceGlyphs(for: [loaded])))
+                preparation: Preparation(deskew: deskew, despeckle: despeckle), today: day,
+                typefaces: try TypefaceGlyphs(for: [loaded])))
         let evaluator = Evaluator(layout: FormLayout(workflow: loaded)) { source in
             guard let data = FileManager.default.contents(atPath: source.name) else {
                 throw KamiflowError(.fileNotFound, "cannot read the scan", subject: source.name)

@@ -61,7 +61,9 @@ struct ExtractCommand: AsyncParsableCommand {
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: languages))
         let extractor = Extractor(
             workflows: workflows, reader: pool,
-            configuration: ExtractionConfiguration(preparation: Preparation(deskew: deskew, despeckle: despeckle), today: today, typefaces: try TypefaceGlyphs(for: workflows)))
+            configuration: ExtractionConfiguration(
+                preparation: Preparation(deskew: deskew, despeckle: despeckle), today: today,
+                typefaces: try TypefaceGlyphs(for: workflows)))
         var records: [FormRecord] = []
         var failed = false
         for scan in scans {

@@ -57,7 +57,8 @@ struct OverlayCommand: AsyncParsableCommand {
         do {
             let extractor = Extractor(
                 workflows: [loaded], reader: pool,
-                configuration: ExtractionConfiguration(preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [loaded])))
+                configuration: ExtractionConfiguration(
+                    preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [loaded])))
             result = try await extractor.extract(source, scanID: SHA256.hex(data))
             // The same preparation again gives the same pixels the zones were mapped onto.
             image = try await pool.withPages(of: source, preparation: preparation) { page in

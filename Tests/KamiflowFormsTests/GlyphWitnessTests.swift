@@ -48,7 +48,8 @@ struct GlyphWitnessTests {
 
     @Test("the typeface's glyphs: JIS X 0213's kanji and kana with Latin letters and digits, not the bare strokes")
     func repertoire() throws {
-        let glyphs = try #require(try TypefaceGlyphs(for: [Self.shipped("jidou-teate-nintei.yaml")]).templates(for: "ipagp.ttf"))
+        let library = try TypefaceGlyphs(for: [Self.shipped("jidou-teate-nintei.yaml")])
+        let glyphs = try #require(library.templates(for: "ipagp.ttf"))
         let characters = Set(glyphs.characters)
         #expect(characters.count > 6_000)
         for character in "颯紬凜亮葵翔ソァーA7" { #expect(characters.contains(character), "\(character)") }

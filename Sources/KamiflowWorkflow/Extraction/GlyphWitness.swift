@@ -59,15 +59,14 @@ public final class GlyphTemplates: Sendable {
         /// Adds `character` drawn as `ink` (`width`×`height` values, 0 paper … 1 ink, row by row) at an em of `em`
         /// pixels; `rare` for a kanji the witness must be surer of. A glyph without ink is left out.
         public mutating func add(_ character: Character, ink: [Float], width: Int, height: Int, em: Int, rare: Bool) {
-            guard let shape = GlyphShape(ink: ink, width: width, height: height, em: Float(em)), let size = shape.size
-            else { return }
+            guard let shape = GlyphShape(ink: ink, width: width, height: height, em: Float(em)) else { return }
             characters.append(character)
             let full = Self.bytes(shape.values), pooled = Self.bytes(shape.coarse)
             codes += full.codes
             scales.append(full.scale)
             coarse += pooled.codes
             coarseScales.append(pooled.scale)
-            sizes.append(size)
+            sizes.append(shape.size)
             if rare { self.rare.insert(character) }
         }
 
@@ -101,7 +100,7 @@ public final class GlyphTemplates: Sendable {
     private func score(_ shape: GlyphShape, _ position: Int) -> Float {
         let likeness = GlyphShape.dot(shape.values, codes, at: position * GlyphTemplates.side * GlyphTemplates.side)
             * scales[position]
-        guard let size = shape.size else { return likeness }
+        let size = shape.size
         // Sizes are softened by a tenth of an em, so that a stroke one pixel thicker is no different.
         func mismatch(_ measured: Float, _ expected: Float) -> Float { abs(log((measured + 0.1) / (expected + 0.1))) }
         let off = max(mismatch(size.width, sizes[position].width), mismatch(size.height, sizes[position].height))
@@ -139,17 +138,22 @@ public final class GlyphTemplates: Sendable {
 /// A glyph's ink made comparable: cut to its ink, centred in a square, shrunk to `GlyphTemplates.side`, blurred a
 /// little (a pixel's shift costs little) and scaled to zero mean and unit length, so that the dot product of two
 /// shapes is their correlation.
-public struct GlyphShape: Sendable {
+struct GlyphShape: Sendable {
     var values: [Float]
     var coarse: [Float]
-    /// The width and height of the glyph's ink in ems of its line, when the line's em is known.
-    var size: (width: Float, height: Float)?
+    /// The width and height of the glyph's ink in ems of its line.
+    var size: (width: Float, height: Float)
 
-    /// The width and height of the ink (values above one half) of `ink`, in pixels; `nil` without ink.
-    static func inkSize(ink: [Float], width: Int, height: Int) -> (width: Int, height: Int)? {
-        inkBounds(ink: ink, width: width, height: height).map { ($0.maxX - $0.minX + 1, $0.maxY - $0.minY + 1) }
+    /// `ink` is `width`×`height` values, 0 for paper and 1 for full ink, row by row, of a glyph on a line (or drawn)
+    /// at an em of `em` pixels. `nil` when nothing is darker than half.
+    init?(ink: [Float], width: Int, height: Int, em: Float) {
+        guard let bounds = Self.inkBounds(ink: ink, width: width, height: height) else { return nil }
+        values = Self.normalized(ink: ink, width: width, bounds: bounds)
+        coarse = Self.pooled(values)
+        size = (Float(bounds.maxX - bounds.minX + 1) / em, Float(bounds.maxY - bounds.minY + 1) / em)
     }
 
+    /// The box of the ink (values above one half) of `ink`; `nil` without ink.
     static func inkBounds(ink: [Float], width: Int, height: Int) -> (minX: Int, maxX: Int, minY: Int, maxY: Int)? {
         var minX = width, maxX = -1, minY = height, maxY = -1
         for y in 0..<height {
@@ -163,10 +167,11 @@ public struct GlyphShape: Sendable {
         return maxX >= 0 ? (minX, maxX, minY, maxY) : nil
     }
 
-    /// `ink` is `width`×`height` values, 0 for paper and 1 for full ink, row by row. `nil` when nothing is darker
-    /// than half.
-    static func normalized(ink: [Float], width: Int, height: Int) -> [Float]? {
-        guard let (minX, maxX, minY, maxY) = inkBounds(ink: ink, width: width, height: height) else { return nil }
+    /// The ink inside `bounds` as a shape: centred in a square, shrunk, blurred, zero mean and unit length.
+    static func normalized(
+        ink: [Float], width: Int, bounds: (minX: Int, maxX: Int, minY: Int, maxY: Int)
+    ) -> [Float] {
+        let (minX, maxX, minY, maxY) = bounds
         let inkWidth = maxX - minX + 1, inkHeight = maxY - minY + 1
         let square = max(inkWidth, inkHeight)
         let offsetX = (square - inkWidth) / 2 - minX, offsetY = (square - inkHeight) / 2 - minY
@@ -180,12 +185,12 @@ public struct GlyphShape: Sendable {
                 for column in 0..<side {
                     let left = Double(column) * step, right = left + step
                     var sum = 0.0
-                    for y in stride(from: max(Int(top), minY + offsetY), to: min(Int(bottom.rounded(.up)), maxY + offsetY + 1), by: 1) {
+                    let firstRow = max(Int(top), minY + offsetY)
+                    for y in firstRow..<max(firstRow, min(Int(bottom.rounded(.up)), maxY + offsetY + 1)) {
                         let coverY = min(bottom, Double(y + 1)) - max(top, Double(y))
                         let line = (y - offsetY) * width - offsetX
-                        for x in stride(
-                            from: max(Int(left), minX + offsetX), to: min(Int(right.rounded(.up)), maxX + offsetX + 1), by: 1
-                        ) {
+                        let first = max(Int(left), minX + offsetX)
+                        for x in first..<max(first, min(Int(right.rounded(.up)), maxX + offsetX + 1)) {
                             sum += (min(right, Double(x + 1)) - max(left, Double(x))) * coverY * Double(ink[line + x])
                         }
                     }
@@ -194,16 +199,6 @@ public struct GlyphShape: Sendable {
             }
         }
         return unit(blurred(small, side: side))
-    }
-
-    /// `em`: the em of the glyph's line in pixels, when known.
-    init?(ink: [Float], width: Int, height: Int, em: Float?) {
-        guard let values = Self.normalized(ink: ink, width: width, height: height),
-            let size = Self.inkSize(ink: ink, width: width, height: height)
-        else { return nil }
-        self.values = values
-        self.coarse = Self.pooled(values)
-        self.size = em.map { (Float(size.width) / $0, Float(size.height) / $0) }
     }
 
     /// A normalised shape averaged down to `GlyphTemplates.coarseSide`, normalised again.
@@ -284,7 +279,7 @@ struct CutLine {
     var shapes: [[GlyphShape?]]
     var count: Int { shapes.count }
 
-    init(_ image: GreyImage) {
+    init(_ image: GrayImage) {
         let width = image.width, height = image.height
         let ink = image.pixels.map { Float(255 - Int($0)) / 255 }
         var inkRows = [Bool](repeating: false, count: height)
@@ -353,7 +348,9 @@ struct CutLine {
         for end in 1...count {
             for start in stride(from: end - 1, through: 0, by: -1) where shape(start, end) != nil {
                 for made in 0..<max(1, rows - 1) {
-                    guard let before = best[start][made], let (result, score) = value(start, end, made) else { continue }
+                    guard let before = best[start][made], let (result, score) = value(start, end, made) else {
+                        continue
+                    }
                     let target = pieces == nil ? 0 : made + 1
                     let total = before.total + score
                     if best[end][target] == nil || total > best[end][target]!.total {
@@ -374,7 +371,7 @@ struct CutLine {
 /// glyphs (JIS X 0213's kanji and kana, Latin letters and digits), a glyph printed in that typeface is its own best
 /// match far more often: a prototype of this method read 271 name zones of 100 office-scanner scans, of which jpn
 /// at 28 pixels read 227 right, 258 right alone and 267 as a correction of jpn's readings. In the product, printed
-/// fields of 200 scans per shipped workflow went from 98.62–99.40 % to 99.40–99.90 % (docs/samples-and-eval.md).
+/// fields of 200 scans per shipped workflow went from 98.62–99.40 % to 99.40–99.95 % (docs/samples-and-eval.md).
 ///
 /// The line is cut where its columns hold no ink, and neighbouring cuts are joined into a glyph when no wider than
 /// about one text height; which joins is decided by the best total likeness (`CutLine.bestCut`), so that 川's three
@@ -403,39 +400,6 @@ struct GlyphWitness {
             let glyph = WitnessedGlyph(shape: shape, character: match.character, score: match.score)
             return (glyph, match.score - 1 - Self.pieceCost)
         } ?? []
-    }
-
-    /// `reading` with the characters the witness (whose glyphs of the line are `glyphs`) is surer of put in. Where the witness found as many glyphs as the
-    /// reading has characters (spaces and the punctuation Tesseract adds left aside), each character is replaced by
-    /// the witness's when that glyph is more like the witness's character, by `margin`. Otherwise the witness's
-    /// whole line is taken when its glyphs are on average more like its characters, by `margin`, than the same ink
-    /// cut into the reading's characters is like those. `nil` when the witness found no ink.
-    func corrected(_ reading: String, line: CutLine, glyphs: [WitnessedGlyph]) -> String? {
-        guard !glyphs.isEmpty else { return nil }
-        let kept = reading.enumerated().filter { !FieldReader.comparable(String($0.element)).isEmpty }
-        if kept.count == glyphs.count {
-            var characters = Array(reading)
-            for ((offset, read), glyph) in zip(kept, glyphs) where read != glyph.character {
-                guard !Self.lookAlike(read, glyph.character), let readScore = templates.score(glyph.shape, as: read)
-                else { continue }
-                let margin = templates.isRare(glyph.character) ? Self.rareMargin : Self.margin
-                if glyph.score - readScore > margin { characters[offset] = glyph.character }
-            }
-            return String(characters)
-        }
-        let wanted = kept.map(\.element)
-        let witnessLikeness = glyphs.reduce(Float(0)) { $0 + $1.score } / Float(glyphs.count)
-        guard !wanted.isEmpty, wanted.allSatisfy({ templates.index[$0] != nil }),
-            let scores = line.bestCut(pieces: wanted.count, { start, end, index in
-                line.shape(start, end).flatMap { templates.score($0, as: wanted[index]) }.map { ($0, $0) }
-            })
-        else {
-            // A reading the typeface cannot show (nothing read, or characters it lacks): the witness's line when its
-            // glyphs are unmistakable.
-            return witnessLikeness >= Self.sureLikeness ? Self.inContext(glyphs.map(\.character)) : reading
-        }
-        let readLikeness = scores.reduce(0, +) / Float(scores.count)
-        return witnessLikeness - readLikeness > Self.margin ? Self.inContext(glyphs.map(\.character)) : reading
     }
 
     /// Characters of different scripts drawn alike in a Gothic face: the witness cannot tell them apart (their
@@ -500,8 +464,39 @@ struct WitnessedLine {
         !glyphs.isEmpty && FieldReader.comparable(reading) == text
     }
 
-    /// `reading` with the characters the witness is surer of (`GlyphWitness.corrected`).
+    /// `reading` with the characters the witness is surer of put in. Where the witness found as many glyphs as the
+    /// reading has characters (spaces and the punctuation Tesseract adds left aside), each character is replaced by
+    /// the witness's when that glyph is more like the witness's character, by `margin` (`rareMargin` for a rare
+    /// kanji). Otherwise the witness's whole line is taken when its glyphs are on average more like its characters,
+    /// by `margin`, than the same ink cut into the reading's characters is like those. `nil` when the witness found
+    /// no ink.
     func corrected(_ reading: String) -> String? {
-        witness.corrected(reading, line: line, glyphs: glyphs)
+        let templates = witness.templates
+        guard !glyphs.isEmpty else { return nil }
+        let kept = reading.enumerated().filter { !FieldReader.comparable(String($0.element)).isEmpty }
+        if kept.count == glyphs.count {
+            var characters = Array(reading)
+            for ((offset, read), glyph) in zip(kept, glyphs) where read != glyph.character {
+                guard !GlyphWitness.lookAlike(read, glyph.character),
+                    let readScore = templates.score(glyph.shape, as: read)
+                else { continue }
+                let margin = templates.isRare(glyph.character) ? GlyphWitness.rareMargin : GlyphWitness.margin
+                if glyph.score - readScore > margin { characters[offset] = glyph.character }
+            }
+            return String(characters)
+        }
+        let wanted = kept.map(\.element)
+        let witnessLikeness = glyphs.reduce(Float(0)) { $0 + $1.score } / Float(glyphs.count)
+        guard !wanted.isEmpty, wanted.allSatisfy({ templates.index[$0] != nil }),
+            let scores = line.bestCut(pieces: wanted.count, { start, end, index in
+                line.shape(start, end).flatMap { templates.score($0, as: wanted[index]) }.map { ($0, $0) }
+            })
+        else {
+            // A reading the typeface cannot show (nothing read, or characters it lacks): the witness's line when its
+            // glyphs are unmistakable.
+            return witnessLikeness >= GlyphWitness.sureLikeness ? GlyphWitness.inContext(Array(text)) : reading
+        }
+        let readLikeness = scores.reduce(0, +) / Float(scores.count)
+        return witnessLikeness - readLikeness > GlyphWitness.margin ? GlyphWitness.inContext(Array(text)) : reading
     }
 }
