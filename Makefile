@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the code needs at build, test or run time.
 APT_PACKAGES := \
 	pkg-config \
-	libtesseract-dev libleptonica-dev \
+	libtesseract-dev libleptonica-dev libpng-dev \
 	tesseract-ocr tesseract-ocr-jpn tesseract-ocr-script-jpan tesseract-ocr-eng tesseract-ocr-osd \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \

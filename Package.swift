@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(
             name: "CTesseract",
             pkgConfig: "tesseract lept",
-            providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]
+            providers: [.apt(["libtesseract-dev", "libleptonica-dev", "libpng-dev"])]
         ),
         .systemLibrary(
             name: "CCairo",

@@ -39,6 +39,14 @@ public struct OCRConfiguration: Hashable, Sendable {
     public var popplerDirectory: String
     /// How long one PDF page may take to rasterise before the helper process is killed, in seconds.
     public var pdfTimeout: Double
+    /// Bytes that the pages being read may hold at once, across every engine of the process (decoded pixels and the
+    /// copies reading makes). A page waits until the pages before it leave room, and a page that cannot fit even
+    /// alone is refused. The default admits the largest page `ScanLimits` allows, in grey, with room for an
+    /// ordinary page beside it.
+    public var pageMemoryBudget: Int
+
+    /// The default `pageMemoryBudget`: 320 MiB.
+    public static let defaultPageMemoryBudget = 320 << 20
 
     public init(
         languages: String = "jpn+eng",
@@ -48,7 +56,8 @@ public struct OCRConfiguration: Hashable, Sendable {
         defaultResolution: Double = 300,
         pdfResolution: Double = 300,
         popplerDirectory: String = "/usr/bin",
-        pdfTimeout: Double = 120
+        pdfTimeout: Double = 120,
+        pageMemoryBudget: Int = OCRConfiguration.defaultPageMemoryBudget
     ) {
         self.languages = languages
         self.tessdataDirectory = tessdataDirectory
@@ -58,6 +67,7 @@ public struct OCRConfiguration: Hashable, Sendable {
         self.pdfResolution = pdfResolution
         self.popplerDirectory = popplerDirectory
         self.pdfTimeout = pdfTimeout
+        self.pageMemoryBudget = pageMemoryBudget
     }
 
     /// Where tessdata is looked for when `tessdataDirectory` is `nil`, in order.

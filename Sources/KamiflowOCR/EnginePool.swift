@@ -27,11 +27,12 @@ public final class EnginePool: TextReader {
         self.workerCount = count
         let queue = JobQueue(workers: count)
         self.queue = queue
+        let budget = PageMemoryBudget(capacity: configuration.pageMemoryBudget)
         let startups: [Result<Void, KamiflowError>] = await withCheckedContinuation { continuation in
             let gate = StartupGate(expected: count) { continuation.resume(returning: $0) }
             for index in 0..<count {
                 let thread = Thread {
-                    Self.workerMain(configuration: configuration, queue: queue, gate: gate)
+                    Self.workerMain(configuration: configuration, budget: budget, queue: queue, gate: gate)
                 }
                 thread.name = "kamiflow-ocr-\(index + 1)"
                 // Tesseract recurses deeply on some layouts; give it more than the default 512 KiB of a Thread.
@@ -51,11 +52,13 @@ public final class EnginePool: TextReader {
         queue.close()
     }
 
-    private static func workerMain(configuration: OCRConfiguration, queue: JobQueue, gate: StartupGate) {
+    private static func workerMain(
+        configuration: OCRConfiguration, budget: PageMemoryBudget, queue: JobQueue, gate: StartupGate
+    ) {
         defer { queue.workerExited() }
         let engine: TesseractEngine
         do {
-            engine = try TesseractEngine(configuration: configuration)
+            engine = try TesseractEngine(configuration: configuration, budget: budget)
         } catch let error as KamiflowError {
             gate.report(.failure(error))
             return

@@ -27,8 +27,9 @@ final class ScanDecoder {
     let pageCount: Int
     private let bytes: [UInt8]
     private let configuration: OCRConfiguration
-    /// For PDFs, the page sizes in pixels at the rasterising resolution, as `pdfinfo` reported them.
-    private var pdfPageSizes: [PixelSize] = []
+    /// Every page's size and sample layout, from the headers (for PDFs, the size `pdfinfo` gives at the rasterising
+    /// resolution, rasterised to grey).
+    private(set) var headers: [PageHeader] = []
 
     init(source: ScanSource, configuration: OCRConfiguration) throws {
         Leptonica.configure()
@@ -48,14 +49,62 @@ final class ScanDecoder {
         format = try Self.sniff(bytes, name: name)
         switch format {
         case .png, .jpeg, .pnm:
-            try Self.checkHeader(bytes, format: format, limits: limits, subject: name)
-            pageCount = 1
+            headers = [try Self.checkHeader(bytes, format: format, limits: limits, subject: name)]
         case .tiff:
-            pageCount = try Self.checkTIFF(bytes, limits: limits, subject: name)
+            headers = try Self.checkTIFF(bytes, limits: limits, subject: name)
         case .pdf:
-            pdfPageSizes = try Self.inspectPDF(bytes, configuration: configuration, subject: name)
-            pageCount = pdfPageSizes.count
+            headers = try Self.inspectPDF(bytes, configuration: configuration, subject: name).map {
+                PageHeader(width: $0.width, height: $0.height, bitsPerSample: 8, samples: 1, colormap: false)
+            }
         }
+        pageCount = headers.count
+    }
+
+    /// What the headers say of one page.
+    struct PageHeader {
+        var width: Int
+        var height: Int
+        var bitsPerSample: Int
+        var samples: Int
+        var colormap: Bool
+
+        var pixels: Int { width * height }
+        /// Three or four samples a pixel: Leptonica decodes it to 32 bits a pixel unless it is read straight to grey.
+        var isColour: Bool { samples >= 3 }
+    }
+
+    /// How many bytes reading page `index` holds at most, estimated from its header: the decoded page, what decoding
+    /// needs on the side, and the copies reading makes of it (Tesseract's own copy and its thresholded page, the
+    /// ink, the straightened parts). Pages are admitted against the memory budget by this figure before a pixel is
+    /// decoded. The figures per pixel were measured with peak RSS on 79-megapixel pages (docs/operations.md).
+    func memoryCost(ofPage index: Int, grey: Bool) -> Int {
+        let header = headers[index]
+        let pixels = header.pixels
+        let decoded: Int  // the page as decoded, plus what decoding holds beside it
+        let page: Int  // the page as reading sees it (Tesseract copies it)
+        if grey {
+            switch format {
+            case .png, .jpeg: decoded = pixels  // straight to grey, row by row
+            case .pdf, .pnm: decoded = 2 * pixels  // pdftoppm's raster, then the page
+            case .tiff: decoded = header.isColour ? 8 * pixels : 2 * pixels  // libtiff's raster, then grey
+            }
+            page = pixels
+        } else {
+            // As the file holds it: 32 bits a pixel for colour; Leptonica's PNG reader keeps libpng's rows beside
+            // the page until it is built.
+            page = header.isColour ? 4 * pixels : max(pixels * header.bitsPerSample * header.samples / 8, 1)
+            decoded = format == .png ? 2 * page : page
+        }
+        return decoded + page + Self.readingBytesPerPixel * pixels
+    }
+
+    /// Reading's own working copies, per pixel of the page: Tesseract's thresholded page and grey line images, the
+    /// 1-bit ink, straightened parts of a skewed page.
+    static let readingBytesPerPixel = 2
+
+    /// PNG pages, and colour JPEG pages, are decoded to grey row by row; a grey JPEG is decoded to grey anyway.
+    private func decodesStraightToGrey(_ header: PageHeader) -> Bool {
+        format == .png || (format == .jpeg && header.isColour)
     }
 
     /// The resolution to give a page whose file recorded `recorded` dots per inch (0 when none).
@@ -65,11 +114,23 @@ final class ScanDecoder {
         return recorded > 0 ? Double(recorded) : configuration.defaultResolution
     }
 
-    /// Decodes page `index` (0-based) with its resolution set.
-    func page(at index: Int) throws -> PixImage {
+    /// Decodes page `index` (0-based) with its resolution set. With `grey`, a PNG or a colour JPEG is decoded
+    /// straight to 8-bit grey (a colour page in a quarter of the memory, and no full-colour page on the way); other
+    /// pages are decoded as they are and the caller converts them.
+    func page(at index: Int, grey: Bool = false) throws -> PixImage {
         precondition(index >= 0 && index < pageCount, "page index out of range")
         let image: PixImage
         switch format {
+        case .png where grey && decodesStraightToGrey(headers[index]):
+            image = try decodePNGToGrey()
+        case .jpeg where grey && decodesStraightToGrey(headers[index]):
+            image = try bytes.withUnsafeBufferPointer { buffer in
+                var warnings: Int32 = 0
+                // Luminance only: libjpeg skips the colour conversion. Damaged data fails as `pixReadMem` does.
+                return try PixImage(
+                    pixReadMemJpeg(buffer.baseAddress, buffer.count, 0, 1, &warnings, Int32(L_JPEG_READ_LUMINANCE)),
+                    orThrow: damaged())
+            }
         case .png, .jpeg, .pnm:
             image = try bytes.withUnsafeBufferPointer { buffer in
                 try PixImage(pixReadMem(buffer.baseAddress, buffer.count), orThrow: damaged())
@@ -96,6 +157,50 @@ final class ScanDecoder {
         return KamiflowError(
             .corruptImage, "\(which) cannot be decoded: the data is truncated or damaged",
             subject: name)
+    }
+
+    /// A PNG read by libpng's simplified reader straight into an 8-bit Leptonica page, row by row (Leptonica's own
+    /// reader holds libpng's copy of the whole image beside the page), alpha blended onto white as
+    /// `PixImage.grayscale()` does; the resolution from the `pHYs` chunk, as Leptonica reads it.
+    private func decodePNGToGrey() throws -> PixImage {
+        var png = png_image()
+        png.version = png_uint_32(PNG_IMAGE_VERSION)
+        defer { png_image_free(&png) }
+        let begun = bytes.withUnsafeBufferPointer { buffer in
+            png_image_begin_read_from_memory(&png, buffer.baseAddress, buffer.count)
+        }
+        guard begun != 0 else { throw damaged() }
+        png.format = png_uint_32(PNG_FORMAT_GRAY)
+        let image = try PixImage(
+            pixCreate(Int32(png.width), Int32(png.height), 8),
+            orThrow: KamiflowError(.io, "no memory for a \(png.width)×\(png.height) page", subject: name))
+        let stride = Int(pixGetWpl(image.pointer)) * 4
+        var white = png_color(red: 255, green: 255, blue: 255)
+        let finished = bytes.withUnsafeBufferPointer { _ in
+            png_image_finish_read(&png, &white, pixGetData(image.pointer), png_int_32(stride), nil)
+        }
+        guard finished != 0 else { throw damaged() }
+        // Leptonica keeps 8-bit pixels in big-endian order inside 32-bit words; libpng wrote them in memory order.
+        pixEndianByteSwap(image.pointer)
+        if let dpi = Self.pngResolution(bytes) { pixSetResolution(image.pointer, dpi, dpi) }
+        return image
+    }
+
+    /// The dots per inch a PNG's `pHYs` chunk records in pixels per metre, rounded as Leptonica rounds it.
+    static func pngResolution(_ bytes: [UInt8]) -> Int32? {
+        func uint32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 << 8 | Int(bytes[at + $1]) } }
+        var offset = 8
+        while offset + 12 <= bytes.count {
+            let length = uint32(offset)
+            let type = bytes[offset + 4..<offset + 8]
+            if type.elementsEqual("IDAT".utf8) { return nil }
+            if type.elementsEqual("pHYs".utf8), length == 9, offset + 17 <= bytes.count {
+                guard bytes[offset + 16] == 1 else { return nil }  // unit: metre
+                return Int32((Float(uint32(offset + 12)) / 39.37 + 0.5).rounded(.down))
+            }
+            offset += 12 + length
+        }
+        return nil
     }
 
     // MARK: Reading the file
@@ -214,7 +319,7 @@ final class ScanDecoder {
     }
 
     private static func checkHeader(_ bytes: [UInt8], format: ScanFormat, limits: ScanLimits, subject: String)
-        throws
+        throws -> PageHeader
     {
         var kind: Int32 = 0
         var width: Int32 = 0
@@ -233,10 +338,13 @@ final class ScanDecoder {
         guard Int(width) * Int(height) <= limits.maxPixelsPerPage else {
             throw tooManyPixels(Int(width), Int(height), limits: limits, subject: subject)
         }
+        return PageHeader(
+            width: Int(width), height: Int(height), bitsPerSample: Int(bits), samples: Int(samples),
+            colormap: colormap != 0)
     }
 
-    /// Counts the pages of a TIFF and checks every page's header; returns the page count.
-    private static func checkTIFF(_ bytes: [UInt8], limits: ScanLimits, subject: String) throws -> Int {
+    /// Counts the pages of a TIFF and checks every page's header; returns the headers.
+    private static func checkTIFF(_ bytes: [UInt8], limits: ScanLimits, subject: String) throws -> [PageHeader] {
         var count: Int32 = 0
         let counted = bytes.withUnsafeBufferPointer { buffer -> Bool in
             guard let stream = fopenReadFromMemory(buffer.baseAddress, buffer.count) else { return false }
@@ -252,6 +360,17 @@ final class ScanDecoder {
                 .tooManyPages, "the TIFF has \(count) pages, more than the limit of \(limits.maxPagesPerFile)",
                 subject: subject)
         }
+        // libtiff counts the pages it can reach; the file's own chain says how many it declares (a cut file loses
+        // its last pages silently otherwise).
+        if let structure = try TIFFStructure(bytes, limit: limits.maxPagesPerFile, subject: subject),
+            structure.declaredPages != Int(count)
+        {
+            throw KamiflowError(
+                .corruptImage,
+                "the TIFF declares \(structure.declaredPages) pages but only \(count) can be read: the file is truncated "
+                    + "or damaged", subject: subject)
+        }
+        var headers: [PageHeader] = []
         for page in 0..<count {
             var width: Int32 = 0
             var height: Int32 = 0
@@ -272,8 +391,12 @@ final class ScanDecoder {
             guard Int(width) * Int(height) <= limits.maxPixelsPerPage else {
                 throw tooManyPixels(Int(width), Int(height), limits: limits, subject: subject)
             }
+            headers.append(
+                PageHeader(
+                    width: Int(width), height: Int(height), bitsPerSample: Int(bits), samples: Int(samples),
+                    colormap: colormap != 0))
         }
-        return Int(count)
+        return headers
     }
 
     // MARK: PDF

@@ -26,11 +26,18 @@ public final class TesseractEngine {
     /// A second instance loaded with `osd`, made the first time a page asks to be oriented (≈ 0.3 s a page).
     private var orientationHandle: OpaquePointer?
     private var pageSerial = 0
+    /// What this engine's pages may hold in memory, shared with the other engines of its pool.
+    let budget: PageMemoryBudget
 
     /// Loads the languages. Throws `engineUnavailable` when a language's traineddata is missing or does not load.
-    public init(configuration: OCRConfiguration = OCRConfiguration()) throws {
+    public convenience init(configuration: OCRConfiguration = OCRConfiguration()) throws {
+        try self.init(configuration: configuration, budget: PageMemoryBudget(capacity: configuration.pageMemoryBudget))
+    }
+
+    init(configuration: OCRConfiguration, budget: PageMemoryBudget) throws {
         Leptonica.configure()
         self.configuration = configuration
+        self.budget = budget
         let languages = try Self.languageList(configuration.languages)
         let directory = try Self.locateTessdata(for: languages, configured: configuration.tessdataDirectory)
         tessdataDirectory = directory
@@ -126,20 +133,40 @@ public final class TesseractEngine {
         _ body: (any ReadablePage) throws -> T
     ) throws -> [T] {
         OpenMP.confineToCallingThread()
-        defer { releaseImage() }
         let decoder = try ScanDecoder(source: source, configuration: configuration)
         var results: [T] = []
         results.reserveCapacity(decoder.pageCount)
+        // A page that is prepared is read in grey: decode it so (a colour page costs four times the memory).
+        let prepared =
+            preparation.deskew || preparation.orient || preparation.binarization != nil || preparation.despeckle
         for index in 0..<decoder.pageCount {
             if isCancelled() {
                 throw KamiflowError(.cancelled, "reading was cancelled", subject: source.name)
             }
-            // The decoded image is released once the prepared page exists (a deskewed page is a new image): one
-            // full-resolution page fewer per engine while the zones are read.
-            let page = try prepare(try decoder.page(at: index), index: index, preparation: preparation, subject: source.name)
-            results.append(try body(page))
+            // An unprepared page goes to Tesseract as the file holds it, as its command line does, unless that
+            // cannot fit in the budget: then it is read in grey.
+            let grey = prepared || decoder.memoryCost(ofPage: index, grey: false) > budget.capacity
+            let cost = decoder.memoryCost(ofPage: index, grey: grey)
+            let reservation = try budget.reserve(cost, page: index + 1, subject: source.name, isCancelled: isCancelled)
+            defer { budget.release(reservation) }
+            // Every image of the page, and Tesseract's copy, is freed when this call returns, before the reservation
+            // is given back.
+            results.append(
+                try read(decoder, page: index, grey: grey, preparation: preparation, subject: source.name, body))
         }
         return results
+    }
+
+    private func read<T>(
+        _ decoder: ScanDecoder, page index: Int, grey: Bool, preparation: Preparation, subject: String,
+        _ body: (any ReadablePage) throws -> T
+    ) throws -> T {
+        defer { releaseImage() }
+        // The decoded image is released once the prepared page exists (a deskewed page is a new image): one
+        // full-resolution page fewer per engine while the zones are read.
+        let page = try prepare(
+            try decoder.page(at: index, grey: grey), index: index, preparation: preparation, subject: subject)
+        return try body(page)
     }
 
     /// Lets Tesseract drop its copy of the last page (tens of megabytes at 300 dpi).
@@ -200,9 +227,11 @@ public final class TesseractEngine {
                 }
                 straightening = nil
             }
-            var image = try page.binarized(binarization, resolution: resolution) ?? { throw failed("binarised") }()
+            // A page that records no resolution (`ocr` leaves it to Tesseract) is treated as 300 dpi here.
+            let working = resolution > 0 ? resolution : 300
+            var image = try page.binarized(binarization, resolution: working) ?? { throw failed("binarised") }()
             if preparation.despeckle {
-                image = try image.despeckled(resolution: resolution) ?? { throw failed("despeckled") }()
+                image = try image.despeckled(resolution: working) ?? { throw failed("despeckled") }()
             }
             binary = image
             page = image

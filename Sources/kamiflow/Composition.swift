@@ -24,6 +24,8 @@ actor Composition {
         /// Tesseract reads a level line better than a slanted one (measured: +5 to +20 points of field accuracy on
         /// office-scanner samples).
         var preparation = Preparation(deskew: true)
+        /// Bytes the pages being read may hold at once (`OCRConfiguration.pageMemoryBudget`).
+        var pageMemoryBudget = OCRConfiguration.defaultPageMemoryBudget
     }
 
     let settings: Settings
@@ -146,7 +148,8 @@ actor Composition {
     private func enginePool() async throws -> EnginePool {
         if let pool { return pool }
         let made = try await EnginePool(
-            configuration: OCRConfiguration(languages: settings.languages), workers: settings.workers)
+            configuration: OCRConfiguration(languages: settings.languages, pageMemoryBudget: settings.pageMemoryBudget),
+            workers: settings.workers)
         pool = made
         return made
     }

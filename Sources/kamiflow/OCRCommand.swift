@@ -48,7 +48,11 @@ struct OCRCommand: AsyncParsableCommand {
     @Flag(help: "Detect pages turned by 90/180/270° (Tesseract OSD) and turn them upright.")
     var orient = false
 
-    @Option(help: "Resolution to assume for images (overriding the file's) and to rasterise PDFs at (default 300).")
+    @Option(
+        help: """
+            Resolution to assume for images (overriding the file's) and to rasterise PDFs at (default: the file's; \
+            for an image that records none, Tesseract estimates it as its command line does; PDFs at 300).
+            """)
     var dpi: Double?
 
     @Option(help: "Output: text, tsv or json.")
@@ -59,6 +63,9 @@ struct OCRCommand: AsyncParsableCommand {
 
     @Option(help: "The tessdata folder (default: $TESSDATA_PREFIX, else found automatically).")
     var tessdata: String?
+
+    @Option(help: "Mebibytes that the pages being read may hold at once, across all engines (default 320).")
+    var memoryBudget: Int = OCRConfiguration.defaultPageMemoryBudget >> 20
 
     func validate() throws {
         if let psm, PageSegmentation(rawValue: psm) == nil {
@@ -76,6 +83,9 @@ struct OCRCommand: AsyncParsableCommand {
         if let workers, workers < 1 {
             throw ValidationError("--workers must be at least 1")
         }
+        guard memoryBudget >= 16 else {
+            throw ValidationError("--memory-budget is in MiB and must be at least 16, not \(memoryBudget)")
+        }
     }
 
     static func parseZone(_ text: String) -> PixelRect? {
@@ -89,8 +99,13 @@ struct OCRCommand: AsyncParsableCommand {
     mutating func run() async throws {
         var configuration = OCRConfiguration(languages: lang)
         configuration.tessdataDirectory = tessdata ?? ProcessInfo.processInfo.environment["TESSDATA_PREFIX"]
+        configuration.pageMemoryBudget = memoryBudget << 20
         configuration.resolutionOverride = dpi
         configuration.pdfResolution = dpi ?? 300
+        // An image that records no resolution goes to Tesseract without one, as its command line passes it: Tesseract
+        // then estimates the resolution from the text size, and the text agrees byte for byte. (Workflows assume
+        // their form's dpi instead; `--dpi` sets one here.)
+        if dpi == nil { configuration.defaultResolution = 0 }
         let preparation = Preparation(
             deskew: deskew, binarization: binarize.flatMap(Binarization.init(rawValue:)), despeckle: despeckle,
             orient: orient)

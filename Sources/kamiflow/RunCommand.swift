@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KamiflowCore
+import KamiflowOCR
 import KamiflowRuntime
 import Logging
 
@@ -15,11 +16,26 @@ struct RuntimeOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log every scan, not only problems.")
     var verbose = false
 
+    @Option(
+        name: .long,
+        help: """
+            Mebibytes that the pages being read may hold at once, across all engines (default \
+            \(OCRConfiguration.defaultPageMemoryBudget >> 20)); a larger page waits for room, one that cannot fit \
+            alone fails with the figures.
+            """)
+    var memoryBudget: Int = OCRConfiguration.defaultPageMemoryBudget >> 20
+
     func validate() throws {
         guard LogFormat(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be 'text' or 'json', not '\(logFormat)'")
         }
+        guard memoryBudget >= 16 else {
+            throw ValidationError("--memory-budget is in MiB and must be at least 16, not \(memoryBudget)")
+        }
     }
+
+    /// `--memory-budget` in bytes.
+    var pageMemoryBudget: Int { memoryBudget << 20 }
 
     /// A logger writing through the masking handler: no sensitive value reaches a log line.
     func logger(_ label: String, redactor: Redactor, defaultLevel: Logger.Level = .notice) -> Logger {
@@ -89,7 +105,8 @@ struct RunCommand: AsyncParsableCommand {
         let composition = Composition(
             // Engines per core, not per scan in flight: `jobs` engines (twice the cores) fought over the cores
             // and held twice the engine memory (peak 470 MB for 2 cores) while reading no faster.
-            settings: Composition.Settings(deployment: deploymentFile, workers: workers),
+            settings: Composition.Settings(
+                deployment: deploymentFile, workers: workers, pageMemoryBudget: options.pageMemoryBudget),
             environment: ProcessInfo.processInfo.environment, logger: logger)
         let wiring: RuntimeWiring
         let journal: Journal

@@ -82,7 +82,8 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [any Service] = []
         let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let composition = Composition(
-            settings: Composition.Settings(deployment: deployment, workers: workers),
+            settings: Composition.Settings(
+                deployment: deployment, workers: workers, pageMemoryBudget: options.pageMemoryBudget),
             environment: ProcessInfo.processInfo.environment, logger: logger)
 
         if let inboxes = settings.watch?.inboxes, !inboxes.isEmpty {

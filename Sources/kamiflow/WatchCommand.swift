@@ -85,7 +85,8 @@ struct WatchCommand: AsyncParsableCommand {
         let composition = Composition(
             settings: Composition.Settings(
                 deployment: deployment,
-                workers: settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)),
+                workers: settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount),
+                pageMemoryBudget: options.pageMemoryBudget),
             environment: ProcessInfo.processInfo.environment, logger: logger)
         var boxes: [DropFolderConfiguration.Inbox] = []
         for (path, workflow) in pairs {

@@ -65,6 +65,28 @@ struct CLITests {
         #expect(run.errors.isEmpty, "\(run.errors)")
     }
 
+    @Test("an image that records no resolution reads as the tesseract command line reads it")
+    func imageWithoutResolution() throws {
+        // The sample notice with its JFIF density made "no unit, 1:1", as many phone and MFP JPEGs are: Tesseract
+        // then estimates the resolution from the text, and so must `kamiflow ocr`.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.samples + "/ocr/tennyu-notice.jpg")))
+        let jfif = try #require(
+            (0..<(bytes.count - 12)).first { bytes[$0..<$0 + 5].elementsEqual(Array("JFIF\0".utf8)) })
+        bytes.replaceSubrange(jfif + 7..<jfif + 12, with: [0, 0, 1, 0, 1])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-nodpi-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = directory.appendingPathComponent("notice.jpg").path
+        try Data(bytes).write(to: URL(fileURLWithPath: image))
+
+        let run = try Self.run(["ocr", "--lang", "jpn", image])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output == (try tesseractCLI(image, lang: "jpn", psm: 3)))
+        // Told the resolution, it reads at that resolution instead.
+        let told = try Self.run(["ocr", "--lang", "jpn", "--format", "json", "--dpi", "300", image])
+        #expect(told.output.contains("\"resolution\":300") || told.output.contains("\"resolution\" : 300"))
+    }
+
     @Test("bad files are named on stderr with the cause, the others are read, the status is 1")
     func badFilesDoNotStopTheOthers() throws {
         let files = [

@@ -47,6 +47,43 @@ struct DecodingTests {
         #expect(error?.message.contains("60000×60000") == true)
     }
 
+    @Test(
+        "a multi-page TIFF cut anywhere is refused as damaged, never read as a shorter document",
+        arguments: ["Fixtures/ocr/multipage.tif", "Samples/ocr/fax-bundle.tif"])
+    func truncatedMultipageTIFF(file: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.repositoryRoot + "/" + file)))
+        let whole = try ScanDecoder(source: .bytes(bytes, name: "whole.tif"), configuration: OCRConfiguration())
+        #expect(whole.pageCount == 3)
+        // Cuts from the first byte to the last: libtiff alone read many of these as one or two pages. A cut in the
+        // few bytes no page refers to (padding after the last table) loses nothing and may be read whole.
+        var refused = 0
+        for length in stride(from: 8, to: bytes.count, by: max(1, bytes.count / 400)) {
+            let name = "cut-\(length).tif"
+            do {
+                let decoder = try ScanDecoder(
+                    source: .bytes(Array(bytes.prefix(length)), name: name), configuration: OCRConfiguration())
+                #expect(decoder.pageCount == 3, "\(file) cut at \(length) bytes was read as \(decoder.pageCount) pages")
+                for page in 0..<decoder.pageCount { _ = try decoder.page(at: page) }
+            } catch let error as KamiflowError {
+                #expect(error.code == .corruptImage, "\(name): \(error)")
+                #expect(error.subject == name)
+                refused += 1
+            }
+        }
+        #expect(refused > 390)
+    }
+
+    @Test("a cut TIFF names the page that is cut off")
+    func truncatedTIFFNamesThePage() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr("multipage.tif"))))
+        // Inside page 3's pixels (page 2's directory, ending at about 160,400 bytes, is whole).
+        let error = expectKamiflowError(.corruptImage, subject: "cut.tif") {
+            try ScanDecoder(
+                source: .bytes(Array(bytes.prefix(180_000)), name: "cut.tif"), configuration: OCRConfiguration())
+        }
+        #expect(error?.message.contains("page 3") == true, "\(String(describing: error))")
+    }
+
     @Test("a missing path, a directory and a FIFO are refused with the reason")
     func unreadablePaths() throws {
         let engine = try makeEngine("eng")
