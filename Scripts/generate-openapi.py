@@ -10,12 +10,16 @@ the five resources are written once, compactly; run it after editing and commit 
 Code lists marked "simulator code list" are this simulator's own (documented here), chosen to look like the codes
 such systems use (DOMAIN.md §3, §5); they are not an official national code list.
 """
+import datetime
 import json
 import pathlib
 
 DATE = {"type": "string", "format": "date", "description": "西暦 ISO 8601 (YYYY-MM-DD)"}
 MYNUMBER = {"type": "string", "pattern": "^[0-9]{12}$", "x-kamiflow-check": "mynumber",
-            "description": "個人番号 (マイナンバー): 12 digits, check digit verified (番号法施行令 第8条)"}
+            "description": "個人番号 (マイナンバー): 12 digits whose last is a check digit (番号法施行令 第8条), "
+                           "which JSON Schema cannot express: with the first eleven digits P1…P11 from the right, "
+                           "Q = 6,5,4,3,2,7,6,5,4,3,2 from the left, r = Σ Pn·Qn mod 11, the check digit is 0 when "
+                           "r ≤ 1, else 11 − r. A wrong one is refused with 422, code check_digit."}
 KANA = {"type": "string", "maxLength": 60, "pattern": "^[ァ-ヴー　 ]+$", "description": "全角カタカナ"}
 NAME = {"type": "string", "minLength": 1, "maxLength": 30}
 ADDRESS = {"type": "string", "minLength": 1, "maxLength": 120}
@@ -25,7 +29,60 @@ SEX = {"type": "string", "enum": ["1", "2"], "description": "性別コード: 1 
 ZOKUGARA = {"type": "string", "enum": ["01", "02", "03", "04", "05", "06", "07", "08", "99"],
             "description": "続柄コード (simulator code list): 01 世帯主, 02 妻, 03 夫, 04 子, 05 父, 06 母, "
                            "07 妻の子, 08 夫の子, 99 その他"}
-WAREKI = {"type": "string", "pattern": "^[1-5][0-9]{6}$", "x-kamiflow-check": "wareki",
+ERAS = [  # 元号コード, first day, last day (DOMAIN §4.5); 令和 is open, up to its year 99
+    (1, datetime.date(1868, 1, 25), datetime.date(1912, 7, 29)),
+    (2, datetime.date(1912, 7, 30), datetime.date(1926, 12, 24)),
+    (3, datetime.date(1926, 12, 25), datetime.date(1989, 1, 7)),
+    (4, datetime.date(1989, 1, 8), datetime.date(2019, 4, 30)),
+    (5, datetime.date(2019, 5, 1), datetime.date(2018 + 99, 12, 31)),
+]
+
+
+def alternation(parts):
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def two_digit_range(low, high):
+    """A regex for the two-digit numbers low..high (both 0-99)."""
+    parts = []
+    number = low
+    while number <= high:
+        tens, ones = divmod(number, 10)
+        last = min(high, tens * 10 + 9)
+        parts.append(f"{tens}{ones}" if number == last else f"{tens}[{ones}-{last % 10}]")
+        number = last + 1
+    return alternation(parts)
+
+
+def wareki_pattern():
+    """Exactly the 和暦 codes the simulator accepts: a real day inside the era its 元号コード names, so that a client
+    generating values from the schema (schemathesis) never sends one the simulator refuses."""
+    eras = []
+    for code, first, last in ERAS:
+        offset = first.year - 1
+        by_days = {}  # the days of a year (as a regex) → the era years that have exactly those days
+        for year in range(1, 100):
+            months = []
+            for month in range(1, 13):
+                days = [d for d in range(1, 32) if valid(offset + year, month, d, first, last)]
+                if days:
+                    months.append(f"{month:02d}{two_digit_range(days[0], days[-1])}")
+            if months:
+                by_days.setdefault(alternation(months), []).append(year)
+        eras.append(f"{code}" + alternation([
+            alternation([f"{y:02d}" for y in years]) + days for days, years in by_days.items()]))
+    return "^" + alternation(eras) + "$"
+
+
+def valid(year, month, day, first, last):
+    try:
+        date = datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return first <= date <= last
+
+
+WAREKI = {"type": "string", "pattern": wareki_pattern(), "x-kamiflow-check": "wareki",
           "description": "和暦 as legacy files hold it: 元号コード (1 明治, 2 大正, 3 昭和, 4 平成, 5 令和) + YYMMDD; "
                          "the day must lie inside the era"}
 BANK = {"type": "string", "pattern": "^[0-9]{4}$", "description": "金融機関コード (統一金融機関番号)"}

@@ -144,6 +144,16 @@ public final class CoreSimulator: Sendable {
         router.post("/v1/:resource") { request, context in
             try await self.create(request, context: context)
         }
+        // A method a path does not serve is answered 405 with the methods it does (RFC 9110 §15.5.6), not 404 as if
+        // the path did not exist; OPTIONS says the same with 204.
+        for (path, allowed) in [("/", "GET"), ("/openapi.json", "GET"), ("/v1/:resource", "GET, POST")] {
+            let methods: [HTTPRequest.Method] = [.post, .put, .delete, .patch, .trace, .options]
+            for method in methods where !allowed.contains(method.rawValue) {
+                router.on(RouterPath(path), method: method) { _, _ in
+                    Response(status: method == .options ? .noContent : .methodNotAllowed, headers: [.allow: allowed])
+                }
+            }
+        }
         let logger = configuration.logger
         return Application(
             router: router,

@@ -208,6 +208,33 @@ struct CoreSimulatorTests {
             ])
             let answer = try await http.send(.POST, "/v1/jumin-idou", body: record, headers: ["Idempotency-Key": code])
             #expect(answer.status == (valid ? 201 : 422))
+            // The document says the same: a client generating values from its pattern (schemathesis) sends only
+            // what the simulator accepts.
+            let document = try await http.send(.GET, "/openapi.json")
+            let pattern = try #require(
+                document.json?["components"]?["schemas"]?["JuminIdou"]?["properties"]?["seinengappi_wareki"]?[
+                    "pattern"]?.stringValue)
+            let expression = try NSRegularExpression(pattern: pattern)
+            let matches = expression.firstMatch(in: code, range: NSRange(code.startIndex..., in: code)) != nil
+            #expect(matches == valid, "the document's pattern and the simulator disagree on \(code)")
+        }
+    }
+
+    @Test("a method a path does not serve is answered 405 with the methods it does")
+    func methodNotAllowed() async throws {
+        try await withSimulator { _, http in
+            for (method, path, allowed) in [
+                (NIOHTTP1.HTTPMethod.TRACE, "/v1/jidou-teate", "GET, POST"), (.PUT, "/v1/kyufukin", "GET, POST"),
+                (.DELETE, "/openapi.json", "GET"), (.POST, "/", "GET"), (.TRACE, "/", "GET"),
+            ] {
+                let answer = try await http.send(method, path, headers: auth("k"))
+                #expect(answer.status == 405, "\(method) \(path)")
+                #expect(answer.headers["allow"] == allowed, "\(method) \(path)")
+            }
+            let options = try await http.send(.OPTIONS, "/v1/jidou-teate")
+            #expect(options.status == 204)
+            #expect(options.headers["allow"] == "GET, POST")
+            #expect(try await http.send(.TRACE, "/nothing-here").status == 404)
         }
     }
 
