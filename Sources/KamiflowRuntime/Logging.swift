@@ -206,8 +206,10 @@ public struct KamiflowLogHandler: LogHandler {
         let fields = merged.keys.sorted().map { ($0, redactor.redact(Self.flatten(merged[$0]!))) }
         switch format {
         case .text:
-            var line = "\(timestamp) \(event.level.rawValue.uppercased()) \(label): \(message)"
-            for (key, value) in fields { line += " \(key)=\(value.contains(" ") ? "\"\(value)\"" : value)" }
+            // One event, one line: a value (a file name, a core system's answer) never breaks the line or passes
+            // for another field.
+            var line = "\(timestamp) \(event.level.rawValue.uppercased()) \(label): \(Self.escaped(message))"
+            for (key, value) in fields { line += " \(Self.escaped(key))=\(Self.quotedIfNeeded(value))" }
             sink(line)
         case .json:
             var object: [String: String] = ["time": timestamp, "level": event.level.rawValue, "logger": label,
@@ -217,6 +219,34 @@ public struct KamiflowLogHandler: LogHandler {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(object) { sink(String(decoding: data, as: UTF8.self)) }
         }
+    }
+
+    /// `text` with line breaks, other control characters and backslashes written as escapes (`\n`, `\u{7}`, `\\`),
+    /// so that what a line holds cannot end it.
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.properties.generalCategory == .control
+                || scalar.properties.generalCategory == .lineSeparator
+                || scalar.properties.generalCategory == .paragraphSeparator:
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// A field's value as `key=value`: quoted, with `"` escaped, when it holds a space, a quote or `=`, or is empty.
+    static func quotedIfNeeded(_ value: String) -> String {
+        let escaped = escaped(value)
+        guard escaped.isEmpty || escaped.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\u{3000}" })
+        else { return escaped }
+        return "\"" + escaped.replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     private static func flatten(_ value: Logger.Metadata.Value) -> String {

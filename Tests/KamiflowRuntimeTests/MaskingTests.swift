@@ -3,6 +3,7 @@ import KamiflowCore
 import KamiflowRuntime
 import KamiflowRuntimeFixtures
 import Logging
+import Synchronization
 import Testing
 
 @Suite("Sensitive values never in clear")
@@ -40,6 +41,26 @@ struct MaskingTests {
         #expect(journaled["name"]?.value == .text("山田"))
         redactor.release("s")
         #expect(redactor.redact("account 7654321") == "account 7654321")
+    }
+
+    @Test("a value holding quotes, newlines or control characters cannot forge a log line or a field")
+    func logLinesCannotBeForged() {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "kamiflow.test") { label in
+            KamiflowLogHandler(label: label, format: .text, redactor: Redactor(), level: .info) { line in
+                lines.withLock { $0.append(line) }
+            }
+        }
+        let forged = "a.png\" state=done\n2026-12-02T00:00:00.000Z NOTICE kamiflow.run: scan delivered\u{7}"
+        logger.warning("scan \(forged) failed", metadata: ["file": "\(forged)", "error": "bad\rdata\\x"])
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1)
+        let line = written[0]
+        #expect(!line.contains("\n") && !line.contains("\r") && !line.contains("\u{7}"))
+        // The forged text stays inside the quoted value: the line has exactly the fields it was given.
+        #expect(line.contains(#"file="a.png\" state=done\n2026-12-02T00:00:00.000Z NOTICE kamiflow.run: scan delivered\u{7}""#))
+        #expect(line.contains(#"error=bad\rdata\\x"#))
+        #expect(line.hasSuffix(#"delivered\u{7}""#))
     }
 
     @Test("a log capture, the journal file, the summary and reason files of a real run hold no sensitive value",
