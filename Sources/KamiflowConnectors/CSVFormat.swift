@@ -82,22 +82,12 @@ public enum LineEnding: String, Hashable, Sendable, Codable, CaseIterable {
 struct CSVFormat: RecordFileFormat {
     let configuration: CSVConnectionConfiguration
 
-    /// Cells starting with one of these are formulas to a spreadsheet (OWASP "CSV injection").
-    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
-
     func columns(for request: DeliveryRequest) -> [String] {
         configuration.columns ?? request.payload.map(\.name)
     }
 
     func cell(_ text: String) -> String {
-        var text = text
-        if configuration.formulaGuard, let first = text.first, Self.formulaStarts.contains(first) { text = "'" + text }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ")
-            || text.hasSuffix(" ")
-        {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
+        CSVCell.text(text, guardingFormulas: configuration.formulaGuard)
     }
 
     private func line(_ cells: [(text: String, field: String, sensitive: Bool)]) throws(RecordProblem) -> Data {
@@ -150,5 +140,24 @@ struct CSVFormat: RecordFileFormat {
 
     func placement(stamp: String) -> BatchFileStore.Placement {
         .newFile("\(configuration.filePrefix)-\(stamp).csv")
+    }
+}
+
+/// One CSV cell as every CSV Kamiflow writes it (records, `extract` output): RFC 4180 quoting and, when asked, a
+/// guard against spreadsheet formulas.
+package enum CSVCell {
+    /// Cells starting with one of these are formulas to a spreadsheet (OWASP "CSV injection").
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// `text` as a cell; with `guardingFormulas`, a cell a spreadsheet would run as a formula is prefixed with `'`.
+    package static func text(_ text: String, guardingFormulas: Bool) -> String {
+        var text = text
+        if guardingFormulas, let first = text.first, formulaStarts.contains(first) { text = "'" + text }
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ")
+            || text.hasSuffix(" ")
+        {
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return text
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KamiflowConnectors
 import KamiflowCore
 import KamiflowForms
 import KamiflowOCR
@@ -122,11 +123,10 @@ struct ExtractCommand: AsyncParsableCommand {
         return lines.isEmpty ? "no field '\(path)' in the records" : lines.joined(separator: "\n")
     }
 
+    /// Records as CSV, cells guarded against spreadsheet formulas as the csv connector guards them: a clerk opens
+    /// this in Excel, and a value read from paper (`=HYPERLINK(…)`) must not run there.
     func csv(_ records: [FormRecord]) -> String {
-        func cell(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
+        func cell(_ text: String) -> String { CSVCell.text(text, guardingFormulas: true) }
         var out = ""
         var lastHeader: [String] = []
         for record in records {
