@@ -128,8 +128,11 @@ public final class CoreSimulator: Sendable {
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let router = Router(context: Context.self)
-        router.get("/") { _, _ in
-            Response(
+        router.get("/") { request, _ in
+            // The page shows what arrived (names, addresses): it needs the token like the API does. A browser gives
+            // it as the password of HTTP Basic authentication (any user name), which it asks for on a 401.
+            if let refusal = self.authenticate(request, browser: true) { return refusal }
+            return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: try StatusPage.render(self))))
         }
@@ -229,17 +232,37 @@ public final class CoreSimulator: Sendable {
         return response
     }
 
-    private func authenticate(_ request: Request) -> Response? {
+    /// `nil` when the request carries the token (as a bearer token, or for `browser` pages also as the password of
+    /// HTTP Basic authentication), else the 401 answer.
+    private func authenticate(_ request: Request, browser: Bool = false) -> Response? {
         guard let token = configuration.token else { return nil }
         let given = request.headers[.authorization] ?? ""
-        let expected = "Bearer " + token
-        // Compare without an early exit, so the time taken does not tell how much of the token was right.
-        var difference = given.utf8.count ^ expected.utf8.count
-        for (a, b) in zip(given.utf8, expected.utf8) { difference |= Int(a ^ b) }
-        if difference == 0 { return nil }
+        if Self.sameSecret(given, "Bearer " + token) { return nil }
+        if browser, given.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(given.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":"), Self.sameSecret(String(decoded[decoded.index(after: colon)...]), token)
+        {
+            return nil
+        }
+        if browser {
+            return Response(
+                status: .unauthorized,
+                headers: [
+                    .wwwAuthenticate: #"Basic realm="kamiflow core-sim", charset="UTF-8""#,
+                    .contentType: "text/plain; charset=utf-8",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: "the token is required (as the password)\n")))
+        }
         var response = Self.json(401, SimulatorStore.problem("unauthorized", "a valid bearer token is required"))
         response.headers[.wwwAuthenticate] = "Bearer"
         return response
+    }
+
+    /// Compares without an early exit, so the time taken does not tell how much of the secret was right.
+    private static func sameSecret(_ given: String, _ expected: String) -> Bool {
+        var difference = given.utf8.count ^ expected.utf8.count
+        for (a, b) in zip(given.utf8, expected.utf8) { difference |= Int(a ^ b) }
+        return difference == 0
     }
 
     static func json(_ status: Int, _ body: String) -> Response {

@@ -273,7 +273,20 @@ struct CoreSimulatorTests {
             request.payload[1].value = "<script>alert(1)</script>"
             let created = try await http.send(.POST, "/v1/jidou-teate", body: body(of: request), headers: auth("p-1"))
             #expect(created.status == 201)
-            let page = String(decoding: try await http.send(.GET, "/").body, as: UTF8.self)
+            // Without the token the page says nothing of what arrived, and asks a browser for it.
+            let refused = try await http.send(.GET, "/")
+            #expect(refused.status == 401)
+            #expect(refused.headers["www-authenticate"]?.hasPrefix("Basic ") == true)
+            #expect(!String(decoding: refused.body, as: UTF8.self).contains("児童手当"))
+            let wrong = try await http.send(
+                .GET, "/", headers: ["Authorization": "Basic " + Data("x:nope".utf8).base64EncodedString()])
+            #expect(wrong.status == 401)
+            // A browser gives the token as the Basic password; a client as the bearer token.
+            let basic = "Basic " + Data("clerk:test-token".utf8).base64EncodedString()
+            let answer = try await http.send(.GET, "/", headers: ["Authorization": basic])
+            #expect(answer.status == 200)
+            #expect(try await http.send(.GET, "/", headers: auth(nil)).status == 200)
+            let page = String(decoding: answer.body, as: UTF8.self)
             #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(!page.contains("<script>"))
             #expect(page.contains("********0257"))
