@@ -110,7 +110,7 @@ public enum TruthComparison {
         case "choice":
             return Set(split(expected)) == Set(split(read))
         case "account-kana":
-            return squeeze(DomainRules.zenginKana(expected)) == squeeze(DomainRules.zenginKana(read))
+            return squeeze(ZenginKana.standard.fold(expected).text) == squeeze(ZenginKana.standard.fold(read).text)
         case "yucho":
             if case .parts(let parts) = value, expected.count >= 7 {
                 let symbol = Array(expected.prefix(5)), number = String(expected.dropFirst(5))

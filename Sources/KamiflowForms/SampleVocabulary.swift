@@ -281,7 +281,7 @@ struct SampleContext {
         case "yucho": return yuchoDatum(attribute: "")
         case "corporate-number":
             let base = random.digits(12)
-            return .same(String(DomainRules.corporateCheckDigit(base)) + base)
+            return .same(String(CheckDigit.corporateCheckDigit(base.compactMap(\.wholeNumberValue))) + base)
         case "email":
             let user = random.pick(["taro", "hanako", "user", "info", "k.yamada"])
             return .same("\(user)\(random.int(in: 1...999))@example.jp")
@@ -299,15 +299,6 @@ struct SampleContext {
             }
             return .same(head.name)
         }
-    }
-}
-
-extension DomainRules {
-    /// The 法人番号 check digit (the first digit) of a 12-digit 基礎番号 (DOMAIN §4.2).
-    package static func corporateCheckDigit(_ base: String) -> Int {
-        let digits = base.compactMap(\.wholeNumberValue).reversed()
-        let sum = digits.enumerated().reduce(0) { $0 + $1.element * ($1.offset % 2 == 0 ? 1 : 2) }
-        return 9 - sum % 9
     }
 }
 
