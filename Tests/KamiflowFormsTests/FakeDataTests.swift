@@ -184,7 +184,7 @@ struct FillingTests {
             let field = try #require(form.field(defect.field))
             switch defect.kind {
             case .invalidCheckDigit:
-                #expect(field.type == "mynumber" && !CheckDigit.isValidMyNumber(field.truth))
+                #expect(field.type == .mynumber && !CheckDigit.isValidMyNumber(field.truth))
             case .missingRequired:
                 #expect(field.ink == .blank && TestLayouts.jidou.field(defect.field)!.required)
             case .twoMarks:
