@@ -50,14 +50,16 @@ enum DeploymentSchema {
                   "propertyNames": {"enum": [\(keys(DeploymentKeys.schedule))]},
                   "properties": {
                     "name": {"type": "string"},
-                    "cron": {"type": "string", "description": "Five fields: minute hour day-of-month month day-of-week."},
+                    "cron": {"type": "string",
+                      "description": "Five fields: minute hour day-of-month month day-of-week."},
                     "time_zone": {"type": "string", "description": "An IANA name; Asia/Tokyo when left out."},
                     "skip_weekends": {"type": "boolean"},
                     "skip_holidays": {"type": "boolean"},
                     "run": {
                       "type": "object", "additionalProperties": false, "required": ["workflow", "inputs"],
                       "propertyNames": {"enum": [\(keys(DeploymentKeys.run))]},
-                      "properties": {"workflow": {"type": "string"}, "inputs": {"type": "array", "items": {"type": "string"}}}
+                      "properties": {
+                        "workflow": {"type": "string"}, "inputs": {"type": "array", "items": {"type": "string"}}}
                     }
                   }}},
                 "missed_run_grace": {"$ref": "#/$defs/duration"}

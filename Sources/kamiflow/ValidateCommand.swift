@@ -5,9 +5,9 @@ import KamiflowForms
 import KamiflowWorkflow
 
 /// `kamiflow validate FILE... [--deployment kamiflow.yaml]`: checks workflow files and the deployment file the way a
-/// compiler checks sources, printing every problem with its location, and fails when any file has an error. The `deliver:` mappings are checked against the
-/// contracts of the connections they deliver to: the deployment's, or with none the simulated core systems' OpenAPI
-/// document.
+/// compiler checks sources, printing every problem with its location, and fails when any file has an error. The
+/// `deliver:` mappings are checked against the contracts of the connections they deliver to: the deployment's, or
+/// with none the simulated core systems' OpenAPI document.
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",

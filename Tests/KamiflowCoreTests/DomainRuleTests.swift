@@ -87,13 +87,16 @@ struct CheckDigitRuleTests {
     func corporate(number: String, valid: Bool) {
         #expect(CheckDigit.isValidCorporateNumber(number) == valid)
         if valid {
-            #expect(CheckDigit.corporateCheckDigit(number.dropFirst().compactMap(\.wholeNumberValue)) == number.first?.wholeNumberValue)
+            let base = number.dropFirst().compactMap(\.wholeNumberValue)
+            #expect(CheckDigit.corporateCheckDigit(base) == number.first?.wholeNumberValue)
         }
     }
 
     @Test(
         "地方公共団体コード (DOMAIN §4.3)",
-        arguments: [("131016", true), ("011002", true), ("271403", true), ("141500", true), ("131017", false), ("13101", false)])
+        arguments: [
+            ("131016", true), ("011002", true), ("271403", true), ("141500", true), ("131017", false), ("13101", false),
+        ])
     func localGovernment(code: String, valid: Bool) {
         #expect(CheckDigit.isValidLocalGovernmentCode(code) == valid)
     }

@@ -98,7 +98,10 @@ struct EvaluationTests {
         (FieldType.choice, "男", FieldValue.choices([]), false),
         (FieldType.checkbox, "false", FieldValue.flag(false), true),
         (FieldType.warekiDate, "2019-05-01", FieldValue.date(CivilDate(year: 2019, month: 5, day: 1)), true),
-        (FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "408", "account": "1234567", "type": "普通"]), true),
+        (
+            FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "408", "account": "1234567", "type": "普通"]),
+            true
+        ),
         (FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "409", "account": "1234567"]), false),
         (FieldType.text, "", FieldValue.empty, true),
     ])

@@ -39,7 +39,9 @@ struct OCRTruthTests {
                 guard case .text(let printed) = filled.ink else { continue }
                 let read = text.filter { !$0.isWhitespace }
                 let expected = printed.filter { !$0.isWhitespace }
-                #expect(Suggestion.editDistance(read, expected, swapsCountOnce: false) <= 1, "\(path): read \(text), printed \(printed)")
+                #expect(
+                    Suggestion.editDistance(read, expected, swapsCountOnce: false) <= 1,
+                    "\(path): read \(text), printed \(printed)")
                 if read == expected { exact += 1 }
                 compared += 1
             }

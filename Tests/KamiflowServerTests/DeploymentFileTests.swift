@@ -6,7 +6,8 @@ import Testing
 @Suite("Deployment file", .enabled(if: executableBuilt))
 struct DeploymentFileTests {
     static func scratchFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-deploy-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kamiflow-deploy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
@@ -51,13 +52,15 @@ struct DeploymentFileTests {
             "bad.yaml:2:1: error: unknown key 'journl' in the deployment file (did you mean 'journal'?)",
             "bad.yaml:3:10: error: 'workers' must be a whole number, found 'many'",
             "bad.yaml:7:5: error: connection 'core': unknown setting 'pth' (did you mean 'path'?)",
-            "bad.yaml:12:20: error: unknown key 'byte' in connection 'kokuho-file': layout item 1 (did you mean 'bytes'?)",
+            "bad.yaml:12:20: error: unknown key 'byte' in connection 'kokuho-file': layout item 1 "
+                + "(did you mean 'bytes'?)",
             "bad.yaml:14:3: error: unknown key 'setle' in 'watch' (did you mean 'settle'?)",
             "bad.yaml:16:18: error: unknown key 'workflw' in inbox 1 of 'watch' (did you mean 'workflow'?)",
             "bad.yaml:20:5: error: unknown key 'skip_holiday' in schedule 'nightly' (did you mean 'skip_holidays'?)",
             "bad.yaml:21:29: error: unknown key 'input' in 'run' of schedule 'nightly' (did you mean 'inputs'?)",
             "bad.yaml:24:16: error: schedule 'zone': unknown time zone 'Mars/Olympus'",
-            "bad.yaml:26:1: error: unknown key 'missed_run_grce' in the deployment file (did you mean 'missed_run_grace'?)",
+            "bad.yaml:26:1: error: unknown key 'missed_run_grce' in the deployment file "
+                + "(did you mean 'missed_run_grace'?)",
             "bad.yaml:27:1: error: unknown key 'wokers' in the deployment file (did you mean 'workers'?)",
             "1 file checked: 11 error(s), 0 warning(s)",
         ])
@@ -94,7 +97,8 @@ struct DeploymentFileTests {
         #expect(lines[1] == "bad.yaml:8:20: error: schedule 'nightly': 'skip_holidays' must be true or false")
         let cron = "bad.yaml:11:11: error: schedule 'hourly': "
         #expect(lines[2].hasPrefix(cron) && lines[2].dropFirst(cron.count).contains("hour"), "\(lines[2])")
-        #expect(lines[3].hasPrefix("bad.yaml:13:19: error: 'missed_run_grace': 'later' is not a duration"), "\(lines[3])")
+        #expect(
+            lines[3].hasPrefix("bad.yaml:13:19: error: 'missed_run_grace': 'later' is not a duration"), "\(lines[3])")
         #expect(lines[4] == "1 file checked: 4 error(s), 0 warning(s)")
     }
 
@@ -105,7 +109,10 @@ struct DeploymentFileTests {
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output == "1 file checked: 0 error(s), 0 warning(s)\n")
         let text = try String(contentsOf: root.appendingPathComponent("docs/kamiflow.example.yaml"), encoding: .utf8)
-        for section in ["kamiflow:", "connections:", "journal:", "workers:", "watch:", "schedules:", "missed_run_grace:"] {
+        let sections = [
+            "kamiflow:", "connections:", "journal:", "workers:", "watch:", "schedules:", "missed_run_grace:",
+        ]
+        for section in sections {
             #expect(text.contains("\n" + section), "the example has no \(section) section")
         }
     }
@@ -122,7 +129,8 @@ struct DeploymentFileTests {
         let good = try PythonClient.validate(document: example.path, schema: schema.path)
         #expect(good.status == 0, "\(good.output)")
         let bad = folder.appendingPathComponent("bad.yaml")
-        try String(contentsOf: example, encoding: .utf8).replacingOccurrences(of: "skip_holidays:", with: "skip_holiday:")
+        try String(contentsOf: example, encoding: .utf8)
+            .replacingOccurrences(of: "skip_holidays:", with: "skip_holiday:")
             .replacingOccurrences(of: "requester_code:", with: "requester_cod:")
             .write(to: bad, atomically: true, encoding: .utf8)
         let refused = try PythonClient.validate(document: bad.path, schema: schema.path)

@@ -60,14 +60,18 @@ extension LocatedYAMLReader {
                 switch yamlError {
                 case .duplicatedKeysInMapping(let duplicates, let context):
                     guard let renamed = renameDuplicate(duplicates, after: context.mark.line, in: text) else {
-                        error("duplicate key(s) \(duplicates.joined(separator: ", "))", at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+                        error(
+                            "duplicate key(s) \(duplicates.joined(separator: ", "))",
+                            at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
                         return nil
                     }
                     text = renamed
                 case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
                     .composer(let context, let problem, let mark, _):
                     let detail = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
-                    error("YAML syntax: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+                    error(
+                        "YAML syntax: \(problem)\(detail)",
+                        at: SourceLocation(file: file, line: mark.line, column: mark.column))
                     return nil
                 default:
                     error("YAML: \(yamlError)", at: SourceLocation(file: file, line: 1, column: 1))
@@ -97,7 +101,8 @@ extension LocatedYAMLReader {
                             "duplicate key '\(key)' (first defined at line \(first))",
                             at: SourceLocation(file: file, line: index + 1, column: column))
                         let prefix = String(current.prefix(indent))
-                        lines[index] = prefix + key + duplicateKeyMarker + String(index) + String(body.dropFirst(spelling.count))
+                        lines[index] =
+                            prefix + key + duplicateKeyMarker + String(index) + String(body.dropFirst(spelling.count))
                         duplicateKeys.insert(key + duplicateKeyMarker + String(index))
                         return lines.joined(separator: "\n")
                     }
@@ -188,7 +193,8 @@ extension LocatedYAMLReader {
         guard let value = E(rawValue: text) else {
             let names = E.allCases.map(\.rawValue)
             error(
-                "unknown \(what) '\(text)'\(Suggestion.hint(for: text, in: names)); one of: \(names.joined(separator: ", "))",
+                "unknown \(what) '\(text)'\(Suggestion.hint(for: text, in: names)); one of: "
+                    + names.joined(separator: ", "),
                 at: node)
             return nil
         }
