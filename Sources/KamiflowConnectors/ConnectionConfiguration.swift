@@ -220,6 +220,15 @@ extension ConnectionConfiguration {
         return ["type"] + names
     }
 
+    /// The keys of each item of a setting that is a list of mappings (a fixed-width file's `layout:`), by setting,
+    /// so that the deployment loader checks those keys too.
+    public static func itemSettingNames(forType type: String) -> [String: [String]] {
+        switch type {
+        case "fixed-width": ["layout": FixedWidthConnectionConfiguration.Column.CodingKeys.allCases.map(\.stringValue)]
+        default: [:]
+        }
+    }
+
     /// The same connection with relative file and folder paths taken relative to `folder` (the deployment file's
     /// folder), so that a deployment behaves the same whatever the working directory.
     public func resolvingPaths(relativeTo folder: String) -> ConnectionConfiguration {

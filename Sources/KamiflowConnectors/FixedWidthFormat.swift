@@ -31,7 +31,7 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
             self.value = value
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case field, bytes
             case kind = "type"
             case value

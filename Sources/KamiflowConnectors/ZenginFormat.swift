@@ -198,12 +198,16 @@ struct ZenginFormat: RecordFileFormat {
     static func kanaField(
         _ text: String, bytes: Int, field: String, kana: ZenginKana, sensitive: Bool
     ) throws(RecordProblem) -> [UInt8] {
-        let folded: String
-        switch kana.fold(text) {
-        case .success(let value): folded = value
-        case .failure(let error): throw RecordProblem(field: field, error.message(sensitive: sensitive))
+        let folded = kana.fold(text)
+        // The validator only flags such a name; a file the bank would refuse is never written.
+        if let character = folded.unmappable.first {
+            let which =
+                sensitive
+                ? "a character"
+                : "'\(character)' (U+\(String(character.unicodeScalars.first!.value, radix: 16, uppercase: true)))"
+            throw RecordProblem(field: field, "\(which) has no 全銀 half-width form")
         }
-        var encoded = try TextEncoding.cp932.encode(folded, field: field, sensitive: sensitive)
+        var encoded = try TextEncoding.cp932.encode(folded.text, field: field, sensitive: sensitive)
         if encoded.count > bytes {
             // 0xDE/0xDF are ﾞ/ﾟ: when the cut falls between a kana and its mark, drop the kana as well.
             let cutMark = [0xDE, 0xDF].contains(encoded[bytes])

@@ -34,6 +34,76 @@ public struct PixelRect: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { "\(x),\(y),\(width),\(height)" }
 }
 
+/// A rectangle with fractional coordinates, y growing downwards: on a paper form in millimetres from the page's
+/// top-left corner, or on a scan in pixels (a cell of printed rules, which runs along the centres of its lines).
+///
+/// Workflow files give every zone, box and text position in millimetres (`[x, y, w, h]`), so that one description
+/// serves both the renderer that prints the blank form and the reader that maps it onto a scan at any resolution;
+/// registration then matches those rectangles with the cells found on the scan, so both are one type.
+public struct TemplateRect: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    public var maxX: Double { x + width }
+    public var maxY: Double { y + height }
+    public var center: Point { Point(x: x + width / 2, y: y + height / 2) }
+
+    /// The same rectangle moved by `dx`, `dy` millimetres (rows of a repeating group).
+    public func offsetBy(dx: Double, dy: Double) -> TemplateRect {
+        TemplateRect(x: x + dx, y: y + dy, width: width, height: height)
+    }
+
+    /// Grown by `margin` on every side (shrunk when negative).
+    public func expanded(by margin: Double) -> TemplateRect {
+        TemplateRect(x: x - margin, y: y - margin, width: width + 2 * margin, height: height + 2 * margin)
+    }
+
+    /// The smallest rectangle holding both.
+    public func union(_ other: TemplateRect) -> TemplateRect {
+        let left = min(x, other.x)
+        let top = min(y, other.y)
+        return TemplateRect(x: left, y: top, width: max(maxX, other.maxX) - left, height: max(maxY, other.maxY) - top)
+    }
+
+    /// True when the two share some area; rectangles that only touch along an edge do not overlap.
+    public func overlaps(_ other: TemplateRect, tolerance: Double = 0.01) -> Bool {
+        min(maxX, other.maxX) - max(x, other.x) > tolerance && min(maxY, other.maxY) - max(y, other.y) > tolerance
+    }
+
+    /// True when `other` lies wholly inside this rectangle.
+    public func contains(_ other: TemplateRect) -> Bool {
+        other.x >= x - 1e-9 && other.y >= y - 1e-9 && other.maxX <= maxX + 1e-9 && other.maxY <= maxY + 1e-9
+    }
+
+    /// `[x, y, w, h]`, as written in workflow files.
+    public var description: String {
+        "[\([x, y, width, height].map(Self.format).joined(separator: ", "))]"
+    }
+
+    /// A number as workflow files and messages write it: `12`, not `12.0`.
+    package static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+extension TemplateRect {
+    /// The rectangles bounding a list of rectangles, `nil` for an empty list.
+    public static func bounding(_ rects: [TemplateRect]) -> TemplateRect? {
+        guard var result = rects.first else { return nil }
+        for rect in rects.dropFirst() { result = result.union(rect) }
+        return result
+    }
+}
+
 /// The size of an image in pixels.
 public struct PixelSize: Hashable, Sendable, Codable {
     public var width: Int

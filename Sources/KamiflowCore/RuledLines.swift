@@ -23,42 +23,24 @@ public struct RuledLine: Hashable, Sendable, Codable {
     public var thickness: Int { orientation == .horizontal ? box.height : box.width }
 }
 
-/// A closed rectangle of printed rules: a table cell, a checkbox, one box of a マス目 row. The rectangle runs along
-/// the centres of its four lines (where a drawing program puts the path a rule is stroked along).
-public struct RuledCell: Hashable, Sendable, Codable {
-    public var x: Double
-    public var y: Double
-    public var width: Double
-    public var height: Double
-
-    public init(x: Double, y: Double, width: Double, height: Double) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
-
-    public var maxX: Double { x + width }
-    public var maxY: Double { y + height }
-    public var center: Point { Point(x: x + width / 2, y: y + height / 2) }
-}
-
 /// Finds the cells a set of horizontal and vertical rules encloses.
 public enum RuledGrid {
-    /// The smallest rectangles closed by two horizontal and two vertical lines that meet at their four corners.
+    /// The smallest rectangles closed by two horizontal and two vertical lines that meet at their four corners: a
+    /// table cell, a checkbox, one box of a マス目 row, each along the centres of its four lines (where a drawing
+    /// program puts the path a rule is stroked along).
     ///
     /// Lines meet when one reaches the other within `tolerance` pixels (scanned rules end a little short or run a
     /// little past their corner). For each corner where a top line meets a left line, the nearest right line that
     /// also meets the top line and the nearest bottom line that meets both close the cell; so a table gives its
     /// cells, not the table's outline. Sides shorter than `minimumSide` are ignored (letters are not cells).
-    public static func cells(_ lines: [RuledLine], tolerance: Double, minimumSide: Double) -> [RuledCell] {
+    public static func cells(_ lines: [RuledLine], tolerance: Double, minimumSide: Double) -> [TemplateRect] {
         let horizontals = lines.filter { $0.orientation == .horizontal }.sorted { $0.position < $1.position }
         let verticals = lines.filter { $0.orientation == .vertical }.sorted { $0.position < $1.position }
         func meet(_ h: RuledLine, _ v: RuledLine) -> Bool {
             v.position >= h.start - tolerance && v.position <= h.end + tolerance
                 && h.position >= v.start - tolerance && h.position <= v.end + tolerance
         }
-        var cells: Set<RuledCell> = []
+        var cells: Set<TemplateRect> = []
         for (hi, top) in horizontals.enumerated() {
             let crossing = verticals.filter { meet(top, $0) && $0.end > top.position + minimumSide }
             for (li, left) in crossing.enumerated() {
@@ -66,7 +48,7 @@ public enum RuledGrid {
                     for bottom in horizontals[(hi + 1)...] where bottom.position >= top.position + minimumSide {
                         guard meet(bottom, left), meet(bottom, right) else { continue }
                         cells.insert(
-                            RuledCell(
+                            TemplateRect(
                                 x: left.position, y: top.position, width: right.position - left.position,
                                 height: bottom.position - top.position))
                         break rights

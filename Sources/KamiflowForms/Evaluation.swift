@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowWorkflow
 import KamiflowOCR
 
 /// Turns one scan into the records of the forms on it. The evaluator takes the extraction pipeline as this
@@ -31,7 +32,7 @@ public struct FieldOutcome: Hashable, Sendable, Codable {
     public var file: String
     public var page: Int
     public var path: String
-    public var type: String
+    public var type: FieldType
     /// What was printed (normalised), and what extraction produced (`nil` when the field is missing from the record).
     public var expected: String
     public var read: String?
@@ -96,22 +97,19 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     }
 }
 
-/// Field types read by marks rather than by OCR.
-let markTypes: Set<String> = ["checkbox", "choice"]
-
 /// Compares what extraction produced with the ground truth.
 public enum TruthComparison {
     /// Whether `value` is the value `expected` (from a `.truth.json`) for a field of type `type`. Whitespace is
     /// ignored (Tesseract drops the space between a surname and a given name), account kana are compared after
     /// 全銀 folding, choice lists as sets, and a ゆうちょ 記号番号 either as its digits or as converted parts.
-    public static func matches(type: String, expected: String, value: FieldValue) -> Bool {
+    public static func matches(type: FieldType, expected: String, value: FieldValue) -> Bool {
         let read = value.textValue
         switch type {
-        case "choice":
+        case .choice:
             return Set(split(expected)) == Set(split(read))
-        case "account-kana":
-            return squeeze(DomainRules.zenginKana(expected)) == squeeze(DomainRules.zenginKana(read))
-        case "yucho":
+        case .accountKana:
+            return squeeze(ZenginKana.standard.fold(expected).text) == squeeze(ZenginKana.standard.fold(read).text)
+        case .yucho:
             if case .parts(let parts) = value, expected.count >= 7 {
                 let symbol = Array(expected.prefix(5)), number = String(expected.dropFirst(5))
                 let branch = String(symbol[1...2]) + "8"
@@ -129,9 +127,8 @@ public enum TruthComparison {
     }
 
     /// Types whose value is a string of digits, compared digit for digit (postal codes keep a hyphen).
-    static let digitTypes: Set<String> = [
-        "phone", "postal", "mynumber", "bank-code", "branch-code", "account-number", "digits", "corporate-number",
-        "lg-code",
+    static let digitTypes: Set<FieldType> = [
+        .phone, .postal, .mynumber, .bankCode, .branchCode, .accountNumber, .digits, .corporateNumber, .lgCode,
     ]
 
     static func split(_ s: String) -> [String] {
@@ -283,7 +280,7 @@ public struct Evaluator: Sendable {
                 for (path, expected) in form.values where !form.defects.contains(where: { $0.field == path }) {
                     count(
                         FieldOutcome(
-                            file: truth.image, page: form.page, path: path, type: form.types[path] ?? "text",
+                            file: truth.image, page: form.page, path: path, type: form.types[path] ?? .text,
                             expected: expected, read: nil, raw: nil, confidence: nil, correct: false, flagged: true,
                             straightThrough: false, issues: ["not extracted"], crop: nil), into: &result)
                 }
@@ -300,7 +297,7 @@ public struct Evaluator: Sendable {
             }
             for path in form.values.keys.sorted() where !form.defects.contains(where: { $0.field == path }) {
                 let expected = form.values[path] ?? ""
-                let type = form.types[path] ?? "text"
+                let type = form.types[path] ?? .text
                 let field = record[path]
                 let value = field?.value ?? .empty
                 let correct = field != nil && TruthComparison.matches(type: type, expected: expected, value: value)
@@ -320,8 +317,8 @@ public struct Evaluator: Sendable {
     func count(_ outcome: FieldOutcome, into result: inout EvaluationResult) {
         result.overall.count(outcome.correct)
         result.byField[outcome.path, default: Tally()].count(outcome.correct)
-        result.byType[outcome.type, default: Tally()].count(outcome.correct)
-        if markTypes.contains(outcome.type) {
+        result.byType[outcome.type.rawValue, default: Tally()].count(outcome.correct)
+        if outcome.type.isMarked {
             result.marks.count(outcome.correct)
         } else {
             result.printed.count(outcome.correct)

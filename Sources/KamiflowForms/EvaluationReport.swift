@@ -99,7 +99,7 @@ public enum EvaluationReport {
             let image = w.crop.map { "<img alt=\"crop\" src=\"data:image/png;base64,\($0)\">" } ?? "<p>(no crop)</p>"
             html += """
                 <div class="card\(w.isSilentError ? " silent" : "")">\(image)<div>
-                <p><b>\(esc(w.path))</b> (\(esc(w.type))) in <code>\(esc(w.file))</code> page \(w.page + 1)\
+                <p><b>\(esc(w.path))</b> (\(esc(w.type.rawValue))) in <code>\(esc(w.file))</code> page \(w.page + 1)\
                 \(w.isSilentError ? " — <b>silent error</b>" : "")</p>
                 <p>printed: <code>\(esc(w.expected))</code></p>
                 <p>read: <code>\(esc(w.read ?? "(missing)"))</code>\(w.raw.map { " raw <code>\(esc($0))</code>" } ?? "")\

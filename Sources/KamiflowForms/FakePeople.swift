@@ -163,7 +163,7 @@ public struct FakePeopleGenerator: Sendable {
     /// A マイナンバー with a correct check digit.
     static func myNumber(using random: inout SeededRandom) -> String {
         let base = random.digits(11)
-        return base + String(DomainRules.myNumberCheckDigit(base))
+        return base + String(CheckDigit.myNumberCheckDigit(base.compactMap(\.wholeNumberValue)))
     }
 
     func address(in municipality: JapaneseTables.Municipality, using random: inout SeededRandom) -> FakeAddress {
@@ -177,7 +177,7 @@ public struct FakePeopleGenerator: Sendable {
             postalCode: town.postal, prefecture: municipality.prefecture, city: municipality.city, town: town.name,
             block: block, katagaki: katagaki,
             localGovernmentCode: municipality.lgCodeBase
-                + String(DomainRules.localGovernmentCheckDigit(municipality.lgCodeBase)))
+                + String(CheckDigit.localGovernmentCheckDigit(municipality.lgCodeBase.compactMap(\.wholeNumberValue))))
     }
 
     /// A phone number of any of the formats of DOMAIN §4.10, weighted like a real household's contact numbers
@@ -216,25 +216,5 @@ public struct FakePeopleGenerator: Sendable {
             bankCode: bank.code, bankName: bank.name, branchCode: random.digits(3),
             branchName: random.pick(JapaneseTables.branchNames), type: random.chance(0.9) ? "普通" : "当座",
             number: random.digits(7), holderKana: holder.kana, yuchoSymbol: symbol, yuchoNumber: numberCore + "1")
-    }
-}
-
-extension CivilDate {
-    /// This date moved by `days` (negative = earlier).
-    package func adding(days: Int) -> CivilDate {
-        CivilDate(daysSinceEpoch: daysSinceEpoch + days)
-    }
-
-    /// The date `days` after 1970-01-01 (the inverse of `daysSinceEpoch`).
-    package init(daysSinceEpoch days: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
     }
 }

@@ -1,4 +1,5 @@
 import KamiflowCore
+import KamiflowWorkflow
 
 /// What the person filling in the form puts on the paper for one field.
 public enum Ink: Hashable, Sendable {
@@ -56,7 +57,7 @@ public struct PlantedDefect: Hashable, Sendable, Codable {
 /// One field of a filled-in form: what is drawn, and what extraction should make of it.
 public struct FilledField: Hashable, Sendable {
     public var path: String
-    public var type: String
+    public var type: FieldType
     public var ink: Ink
     /// The value extraction should produce, normalised as `FieldValue.textValue` spells it: ISO dates, digits
     /// without hyphens, the chosen option's name, `true`/`false` for checkboxes, `""` for a blank field.
@@ -137,7 +138,7 @@ public struct FormFiller: Sendable {
             return make(.eraParts(era: era, year: String(year), month: String(date.month), day: String(date.day)),
                 date.description)
         case (.date(let date), .zone):
-            let text = field.type == "date" ? "\(date.year)年\(date.month)月\(date.day)日" : DomainRules.warekiText(date)
+            let text = field.type == .date ? "\(date.year)年\(date.month)月\(date.day)日" : DomainRules.warekiText(date)
             return make(.text(text), date.description)
         case (.date(let date), .cells(let cells)):
             let digits = String(format4(date.year)) + pad2(date.month) + pad2(date.day)
@@ -166,11 +167,11 @@ public struct FormFiller: Sendable {
         for (i, field) in layout.fields.enumerated() {
             let filled = form.fields[i]
             if filled.ink == .blank { continue }
-            if field.type == "mynumber" && filled.truth.count == 12 { candidates.append((i, .invalidCheckDigit)) }
-            if field.type == "wareki-date" || field.type == "date" { candidates.append((i, .impossibleDate)) }
+            if field.type == .mynumber && filled.truth.count == 12 { candidates.append((i, .invalidCheckDigit)) }
+            if field.type == .warekiDate || field.type == .date { candidates.append((i, .impossibleDate)) }
             if field.required, !field.marking.isCheckbox { candidates.append((i, .missingRequired)) }
             if case .options(let options, true) = field.marking, options.count >= 2 { candidates.append((i, .twoMarks)) }
-            if field.type == "account-kana" { candidates.append((i, .holderMismatch)) }
+            if field.type == .accountKana { candidates.append((i, .holderMismatch)) }
         }
         guard !candidates.isEmpty else { return }
         let (index, kind) = random.pick(candidates)
@@ -196,7 +197,7 @@ public struct FormFiller: Sendable {
             if case .eraParts(let eras, _, _, _) = field.marking {
                 let era = eras.contains { $0.name == v.era } ? v.era : (eras.last?.name ?? v.era)
                 filled.ink = .eraParts(era: era, year: String(v.year), month: String(v.month), day: String(v.day))
-            } else if field.type == "date" {
+            } else if field.type == .date {
                 filled.ink = .text("\(2000 + v.year)年\(v.month == 13 ? 13 : 2)月\(v.month == 13 ? v.day : 30)日")
             } else {
                 filled.ink = .text("\(v.era)\(v.year)年\(v.month)月\(v.day)日")

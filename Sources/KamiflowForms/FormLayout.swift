@@ -76,8 +76,8 @@ public struct LayoutField: Hashable, Sendable {
 
     /// Dotted path with indices: `claimant.name`, `children[2].birth`.
     public var path: String
-    /// The field type's name in the workflow file (`text`, `katakana`, `mynumber`, `wareki-date` …).
-    public var type: String
+    /// The field's type, as the workflow declares it.
+    public var type: FieldType
     /// What the form prints beside the cell (`氏名`); empty for none.
     public var label: String
     /// Where the label goes; `nil` puts it beside the value cell.
@@ -93,7 +93,7 @@ public struct LayoutField: Hashable, Sendable {
     public var length: ClosedRange<Int>?
 
     public init(
-        path: String, type: String, label: String = "", labelBox: PaperRect? = nil, marking: Marking,
+        path: String, type: FieldType, label: String = "", labelBox: PaperRect? = nil, marking: Marking,
         required: Bool = false, sensitive: Bool = false, sample: String? = nil, groupIndex: Int? = nil,
         length: ClosedRange<Int>? = nil
     ) {

@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowWorkflow
 
 /// What was printed on one form of a sample file: the values by field path (normalised the way extraction should
 /// produce them), the defects planted, and where the template landed on the scan.
@@ -11,7 +12,7 @@ public struct FormTruth: Hashable, Sendable, Codable {
     /// Field path → value as `FieldValue.textValue` spells it (`""` for a field left blank).
     public var values: [String: String]
     /// Field path → field type name, for accuracy per type.
-    public var types: [String: String]
+    public var types: [String: FieldType]
     public var defects: [PlantedDefect]
     /// The resolution the page was scanned at.
     public var dpi: Double
@@ -19,7 +20,7 @@ public struct FormTruth: Hashable, Sendable, Codable {
     public var geometry: ScanGeometry
 
     public init(
-        page: Int, sample: Int, values: [String: String], types: [String: String], defects: [PlantedDefect],
+        page: Int, sample: Int, values: [String: String], types: [String: FieldType], defects: [PlantedDefect],
         dpi: Double, geometry: ScanGeometry
     ) {
         self.page = page
@@ -93,7 +94,7 @@ extension FormTruth {
     /// The truth of a filled form.
     init(form: FilledForm, page: Int, sample: Int, dpi: Double, geometry: ScanGeometry) {
         var values: [String: String] = [:]
-        var types: [String: String] = [:]
+        var types: [String: FieldType] = [:]
         for field in form.fields {
             values[field.path] = field.truth
             types[field.path] = field.type

@@ -1,4 +1,5 @@
 import KamiflowCore
+import KamiflowWorkflow
 
 /// A value for one field before it is put on paper.
 enum SampleDatum: Hashable {
@@ -268,46 +269,37 @@ struct SampleContext {
         }
         let head = household.head
         switch field.type {
-        case "katakana": return .same(head.kana)
-        case "hiragana": return .same(head.kana.hiragana)
-        case "mynumber": return .same(head.myNumber)
-        case "phone": return .text(printed: household.phoneText, truth: household.phoneDigits)
-        case "postal": return addressDatum(household.address, attribute: "postal")
-        case "wareki-date", "date": return .date(household.notifiedOn)
-        case "bank-code": return .same(household.account.bankCode)
-        case "branch-code": return .same(household.account.branchCode)
-        case "account-number": return .same(household.account.number)
-        case "account-kana": return .same(household.account.holderKana)
-        case "yucho": return yuchoDatum(attribute: "")
-        case "corporate-number":
+        case .katakana: return .same(head.kana)
+        case .hiragana: return .same(head.kana.hiragana)
+        case .mynumber: return .same(head.myNumber)
+        case .phone: return .text(printed: household.phoneText, truth: household.phoneDigits)
+        case .postal: return addressDatum(household.address, attribute: "postal")
+        case .warekiDate, .date: return .date(household.notifiedOn)
+        case .bankCode: return .same(household.account.bankCode)
+        case .branchCode: return .same(household.account.branchCode)
+        case .accountNumber: return .same(household.account.number)
+        case .accountKana: return .same(household.account.holderKana)
+        case .yucho: return yuchoDatum(attribute: "")
+        case .corporateNumber:
             let base = random.digits(12)
-            return .same(String(DomainRules.corporateCheckDigit(base)) + base)
-        case "email":
+            return .same(String(CheckDigit.corporateCheckDigit(base.compactMap(\.wholeNumberValue))) + base)
+        case .email:
             let user = random.pick(["taro", "hanako", "user", "info", "k.yamada"])
             return .same("\(user)\(random.int(in: 1...999))@example.jp")
-        case "number", "amount": return .same(String(random.int(in: 1...99) * 1000))
-        case "digits":
+        case .number, .amount: return .same(String(random.int(in: 1...99) * 1000))
+        case .digits:
             let count: Int
             if case .cells(let cells) = field.marking { count = cells.count } else {
                 count = field.length?.upperBound ?? 6
             }
             return .same(random.digits(max(1, count)))
-        case "checkbox": return .flag(random.chance(0.4))
-        default:
+        case .checkbox: return .flag(random.chance(0.4))
+        case .text, .choice, .lgCode:
             if field.path.lowercased().contains("address") || field.label.contains("住所") {
                 return .same(household.address.line)
             }
             return .same(head.name)
         }
-    }
-}
-
-extension DomainRules {
-    /// The 法人番号 check digit (the first digit) of a 12-digit 基礎番号 (DOMAIN §4.2).
-    package static func corporateCheckDigit(_ base: String) -> Int {
-        let digits = base.compactMap(\.wholeNumberValue).reversed()
-        let sum = digits.enumerated().reduce(0) { $0 + $1.element * ($1.offset % 2 == 0 ? 1 : 2) }
-        return 9 - sum % 9
     }
 }
 

@@ -76,7 +76,7 @@ extension LayoutField {
             marking = .zone(spec.frame)
         }
         self.init(
-            path: placed.path, type: spec.type.rawValue, label: spec.label ?? "",
+            path: placed.path, type: spec.type, label: spec.label ?? "",
             labelBox: spec.labelZone, marking: marking, required: spec.validation.required,
             sensitive: spec.sensitive, sample: spec.sample, groupIndex: placed.row, length: spec.validation.length)
     }

@@ -25,7 +25,7 @@ public struct DropFolderConfiguration: Sendable {
     }
 
     /// How new files are noticed.
-    public enum Detection: String, Sendable, Codable {
+    public enum Detection: String, Sendable, Codable, CaseIterable {
         /// inotify events, with a slow poll as a safety net. For local disks.
         case events
         /// Listing the folder every `pollInterval`. For NFS/SMB shares, where another machine's writes raise no

@@ -99,21 +99,4 @@ extension CivilDate {
         let days = daysSinceEpoch  // 1970-01-01 was a Thursday (4)
         return ((days % 7) + 7 + 4) % 7
     }
-
-    package func adding(days: Int) -> CivilDate {
-        CivilDate(epochDays: daysSinceEpoch + days)
-    }
-
-    /// The date `days` after 1970-01-01 (the inverse of `daysSinceEpoch`).
-    package init(epochDays days: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
-    }
 }

@@ -6,7 +6,8 @@ import KamiflowCore
 #endif
 
 /// The runtime's part of the deployment file (`kamiflow.yaml`): the journal, workers, drop folders and schedules.
-/// Decoded by the executable (which owns reading files); connections and workflows are other parts of the file.
+/// Decoded by the executable's deployment loader (which owns reading files, checks every key against
+/// ``settingNames`` and its nested lists, and locates each error); connections are another part of the file.
 ///
 /// ```yaml
 /// journal: /var/lib/kamiflow/journal.sqlite
@@ -32,6 +33,10 @@ public struct RuntimeSettings: Sendable, Decodable {
         public struct Inbox: Sendable, Decodable {
             public var path: String
             public var workflow: String
+
+            enum CodingKeys: String, CodingKey, CaseIterable { case path, workflow }
+            /// The keys an inbox may have in the deployment file.
+            package static let settingNames = CodingKeys.allCases.map(\.rawValue)
         }
         public var detection: DropFolderConfiguration.Detection?
         public var settle: SettingDuration?
@@ -39,16 +44,22 @@ public struct RuntimeSettings: Sendable, Decodable {
         public var shutdownDeadline: SettingDuration?
         public var inboxes: [Inbox]
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case detection, settle, poll, inboxes
             case shutdownDeadline = "shutdown_deadline"
         }
+        /// The keys `watch:` may have in the deployment file.
+        package static let settingNames = CodingKeys.allCases.map(\.rawValue)
     }
 
     public struct Job: Sendable, Decodable {
         public struct Run: Sendable, Decodable {
             public var workflow: String
             public var inputs: [String]
+
+            enum CodingKeys: String, CodingKey, CaseIterable { case workflow, inputs }
+            /// The keys a job's `run:` may have in the deployment file.
+            package static let settingNames = CodingKeys.allCases.map(\.rawValue)
         }
         public var name: String
         public var cron: String
@@ -57,12 +68,14 @@ public struct RuntimeSettings: Sendable, Decodable {
         public var skipHolidays: Bool?
         public var run: Run
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, cron, run
             case timeZone = "time_zone"
             case skipWeekends = "skip_weekends"
             case skipHolidays = "skip_holidays"
         }
+        /// The keys a job of `schedules:` may have in the deployment file.
+        package static let settingNames = CodingKeys.allCases.map(\.rawValue)
 
         /// The job's schedule, checked: a bad cron field or an unknown time zone is an error naming the job.
         public func schedule() throws(KamiflowError) -> Schedule {
@@ -93,10 +106,12 @@ public struct RuntimeSettings: Sendable, Decodable {
     public var schedules: [Job]?
     public var missedRunGrace: SettingDuration?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case journal, workers, watch, schedules
         case missedRunGrace = "missed_run_grace"
     }
+    /// The runtime's top-level keys of the deployment file (the loader checks every key against these lists).
+    package static let settingNames = CodingKeys.allCases.map(\.rawValue)
 
     public init() {}
 }

@@ -99,7 +99,7 @@ struct ResourceSchema: Sendable {
         if rule.format == "date", ISODate.parse(text) == nil {
             errors.append(FieldError(field: field, code: "format", message: "must be a real day written YYYY-MM-DD"))
         }
-        if errors.isEmpty, rule.check == "mynumber", !MyNumber.isValid(text) {
+        if errors.isEmpty, rule.check == "mynumber", !CheckDigit.isValidMyNumber(text) {
             errors.append(FieldError(field: field, code: "check_digit", message: "個人番号の検査用数字が一致しません"))
         }
         if errors.isEmpty, rule.check == "wareki", Wareki.date(fromCode: text) == nil {
@@ -180,38 +180,17 @@ enum ISODate {
     }
 }
 
-/// マイナンバー check digit (総務省令第八十五号 第5条; DOMAIN §4.1).
-enum MyNumber {
-    static func isValid(_ text: String) -> Bool {
-        let digits = text.compactMap { $0.isASCII ? $0.wholeNumberValue : nil }
-        guard digits.count == 12, text.count == 12 else { return false }
-        let weights = [6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
-        let remainder = zip(digits, weights).map(*).reduce(0, +) % 11
-        return digits[11] == (remainder <= 1 ? 0 : 11 - remainder)
-    }
-}
-
 /// 和暦 as legacy files hold it: 元号コード (1–5) + YYMMDD (DOMAIN §4.5).
 enum Wareki {
-    /// (code, offset to 西暦, first day, last day)
-    static let eras: [(Int, Int, CivilDate, CivilDate?)] = [
-        (1, 1867, CivilDate(year: 1868, month: 1, day: 25), CivilDate(year: 1912, month: 7, day: 29)),
-        (2, 1911, CivilDate(year: 1912, month: 7, day: 30), CivilDate(year: 1926, month: 12, day: 24)),
-        (3, 1925, CivilDate(year: 1926, month: 12, day: 25), CivilDate(year: 1989, month: 1, day: 7)),
-        (4, 1988, CivilDate(year: 1989, month: 1, day: 8), CivilDate(year: 2019, month: 4, day: 30)),
-        (5, 2018, CivilDate(year: 2019, month: 5, day: 1), nil),
-    ]
-
     static func date(fromCode text: String) -> CivilDate? {
         let digits = text.compactMap { $0.isASCII ? $0.wholeNumberValue : nil }
-        guard digits.count == 7, text.count == 7,
-            let era = eras.first(where: { $0.0 == digits[0] })
+        guard digits.count == 7, text.count == 7, let era = Era.allCases.first(where: { $0.code == digits[0] })
         else { return nil }
         let year = digits[1] * 10 + digits[2]
         guard year >= 1,
             let date = CivilDate(
-                validYear: era.1 + year, month: digits[3] * 10 + digits[4], day: digits[5] * 10 + digits[6]),
-            date >= era.2, era.3.map({ date <= $0 }) ?? true
+                validYear: era.gregorianYear(year), month: digits[3] * 10 + digits[4], day: digits[5] * 10 + digits[6]),
+            date >= era.firstDay, era.lastDay.map({ date <= $0 }) ?? true
         else { return nil }
         return date
     }

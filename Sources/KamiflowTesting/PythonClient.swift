@@ -35,6 +35,22 @@ public enum PythonClient {
             errorOutput: String(decoding: err, as: UTF8.self))
     }
 
+    /// Validates the YAML document at `document` against the JSON Schema (draft 2020-12) at `schema` with Python's
+    /// jsonschema, after checking the schema itself: status 0 when it conforms, 1 with one line per error
+    /// (`path message`) when it does not.
+    public static func validate(document: String, schema: String) throws -> Result {
+        let script = """
+            import json, sys, yaml, jsonschema
+            schema = json.load(open(sys.argv[1], encoding="utf-8"))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            doc = json.loads(json.dumps(yaml.safe_load(open(sys.argv[2], encoding="utf-8"))))
+            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+            for e in errors: print("/".join(map(str, e.path)), e.message[:300])
+            sys.exit(1 if errors else 0)
+            """
+        return try run(script: script, arguments: [schema, document])
+    }
+
     /// Runs a script given as text (`python3 -c`).
     public static func run(script: String, arguments: [String] = [], input: Data = Data()) throws -> Result {
         try run(["-c", script] + arguments, input: input)

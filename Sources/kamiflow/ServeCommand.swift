@@ -4,46 +4,11 @@ import KamiflowCore
 import KamiflowRuntime
 import Logging
 import ServiceLifecycle
-import Yams
 
-/// Reads the runtime's part of `kamiflow.yaml`.
+/// Reads the runtime's part of `kamiflow.yaml`, through the one deployment loader (which checks the whole file).
 enum DeploymentFile {
-    /// Reads and checks the file: every error names the file and the setting, before anything starts.
     static func load(_ path: String) throws -> RuntimeSettings {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw KamiflowError(
-                FileManager.default.fileExists(atPath: path) ? .permissionDenied : .fileNotFound,
-                "cannot read the deployment file", subject: path)
-        }
-        do {
-            let settings = try YAMLDecoder().decode(RuntimeSettings.self, from: String(decoding: data, as: UTF8.self))
-            for job in settings.schedules ?? [] {
-                do {
-                    _ = try job.schedule()
-                } catch {
-                    throw KamiflowError(.invalidDeployment, "\(error.subject ?? ""): \(error.message)", subject: path)
-                }
-            }
-            return settings
-        } catch let error as KamiflowError {
-            throw error
-        } catch let error as DecodingError {
-            throw KamiflowError(.invalidDeployment, Self.describe(error), subject: path)
-        } catch {
-            throw KamiflowError(.invalidDeployment, "not valid YAML: \(error)", subject: path)
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func at(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-        }
-        switch error {
-        case .keyNotFound(let key, let c): return "\(at(c.codingPath + [key])) is missing"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(at(c.codingPath)): \(c.debugDescription)"
-        case .dataCorrupted(let c): return "\(at(c.codingPath)): \(c.debugDescription)"
-        @unknown default: return "\(error)"
-        }
+        try Deployment.load(path: path).runtime
     }
 }
 

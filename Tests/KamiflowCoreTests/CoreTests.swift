@@ -47,6 +47,19 @@ import Testing
         #expect(CivilDate(year: 1969, month: 12, day: 31).daysSinceEpoch == -1)
     }
 
+    @Test(arguments: [0, 18017, -1, -719_468, 11_016, 47_541, -36_524, 60])
+    func daysFromTheEpochRoundTrip(days: Int) {
+        #expect(CivilDate(daysSinceEpoch: days).daysSinceEpoch == days)
+    }
+
+    @Test func addsDays() {
+        #expect(CivilDate(daysSinceEpoch: 18017) == CivilDate(year: 2019, month: 5, day: 1))
+        #expect(CivilDate(year: 2024, month: 2, day: 28).adding(days: 1) == CivilDate(year: 2024, month: 2, day: 29))
+        #expect(CivilDate(year: 2023, month: 2, day: 28).adding(days: 1) == CivilDate(year: 2023, month: 3, day: 1))
+        #expect(CivilDate(year: 2020, month: 1, day: 1).adding(days: -1) == CivilDate(year: 2019, month: 12, day: 31))
+        #expect(CivilDate(year: 1970, month: 1, day: 1).adding(days: -1) == CivilDate(year: 1969, month: 12, day: 31))
+    }
+
     @Test func printsISO() {
         #expect(CivilDate(year: 989, month: 1, day: 8).description == "0989-01-08")
     }

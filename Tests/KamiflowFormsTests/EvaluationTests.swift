@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowWorkflow
 import Testing
 
 @testable import KamiflowForms
@@ -7,7 +8,7 @@ import Testing
 @Suite("Evaluation arithmetic")
 struct EvaluationTests {
     static let geometry = ScanGeometry(skewDegrees: 0, shiftMM: Point(x: 0, y: 0), scale: 1, transform: .identity)
-    static let types = ["name": "text", "number": "mynumber", "sex": "choice", "consent": "checkbox"]
+    static let types: [String: FieldType] = ["name": .text, "number": .mynumber, "sex": .choice, "consent": .checkbox]
 
     /// Three forms in one file: A read with one silent error, B reviewed with a caught defect and a flagged misread,
     /// C not extracted at all.
@@ -88,20 +89,23 @@ struct EvaluationTests {
     }
 
     @Test("comparison rules", arguments: [
-        ("text", "山田 太郎", FieldValue.text("山田太郎"), true),
-        ("text", "山田 太郎", FieldValue.text("山田太朗"), false),
-        ("account-kana", "ヤマダ タロウ", FieldValue.text("ﾔﾏﾀﾞ ﾀﾛｳ"), true),
-        ("account-kana", "リョウタ", FieldValue.text("ﾘﾖｳﾀ"), true),
-        ("choice", "男", FieldValue.choices(["男"]), true),
-        ("choice", "男,女", FieldValue.choices(["女", "男"]), true),
-        ("choice", "男", FieldValue.choices([]), false),
-        ("checkbox", "false", FieldValue.flag(false), true),
-        ("wareki-date", "2019-05-01", FieldValue.date(CivilDate(year: 2019, month: 5, day: 1)), true),
-        ("yucho", "1403012345671", FieldValue.parts(["branch": "408", "account": "1234567", "type": "普通"]), true),
-        ("yucho", "1403012345671", FieldValue.parts(["branch": "409", "account": "1234567"]), false),
-        ("text", "", FieldValue.empty, true),
+        (FieldType.text, "山田 太郎", FieldValue.text("山田太郎"), true),
+        (FieldType.text, "山田 太郎", FieldValue.text("山田太朗"), false),
+        (FieldType.accountKana, "ヤマダ タロウ", FieldValue.text("ﾔﾏﾀﾞ ﾀﾛｳ"), true),
+        (FieldType.accountKana, "リョウタ", FieldValue.text("ﾘﾖｳﾀ"), true),
+        (FieldType.choice, "男", FieldValue.choices(["男"]), true),
+        (FieldType.choice, "男,女", FieldValue.choices(["女", "男"]), true),
+        (FieldType.choice, "男", FieldValue.choices([]), false),
+        (FieldType.checkbox, "false", FieldValue.flag(false), true),
+        (FieldType.warekiDate, "2019-05-01", FieldValue.date(CivilDate(year: 2019, month: 5, day: 1)), true),
+        (
+            FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "408", "account": "1234567", "type": "普通"]),
+            true
+        ),
+        (FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "409", "account": "1234567"]), false),
+        (FieldType.text, "", FieldValue.empty, true),
     ])
-    func comparison(type: String, expected: String, value: FieldValue, same: Bool) {
+    func comparison(type: FieldType, expected: String, value: FieldValue, same: Bool) {
         #expect(TruthComparison.matches(type: type, expected: expected, value: value) == same)
     }
 
@@ -125,13 +129,13 @@ struct EvaluationTests {
 
 extension EvaluationTests {
     @Test("digit fields compare by digits", arguments: [
-        ("postal", "180-0006", FieldValue.text("180-0006"), true),
-        ("postal", "180-0006", FieldValue.text("1800006"), true),
-        ("postal", "180-0006", FieldValue.text("180-0008"), false),
-        ("phone", "09012345678", FieldValue.text("090-1234-5678"), true),
-        ("mynumber", "123456789018", FieldValue.text("12345678901B"), false),
+        (FieldType.postal, "180-0006", FieldValue.text("180-0006"), true),
+        (FieldType.postal, "180-0006", FieldValue.text("1800006"), true),
+        (FieldType.postal, "180-0006", FieldValue.text("180-0008"), false),
+        (FieldType.phone, "09012345678", FieldValue.text("090-1234-5678"), true),
+        (FieldType.mynumber, "123456789018", FieldValue.text("12345678901B"), false),
     ])
-    func digitComparison(type: String, expected: String, value: FieldValue, same: Bool) {
+    func digitComparison(type: FieldType, expected: String, value: FieldValue, same: Bool) {
         #expect(TruthComparison.matches(type: type, expected: expected, value: value) == same)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KamiflowCore
 import KamiflowOCR
+import KamiflowWorkflow
 import Testing
 
 @testable import KamiflowForms
@@ -36,9 +37,11 @@ struct OCRTruthTests {
             for (path, text) in try #require(readings.first) {
                 let filled = try #require(form.field(path))
                 guard case .text(let printed) = filled.ink else { continue }
-                let read = Array(text.filter { !$0.isWhitespace })
-                let expected = Array(printed.filter { !$0.isWhitespace })
-                #expect(editDistance(read, expected) <= 1, "\(path): read \(text), printed \(printed)")
+                let read = text.filter { !$0.isWhitespace }
+                let expected = printed.filter { !$0.isWhitespace }
+                #expect(
+                    Suggestion.editDistance(read, expected, swapsCountOnce: false) <= 1,
+                    "\(path): read \(text), printed \(printed)")
                 if read == expected { exact += 1 }
                 compared += 1
             }
@@ -47,16 +50,4 @@ struct OCRTruthTests {
         #expect(exact >= 10, "only \(exact) of 12 zones read exactly")
         await pool.shutdown()
     }
-}
-
-func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-    var previous = Array(0...b.count)
-    for (i, x) in a.enumerated() {
-        var current = [i + 1]
-        for (j, y) in b.enumerated() {
-            current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

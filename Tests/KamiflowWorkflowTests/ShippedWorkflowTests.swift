@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import KamiflowTesting
 import Testing
 
 @testable import KamiflowWorkflow
@@ -105,24 +106,7 @@ struct ShippedWorkflowTests {
 
     /// Runs Python's jsonschema on the YAML document converted to JSON by PyYAML: exit 0 valid, 1 invalid.
     func runSchemaCheck(schema: String, document: String) throws -> (Int32, String) {
-        let script = """
-            import json, sys, yaml, jsonschema
-            schema = json.load(open(sys.argv[1], encoding="utf-8"))
-            jsonschema.Draft202012Validator.check_schema(schema)
-            doc = json.loads(json.dumps(yaml.safe_load(open(sys.argv[2], encoding="utf-8"))))
-            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
-            for e in errors: print("/".join(map(str, e.path)), e.message[:300])
-            sys.exit(1 if errors else 0)
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schema, document]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try PythonClient.validate(document: document, schema: schema)
+        return (result.status, result.output + result.errorOutput)
     }
 }

@@ -142,7 +142,7 @@ public struct FormInspector: Sendable {
 
     /// The closed cells of the page's printed rules, in pixels.
     package static func cells(on page: any ReadablePage, pxPerMM: Double, minimumLine: Double = 2.5,
-        maximumThickness: Double = 0.8) -> [RuledCell]
+        maximumThickness: Double = 0.8) -> [TemplateRect]
     {
         let lines = page.ruledLines(
             minimumLength: Int((minimumLine * pxPerMM).rounded()),

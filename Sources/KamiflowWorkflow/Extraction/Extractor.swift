@@ -363,10 +363,14 @@ struct FieldReader {
         spec.recognition.language ?? requested ?? spec.type.defaultLanguage
     }
 
-    /// Whether `digits` is a whole identifier of `type` whose check digit holds (個人番号, 法人番号, 団体コード);
-    /// `nil` for the types that have no check digit.
-    static func checkDigitHolds(_ digits: String, _ type: FieldType) -> Bool? {
-        switch type {
+    /// Whether the digits of `text` are a whole identifier of `type` whose check digit holds (個人番号, 法人番号,
+    /// 団体コード); `nil` for the types that have no check digit.
+    ///
+    /// A cell read without the digit whitelist (a lone 1's last try) may bring a stray ASCII mark into the row: the
+    /// question here is whether the digits were read right, so the mark is left out of it.
+    static func checkDigitHolds(_ text: String, _ type: FieldType) -> Bool? {
+        let digits = text.allSatisfy(\.isASCII) ? text.filter(\.isNumber) : text
+        return switch type {
         case .mynumber: CheckDigit.isValidMyNumber(digits)
         case .corporateNumber: CheckDigit.isValidCorporateNumber(digits)
         case .lgCode: CheckDigit.isValidLocalGovernmentCode(digits)

@@ -243,7 +243,7 @@ package struct Registrar {
         }
         guard let best, best.score >= needed else { return failure(best?.score ?? 0) }
         var transform = KamiflowCore.AffineTransform(a: best.scale, b: 0, c: 0, d: best.scale, tx: best.tx, ty: best.ty)
-        var pairs: [(TemplateRect, RuledCell)] = []
+        var pairs: [(TemplateRect, TemplateRect)] = []
         for _ in 0..<2 {
             pairs = Self.match(frames, cells, transform: transform, tolerance: 1.2 * pxPerMM)
             guard pairs.count >= needed else { return failure(pairs.count) }
@@ -269,8 +269,8 @@ package struct Registrar {
 
     /// Each template box with the found cell whose four sides lie within `tolerance` pixels of where `transform`
     /// puts them (the nearest, when several do).
-    static func match(_ frames: [TemplateRect], _ cells: [RuledCell], transform: KamiflowCore.AffineTransform,
-        tolerance: Double) -> [(TemplateRect, RuledCell)]
+    static func match(_ frames: [TemplateRect], _ cells: [TemplateRect], transform: KamiflowCore.AffineTransform,
+        tolerance: Double) -> [(TemplateRect, TemplateRect)]
     {
         frames.compactMap { frame in
             let a = transform.apply(Point(x: frame.x, y: frame.y))

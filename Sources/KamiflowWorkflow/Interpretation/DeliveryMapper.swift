@@ -173,7 +173,7 @@ extension ValueFolding {
         switch self {
         case .katakana: TextFolding.katakana(text)
         case .hiragana: TextFolding.hiragana(text)
-        case .zengin: ZenginKana.fold(text)
+        case .zengin: ZenginKana.standard.fold(text).text
         }
     }
 }

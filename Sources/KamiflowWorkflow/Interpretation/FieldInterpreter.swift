@@ -307,16 +307,15 @@ public struct FieldInterpreter: Sendable {
             }
             return .text(YuchoAccount.leftPad(d, 7))
         case .accountKana:
-            let folded = ZenginKana.fold(text)
-            let invalid = ZenginKana.invalidCharacters(in: folded)
-            if !invalid.isEmpty {
-                let detail = spec.sensitive ? "" : " (\(String(invalid)))"
+            let folded = ZenginKana.standard.fold(text)
+            if !folded.unmappable.isEmpty {
+                let detail = spec.sensitive ? "" : " (\(String(folded.unmappable)))"
                 issue(IssueCode.charset, .error, "has characters a bank transfer cannot carry\(detail)")
             }
-            if ZenginKana.byteCount(folded) > 30 {
+            if ZenginKana.byteCount(folded.text) > 30 {
                 issue(IssueCode.length, .warning, "longer than the 30 bytes of a transfer record; the bank will cut it")
             }
-            return .text(folded)
+            return .text(folded.text)
         case .yucho:
             switch YuchoAccount.parse(text) {
             case .success(let account): return .parts(account.parts)

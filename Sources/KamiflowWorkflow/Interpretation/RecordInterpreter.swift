@@ -343,7 +343,7 @@ struct RuleEvaluator {
         case .none: text
         case .nfkc: TextFolding.removingSpaces(TextFolding.nfkc(text))
         case .kana: TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(text)))
-        case .zengin: ZenginKana.fold(text).replacingOccurrences(of: " ", with: "")
+        case .zengin: ZenginKana.standard.fold(text).text.replacingOccurrences(of: " ", with: "")
         }
     }
 

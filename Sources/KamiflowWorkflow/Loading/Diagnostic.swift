@@ -56,9 +56,10 @@ package enum Suggestion {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    /// Edit distance over characters where swapping two neighbours counts as one edit (optimal string alignment),
-    /// since `lable` for `label` is the commonest typing slip.
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    /// Edit distance over characters. Swapping two neighbours counts as one edit (optimal string alignment) since
+    /// `lable` for `label` is the commonest typing slip; `swapsCountOnce: false` counts it as two, as a misread
+    /// (not a mistyped) text is judged: an OCR engine does not swap characters, so a swap is two misreads.
+    package static func editDistance(_ a: String, _ b: String, swapsCountOnce: Bool = true) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -69,7 +70,9 @@ package enum Suggestion {
             for j in 1...b.count {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
                 d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+                if swapsCountOnce, i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
         }
         return d[a.count][b.count]

@@ -1,47 +1,5 @@
 import Foundation
-
-/// Check digits of Japanese public identifiers (DOMAIN §4.1–4.3). A valid check digit does not prove the number
-/// exists; it catches most misreads and miswritings of one digit.
-package enum CheckDigit {
-    /// マイナンバー: 12 digits, the last = (−Σ wᵢdᵢ) mod 11 mod 10 with weights 6,5,4,3,2,7,6,5,4,3,2.
-    package static func isValidMyNumber(_ digits: String) -> Bool {
-        let values = digits.compactMap(\.wholeNumberValue)
-        guard values.count == 12, digits.allSatisfy(\.isASCII) else { return false }
-        return myNumberCheckDigit(Array(values.prefix(11))) == values[11]
-    }
-
-    static func myNumberCheckDigit(_ base: [Int]) -> Int {
-        let weights = [6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
-        let remainder = zip(base, weights).reduce(0) { $0 + $1.0 * $1.1 } % 11
-        return remainder <= 1 ? 0 : 11 - remainder
-    }
-
-    /// 法人番号: 13 digits, the FIRST = 9 − (Σ Pₙ·Qₙ mod 9), Pₙ counted from the right of the 12-digit base,
-    /// Qₙ = 1 for odd n, 2 for even n.
-    package static func isValidCorporateNumber(_ digits: String) -> Bool {
-        let values = digits.compactMap(\.wholeNumberValue)
-        guard values.count == 13, digits.allSatisfy(\.isASCII) else { return false }
-        return corporateCheckDigit(Array(values.dropFirst())) == values[0]
-    }
-
-    static func corporateCheckDigit(_ base: [Int]) -> Int {
-        var sum = 0
-        for (n, digit) in base.reversed().enumerated() { sum += digit * ((n + 1) % 2 == 1 ? 1 : 2) }
-        return 9 - sum % 9
-    }
-
-    /// 全国地方公共団体コード: 6 digits, the last = last digit of (11 − Σ wᵢdᵢ mod 11), weights 6,5,4,3,2.
-    package static func isValidLocalGovernmentCode(_ digits: String) -> Bool {
-        let values = digits.compactMap(\.wholeNumberValue)
-        guard values.count == 6, digits.allSatisfy(\.isASCII) else { return false }
-        return localGovernmentCheckDigit(Array(values.prefix(5))) == values[5]
-    }
-
-    static func localGovernmentCheckDigit(_ base: [Int]) -> Int {
-        let sum = zip(base, [6, 5, 4, 3, 2]).reduce(0) { $0 + $1.0 * $1.1 }
-        return (11 - sum % 11) % 10
-    }
-}
+import KamiflowCore
 
 /// ゆうちょ銀行 記号・番号 and their conversion to the 店番・口座番号 other banks transfer to (DOMAIN §4.8).
 package struct YuchoAccount: Hashable, Sendable {

@@ -17,13 +17,13 @@ package enum TextFolding {
         String(text.map { dashes.contains($0) || longVowels.contains($0) ? "-" : $0 })
     }
 
-    static let dashes: Set<Character> = [
+    package static let dashes: Set<Character> = [
         "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}", "\u{FF0D}", "\u{FE63}",
         "\u{FE58}",
     ]
-    static let longVowels: Set<Character> = ["\u{30FC}", "\u{FF70}"]
+    package static let longVowels: Set<Character> = ["\u{30FC}", "\u{FF70}"]
     /// Wave dash and tildes; NFKC has already turned the CP932 full-width tilde (U+FF5E) into `~`.
-    static let tildes: Set<Character> = ["\u{301C}", "\u{FF5E}", "\u{223C}", "~"]
+    package static let tildes: Set<Character> = ["\u{301C}", "\u{FF5E}", "\u{223C}", "~"]
 
     /// The seven characters Microsoft's CP932 decodes differently from JIS X 0208 (DOMAIN §4.6), mapped to the
     /// JIS form Kamiflow keeps internally: ～→〜, －→−, ―→—, ∥→‖, ￠→¢, ￡→£, ￢→¬.
@@ -36,7 +36,7 @@ package enum TextFolding {
         "\u{301C}": "\u{FF5E}", "\u{2212}": "\u{FF0D}", "\u{2014}": "\u{2015}", "\u{2016}": "\u{2225}",
         "\u{00A2}": "\u{FFE0}", "\u{00A3}": "\u{FFE1}", "\u{00AC}": "\u{FFE2}",
     ]
-    static let cp932ToJIS: [Character: Character] = Dictionary(
+    package static let cp932ToJIS: [Character: Character] = Dictionary(
         uniqueKeysWithValues: jisToCP932.map { ($0.value, $0.key) })
 
     /// Hiragana to katakana (ぁ–ゖ → ァ–ヶ, ゝゞ → ヽヾ).
@@ -83,7 +83,7 @@ package enum TextFolding {
         return result
     }
 
-    static func isCJK(_ character: Character) -> Bool {
+    package static func isCJK(_ character: Character) -> Bool {
         guard let scalar = character.unicodeScalars.first else { return false }
         switch scalar.value {
         case 0x3000...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF01...0xFF9F, 0x20000...0x3FFFF:
@@ -92,87 +92,116 @@ package enum TextFolding {
         }
     }
 
-    static func isKatakana(_ character: Character) -> Bool {
+    package static func isKatakana(_ character: Character) -> Bool {
         character.unicodeScalars.allSatisfy { (0x30A1...0x30FA).contains($0.value) || $0.value == 0x30FC }
     }
 
-    static func isHiragana(_ character: Character) -> Bool {
+    package static func isHiragana(_ character: Character) -> Bool {
         character.unicodeScalars.allSatisfy { (0x3041...0x3096).contains($0.value) || $0.value == 0x30FC }
     }
 }
 
-/// The 全銀 (Zengin) half-width kana of bank transfer files (DOMAIN §4.9).
+/// The 全銀 (Zengin) half-width kana of bank transfer files (DOMAIN §4.9): one folding for the validator that flags
+/// an account name and for the connector that writes it, so that what a reviewer saw accepted is what the bank gets.
 ///
-/// Folding: NFKC, hiragana → katakana, small kana → large (キュウヨ → ｷﾕｳﾖ), voiced kana as two characters
-/// (ガ → ｶﾞ: two bytes in the file), ヲ → ｵ, ー and every dash → `-`, （）→ (), ・→ `.`, lower case → upper, spaces
-/// kept as single half-width spaces.
-package enum ZenginKana {
-    /// Full-width katakana → half-width, one to one.
-    static let plain: [Character: String] = {
+/// Folding: NFKC; hiragana → katakana; small kana → large (キュウヨ → ｷﾕｳﾖ, ヵ → ｶ, ヰ → ｲ, ヱ → ｴ); voiced kana as
+/// two characters (ガ → ｶﾞ: two bytes in the file); ー, every dash and wave dash → `-`; （）→ (); ・→ `.`; lower
+/// case → upper; runs of spaces → one half-width space, none at either end (the field is left-justified).
+///
+/// ヲ: the 全銀 practice is ｵ (the conversion tables banks publish map ヲ → ｵ, and ｦ is outside the character set
+/// most banks accept), so ｵ is the default; a bank that takes ｦ says so and gets ｦ (``keepsWo``). The validator
+/// has no bank and folds with the defaults, so the kana it shows is accepted by every bank.
+///
+/// A character with no 全銀 form is kept in the folded text and reported (``Folded/unmappable``): what to do with it
+/// is the caller's decision — the validator flags the field for a person, the connector refuses the record.
+package struct ZenginKana: Hashable, Sendable {
+    /// Symbols allowed besides letters, digits and kana; banks differ beyond ``baseSymbols`` (DOMAIN §4.9).
+    package var allowedSymbols: Set<Character>
+    /// Write ヲ as ｦ instead of ｵ, for a bank that accepts ｦ.
+    package var keepsWo: Bool
+
+    /// The symbols every bank accepts in a holder name.
+    package static let baseSymbols: Set<Character> = [" ", "(", ")", ".", "-", "/"]
+
+    /// The folding any bank accepts: ``baseSymbols`` and ヲ as ｵ.
+    package static let standard = ZenginKana()
+
+    /// A folding with the bank's symbol set and ヲ policy.
+    package init(allowedSymbols: Set<Character> = ZenginKana.baseSymbols, keepsWo: Bool = false) {
+        self.allowedSymbols = allowedSymbols
+        self.keepsWo = keepsWo
+    }
+
+    /// The result of folding a text.
+    package struct Folded: Hashable, Sendable {
+        /// The 全銀 form, with every unmappable character left where it was.
+        package var text: String
+        /// The characters (after NFKC and kana folding) that have no 全銀 form, in order; empty when `text` can be
+        /// written to a transfer file as it is.
+        package var unmappable: [Character]
+    }
+
+    /// Full-width katakana → their half-width 全銀 form, small kana as large and voiced kana as two characters.
+    static let kana: [Character: String] = {
         let full = Array("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン")
         let half = Array("ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝ")
         var table: [Character: String] = [:]
         for (f, h) in zip(full, half) { table[f] = String(h) }
-        // Small kana become large: 全銀 has no small kana.
-        for (small, large) in zip(Array("ァィゥェォッャュョヮヵヶ"), Array("ｱｲｳｴｵﾂﾔﾕﾖﾜｶｹ")) { table[small] = String(large) }
+        // 全銀 has no small kana, nor ヰ and ヱ.
+        for (small, large) in zip(Array("ァィゥェォッャュョヮヵヶヰヱ"), Array("ｱｲｳｴｵﾂﾔﾕﾖﾜｶｹｲｴ")) {
+            table[small] = String(large)
+        }
         for (voiced, base) in zip(Array("ガギグゲゴザジズゼゾダヂヅデドバビブベボ"), Array("ｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾊﾋﾌﾍﾎ")) {
             table[voiced] = String(base) + "ﾞ"
         }
         for (semi, base) in zip(Array("パピプペポ"), Array("ﾊﾋﾌﾍﾎ")) { table[semi] = String(base) + "ﾟ" }
         table["ヴ"] = "ｳﾞ"
-        table["ヲ"] = "ｵ"
-        table["ヰ"] = "ｲ"
-        table["ヱ"] = "ｴ"
         table["ー"] = "-"
         table["・"] = "."
-        table["("] = "("
-        table[")"] = ")"
         return table
     }()
 
-    /// Folds any kana text to 全銀 form. Characters that have no 全銀 form are kept as they are, so that
-    /// ``invalidCharacters(in:allowing:)`` can name them.
-    package static func fold(_ text: String) -> String {
-        var source = TextFolding.nfkc(text)
-        source = TextFolding.katakana(source)
-        source = TextFolding.foldDashes(source)
+    /// Folds any kana text (full- or half-width katakana, hiragana, Latin letters) to 全銀 form.
+    package func fold(_ text: String) -> Folded {
+        let source = TextFolding.foldDashes(TextFolding.katakana(TextFolding.nfkc(text)))
         var result = ""
-        var lastWasSpace = false
+        var unmappable: [Character] = []
+        var pendingSpace = false
         for character in source {
             if character.isWhitespace {
-                if !lastWasSpace && !result.isEmpty { result.append(" ") }
-                lastWasSpace = true
+                pendingSpace = !result.isEmpty
                 continue
             }
-            lastWasSpace = false
-            if TextFolding.tildes.contains(character) {
-                result.append("-")
-            } else if let mapped = plain[character] {
-                result.append(mapped)
-            } else if character.isASCII, character.isLetter {
-                result.append(character.uppercased())
-            } else {
-                result.append(character)
+            if pendingSpace {
+                if !allowedSymbols.contains(" ") { unmappable.append(" ") }
+                result.append(" ")
+                pendingSpace = false
             }
+            let mapped: String
+            if character == "ヲ" {
+                mapped = keepsWo ? "ｦ" : "ｵ"
+            } else if TextFolding.tildes.contains(character) {
+                mapped = "-"
+            } else if let kana = Self.kana[character] {
+                mapped = kana
+            } else if character.isASCII, character.isLetter {
+                mapped = character.uppercased()
+            } else {
+                mapped = String(character)
+            }
+            if !mapped.unicodeScalars.allSatisfy(isAllowed) { unmappable.append(character) }
+            result += mapped
         }
-        while result.last == " " { result.removeLast() }
-        return result
+        return Folded(text: result, unmappable: unmappable)
     }
 
-    /// The symbols every bank accepts in a holder name; banks differ on others (DOMAIN §4.9), so callers may add.
-    package static let baseSymbols: Set<Character> = [" ", "(", ")", ".", "-", "/"]
-
-    /// Characters of an already folded text that are not in the 全銀 set (half-width kana ｱ–ﾝ, ﾞ ﾟ, 0–9, A–Z and
-    /// `symbols`).
-    package static func invalidCharacters(in folded: String, allowing symbols: Set<Character> = baseSymbols) -> [Character] {
-        // Scalars, not Characters: ｶﾞ is one grapheme of two scalars, both valid.
-        folded.unicodeScalars.compactMap { scalar in
-            let character = Character(scalar)
-            if symbols.contains(character) { return nil }
-            switch scalar.value {
-            case 0x30...0x39, 0x41...0x5A, 0xFF71...0xFF9F: return nil
-            default: return character
-            }
+    /// Whether one scalar of a folded text may stand in a transfer file: half-width kana ｱ–ﾝ, ﾞ ﾟ (and ｦ when the
+    /// bank takes it), 0–9, A–Z and the allowed symbols.
+    func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x30...0x39, 0x41...0x5A, 0xFF71...0xFF9F: true
+        case 0xFF66: keepsWo
+        default: allowedSymbols.contains(Character(scalar))
         }
     }
 

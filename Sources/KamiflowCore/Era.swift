@@ -1,7 +1,7 @@
 import Foundation
-import KamiflowCore
 
-/// The Japanese eras (元号) a form may use, with their exact first and last days (DOMAIN §4.5).
+/// The Japanese eras (元号) a form may use, with their exact first and last days (DOMAIN §4.5): the one era table
+/// of the validators, the core-system simulator (legacy era codes) and the test-form generator.
 public enum Era: String, Hashable, Sendable, CaseIterable, Codable {
     case meiji = "明治"
     case taisho = "大正"
