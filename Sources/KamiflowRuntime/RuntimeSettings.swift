@@ -102,12 +102,15 @@ public struct RuntimeSettings: Sendable, Decodable {
 
     public var journal: String?
     public var workers: Int?
+    /// Mebibytes that the pages being read may hold at once (`--memory-budget`); `nil` for the default.
+    public var memoryBudget: Int?
     public var watch: Watch?
     public var schedules: [Job]?
     public var missedRunGrace: SettingDuration?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case journal, workers, watch, schedules
+        case memoryBudget = "memory_budget"
         case missedRunGrace = "missed_run_grace"
     }
     /// The runtime's top-level keys of the deployment file (the loader checks every key against these lists).

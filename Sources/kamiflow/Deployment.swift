@@ -140,6 +140,8 @@ struct DeploymentReader: LocatedYAMLReader {
             case "connections": connections = readConnections(value)
             case "journal": runtime.journal = string(value, "'journal' (the journal database's path)")
             case "workers": runtime.workers = integer(value, "'workers'", minimum: 1)
+            case "memory_budget":
+                runtime.memoryBudget = integer(value, "'memory_budget' (mebibytes for the pages being read)", minimum: 16)
             case "watch": runtime.watch = readWatch(value)
             case "schedules": runtime.schedules = readSchedules(value)
             case "missed_run_grace": runtime.missedRunGrace = duration(value, "'missed_run_grace'")

@@ -31,6 +31,10 @@ enum DeploymentSchema {
                 ]}},
                 "journal": {"type": "string", "description": "The SQLite journal's path."},
                 "workers": {"type": "integer", "minimum": 1},
+                "memory_budget": {
+                  "type": "integer", "minimum": 16,
+                  "description": "Mebibytes that the pages being read may hold at once (default 320)."
+                },
                 "watch": {
                   "type": "object", "additionalProperties": false, "required": ["inboxes"],
                   "propertyNames": {"enum": [\(keys(DeploymentKeys.watch))]},

@@ -19,23 +19,26 @@ struct RuntimeOptions: ParsableArguments {
     @Option(
         name: .long,
         help: """
-            Mebibytes that the pages being read may hold at once, across all engines (default \
-            \(OCRConfiguration.defaultPageMemoryBudget >> 20)); a larger page waits for room, one that cannot fit \
-            alone fails with the figures.
+            Mebibytes that the pages being read may hold at once, across all engines (default: the deployment \
+            file's memory_budget, else \(OCRConfiguration.defaultPageMemoryBudget >> 20)); a larger page waits for \
+            room, one that cannot fit alone fails with the figures.
             """)
-    var memoryBudget: Int = OCRConfiguration.defaultPageMemoryBudget >> 20
+    var memoryBudget: Int?
 
     func validate() throws {
         guard LogFormat(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be 'text' or 'json', not '\(logFormat)'")
         }
-        guard memoryBudget >= 16 else {
+        if let memoryBudget, memoryBudget < 16 {
             throw ValidationError("--memory-budget is in MiB and must be at least 16, not \(memoryBudget)")
         }
     }
 
-    /// `--memory-budget` in bytes.
-    var pageMemoryBudget: Int { memoryBudget << 20 }
+    /// The page memory budget in bytes: `--memory-budget`, else the deployment file's `memory_budget`, else the
+    /// default.
+    func pageMemoryBudget(deployment: RuntimeSettings?) -> Int {
+        (memoryBudget ?? deployment?.memoryBudget).map { $0 << 20 } ?? OCRConfiguration.defaultPageMemoryBudget
+    }
 
     /// A logger writing through the masking handler: no sensitive value reaches a log line.
     func logger(_ label: String, redactor: Redactor, defaultLevel: Logger.Level = .notice) -> Logger {
@@ -106,7 +109,8 @@ struct RunCommand: AsyncParsableCommand {
             // Engines per core, not per scan in flight: `jobs` engines (twice the cores) fought over the cores
             // and held twice the engine memory (peak 470 MB for 2 cores) while reading no faster.
             settings: Composition.Settings(
-                deployment: deploymentFile, workers: workers, pageMemoryBudget: options.pageMemoryBudget),
+                deployment: deploymentFile, workers: workers,
+                pageMemoryBudget: options.pageMemoryBudget(deployment: try deploymentFile.map(DeploymentFile.load))),
             environment: ProcessInfo.processInfo.environment, logger: logger)
         let wiring: RuntimeWiring
         let journal: Journal

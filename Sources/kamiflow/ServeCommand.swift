@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let composition = Composition(
             settings: Composition.Settings(
-                deployment: deployment, workers: workers, pageMemoryBudget: options.pageMemoryBudget),
+                deployment: deployment, workers: workers, pageMemoryBudget: options.pageMemoryBudget(deployment: settings)),
             environment: ProcessInfo.processInfo.environment, logger: logger)
 
         if let inboxes = settings.watch?.inboxes, !inboxes.isEmpty {

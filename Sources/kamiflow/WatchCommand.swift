@@ -86,7 +86,7 @@ struct WatchCommand: AsyncParsableCommand {
             settings: Composition.Settings(
                 deployment: deployment,
                 workers: settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount),
-                pageMemoryBudget: options.pageMemoryBudget),
+                pageMemoryBudget: options.pageMemoryBudget(deployment: settings)),
             environment: ProcessInfo.processInfo.environment, logger: logger)
         var boxes: [DropFolderConfiguration.Inbox] = []
         for (path, workflow) in pairs {
