@@ -90,10 +90,14 @@ public struct InputFile: Sendable, Hashable {
     /// Why it is not taken as a scan (an extension that is not a scan's, a folder that cannot be listed, a pattern
     /// that matches nothing); nil for a file to read.
     public var notTaken: String?
+    /// The reason is a failure of the run, not a choice (a folder that cannot be listed: the scans in it are not
+    /// read): counted as failed, so the exit status says so.
+    public var isFailure: Bool
 
-    public init(path: String, notTaken: String? = nil) {
+    public init(path: String, notTaken: String? = nil, isFailure: Bool = false) {
         self.path = path
         self.notTaken = notTaken
+        self.isFailure = isFailure
     }
 }
 
@@ -180,7 +184,8 @@ public struct InputFiles: Sequence, Sendable {
             } catch {
                 let cause = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
                 files.append(InputFile(
-                    path: directory, notTaken: "cannot list the folder" + (cause.map { ": \($0)" } ?? "")))
+                    path: directory, notTaken: "cannot list the folder" + (cause.map { ": \($0)" } ?? ""),
+                    isFailure: true))
                 return
             }
             var subdirectories: [String] = []
@@ -256,9 +261,12 @@ public struct BatchRunner: Sendable {
                 while !Task.isCancelled, !Task.isShuttingDownGracefully, let input = iterator.nextInput() {
                     let absolute = URL(fileURLWithPath: input.path).standardizedFileURL.path
                     if let reason = input.notTaken {
-                        // Journaled so that its path can be found, and counted apart; no progress line (a folder of
-                        // scans with their ground-truth files beside them would print one for every scan).
-                        summary.add(handler.refuse(path: absolute, reason: reason), keep: configuration.keepAllOutcomes)
+                        // Journaled so that its path can be found. A file left alone is counted apart, without a
+                        // progress line (a folder of scans with their ground-truth files beside them would print one
+                        // for every scan); a folder that cannot be listed is a failure, reported as one.
+                        let outcome = handler.refuse(path: absolute, reason: reason, failed: input.isFailure)
+                        summary.add(outcome, keep: configuration.keepAllOutcomes)
+                        if input.isFailure { progress?.report(outcome, summary: summary) }
                         continue
                     }
                     group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }

@@ -219,9 +219,10 @@ package struct ScanHandler: Sendable {
     }
 
     /// Journals a file a folder walk does not take as a scan (`reason` says why), so that its path can be found.
-    package func refuse(path: String, reason: String) -> ScanOutcome {
+    /// `failed`: the run could not look at it (a folder that cannot be listed), which counts as a failed scan.
+    package func refuse(path: String, reason: String, failed: Bool = false) -> ScanOutcome {
         var outcome = ScanOutcome(path: path, state: .failed)
-        outcome.notTaken = true
+        outcome.notTaken = !failed
         outcome.error = redactor.redact(reason)
         journalInput(outcome, at: path, size: Self.size(ofFileAt: path), scan: nil)
         return outcome

@@ -87,7 +87,7 @@ extension KamiflowBinary {
 /// the reason, including files that never had a hash and many files with the same bytes.
 @Suite("Every input of kamiflow run is in the journal", .serialized)
 struct InputAccountingTests {
-    @Test("zero-byte, extension-less and repeated failing identical files in one run: each found by its path")
+    @Test("zero-byte, extension-less, a pipe and repeated failing identical files in one run: each found by its path")
     func everyPathFindable() async throws {
         try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
         let folder = try TemporaryFolder()
@@ -96,6 +96,8 @@ struct InputAccountingTests {
         try FileManager.default.createDirectory(atPath: scans, withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: scans + "/empty.png"))
         try Data("fax 0001".utf8).write(to: URL(fileURLWithPath: scans + "/fax-0001"))
+        // A named pipe with a scan's name: opening it to read must not wait for a writer that never comes.
+        #expect(mkfifo(scans + "/pipe.png", 0o600) == 0)
         var generator = SeededBytes(seed: 18)
         let garbage = Data((0..<4096).map { _ in generator.next() })
         let copies = (0..<8).map { scans + "/copy-\($0).png" }
@@ -126,6 +128,11 @@ struct InputAccountingTests {
         #expect(noExtension.status == 0, "\(noExtension.errors)")
         #expect(noExtension.output.contains("outcome     refused"))
         #expect(noExtension.output.contains("no file extension"))
+
+        let pipe = try await show(scans + "/pipe.png")
+        #expect(pipe.status == 0, "\(pipe.errors)")
+        #expect(pipe.output.contains("outcome     refused"))
+        #expect(pipe.output.contains("not a regular file"))
 
         let id = String(try scanID(of: copies[0]).prefix(12))
         for copy in copies {
