@@ -205,7 +205,8 @@ public struct InputFiles: Sequence, Sendable {
                         files.append(InputFile(
                             path: path,
                             notTaken: (ext.isEmpty ? "no file extension" : "the extension .\(ext) is not a scan's")
-                                + "; a folder walk takes \(taken) (name the file itself to have it read by its content)"))
+                                + "; a folder walk takes \(taken)"
+                                + " (name the file itself to have it read by its content)"))
                     }
                 }
             }

@@ -108,9 +108,8 @@ struct JournalCommand: AsyncParsableCommand {
                 } else {
                     for entry in entries {
                         let state = entry.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-                        print(
-                            "\(entry.shortID)  \(state)  \(entry.attempts)  \(formatter.string(from: entry.updatedAt))  "
-                                + entry.path)
+                        let updated = formatter.string(from: entry.updatedAt)
+                        print("\(entry.shortID)  \(state)  \(entry.attempts)  \(updated)  " + entry.path)
                     }
                 }
             }
@@ -224,7 +223,8 @@ struct JournalCommand: AsyncParsableCommand {
             if Set(inputs.map(\.path)).subtracting([entry.originalPath]).count > 0 {
                 print("inputs      \(inputs.count) path(s) with these bytes:")
                 for input in inputs {
-                    print("  \(input.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(input.path)")
+                    let outcome = input.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    print("  \(outcome)  \(input.path)")
                 }
             }
         }

@@ -40,7 +40,9 @@ struct PrivateFileModeTests {
         case "fixed-width":
             configuration = .fixedWidth(FixedWidthConnectionConfiguration(
                 folder: folder.path,
-                layout: [.init(field: "code", bytes: 4, kind: .numeric), .init(field: "name", bytes: 8, kind: .character)]))
+                layout: [
+                    .init(field: "code", bytes: 4, kind: .numeric), .init(field: "name", bytes: 8, kind: .character),
+                ]))
         case "zengin":
             configuration = .zengin(ZenginConnectorTests.configuration(folder))
             records = ZenginConnectorTests.records()
