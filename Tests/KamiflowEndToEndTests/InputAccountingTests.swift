@@ -178,6 +178,9 @@ struct InputAccountingTests {
         #expect(refused.status == 0)
         #expect(refused.output.contains(scans + "/empty.png") && refused.output.contains(scans + "/fax-0001"))
         #expect(!refused.errors.contains("showing"))
+        let status = try await KamiflowBinary.run(
+            ["status", "--journal", journal], in: folder.path, timeout: .seconds(60))
+        #expect(status.output.contains("input paths refused before they became scans: 3"), "\(status.output)")
     }
 
     @Test("a few hundred damaged inputs in one run: no crash, no hang, every path journaled, the good scan read")
