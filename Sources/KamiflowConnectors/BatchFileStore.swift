@@ -52,7 +52,8 @@ package final class BatchFileStore: Sendable {
         self.ledgerFolder = folder.appendingPathComponent(".kamiflow-ledger", isDirectory: true)
         self.ledger = ledgerFolder.appendingPathComponent("ledger.jsonl")
         do {
-            try FileManager.default.createDirectory(at: ledgerFolder, withIntermediateDirectories: true)
+            // Record files and the ledger name people: owner-only folders and files (see PrivateFiles).
+            try PrivateFiles.createFolder(atPath: ledgerFolder.path)
             try recover()
         } catch {
             throw KamiflowError(.io, "cannot open the output folder: \(Self.describe(error))", subject: folder.path)
@@ -124,6 +125,11 @@ package final class BatchFileStore: Sendable {
         delivered.withLock { $0 = map }
         batches.withLock { $0 = entries.count }
         for name in try FileManager.default.contentsOfDirectory(atPath: ledgerFolder.path)
+        where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            // A pending file cut off by a crash while it was being written (see PrivateFiles.write).
+            try? FileManager.default.removeItem(at: ledgerFolder.appendingPathComponent(name))
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: ledgerFolder.path)
         where name.hasSuffix(".pending") {
             let batch = String(name.dropLast(".pending".count))
             if let entry = entries[batch] {
@@ -139,11 +145,7 @@ package final class BatchFileStore: Sendable {
         let target = folder.appendingPathComponent(entry.target)
         if entry.append {
             let content = try Data(contentsOf: pending)
-            if !FileManager.default.fileExists(atPath: target.path) {
-                guard FileManager.default.createFile(atPath: target.path, contents: nil) else {
-                    throw CocoaError(.fileWriteUnknown)
-                }
-            }
+            try PrivateFiles.createFile(atPath: target.path)
             let handle = try FileHandle(forWritingTo: target)
             try handle.truncate(atOffset: UInt64(entry.offset))
             try handle.seekToEnd()
@@ -160,22 +162,13 @@ package final class BatchFileStore: Sendable {
 
     // MARK: Durable file operations
 
+    /// The pending file is renamed into place as the batch file, so it is created owner-only here.
     private static func writeDurably(_ data: Data, to url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
+        try PrivateFiles.write(data, toPath: url.path)
     }
 
     private static func appendDurably(_ data: Data, to url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
-        }
+        try PrivateFiles.createFile(atPath: url.path)
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         try handle.write(contentsOf: data)

@@ -43,12 +43,20 @@ public struct BatchSummary: Sendable, Codable, Hashable {
     public var handedBack = 0
     /// Held by another process.
     public var busy = 0
+    /// Files a folder walk met that are not scan files by their extension: journaled as refused, not read, not
+    /// counted in `scans`.
+    public var notTaken = 0
     public var seconds = 0.0
     public var outcomes: [ScanOutcome] = []
 
     public init() {}
 
     mutating func add(_ outcome: ScanOutcome, keep: Bool = true) {
+        if outcome.notTaken {
+            notTaken += 1
+            if keep { outcomes.append(outcome) }
+            return
+        }
         scans += 1
         if keep || (outcome.state != .delivered && outcome.state != .duplicate) { outcomes.append(outcome) }
         if outcome.busy { busy += 1; return }
@@ -76,9 +84,29 @@ public struct BatchSummary: Sendable, Codable, Hashable {
     }
 }
 
+/// One file an input expanded to: a scan to read, or a file a folder walk does not take (and why).
+public struct InputFile: Sendable, Hashable {
+    public var path: String
+    /// Why it is not taken as a scan (an extension that is not a scan's, a folder that cannot be listed, a pattern
+    /// that matches nothing); nil for a file to read.
+    public var notTaken: String?
+    /// The reason is a failure of the run, not a choice (a folder that cannot be listed: the scans in it are not
+    /// read): counted as failed, so the exit status says so.
+    public var isFailure: Bool
+
+    public init(path: String, notTaken: String? = nil, isFailure: Bool = false) {
+        self.path = path
+        self.notTaken = notTaken
+        self.isFailure = isFailure
+    }
+}
+
 /// Expands the inputs of `kamiflow run` (files, folders, glob patterns) into scan files, lazily: a folder is
 /// listed one directory at a time, in name order, so a run over a million files starts at once and holds only
 /// the current directory's names.
+///
+/// As a `Sequence` it yields the scan files only; `Iterator.nextInput()` yields the files not taken too, so that
+/// the runner journals every path it met.
 public struct InputFiles: Sequence, Sendable {
     public let inputs: [String]
     /// What a folder walk takes (lower-case extensions); files named directly are always taken.
@@ -107,11 +135,19 @@ public struct InputFiles: Sequence, Sendable {
         var pending: [String]
         let extensions: Set<String>
         /// Files of the directory being walked, and directories still to walk, both in order.
-        var files: [String] = []
+        var files: [InputFile] = []
         var directories: [String] = []
-        var errors: [KamiflowError] = []
 
+        /// The next scan file.
         public mutating func next() -> String? {
+            while let input = nextInput() {
+                if input.notTaken == nil { return input.path }
+            }
+            return nil
+        }
+
+        /// The next file met, taken or not.
+        public mutating func nextInput() -> InputFile? {
             while true {
                 if !files.isEmpty { return files.removeFirst() }
                 if !directories.isEmpty {
@@ -121,7 +157,11 @@ public struct InputFiles: Sequence, Sendable {
                 guard !pending.isEmpty else { return nil }
                 let input = pending.removeFirst()
                 if input.contains(where: { "*?[".contains($0) }) {
-                    for match in Self.glob(input) { classify(match) }
+                    let matches = Self.glob(input)
+                    if matches.isEmpty {
+                        files.append(InputFile(path: input, notTaken: "no file matches this pattern"))
+                    }
+                    for match in matches { classify(match) }
                 } else {
                     classify(input)
                 }
@@ -133,12 +173,21 @@ public struct InputFiles: Sequence, Sendable {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 directories.append(path)
             } else {
-                files.append(path)  // a missing file fails as a scan with a clear error, not silently
+                files.append(InputFile(path: path))  // a missing file fails as a scan with a clear error
             }
         }
 
         mutating func list(_ directory: String) {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            } catch {
+                let cause = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
+                files.append(InputFile(
+                    path: directory, notTaken: "cannot list the folder" + (cause.map { ": \($0)" } ?? ""),
+                    isFailure: true))
+                return
+            }
             var subdirectories: [String] = []
             for name in names.sorted() where !InputFiles.isIgnored(name) {
                 let path = (directory as NSString).appendingPathComponent(name)
@@ -147,8 +196,18 @@ public struct InputFiles: Sequence, Sendable {
                 if isDirectory.boolValue {
                     // Drop-folder outcome folders hold settled scans; a run over an inbox must not take them again.
                     if !["processing", "done", "review", "failed"].contains(name) { subdirectories.append(path) }
-                } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
-                    files.append(path)
+                } else {
+                    let ext = (name as NSString).pathExtension.lowercased()
+                    if extensions.contains(ext) {
+                        files.append(InputFile(path: path))
+                    } else {
+                        let taken = extensions.sorted().map { "." + $0 }.joined(separator: ", ")
+                        files.append(InputFile(
+                            path: path,
+                            notTaken: (ext.isEmpty ? "no file extension" : "the extension .\(ext) is not a scan's")
+                                + "; a folder walk takes \(taken)"
+                                + " (name the file itself to have it read by its content)"))
+                    }
                 }
             }
             directories.insert(contentsOf: subdirectories, at: 0)
@@ -200,13 +259,22 @@ public struct BatchRunner: Sendable {
         await withTaskGroup(of: ScanOutcome.self) { group in
             var inFlight = 0
             func startNext() -> Bool {
-                guard !Task.isCancelled, !Task.isShuttingDownGracefully, let path = iterator.next() else {
-                    return false
+                while !Task.isCancelled, !Task.isShuttingDownGracefully, let input = iterator.nextInput() {
+                    let absolute = URL(fileURLWithPath: input.path).standardizedFileURL.path
+                    if let reason = input.notTaken {
+                        // Journaled so that its path can be found. A file left alone is counted apart, without a
+                        // progress line (a folder of scans with their ground-truth files beside them would print one
+                        // for every scan); a folder that cannot be listed is a failure, reported as one.
+                        let outcome = handler.refuse(path: absolute, reason: reason, failed: input.isFailure)
+                        summary.add(outcome, keep: configuration.keepAllOutcomes)
+                        if input.isFailure { progress?.report(outcome, summary: summary) }
+                        continue
+                    }
+                    group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }
+                    inFlight += 1
+                    return true
                 }
-                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-                group.addTask { await handler.handle(path: absolute, originalPath: absolute, rerunResumes: true) }
-                inFlight += 1
-                return true
+                return false
             }
             while inFlight < configuration.maxConcurrentScans, startNext() {}
             while let outcome = await group.next() {

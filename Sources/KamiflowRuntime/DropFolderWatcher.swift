@@ -40,18 +40,23 @@ public struct DropFolderConfiguration: Sendable {
     /// A file is taken only once its size and modification time have not changed for this long: scanners and
     /// copy tools write files in pieces, and a half-written scan must never be read.
     public var settleInterval: Duration
+    /// An empty file is taken (and refused, into `failed/` with a reason) only once it has stayed empty this long:
+    /// copy tools and scanners create a file before they write it, often more than `settleInterval` before.
+    public var emptyFileSettleInterval: Duration
     public var maxConcurrentScans: Int
     /// At shutdown, scans in flight get this long to finish; then they are handed back (left to be resumed).
     public var shutdownDeadline: Duration
 
     public init(
         inboxes: [Inbox], detection: Detection = .events, pollInterval: Duration = .seconds(2),
-        settleInterval: Duration = .seconds(2), maxConcurrentScans: Int = 2, shutdownDeadline: Duration = .seconds(30)
+        settleInterval: Duration = .seconds(2), emptyFileSettleInterval: Duration = .seconds(60),
+        maxConcurrentScans: Int = 2, shutdownDeadline: Duration = .seconds(30)
     ) {
         self.inboxes = inboxes
         self.detection = detection
         self.pollInterval = pollInterval
         self.settleInterval = settleInterval
+        self.emptyFileSettleInterval = max(settleInterval, emptyFileSettleInterval)
         self.maxConcurrentScans = max(1, maxConcurrentScans)
         self.shutdownDeadline = shutdownDeadline
     }
@@ -68,13 +73,11 @@ package struct DropFolderLayout: Sendable {
 
     package init(inbox: String) { self.inbox = inbox }
 
+    /// Creates the folders that are missing, owner-only (they hold scans and reason files); folders an operator
+    /// made keep their permissions.
     func create() throws(KamiflowError) {
         for folder in [inbox, processing, done, review, failed] {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw KamiflowError(.io, "cannot create the drop folder", subject: folder, cause: error)
-            }
+            try PrivateFiles.createFolder(atPath: folder)
         }
     }
 
@@ -208,11 +211,12 @@ struct ReasonFile: Encodable {
         at = formatter.string(from: Date())
     }
 
+    /// Writes `<path>.reason.json`, owner-only: it names the file and the problems found in a person's form.
     func write(beside path: String) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else { return }
-        try? data.write(to: URL(fileURLWithPath: path + ".reason.json"), options: .atomic)
+        try? PrivateFiles.write(data, toPath: path + ".reason.json")
     }
 }
 
@@ -284,6 +288,9 @@ public final class DropFolderWatcher: Service {
                 let path = layout.inbox + "/" + name
                 var info = stat()
                 guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                // An empty file is taken too (to be refused with a reason, so that it is journaled and a person
+                // sees it in failed/), but only after a longer wait: it is most likely still being written.
+                let wait = info.st_size > 0 ? configuration.settleInterval : configuration.emptyFileSettleInterval
                 let settled = state.withLock { state -> Bool in
                     let seen = Observation(size: Int64(info.st_size), modified: info.st_mtim, unchangedSince: now)
                     guard let previous = state.observations[path], previous.size == seen.size,
@@ -291,9 +298,9 @@ public final class DropFolderWatcher: Service {
                         previous.modified.tv_nsec == seen.modified.tv_nsec
                     else {
                         state.observations[path] = seen
-                        return configuration.settleInterval == .zero && info.st_size > 0
+                        return wait == .zero
                     }
-                    return now - previous.unchangedSince >= configuration.settleInterval && info.st_size > 0
+                    return now - previous.unchangedSince >= wait
                 }
                 guard settled, claims.count < limit else { continue }
                 state.withLock { _ = $0.observations.removeValue(forKey: path) }
@@ -329,8 +336,9 @@ public final class DropFolderWatcher: Service {
             }
             if outcome.handedBack {
                 // Back into the inbox, so that this or another watcher takes it again.
-                if let back = moveUnique(claim.path, into: layout.inbox), let row = outcome.rowID {
-                    try? handler.journal.move(row, to: back)
+                if let back = moveUnique(claim.path, into: layout.inbox) {
+                    outcome.location = back
+                    if let row = outcome.rowID { try? handler.journal.move(row, to: back) }
                 }
                 return
             }
@@ -340,6 +348,7 @@ public final class DropFolderWatcher: Service {
                     metadata: ["file": "\(claim.path)", "folder": "\(folder)"])
                 return
             }
+            outcome.location = settled
             if let row = outcome.rowID { try? handler.journal.move(row, to: settled) }
             ReasonFile(outcome: outcome, file: (claim.originalPath as NSString).lastPathComponent, redactor: redactor)
                 .write(beside: settled)

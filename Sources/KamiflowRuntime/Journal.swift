@@ -94,6 +94,100 @@ public struct DeliveryEntry: Sendable, Codable, Hashable {
     public var updatedAt: Date
 }
 
+/// What became of one input path. A path whose bytes became a scan shares that scan's state (as it was when the
+/// path was last seen); a path refused before it had a hash (empty, unreadable, not a scan file) has no scan.
+public enum InputOutcome: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Never became a scan: the reason says why.
+    case refused
+    /// Its bytes are a scan (or, for `.duplicate`, the same bytes as a scan taken under another name).
+    case scan(ScanState)
+
+    public init?(rawValue: String) {
+        if rawValue == "refused" {
+            self = .refused
+        } else if let state = ScanState(rawValue: rawValue) {
+            self = .scan(state)
+        } else {
+            return nil
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .refused: "refused"
+        case .scan(let state): state.rawValue
+        }
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = InputOutcome(rawValue: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "unknown input outcome '\(text)'"))
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// One input path as a run or a drop folder met it, and what became of it.
+///
+/// Scans are keyed by the hash of their bytes (delivering once is the point), so a scan row alone cannot answer
+/// "what happened to this file?" for a file that never had a hash (empty, unreadable, not a scan file) or for the
+/// second of two files with the same bytes. Every path therefore gets a row of its own that points at the one scan
+/// its bytes resolved to, or says why it was refused.
+public struct InputEntry: Sendable, Codable, Hashable {
+    public var rowID: Int64
+    /// The path as the run was given it (absolute), or where it was dropped in an inbox.
+    public var path: String
+    /// Where the file was left: the same path for a run; `done/`, `review/` or `failed/` for a drop folder.
+    public var location: String
+    /// Bytes when it was seen; nil when the file could not even be looked at.
+    public var size: Int64?
+    /// The scan its bytes resolved to (for a duplicate: the scan with the same bytes); nil when refused.
+    public var scanRowID: Int64?
+    /// That scan's hash, for showing its id.
+    public var hash: String?
+    public var outcome: InputOutcome
+    /// Why it was refused or failed, or whose bytes it repeats; already masked.
+    public var reason: String?
+    public var firstSeen: Date
+    public var lastSeen: Date
+    /// How many times this path was seen with the same result (a re-run of a batch sees every path again).
+    public var sightings: Int
+
+    /// The scan id shown to people, when the path became a scan.
+    public var shortID: String? { hash.map { String($0.prefix(12)) } }
+}
+
+/// What a run or a drop folder reports about one input path (see `Journal.recordInput`).
+public struct InputSighting: Sendable, Hashable {
+    public var path: String
+    public var location: String
+    public var size: Int64?
+    public var scanRowID: Int64?
+    public var outcome: InputOutcome
+    public var reason: String?
+
+    public init(
+        path: String, location: String? = nil, size: Int64?, scanRowID: Int64?, outcome: InputOutcome,
+        reason: String?
+    ) {
+        self.path = path
+        self.location = location ?? path
+        self.size = size
+        self.scanRowID = scanRowID
+        self.outcome = outcome
+        self.reason = reason
+    }
+}
+
 /// Settings of the journal. The embedded default keeps it beside the work, in `./.kamiflow/`.
 public struct JournalConfiguration: Sendable, Hashable {
     public static let defaultPath = ".kamiflow/journal.sqlite"
@@ -225,6 +319,33 @@ public final class Journal: Sendable {
                         at REAL NOT NULL
                     );
                     CREATE INDEX review_audit_scan ON review_audit(scan_id);
+                    """)
+        }
+        migrator.registerMigration("v3: every input path") { db in
+            // One row per input path and result: files refused before they had a hash have a row too, and many
+            // names for the same bytes each keep theirs, pointing at the one scan row. The scans journaled before
+            // this table existed get one row each, from the paths their scan rows kept.
+            try db.execute(
+                sql: """
+                    CREATE TABLE input (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        path TEXT NOT NULL,
+                        location TEXT NOT NULL,
+                        size INTEGER,
+                        scan_id INTEGER REFERENCES scan(id),
+                        outcome TEXT NOT NULL,
+                        reason TEXT,
+                        first_seen REAL NOT NULL,
+                        last_seen REAL NOT NULL,
+                        sightings INTEGER NOT NULL DEFAULT 1
+                    );
+                    CREATE INDEX input_path ON input(path);
+                    CREATE INDEX input_location ON input(location);
+                    CREATE INDEX input_scan ON input(scan_id);
+                    CREATE INDEX input_last_seen ON input(last_seen);
+                    INSERT INTO input (path, location, scan_id, outcome, reason, first_seen, last_seen)
+                        SELECT original_path, path, COALESCE(duplicate_of, id), state, error, created_at, updated_at
+                        FROM scan ORDER BY id;
                     """)
         }
         return migrator
@@ -404,6 +525,10 @@ public final class Journal: Sendable {
     /// Records that the file moved (drop folders), so that `journal show` and resumption find it.
     public func move(_ rowID: Int64, to path: String, now: Date = Date()) throws(KamiflowError) {
         try write { db in
+            // The input that left the file at the scan's old place follows it.
+            try db.execute(
+                sql: "UPDATE input SET location = ? WHERE location = (SELECT path FROM scan WHERE id = ?)",
+                arguments: [path, rowID])
             try db.execute(
                 sql: "UPDATE scan SET path = ?, updated_at = ? WHERE id = ?",
                 arguments: [path, now.timeIntervalSince1970, rowID])
@@ -474,6 +599,37 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Journals that an input path was seen and what became of it. The same path seen again with the same result
+    /// (the same scan, or refused again) updates its row; a new result (other bytes under the same name) gets a
+    /// row of its own, so the history of a path stays readable.
+    @discardableResult
+    public func recordInput(_ sighting: InputSighting, now: Date = Date()) throws(KamiflowError) -> InputEntry {
+        try write { db in
+            let at = now.timeIntervalSince1970
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM input WHERE path = ? AND scan_id IS ? ORDER BY id DESC LIMIT 1",
+                arguments: [sighting.path, sighting.scanRowID])
+            {
+                try db.execute(
+                    sql: """
+                        UPDATE input SET location = ?, size = ?, outcome = ?, reason = ?, last_seen = ?,
+                            sightings = sightings + 1 WHERE id = ?
+                        """,
+                    arguments: [sighting.location, sighting.size, sighting.outcome.rawValue, sighting.reason, at,
+                        existing])
+                return try Self.fetchInputs(db, "input.id = ?", [existing]).first!
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO input (path, location, size, scan_id, outcome, reason, first_seen, last_seen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [sighting.path, sighting.location, sighting.size, sighting.scanRowID,
+                    sighting.outcome.rawValue, sighting.reason, at, at])
+            return try Self.fetchInputs(db, "input.id = ?", [db.lastInsertedRowID]).first!
+        }
+    }
+
     // MARK: Reading
 
     /// When the job last started, if ever.
@@ -505,7 +661,75 @@ public final class Journal: Sendable {
                     db, "path IN (?, ?) OR original_path IN (?, ?) ORDER BY (state = 'duplicate'), id",
                     [reference, absolute, reference, absolute])
             }
+            if found.isEmpty {
+                // A path whose scan row has since been seen under another name (same bytes) keeps its input row.
+                found = try Self.fetchEntries(
+                    db,
+                    """
+                    id IN (SELECT scan_id FROM input WHERE path IN (?, ?) OR location IN (?, ?))
+                    ORDER BY (state = 'duplicate'), id
+                    """,
+                    [reference, absolute, reference, absolute])
+            }
             return found
+        }
+    }
+
+    /// The input paths a reference names, newest first: by path (as given or where the file was left, relative
+    /// paths taken from the current folder), or by a hash prefix (every path whose bytes are that scan).
+    public func inputs(matching reference: String) throws(KamiflowError) -> [InputEntry] {
+        let lower = reference.lowercased()
+        let isHex = lower.count >= 4 && lower.allSatisfy { $0.isHexDigit }
+        let absolute = URL(fileURLWithPath: reference).standardizedFileURL.path
+        return try read { db in
+            var found = try Self.fetchInputs(
+                db, "input.path IN (?, ?) OR input.location IN (?, ?) ORDER BY input.last_seen DESC, input.id DESC",
+                [reference, absolute, reference, absolute])
+            if found.isEmpty && isHex {
+                found = try Self.fetchInputs(
+                    db, "substr(scan.hash, 1, ?) = ? ORDER BY input.last_seen DESC, input.id DESC",
+                    [lower.count, lower])
+            }
+            return found
+        }
+    }
+
+    /// Every input path whose bytes are the scan `rowID` (taken, resumed, or seen as a duplicate), oldest first.
+    public func inputs(ofScan rowID: Int64) throws(KamiflowError) -> [InputEntry] {
+        try read { db in try Self.fetchInputs(db, "input.scan_id = ? ORDER BY input.id", [rowID]) }
+    }
+
+    /// Input paths, most recently seen first, optionally of one outcome.
+    public func listInputs(outcome: InputOutcome? = nil, limit: Int = 1000) throws(KamiflowError) -> [InputEntry] {
+        try read { db in
+            if let outcome {
+                return try Self.fetchInputs(
+                    db, "input.outcome = ? ORDER BY input.last_seen DESC, input.id DESC LIMIT ?",
+                    [outcome.rawValue, limit])
+            }
+            return try Self.fetchInputs(db, "1 ORDER BY input.last_seen DESC, input.id DESC LIMIT ?", [limit])
+        }
+    }
+
+    /// How many scans there are (of one state): `journal list` says when it shows only the first of them.
+    public func count(state: ScanState? = nil) throws(KamiflowError) -> Int {
+        try read { db in
+            if let state {
+                return try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM scan WHERE state = ?", arguments: [state.rawValue]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM scan") ?? 0
+        }
+    }
+
+    /// How many input rows there are (of one outcome).
+    public func countInputs(outcome: InputOutcome? = nil) throws(KamiflowError) -> Int {
+        try read { db in
+            if let outcome {
+                return try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM input WHERE outcome = ?", arguments: [outcome.rawValue]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM input") ?? 0
         }
     }
 
@@ -595,6 +819,22 @@ public final class Journal: Sendable {
                 createdAt: Date(timeIntervalSince1970: row["created_at"]),
                 updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
                 stateSince: Date(timeIntervalSince1970: row["state_since"]))
+        }
+    }
+
+    private static func fetchInputs(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+        -> [InputEntry]
+    {
+        try Row.fetchAll(
+            db, sql: "SELECT input.*, scan.hash AS hash FROM input LEFT JOIN scan ON scan.id = input.scan_id WHERE "
+                + condition, arguments: arguments
+        ).map { row in
+            InputEntry(
+                rowID: row["id"], path: row["path"], location: row["location"], size: row["size"],
+                scanRowID: row["scan_id"], hash: row["hash"],
+                outcome: InputOutcome(rawValue: row["outcome"]) ?? .refused, reason: row["reason"],
+                firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+                lastSeen: Date(timeIntervalSince1970: row["last_seen"]), sightings: row["sightings"])
         }
     }
 

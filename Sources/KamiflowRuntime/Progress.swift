@@ -102,11 +102,15 @@ extension BatchSummary {
             ("already done in an earlier run", "前回までに処理済", skipped),
             ("handed back (run again)", "中断（再実行で再開）", handedBack),
             ("held by another process", "他プロセスが処理中", busy),
+            ("not scan files, left alone", "対象外のファイル", notTaken),
         ]
         var lines = ["scans                                  \(String(format: "%6d", scans))"]
         for (english, japanese, count) in rows where count > 0 || ["failed", "waiting for review"].contains(english) {
             let label = english.padding(toLength: 34, withPad: " ", startingAt: 0)
             lines.append("  \(label)   \(String(format: "%6d", count))  \(japanese)")
+        }
+        if notTaken > 0 {
+            lines.append("  (every file is in the journal: kamiflow journal list --inputs --state refused)")
         }
         let rate = seconds > 0 ? Double(pages) / seconds * 60 : 0
         lines.append(String(format: "pages %d in %.1f s (%.0f pages/min)", pages, seconds, rate))

@@ -54,6 +54,11 @@ public struct ScanOutcome: Sendable, Codable, Hashable {
     public var rowID: Int64?
     /// What reviewers and reason files show: the issues of records routed to review, masked.
     public var issues: [Issue]
+    /// A folder walk did not take the file as a scan (its extension is not a scan's): journaled as refused, counted
+    /// apart from the scans, no effect on the exit status.
+    public var notTaken: Bool
+    /// Where the file was left, when that is not `path` (a drop folder moves it to its outcome folder).
+    public var location: String?
 
     init(path: String, state: ScanState) {
         self.id = ""
@@ -66,6 +71,7 @@ public struct ScanOutcome: Sendable, Codable, Hashable {
         self.review = 0
         self.pages = 0
         self.issues = []
+        self.notTaken = false
     }
 }
 
@@ -74,6 +80,8 @@ public struct ScanOutcome: Sendable, Codable, Hashable {
 /// The lock is on the file itself, survives renames, and the kernel drops it when the process dies.
 final class LockedFile {
     let path: String
+    /// Bytes when the file was opened.
+    let size: Int64
     private var descriptor: Int32
 
     enum Failure: Error {
@@ -83,13 +91,21 @@ final class LockedFile {
 
     init(path: String) throws(Failure) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: opening a FIFO someone put among the scans must not wait for a writer forever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             throw .error(KamiflowError(
                 code == ENOENT ? .fileNotFound : code == EACCES ? .permissionDenied : .io,
                 "cannot open the file: \(String(cString: strerror(code)))", subject: path))
         }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .error(KamiflowError(
+                .unsupportedFormat, "is not a regular file (a folder, device or pipe), so not a scan", subject: path))
+        }
+        size = Int64(info.st_size)
         // Another holder: busy. Other failures (NFS emulates flock with POSIX locks, which refuse an exclusive
         // lock on a read-only descriptor) leave the file unlocked: the atomic rename claim still protects drop
         // folders there.
@@ -183,7 +199,9 @@ package struct ScanHandler: Sendable {
             case .error(let e):
                 outcome.error = redactor.redact(e.description)
             }
+            let size = Self.size(ofFileAt: path)  // before `finish` moves it
             finish(&outcome)
+            journalInput(outcome, at: path, size: size, scan: nil)
             return outcome
         }
         guard file.isStillAtPath else {
@@ -192,13 +210,55 @@ package struct ScanHandler: Sendable {
             file.unlock()
             return outcome
         }
-        outcome = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
+        let (processed, scanRow) = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
+        outcome = processed
         finish(&outcome)
+        journalInput(outcome, at: path, size: file.size, scan: scanRow)
         file.unlock()
         return outcome
     }
 
-    private func process(_ file: LockedFile, originalPath: String, rerunResumes: Bool) async -> ScanOutcome {
+    /// Journals a file a folder walk does not take as a scan (`reason` says why), so that its path can be found.
+    /// `failed`: the run could not look at it (a folder that cannot be listed), which counts as a failed scan.
+    package func refuse(path: String, reason: String, failed: Bool = false) -> ScanOutcome {
+        var outcome = ScanOutcome(path: path, state: .failed)
+        outcome.notTaken = !failed
+        outcome.error = redactor.redact(reason)
+        journalInput(outcome, at: path, size: Self.size(ofFileAt: path), scan: nil)
+        return outcome
+    }
+
+    /// Writes the input row of one path: the scan its bytes resolved to, or why it was refused. A busy file is
+    /// another worker's to journal. A journal that cannot be written is logged, never fatal to the scan.
+    private func journalInput(_ outcome: ScanOutcome, at path: String, size: Int64?, scan: Int64?) {
+        guard !outcome.busy else { return }
+        let reason =
+            outcome.handedBack ? "interrupted by shutdown; will be resumed"
+            : outcome.state == .duplicate && scan != nil
+                ? "the same bytes as scan \(outcome.duplicateOf ?? "?"), taken under another name; not processed again"
+            : outcome.skipped ? "already \(outcome.state) in an earlier run" + (outcome.error.map { ": \($0)" } ?? "")
+            : outcome.error
+        let sighting = InputSighting(
+            path: outcome.path, location: outcome.location ?? path, size: size, scanRowID: scan,
+            outcome: scan == nil ? .refused : .scan(outcome.state), reason: reason)
+        do {
+            try journal.recordInput(sighting)
+        } catch {
+            logger.error(
+                "cannot journal the input", metadata: ["file": "\(outcome.path)", "error": "\(error.message)"])
+        }
+    }
+
+    static func size(ofFileAt path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
+    /// Hashes, admits and reads the file; returns the outcome and the scan row its bytes resolved to (nil when it
+    /// never had a hash or the journal refused it).
+    private func process(_ file: LockedFile, originalPath: String, rerunResumes: Bool) async
+        -> (ScanOutcome, Int64?)
+    {
         let path = file.path
         var outcome = ScanOutcome(path: originalPath, state: .failed)
         let clock = ContinuousClock()
@@ -220,7 +280,7 @@ package struct ScanHandler: Sendable {
         } catch {
             outcome.error = redactor.redact(error.description)
             logger.error("cannot take scan", metadata: ["file": "\(path)", "error": "\(outcome.error!)"])
-            return outcome
+            return (outcome, nil)
         }
 
         let entry: ScanEntry
@@ -231,7 +291,7 @@ package struct ScanHandler: Sendable {
             outcome.skipped = true
             outcome.pages = settled.pages ?? 0
             outcome.error = settled.error
-            return outcome
+            return (outcome, settled.rowID)
         case .duplicate(let duplicate, let original):
             outcome.rowID = duplicate.rowID
             outcome.state = .duplicate
@@ -239,7 +299,7 @@ package struct ScanHandler: Sendable {
             logger.notice(
                 "duplicate scan: same bytes as an earlier file, not processed again",
                 metadata: ["file": "\(originalPath)", "scan": "\(hash.prefix(12))", "original": "\(original.shortID)"])
-            return outcome
+            return (outcome, original.rowID)
         case .process(let e):
             entry = e
         }
@@ -283,7 +343,7 @@ package struct ScanHandler: Sendable {
                 outcome.error = "no form of the workflow was recognised in this scan"
                 try journal.settle(entry.rowID, state: .unclassified, error: outcome.error, timings: timings)
                 scanLogger.warning("scan unclassified", metadata: ["file": "\(originalPath)"])
-                return outcome
+                return (outcome, entry.rowID)
             }
 
             // 3. Plan and journal the deliveries before any is made.
@@ -331,7 +391,7 @@ package struct ScanHandler: Sendable {
             try? journal.settle(entry.rowID, state: .failed, error: outcome.error, timings: timings)
             scanLogger.error("scan failed", metadata: ["file": "\(originalPath)", "error": "\(outcome.error!)"])
         }
-        return outcome
+        return (outcome, entry.rowID)
     }
 
     private func describe(_ error: any Error) -> String {

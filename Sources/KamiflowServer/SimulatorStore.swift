@@ -28,10 +28,8 @@ final class SimulatorStore: Sendable {
 
     init(path: String) throws {
         do {
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            }
+            // Whole records: owner-only, like the journal and the embedded core database.
+            try PrivateFiles.prepareDatabaseFile(atPath: path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             database = try DatabasePool(path: path, configuration: configuration)

@@ -85,9 +85,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
     }
 
+    /// Reports hold the values read and expected, which may be a real person's: owner-only (see PrivateFiles).
     func write(_ data: Data, to path: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw KamiflowError(.io, "cannot write the report", subject: path, cause: error)
-        }
+        try PrivateFiles.write(data, toPath: path)
     }
 }

@@ -14,6 +14,12 @@ struct JournalCommand: AsyncParsableCommand {
     static func resolve(_ reference: String, in journal: Journal) throws -> ScanEntry {
         let found = try journal.entries(matching: reference)
         guard let first = found.first else {
+            if let refused = try journal.inputs(matching: reference).first(where: { $0.outcome == .refused }) {
+                throw KamiflowError(
+                    .invalidArgument,
+                    "this file never became a scan: it was refused (\(refused.reason ?? "no reason recorded"))",
+                    subject: reference)
+            }
             throw KamiflowError(.invalidArgument, "no scan in the journal matches", subject: reference)
         }
         let originals = Set(found.filter { $0.state != .duplicate }.map(\.hash))
@@ -26,6 +32,11 @@ struct JournalCommand: AsyncParsableCommand {
         return first
     }
 
+    /// Whether a reference reads as a hash prefix (4+ hex digits) rather than a path.
+    static func isHashPrefix(_ reference: String) -> Bool {
+        reference.count >= 4 && reference.lowercased().allSatisfy(\.isHexDigit)
+    }
+
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -34,37 +45,78 @@ struct JournalCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List scans, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List scans (or, with --inputs, every input path), newest first.",
+            discussion: """
+                When more rows match than --limit, the first rows are listed and a line on standard error says \
+                how many there are.
+                """)
 
         @OptionGroup var options: RuntimeOptions
 
-        @Option(help: "Only scans in this state (\(ScanState.allCases.map(\.rawValue).joined(separator: ", "))).")
+        @Option(help: """
+            Only scans in this state (\(ScanState.allCases.map(\.rawValue).joined(separator: ", "))); with \
+            --inputs also 'refused'.
+            """)
         var state: String?
 
         @Option(help: "At most this many.")
         var limit: Int = 100
 
+        @Flag(help: "List input paths instead of scans: every file a run or a drop folder met, refused ones too.")
+        var inputs = false
+
         @Flag(help: "Print as JSON.")
         var json = false
 
         func validate() throws {
-            if let state, ScanState(rawValue: state) == nil {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+            if let state, ScanState(rawValue: state) == nil, !(inputs && state == "refused") {
                 throw ValidationError(
-                    "unknown state '\(state)'; one of \(ScanState.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "unknown state '\(state)'; one of \(ScanState.allCases.map(\.rawValue).joined(separator: ", "))"
+                        + (inputs ? ", refused" : ""))
             }
         }
 
         func run() async throws {
-            let entries = try options.openJournal().list(state: state.flatMap(ScanState.init), limit: limit)
-            if json {
-                print(String(decoding: try JournalCommand.encoder().encode(entries.map(Summary.init)), as: UTF8.self))
-                return
-            }
+            let journal = try options.openJournal()
             let formatter = ISO8601DateFormatter()
-            for entry in entries {
-                let state = entry.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-                print("\(entry.shortID)  \(state)  \(entry.attempts)  \(formatter.string(from: entry.updatedAt))  "
-                    + entry.path)
+            let shown: Int
+            let total: Int
+            if inputs {
+                let outcome = state.flatMap(InputOutcome.init(rawValue:))
+                let entries = try journal.listInputs(outcome: outcome, limit: limit)
+                (shown, total) = (entries.count, try journal.countInputs(outcome: outcome))
+                if json {
+                    print(String(decoding: try JournalCommand.encoder().encode(entries), as: UTF8.self))
+                } else {
+                    for entry in entries {
+                        let outcome = entry.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        let id = entry.shortID ?? "-".padding(toLength: 12, withPad: " ", startingAt: 0)
+                        var line = "\(id)  \(outcome)  \(formatter.string(from: entry.lastSeen))  \(entry.path)"
+                        if entry.outcome == .refused, let reason = entry.reason { line += " — \(reason)" }
+                        print(line)
+                    }
+                }
+            } else {
+                let scanState = state.flatMap(ScanState.init)
+                let entries = try journal.list(state: scanState, limit: limit)
+                (shown, total) = (entries.count, try journal.count(state: scanState))
+                if json {
+                    print(
+                        String(decoding: try JournalCommand.encoder().encode(entries.map(Summary.init)), as: UTF8.self))
+                } else {
+                    for entry in entries {
+                        let state = entry.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        let updated = formatter.string(from: entry.updatedAt)
+                        print("\(entry.shortID)  \(state)  \(entry.attempts)  \(updated)  " + entry.path)
+                    }
+                }
+            }
+            // On standard error, so that scripts reading the rows (`| awk '{print $1}'`) are not disturbed.
+            if total > shown {
+                FileHandle.standardError.write(Data(
+                    "showing \(shown) of \(total) \(inputs ? "input paths" : "scans"); use --limit to see more\n".utf8))
             }
         }
 
@@ -87,7 +139,13 @@ struct JournalCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Everything the journal knows about one scan.")
+        static let configuration = CommandConfiguration(
+            abstract: "Everything the journal knows about one scan, or about one input path.",
+            discussion: """
+                Named by a path, it answers for every file a run or a drop folder met: what became of that path \
+                (refused, and why; or the scan its bytes are, with that scan's state), then the scan itself. Named \
+                by a hash prefix, it shows the scan and every path its bytes were seen under.
+                """)
 
         @OptionGroup var options: RuntimeOptions
 
@@ -99,17 +157,46 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(id, in: journal)
-            let deliveries = try journal.deliveries(of: entry.rowID)
+            let scans = try journal.entries(matching: id)
+            // The rows of the path named; none when the reference is a scan's hash prefix.
+            let named = try JournalCommand.isHashPrefix(id) && !scans.isEmpty ? [] : journal.inputs(matching: id)
+            guard !scans.isEmpty || !named.isEmpty else {
+                throw KamiflowError(.invalidArgument, "no scan or input path in the journal matches", subject: id)
+            }
+            // A path refused before it had a hash has input rows only.
+            let entry = try scans.isEmpty ? nil : JournalCommand.resolve(id, in: journal)
+            let deliveries = try entry.map { try journal.deliveries(of: $0.rowID) } ?? []
+            let inputs = try entry.map { try journal.inputs(ofScan: $0.duplicateOf ?? $0.rowID) } ?? []
             if json {
                 struct Detail: Encodable {
-                    var scan: ScanEntry
+                    /// The path named: each time it was seen with another result, newest first.
+                    var input: [InputEntry]
+                    var scan: ScanEntry?
                     var deliveries: [DeliveryEntry]
+                    /// Every path the scan's bytes were seen under.
+                    var inputs: [InputEntry]
                 }
-                print(String(decoding: try JournalCommand.encoder().encode(Detail(scan: entry, deliveries: deliveries)),
-                    as: UTF8.self))
+                let detail = Detail(input: named, scan: entry, deliveries: deliveries, inputs: inputs)
+                print(String(decoding: try JournalCommand.encoder().encode(detail), as: UTF8.self))
                 return
             }
+            let formatter = ISO8601DateFormatter()
+            for input in named {
+                print("input       \(input.path)")
+                if input.location != input.path { print("left at     \(input.location)") }
+                var seen = "seen        \(formatter.string(from: input.lastSeen))"
+                if input.sightings > 1 {
+                    seen += " (\(input.sightings) times since \(formatter.string(from: input.firstSeen)))"
+                }
+                if let size = input.size { seen += ", \(size) bytes" }
+                print(seen)
+                var outcome = "outcome     \(input.outcome)"
+                if let id = input.shortID { outcome += " (scan \(id))" }
+                if let reason = input.reason { outcome += " — \(reason)" }
+                print(outcome)
+            }
+            guard let entry else { return }
+            if !named.isEmpty { print("") }
             print("scan        \(entry.hash)")
             print("state       \(entry.state) (since \(entry.stateSince), \(entry.attempts) attempt(s))")
             print("file        \(entry.path)")
@@ -132,6 +219,14 @@ struct JournalCommand: AsyncParsableCommand {
                 print(line)
             }
             if let records = entry.records { print("records     \(records)") }
+            // Other names of the same bytes: many files may share one scan, each keeping its own name.
+            if Set(inputs.map(\.path)).subtracting([entry.originalPath]).count > 0 {
+                print("inputs      \(inputs.count) path(s) with these bytes:")
+                for input in inputs {
+                    let outcome = input.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    print("  \(outcome)  \(input.path)")
+                }
+            }
         }
     }
 

@@ -80,11 +80,8 @@ struct OverlayCommand: AsyncParsableCommand {
         }
         let plan = OverlayPlan(workflow: loaded, record: record, outcome: outcome, reveal: reveal)
         let png = try OverlayRenderer().png(plan, on: image, name: scan)
-        do {
-            try Data(png).write(to: URL(fileURLWithPath: output))
-        } catch {
-            throw KamiflowError(.io, "cannot write the overlay", subject: output, cause: error)
-        }
+        // The page of a person's form with the values read on it: owner-only (see PrivateFiles).
+        try PrivateFiles.write(Data(png), toPath: output)
         let counts = Dictionary(grouping: plan.notes, by: \.status).mapValues(\.count)
         print(
             "wrote \(output): \(plan.title); fields: \(counts[.straightThrough] ?? 0) straight through (green), "

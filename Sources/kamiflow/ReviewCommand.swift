@@ -162,7 +162,7 @@ struct ReviewCommand: AsyncParsableCommand {
             let flagged = record.fields.filter { !$0.issues.isEmpty && $0.source != nil }
             let wanted = flagged.filter { reveal || !$0.sensitive }
             let skipped = flagged.count - wanted.count
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try PrivateFiles.createFolder(atPath: folder)  // crops show a person's handwriting: owner-only
             let redactor = Redactor()
             let composition = Composition(
                 settings: Composition.Settings(deployment: nil, workers: 1, languages: "eng"),
@@ -174,7 +174,7 @@ struct ReviewCommand: AsyncParsableCommand {
                 guard let png else { continue }
                 let name = "\(entry.shortID)-\(record.index)-\(field.path).png"
                 let path = (folder as NSString).appendingPathComponent(name)
-                try Data(png).write(to: URL(fileURLWithPath: path))
+                try PrivateFiles.write(Data(png), toPath: path)
                 print("crop        \(path)")
             }
             if skipped > 0 { print("crops       \(skipped) sensitive field(s) not cut out (add --reveal)") }

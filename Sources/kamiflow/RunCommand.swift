@@ -62,7 +62,9 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Workflow files (.yaml/.yml) come first, then inputs. Every scan is journaled by the hash of its bytes \
             before it is read: run the same command again after a crash (even a kill) and it finishes the rest, \
-            delivering every record exactly once; the same file under another name is recorded as a duplicate.
+            delivering every record exactly once; the same file under another name is recorded as a duplicate. \
+            Every input path is journaled, including files refused before they were read (empty, unreadable, not \
+            a scan file in a folder): 'kamiflow journal show PATH' says what became of each.
 
             Exit status: 0 everything went straight through (or was already done), 1 some scans wait for a person \
             (review, rejected, form not recognised), 2 some scans failed, 64 bad usage, 74 the journal cannot be \

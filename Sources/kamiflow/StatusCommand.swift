@@ -30,11 +30,14 @@ struct StatusCommand: AsyncParsableCommand {
         let counts = try journal.counts()
         let seconds = Double(threshold.components.seconds)
         let stuck = try journal.stuck(olderThan: seconds)
+        // Files that never became scans (empty, unreadable, not scan files): no state above counts them.
+        let refused = try journal.countInputs(outcome: .refused)
         let now = Date()
         if json {
             struct Report: Encodable {
                 var journal: String
                 var counts: [String: Int]
+                var refusedInputs: Int
                 var stuck: [Stuck]
             }
             struct Stuck: Encodable {
@@ -47,6 +50,7 @@ struct StatusCommand: AsyncParsableCommand {
             let report = Report(
                 journal: journal.path,
                 counts: Dictionary(uniqueKeysWithValues: ScanState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
+                refusedInputs: refused,
                 stuck: stuck.map {
                     Stuck(id: $0.shortID, state: $0.state.rawValue, seconds: Int(now.timeIntervalSince($0.stateSince)),
                         path: $0.path, attempts: $0.attempts)
@@ -63,6 +67,10 @@ struct StatusCommand: AsyncParsableCommand {
                 print("  \(name) \(String(format: "%7d", n))")
             }
             print("  \("total".padding(toLength: 13, withPad: " ", startingAt: 0)) \(String(format: "%7d", total))")
+            if refused > 0 {
+                print("input paths refused before they became scans: \(refused)"
+                    + " (kamiflow journal list --inputs --state refused)")
+            }
             if stuck.isEmpty {
                 print("nothing stuck (longer than \(stuckAfter))")
             } else {

@@ -13,6 +13,12 @@ struct WatchOptions: ParsableArguments {
     @Option(help: "Take a file once its size and time have not changed for this long (default 2s).")
     var settle: String?
 
+    @Option(help: """
+        Take an empty file (refused into failed/ with a reason) once it has stayed empty this long (default 60s): \
+        copy tools create a file before they write it.
+        """)
+    var settleEmpty: String?
+
     @Option(help: "List the folders this often (default 2s; a safety net in events mode).")
     var poll: String?
 
@@ -35,6 +41,7 @@ struct WatchOptions: ParsableArguments {
             detection: polling ? .polling : (watch?.detection ?? .events),
             pollInterval: try duration(poll, watch?.poll, .seconds(2)),
             settleInterval: try duration(settle, watch?.settle, .seconds(2)),
+            emptyFileSettleInterval: try duration(settleEmpty, nil, .seconds(60)),
             maxConcurrentScans: jobs ?? settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount),
             shutdownDeadline: try duration(shutdownDeadline, watch?.shutdownDeadline, .seconds(30)))
     }
