@@ -39,7 +39,8 @@ public struct FieldOutcome: Hashable, Sendable, Codable {
     public var raw: String?
     public var confidence: Double?
     public var correct: Bool
-    /// Extraction raised an issue of warning or error severity on the field.
+    /// Extraction raised an issue of warning or error severity on the field (a form that was not extracted at all
+    /// counts as flagged on every field: a person keys it).
     public var flagged: Bool
     /// The record would have been delivered without a person looking.
     public var straightThrough: Bool
@@ -47,8 +48,11 @@ public struct FieldOutcome: Hashable, Sendable, Codable {
     /// A PNG crop of the field on the scan, base64, for the HTML report (only for wrong fields).
     public var crop: String?
 
-    /// Wrong, not flagged, and delivered: the error nobody would have seen.
-    public var isSilentError: Bool { !correct && !flagged && straightThrough }
+    /// Wrong with no issue on the field itself: whatever happens to the form, a clerk is pointed at the flagged
+    /// fields, so nobody looks at this one.
+    public var isSilentError: Bool { !correct && !flagged }
+    /// A silent error in a record that went straight through: delivered without a person at all.
+    public var isDeliveredSilently: Bool { isSilentError && straightThrough }
 }
 
 /// One planted defect and whether extraction flagged it.
@@ -79,7 +83,12 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var straightThroughForms: Int = 0
     /// Fields (without planted defect) in straight-through records.
     public var straightThroughFields: Int = 0
+    /// Fields (without planted defect) with no issue of their own: what routing field by field lets through.
+    public var unflaggedFields: Int = 0
+    /// Wrong fields with no issue of their own, whatever happened to their form.
     public var silentErrors: Int = 0
+    /// Of those, the ones in records that went straight through.
+    public var silentErrorsDelivered: Int = 0
     /// The wrong fields, with crops, for the report.
     public var wrong: [FieldOutcome] = []
 
@@ -91,10 +100,12 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var straightThroughRate: Double { forms == 0 ? 0 : Double(straightThroughForms) / Double(forms) }
     /// Silent errors as a share of all counted fields (the issue's target: ≤ 0.1%).
     public var silentErrorRate: Double { overall.total == 0 ? 0 : Double(silentErrors) / Double(overall.total) }
-    /// Silent errors as a share of the fields that went straight through.
+    /// Silent errors in straight-through records as a share of the fields that went straight through.
     public var silentErrorRateAmongStraightThrough: Double {
-        straightThroughFields == 0 ? 0 : Double(silentErrors) / Double(straightThroughFields)
+        straightThroughFields == 0 ? 0 : Double(silentErrorsDelivered) / Double(straightThroughFields)
     }
+    /// Share of the fields that carry no issue of their own.
+    public var unflaggedFieldRate: Double { overall.total == 0 ? 0 : Double(unflaggedFields) / Double(overall.total) }
 }
 
 /// Compares what extraction produced with the ground truth.
@@ -324,7 +335,9 @@ public struct Evaluator: Sendable {
             result.printed.count(outcome.correct)
         }
         if outcome.straightThrough { result.straightThroughFields += 1 }
+        if !outcome.flagged { result.unflaggedFields += 1 }
         if outcome.isSilentError { result.silentErrors += 1 }
+        if outcome.isDeliveredSilently { result.silentErrorsDelivered += 1 }
         if !outcome.correct { result.wrong.append(outcome) }
     }
 }

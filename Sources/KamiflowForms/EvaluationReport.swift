@@ -31,9 +31,11 @@ public enum EvaluationReport {
         lines.append(
             "straight-through forms   \(r.straightThroughForms) of \(r.forms) (\(percent(r.straightThroughRate)))")
         lines.append(
-            "silent errors            \(r.silentErrors) of \(r.overall.total) fields (\(percent(r.silentErrorRate))); "
-                + "\(percent(r.silentErrorRateAmongStraightThrough)) of the \(r.straightThroughFields) "
-                + "straight-through fields")
+            "fields without an issue  \(r.unflaggedFields) of \(r.overall.total) (\(percent(r.unflaggedFieldRate)))")
+        lines.append(
+            "silent errors            \(r.silentErrors) of \(r.overall.total) fields (\(percent(r.silentErrorRate))): "
+                + "wrong with no issue on the field; \(r.silentErrorsDelivered) in straight-through forms "
+                + "(\(percent(r.silentErrorRateAmongStraightThrough)) of their \(r.straightThroughFields) fields)")
         lines.append("planted defects          \(r.defects.count), caught \(r.defectsCaught), missed \(r.defectsMissed)")
         var missedKinds: [String: Int] = [:]
         for d in r.defects where !d.caught { missedKinds[d.defect.kind.rawValue, default: 0] += 1 }
@@ -85,7 +87,9 @@ public enum EvaluationReport {
             <tr><th>checkboxes and choices</th><td>\(percent(r.marks.accuracy)) of \(r.marks.total)</td></tr>
             <tr><th>all fields</th><td>\(percent(r.overall.accuracy)) of \(r.overall.total)</td></tr>
             <tr><th>straight-through forms</th><td>\(r.straightThroughForms) (\(percent(r.straightThroughRate)))</td></tr>
-            <tr><th>silent errors</th><td>\(r.silentErrors) (\(percent(r.silentErrorRate)) of fields)</td></tr>
+            <tr><th>fields without an issue</th><td>\(r.unflaggedFields) (\(percent(r.unflaggedFieldRate)))</td></tr>
+            <tr><th>silent errors (wrong, no issue on the field)</th><td>\(r.silentErrors) \
+            (\(percent(r.silentErrorRate)) of fields); \(r.silentErrorsDelivered) in straight-through forms</td></tr>
             <tr><th>planted defects</th><td>\(r.defects.count): caught \(r.defectsCaught), missed \(r.defectsMissed)</td></tr>
             </table>
             <h2>By type</h2><table><tr><th>type</th><th>n</th><th>correct</th><th>accuracy</th></tr>

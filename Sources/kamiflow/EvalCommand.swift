@@ -11,8 +11,8 @@ struct EvalCommand: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Measure a workflow's field accuracy on sample scans made by `kamiflow samples`.",
         discussion: "Prints accuracy per field, per type and overall, planted defects caught and missed, the "
-            + "straight-through rate and the silent errors (wrong, unflagged, straight through). See "
-            + "docs/samples-and-eval.md.")
+            + "straight-through rate, the fields without an issue, and the silent errors (wrong with no issue on the "
+            + "field, whatever the form; and those in straight-through forms). See docs/samples-and-eval.md.")
 
     @Argument(help: "The workflow file.")
     var workflow: String

@@ -52,6 +52,21 @@ struct EvaluationTests {
             ], route: .review),
     ]
 
+    @Test("a wrong field with no issue of its own is a silent error even when its form goes to review")
+    func silentErrorInAReviewedForm() {
+        let evaluator = Evaluator(layout: nil, includeCrops: false) { _ in [] }
+        var records = Self.records
+        // B goes to review for its name and number; its sex is misread too, and nothing says so.
+        records[1].fields[2] = FieldResult(path: "sex", type: "choice", value: .choices(["男"]))
+        var result = EvaluationResult(workflow: "hand")
+        evaluator.score(truth: Self.truth, records: records, into: &result)
+        #expect(result.silentErrors == 2)
+        #expect(result.silentErrorsDelivered == 1)
+        #expect(result.wrong.filter(\.isSilentError).map(\.page) == [0, 1])
+        #expect(result.wrong.filter(\.isDeliveredSilently).map(\.page) == [0])
+        #expect(EvaluationReport.table(result).contains("silent errors            2 of 8 fields (25.00%)"))
+    }
+
     @Test("counts, accuracies, defects, straight-through and silent errors on a hand-made case")
     func arithmetic() {
         let evaluator = Evaluator(layout: nil, includeCrops: false) { _ in [] }
@@ -77,6 +92,9 @@ struct EvaluationTests {
         #expect(result.silentErrors == 1)
         #expect(result.silentErrorRate == 1.0 / 8)
         #expect(result.silentErrorRateAmongStraightThrough == 0.25)
+        #expect(result.silentErrorsDelivered == 1)
+        // A's four, B's sex and consent; B's name is flagged, C's number was never extracted.
+        #expect(result.unflaggedFields == 6)
         #expect(result.wrong.map(\.path).sorted() == ["name", "number", "sex"])
         #expect(result.wrong.filter(\.isSilentError).map(\.path) == ["sex"])
         #expect(abs(result.overall.accuracy - 0.625) < 1e-12)
