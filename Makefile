@@ -18,7 +18,8 @@ APT_PACKAGES := \
 	tesseract-ocr tesseract-ocr-jpn tesseract-ocr-script-jpan tesseract-ocr-eng tesseract-ocr-osd \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
-	libsqlite3-dev sqlite3
+	libsqlite3-dev sqlite3 \
+	time
 # Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader).
 PY_MODULES := jsonschema openapi_spec_validator
 
@@ -80,6 +81,7 @@ test: deps
 bench: release
 	Benchmarks/run.sh
 	Benchmarks/pipeline.sh
+	Benchmarks/memory.sh
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) .kamiflow
