@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import Logging
 
 /// A CSV file per batch (the `type: csv` entry): what most core systems and RPA tools import.
 public struct CSVConnectionConfiguration: Hashable, Sendable, Codable {
@@ -160,4 +161,29 @@ package enum CSVCell {
         }
         return text
     }
+}
+
+extension CSVConnectionConfiguration: ConnectionSettings {
+    public static let typeName = "csv"
+    public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+        -> any Connector
+    {
+        try FileConnector(name: name, folder: folder, format: CSVFormat(configuration: self), logger: logger)
+    }
+
+    public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
+        MappingContract(
+            requiredFields: [], knownFields: columns, source: columns == nil ? "a CSV file" : "the CSV layout",
+            reservedFields: keyColumn.map { [$0] } ?? [])
+    }
+
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
+        var copy = self
+        copy.folder = resolve(folder)
+        return copy
+    }
+
+    public var destination: String { folder }
 }

@@ -2,33 +2,72 @@ import Foundation
 import KamiflowCore
 import Logging
 
-/// One entry of a deployment file's `connections:`, decoded from its `type:` and that type's settings.
+/// What Kamiflow knows of one kind of connection, in one place: its `type:` name, its settings (decoded from the
+/// deployment file, checked key by key there), how its connector is built, what a mapping delivering to it must
+/// provide, and where it delivers. Adding a kind of connection is one conforming settings type and one line in
+/// ``ConnectionConfiguration/kinds``.
+public protocol ConnectionSettings: Codable, Hashable, Sendable {
+    /// The `type:` value a deployment file names this kind by.
+    static var typeName: String { get }
+    /// The settings a deployment file may give, besides `type` (the settings type's coding keys).
+    static var settingNames: [String] { get }
+    /// The keys of each item of a setting that is a list of mappings (a fixed-width file's `layout:`), by setting.
+    static var itemSettingNames: [String: [String]] { get }
+
+    /// The connector, named `name` in outcomes and logs; `*_env` settings are resolved from `environment` here and
+    /// nowhere else.
+    func makeConnector(named name: String, environment: [String: String], logger: Logger) throws -> any Connector
+    /// What a workflow mapping delivering `resource` here must and may provide.
+    func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract
+    /// The same settings with relative file and folder paths passed through `resolve`.
+    func resolvingPaths(_ resolve: (String) -> String) -> Self
+    /// Checks what can be checked without touching the target (URL form, layouts, the 全銀 header).
+    func validate(connection: String) throws
+    /// Where it delivers to, for listings: a URL, a database file or a folder. Never a secret.
+    var destination: String { get }
+}
+
+extension ConnectionSettings {
+    public static var itemSettingNames: [String: [String]] { [:] }
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self { self }
+    public func validate(connection: String) throws {}
+}
+
+/// One entry of a deployment file's `connections:`: the settings of one of the ``kinds``, chosen by its `type:`.
 ///
 /// Codable so that the executable can decode it straight from `kamiflow.yaml` (with Yams) or JSON. Secrets are never
 /// part of it: entries name environment variables (`token_env`), and ``ConnectorFactory`` resolves them from the
 /// environment it is handed.
-public enum ConnectionConfiguration: Hashable, Sendable {
-    case http(HTTPConnectionConfiguration)
-    case sqlite(SQLiteConnectionConfiguration)
-    case csv(CSVConnectionConfiguration)
-    case fixedWidth(FixedWidthConnectionConfiguration)
-    case zengin(ZenginConnectionConfiguration)
-    case jsonLines(JSONLinesConnectionConfiguration)
+public struct ConnectionConfiguration: Hashable, Sendable {
+    /// The connection's settings; cast to a kind's type (`as? HTTPConnectionConfiguration`) for what only it has.
+    public let settings: any ConnectionSettings
 
-    /// The `type:` value of each case, as a deployment file spells it.
-    public var typeName: String {
-        switch self {
-        case .http: "http"
-        case .sqlite: "sqlite"
-        case .csv: "csv"
-        case .fixedWidth: "fixed-width"
-        case .zengin: "zengin"
-        case .jsonLines: "jsonl"
-        }
+    public init(_ settings: any ConnectionSettings) {
+        self.settings = settings
     }
 
+    /// Every kind of connection, the one list the deployment loader, the schema and the decoder read.
+    public static let kinds: [any ConnectionSettings.Type] = [
+        HTTPConnectionConfiguration.self, SQLiteConnectionConfiguration.self, CSVConnectionConfiguration.self,
+        FixedWidthConnectionConfiguration.self, ZenginConnectionConfiguration.self,
+        JSONLinesConnectionConfiguration.self,
+    ]
+
+    public static func http(_ settings: HTTPConnectionConfiguration) -> Self { Self(settings) }
+    public static func sqlite(_ settings: SQLiteConnectionConfiguration) -> Self { Self(settings) }
+    public static func csv(_ settings: CSVConnectionConfiguration) -> Self { Self(settings) }
+    public static func fixedWidth(_ settings: FixedWidthConnectionConfiguration) -> Self { Self(settings) }
+    public static func zengin(_ settings: ZenginConnectionConfiguration) -> Self { Self(settings) }
+    public static func jsonLines(_ settings: JSONLinesConnectionConfiguration) -> Self { Self(settings) }
+
+    /// The `type:` value, as a deployment file spells it.
+    public var typeName: String { type(of: settings).typeName }
+
     /// The types a deployment file may name, for error messages.
-    public static let typeNames = ["http", "sqlite", "csv", "fixed-width", "zengin", "jsonl"]
+    public static var typeNames: [String] { kinds.map { $0.typeName } }
+
+    public static func == (left: Self, right: Self) -> Bool { AnyHashable(left.settings) == AnyHashable(right.settings) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(settings)) }
 }
 
 extension ConnectionConfiguration: Codable {
@@ -36,33 +75,20 @@ extension ConnectionConfiguration: Codable {
 
     public init(from decoder: any Decoder) throws {
         let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
-        switch type {
-        case "http": self = .http(try HTTPConnectionConfiguration(from: decoder))
-        case "sqlite": self = .sqlite(try SQLiteConnectionConfiguration(from: decoder))
-        case "csv": self = .csv(try CSVConnectionConfiguration(from: decoder))
-        case "fixed-width": self = .fixedWidth(try FixedWidthConnectionConfiguration(from: decoder))
-        case "zengin": self = .zengin(try ZenginConnectionConfiguration(from: decoder))
-        case "jsonl": self = .jsonLines(try JSONLinesConnectionConfiguration(from: decoder))
-        default:
+        guard let kind = Self.kinds.first(where: { $0.typeName == type }) else {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: decoder.codingPath + [TypeKey.type],
                     debugDescription: "unknown connection type '\(type)' (expected one of: "
                         + Self.typeNames.joined(separator: ", ") + ")"))
         }
+        settings = try kind.init(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: TypeKey.self)
         try container.encode(typeName, forKey: .type)
-        switch self {
-        case .http(let c): try c.encode(to: encoder)
-        case .sqlite(let c): try c.encode(to: encoder)
-        case .csv(let c): try c.encode(to: encoder)
-        case .fixedWidth(let c): try c.encode(to: encoder)
-        case .zengin(let c): try c.encode(to: encoder)
-        case .jsonLines(let c): try c.encode(to: encoder)
-        }
+        try settings.encode(to: encoder)
     }
 }
 
@@ -78,35 +104,7 @@ public enum ConnectorFactory {
         environment: [String: String],
         logger: Logger = Logger(label: "kamiflow.connectors")
     ) throws -> any Connector {
-        switch configuration {
-        case .http(let http):
-            var token: String?
-            if let variable = http.tokenEnv {
-                guard let value = environment[variable], !value.isEmpty else {
-                    throw KamiflowError(
-                        .invalidDeployment, "token_env names \(variable), but that environment variable is not set",
-                        subject: name)
-                }
-                token = value
-            }
-            return try HTTPConnector(name: name, configuration: http, token: token, logger: logger)
-        case .sqlite(let sqlite):
-            return try SQLiteConnector(name: name, configuration: sqlite, logger: logger)
-        case .csv(let csv):
-            return try FileConnector(
-                name: name, folder: csv.folder, format: CSVFormat(configuration: csv), logger: logger)
-        case .fixedWidth(let fixed):
-            try fixed.validate(connection: name)
-            return try FileConnector(
-                name: name, folder: fixed.folder, format: FixedWidthFormat(configuration: fixed), logger: logger)
-        case .zengin(let zengin):
-            return try FileConnector(
-                name: name, folder: zengin.folder, format: ZenginFormat(configuration: zengin, connection: name),
-                logger: logger)
-        case .jsonLines(let jsonl):
-            return try FileConnector(
-                name: name, folder: jsonl.folder, format: JSONLinesFormat(configuration: jsonl), logger: logger)
-        }
+        try configuration.settings.makeConnector(named: name, environment: environment, logger: logger)
     }
 }
 
@@ -119,46 +117,11 @@ extension ConnectionConfiguration {
     ///   patterns and dates are read from the POST request schema of the path that ends in `/<resource>`. Without
     ///   a document an http connection accepts any field.
     public func contract(for resource: String?, openAPIDocument: Data? = nil) throws -> MappingContract {
-        switch self {
-        case .http(let http):
-            guard let openAPIDocument else {
-                return MappingContract(requiredFields: [], knownFields: nil, source: "an API without a known schema")
-            }
-            guard let resource = http.resource ?? resource else {
-                throw KamiflowError(.invalidWorkflow, "no resource: neither the connection nor the mapping names one")
-            }
-            return try Self.contract(openAPI: openAPIDocument, resource: resource)
-        case .sqlite(let sqlite):
-            return MappingContract(
-                requiredFields: [], knownFields: nil, source: "the database \(sqlite.path)",
-                reservedFields: SQLiteConnector.reservedColumns.sorted())
-        case .jsonLines:
-            return MappingContract(requiredFields: [], knownFields: nil, source: "a JSON Lines file")
-        case .csv(let csv):
-            return MappingContract(
-                requiredFields: [], knownFields: csv.columns,
-                source: csv.columns == nil ? "a CSV file" : "the CSV layout",
-                reservedFields: csv.keyColumn.map { [$0] } ?? [])
-        case .fixedWidth(let fixed):
-            var constraints: [String: FieldConstraint] = [:]
-            for column in fixed.layout {
-                guard let field = column.field else { continue }
-                constraints[field] =
-                    column.kind == .numeric
-                    ? FieldConstraint(pattern: "^[0-9]{0,\(column.bytes)}$", summary: "N\(column.bytes): digits only")
-                    : FieldConstraint(summary: "C\(column.bytes): text of at most \(column.bytes) bytes")
-            }
-            return MappingContract(
-                requiredFields: [], knownFields: fixed.layout.compactMap(\.field), source: "the fixed-width layout",
-                fields: constraints)
-        case .zengin:
-            return MappingContract(
-                requiredFields: ZenginConnectionConfiguration.requiredRecordFields,
-                knownFields: ZenginConnectionConfiguration.recordFields,
-                source: "a 全銀 総合振込 data record", fields: ZenginConnectionConfiguration.recordConstraints)
-        }
+        try settings.contract(for: resource, openAPIDocument: openAPIDocument)
     }
+}
 
+extension ConnectionConfiguration {
     /// The resources an OpenAPI document accepts records for (the last path segment of every POST).
     public static func resources(inOpenAPI data: Data) -> [String] {
         guard let paths = JSONValue.parse(data)?["paths"]?.objectValue else { return [] }
@@ -207,74 +170,30 @@ extension ConnectionConfiguration {
     /// The settings a deployment file may give for a connection of `type`, `type` itself included; `nil` for an
     /// unknown type. Lets the deployment loader report a misspelt setting instead of silently ignoring it.
     public static func settingNames(forType type: String) -> [String]? {
-        let names: [String]
-        switch type {
-        case "http": names = HTTPConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
-        case "sqlite": names = SQLiteConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
-        case "csv": names = CSVConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
-        case "fixed-width": names = FixedWidthConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
-        case "zengin": names = ZenginConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
-        case "jsonl": names = JSONLinesConnectionConfiguration.CodingKeys.allCases.map(\.stringValue)
-        default: return nil
-        }
-        return ["type"] + names
+        kinds.first { $0.typeName == type }.map { ["type"] + $0.settingNames }
     }
 
     /// The keys of each item of a setting that is a list of mappings (a fixed-width file's `layout:`), by setting,
     /// so that the deployment loader checks those keys too.
     public static func itemSettingNames(forType type: String) -> [String: [String]] {
-        switch type {
-        case "fixed-width": ["layout": FixedWidthConnectionConfiguration.Column.CodingKeys.allCases.map(\.stringValue)]
-        default: [:]
-        }
+        kinds.first { $0.typeName == type }?.itemSettingNames ?? [:]
     }
 
     /// The same connection with relative file and folder paths taken relative to `folder` (the deployment file's
     /// folder), so that a deployment behaves the same whatever the working directory.
     public func resolvingPaths(relativeTo folder: String) -> ConnectionConfiguration {
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path
-        }
-        switch self {
-        case .http: return self
-        case .sqlite(var c):
-            c.path = resolve(c.path)
-            return .sqlite(c)
-        case .csv(var c):
-            c.folder = resolve(c.folder)
-            return .csv(c)
-        case .fixedWidth(var c):
-            c.folder = resolve(c.folder)
-            return .fixedWidth(c)
-        case .zengin(var c):
-            c.folder = resolve(c.folder)
-            return .zengin(c)
-        case .jsonLines(var c):
-            c.folder = resolve(c.folder)
-            return .jsonLines(c)
-        }
+        ConnectionConfiguration(
+            settings.resolvingPaths { path in
+                path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path
+            })
     }
 
     /// Checks what can be checked without touching the target (URL form, layouts, the 全銀 header), so a
     /// deployment file's mistakes show up when it loads.
     public func validate(connection: String) throws {
-        switch self {
-        case .http(let c): try c.validate(connection: connection)
-        case .fixedWidth(let c): try c.validate(connection: connection)
-        case .zengin(let c): _ = try c.headerRecord(connection: connection)
-        case .sqlite, .csv, .jsonLines: break
-        }
+        try settings.validate(connection: connection)
     }
 
     /// Where the connection delivers to, for listings: a URL, a database file or a folder. Never a secret.
-    public var destination: String {
-        switch self {
-        case .http(let c): c.url + (c.resource.map { "/" + $0 } ?? "/<resource>")
-        case .sqlite(let c): c.path
-        case .csv(let c): c.folder
-        case .fixedWidth(let c): c.folder
-        case .zengin(let c): c.folder
-        case .jsonLines(let c): c.folder + "/" + c.file
-        }
-    }
+    public var destination: String { settings.destination }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import Logging
 
 /// A fixed-width record file in CP932 per batch (the `type: fixed-width` entry), the shape of
 /// 中間標準レイアウト-style interfaces: every field a byte length, numbers right-justified and zero-filled, text
@@ -81,7 +82,7 @@ public struct FixedWidthConnectionConfiguration: Hashable, Sendable, Codable {
     /// Bytes per record, line ending excluded.
     public var recordLength: Int { layout.map(\.bytes).reduce(0, +) }
 
-    func validate(connection: String) throws {
+    public func validate(connection: String) throws {
         for (i, column) in layout.enumerated() where column.bytes < 1 {
             throw KamiflowError(
                 .invalidDeployment, "layout column \(i + 1) must have at least 1 byte", subject: connection)
@@ -149,4 +150,42 @@ struct FixedWidthFormat: RecordFileFormat {
     func placement(stamp: String) -> BatchFileStore.Placement {
         .newFile("\(configuration.filePrefix)-\(stamp).\(configuration.fileExtension)")
     }
+}
+
+extension FixedWidthConnectionConfiguration: ConnectionSettings {
+    public static let typeName = "fixed-width"
+    public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+    public static var itemSettingNames: [String: [String]] {
+        ["layout": Column.CodingKeys.allCases.map(\.stringValue)]
+    }
+
+    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+        -> any Connector
+    {
+        try validate(connection: name)
+        return try FileConnector(
+            name: name, folder: folder, format: FixedWidthFormat(configuration: self), logger: logger)
+    }
+
+    public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
+        var constraints: [String: FieldConstraint] = [:]
+        for column in layout {
+            guard let field = column.field else { continue }
+            constraints[field] =
+                column.kind == .numeric
+                ? FieldConstraint(pattern: "^[0-9]{0,\(column.bytes)}$", summary: "N\(column.bytes): digits only")
+                : FieldConstraint(summary: "C\(column.bytes): text of at most \(column.bytes) bytes")
+        }
+        return MappingContract(
+            requiredFields: [], knownFields: layout.compactMap(\.field), source: "the fixed-width layout",
+            fields: constraints)
+    }
+
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
+        var copy = self
+        copy.folder = resolve(folder)
+        return copy
+    }
+
+    public var destination: String { folder }
 }

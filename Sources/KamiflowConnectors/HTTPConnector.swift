@@ -80,7 +80,7 @@ public struct HTTPConnectionConfiguration: Hashable, Sendable, Codable {
         )
     }
 
-    func validate(connection: String) throws {
+    public func validate(connection: String) throws {
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
             parsed.host != nil
         else {
@@ -358,4 +358,36 @@ extension HTTPConnectionConfiguration {
         try? await client.shutdown()
         return data
     }
+}
+
+extension HTTPConnectionConfiguration: ConnectionSettings {
+    public static let typeName = "http"
+    public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+        -> any Connector
+    {
+        var token: String?
+        if let variable = tokenEnv {
+            guard let value = environment[variable], !value.isEmpty else {
+                throw KamiflowError(
+                    .invalidDeployment, "token_env names \(variable), but that environment variable is not set",
+                    subject: name)
+            }
+            token = value
+        }
+        return try HTTPConnector(name: name, configuration: self, token: token, logger: logger)
+    }
+
+    public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
+        guard let openAPIDocument else {
+            return MappingContract(requiredFields: [], knownFields: nil, source: "an API without a known schema")
+        }
+        guard let resource = self.resource ?? resource else {
+            throw KamiflowError(.invalidWorkflow, "no resource: neither the connection nor the mapping names one")
+        }
+        return try ConnectionConfiguration.contract(openAPI: openAPIDocument, resource: resource)
+    }
+
+    public var destination: String { url + (resource.map { "/" + $0 } ?? "/<resource>") }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import Logging
 
 /// JSON Lines appended to one file (the `type: jsonl` entry): one object per record, each batch appended
 /// atomically, for log-shipping tools and for people who want to `jq` what was delivered.
@@ -44,4 +45,27 @@ struct JSONLinesFormat: RecordFileFormat {
     }
 
     func placement(stamp: String) -> BatchFileStore.Placement { .append(configuration.file) }
+}
+
+extension JSONLinesConnectionConfiguration: ConnectionSettings {
+    public static let typeName = "jsonl"
+    public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+        -> any Connector
+    {
+        try FileConnector(name: name, folder: folder, format: JSONLinesFormat(configuration: self), logger: logger)
+    }
+
+    public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
+        MappingContract(requiredFields: [], knownFields: nil, source: "a JSON Lines file")
+    }
+
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
+        var copy = self
+        copy.folder = resolve(folder)
+        return copy
+    }
+
+    public var destination: String { folder + "/" + file }
 }

@@ -189,3 +189,28 @@ public final class SQLiteConnector: Connector {
         return "\(type(of: error))"
     }
 }
+
+extension SQLiteConnectionConfiguration: ConnectionSettings {
+    public static let typeName = "sqlite"
+    public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+        -> any Connector
+    {
+        try SQLiteConnector(name: name, configuration: self, logger: logger)
+    }
+
+    public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
+        MappingContract(
+            requiredFields: [], knownFields: nil, source: "the database \(path)",
+            reservedFields: SQLiteConnector.reservedColumns.sorted())
+    }
+
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
+        var copy = self
+        copy.path = resolve(path)
+        return copy
+    }
+
+    public var destination: String { path }
+}

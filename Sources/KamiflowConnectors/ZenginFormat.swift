@@ -1,5 +1,6 @@
 import Foundation
 import KamiflowCore
+import Logging
 
 /// A 全銀協 総合振込 file per batch (the `type: zengin` entry; DOMAIN §5.6) for paying benefits: 120-byte header,
 /// data, trailer and end records in CP932 half-width characters.
@@ -284,4 +285,34 @@ struct ZenginFormat: RecordFileFormat {
     }
 
     func placement(stamp: String) -> BatchFileStore.Placement { .newFile("\(configuration.filePrefix)-\(stamp).txt") }
+}
+
+extension ZenginConnectionConfiguration: ConnectionSettings {
+    public static let typeName = "zengin"
+    public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+        -> any Connector
+    {
+        try FileConnector(
+            name: name, folder: folder, format: ZenginFormat(configuration: self, connection: name), logger: logger)
+    }
+
+    public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
+        MappingContract(
+            requiredFields: Self.requiredRecordFields, knownFields: Self.recordFields,
+            source: "a 全銀 総合振込 data record", fields: Self.recordConstraints)
+    }
+
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
+        var copy = self
+        copy.folder = resolve(folder)
+        return copy
+    }
+
+    public func validate(connection: String) throws {
+        _ = try headerRecord(connection: connection)
+    }
+
+    public var destination: String { folder }
 }

@@ -52,7 +52,7 @@ struct ConnectionsListCommand: ParsableCommand {
         print(path.map { "connections in \($0):" } ?? "embedded default connections:")
         for (name, configuration) in loaded.connections {
             var note = ""
-            if case .http(let http) = configuration, let variable = http.tokenEnv {
+            if let http = configuration.settings as? HTTPConnectionConfiguration, let variable = http.tokenEnv {
                 if environment[variable]?.isEmpty ?? true {
                     note = "  error: token_env \(variable) is not set"
                     problems += 1

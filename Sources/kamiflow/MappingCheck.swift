@@ -39,7 +39,7 @@ struct MappingCheck {
         var check = MappingCheck(deployment: deployment)
         let used = workflows.map { Set($0.flatMap { $0.deliveries.map(\.connection) }) }
         for (name, configuration) in deployment?.connections ?? [] where used?.contains(name) ?? true {
-            if case .http(let http) = configuration, let document = await http.fetchOpenAPIDocument() {
+            if let http = configuration.settings as? HTTPConnectionConfiguration, let document = await http.fetchOpenAPIDocument() {
                 check.servedDocuments[name] = document
             }
         }
@@ -68,7 +68,7 @@ struct MappingCheck {
                         continue
                     }
                     var document: Data?
-                    if case .http(let http) = configuration {
+                    if let http = configuration.settings as? HTTPConnectionConfiguration {
                         document = servedDocuments[mapping.connection]
                         if document == nil, let resource = http.resource ?? mapping.resource, simulated.contains(resource) {
                             document = committed

@@ -48,7 +48,7 @@ struct ContractTests {
             {"type": "http", "url": "http://127.0.0.1:8088/v1", "token_env": "T", "max_attempts": 3}
             """
         let decoded = try JSONDecoder().decode(ConnectionConfiguration.self, from: Data(json.utf8))
-        guard case .http(let http) = decoded else {
+        guard let http = decoded.settings as? HTTPConnectionConfiguration else {
             Issue.record("not http: \(decoded)")
             return
         }

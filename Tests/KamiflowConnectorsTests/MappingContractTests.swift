@@ -69,7 +69,8 @@ let mappingMistakes: [MappingMistake] = [
         with: "seinengappi_wareki: {from: persons.birth, format: yyyymmdd}", lineContaining: "seinengappi_wareki:",
         message: "'seinengappi_wareki' (和暦 as legacy files hold it: 元号コード (1 明治, 2 大正, 3 昭和, 4 平成, 5 令和) "
             + "+ YYMMDD; the day must lie inside the era) of the schema JuminIdou (POST /v1/jumin-idou) must match "
-            + "^[1-5][0-9]{6}$, but the mapping writes the date 'persons.birth' as yyyymmdd (e.g. 20200203)"),
+            + "the schema's pattern (6666 characters), but the mapping writes the date 'persons.birth' as yyyymmdd "
+            + "(e.g. 20200203)"),
     MappingMistake(
         workflow: "idou-tennyu", replace: "seinengappi: {from: persons.birth, format: iso}",
         with: "seinengappi: persons.name", lineContaining: "seinengappi: persons.name",

@@ -172,7 +172,7 @@ extension DeliveryMapping {
                     }
                 } else if let pattern = constraint.pattern {
                     if !Self.matches(example, pattern) {
-                        return "\(target) must match \(pattern), but the mapping writes the date \(what) as "
+                        return "\(target) must match \(Self.describe(pattern: pattern)), but the mapping writes the date \(what) as "
                             + "\(format.rawValue) (e.g. \(example))"
                     }
                 } else if constraint.isDate == false {
@@ -195,7 +195,7 @@ extension DeliveryMapping {
                 } else if let pattern = constraint.pattern {
                     let bad = values.filter { !Self.matches($0, pattern) }
                     if !bad.isEmpty {
-                        return "\(target) must match \(pattern), but the mapping can write \(Self.quoted(bad)) (\(what))"
+                        return "\(target) must match \(Self.describe(pattern: pattern)), but the mapping can write \(Self.quoted(bad)) (\(what))"
                     }
                 }
                 if let max = constraint.maxLength, let long = values.first(where: { $0.count > max }) {
@@ -216,7 +216,7 @@ extension DeliveryMapping {
                         break
                     }
                     let example = shown ? " (e.g. \(sample))" : ""
-                    return "\(target) must match \(pattern), but \(what) has another shape\(example)" + advice
+                    return "\(target) must match \(Self.describe(pattern: pattern)), but \(what) has another shape\(example)" + advice
                 }
             case .free(let what):
                 if constraint.isDate == true {
@@ -237,6 +237,12 @@ extension DeliveryMapping {
             let d = Int(parts[2])
         else { return false }
         return CivilDate(validYear: y, month: m, day: d) != nil
+    }
+
+    /// How a diagnostic names a pattern: as written when it is short enough to read, else by where it is (the
+    /// summary quoted beside it says what it means; the simulator's 和暦 pattern lists every day of every era).
+    static func describe(pattern: String) -> String {
+        pattern.count <= 80 ? pattern : "the schema's pattern (\(pattern.count) characters)"
     }
 
     static func matches(_ text: String, _ pattern: String) -> Bool {
