@@ -163,7 +163,7 @@ package enum CSVCell {
     }
 }
 
-extension CSVConnectionConfiguration: ConnectionSettings {
+extension CSVConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "csv"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
@@ -179,11 +179,4 @@ extension CSVConnectionConfiguration: ConnectionSettings {
             reservedFields: keyColumn.map { [$0] } ?? [])
     }
 
-    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
-        var copy = self
-        copy.folder = resolve(folder)
-        return copy
-    }
-
-    public var destination: String { folder }
 }

@@ -33,6 +33,21 @@ extension ConnectionSettings {
     public func validate(connection: String) throws {}
 }
 
+/// A kind of connection that writes files into a folder: the folder is its path to resolve and where it delivers.
+public protocol FolderConnectionSettings: ConnectionSettings {
+    var folder: String { get set }
+}
+
+extension FolderConnectionSettings {
+    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
+        var copy = self
+        copy.folder = resolve(folder)
+        return copy
+    }
+
+    public var destination: String { folder }
+}
+
 /// One entry of a deployment file's `connections:`: the settings of one of the ``kinds``, chosen by its `type:`.
 ///
 /// Codable so that the executable can decode it straight from `kamiflow.yaml` (with Yams) or JSON. Secrets are never

@@ -152,7 +152,7 @@ struct FixedWidthFormat: RecordFileFormat {
     }
 }
 
-extension FixedWidthConnectionConfiguration: ConnectionSettings {
+extension FixedWidthConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "fixed-width"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
     public static var itemSettingNames: [String: [String]] {
@@ -181,11 +181,4 @@ extension FixedWidthConnectionConfiguration: ConnectionSettings {
             fields: constraints)
     }
 
-    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
-        var copy = self
-        copy.folder = resolve(folder)
-        return copy
-    }
-
-    public var destination: String { folder }
 }

@@ -47,7 +47,7 @@ struct JSONLinesFormat: RecordFileFormat {
     func placement(stamp: String) -> BatchFileStore.Placement { .append(configuration.file) }
 }
 
-extension JSONLinesConnectionConfiguration: ConnectionSettings {
+extension JSONLinesConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "jsonl"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
@@ -59,12 +59,6 @@ extension JSONLinesConnectionConfiguration: ConnectionSettings {
 
     public func contract(for resource: String?, openAPIDocument: Data?) throws -> MappingContract {
         MappingContract(requiredFields: [], knownFields: nil, source: "a JSON Lines file")
-    }
-
-    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
-        var copy = self
-        copy.folder = resolve(folder)
-        return copy
     }
 
     public var destination: String { folder + "/" + file }

@@ -287,7 +287,7 @@ struct ZenginFormat: RecordFileFormat {
     func placement(stamp: String) -> BatchFileStore.Placement { .newFile("\(configuration.filePrefix)-\(stamp).txt") }
 }
 
-extension ZenginConnectionConfiguration: ConnectionSettings {
+extension ZenginConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "zengin"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
@@ -304,15 +304,8 @@ extension ZenginConnectionConfiguration: ConnectionSettings {
             source: "a 全銀 総合振込 data record", fields: Self.recordConstraints)
     }
 
-    public func resolvingPaths(_ resolve: (String) -> String) -> Self {
-        var copy = self
-        copy.folder = resolve(folder)
-        return copy
-    }
-
     public func validate(connection: String) throws {
         _ = try headerRecord(connection: connection)
     }
 
-    public var destination: String { folder }
 }
