@@ -475,12 +475,11 @@ struct FieldReader {
     /// Read again at other ink heights with jpn, and with the second Japanese model, `Japanese`
     /// (tesseract-ocr-script-jpan): what jpn reads depends on the size a line starts from, and the two models
     /// confuse different glyphs (jpn reads 和也 as 和世 or 和志 at most sizes, `Japanese` reads it right; `Japanese`
-    /// reads 翔 as 閉 where jpn does not). Measured on 271 name zones of 100 office-scanner scans, 261 of them
-    /// without the two kanji neither model knows (颯, 紬): jpn at 28 pixels alone read 239 right; the most
-    /// confident of four jpn sizes 247; the vote of three jpn and three `Japanese` readings 256. Stopping when
-    /// `Japanese` at 28 pixels agrees with the first reading cost up to 0.10 points on the 200-scan evals and raised
-    /// throughput from 174 to 245 pages a minute (200 児童手当 scans, 2 cores). A field that sets its own `lang`
-    /// is read again at other sizes with that model only; a missing `Japanese` model leaves the vote to jpn.
+    /// reads 翔 as 閉 where jpn does not), so their vote is right more often than either. Agreement of `Japanese` at
+    /// 28 pixels with the first reading ends the vote early: reading every line in doubt six times cost a third of
+    /// the throughput for a tenth of a point (the measurements: docs/samples-and-eval.md, fourth round). A field
+    /// that sets its own `lang` is read again at other sizes with that model only; a missing `Japanese` model
+    /// leaves the vote to jpn.
     func secondOpinion(_ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
         -> (text: String, confidence: Double)
     {

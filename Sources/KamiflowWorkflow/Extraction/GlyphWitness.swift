@@ -369,9 +369,7 @@ struct CutLine {
 /// Tesseract's Japanese models (jpn, Japanese) have no 颯 and no 紬, both common in children's names, and read them
 /// as 編, 六, 細 or 納; kanji they have they confuse (和也 → 和世, 葵 → 壮, 郎 → 朗). Compared with the typeface's own
 /// glyphs (JIS X 0213's kanji and kana, Latin letters and digits), a glyph printed in that typeface is its own best
-/// match far more often: a prototype of this method read 271 name zones of 100 office-scanner scans, of which jpn
-/// at 28 pixels read 227 right, 258 right alone and 267 as a correction of jpn's readings. In the product, printed
-/// fields of 200 scans per shipped workflow went from 98.62–99.40 % to 99.40–99.95 % (docs/samples-and-eval.md).
+/// match far more often than Tesseract's reading is right (the measurements: docs/samples-and-eval.md, fifth round).
 ///
 /// The line is cut where its columns hold no ink, and neighbouring cuts are joined into a glyph when no wider than
 /// about one text height; which joins is decided by the best total likeness (`CutLine.bestCut`), so that 川's three
