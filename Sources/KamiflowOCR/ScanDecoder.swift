@@ -163,23 +163,25 @@ final class ScanDecoder {
     /// reader holds libpng's copy of the whole image beside the page), alpha blended onto white as
     /// `PixImage.grayscale()` does; the resolution from the `pHYs` chunk, as Leptonica reads it.
     private func decodePNGToGrey() throws -> PixImage {
-        var png = png_image()
-        png.version = png_uint_32(PNG_IMAGE_VERSION)
-        defer { png_image_free(&png) }
-        let begun = bytes.withUnsafeBufferPointer { buffer in
-            png_image_begin_read_from_memory(&png, buffer.baseAddress, buffer.count)
+        // libpng keeps the pointer to the bytes between the two calls: both run inside one access to them.
+        let image: PixImage = try bytes.withUnsafeBufferPointer { buffer in
+            var png = png_image()
+            png.version = png_uint_32(PNG_IMAGE_VERSION)
+            defer { png_image_free(&png) }
+            guard png_image_begin_read_from_memory(&png, buffer.baseAddress, buffer.count) != 0 else {
+                throw damaged()
+            }
+            png.format = png_uint_32(PNG_FORMAT_GRAY)
+            let image = try PixImage(
+                pixCreate(Int32(png.width), Int32(png.height), 8),
+                orThrow: KamiflowError(.io, "no memory for a \(png.width)×\(png.height) page", subject: name))
+            let stride = Int(pixGetWpl(image.pointer)) * 4
+            var white = png_color(red: 255, green: 255, blue: 255)
+            guard png_image_finish_read(&png, &white, pixGetData(image.pointer), png_int_32(stride), nil) != 0 else {
+                throw damaged()
+            }
+            return image
         }
-        guard begun != 0 else { throw damaged() }
-        png.format = png_uint_32(PNG_FORMAT_GRAY)
-        let image = try PixImage(
-            pixCreate(Int32(png.width), Int32(png.height), 8),
-            orThrow: KamiflowError(.io, "no memory for a \(png.width)×\(png.height) page", subject: name))
-        let stride = Int(pixGetWpl(image.pointer)) * 4
-        var white = png_color(red: 255, green: 255, blue: 255)
-        let finished = bytes.withUnsafeBufferPointer { _ in
-            png_image_finish_read(&png, &white, pixGetData(image.pointer), png_int_32(stride), nil)
-        }
-        guard finished != 0 else { throw damaged() }
         // Leptonica keeps 8-bit pixels in big-endian order inside 32-bit words; libpng wrote them in memory order.
         pixEndianByteSwap(image.pointer)
         if let dpi = Self.pngResolution(bytes) { pixSetResolution(image.pointer, dpi, dpi) }
