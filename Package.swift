@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "KamiflowRuntimeTests",
             dependencies: [
-                "KamiflowRuntime", "KamiflowRuntimeFixtures", "kamiflow-runtime-drill",
+                "KamiflowRuntime", "KamiflowRuntimeFixtures", "KamiflowTesting", "kamiflow-runtime-drill",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -235,7 +235,7 @@ public struct BatchRunner: Sendable {
     let configuration: BatchConfiguration
 
     public init(
-        journal: Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
+        journal: any Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
         connectors: [any Connector], configuration: BatchConfiguration, redactor: Redactor, logger: Logger
     ) {
         var byName: [String: any Connector] = [:]
@@ -258,14 +258,14 @@ public struct BatchRunner: Sendable {
         var iterator = inputs.makeIterator()
         await withTaskGroup(of: ScanOutcome.self) { group in
             var inFlight = 0
-            func startNext() -> Bool {
+            func startNext() async -> Bool {
                 while !Task.isCancelled, !Task.isShuttingDownGracefully, let input = iterator.nextInput() {
                     let absolute = URL(fileURLWithPath: input.path).standardizedFileURL.path
                     if let reason = input.notTaken {
                         // Journaled so that its path can be found. A file left alone is counted apart, without a
                         // progress line (a folder of scans with their ground-truth files beside them would print one
                         // for every scan); a folder that cannot be listed is a failure, reported as one.
-                        let outcome = handler.refuse(path: absolute, reason: reason, failed: input.isFailure)
+                        let outcome = await handler.refuse(path: absolute, reason: reason, failed: input.isFailure)
                         summary.add(outcome, keep: configuration.keepAllOutcomes)
                         if input.isFailure { progress?.report(outcome, summary: summary) }
                         continue
@@ -276,12 +276,12 @@ public struct BatchRunner: Sendable {
                 }
                 return false
             }
-            while inFlight < configuration.maxConcurrentScans, startNext() {}
+            while inFlight < configuration.maxConcurrentScans, await startNext() {}
             while let outcome = await group.next() {
                 inFlight -= 1
                 summary.add(outcome, keep: configuration.keepAllOutcomes)
                 progress?.report(outcome, summary: summary)
-                _ = startNext()
+                _ = await startNext()
             }
         }
         summary.seconds = (ContinuousClock.now - start).secondsValue

@@ -120,9 +120,9 @@ func moveUnique(_ source: String, into folder: String) -> String? {
 /// (another waits, the core system refused it, delivery failed) the file stays in `review/`. Returns the new path,
 /// or `nil` when nothing moved. The journal is already right; a file that cannot be moved is logged, not an error.
 func followReviewDecision(
-    _ entry: ScanEntry, to state: ScanState, dismissed: Bool = false, detail: String?, journal: Journal,
+    _ entry: ScanEntry, to state: ScanState, dismissed: Bool = false, detail: String?, journal: any Journal,
     redactor: Redactor, logger: Logger
-) -> String? {
+) async -> String? {
     guard let layout = DropFolderLayout.containing(entry.path),
         (entry.path as NSString).deletingLastPathComponent == layout.review
     else { return nil }
@@ -138,7 +138,7 @@ func followReviewDecision(
     }
     try? FileManager.default.removeItem(atPath: entry.path + ".reason.json")
     do {
-        try journal.move(entry.rowID, to: moved)
+        try await journal.move(entry.rowID, to: moved)
     } catch {
         logger.warning(
             "the journal could not record the reviewed file's new place", metadata: ["scan": "\(entry.shortID)"])
@@ -243,7 +243,7 @@ public final class DropFolderWatcher: Service {
     private let state = Mutex(State())
 
     public init(
-        configuration: DropFolderConfiguration, journal: Journal, connectors: [any Connector], redactor: Redactor,
+        configuration: DropFolderConfiguration, journal: any Journal, connectors: [any Connector], redactor: Redactor,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -338,7 +338,7 @@ public final class DropFolderWatcher: Service {
                 // Back into the inbox, so that this or another watcher takes it again.
                 if let back = moveUnique(claim.path, into: layout.inbox) {
                     outcome.location = back
-                    if let row = outcome.rowID { try? handler.journal.move(row, to: back) }
+                    if let row = outcome.rowID { try? await handler.journal.move(row, to: back) }
                 }
                 return
             }
@@ -349,7 +349,7 @@ public final class DropFolderWatcher: Service {
                 return
             }
             outcome.location = settled
-            if let row = outcome.rowID { try? handler.journal.move(row, to: settled) }
+            if let row = outcome.rowID { try? await handler.journal.move(row, to: settled) }
             ReasonFile(outcome: outcome, file: (claim.originalPath as NSString).lastPathComponent, redactor: redactor)
                 .write(beside: settled)
             logger.info(

@@ -161,12 +161,12 @@ public struct SettingDuration: Sendable, Hashable, Decodable, CustomStringConver
 
 /// Puts a settled scan's file back into its drop folder's inbox (for `journal retry` / `requeue`), where the
 /// watcher takes it again as the same scan. Returns the new path, or `nil` when the file is not in a drop folder.
-public func returnToInbox(_ entry: ScanEntry, journal: Journal) throws(KamiflowError) -> String? {
+public func returnToInbox(_ entry: ScanEntry, journal: any Journal) async throws(KamiflowError) -> String? {
     guard let layout = DropFolderLayout.containing(entry.path), access(entry.path, F_OK) == 0 else { return nil }
     guard let moved = moveUnique(entry.path, into: layout.inbox) else {
         throw KamiflowError(.io, "cannot move the file back into the inbox", subject: entry.path)
     }
     try? FileManager.default.removeItem(atPath: entry.path + ".reason.json")
-    try journal.move(entry.rowID, to: moved)
+    try await journal.move(entry.rowID, to: moved)
     return moved
 }

@@ -159,16 +159,22 @@ final class LockedFile {
 /// same file again: reading is repeated, and only deliveries the connector has not confirmed are sent again, with
 /// the same idempotency keys.
 package struct ScanHandler: Sendable {
-    package let journal: Journal
+    package let journal: any Journal
     package let processor: any ScanProcessor
     package let planner: DeliveryPlanner
     package let connectors: [String: any Connector]
     package let redactor: Redactor
     package let logger: Logger
+    /// This process among those sharing the journal; each handling adds its own suffix to make the lease owner.
+    package let node: String
+    /// How long a claim on a scan lasts without renewal. It is renewed after reading and before delivering, so it
+    /// must outlast the longest read of one scan; a worker that dies holds its scans at most this long.
+    package let leaseDuration: TimeInterval
 
     package init(
-        journal: Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
-        connectors: [String: any Connector], redactor: Redactor, logger: Logger
+        journal: any Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
+        connectors: [String: any Connector], redactor: Redactor, logger: Logger, node: String = ScanHandler.localNode,
+        leaseDuration: TimeInterval = 600
     ) {
         self.journal = journal
         self.processor = processor
@@ -176,6 +182,19 @@ package struct ScanHandler: Sendable {
         self.connectors = connectors
         self.redactor = redactor
         self.logger = logger
+        self.node = node
+        self.leaseDuration = leaseDuration
+    }
+
+    /// Host and process id: enough to tell people which process holds a scan.
+    package static var localNode: String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Thrown inside `process` when another worker holds the scan's lease (`atClaim`) or took it over later: the
+    /// scan is theirs to journal.
+    private struct LeaseNotHeld: Error {
+        var atClaim: Bool
     }
 
     /// Handles the file at `path`. Never throws: every failure is journaled (when the file could be hashed) and
@@ -185,7 +204,7 @@ package struct ScanHandler: Sendable {
     ///   its outcome folder here, so that nobody else can take it between settling and moving).
     package func handle(
         path: String, originalPath: String, rerunResumes: Bool,
-        finish: (inout ScanOutcome) -> Void = { _ in }
+        finish: (inout ScanOutcome) async -> Void = { _ in }
     ) async -> ScanOutcome {
         var outcome = ScanOutcome(path: originalPath, state: .failed)
         let file: LockedFile
@@ -200,8 +219,8 @@ package struct ScanHandler: Sendable {
                 outcome.error = redactor.redact(e.description)
             }
             let size = Self.size(ofFileAt: path)  // before `finish` moves it
-            finish(&outcome)
-            journalInput(outcome, at: path, size: size, scan: nil)
+            await finish(&outcome)
+            await journalInput(outcome, at: path, size: size, scan: nil)
             return outcome
         }
         guard file.isStillAtPath else {
@@ -212,25 +231,25 @@ package struct ScanHandler: Sendable {
         }
         let (processed, scanRow) = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
         outcome = processed
-        finish(&outcome)
-        journalInput(outcome, at: path, size: file.size, scan: scanRow)
+        await finish(&outcome)
+        await journalInput(outcome, at: path, size: file.size, scan: scanRow)
         file.unlock()
         return outcome
     }
 
     /// Journals a file a folder walk does not take as a scan (`reason` says why), so that its path can be found.
     /// `failed`: the run could not look at it (a folder that cannot be listed), which counts as a failed scan.
-    package func refuse(path: String, reason: String, failed: Bool = false) -> ScanOutcome {
+    package func refuse(path: String, reason: String, failed: Bool = false) async -> ScanOutcome {
         var outcome = ScanOutcome(path: path, state: .failed)
         outcome.notTaken = !failed
         outcome.error = redactor.redact(reason)
-        journalInput(outcome, at: path, size: Self.size(ofFileAt: path), scan: nil)
+        await journalInput(outcome, at: path, size: Self.size(ofFileAt: path), scan: nil)
         return outcome
     }
 
     /// Writes the input row of one path: the scan its bytes resolved to, or why it was refused. A busy file is
     /// another worker's to journal. A journal that cannot be written is logged, never fatal to the scan.
-    private func journalInput(_ outcome: ScanOutcome, at path: String, size: Int64?, scan: Int64?) {
+    private func journalInput(_ outcome: ScanOutcome, at path: String, size: Int64?, scan: Int64?) async {
         guard !outcome.busy else { return }
         let reason =
             outcome.handedBack ? "interrupted by shutdown; will be resumed"
@@ -242,7 +261,7 @@ package struct ScanHandler: Sendable {
             path: outcome.path, location: outcome.location ?? path, size: size, scanRowID: scan,
             outcome: scan == nil ? .refused : .scan(outcome.state), reason: reason)
         do {
-            try journal.recordInput(sighting)
+            try await journal.recordInput(sighting)
         } catch {
             logger.error(
                 "cannot journal the input", metadata: ["file": "\(outcome.path)", "error": "\(error.message)"])
@@ -275,8 +294,8 @@ package struct ScanHandler: Sendable {
             hash = try file.sha256()
             timings["hash"] = milliseconds(clock.now - start)
             outcome.id = hash
-            admission = try journal.admit(hash: hash, path: path, originalPath: originalPath,
-                rerunResumes: rerunResumes)
+            admission = try await journal.admit(
+                hash: hash, path: path, originalPath: originalPath, rerunResumes: rerunResumes)
         } catch {
             outcome.error = redactor.redact(error.description)
             logger.error("cannot take scan", metadata: ["file": "\(path)", "error": "\(outcome.error!)"])
@@ -315,9 +334,15 @@ package struct ScanHandler: Sendable {
         defer { redactor.release(hash) }
 
         do {
+            // The claim. The file lock above keeps other processes off this file; the lease keeps every other
+            // worker off this scan, whatever name its bytes came under, including workers on other machines
+            // sharing the journal.
+            guard var lease = try await journal.claim(
+                entry.rowID, owner: node + "#" + UUID().uuidString.prefix(8), duration: leaseDuration)
+            else { throw LeaseNotHeld(atClaim: true) }
             if Task.isCancelled { throw CancellationError() }
             // 2. Read.
-            try journal.beginReading(entry.rowID)
+            try await journal.beginReading(entry.rowID)
             let readStart = clock.now
             let records = try await processor.process(.file(path: path), id: hash)
             timings["read"] = milliseconds(clock.now - readStart)
@@ -334,14 +359,15 @@ package struct ScanHandler: Sendable {
             for record in records where record.route == .review {
                 forReview[record.index] = String(decoding: try encoder.encode(record), as: UTF8.self)
             }
-            try journal.recordRead(
+            lease = try await renewed(lease)
+            try await journal.recordRead(
                 entry.rowID, workflow: records.first?.workflow, pages: outcome.pages,
                 maskedRecords: String(decoding: try encoder.encode(masked), as: UTF8.self), timings: timings,
                 forReview: forReview)
             guard !records.isEmpty else {
                 outcome.state = .unclassified
                 outcome.error = "no form of the workflow was recognised in this scan"
-                try journal.settle(entry.rowID, state: .unclassified, error: outcome.error, timings: timings)
+                try await journal.settle(entry.rowID, state: .unclassified, error: outcome.error, timings: timings)
                 scanLogger.warning("scan unclassified", metadata: ["file": "\(originalPath)"])
                 return (outcome, entry.rowID)
             }
@@ -357,7 +383,8 @@ package struct ScanHandler: Sendable {
                     .delivery, "the workflow delivers to '\(item.connection)', which the deployment does not define",
                     subject: item.connection)
             }
-            let confirmed = try journal.planDeliveries(
+            lease = try await renewed(lease)
+            let confirmed = try await journal.planDeliveries(
                 entry.rowID, planned.map { ($0.connection, $0.request.idempotencyKey) })
 
             // 4. Deliver, connection by connection, journaling each answer as it comes.
@@ -374,24 +401,50 @@ package struct ScanHandler: Sendable {
                 statuses.contains(.rejected) ? .rejected
                 : statuses.contains(.failed) ? .failed
                 : outcome.review > 0 ? .inReview : .delivered
-            try journal.settle(entry.rowID, state: outcome.state, error: outcome.error, timings: timings)
+            try await journal.settle(entry.rowID, state: outcome.state, error: outcome.error, timings: timings)
             var metadata: Logger.Metadata = [
                 "file": "\(originalPath)", "state": "\(outcome.state)", "records": "\(records.count)",
             ]
             if let error = outcome.error { metadata["error"] = "\(error)" }
             scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
+        } catch let refused as LeaseNotHeld {
+            if refused.atClaim {
+                // The same bytes, admitted under another name (a failed scan dropped again twice), are being read
+                // by another worker right now: this name is a duplicate of that scan, and its path is journaled as
+                // such. The scan's row is the other worker's, so this outcome names none (nothing moves it).
+                outcome.state = .duplicate
+                outcome.duplicateOf = entry.shortID
+                outcome.rowID = nil
+                scanLogger.notice(
+                    "the same bytes are being read under another name; not processed again",
+                    metadata: ["file": "\(originalPath)"])
+                return (outcome, entry.rowID)
+            }
+            // Another worker took the scan over after this one's lease ran out: it journals the rest.
+            outcome.state = .claimed
+            outcome.busy = true
+            scanLogger.warning("scan taken over by another worker; left to it", metadata: ["file": "\(originalPath)"])
+            return (outcome, nil)
         } catch let error where error is CancellationError || (error as? KamiflowError)?.code == .cancelled {
             outcome.state = .claimed
             outcome.handedBack = true
-            try? journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")
+            try? await journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")
             scanLogger.notice("scan handed back at shutdown", metadata: ["file": "\(originalPath)"])
         } catch {
             outcome.state = .failed
             outcome.error = redactor.redact(describe(error))
-            try? journal.settle(entry.rowID, state: .failed, error: outcome.error, timings: timings)
+            try? await journal.settle(entry.rowID, state: .failed, error: outcome.error, timings: timings)
             scanLogger.error("scan failed", metadata: ["file": "\(originalPath)", "error": "\(outcome.error!)"])
         }
         return (outcome, entry.rowID)
+    }
+
+    /// Renews the lease before the next long step, or throws `LeaseNotHeld` when it was lost.
+    private func renewed(_ lease: ScanLease) async throws -> ScanLease {
+        guard let renewed = try await journal.renewLease(lease, duration: leaseDuration) else {
+            throw LeaseNotHeld(atClaim: false)
+        }
+        return renewed
     }
 
     private func describe(_ error: any Error) -> String {
@@ -413,11 +466,11 @@ package struct ScanHandler: Sendable {
 /// Sends planned deliveries, connection by connection, and journals each answer as it comes: the one way records
 /// reach core systems, for scans straight through and for records a person has reviewed.
 package struct Deliverer: Sendable {
-    package let journal: Journal
+    package let journal: any Journal
     package let connectors: [String: any Connector]
     package let redactor: Redactor
 
-    package init(journal: Journal, connectors: [String: any Connector], redactor: Redactor) {
+    package init(journal: any Journal, connectors: [String: any Connector], redactor: Redactor) {
         self.journal = journal
         self.connectors = connectors
         self.redactor = redactor
@@ -441,7 +494,8 @@ package struct Deliverer: Sendable {
                     subject: name)
             }
             let requests = planned.filter {
-                $0.connection == name && !confirmed.contains(Journal.deliveryID(name, $0.request.idempotencyKey))
+                $0.connection == name
+                    && !confirmed.contains(DeliveryEntry.identity(connection: name, key: $0.request.idempotencyKey))
             }.map(\.request)
             statuses += Array(repeating: .delivered, count: planned.filter { $0.connection == name }.count
                 - requests.count)
@@ -453,7 +507,7 @@ package struct Deliverer: Sendable {
                     subject: name)
             }
             for (request, result) in zip(requests, outcomes) {
-                try journal.recordDelivery(
+                try await journal.recordDelivery(
                     connection: name, key: request.idempotencyKey, outcome: result, redactor: redactor)
                 switch result {
                 case .delivered: statuses.append(.delivered)
@@ -469,5 +523,31 @@ package struct Deliverer: Sendable {
             }
         }
         return (statuses, error)
+    }
+}
+
+extension Journal {
+    /// Records a connector's answer with its receipt and reasons masked by `redactor`: the one place where a
+    /// `DeliveryOutcome` becomes a delivery row, so that no journal implementation ever sees a clear value.
+    public func recordDelivery(
+        connection: String, key: String, outcome: DeliveryOutcome, redactor: Redactor, now: Date = Date()
+    ) async throws(KamiflowError) {
+        let status: DeliveryEntry.Status
+        var receipt: String?
+        var detail: String?
+        switch outcome {
+        case .delivered(let r):
+            status = .delivered
+            receipt = r.map(redactor.redact)
+        case .rejected(let reasons):
+            status = .rejected
+            detail = redactor.redact(
+                reasons.map { ($0.field.map { "\($0): " } ?? "") + $0.message }.joined(separator: "; "))
+        case .failed(let reason, _):
+            status = .failed
+            detail = redactor.redact(reason)
+        }
+        try await recordDelivery(
+            connection: connection, key: key, status: status, receipt: receipt, detail: detail, now: now)
     }
 }

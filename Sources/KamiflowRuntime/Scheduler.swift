@@ -186,7 +186,7 @@ public struct SchedulerConfiguration: Sendable {
 /// missed-run policy reads them back at start-up).
 public struct Scheduler: Service {
     let jobs: [ScheduledJob]
-    let journal: Journal
+    let journal: any Journal
     let configuration: SchedulerConfiguration
     let logger: Logger
     let now: @Sendable () -> Date
@@ -195,7 +195,7 @@ public struct Scheduler: Service {
     /// - Parameters:
     ///   - now, sleep: the clock; tests pass their own.
     public init(
-        jobs: [ScheduledJob], journal: Journal, configuration: SchedulerConfiguration = .init(), logger: Logger,
+        jobs: [ScheduledJob], journal: any Journal, configuration: SchedulerConfiguration = .init(), logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
@@ -244,7 +244,7 @@ public struct Scheduler: Service {
     private func loop(_ job: ScheduledJob) async {
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(job.name)"
-        let lastStart = try? journal.lastJobStart(job.name)
+        let lastStart = try? await journal.lastJobStart(job.name)
         if let missed = Self.missedRun(
             of: job.schedule, lastStart: lastStart ?? nil, now: now(), grace: configuration.missedRunGrace)
         {
@@ -276,13 +276,13 @@ public struct Scheduler: Service {
 
     private func runOnce(_ job: ScheduledJob, logger: Logger) async {
         let started = now()
-        try? journal.recordJobRun(job.name, started: started)
+        try? await journal.recordJobRun(job.name, started: started)
         do {
             try await job.action()
-            try? journal.recordJobRun(job.name, finished: now(), status: "ok")
+            try? await journal.recordJobRun(job.name, finished: now(), status: "ok")
             logger.info("job finished", metadata: ["seconds": "\(Int(now().timeIntervalSince(started)))"])
         } catch {
-            try? journal.recordJobRun(job.name, finished: now(), status: "failed")
+            try? await journal.recordJobRun(job.name, finished: now(), status: "failed")
             logger.error("job failed", metadata: ["error": "\(error)"])
         }
     }

@@ -11,10 +11,10 @@ struct JournalCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Requeue.self])
 
     /// Finds the one scan `reference` names (a hash prefix of 4+ hex digits, or a path).
-    static func resolve(_ reference: String, in journal: Journal) throws -> ScanEntry {
-        let found = try journal.entries(matching: reference)
+    static func resolve(_ reference: String, in journal: any Journal) async throws -> ScanEntry {
+        let found = try await journal.entries(matching: reference)
         guard let first = found.first else {
-            if let refused = try journal.inputs(matching: reference).first(where: { $0.outcome == .refused }) {
+            if let refused = try await journal.inputs(matching: reference).first(where: { $0.outcome == .refused }) {
                 throw KamiflowError(
                     .invalidArgument,
                     "this file never became a scan: it was refused (\(refused.reason ?? "no reason recorded"))",
@@ -85,8 +85,8 @@ struct JournalCommand: AsyncParsableCommand {
             let total: Int
             if inputs {
                 let outcome = state.flatMap(InputOutcome.init(rawValue:))
-                let entries = try journal.listInputs(outcome: outcome, limit: limit)
-                (shown, total) = (entries.count, try journal.countInputs(outcome: outcome))
+                let entries = try await journal.listInputs(outcome: outcome, limit: limit)
+                (shown, total) = (entries.count, try await journal.countInputs(outcome: outcome))
                 if json {
                     print(String(decoding: try JournalCommand.encoder().encode(entries), as: UTF8.self))
                 } else {
@@ -100,8 +100,8 @@ struct JournalCommand: AsyncParsableCommand {
                 }
             } else {
                 let scanState = state.flatMap(ScanState.init)
-                let entries = try journal.list(state: scanState, limit: limit)
-                (shown, total) = (entries.count, try journal.count(state: scanState))
+                let entries = try await journal.list(state: scanState, limit: limit)
+                (shown, total) = (entries.count, try await journal.count(state: scanState))
                 if json {
                     print(
                         String(decoding: try JournalCommand.encoder().encode(entries.map(Summary.init)), as: UTF8.self))
@@ -157,16 +157,21 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let scans = try journal.entries(matching: id)
+            let scans = try await journal.entries(matching: id)
             // The rows of the path named; none when the reference is a scan's hash prefix.
-            let named = try JournalCommand.isHashPrefix(id) && !scans.isEmpty ? [] : journal.inputs(matching: id)
+            var named: [InputEntry] = []
+            if !(JournalCommand.isHashPrefix(id) && !scans.isEmpty) { named = try await journal.inputs(matching: id) }
             guard !scans.isEmpty || !named.isEmpty else {
                 throw KamiflowError(.invalidArgument, "no scan or input path in the journal matches", subject: id)
             }
             // A path refused before it had a hash has input rows only.
-            let entry = try scans.isEmpty ? nil : JournalCommand.resolve(id, in: journal)
-            let deliveries = try entry.map { try journal.deliveries(of: $0.rowID) } ?? []
-            let inputs = try entry.map { try journal.inputs(ofScan: $0.duplicateOf ?? $0.rowID) } ?? []
+            let entry: ScanEntry? = if scans.isEmpty { nil } else { try await JournalCommand.resolve(id, in: journal) }
+            var deliveries: [DeliveryEntry] = []
+            var inputs: [InputEntry] = []
+            if let entry {
+                deliveries = try await journal.deliveries(of: entry.rowID)
+                inputs = try await journal.inputs(ofScan: entry.duplicateOf ?? entry.rowID)
+            }
             if json {
                 struct Detail: Encodable {
                     /// The path named: each time it was seen with another result, newest first.
@@ -203,7 +208,7 @@ struct JournalCommand: AsyncParsableCommand {
             if entry.originalPath != entry.path { print("first seen  \(entry.originalPath)") }
             if let workflow = entry.workflow { print("workflow    \(workflow)") }
             if let pages = entry.pages { print("pages       \(pages)") }
-            if let original = entry.duplicateOf, let of = try journal.entry(rowID: original) {
+            if let original = entry.duplicateOf, let of = try await journal.entry(rowID: original) {
                 print("duplicate of \(of.shortID) \(of.path)")
             }
             if let error = entry.error { print("error       \(error)") }
@@ -246,9 +251,9 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(id, in: journal)
-            try journal.retry(entry.rowID)
-            report(entry, moved: try returnToInbox(entry, journal: journal))
+            let entry = try await JournalCommand.resolve(id, in: journal)
+            try await journal.retry(entry.rowID)
+            report(entry, moved: try await returnToInbox(entry, journal: journal))
         }
     }
 
@@ -267,9 +272,9 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(id, in: journal)
-            try journal.requeue(entry.rowID)
-            report(entry, moved: try returnToInbox(entry, journal: journal))
+            let entry = try await JournalCommand.resolve(id, in: journal)
+            try await journal.requeue(entry.rowID)
+            report(entry, moved: try await returnToInbox(entry, journal: journal))
         }
     }
 }

@@ -43,17 +43,20 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            var entries = try journal.list(state: .inReview, limit: limit)
+            var entries = try await journal.list(state: .inReview, limit: limit)
             // Records accepted once whose delivery failed or was refused may be accepted again.
             for state in [ScanState.failed, .rejected] {
-                entries += try journal.list(state: state, limit: limit).filter {
-                    try journal.reviewRecords(of: $0.rowID).contains { $0.status == .failed || $0.status == .rejected }
+                for candidate in try await journal.list(state: state, limit: limit) {
+                    let records = try await journal.reviewRecords(of: candidate.rowID)
+                    if records.contains(where: { $0.status == .failed || $0.status == .rejected }) {
+                        entries.append(candidate)
+                    }
                 }
             }
             let redactor = Redactor()
             if entries.isEmpty { print("nothing waits for review") }
             for entry in entries.prefix(limit) {
-                let records = try journal.reviewRecords(of: entry.rowID).filter(\.status.isOpen)
+                let records = try await journal.reviewRecords(of: entry.rowID).filter(\.status.isOpen)
                 if records.isEmpty {
                     print("\(entry.shortID)  \(entry.state)  \(entry.workflow ?? "-")  \(entry.path)")
                     print("    (records not kept: read before the review station existed; requeue it)")
@@ -103,9 +106,9 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(target.id, in: journal)
+            let entry = try await JournalCommand.resolve(target.id, in: journal)
             let redactor = Redactor()
-            let item = try journal.reviewRecord(of: entry, index: target.record)
+            let item = try await journal.reviewRecord(of: entry, index: target.record)
             print("scan        \(entry.hash)")
             print("state       \(entry.state)")
             print("file        \(entry.path)")
@@ -140,7 +143,7 @@ struct ReviewCommand: AsyncParsableCommand {
             } else {
                 print("(the record's values are no longer kept: it was \(item.status.rawValue))")
             }
-            for audit in try journal.reviewAudit(of: entry.rowID) where audit.recordIndex == item.index {
+            for audit in try await journal.reviewAudit(of: entry.rowID) where audit.recordIndex == item.index {
                 var line = "reviewed    \(ISO8601DateFormatter().string(from: audit.at)) by \(audit.reviewer): "
                     + "\(audit.action.rawValue) → \(audit.outcome.rawValue)"
                 if !audit.changes.isEmpty {
@@ -234,7 +237,7 @@ struct ReviewCommand: AsyncParsableCommand {
             }
             let redactor = Redactor()
             let logger = options.logger("kamiflow.review", redactor: redactor)
-            let journal: Journal
+            let journal: any Journal
             do {
                 journal = try options.openJournal()
             } catch {
@@ -245,7 +248,7 @@ struct ReviewCommand: AsyncParsableCommand {
             let station: ReviewStation
             let composition: Composition
             do {
-                entry = try JournalCommand.resolve(target.id, in: journal)
+                entry = try await JournalCommand.resolve(target.id, in: journal)
                 guard let id = entry.workflow else {
                     throw KamiflowError(.invalidArgument, "the journal does not say which workflow read this scan",
                         subject: entry.shortID)
@@ -317,12 +320,12 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             let journal = try options.openJournal()
-            let entry = try JournalCommand.resolve(target.id, in: journal)
+            let entry = try await JournalCommand.resolve(target.id, in: journal)
             let redactor = Redactor()
             let station = ReviewStation(
                 journal: journal, planner: { _ in [] }, connectors: [], reinterpret: { record, _ in record },
                 redactor: redactor, logger: options.logger("kamiflow.review", redactor: redactor))
-            let outcome = try station.reject(
+            let outcome = try await station.reject(
                 entry, index: target.record, reason: reason, reviewer: ReviewCommand.reviewer(reviewer))
             switch outcome {
             case .alreadySettled(let status):

@@ -49,8 +49,10 @@ struct RuntimeOptions: ParsableArguments {
         }
     }
 
-    func openJournal() throws -> Journal {
-        try Journal(configuration: JournalConfiguration(path: journal))
+    /// The composition root's one choice of journal: the embedded SQLite file, at `path` (the deployment file's
+    /// `journal:`) or `--journal`. Everything past this point speaks `any Journal`.
+    func openJournal(at path: String? = nil) throws -> any Journal {
+        try SQLiteJournal(configuration: JournalConfiguration(path: path ?? journal))
     }
 }
 
@@ -115,7 +117,7 @@ struct RunCommand: AsyncParsableCommand {
                 pageMemoryBudget: options.pageMemoryBudget(deployment: try deploymentFile.map(DeploymentFile.load))),
             environment: ProcessInfo.processInfo.environment, logger: logger)
         let wiring: RuntimeWiring
-        let journal: Journal
+        let journal: any Journal
         do {
             wiring = try await composition.wiring(workflowFiles: Array(workflows), recordFiles: recordFiles)
         } catch {

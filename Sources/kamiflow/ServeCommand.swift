@@ -42,8 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try DeploymentFile.load(deployment)
         let redactor = Redactor()
         let logger = options.logger("kamiflow.serve", redactor: redactor, defaultLevel: .info)
-        let journal = try settings.journal.map { try Journal(configuration: JournalConfiguration(path: $0)) }
-            ?? options.openJournal()
+        let journal = try options.openJournal(at: settings.journal)
         var services: [any Service] = []
         let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let composition = Composition(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KamiflowCore
 import KamiflowRuntime
 
 /// `kamiflow status`: where every scan is, and what is stuck.
@@ -27,11 +28,11 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let threshold = try SettingDuration(parsing: stuckAfter).duration
         let journal = try options.openJournal()
-        let counts = try journal.counts()
+        let counts = try await journal.counts()
         let seconds = Double(threshold.components.seconds)
-        let stuck = try journal.stuck(olderThan: seconds)
+        let stuck = try await journal.stuck(olderThan: seconds)
         // Files that never became scans (empty, unreadable, not scan files): no state above counts them.
-        let refused = try journal.countInputs(outcome: .refused)
+        let refused = try await journal.countInputs(outcome: .refused)
         let now = Date()
         if json {
             struct Report: Encodable {
@@ -48,7 +49,7 @@ struct StatusCommand: AsyncParsableCommand {
                 var attempts: Int
             }
             let report = Report(
-                journal: journal.path,
+                journal: journal.location,
                 counts: Dictionary(uniqueKeysWithValues: ScanState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
                 refusedInputs: refused,
                 stuck: stuck.map {
@@ -59,7 +60,7 @@ struct StatusCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print("journal \(journal.path)")
+            print("journal \(journal.location)")
             let total = counts.values.reduce(0, +)
             for state in ScanState.allCases {
                 let n = counts[state] ?? 0

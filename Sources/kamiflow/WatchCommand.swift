@@ -87,8 +87,7 @@ struct WatchCommand: AsyncParsableCommand {
         guard !pairs.isEmpty else { throw ValidationError("no inbox to watch: give INBOX=WORKFLOW or --deployment") }
         let redactor = Redactor()
         let logger = options.logger("kamiflow.watch", redactor: redactor, defaultLevel: .info)
-        let journal = try settings.journal.map { try Journal(configuration: JournalConfiguration(path: $0)) }
-            ?? options.openJournal()
+        let journal = try options.openJournal(at: settings.journal)
         let composition = Composition(
             settings: Composition.Settings(
                 deployment: deployment,

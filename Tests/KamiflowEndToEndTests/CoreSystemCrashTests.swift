@@ -144,15 +144,15 @@ struct CoreSystemCrashTests {
 
             // The journal agrees: every scan settled (none lost, none stuck mid-way); delivered ⇔ in the
             // simulator; a scan in review was not delivered.
-            let journal = try Journal(configuration: JournalConfiguration(path: journalPath))
-            let entries = try journal.list()
+            let journal = try SQLiteJournal(configuration: JournalConfiguration(path: journalPath))
+            let entries = try await journal.list()
             #expect(entries.count == Self.scanCount)
             #expect(Set(entries.map(\.hash)) == Set(ids))
             for entry in entries {
                 let key = keyOf[entry.hash]!
                 #expect([.delivered, .inReview, .rejected, .unclassified].contains(entry.state),
                     "\(entry.shortID) ended \(entry.state): \(entry.error ?? "")")
-                let deliveries = try journal.deliveries(of: entry.rowID)
+                let deliveries = try await journal.deliveries(of: entry.rowID)
                 switch entry.state {
                 case .delivered:
                     #expect(perKey[key] == 1, "\(entry.shortID) is delivered in the journal, not in the simulator")

@@ -169,7 +169,7 @@ struct InputAccountingTests {
         #expect(list.status == 0)
         #expect(list.output.split(separator: "\n").count == 1)
         // One scan for the eight copies (plus a row for each copy seen while it was being read), one for the text.
-        let scanCount = try Journal(configuration: JournalConfiguration(path: journal)).count()
+        let scanCount = try await SQLiteJournal(configuration: JournalConfiguration(path: journal)).count()
         #expect(scanCount >= 2)
         #expect(list.errors.contains("showing 1 of \(scanCount) scans; use --limit"))
         let refused = try await KamiflowBinary.run(
@@ -214,12 +214,12 @@ struct InputAccountingTests {
         // 2: some scans failed, which damaged files must; anything else (a crash, 74, 75) is a bug.
         #expect((0...2).contains(run.status), "exit \(run.status): \(run.errors.suffix(2000))")
 
-        let journal = try Journal(configuration: JournalConfiguration(path: journalPath))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: journalPath))
         var unaccounted: [String] = []
         var outcomes: [String: Int] = [:]
         for name in names {
             let path = corpus + "/" + name
-            guard let input = try journal.inputs(matching: path).first else {
+            guard let input = try await journal.inputs(matching: path).first else {
                 unaccounted.append(name)
                 continue
             }
@@ -230,12 +230,12 @@ struct InputAccountingTests {
             case .scan(let state):
                 #expect(!state.isInFlight, "\(name) left \(state)")
                 if state == .failed { #expect(input.reason?.isEmpty == false, "\(name) failed without a reason") }
-                #expect(try journal.entries(matching: path).first != nil, "\(name) does not lead to its scan")
+                #expect(try await journal.entries(matching: path).first != nil, "\(name) does not lead to its scan")
             }
         }
         #expect(unaccounted.isEmpty, "not in the journal: \(unaccounted)")
         #expect(outcomes["refused", default: 0] > 0 && outcomes["failed", default: 0] > 0, "\(outcomes)")
-        let scan = try #require(try journal.entries(matching: good).first)
+        let scan = try #require(try await journal.entries(matching: good).first)
         #expect([.delivered, .inReview].contains(scan.state), "the good scan ended \(scan.state): \(scan.error ?? "")")
 
         // And through the command, for one file of each kind.

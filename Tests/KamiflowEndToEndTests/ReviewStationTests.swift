@@ -144,16 +144,18 @@ struct ReviewStationTests {
         #expect(rows.count == 1)
 
         // 7. The journal: delivered, the audit trail names the reviewer and the field, masked.
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
-        let entry = try #require(try journal.entries(matching: id).first)
+        let journal = try SQLiteJournal(
+            configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
+        let entry = try #require(try await journal.entries(matching: id).first)
         #expect(entry.state == .delivered)
-        let audit = try journal.reviewAudit(of: entry.rowID)
+        let audit = try await journal.reviewAudit(of: entry.rowID)
         #expect(audit.count == 1)
         #expect(audit.first?.reviewer == "窓口 山田")
         #expect(
             audit.first?.changes == [ReviewChange(field: "claimant.mynumber", before: "[masked]", after: "[masked]")])
-        #expect(try journal.reviewRecords(of: entry.rowID).map(\.status) == [.delivered])
-        #expect(try journal.reviewRecords(of: entry.rowID).first?.record == nil, "clear values kept after delivery")
+        #expect(try await journal.reviewRecords(of: entry.rowID).map(\.status) == [.delivered])
+        #expect(
+            try await journal.reviewRecords(of: entry.rowID).first?.record == nil, "clear values kept after delivery")
         let after = try KamiflowBinary.run(["review", "show", id], in: folder.path)
         #expect(after.output.contains("by 窓口 山田: accept → delivered; changed claimant.mynumber"))
         expectNoSecret(after, "review show after delivery")
@@ -209,8 +211,9 @@ struct ReviewStationTests {
         #expect(FileManager.default.fileExists(atPath: done))
         let reason = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: done + ".reason.json")))
         #expect((reason as? [String: Any])?["state"] as? String == "delivered")
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
-        #expect(try journal.entries(matching: id).first?.path == done)
+        let journal = try SQLiteJournal(
+            configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
+        #expect(try await journal.entries(matching: id).first?.path == done)
     }
 
     @Test("a form rejected by the reviewer is not delivered and the scan ends rejected with the reason")
@@ -233,8 +236,9 @@ struct ReviewStationTests {
         #expect(accept.status == 1)
         #expect(accept.output.contains("already dismissed"))
         #expect(try Self.coreRows(folder.path).isEmpty)
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
-        let entry = try #require(try journal.entries(matching: id).first)
+        let journal = try SQLiteJournal(
+            configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
+        let entry = try #require(try await journal.entries(matching: id).first)
         #expect(entry.state == .rejected)
         #expect(entry.error == "rejected by 窓口 佐藤: 本人確認書類なし")
     }

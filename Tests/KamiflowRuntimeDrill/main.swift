@@ -20,7 +20,7 @@ var logger = Logger(label: "drill") { label in
     KamiflowLogHandler(label: label, format: .text, redactor: redactor, level: .warning)
 }
 do {
-    let journal = try Journal(configuration: JournalConfiguration(path: arguments[1]))
+    let journal = try SQLiteJournal(configuration: JournalConfiguration(path: arguments[1]))
     let runner = BatchRunner(
         journal: journal, processor: PacedProcessor(delay: .milliseconds(delay)),
         planner: fieldByFieldPlanner(), connectors: [JSONLinesCoreSystem(path: arguments[2])],

@@ -8,13 +8,13 @@ import Testing
 struct BatchRunnerTests {
     struct Setup {
         let folder: TemporaryFolder
-        let journal: Journal
+        let journal: SQLiteJournal
         let core: String
         let redactor = Redactor()
 
         init(_ name: String = #function) throws {
             folder = try TemporaryFolder(name)
-            journal = try Journal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
+            journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
             core = folder.file("core.jsonl")
         }
 
@@ -65,7 +65,7 @@ struct BatchRunnerTests {
         #expect(rerun.duplicates == 1)
         #expect(rerun.failed == 2)  // failed scans are tried again on a re-run
         #expect(JSONLinesCoreSystem.lines(at: s.core).count == 7)
-        #expect(try s.journal.counts()[.delivered] == 6)
+        #expect(try await s.journal.counts()[.delivered] == 6)
     }
 
     @Test("takes files, folders and glob patterns, and names a missing input in its error")
@@ -117,12 +117,12 @@ struct BatchRunnerTests {
         _ = try ScanFiles.batch(in: s.folder.file("in"), count: 6)
         let runner = s.runner(concurrency: 2, processor: PacedProcessor(delay: .seconds(30)))
         let task = Task { await runner.run(InputFiles([s.folder.file("in")], extensions: ["json"])) }
-        while try s.journal.counts()[.reading, default: 0] < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        while try await s.journal.counts()[.reading, default: 0] < 2 { try await Task.sleep(for: .milliseconds(10)) }
         task.cancel()
         let interrupted = await task.value
         #expect(interrupted.handedBack == 2)
         #expect(interrupted.exitStatus == 75)
-        #expect(try s.journal.counts() == [.claimed: 2])
+        #expect(try await s.journal.counts() == [.claimed: 2])
 
         let finished = await s.runner().run(InputFiles([s.folder.file("in")], extensions: ["json"]))
         #expect(finished.delivered == 6)
@@ -166,7 +166,7 @@ struct ProgressTests {
         let sink = Sink()
         let progress = ConsoleProgress(expected: 5, redactor: Redactor(), isTerminal: terminal) { sink.write($0) }
         let runner = BatchRunner(
-            journal: try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite"))),
+            journal: try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite"))),
             processor: RecordFileProcessor(), planner: fieldByFieldPlanner(),
             connectors: [JSONLinesCoreSystem(path: folder.file("core.jsonl"))],
             configuration: BatchConfiguration(maxConcurrentScans: 1, keepAllOutcomes: false), redactor: Redactor(),
@@ -210,7 +210,7 @@ struct BatchShutdownTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         _ = try ScanFiles.batch(in: folder.file("in"), count: 8)
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let core = folder.file("core.jsonl")
         func runner(delay: Duration) -> BatchRunner {
             BatchRunner(
@@ -226,7 +226,7 @@ struct BatchShutdownTests {
                 logger: quietLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            #expect(try await waitFor(seconds: 30) { (try? journal.counts()[.reading, default: 0]) == 2 })
+            #expect(try await waitFor(seconds: 30) { (try? await journal.counts()[.reading, default: 0]) == 2 })
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

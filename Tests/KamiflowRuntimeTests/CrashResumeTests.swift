@@ -69,7 +69,7 @@ struct CrashResumeTests {
         let serials = Set(lines.compactMap { ($0["fields"] as? [String: String])?["serial"] })
         #expect(serials == Set((0..<40).map { "scan-\($0)" }))
 
-        let journal = try Journal(configuration: JournalConfiguration(path: journalPath))
-        #expect(try journal.counts() == [.delivered: 40, .duplicate: 1])
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: journalPath))
+        #expect(try await journal.counts() == [.delivered: 40, .duplicate: 1])
     }
 }

@@ -33,7 +33,7 @@ struct DropFolderTests {
                     inboxes: [.init(path: inbox, processor: processor, planner: fieldByFieldPlanner())],
                     detection: detection, pollInterval: poll, settleInterval: settle, maxConcurrentScans: concurrency,
                     shutdownDeadline: deadline),
-                journal: try Journal(configuration: JournalConfiguration(path: journalPath)),
+                journal: try SQLiteJournal(configuration: JournalConfiguration(path: journalPath)),
                 connectors: [JSONLinesCoreSystem(path: core)], redactor: redactor, logger: logger)
         }
 
@@ -73,8 +73,8 @@ struct DropFolderTests {
         #expect((failed["message"] as? [String: String])?["en"]?.contains("retry") == true)
 
         // The journal follows the files.
-        let journal = try Journal(configuration: JournalConfiguration(path: s.journalPath))
-        let a = try #require(try journal.entries(matching: s.inbox + "/a.json").first)
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: s.journalPath))
+        let a = try #require(try await journal.entries(matching: s.inbox + "/a.json").first)
         #expect(a.state == .delivered && a.path == s.inbox + "/done/a.json")
     }
 
@@ -145,18 +145,18 @@ struct DropFolderTests {
         let stranded = s.inbox + "/processing/stranded.json"
         try FileManager.default.createDirectory(atPath: s.inbox + "/processing", withIntermediateDirectories: true)
         try ScanFiles.write(stranded, records: [[.init("name", "再開")]])
-        let journal = try Journal(configuration: JournalConfiguration(path: s.journalPath))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: s.journalPath))
         let hash = SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: stranded)))
-        guard case .process(let entry) = try journal.admit(hash: hash, path: stranded,
+        guard case .process(let entry) = try await journal.admit(hash: hash, path: stranded,
             originalPath: s.inbox + "/stranded.json", rerunResumes: false)
         else { Issue.record("new"); return }
-        try journal.beginReading(entry.rowID)
+        try await journal.beginReading(entry.rowID)
 
         let watcher = try s.watcher()
         let outcomes = try await watcher.runPass()
         #expect(outcomes.map(\.state) == [.delivered])
-        #expect(try journal.entry(rowID: entry.rowID)?.attempts == 2)
-        #expect(try journal.entry(rowID: entry.rowID)?.path == s.inbox + "/done/stranded.json")
+        #expect(try await journal.entry(rowID: entry.rowID)?.attempts == 2)
+        #expect(try await journal.entry(rowID: entry.rowID)?.path == s.inbox + "/done/stranded.json")
 
         // The same paper scanned again and dropped under the same name: recorded, not delivered twice.
         try FileManager.default.copyItem(atPath: s.inbox + "/done/stranded.json", toPath: s.inbox + "/stranded.json")
@@ -219,24 +219,24 @@ struct DropFolderTests {
             try await tasks.waitForAll()
         }
         #expect(names(in: s.inbox).filter { $0.hasSuffix(".json") }.count == 2)
-        let journal = try Journal(configuration: JournalConfiguration(path: s.journalPath))
-        #expect(try journal.counts() == [.claimed: 2])
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: s.journalPath))
+        #expect(try await journal.counts() == [.claimed: 2])
         #expect(JSONLinesCoreSystem.lines(at: s.core).isEmpty)
 
         let outcomes = try await s.watcher().runPass()
         #expect(outcomes.map(\.state) == [.delivered, .delivered])
-        #expect(try journal.counts() == [.delivered: 2])
+        #expect(try await journal.counts() == [.delivered: 2])
     }
 }
 
 /// Polls `condition` until it holds or `seconds` pass (a bound, not a timing assertion).
-func waitFor(seconds: Double, _ condition: @Sendable () -> Bool) async throws -> Bool {
+func waitFor(seconds: Double, _ condition: @Sendable () async -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
-        if condition() { return true }
+        if await condition() { return true }
         try await Task.sleep(for: .milliseconds(20))
     }
-    return condition()
+    return await condition()
 }
 
 @Suite("Drop folders: retry and routing")
@@ -245,7 +245,7 @@ struct DropFolderRetryTests {
     func retryAfterOutage() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
         let kokuho = folder.file("inbox/kokuho")
         let jidou = folder.file("inbox/jidou")
         for inbox in [kokuho, jidou] {
@@ -273,16 +273,16 @@ struct DropFolderRetryTests {
 
         // The core system is back; an operator retries one scan (what `kamiflow journal retry` does).
         try FileManager.default.createDirectory(atPath: folder.file("core-system"), withIntermediateDirectories: true)
-        let failed = try #require(try journal.entries(matching: kokuho + "/failed/kokuho-a.json").first)
-        try journal.retry(failed.rowID)
-        let back = try returnToInbox(failed, journal: journal)
+        let failed = try #require(try await journal.entries(matching: kokuho + "/failed/kokuho-a.json").first)
+        try await journal.retry(failed.rowID)
+        let back = try await returnToInbox(failed, journal: journal)
         #expect(back == kokuho + "/kokuho-a.json")
         #expect(names(in: kokuho + "/failed").isEmpty)
 
         let second = try await watcher().runPass()
         #expect(second.map(\.state) == [.delivered])
         #expect(second.first?.rowID == failed.rowID)
-        #expect(try journal.entry(rowID: failed.rowID)?.attempts == 2)
+        #expect(try await journal.entry(rowID: failed.rowID)?.attempts == 2)
         let lines = JSONLinesCoreSystem.lines(at: core)
         #expect(lines.map { $0["workflow"] as? String } == ["kokuho"])
         #expect(names(in: jidou + "/failed").count == 2)  // not retried: still waits for an operator

@@ -8,11 +8,11 @@ import Testing
 /// Issue 18: every input path a run or a drop folder meets can be found in the journal, with what became of it.
 @Suite("Every input path journaled")
 struct InputJournalTests {
-    func journal(in folder: TemporaryFolder) throws -> Journal {
-        try Journal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
+    func journal(in folder: TemporaryFolder) throws -> SQLiteJournal {
+        try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("journal.sqlite")))
     }
 
-    func runner(_ journal: Journal, core: String) -> BatchRunner {
+    func runner(_ journal: any Journal, core: String) -> BatchRunner {
         BatchRunner(
             journal: journal, processor: RecordFileProcessor(), planner: fieldByFieldPlanner(),
             connectors: [JSONLinesCoreSystem(path: core)], configuration: BatchConfiguration(maxConcurrentScans: 3),
@@ -40,35 +40,36 @@ struct InputJournalTests {
         #expect(summary.exitStatus == 2)
 
         // The empty file and the missing one never had a hash: refused, with the reason.
-        let empty = try #require(try journal.inputs(matching: inbox + "/empty.json").first)
+        let empty = try #require(try await journal.inputs(matching: inbox + "/empty.json").first)
         #expect(empty.outcome == .refused && empty.size == 0 && empty.scanRowID == nil)
         #expect(empty.reason?.contains("empty") == true)
-        let missing = try #require(try journal.inputs(matching: folder.file("nowhere.json")).first)
+        let missing = try #require(try await journal.inputs(matching: folder.file("nowhere.json")).first)
         #expect(missing.outcome == .refused && missing.size == nil)
         // Files the walk did not take, with or without an extension.
         for name in ["README", "note.txt"] {
-            let input = try #require(try journal.inputs(matching: inbox + "/" + name).first)
+            let input = try #require(try await journal.inputs(matching: inbox + "/" + name).first)
             #expect(input.outcome == .refused)
             #expect(input.reason?.contains(name == "README" ? "no file extension" : ".txt") == true)
         }
         // Seven names for the same failing bytes: seven input rows, one scan row, each name resolving to it.
-        let rows = try repeated.map { try #require(try journal.inputs(matching: $0).first) }
+        var rows: [InputEntry] = []
+        for path in repeated { rows.append(try #require(try await journal.inputs(matching: path).first)) }
         #expect(Set(rows.map(\.path)) == Set(repeated))
         #expect(Set(rows.compactMap(\.scanRowID)).count == 1)
         #expect(rows.allSatisfy { $0.outcome != .refused && $0.reason?.isEmpty == false })
         let scan = try #require(rows.first?.scanRowID)
-        #expect(try journal.inputs(ofScan: scan).count == 7)
-        for path in repeated { #expect(try journal.entries(matching: path).first?.rowID == scan) }
+        #expect(try await journal.inputs(ofScan: scan).count == 7)
+        for path in repeated { #expect(try await journal.entries(matching: path).first?.rowID == scan) }
         for path in good {
-            #expect(try journal.inputs(matching: path).first?.outcome == .scan(.delivered))
+            #expect(try await journal.inputs(matching: path).first?.outcome == .scan(.delivered))
         }
 
         // A re-run sees every path again: the same rows, seen twice, nothing new.
-        let before = try journal.countInputs()
+        let before = try await journal.countInputs()
         _ = await runner(journal, core: folder.file("core.jsonl")).run(InputFiles([inbox], extensions: ["json"]))
-        #expect(try journal.countInputs() == before)
-        #expect(try journal.inputs(matching: inbox + "/README").first?.sightings == 2)
-        #expect(try journal.inputs(matching: good[0]).first?.outcome == .scan(.delivered))
+        #expect(try await journal.countInputs() == before)
+        #expect(try await journal.inputs(matching: inbox + "/README").first?.sightings == 2)
+        #expect(try await journal.inputs(matching: good[0]).first?.outcome == .scan(.delivered))
     }
 
     @Test("a drop folder refuses a file that stays empty into failed/, journaled by the path it was dropped at")
@@ -101,53 +102,54 @@ struct InputJournalTests {
         #expect(refused.map(\.state) == [.failed])
         #expect(FileManager.default.fileExists(atPath: inbox + "/failed/blank.json.reason.json"))
 
-        let blank = try #require(try journal.inputs(matching: inbox + "/blank.json").first)
+        let blank = try #require(try await journal.inputs(matching: inbox + "/blank.json").first)
         #expect(blank.outcome == .refused && blank.size == 0)
         #expect(blank.location == inbox + "/failed/blank.json")
         // Found by where it was left, too.
-        #expect(try journal.inputs(matching: inbox + "/failed/blank.json").first?.rowID == blank.rowID)
+        #expect(try await journal.inputs(matching: inbox + "/failed/blank.json").first?.rowID == blank.rowID)
 
-        let first = try #require(try journal.inputs(matching: inbox + "/a.json").first)
-        let second = try #require(try journal.inputs(matching: inbox + "/a-again.json").first)
+        let first = try #require(try await journal.inputs(matching: inbox + "/a.json").first)
+        let second = try #require(try await journal.inputs(matching: inbox + "/a-again.json").first)
         #expect(first.scanRowID == second.scanRowID)
         #expect(Set([first.outcome, second.outcome]) == [.scan(.delivered), .scan(.duplicate)])
         #expect(first.location.hasPrefix(inbox + "/done/") && second.location.hasPrefix(inbox + "/done/"))
     }
 
     @Test("a journal from before the input table is upgraded: each scan it knew gets its input row")
-    func upgradeBackfillsInputs() throws {
+    func upgradeBackfillsInputs() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("old.sqlite")
         try JournalUpgradeTests.writeFirstReleaseJournal(at: path)
-        let journal = try Journal(configuration: JournalConfiguration(path: path))
-        let input = try #require(try journal.inputs(matching: "/in/old.png").first)
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: path))
+        let input = try #require(try await journal.inputs(matching: "/in/old.png").first)
         #expect(input.outcome == .scan(.inReview))
-        #expect(input.scanRowID == (try journal.list().first?.rowID))
-        #expect(try journal.inputs(matching: "cccccc").map(\.rowID) == [input.rowID])
-        let migrations = try DatabaseQueue(path: path).read { db in
+        let newest = try await journal.list().first?.rowID
+        #expect(input.scanRowID == newest)
+        #expect(try await journal.inputs(matching: "cccccc").map(\.rowID) == [input.rowID])
+        let migrations = try await DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
         #expect(migrations.last == "v3: every input path")
     }
 
     @Test("counts say how many scans and inputs there are beyond what a list shows")
-    func counts() throws {
+    func counts() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let journal = try journal(in: folder)
         for n in 0..<5 {
-            _ = try journal.admit(
+            _ = try await journal.admit(
                 hash: String(repeating: String(n), count: 64), path: "/s/\(n)", originalPath: "/s/\(n)",
                 rerunResumes: true)
-            try journal.recordInput(
+            try await journal.recordInput(
                 InputSighting(path: "/s/\(n)", size: 1, scanRowID: nil, outcome: .refused, reason: "test"))
         }
-        #expect(try journal.list(limit: 2).count == 2)
-        #expect(try journal.count() == 5)
-        #expect(try journal.count(state: .claimed) == 5)
-        #expect(try journal.count(state: .failed) == 0)
-        #expect(try journal.listInputs(outcome: .refused, limit: 3).count == 3)
-        #expect(try journal.countInputs(outcome: .refused) == 5)
+        #expect(try await journal.list(state: nil, limit: 2).count == 2)
+        #expect(try await journal.count() == 5)
+        #expect(try await journal.count(state: .claimed) == 5)
+        #expect(try await journal.count(state: .failed) == 0)
+        #expect(try await journal.listInputs(outcome: .refused, limit: 3).count == 3)
+        #expect(try await journal.countInputs(outcome: .refused) == 5)
     }
 }

@@ -7,26 +7,28 @@ import Testing
 @Suite("Journal")
 struct JournalTests {
     @Test("opens a SQLite file in WAL mode, creating its folder, and reopens it with the same schema")
-    func opensInWALMode() throws {
+    func opensInWALMode() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("nested/.kamiflow/journal.sqlite")
-        let journal = try Journal(configuration: JournalConfiguration(path: path))
-        _ = try journal.admit(
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: path))
+        _ = try await journal.admit(
             hash: String(repeating: "a", count: 64), path: "/x", originalPath: "/x", rerunResumes: true)
-        let mode = try DatabaseQueue(path: path).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try await DatabaseQueue(path: path).read { db in
+            try String.fetchOne(db, sql: "PRAGMA journal_mode")
+        }
         #expect(mode == "wal")
-        let reopened = try Journal(configuration: JournalConfiguration(path: path))
-        #expect(try reopened.counts() == [.claimed: 1])
+        let reopened = try SQLiteJournal(configuration: JournalConfiguration(path: path))
+        #expect(try await reopened.counts() == [.claimed: 1])
     }
 
     @Test("a new journal, its WAL and its folder are readable by their owner only (records wait there for review)")
-    func ownerOnly() throws {
+    func ownerOnly() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("private/journal.sqlite")
-        let journal = try Journal(configuration: JournalConfiguration(path: path))
-        _ = try journal.admit(
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: path))
+        _ = try await journal.admit(
             hash: String(repeating: "c", count: 64), path: "/x", originalPath: "/x", rerunResumes: true)
         func mode(_ path: String) throws -> Int {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -38,107 +40,110 @@ struct JournalTests {
     }
 
     @Test("walks a scan through claimed, reading, read, delivering and delivered, and skips it when seen again")
-    func stateMachine() throws {
+    func stateMachine() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let hash = String(repeating: "b", count: 64)
-        guard case .process(let entry) = try journal.admit(hash: hash, path: "/in/a.png", originalPath: "/in/a.png",
-            rerunResumes: true)
+        guard
+            case .process(let entry) = try await journal.admit(
+                hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: true)
         else { Issue.record("a new scan must be processed"); return }
         #expect(entry.state == .claimed)
-        try journal.beginReading(entry.rowID)
-        #expect(try journal.entry(rowID: entry.rowID)?.state == .reading)
-        #expect(try journal.entry(rowID: entry.rowID)?.attempts == 1)
-        try journal.recordRead(entry.rowID, workflow: "w", pages: 2, maskedRecords: "[]", timings: ["read": 12])
-        let confirmed = try journal.planDeliveries(entry.rowID, [("core", "k-0"), ("core", "k-1")])
+        try await journal.beginReading(entry.rowID)
+        #expect(try await journal.entry(rowID: entry.rowID)?.state == .reading)
+        #expect(try await journal.entry(rowID: entry.rowID)?.attempts == 1)
+        try await journal.recordRead(entry.rowID, workflow: "w", pages: 2, maskedRecords: "[]", timings: ["read": 12])
+        let confirmed = try await journal.planDeliveries(entry.rowID, [("core", "k-0"), ("core", "k-1")])
         #expect(confirmed.isEmpty)
-        #expect(try journal.entry(rowID: entry.rowID)?.state == .delivering)
-        try journal.recordDelivery(connection: "core", key: "k-0", outcome: .delivered(receipt: "r1"),
+        #expect(try await journal.entry(rowID: entry.rowID)?.state == .delivering)
+        try await journal.recordDelivery(connection: "core", key: "k-0", outcome: .delivered(receipt: "r1"),
             redactor: Redactor())
 
         // A crash here: the same file comes back, is resumed, and only k-1 remains to deliver.
-        guard case .process(let resumed) = try journal.admit(hash: hash, path: "/in/a.png", originalPath: "/in/a.png",
-            rerunResumes: true)
+        guard
+            case .process(let resumed) = try await journal.admit(
+                hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: true)
         else { Issue.record("an unfinished scan must be resumed"); return }
         #expect(resumed.rowID == entry.rowID && resumed.state == .delivering)
-        let again = try journal.planDeliveries(entry.rowID, [("core", "k-0"), ("core", "k-1")])
+        let again = try await journal.planDeliveries(entry.rowID, [("core", "k-0"), ("core", "k-1")])
         #expect(again.count == 1)
-        try journal.recordDelivery(connection: "core", key: "k-1", outcome: .delivered(receipt: nil),
+        try await journal.recordDelivery(connection: "core", key: "k-1", outcome: .delivered(receipt: nil),
             redactor: Redactor())
-        try journal.settle(entry.rowID, state: .delivered)
-        #expect(try journal.deliveries(of: entry.rowID).map(\.status) == [.delivered, .delivered])
+        try await journal.settle(entry.rowID, state: .delivered)
+        #expect(try await journal.deliveries(of: entry.rowID).map(\.status) == [.delivered, .delivered])
 
-        guard case .settled(let settled) = try journal.admit(hash: hash, path: "/in/a.png", originalPath: "/in/a.png",
-            rerunResumes: true)
+        guard
+            case .settled(let settled) = try await journal.admit(
+                hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: true)
         else { Issue.record("a delivered scan must be skipped on a re-run"); return }
         #expect(settled.state == .delivered)
     }
 
     @Test("records the same bytes under another name once as a duplicate of the original")
-    func duplicates() throws {
+    func duplicates() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let hash = String(repeating: "c", count: 64)
-        guard case .process(let original) = try journal.admit(hash: hash, path: "/a", originalPath: "/a",
+        guard case .process(let original) = try await journal.admit(hash: hash, path: "/a", originalPath: "/a",
             rerunResumes: true)
         else { Issue.record("new scan"); return }
-        guard case .duplicate(let dup, let of) = try journal.admit(hash: hash, path: "/b", originalPath: "/b",
+        guard case .duplicate(let dup, let of) = try await journal.admit(hash: hash, path: "/b", originalPath: "/b",
             rerunResumes: true)
         else { Issue.record("same bytes elsewhere is a duplicate"); return }
         #expect(of.rowID == original.rowID)
         #expect(dup.state == .duplicate && dup.duplicateOf == original.rowID)
-        guard case .duplicate(let again, _) = try journal.admit(hash: hash, path: "/b", originalPath: "/b",
+        guard case .duplicate(let again, _) = try await journal.admit(hash: hash, path: "/b", originalPath: "/b",
             rerunResumes: true)
         else { Issue.record("still a duplicate"); return }
         #expect(again.rowID == dup.rowID)
-        #expect(try journal.counts() == [.claimed: 1, .duplicate: 1])
+        #expect(try await journal.counts() == [.claimed: 1, .duplicate: 1])
         // Named by hash prefix: the original first; by path: the duplicate.
-        #expect(try journal.entries(matching: "cccccc").map(\.rowID) == [original.rowID, dup.rowID])
-        #expect(try journal.entries(matching: "/b").map(\.rowID) == [dup.rowID])
-        #expect(throws: KamiflowError.self) { try journal.requeue(dup.rowID) }
+        #expect(try await journal.entries(matching: "cccccc").map(\.rowID) == [original.rowID, dup.rowID])
+        #expect(try await journal.entries(matching: "/b").map(\.rowID) == [dup.rowID])
+        await #expect(throws: KamiflowError.self) { try await journal.requeue(dup.rowID) }
     }
 
     @Test("retries only failed, rejected or unclassified scans; requeues any original; lists what is stuck")
-    func retryRequeueAndStuck() throws {
+    func retryRequeueAndStuck() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let old = Date(timeIntervalSinceNow: -7200)
-        guard case .process(let a) = try journal.admit(hash: String(repeating: "d", count: 64), path: "/a",
+        guard case .process(let a) = try await journal.admit(hash: String(repeating: "d", count: 64), path: "/a",
             originalPath: "/a", rerunResumes: true, now: old)
         else { return }
-        try journal.beginReading(a.rowID, now: old)
-        guard case .process(let b) = try journal.admit(hash: String(repeating: "e", count: 64), path: "/b",
+        try await journal.beginReading(a.rowID, now: old)
+        guard case .process(let b) = try await journal.admit(hash: String(repeating: "e", count: 64), path: "/b",
             originalPath: "/b", rerunResumes: true)
         else { return }
-        try journal.beginReading(b.rowID)
-        try journal.settle(b.rowID, state: .failed, error: "broken")
+        try await journal.beginReading(b.rowID)
+        try await journal.settle(b.rowID, state: .failed, error: "broken")
 
-        #expect(try journal.stuck(olderThan: 3600).map(\.rowID) == [a.rowID])
-        #expect(throws: KamiflowError.self) { try journal.retry(a.rowID) }
-        try journal.retry(b.rowID)
-        let retried = try #require(try journal.entry(rowID: b.rowID))
+        #expect(try await journal.stuck(olderThan: 3600).map(\.rowID) == [a.rowID])
+        await #expect(throws: KamiflowError.self) { try await journal.retry(a.rowID) }
+        try await journal.retry(b.rowID)
+        let retried = try #require(try await journal.entry(rowID: b.rowID))
         #expect(retried.state == .claimed && retried.attempts == 1 && retried.error == nil)
-        try journal.settle(b.rowID, state: .delivered)
-        try journal.requeue(b.rowID)
-        #expect(try journal.entry(rowID: b.rowID)?.state == .claimed)
-        #expect(try journal.entry(rowID: b.rowID)?.attempts == 0)
-        #expect(try journal.list(state: .claimed).count == 1)
+        try await journal.settle(b.rowID, state: .delivered)
+        try await journal.requeue(b.rowID)
+        #expect(try await journal.entry(rowID: b.rowID)?.state == .claimed)
+        #expect(try await journal.entry(rowID: b.rowID)?.attempts == 0)
+        #expect(try await journal.list(state: .claimed).count == 1)
     }
 
     @Test("a failed scan dropped again under another name is retried, not treated as a duplicate")
-    func failedScanRetriedUnderAnotherName() throws {
+    func failedScanRetriedUnderAnotherName() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let hash = String(repeating: "f", count: 64)
-        guard case .process(let a) = try journal.admit(hash: hash, path: "/x/failed/a", originalPath: "/x/a",
+        guard case .process(let a) = try await journal.admit(hash: hash, path: "/x/failed/a", originalPath: "/x/a",
             rerunResumes: false)
         else { return }
-        try journal.settle(a.rowID, state: .failed, error: "connector down")
-        guard case .process(let again) = try journal.admit(hash: hash, path: "/x/processing/a2",
+        try await journal.settle(a.rowID, state: .failed, error: "connector down")
+        guard case .process(let again) = try await journal.admit(hash: hash, path: "/x/processing/a2",
             originalPath: "/x/a2", rerunResumes: false)
         else { Issue.record("a failed scan seen again is processed"); return }
         #expect(again.rowID == a.rowID && again.path == "/x/processing/a2")
@@ -178,34 +183,34 @@ struct JournalUpgradeTests {
     }
 
     @Test("a first-release journal is upgraded in place; its scans in review say how to read them again")
-    func upgradesFirstRelease() throws {
+    func upgradesFirstRelease() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("old.sqlite")
         try Self.writeFirstReleaseJournal(at: path)
-        let journal = try Journal(configuration: JournalConfiguration(path: path))
-        let entry = try #require(try journal.list().first)
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: path))
+        let entry = try #require(try await journal.list().first)
         #expect(entry.state == .inReview)
-        #expect(try journal.reviewRecords(of: entry.rowID).isEmpty)
-        #expect(try journal.reviewAudit(of: entry.rowID).isEmpty)
+        #expect(try await journal.reviewRecords(of: entry.rowID).isEmpty)
+        #expect(try await journal.reviewAudit(of: entry.rowID).isEmpty)
         do {
-            _ = try journal.reviewRecord(of: entry, index: nil)
+            _ = try await journal.reviewRecord(of: entry, index: nil)
             Issue.record("a scan in review without a kept record must not be reviewable")
         } catch {
             #expect(error.message.contains("journal requeue \(entry.shortID)"))
         }
 
         // Read again after the upgrade, the record for review is kept whole.
-        try journal.requeue(entry.rowID)
-        try journal.beginReading(entry.rowID)
+        try await journal.requeue(entry.rowID)
+        try await journal.beginReading(entry.rowID)
         let record = FormRecord(
             workflow: "w", scanID: entry.hash, index: 0, pages: [0],
             fields: [FieldResult(path: "number", type: "mynumber", raw: "123456789018", value: .text("123456789018"),
                 sensitive: true)])
         let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
-        try journal.recordRead(entry.rowID, workflow: "w", pages: 1, maskedRecords: "[]", timings: [:],
+        try await journal.recordRead(entry.rowID, workflow: "w", pages: 1, maskedRecords: "[]", timings: [:],
             forReview: [0: json])
-        #expect(try journal.reviewRecords(of: entry.rowID).map(\.record) == [record])
-        #expect(try journal.reviewRecords(of: entry.rowID).map(\.status) == [.waiting])
+        #expect(try await journal.reviewRecords(of: entry.rowID).map(\.record) == [record])
+        #expect(try await journal.reviewRecords(of: entry.rowID).map(\.status) == [.waiting])
     }
 }

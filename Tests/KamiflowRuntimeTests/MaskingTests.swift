@@ -72,7 +72,7 @@ struct MaskingTests {
         let capture = LogCapture(redactor: redactor)
         let logger = capture.logger(format: format)
         let journalPath = folder.file("journal.sqlite")
-        let journal = try Journal(configuration: JournalConfiguration(path: journalPath))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: journalPath))
         let fields: [ScanFiles.Field] = [
             .init("number", Self.myNumber, sensitive: true), .init("account", Self.account, sensitive: true),
         ]

@@ -138,7 +138,7 @@ struct ScheduleTests {
     func noOverlap() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let journal = try Journal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let clock = FakeClock(start: Self.date("2026-01-05 00:00").addingTimeInterval(30))
         let starts = Mutex<[Date]>([])
         let groupBox = Mutex<ServiceGroup?>(nil)
@@ -165,7 +165,7 @@ struct ScheduleTests {
         #expect(times.count >= 3)
         #expect(times.first.map { Self.text($0) } == "2026-01-05 00:01 Mon")
         #expect(zip(times, times.dropFirst()).allSatisfy { $1.timeIntervalSince($0) == 180 })
-        #expect(try journal.lastJobStart("nightly") == times.last)
+        #expect(try await journal.lastJobStart("nightly") == times.last)
     }
 }
 

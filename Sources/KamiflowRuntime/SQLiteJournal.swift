@@ -1,192 +1,7 @@
 import Foundation
 import GRDB
 import KamiflowCore
-
-/// Where a scan is in its life. The journal is the single source of truth for this (DESIGN §1); folders follow it.
-///
-/// ```
-/// claimed ─► reading ─► read ─► delivering ─► delivered | in-review | rejected | failed
-///    │          └──────────────────────────────► failed | unclassified
-///    └─► duplicate (same bytes already journaled under another file)
-/// ```
-/// `reading`, `read` and `delivering` are the in-between states a crash can leave behind; a scan found in one of
-/// them is resumed (read again, and only the deliveries the connector has not confirmed are sent again).
-public enum ScanState: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
-    case claimed
-    case reading
-    case read
-    case delivering
-    case inReview = "in-review"
-    case delivered
-    case rejected
-    case failed
-    case duplicate
-    case unclassified
-
-    /// A settled scan needs nothing more from the runtime; a person or `journal retry/requeue` may move it on.
-    public var isSettled: Bool {
-        switch self {
-        case .claimed, .reading, .read, .delivering, .failed: false
-        case .inReview, .delivered, .rejected, .duplicate, .unclassified: true
-        }
-    }
-
-    /// In-between states: a scan that stays in one of these for long is stuck (a crash, a hung connector).
-    public var isInFlight: Bool {
-        switch self {
-        case .claimed, .reading, .read, .delivering: true
-        default: false
-        }
-    }
-
-    public var description: String { rawValue }
-}
-
-/// One scan as the journal knows it.
-public struct ScanEntry: Sendable, Codable, Hashable {
-    /// Row number in the journal; stable, but users name scans by hash prefix or path.
-    public var rowID: Int64
-    /// SHA-256 of the file's bytes, hex: the scan's identity.
-    public var hash: String
-    public var state: ScanState
-    /// Where the file is now (drop folders move it: inbox → processing → done/review/failed).
-    public var path: String
-    /// Where the file was first seen.
-    public var originalPath: String
-    public var workflow: String?
-    /// For a `duplicate`: the row of the scan with the same bytes.
-    public var duplicateOf: Int64?
-    public var attempts: Int
-    /// The last error, already masked; never a sensitive value.
-    public var error: String?
-    public var pages: Int?
-    /// The records read, as JSON, with sensitive fields kept out (see `Redactor.maskedForJournal`).
-    public var records: String?
-    /// Milliseconds spent per stage (`hash`, `read`, `deliver`) in the last attempt.
-    public var timings: [String: Double]
-    public var createdAt: Date
-    public var updatedAt: Date
-    /// When the scan entered its current state; `kamiflow status` measures "stuck for how long" from this.
-    public var stateSince: Date
-
-    /// The id shown to people: the first 12 hex digits of the hash.
-    public var shortID: String { String(hash.prefix(12)) }
-}
-
-/// One delivery of one record to one connection.
-public struct DeliveryEntry: Sendable, Codable, Hashable {
-    public enum Status: String, Sendable, Codable {
-        /// Planned, not yet confirmed by the connector. After a crash it is sent again with the same key.
-        case pending
-        case delivered
-        case rejected
-        case failed
-    }
-
-    public var scanRowID: Int64
-    public var connection: String
-    public var idempotencyKey: String
-    public var status: Status
-    public var receipt: String?
-    /// The rejection reasons or failure cause, masked.
-    public var detail: String?
-    public var attempts: Int
-    public var updatedAt: Date
-}
-
-/// What became of one input path. A path whose bytes became a scan shares that scan's state (as it was when the
-/// path was last seen); a path refused before it had a hash (empty, unreadable, not a scan file) has no scan.
-public enum InputOutcome: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Never became a scan: the reason says why.
-    case refused
-    /// Its bytes are a scan (or, for `.duplicate`, the same bytes as a scan taken under another name).
-    case scan(ScanState)
-
-    public init?(rawValue: String) {
-        if rawValue == "refused" {
-            self = .refused
-        } else if let state = ScanState(rawValue: rawValue) {
-            self = .scan(state)
-        } else {
-            return nil
-        }
-    }
-
-    public var rawValue: String {
-        switch self {
-        case .refused: "refused"
-        case .scan(let state): state.rawValue
-        }
-    }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = InputOutcome(rawValue: text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "unknown input outcome '\(text)'"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-}
-
-/// One input path as a run or a drop folder met it, and what became of it.
-///
-/// Scans are keyed by the hash of their bytes (delivering once is the point), so a scan row alone cannot answer
-/// "what happened to this file?" for a file that never had a hash (empty, unreadable, not a scan file) or for the
-/// second of two files with the same bytes. Every path therefore gets a row of its own that points at the one scan
-/// its bytes resolved to, or says why it was refused.
-public struct InputEntry: Sendable, Codable, Hashable {
-    public var rowID: Int64
-    /// The path as the run was given it (absolute), or where it was dropped in an inbox.
-    public var path: String
-    /// Where the file was left: the same path for a run; `done/`, `review/` or `failed/` for a drop folder.
-    public var location: String
-    /// Bytes when it was seen; nil when the file could not even be looked at.
-    public var size: Int64?
-    /// The scan its bytes resolved to (for a duplicate: the scan with the same bytes); nil when refused.
-    public var scanRowID: Int64?
-    /// That scan's hash, for showing its id.
-    public var hash: String?
-    public var outcome: InputOutcome
-    /// Why it was refused or failed, or whose bytes it repeats; already masked.
-    public var reason: String?
-    public var firstSeen: Date
-    public var lastSeen: Date
-    /// How many times this path was seen with the same result (a re-run of a batch sees every path again).
-    public var sightings: Int
-
-    /// The scan id shown to people, when the path became a scan.
-    public var shortID: String? { hash.map { String($0.prefix(12)) } }
-}
-
-/// What a run or a drop folder reports about one input path (see `Journal.recordInput`).
-public struct InputSighting: Sendable, Hashable {
-    public var path: String
-    public var location: String
-    public var size: Int64?
-    public var scanRowID: Int64?
-    public var outcome: InputOutcome
-    public var reason: String?
-
-    public init(
-        path: String, location: String? = nil, size: Int64?, scanRowID: Int64?, outcome: InputOutcome,
-        reason: String?
-    ) {
-        self.path = path
-        self.location = location ?? path
-        self.size = size
-        self.scanRowID = scanRowID
-        self.outcome = outcome
-        self.reason = reason
-    }
-}
+import Synchronization
 
 /// Settings of the journal. The embedded default keeps it beside the work, in `./.kamiflow/`.
 public struct JournalConfiguration: Sendable, Hashable {
@@ -203,24 +18,27 @@ public struct JournalConfiguration: Sendable, Hashable {
     }
 }
 
-/// The answer to "may this file be processed?", decided in one transaction so that two workers (or two watcher
-/// processes) never both start the same scan.
-public enum Admission: Sendable, Hashable {
-    /// Process it: new, or found mid-way (after a crash), or failed before and seen again.
-    case process(ScanEntry)
-    /// Already settled (a re-run of the same batch): nothing to do.
-    case settled(ScanEntry)
-    /// The same bytes are journaled under another file; `entry` is the duplicate's own row.
-    case duplicate(entry: ScanEntry, original: ScanEntry)
-}
-
-/// The scan journal: SQLite in WAL mode through GRDB.
+/// The embedded journal: SQLite in WAL mode through GRDB, one file beside the work. The default when no shared
+/// journal is configured; only the composition root (the executable) and tests name this type, everything else
+/// speaks `any Journal`.
 ///
-/// Writes are short synchronous transactions on purpose: they must still happen while a task is being cancelled
-/// (a scan handed back at shutdown is journaled as such), and GRDB's async API refuses to start work then.
-public final class Journal: Sendable {
+/// Writes are short synchronous transactions inside the async methods, on purpose: they must still happen while a
+/// task is being cancelled (a scan handed back at shutdown is journaled as such), and GRDB's async API refuses to
+/// start work then. Each is a few milliseconds of local I/O, as before the protocol existed.
+///
+/// Leases are a single-process lock, kept in memory and not in the file. On one machine the exclusive `flock` a
+/// worker holds on the input file already keeps other processes off the scan, and the kernel drops it the moment
+/// the process dies, so a crashed run is resumed at once. A lease column in the file would instead keep a killed
+/// process's scans locked until the lease ran out. So `claim` only keeps two workers of this process (this journal
+/// object) apart, expiry included; leases that coordinate machines belong to a shared journal.
+public final class SQLiteJournal: Journal {
     private let pool: DatabasePool
+    /// The SQLite file.
     public let path: String
+    /// Leases by scan row, for this process only (see the type's comment).
+    private let leases = Mutex<[Int64: ScanLease]>([:])
+
+    public var location: String { path }
 
     /// Opens (creating if needed) the journal and brings its schema up to date.
     public init(configuration: JournalConfiguration) throws(KamiflowError) {
@@ -359,8 +177,8 @@ public final class Journal: Sendable {
     ///   original path is the same scan (resumed or skipped). A drop folder sets this to `false`: a file dropped
     ///   again after it was settled is a duplicate.
     public func admit(
-        hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date = Date()
-    ) throws(KamiflowError) -> Admission {
+        hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date
+    ) async throws(KamiflowError) -> Admission {
         try write { db in
             guard let primary = try Self.fetchEntry(db, "hash = ? AND state != 'duplicate'", [hash]) else {
                 try db.execute(
@@ -409,8 +227,37 @@ public final class Journal: Sendable {
         }
     }
 
+    public func claim(_ rowID: Int64, owner: String, duration: TimeInterval, now: Date)
+        async throws(KamiflowError) -> ScanLease?
+    {
+        guard try read({ db in try Self.fetchEntry(db, "id = ?", [rowID]) }) != nil else {
+            throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
+        }
+        return leases.withLock { leases in
+            if let held = leases[rowID], held.owner != owner, held.expires > now { return nil }
+            let lease = ScanLease(scanRowID: rowID, owner: owner, expires: now.addingTimeInterval(duration))
+            leases[rowID] = lease
+            return lease
+        }
+    }
+
+    public func renewLease(_ lease: ScanLease, duration: TimeInterval, now: Date) async throws(KamiflowError)
+        -> ScanLease?
+    {
+        leases.withLock { leases in
+            // Lost when settled (no lease), taken over by another owner, or run out: whoever claims next wins.
+            guard let held = leases[lease.scanRowID], held.owner == lease.owner, held.expires > now else {
+                return nil
+            }
+            let renewed = ScanLease(
+                scanRowID: lease.scanRowID, owner: lease.owner, expires: now.addingTimeInterval(duration))
+            leases[lease.scanRowID] = renewed
+            return renewed
+        }
+    }
+
     /// Marks the start of an attempt at reading the scan.
-    public func beginReading(_ rowID: Int64, now: Date = Date()) throws(KamiflowError) {
+    public func beginReading(_ rowID: Int64, now: Date) async throws(KamiflowError) {
         try write { db in
             try db.execute(
                 sql: """
@@ -426,8 +273,8 @@ public final class Journal: Sendable {
     /// again replaces what an earlier reading left for review.
     public func recordRead(
         _ rowID: Int64, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
-        forReview: [Int: String] = [:], now: Date = Date()
-    ) throws(KamiflowError) {
+        forReview: [Int: String], now: Date
+    ) async throws(KamiflowError) {
         let timingsJSON = Self.json(timings)
         try write { db in
             try db.execute(
@@ -453,9 +300,9 @@ public final class Journal: Sendable {
     /// `delivering` (the review station passes `nil`: a reviewed scan stays where it is until the answers are in).
     /// Returns the deliveries the connector has already confirmed, which must not be sent again.
     public func planDeliveries(
-        _ rowID: Int64, _ planned: [(connection: String, key: String)], movingTo state: ScanState? = .delivering,
-        now: Date = Date()
-    ) throws(KamiflowError) -> Set<String> {
+        _ rowID: Int64, _ planned: [(connection: String, key: String)], movingTo state: ScanState?,
+        now: Date
+    ) async throws(KamiflowError) -> Set<String> {
         try write { db in
             for item in planned {
                 try db.execute(
@@ -473,31 +320,13 @@ public final class Journal: Sendable {
             let done = try Row.fetchAll(
                 db, sql: "SELECT connection, idempotency_key FROM delivery WHERE scan_id = ? AND status = 'delivered'",
                 arguments: [rowID])
-            return Set(done.map { Self.deliveryID($0["connection"], $0["idempotency_key"]) })
+            return Set(done.map { DeliveryEntry.identity(connection: $0["connection"], key: $0["idempotency_key"]) })
         }
     }
 
-    static func deliveryID(_ connection: String, _ key: String) -> String { connection + "\u{1F}" + key }
-
-    /// Records what the connector said about one delivery. Called only after the connector returned.
     public func recordDelivery(
-        connection: String, key: String, outcome: DeliveryOutcome, redactor: Redactor, now: Date = Date()
-    ) throws(KamiflowError) {
-        let status: DeliveryEntry.Status
-        var receipt: String?
-        var detail: String?
-        switch outcome {
-        case .delivered(let r):
-            status = .delivered
-            receipt = r.map(redactor.redact)
-        case .rejected(let reasons):
-            status = .rejected
-            detail = redactor.redact(reasons.map { ($0.field.map { "\($0): " } ?? "") + $0.message }
-                .joined(separator: "; "))
-        case .failed(let reason, _):
-            status = .failed
-            detail = redactor.redact(reason)
-        }
+        connection: String, key: String, status: DeliveryEntry.Status, receipt: String?, detail: String?, now: Date
+    ) async throws(KamiflowError) {
         try write { db in
             try db.execute(
                 sql: """
@@ -510,8 +339,9 @@ public final class Journal: Sendable {
 
     /// Puts the scan in its final (or failed) state.
     public func settle(
-        _ rowID: Int64, state: ScanState, error: String? = nil, timings: [String: Double]? = nil, now: Date = Date()
-    ) throws(KamiflowError) {
+        _ rowID: Int64, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    ) async throws(KamiflowError) {
+        leases.withLock { _ = $0.removeValue(forKey: rowID) }
         try write { db in
             if let timings {
                 try db.execute(sql: "UPDATE scan SET timings = ? WHERE id = ?", arguments: [Self.json(timings), rowID])
@@ -523,7 +353,7 @@ public final class Journal: Sendable {
     }
 
     /// Records that the file moved (drop folders), so that `journal show` and resumption find it.
-    public func move(_ rowID: Int64, to path: String, now: Date = Date()) throws(KamiflowError) {
+    public func move(_ rowID: Int64, to path: String, now: Date) async throws(KamiflowError) {
         try write { db in
             // The input that left the file at the scan's old place follows it.
             try db.execute(
@@ -537,7 +367,7 @@ public final class Journal: Sendable {
 
     /// `journal retry`: a failed or unclassified scan goes back to `claimed`, to be taken by the next run or by the
     /// drop-folder watcher that has its file.
-    public func retry(_ rowID: Int64, now: Date = Date()) throws(KamiflowError) {
+    public func retry(_ rowID: Int64, now: Date) async throws(KamiflowError) {
         try write { db in
             guard let entry = try Self.fetchEntry(db, "id = ?", [rowID]) else {
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
@@ -554,7 +384,7 @@ public final class Journal: Sendable {
 
     /// `journal requeue`: any scan except a duplicate starts again from `claimed`, attempts counted from zero.
     /// Deliveries already confirmed stay recorded: a redelivery uses the same idempotency keys.
-    public func requeue(_ rowID: Int64, now: Date = Date()) throws(KamiflowError) {
+    public func requeue(_ rowID: Int64, now: Date) async throws(KamiflowError) {
         try write { db in
             guard let entry = try Self.fetchEntry(db, "id = ?", [rowID]) else {
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
@@ -581,8 +411,8 @@ public final class Journal: Sendable {
     }
 
     /// Records the start or end of a scheduled job's run (the missed-run policy reads it back).
-    public func recordJobRun(_ job: String, started: Date? = nil, finished: Date? = nil, status: String? = nil)
-        throws(KamiflowError)
+    public func recordJobRun(_ job: String, started: Date?, finished: Date?, status: String?)
+        async throws(KamiflowError)
     {
         try write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO job_run (job) VALUES (?)", arguments: [job])
@@ -603,7 +433,7 @@ public final class Journal: Sendable {
     /// (the same scan, or refused again) updates its row; a new result (other bytes under the same name) gets a
     /// row of its own, so the history of a path stays readable.
     @discardableResult
-    public func recordInput(_ sighting: InputSighting, now: Date = Date()) throws(KamiflowError) -> InputEntry {
+    public func recordInput(_ sighting: InputSighting, now: Date) async throws(KamiflowError) -> InputEntry {
         try write { db in
             let at = now.timeIntervalSince1970
             if let existing = try Int64.fetchOne(
@@ -633,20 +463,20 @@ public final class Journal: Sendable {
     // MARK: Reading
 
     /// When the job last started, if ever.
-    public func lastJobStart(_ job: String) throws(KamiflowError) -> Date? {
+    public func lastJobStart(_ job: String) async throws(KamiflowError) -> Date? {
         try read { db in
             try Double.fetchOne(db, sql: "SELECT last_started FROM job_run WHERE job = ?", arguments: [job])
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
 
-    public func entry(rowID: Int64) throws(KamiflowError) -> ScanEntry? {
+    public func entry(rowID: Int64) async throws(KamiflowError) -> ScanEntry? {
         try read { db in try Self.fetchEntry(db, "id = ?", [rowID]) }
     }
 
     /// Finds scans named the way people name them: a hash prefix (at least 4 hex digits) or a path (current or
     /// original, relative paths taken from the current folder). The original comes before its duplicates.
-    public func entries(matching reference: String) throws(KamiflowError) -> [ScanEntry] {
+    public func entries(matching reference: String) async throws(KamiflowError) -> [ScanEntry] {
         let lower = reference.lowercased()
         let isHex = lower.count >= 4 && lower.allSatisfy { $0.isHexDigit }
         let absolute = URL(fileURLWithPath: reference).standardizedFileURL.path
@@ -677,7 +507,7 @@ public final class Journal: Sendable {
 
     /// The input paths a reference names, newest first: by path (as given or where the file was left, relative
     /// paths taken from the current folder), or by a hash prefix (every path whose bytes are that scan).
-    public func inputs(matching reference: String) throws(KamiflowError) -> [InputEntry] {
+    public func inputs(matching reference: String) async throws(KamiflowError) -> [InputEntry] {
         let lower = reference.lowercased()
         let isHex = lower.count >= 4 && lower.allSatisfy { $0.isHexDigit }
         let absolute = URL(fileURLWithPath: reference).standardizedFileURL.path
@@ -695,12 +525,12 @@ public final class Journal: Sendable {
     }
 
     /// Every input path whose bytes are the scan `rowID` (taken, resumed, or seen as a duplicate), oldest first.
-    public func inputs(ofScan rowID: Int64) throws(KamiflowError) -> [InputEntry] {
+    public func inputs(ofScan rowID: Int64) async throws(KamiflowError) -> [InputEntry] {
         try read { db in try Self.fetchInputs(db, "input.scan_id = ? ORDER BY input.id", [rowID]) }
     }
 
     /// Input paths, most recently seen first, optionally of one outcome.
-    public func listInputs(outcome: InputOutcome? = nil, limit: Int = 1000) throws(KamiflowError) -> [InputEntry] {
+    public func listInputs(outcome: InputOutcome?, limit: Int) async throws(KamiflowError) -> [InputEntry] {
         try read { db in
             if let outcome {
                 return try Self.fetchInputs(
@@ -712,7 +542,7 @@ public final class Journal: Sendable {
     }
 
     /// How many scans there are (of one state): `journal list` says when it shows only the first of them.
-    public func count(state: ScanState? = nil) throws(KamiflowError) -> Int {
+    public func count(state: ScanState?) async throws(KamiflowError) -> Int {
         try read { db in
             if let state {
                 return try Int.fetchOne(
@@ -723,7 +553,7 @@ public final class Journal: Sendable {
     }
 
     /// How many input rows there are (of one outcome).
-    public func countInputs(outcome: InputOutcome? = nil) throws(KamiflowError) -> Int {
+    public func countInputs(outcome: InputOutcome?) async throws(KamiflowError) -> Int {
         try read { db in
             if let outcome {
                 return try Int.fetchOne(
@@ -734,7 +564,7 @@ public final class Journal: Sendable {
     }
 
     /// Scans, newest first, optionally of one state.
-    public func list(state: ScanState? = nil, limit: Int = 1000) throws(KamiflowError) -> [ScanEntry] {
+    public func list(state: ScanState?, limit: Int) async throws(KamiflowError) -> [ScanEntry] {
         try read { db in
             if let state {
                 return try Self.fetchEntries(db, "state = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
@@ -745,7 +575,7 @@ public final class Journal: Sendable {
     }
 
     /// How many scans are in each state.
-    public func counts() throws(KamiflowError) -> [ScanState: Int] {
+    public func counts() async throws(KamiflowError) -> [ScanState: Int] {
         try read { db in
             var counts: [ScanState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM scan GROUP BY state") {
@@ -756,7 +586,7 @@ public final class Journal: Sendable {
     }
 
     /// Scans that have been in an in-between state for longer than `threshold`: a crashed run, a hung connector.
-    public func stuck(olderThan threshold: TimeInterval, now: Date = Date()) throws(KamiflowError) -> [ScanEntry] {
+    public func stuck(olderThan threshold: TimeInterval, now: Date) async throws(KamiflowError) -> [ScanEntry] {
         try read { db in
             try Self.fetchEntries(
                 db, "state IN ('claimed', 'reading', 'read', 'delivering') AND state_since < ? ORDER BY state_since",
@@ -764,7 +594,7 @@ public final class Journal: Sendable {
         }
     }
 
-    public func deliveries(of rowID: Int64) throws(KamiflowError) -> [DeliveryEntry] {
+    public func deliveries(of rowID: Int64) async throws(KamiflowError) -> [DeliveryEntry] {
         try read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM delivery WHERE scan_id = ? ORDER BY connection, idempotency_key",
@@ -842,5 +672,98 @@ public final class Journal: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? encoder.encode(timings)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension SQLiteJournal {
+    /// The records of a scan kept for review, by index.
+    public func reviewRecords(of rowID: Int64) async throws(KamiflowError) -> [ReviewRecordEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM review_record WHERE scan_id = ? ORDER BY record_index", arguments: [rowID]
+            ).map { row in
+                let text: String? = row["record"]
+                return ReviewRecordEntry(
+                    scanRowID: row["scan_id"], index: row["record_index"],
+                    status: ReviewRecordEntry.Status(rawValue: row["status"]) ?? .waiting,
+                    record: text.flatMap { try? JSONDecoder().decode(FormRecord.self, from: Data($0.utf8)) },
+                    updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            }
+        }
+    }
+
+    /// Every decision taken on a scan's records, oldest first.
+    public func reviewAudit(of rowID: Int64) async throws(KamiflowError) -> [ReviewAuditEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM review_audit WHERE scan_id = ? ORDER BY id", arguments: [rowID])
+                .map { row in
+                    let changes: String = row["changes"]
+                    return ReviewAuditEntry(
+                        scanRowID: row["scan_id"], recordIndex: row["record_index"],
+                        action: ReviewAuditEntry.Action(rawValue: row["action"]) ?? .accept,
+                        reviewer: row["reviewer"],
+                        changes: (try? JSONDecoder().decode([ReviewChange].self, from: Data(changes.utf8))) ?? [],
+                        outcome: ReviewRecordEntry.Status(rawValue: row["outcome"]) ?? .failed,
+                        detail: row["detail"], at: Date(timeIntervalSince1970: row["at"]))
+                }
+        }
+    }
+
+    /// Records a reviewer's decision in one transaction: the record's status, the audit entry, the masked copy of
+    /// the record as delivered (`maskedRecord`), and the scan's state, which follows its records: in review while
+    /// one waits, else failed, rejected or delivered. Returns the scan's new state.
+    ///
+    /// The record's clear copy is dropped once it is delivered or dismissed; it is kept while it may be accepted
+    /// again (failed, rejected).
+    public func settleReview(_ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date)
+        async throws(KamiflowError) -> ScanState
+    {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let changes = String(decoding: (try? encoder.encode(audit.changes)) ?? Data("[]".utf8), as: UTF8.self)
+        return try write { db in
+            let keep = audit.outcome.isOpen
+            try db.execute(
+                sql: """
+                    UPDATE review_record SET status = ?, record = \(keep ? "record" : "NULL"), updated_at = ?
+                    WHERE scan_id = ? AND record_index = ?
+                    """,
+                arguments: [audit.outcome.rawValue, now.timeIntervalSince1970, audit.scanRowID, audit.recordIndex])
+            try db.execute(
+                sql: """
+                    INSERT INTO review_audit (scan_id, record_index, action, reviewer, changes, outcome, detail, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [audit.scanRowID, audit.recordIndex, audit.action.rawValue, audit.reviewer, changes,
+                    audit.outcome.rawValue, audit.detail, audit.at.timeIntervalSince1970])
+            if let maskedRecord,
+                let text = try String.fetchOne(db, sql: "SELECT records FROM scan WHERE id = ?",
+                    arguments: [audit.scanRowID]),
+                var records = try? JSONDecoder().decode([FormRecord].self, from: Data(text.utf8)),
+                let position = records.firstIndex(where: { $0.index == audit.recordIndex })
+            {
+                records[position] = maskedRecord
+                try db.execute(
+                    sql: "UPDATE scan SET records = ? WHERE id = ?",
+                    arguments: [String(decoding: try encoder.encode(records), as: UTF8.self), audit.scanRowID])
+            }
+            let statuses = try String.fetchAll(
+                db, sql: "SELECT status FROM review_record WHERE scan_id = ?", arguments: [audit.scanRowID]
+            ).compactMap(ReviewRecordEntry.Status.init(rawValue:))
+            let state: ScanState =
+                statuses.contains(.waiting) ? .inReview
+                : statuses.contains(.failed) ? .failed
+                : statuses.contains(.rejected) || statuses.contains(.dismissed) ? .rejected
+                : .delivered
+            let error: String? =
+                state == .delivered || state == .inReview
+                ? nil
+                : audit.outcome == .dismissed ? "rejected by \(audit.reviewer): \(audit.detail ?? "")" : audit.detail
+            try db.execute(
+                sql: "UPDATE scan SET state = ?, error = ?, updated_at = ?, state_since = ? WHERE id = ?",
+                arguments: [state.rawValue, error, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                    audit.scanRowID])
+            return state
+        }
     }
 }

@@ -1,0 +1,475 @@
+import Foundation
+import KamiflowCore
+
+/// The behaviour every `Journal` must show, checked against a real one (a SQLite file, a PostgreSQL database).
+///
+/// The runtime promises "nothing lost, nothing delivered twice" on top of the journal, so every implementation has
+/// to keep the same state machine; a journal's test passes a factory of fresh, empty journals and calls ``run()``.
+/// Each check gets a journal of its own and passes its own `now`, so the checks do not depend on each other or on
+/// the wall clock. They cover what the runtime relies on:
+/// - admission: new bytes are `claimed`; the same bytes at the same place are resumed, or found settled; under
+///   another name they are one duplicate row pointing at the original; after a failure they are retried; a batch
+///   re-run (`rerunResumes`) resumes the scan first seen at the same original path;
+/// - claim and lease: one owner at a time, renewal by the holder, take-over after expiry, the old holder's renewal
+///   then refused, settling ends the lease;
+/// - read → plan → deliver → settle, each state journaled, with one delivery row per connection and key, confirmed
+///   deliveries reported as such when planning again after a crash, and never reset to pending;
+/// - retry and requeue: which states they accept, attempts kept or reset, failed deliveries pending again;
+/// - review: records kept whole for review, decisions settled with an audit trail and the scan's state following;
+/// - the queries: entry, entries(matching:), list, count, counts, stuck;
+/// - input rows by path: one row per path and result, sightings counted, refused paths kept, rows following moves;
+/// - scheduled job runs;
+/// - writes still happen from a cancelled task (a scan handed back at shutdown must be journaled).
+public struct JournalConformance: Sendable {
+    /// Everything that did not hold, one line each.
+    public struct Failure: Error, CustomStringConvertible {
+        /// One line per property that did not hold, prefixed with the check's name (`lease:`, `review:` …).
+        public var failures: [String]
+        public var description: String { "journal conformance failed:\n- " + failures.joined(separator: "\n- ") }
+    }
+
+    /// Opens a fresh, empty journal; called once per check.
+    public let makeJournal: @Sendable () async throws -> any Journal
+
+    /// A suite over journals made by `makeJournal`; nothing runs until ``run()``.
+    public init(_ makeJournal: @escaping @Sendable () async throws -> any Journal) {
+        self.makeJournal = makeJournal
+    }
+
+    /// Runs every check and throws a ``Failure`` listing what did not hold. An error thrown by the journal where
+    /// none was expected is reported as a failure of the check it happened in.
+    public func run() async throws {
+        var failures: [String] = []
+        let checks: [(String, (any Journal, Recorder) async throws -> Void)] = [
+            ("admission", Self.admission),
+            ("lease", Self.lease),
+            ("delivery", Self.delivery),
+            ("retry", Self.retryAndRequeue),
+            ("review", Self.review),
+            ("queries", Self.queries),
+            ("inputs", Self.inputs),
+            ("jobs", Self.jobs),
+            ("cancelled", Self.cancelledWrites),
+        ]
+        for (name, check) in checks {
+            let recorder = Recorder(name)
+            do {
+                try await check(try await makeJournal(), recorder)
+            } catch {
+                recorder.fail("unexpected error: \(error)")
+            }
+            failures += recorder.failures
+        }
+        if !failures.isEmpty { throw Failure(failures: failures) }
+    }
+
+    /// Collects the failures of one check.
+    final class Recorder: @unchecked Sendable {
+        // Used by one check at a time, sequentially: no lock needed.
+        let name: String
+        var failures: [String] = []
+
+        init(_ name: String) { self.name = name }
+
+        func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+            if !condition { fail(message()) }
+        }
+
+        func fail(_ message: String) { failures.append("\(name): \(message)") }
+
+        /// Whether `body` throws a `KamiflowError` (the journal refusing a request that does not fit the state).
+        func refuses(_ body: () async throws -> Void) async -> Bool {
+            do {
+                try await body()
+                return false
+            } catch {
+                return error is KamiflowError
+            }
+        }
+    }
+
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func hash(_ character: Character) -> String { String(repeating: character, count: 64) }
+
+    static func same(_ a: Date?, _ b: Date?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        return abs(a.timeIntervalSince(b)) < 0.001
+    }
+
+    /// Admits `hash` as new bytes at `path` and returns its row, or records a failure.
+    static func admitNew(_ journal: any Journal, _ r: Recorder, _ hash: String, _ path: String, at now: Date = t0)
+        async throws -> ScanEntry?
+    {
+        let admission = try await journal.admit(
+            hash: hash, path: path, originalPath: path, rerunResumes: true, now: now)
+        guard case .process(let entry) = admission else {
+            r.fail("new bytes at \(path) were not admitted for processing: \(admission)")
+            return nil
+        }
+        return entry
+    }
+
+    // MARK: Checks
+
+    static func admission(_ journal: any Journal, _ r: Recorder) async throws {
+        let hash = hash("a")
+        guard let entry = try await admitNew(journal, r, hash, "/in/a.png") else { return }
+        r.check(entry.state == .claimed, "a new scan is \(entry.state), not claimed")
+        r.check(entry.hash == hash && entry.path == "/in/a.png" && entry.originalPath == "/in/a.png",
+            "a new scan does not keep its hash and paths: \(entry)")
+        r.check(entry.attempts == 0, "a new scan has \(entry.attempts) attempts")
+        r.check(same(entry.stateSince, t0), "a new scan's stateSince is not the admission time")
+
+        // The same file again, mid-way (a crash): resumed, same row.
+        let resumed = try await journal.admit(
+            hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: false, now: t0)
+        if case .process(let again) = resumed {
+            r.check(again.rowID == entry.rowID, "the same file in flight got a new row")
+        } else {
+            r.fail("the same file in flight was not resumed: \(resumed)")
+        }
+
+        // The same bytes under another name: a duplicate row pointing at the original, made once.
+        let duplicate = try await journal.admit(
+            hash: hash, path: "/in/b.png", originalPath: "/in/b.png", rerunResumes: false, now: t0)
+        guard case .duplicate(let dup, let original) = duplicate else {
+            r.fail("the same bytes under another name are not a duplicate: \(duplicate)")
+            return
+        }
+        r.check(original.rowID == entry.rowID, "a duplicate names the wrong original")
+        r.check(dup.state == .duplicate && dup.duplicateOf == entry.rowID && dup.rowID != entry.rowID,
+            "a duplicate's own row is wrong: \(dup)")
+        let twice = try await journal.admit(
+            hash: hash, path: "/in/b.png", originalPath: "/in/b.png", rerunResumes: false, now: t0)
+        if case .duplicate(let dupAgain, _) = twice {
+            r.check(dupAgain.rowID == dup.rowID, "the same duplicate seen again got a new row")
+        } else {
+            r.fail("the same duplicate seen again is \(twice)")
+        }
+        r.check(try await journal.count(state: .duplicate) == 1, "a duplicate seen twice is counted twice")
+
+        // A batch re-run names the same input: with `rerunResumes` the scan first seen there is the same scan.
+        let rerun = try await journal.admit(
+            hash: hash, path: "/elsewhere/a.png", originalPath: "/in/a.png", rerunResumes: true, now: t0)
+        if case .process(let again) = rerun {
+            r.check(again.rowID == entry.rowID && again.path == "/elsewhere/a.png",
+                "a re-run did not resume the scan at its new path: \(again)")
+        } else {
+            r.fail("a re-run of the same input was not resumed: \(rerun)")
+        }
+
+        // Settled: a re-run skips it.
+        try await journal.settle(entry.rowID, state: .delivered, error: nil, timings: nil, now: t0)
+        let settled = try await journal.admit(
+            hash: hash, path: "/elsewhere/a.png", originalPath: "/in/a.png", rerunResumes: true, now: t0)
+        if case .settled(let done) = settled {
+            r.check(done.rowID == entry.rowID && done.state == .delivered, "a settled scan comes back wrong: \(done)")
+        } else {
+            r.fail("a settled scan seen again is \(settled)")
+        }
+
+        // Failed, then dropped again under another name: a deliberate retry of the same row, not a duplicate.
+        guard let failing = try await admitNew(journal, r, Self.hash("b"), "/x/processing/c.png") else { return }
+        try await journal.settle(failing.rowID, state: .failed, error: "connector down", timings: nil, now: t0)
+        let dropped = try await journal.admit(
+            hash: Self.hash("b"), path: "/x/processing/c2.png", originalPath: "/x/c2.png", rerunResumes: false,
+            now: t0)
+        if case .process(let again) = dropped {
+            r.check(again.rowID == failing.rowID && again.path == "/x/processing/c2.png",
+                "a failed scan dropped again was not taken at its new path: \(again)")
+        } else {
+            r.fail("a failed scan dropped again is \(dropped)")
+        }
+    }
+
+    static func lease(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("c"), "/in/c.png") else { return }
+        guard let a = try await journal.claim(entry.rowID, owner: "node-a", duration: 60, now: t0) else {
+            r.fail("the first claim of a scan was refused")
+            return
+        }
+        r.check(a.owner == "node-a" && a.scanRowID == entry.rowID && same(a.expires, t0 + 60),
+            "the lease is not the one asked for: \(a)")
+        r.check(try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 1) == nil,
+            "a second owner claimed a scan under a live lease")
+        let again = try await journal.claim(entry.rowID, owner: "node-a", duration: 60, now: t0 + 2)
+        r.check(again != nil && same(again?.expires, t0 + 62), "the holder could not claim its scan again")
+        guard let renewed = try await journal.renewLease(a, duration: 60, now: t0 + 30) else {
+            r.fail("the holder could not renew its live lease")
+            return
+        }
+        r.check(same(renewed.expires, t0 + 90), "a renewed lease does not run from the renewal")
+        r.check(try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 80) == nil,
+            "a renewed lease was taken before it ran out")
+
+        // Run out: another owner takes it, and the old holder's renewal is refused.
+        guard let b = try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 91) else {
+            r.fail("an expired lease could not be taken over")
+            return
+        }
+        r.check(try await journal.renewLease(renewed, duration: 60, now: t0 + 92) == nil,
+            "a worker renewed a lease another owner had taken over")
+        r.check(try await journal.renewLease(b, duration: 60, now: t0 + 93) != nil, "the new holder cannot renew")
+
+        // Settling ends the lease: the work it covered is over.
+        try await journal.settle(entry.rowID, state: .claimed, error: "handed back", timings: nil, now: t0 + 94)
+        r.check(try await journal.renewLease(b, duration: 60, now: t0 + 95) == nil, "a lease outlived settling")
+        r.check(try await journal.claim(entry.rowID, owner: "node-a", duration: 60, now: t0 + 96) != nil,
+            "a handed-back scan cannot be claimed again")
+
+        // Leases are per scan.
+        guard let other = try await admitNew(journal, r, hash("d"), "/in/d.png") else { return }
+        r.check(try await journal.claim(other.rowID, owner: "node-b", duration: 60, now: t0 + 97) != nil,
+            "a lease on one scan kept another scan from being claimed")
+        r.check(await r.refuses { _ = try await journal.claim(987_654, owner: "node-a", duration: 60, now: t0) },
+            "claiming a scan that does not exist did not fail")
+    }
+
+    static func delivery(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("e"), "/in/e.png") else { return }
+        try await journal.beginReading(entry.rowID, now: t0 + 1)
+        var now = try await journal.entry(rowID: entry.rowID)
+        r.check(now?.state == .reading && now?.attempts == 1, "beginReading: \(String(describing: now))")
+        r.check(same(now?.stateSince, t0 + 1), "beginReading does not move stateSince")
+
+        try await journal.recordRead(
+            entry.rowID, workflow: "w", pages: 2, maskedRecords: "[]", timings: ["read": 12], forReview: [:],
+            now: t0 + 2)
+        now = try await journal.entry(rowID: entry.rowID)
+        r.check(now?.state == .read && now?.workflow == "w" && now?.pages == 2 && now?.records == "[]"
+            && now?.timings == ["read": 12], "recordRead: \(String(describing: now))")
+
+        let planned = [(connection: "core", key: "k-0"), (connection: "core", key: "k-1")]
+        let first = try await journal.planDeliveries(entry.rowID, planned, movingTo: .delivering, now: t0 + 3)
+        r.check(first.isEmpty, "a first plan reports deliveries as confirmed: \(first)")
+        r.check(try await journal.entry(rowID: entry.rowID)?.state == .delivering, "planning does not move on")
+        var rows = try await journal.deliveries(of: entry.rowID)
+        r.check(rows.map(\.status) == [.pending, .pending] && rows.map(\.idempotencyKey) == ["k-0", "k-1"],
+            "planned deliveries are not pending, by key: \(rows)")
+
+        try await journal.recordDelivery(
+            connection: "core", key: "k-0", status: .delivered, receipt: "r-1", detail: nil, now: t0 + 4)
+        // A crash here: the scan is planned again on resumption, and the confirmed delivery must not be resent.
+        let again = try await journal.planDeliveries(entry.rowID, planned, movingTo: .delivering, now: t0 + 5)
+        r.check(again == [DeliveryEntry.identity(connection: "core", key: "k-0")],
+            "planning again does not report exactly the confirmed delivery: \(again)")
+        rows = try await journal.deliveries(of: entry.rowID)
+        r.check(rows.count == 2, "planning again made \(rows.count) delivery rows for 2 keys")
+        r.check(rows.first?.status == .delivered && rows.first?.receipt == "r-1" && rows.first?.attempts == 1,
+            "a confirmed delivery was changed by planning again: \(String(describing: rows.first))")
+
+        try await journal.recordDelivery(
+            connection: "core", key: "k-1", status: .rejected, receipt: nil, detail: "bad kana", now: t0 + 6)
+        try await journal.recordDelivery(
+            connection: "core", key: "never-planned", status: .delivered, receipt: nil, detail: nil, now: t0 + 6)
+        rows = try await journal.deliveries(of: entry.rowID)
+        r.check(rows.map(\.status) == [.delivered, .rejected] && rows.last?.detail == "bad kana",
+            "recorded answers are not kept per key: \(rows)")
+
+        // The review station plans without moving the scan.
+        _ = try await journal.planDeliveries(entry.rowID, [("other", "k-2")], movingTo: nil, now: t0 + 7)
+        r.check(try await journal.entry(rowID: entry.rowID)?.state == .delivering, "movingTo: nil moved the scan")
+
+        try await journal.settle(
+            entry.rowID, state: .rejected, error: "core rejected", timings: ["read": 12, "deliver": 3], now: t0 + 8)
+        now = try await journal.entry(rowID: entry.rowID)
+        r.check(now?.state == .rejected && now?.error == "core rejected" && now?.timings["deliver"] == 3
+            && same(now?.stateSince, t0 + 8), "settle: \(String(describing: now))")
+        try await journal.settle(entry.rowID, state: .delivered, error: nil, timings: nil, now: t0 + 9)
+        now = try await journal.entry(rowID: entry.rowID)
+        r.check(now?.error == nil && now?.timings["deliver"] == 3, "settling without timings lost them or the error")
+    }
+
+    static func retryAndRequeue(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("f"), "/in/f.png") else { return }
+        try await journal.beginReading(entry.rowID, now: t0)
+        r.check(await r.refuses { try await journal.retry(entry.rowID, now: t0) }, "a scan in flight was retried")
+        _ = try await journal.planDeliveries(
+            entry.rowID, [("core", "k-0"), ("core", "k-1")], movingTo: .delivering, now: t0)
+        try await journal.recordDelivery(
+            connection: "core", key: "k-0", status: .delivered, receipt: nil, detail: nil, now: t0)
+        try await journal.recordDelivery(
+            connection: "core", key: "k-1", status: .failed, receipt: nil, detail: "down", now: t0)
+        try await journal.settle(entry.rowID, state: .failed, error: "down", timings: nil, now: t0)
+
+        try await journal.retry(entry.rowID, now: t0 + 1)
+        var now = try await journal.entry(rowID: entry.rowID)
+        r.check(now?.state == .claimed && now?.error == nil && now?.attempts == 1,
+            "retry: \(String(describing: now))")
+        let rows = try await journal.deliveries(of: entry.rowID)
+        r.check(rows.map(\.status) == [.delivered, .pending], "retry did not make only the failed delivery pending")
+
+        try await journal.settle(entry.rowID, state: .delivered, error: nil, timings: nil, now: t0 + 2)
+        r.check(await r.refuses { try await journal.retry(entry.rowID, now: t0 + 3) }, "a delivered scan was retried")
+        try await journal.requeue(entry.rowID, now: t0 + 3)
+        now = try await journal.entry(rowID: entry.rowID)
+        r.check(now?.state == .claimed && now?.attempts == 0, "requeue: \(String(describing: now))")
+        r.check(try await journal.deliveries(of: entry.rowID).first?.status == .delivered,
+            "requeue forgot a confirmed delivery")
+
+        let dup = try await journal.admit(
+            hash: hash("f"), path: "/in/f2.png", originalPath: "/in/f2.png", rerunResumes: false, now: t0)
+        if case .duplicate(let row, _) = dup {
+            r.check(await r.refuses { try await journal.requeue(row.rowID, now: t0) }, "a duplicate was requeued")
+        }
+        r.check(await r.refuses { try await journal.retry(987_654, now: t0) }, "retrying no scan did not fail")
+    }
+
+    static func review(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("1"), "/in/r.png") else { return }
+        func record(_ index: Int, _ name: String) -> FormRecord {
+            FormRecord(
+                workflow: "w", scanID: hash("1"), index: index, pages: [0],
+                fields: [FieldResult(path: "claimant.name", type: "text", raw: name, value: .text(name))])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        func json(_ value: some Encodable) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        try await journal.beginReading(entry.rowID, now: t0)
+        try await journal.recordRead(
+            entry.rowID, workflow: "w", pages: 1, maskedRecords: try json([record(0, "*"), record(1, "*")]),
+            timings: [:], forReview: [0: try json(record(0, "山田")), 1: try json(record(1, "佐藤"))], now: t0)
+        try await journal.settle(entry.rowID, state: .inReview, error: nil, timings: nil, now: t0)
+
+        let kept = try await journal.reviewRecords(of: entry.rowID)
+        r.check(kept.map(\.index) == [0, 1] && kept.allSatisfy { $0.status == .waiting },
+            "records for review are not kept waiting, by index: \(kept)")
+        r.check(kept.first?.record == record(0, "山田"), "a record for review is not kept whole")
+        let inReview = try await journal.entry(rowID: entry.rowID)!
+        r.check(await r.refuses { _ = try await journal.reviewRecord(of: inReview, index: nil) },
+            "two open records did not ask for a choice")
+        r.check(try await journal.reviewRecord(of: inReview, index: 1).index == 1, "record 1 not found by index")
+
+        let accepted = ReviewAuditEntry(
+            scanRowID: entry.rowID, recordIndex: 0, action: .accept, reviewer: "tanaka",
+            changes: [ReviewChange(field: "claimant.name", before: "山田", after: "山田太郎")], outcome: .delivered,
+            detail: nil, at: t0 + 10)
+        let afterAccept = try await journal.settleReview(accepted, maskedRecord: record(0, "masked"), now: t0 + 10)
+        r.check(afterAccept == .inReview, "with a record still waiting the scan is \(afterAccept)")
+        var records = try await journal.reviewRecords(of: entry.rowID)
+        r.check(records.first?.status == .delivered && records.first?.record == nil,
+            "a delivered record keeps its clear copy or status: \(String(describing: records.first))")
+        let masked = try await journal.entry(rowID: entry.rowID)?.records ?? ""
+        r.check(masked.contains("masked"), "the masked copy of the delivered record was not stored")
+
+        let dismissed = ReviewAuditEntry(
+            scanRowID: entry.rowID, recordIndex: 1, action: .reject, reviewer: "suzuki", changes: [],
+            outcome: .dismissed, detail: "not a claim", at: t0 + 11)
+        let afterReject = try await journal.settleReview(dismissed, maskedRecord: nil, now: t0 + 11)
+        r.check(afterReject == .rejected, "a scan with a dismissed record is \(afterReject), not rejected")
+        let scan = try await journal.entry(rowID: entry.rowID)
+        r.check(scan?.state == .rejected && (scan?.error ?? "").contains("suzuki"),
+            "the scan does not say who rejected it: \(String(describing: scan))")
+        records = try await journal.reviewRecords(of: entry.rowID)
+        r.check(records.last?.status == .dismissed && records.last?.record == nil, "a dismissed record is kept")
+        let audit = try await journal.reviewAudit(of: entry.rowID)
+        r.check(audit.map(\.reviewer) == ["tanaka", "suzuki"] && audit.first?.changes == accepted.changes
+            && audit.last?.outcome == .dismissed && same(audit.first?.at, t0 + 10),
+            "the audit trail is not every decision, oldest first: \(audit)")
+    }
+
+    static func queries(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let old = try await admitNew(journal, r, hash("2"), "/in/old.png", at: t0),
+            let fresh = try await admitNew(journal, r, hash("3"), "/in/fresh.png", at: t0 + 3000),
+            let done = try await admitNew(journal, r, hash("4"), "/in/done.png", at: t0)
+        else { return }
+        try await journal.beginReading(old.rowID, now: t0)
+        try await journal.beginReading(fresh.rowID, now: t0 + 3000)
+        try await journal.settle(done.rowID, state: .delivered, error: nil, timings: nil, now: t0 + 3500)
+        _ = try await journal.admit(
+            hash: hash("4"), path: "/in/done-copy.png", originalPath: "/in/done-copy.png", rerunResumes: false,
+            now: t0 + 3600)
+
+        let counts = try await journal.counts()
+        r.check(counts == [.reading: 2, .delivered: 1, .duplicate: 1], "counts: \(counts)")
+        let all = try await journal.count(state: nil)
+        let reading = try await journal.count(state: .reading)
+        r.check(all == 4 && reading == 2, "count is not per state: \(all) in all, \(reading) reading")
+        let stuck = try await journal.stuck(olderThan: 3600, now: t0 + 4000)
+        r.check(stuck.map(\.rowID) == [old.rowID], "stuck is not exactly the old in-flight scan: \(stuck)")
+        r.check(try await journal.list(state: .reading, limit: 10).map(\.rowID) == [fresh.rowID, old.rowID],
+            "list of a state is not newest first")
+        r.check(try await journal.list(state: nil, limit: 2).count == 2, "list ignores its limit")
+        r.check(try await journal.entry(rowID: 987_654) == nil, "an unknown row has an entry")
+
+        let byHash = try await journal.entries(matching: String(hash("4").prefix(6)))
+        r.check(byHash.map(\.state) == [.delivered, .duplicate], "by hash prefix, the original is not first: \(byHash)")
+        r.check(try await journal.entries(matching: "/in/old.png").map(\.rowID) == [old.rowID], "by path")
+        r.check(try await journal.entries(matching: "/in/nothing.png").isEmpty, "an unknown path names a scan")
+    }
+
+    static func inputs(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let scan = try await admitNew(journal, r, hash("5"), "/inbox/processing/a.png") else { return }
+        let first = try await journal.recordInput(
+            InputSighting(
+                path: "/inbox/a.png", location: "/inbox/processing/a.png", size: 10, scanRowID: scan.rowID,
+                outcome: .scan(.claimed), reason: nil),
+            now: t0)
+        r.check(first.sightings == 1 && first.scanRowID == scan.rowID && first.hash == hash("5"),
+            "a first sighting: \(first)")
+        let second = try await journal.recordInput(
+            InputSighting(
+                path: "/inbox/a.png", location: "/inbox/processing/a.png", size: 10, scanRowID: scan.rowID,
+                outcome: .scan(.delivered), reason: nil),
+            now: t0 + 1)
+        r.check(second.rowID == first.rowID && second.sightings == 2 && second.outcome == .scan(.delivered)
+            && same(second.firstSeen, t0) && same(second.lastSeen, t0 + 1),
+            "the same path with the same scan is not one row seen twice: \(second)")
+        let refused = try await journal.recordInput(
+            InputSighting(path: "/inbox/empty.png", size: 0, scanRowID: nil, outcome: .refused, reason: "empty"),
+            now: t0 + 2)
+        r.check(refused.scanRowID == nil && refused.outcome == .refused && refused.reason == "empty"
+            && refused.location == "/inbox/empty.png", "a refused path: \(refused)")
+
+        // The file moves to its outcome folder; the input that left it there follows.
+        try await journal.move(scan.rowID, to: "/inbox/done/a.png", now: t0 + 3)
+        r.check(try await journal.entry(rowID: scan.rowID)?.path == "/inbox/done/a.png", "move did not move the scan")
+        let named = try await journal.inputs(matching: "/inbox/a.png")
+        r.check(named.map(\.location) == ["/inbox/done/a.png"], "the input row did not follow the move: \(named)")
+        r.check(try await journal.inputs(matching: "/inbox/done/a.png").map(\.rowID) == [first.rowID],
+            "an input is not found where its file was left")
+        r.check(try await journal.inputs(matching: String(hash("5").prefix(8))).map(\.rowID) == [first.rowID],
+            "inputs are not found by hash prefix")
+        r.check(try await journal.inputs(ofScan: scan.rowID).map(\.rowID) == [first.rowID], "inputs(ofScan:)")
+        r.check(try await journal.entries(matching: "/inbox/a.png").map(\.rowID) == [scan.rowID],
+            "a scan is not found by the path it was dropped at")
+        r.check(try await journal.listInputs(outcome: .refused, limit: 10).map(\.rowID) == [refused.rowID],
+            "listInputs of refused")
+        r.check(try await journal.listInputs(outcome: nil, limit: 10).map(\.rowID) == [refused.rowID, first.rowID],
+            "listInputs is not most recently seen first")
+        let inputCount = try await journal.countInputs(outcome: nil)
+        let refusedCount = try await journal.countInputs(outcome: .refused)
+        r.check(inputCount == 2 && refusedCount == 1, "countInputs: \(inputCount) in all, \(refusedCount) refused")
+    }
+
+    static func jobs(_ journal: any Journal, _ r: Recorder) async throws {
+        r.check(try await journal.lastJobStart("nightly") == nil, "a job never run has a last start")
+        try await journal.recordJobRun("nightly", started: t0, finished: nil, status: nil)
+        try await journal.recordJobRun("nightly", started: nil, finished: t0 + 5, status: "ok")
+        r.check(same(try await journal.lastJobStart("nightly"), t0), "the last start is not the one recorded")
+        try await journal.recordJobRun("nightly", started: t0 + 86_400, finished: nil, status: nil)
+        r.check(same(try await journal.lastJobStart("nightly"), t0 + 86_400), "a later start does not replace it")
+        r.check(try await journal.lastJobStart("other") == nil, "job runs are not per job")
+    }
+
+    static func cancelledWrites(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("6"), "/in/g.png") else { return }
+        try await journal.beginReading(entry.rowID, now: t0)
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await journal.settle(
+                entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed", timings: nil,
+                now: t0 + 1)
+        }
+        do {
+            try await task.value
+        } catch {
+            r.fail("a write from a cancelled task failed: \(error)")
+        }
+        r.check(try await journal.entry(rowID: entry.rowID)?.state == .claimed,
+            "a scan handed back from a cancelled task was not journaled")
+    }
+}
