@@ -21,6 +21,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),  // serve/watch
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),  // core-system simulator
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),  // http connector
+        // Imported directly by the http connector and the simulator (buffers, methods, status codes); named here so
+        // that they are dependencies of ours, not reached through Hummingbird and AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Vendors' OpenAPI documents (3.0 and 3.1, JSON or YAML, $ref and allOf) for the http connector's contract.
+        // Without its default ExternalLoading trait: Kamiflow reads one local document and never fetches references.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -49,6 +56,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -72,7 +85,9 @@ let package = Package(
                 "KamiflowConnectors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.json")]
@@ -107,6 +122,8 @@ let package = Package(
             dependencies: [
                 "KamiflowServer", "KamiflowConnectors", "KamiflowTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The runtime's tests: real record files, a real JSON Lines core system, a real SQLite journal, and a drill
@@ -149,11 +166,20 @@ let package = Package(
     ]
 )
 
-// Every target of ours: Swift 6 mode (the tools version's default), complete concurrency checking, `any` spelled
-// out, and warnings are errors: a warning is a bug.
+// Every target of ours: Swift 6 mode (the tools version's default), complete concurrency checking, and the upcoming
+// features swift-log and swift-nio turn on, each for a reason; warnings are errors: a warning is a bug.
 for target in package.targets where [.executable, .test, .regular].contains(target.type) {
     var settings = target.swiftSettings ?? []
+    // SE-0335: an existential says `any`, so its cost is visible where it is used.
     settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // SE-0444: a file uses only the members of modules it imports itself, so a dependency cannot leak in unseen.
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // SE-0409: imports are internal unless a file says `public import`, so a module's public face names exactly
+    // the modules its users must see (Core's public API depends on Foundation only).
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    // Not turned on: NonisolatedNonsendingByDefault (SE-0461). It moves every nonisolated async function onto its
+    // caller's actor; the engines' and the journal's async calls are written to leave the caller's executor, and
+    // changing where they run is a behaviour change this setting must not make silently.
     settings.append(.treatAllWarnings(as: .error))
     target.swiftSettings = settings
 }

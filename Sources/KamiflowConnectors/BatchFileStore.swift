@@ -1,5 +1,5 @@
-import Foundation
-import KamiflowCore
+package import Foundation
+package import KamiflowCore
 import Synchronization
 
 #if canImport(Glibc)

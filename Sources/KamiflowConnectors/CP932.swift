@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+package import KamiflowCore
 
 /// An explicit Unicode → CP932 (Windows-31J) encoder, from a table generated with Python's cp932 codec.
 ///

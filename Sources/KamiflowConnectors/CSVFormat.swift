@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 
 /// A CSV file per batch (the `type: csv` entry): what most core systems and RPA tools import.
 public struct CSVConnectionConfiguration: Hashable, Sendable, Codable {

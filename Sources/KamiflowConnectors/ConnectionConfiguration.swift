@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 
 /// What Kamiflow knows of one kind of connection, in one place: its `type:` name, its settings (decoded from the
 /// deployment file, checked key by key there), how its connector is built, what a mapping delivering to it must
@@ -137,47 +137,29 @@ extension ConnectionConfiguration {
 }
 
 extension ConnectionConfiguration {
-    /// The resources an OpenAPI document accepts records for (the last path segment of every POST).
+    /// The resources an OpenAPI document accepts records for (the last path segment of every POST); none when the
+    /// document cannot be read.
     public static func resources(inOpenAPI data: Data) -> [String] {
-        guard let paths = JSONValue.parse(data)?["paths"]?.objectValue else { return [] }
-        return paths.keys.filter { paths[$0]?["post"] != nil }.compactMap { $0.split(separator: "/").last.map(String.init) }
-            .sorted()
+        (try? OpenAPIRequestSchemas(data: data))?.resources ?? []
     }
 
     static func contract(openAPI data: Data, resource: String) throws -> MappingContract {
-        guard let root = JSONValue.parse(data), let paths = root["paths"]?.objectValue else {
-            throw KamiflowError(.invalidArgument, "the OpenAPI document is not JSON with `paths`", subject: resource)
-        }
-        guard let path = paths.keys.sorted().first(where: { $0.hasSuffix("/" + resource) }),
-            var schema = paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]
-        else {
-            let known = resources(inOpenAPI: data)
+        let schemas = try OpenAPIRequestSchemas(data: data)
+        guard let body = schemas.body(forResource: resource) else {
             throw KamiflowError(
                 .invalidWorkflow,
-                "the core system's API has no POST for '\(resource)' (it has: \(known.joined(separator: ", ")))",
+                "the core system's API has no POST for '\(resource)' (it has: \(schemas.resources.joined(separator: ", ")))",
                 subject: resource)
         }
-        var source = "the OpenAPI schema of POST \(path)"
-        if let ref = schema["$ref"]?.stringValue, ref.hasPrefix("#/components/schemas/") {
-            let name = String(ref.dropFirst("#/components/schemas/".count))
-            schema = root["components"]?["schemas"]?[name] ?? .null
-            source = "the schema \(name) (POST \(path))"
-        }
-        let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let properties = schema["properties"]?.objectValue ?? [:]
-        let closed = schema["additionalProperties"] == .bool(false)
         var constraints: [String: FieldConstraint] = [:]
-        for (name, property) in properties {
+        for (name, property) in body.properties {
             constraints[name] = FieldConstraint(
-                isDate: property["format"]?.stringValue == "date",
-                allowedValues: property["enum"]?.arrayValue?.compactMap(\.stringValue),
-                pattern: property["pattern"]?.stringValue,
-                maxLength: property["maxLength"]?.intValue,
-                summary: property["description"]?.stringValue)
+                isDate: property.format == "date", allowedValues: property.allowedValues, pattern: property.pattern,
+                maxLength: property.maxLength, summary: property.summary)
         }
         return MappingContract(
-            requiredFields: required, knownFields: closed ? properties.keys.sorted() : nil, source: source,
-            fields: constraints)
+            requiredFields: body.required, knownFields: body.isClosed ? body.properties.keys.sorted() : nil,
+            source: body.source, fields: constraints)
     }
 }
 

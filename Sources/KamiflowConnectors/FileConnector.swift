@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+package import Foundation
+package import KamiflowCore
+package import Logging
 
 /// How one kind of file (CSV, fixed-width, 全銀, JSON Lines) lays records out.
 package protocol RecordFileFormat: Sendable {

@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 
 /// A fixed-width record file in CP932 per batch (the `type: fixed-width` entry), the shape of
 /// 中間標準レイアウト-style interfaces: every field a byte length, numbers right-justified and zero-filled, text

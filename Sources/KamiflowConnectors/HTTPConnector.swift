@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 import NIOCore
 import NIOHTTP1
 

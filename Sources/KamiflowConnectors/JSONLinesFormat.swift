@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 
 /// JSON Lines appended to one file (the `type: jsonl` entry): one object per record, each batch appended
 /// atomically, for log-shipping tools and for people who want to `jq` what was delivered.

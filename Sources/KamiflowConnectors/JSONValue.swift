@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A JSON value, as the simulator and the http connector read and write request and response bodies.
 ///

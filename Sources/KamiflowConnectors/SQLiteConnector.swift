@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import GRDB
-import KamiflowCore
-import Logging
+public import KamiflowCore
+public import Logging
 
 /// A core-system database file (the `type: sqlite` entry): the embedded default `make demo` delivers into.
 public struct SQLiteConnectionConfiguration: Hashable, Sendable, Codable {

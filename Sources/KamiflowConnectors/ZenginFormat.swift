@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 
 /// A 全銀協 総合振込 file per batch (the `type: zengin` entry; DOMAIN §5.6) for paying benefits: 120-byte header,
 /// data, trailer and end records in CP932 half-width characters.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where every scan is: the single source of truth of DESIGN §1, behind a protocol so that the runtime, the review
 /// station and the commands work the same against the embedded SQLite journal (one machine) and a shared database

@@ -1,4 +1,4 @@
-import KamiflowCore
+package import KamiflowCore
 
 /// How a person writes dates and phone numbers on a form, for the generator of test forms (DOMAIN.md §4.5, §4.10).
 /// The rules that judge a value (check digits, the era table, 全銀 kana) are KamiflowCore's, shared with the

@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import KamiflowWorkflow
+public import Foundation
+public import KamiflowCore
+public import KamiflowWorkflow
 import KamiflowOCR
 
 /// Turns one scan into the records of the forms on it. The evaluator takes the extraction pipeline as this

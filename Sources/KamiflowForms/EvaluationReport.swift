@@ -1,4 +1,5 @@
-import Foundation
+import KamiflowWorkflow
+public import Foundation
 import KamiflowCore
 
 /// The three ways `kamiflow eval` shows its result: a table for the terminal, JSON for tools, HTML for people.

@@ -1,4 +1,5 @@
-import KamiflowCore
+import Foundation
+public import KamiflowCore
 
 /// A person who does not exist, with everything a municipal form asks about them. Every value is consistent: the
 /// kana is the reading of the name, the マイナンバー has its check digit, the sex matches the given name.

@@ -1,5 +1,6 @@
-import KamiflowCore
-import KamiflowWorkflow
+import Foundation
+public import KamiflowCore
+public import KamiflowWorkflow
 
 /// What the person filling in the form puts on the paper for one field.
 public enum Ink: Hashable, Sendable {

@@ -1,5 +1,5 @@
-import KamiflowCore
-import KamiflowWorkflow
+public import KamiflowCore
+public import KamiflowWorkflow
 
 /// A rectangle on the paper in millimetres from the top-left corner: the workflow model's own rectangle, so that the
 /// renderer prints exactly where the reader looks.

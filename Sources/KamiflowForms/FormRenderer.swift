@@ -1,5 +1,5 @@
 internal import CCairo
-import KamiflowCore
+package import KamiflowCore
 import KamiflowOCR
 
 /// Prints forms: the blank form as a municipality would print it, and the same form filled in.

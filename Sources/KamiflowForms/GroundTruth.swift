@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import KamiflowWorkflow
+public import Foundation
+public import KamiflowCore
+public import KamiflowWorkflow
 
 /// What was printed on one form of a sample file: the values by field path (normalised the way extraction should
 /// produce them), the defects planted, and where the template landed on the scan.

@@ -1,7 +1,8 @@
+import Foundation
 internal import CCairo
-import KamiflowCore
+package import KamiflowCore
 import KamiflowOCR
-import KamiflowWorkflow
+public import KamiflowWorkflow
 
 /// An RGB picture (8 bits a channel, row by row), what an overlay is drawn into.
 package struct ColorImage: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import Foundation
-import KamiflowCore
+public import Foundation
+public import KamiflowCore
 import KamiflowOCR
 
 /// The file format samples are written in.

@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 import KamiflowOCR
 
 /// How a simulated scanner degrades paper. Each effect is a knob; the named profiles are starting points.

@@ -1,7 +1,7 @@
 internal import CCairo
 import Foundation
 import KamiflowCore
-import KamiflowWorkflow
+public import KamiflowWorkflow
 import Synchronization
 
 /// The glyphs of the typefaces workflows name (`form.typeface`), drawn with FreeType once, when the workflows are

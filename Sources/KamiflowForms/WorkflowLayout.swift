@@ -1,5 +1,5 @@
 import KamiflowCore
-import KamiflowWorkflow
+public import KamiflowWorkflow
 
 extension PaperText {
     init(_ text: KamiflowWorkflow.PrintedText) {

@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 import Synchronization
 
 /// A fixed set of Tesseract engines, each owned by its own thread, reading scans for concurrent callers.

@@ -1,5 +1,5 @@
 internal import CTesseract
-import KamiflowCore
+package import KamiflowCore
 
 #if canImport(Glibc)
     import Glibc

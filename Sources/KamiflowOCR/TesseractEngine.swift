@@ -1,6 +1,6 @@
 internal import CTesseract
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 import Synchronization
 
 /// One Tesseract instance: decodes scans, prepares their pages and reads them.

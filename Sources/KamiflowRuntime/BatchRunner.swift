@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+public import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)

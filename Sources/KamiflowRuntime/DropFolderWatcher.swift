@@ -1,7 +1,7 @@
 import Foundation
-import KamiflowCore
-import Logging
-import ServiceLifecycle
+public import KamiflowCore
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// Japanese public holidays (国民の祝日に関する法律), computed from the law rather than a table, so that a job
 /// scheduled for years ahead keeps skipping the right days.

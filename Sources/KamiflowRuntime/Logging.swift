@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import KamiflowCore
-import Logging
+public import KamiflowCore
+public import Logging
 
 /// Keeps sensitive values (マイナンバー, account numbers: fields marked `sensitive`) out of every line the runtime
 /// writes: log lines, journal errors, reason files.

@@ -1,4 +1,5 @@
-import Foundation
+import KamiflowCore
+public import Foundation
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// A `ScanProcessor` for "scans" that are already read: JSON files holding the records, as a forms test bench, a
 /// migration from another capture system or an operations drill produces them. It lets the whole runtime (journal,

@@ -1,6 +1,6 @@
 import Foundation
-import KamiflowCore
-import Logging
+public import KamiflowCore
+public import Logging
 
 /// The counter staff's side of review: records routed to a person are corrected, checked again with the
 /// workflow's own normalisers, validators and rules, and delivered the way `run` delivers (same connectors, same

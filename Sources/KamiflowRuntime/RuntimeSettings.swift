@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 #if canImport(Glibc)
     import Glibc

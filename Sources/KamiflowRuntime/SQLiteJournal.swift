@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import KamiflowCore
+public import KamiflowCore
 import Synchronization
 
 /// Settings of the journal. The embedded default keeps it beside the work, in `./.kamiflow/`.

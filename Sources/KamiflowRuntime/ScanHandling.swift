@@ -1,6 +1,6 @@
-import Foundation
-import KamiflowCore
-import Logging
+public import Foundation
+public import KamiflowCore
+package import Logging
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,7 @@
-import Foundation
-import KamiflowCore
-import Logging
-import ServiceLifecycle
+public import Foundation
+public import KamiflowCore
+public import Logging
+public import ServiceLifecycle
 
 /// A cron expression: `minute hour day-of-month month day-of-week`, with `*`, ranges `1-5`, lists `1,15`, steps
 /// `*/10` and `8-18/2`, month names `jan`…`dec`, weekday names `sun`…`sat` (0 and 7 are Sunday), and the shorthands

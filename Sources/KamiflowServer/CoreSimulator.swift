@@ -1,9 +1,9 @@
-import Foundation
+public import Foundation
 import HTTPTypes
 import Hummingbird
 import KamiflowConnectors
 import KamiflowCore
-import Logging
+public import Logging
 import NIOCore
 import ServiceLifecycle
 

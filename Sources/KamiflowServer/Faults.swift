@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Something going wrong on purpose, so that runners, connectors and demos can be tested against a core system

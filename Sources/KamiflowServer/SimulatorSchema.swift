@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import KamiflowConnectors
 import KamiflowCore
 
@@ -132,38 +132,26 @@ public struct SimulatorDocument: Sendable {
 
     init(data: Data) throws {
         self.data = data
-        guard let root = JSONValue.parse(data), let paths = root["paths"]?.objectValue else {
-            throw KamiflowError(.invalidArgument, "not an OpenAPI document", subject: "openapi.json")
-        }
-        let schemas = root["components"]?["schemas"]?.objectValue ?? [:]
+        let schemas = try OpenAPIRequestSchemas(data: data, name: "openapi.json")
         var resources: [String: ResourceSchema] = [:]
-        for (path, item) in paths where path.hasPrefix("/v1/") {
+        for (path, body) in schemas.bodies where path.hasPrefix("/v1/") {
             let name = String(path.dropFirst(4))
-            guard
-                let ref = item["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?
-                    .stringValue,
-                let schema = schemas[String(ref.split(separator: "/").last ?? "")]
-            else { continue }
             var properties: [String: PropertyRule] = [:]
-            for (field, property) in schema["properties"]?.objectValue ?? [:] {
+            for (field, property) in body.properties {
                 var rule = PropertyRule()
-                if let pattern = property["pattern"]?.stringValue {
+                if let pattern = property.pattern {
                     rule.pattern = CompiledPattern(source: pattern, regex: try NSRegularExpression(pattern: pattern))
                 }
-                rule.allowed = property["enum"]?.arrayValue?.compactMap(\.stringValue)
-                if case .number(let n) = property["minLength"] { rule.minLength = Int(n) }
-                if case .number(let n) = property["maxLength"] { rule.maxLength = Int(n) }
-                rule.format = property["format"]?.stringValue
-                rule.check = property["x-kamiflow-check"]?.stringValue
+                rule.allowed = property.allowedValues
+                rule.minLength = property.minLength
+                rule.maxLength = property.maxLength
+                rule.format = property.format
+                rule.check = property.extensions["x-kamiflow-check"]
                 properties[field] = rule
             }
             resources[name] = ResourceSchema(
-                name: name,
-                title: schema["title"]?.stringValue ?? name,
-                required: schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                properties: properties,
-                allowsUnknownFields: schema["additionalProperties"] != .bool(false)
-            )
+                name: name, title: body.title ?? name, required: body.required, properties: properties,
+                allowsUnknownFields: !body.isClosed)
         }
         self.resources = resources
     }

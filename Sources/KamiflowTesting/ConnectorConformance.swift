@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// The behaviour every connector must show, checked against a real target (a simulator, a database file, a folder).
 ///

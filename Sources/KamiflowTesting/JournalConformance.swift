@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// The behaviour every `Journal` must show, checked against a real one (a SQLite file, a PostgreSQL database).
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs Python 3 as an independent client in tests: Python's own csv, cp932 and JSON Schema implementations check
 /// what Kamiflow wrote, so a bug cannot hide by being mirrored in the Swift reader.

@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// Delivery requests that look like what the workflow mapping produces for the simulator's resources, for tests of
 /// connectors and of the simulator. Every value is synthetic; the マイナンバー pass the check digit (DOMAIN §4.1).

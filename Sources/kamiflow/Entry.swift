@@ -1,3 +1,4 @@
+import ArgumentParser
 #if canImport(Glibc)
     import Glibc
 #endif

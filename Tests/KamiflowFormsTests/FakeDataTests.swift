@@ -1,3 +1,4 @@
+import KamiflowWorkflow
 import KamiflowCore
 import Testing
 

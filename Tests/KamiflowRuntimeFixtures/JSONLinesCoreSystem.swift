@@ -1,6 +1,6 @@
 import Foundation
-import KamiflowCore
-import KamiflowRuntime
+public import KamiflowCore
+public import KamiflowRuntime
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import KamiflowCore
 import Foundation
 import KamiflowRuntime
 import KamiflowRuntimeFixtures

@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// A printed box found on a blank form.
 public struct InspectedBox: Hashable, Sendable, Codable {

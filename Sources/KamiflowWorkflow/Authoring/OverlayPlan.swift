@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// What `kamiflow overlay` draws on a page, in the page's pixels: every field's zones, boxes and marks mapped
 /// through the registration transform, what was read beside them, coloured by status. Pure values, so the words

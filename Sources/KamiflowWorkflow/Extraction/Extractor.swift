@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// What the caller decides about extraction; the library reads no environment or clock of its own.
 public struct ExtractionConfiguration: Sendable {

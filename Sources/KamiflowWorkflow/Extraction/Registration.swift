@@ -1,4 +1,5 @@
-import KamiflowCore
+import Foundation
+public import KamiflowCore
 
 /// Fitting the transform that carries template millimetres onto a scan's pixels.
 package enum AffineFit {

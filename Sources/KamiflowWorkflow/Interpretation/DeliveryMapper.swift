@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 extension DeliveryMapping {
     /// The payload for `record` as one request (the first of ``requests(for:in:)`` for a `for_each` mapping).

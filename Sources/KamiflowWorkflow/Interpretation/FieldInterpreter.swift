@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// Turns what was read for one field into a ``FieldResult``: normalise by type, then validate (DOMAIN §4).
 ///

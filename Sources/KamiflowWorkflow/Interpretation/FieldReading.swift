@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// What was read for one field instance, before interpretation: OCR text with its confidence, and/or the fill
 /// ratios of its marks. Extraction produces these from a scan; tests and the review station can build them by

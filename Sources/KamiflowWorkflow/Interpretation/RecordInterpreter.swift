@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 /// From what was read on one form to a routed ``FormRecord``: every field interpreted, then the workflow's rules,
 /// then the review policy. Pure Swift and deterministic (the day is passed in), so it is tested without OCR.

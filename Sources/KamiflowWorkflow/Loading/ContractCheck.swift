@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 
 extension DeliveryMapping {
     /// Checks this mapping against what its target accepts (``MappingContract``: the core system's OpenAPI schema, a

@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+public import KamiflowCore
 import Yams
 
 /// The keys a workflow file may use, by place (also the source of the JSON Schema's property lists).

@@ -1,5 +1,6 @@
+import Foundation
 import KamiflowCore
-import Yams
+package import Yams
 
 /// Reads a YAML file as Yams' node tree, which keeps the line and column of every key and value, so that each
 /// mistake is reported where it is and all of them in one round, like a compiler:

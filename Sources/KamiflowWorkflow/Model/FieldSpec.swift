@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// The kinds of value a field holds. Each has a normaliser and a validator (see ``FieldInterpreter``); the raw
 /// values are the names written in workflow files.

@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// A movement on the template in millimetres, e.g. the `step` from one row of a repeating group to the next.
 public struct TemplateOffset: Hashable, Sendable, Codable {

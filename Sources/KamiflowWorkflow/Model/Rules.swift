@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// A check across fields (`rules:` in a workflow). A failed rule becomes an ``Issue`` (code `rule`) on every field
 /// it names, so a reviewer sees it beside each of them.

@@ -1,4 +1,4 @@
-import KamiflowCore
+public import KamiflowCore
 
 /// A place in a workflow file, for diagnostics: `Workflows/x.yaml:14:7`.
 public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {

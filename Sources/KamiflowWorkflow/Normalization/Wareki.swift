@@ -1,5 +1,5 @@
 import Foundation
-import KamiflowCore
+package import KamiflowCore
 
 /// 和暦 (era-based) dates: parsing `令和5年4月1日`, `令和元年5月1日`, `R5.4.1`, `㋿5年…`, and checking them
 /// against the exact era boundaries (DOMAIN §4.5).
