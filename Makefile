@@ -19,9 +19,11 @@ APT_PACKAGES := \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3 \
-	time
-# Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader).
-PY_MODULES := jsonschema openapi_spec_validator
+	time \
+	chromium chromium-driver fonts-noto-cjk
+# Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader; selenium drives
+# Chromium through the review station in the browser).
+PY_MODULES := jsonschema openapi_spec_validator selenium
 
 .PHONY: deps build release demo demo-core test bench clean
 

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),  // serve/watch
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),  // core-system simulator
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),  // http connector
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),  // review pages, escaped
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),  // bcrypt passwords
     ],
     targets: [
         .systemLibrary(
@@ -72,10 +74,12 @@ let package = Package(
                 "KamiflowConnectors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/review")]
         ),
         .target(
             name: "KamiflowTesting",

@@ -12,7 +12,7 @@ struct ReviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Check the records that wait for a person, correct them and send them on, or reject them.",
-        subcommands: [List.self, Show.self, Accept.self, Reject.self])
+        subcommands: [List.self, Show.self, Accept.self, Reject.self, ReviewServeCommand.self])
 
     /// Who decides: `--reviewer`, else the login name.
     static func reviewer(_ given: String?) -> String {
