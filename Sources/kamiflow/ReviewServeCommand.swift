@@ -58,11 +58,21 @@ struct ReviewStationOptions: ParsableArguments {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
 
-    /// The station wired to the journal, the workflows' interpreters, the connectors and the page images: the
-    /// runtime's `ReviewStation` decides and delivers, the web side only shows and asks.
     func make(journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor) async throws
         -> (web: ReviewWebStation, composition: Composition)
     {
+        try await Self.make(
+            host: host, port: port, language: StationLanguage(rawValue: language) ?? .ja, secureCookies: secureCookies,
+            workflows: workflows, deployment: deployment, journal: journal, journalPath: journalPath, logger: logger,
+            redactor: redactor)
+    }
+
+    /// The station wired to the journal, the workflows' interpreters, the connectors and the page images: the
+    /// runtime's `ReviewStation` decides and delivers, the web side only shows and asks.
+    static func make(
+        host: String, port: Int, language: StationLanguage, secureCookies: Bool, workflows: [String],
+        deployment: String?, journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor
+    ) async throws -> (web: ReviewWebStation, composition: Composition) {
         let files: [String]
         if workflows.isEmpty {
             let folder = "Workflows"
@@ -112,8 +122,7 @@ struct ReviewStationOptions: ParsableArguments {
         let store = try StationStore(path: StationStore.path(besideJournal: journalPath))
         let web = try await ReviewWebStation(
             configuration: ReviewWebStation.Configuration(
-                host: host, port: port, language: StationLanguage(rawValue: language) ?? .ja,
-                secureCookies: secureCookies, logger: logger),
+                host: host, port: port, language: language, secureCookies: secureCookies, logger: logger),
             journal: journal, store: store, backend: backend)
         return (web, composition)
     }
