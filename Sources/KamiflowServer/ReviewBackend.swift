@@ -116,6 +116,7 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "refused": ("エラーが残っているため確定できません（何も送られていません）", "Errors remain: not accepted (nothing was sent)"),
             "recordErrors": ("記録全体", "Whole record"),
             "page": ("用紙", "Page"),
+            "zoom": ("原寸で開く", "Open at full size"),
             "noImage": ("用紙の画像を読み込めません", "The page image is not available"),
             "back": ("一覧へ", "Back to the queue"),
             "forbidden": ("この操作はできません", "Not allowed"),
