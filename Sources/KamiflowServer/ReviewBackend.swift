@@ -73,6 +73,7 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "charset": ("使えない文字があります", "Contains characters that are not allowed"),
             "lowConfidence": ("読み取りに自信がありません", "The reading is uncertain"),
             "alwaysReviewed": ("必ず目で確かめる項目です", "Always checked by a person"),
+            "doubleEntry": ("2人で入力する項目です（ダブルチェック）", "Keyed by two people (double entry)"),
             "rule": ("他の項目と合いません", "Does not agree with other fields"),
             "rejected": ("受け付けられない内容です", "Cannot be accepted"),
         ]
