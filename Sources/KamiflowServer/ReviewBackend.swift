@@ -123,6 +123,13 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "forbidden": ("この操作はできません", "Not allowed"),
             "badRequest": ("要求が正しくありません（画面を開き直してください）", "Bad request (open the page again)"),
             "delivered": ("送信しました", "Delivered"),
+            "blind": ("ダブルチェック：読み取り値は表示しません。用紙を見て入力してください。", "Double entry: the value read is not shown; key it from the paper."),
+            "keyRequired": ("入力してください", "Key this field"),
+            "firstDone": ("1人目の入力済み・2人目の入力待ち", "First entry made, waiting for a second reviewer"),
+            "conflict": ("2人の入力が食い違い：監督者の確認待ち", "The two entries differ: waiting for a supervisor"),
+            "secondByOther": ("この記録の2人目の入力は別の担当者が行います", "Another reviewer makes the second entry of this record"),
+            "supervisorNeeded": ("この記録は監督者が確認します", "A supervisor decides this record"),
+            "entries": ("入力", "Entries"),
         ]
         return table.mapValues { self == .ja ? $0.0 : $0.1 }
     }

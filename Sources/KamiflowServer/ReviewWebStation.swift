@@ -182,6 +182,13 @@ public final class ReviewWebStation: Sendable {
         var entry: ScanEntry
         var index: Int
         var item: ReviewRecordEntry
+        /// The blind entries made so far when the record has double-entry fields.
+        var entries: [StationStore.DoubleEntry]
+    }
+
+    /// The record's double-entry fields: the workflow's `review.double_entry`, filled in (a `doubleEntry` issue).
+    static func blindFields(_ record: FormRecord) -> [Int] {
+        record.fields.indices.filter { record.fields[$0].issues.contains { $0.code == "doubleEntry" } }
     }
 
     /// Resolves `/records/:scan/:index` (journal row and record index: no personal data in the address), and takes
@@ -197,12 +204,20 @@ public final class ReviewWebStation: Sendable {
                 let item = try await journal.reviewRecords(of: row).first(where: { $0.index == index })
             else { return message(session, "notFound", status: .notFound) }
             guard item.status.isOpen, item.record != nil else { return message(session, "settled", status: .gone) }
+            // Double entry: the second entry is someone else's; differing entries are a supervisor's.
+            let entries = try store.doubleEntries(scan: row, index: index)
+            if entries.count == 1, entries[0].user == session.user {
+                return message(session, "secondByOther", status: .forbidden)
+            }
+            if entries.count > 1, !session.role.mayReveal {
+                return message(session, "supervisorNeeded", status: .forbidden)
+            }
             if let holder = try store.claimRecord(
                 scan: row, index: index, user: session.user, duration: configuration.leaseDuration)
             {
                 return message(session, "lockedBy", detail: holder, status: .conflict)
             }
-            return try await body(session, Target(entry: entry, index: index, item: item), fields)
+            return try await body(session, Target(entry: entry, index: index, item: item, entries: entries), fields)
         }
     }
 
@@ -332,6 +347,8 @@ public final class ReviewWebStation: Sendable {
             if let holder = try store.otherHolder(scan: item.entry.rowID, index: item.index, user: session.user) {
                 row["heldBy"] = holder
             }
+            let entries = try store.doubleEntries(scan: item.entry.rowID, index: item.index)
+            if !entries.isEmpty { row["state"] = pages.words[entries.count == 1 ? "firstDone" : "conflict"] ?? "" }
             let name = backend.title(item.record.workflow).map { "\($0)（\(item.record.workflow)）" } ?? item.record.workflow
             if let at = groups.firstIndex(where: { $0.0 == name }) { groups[at].1.append(row) } else { groups.append((name, [row])) }
         }
@@ -346,6 +363,9 @@ public final class ReviewWebStation: Sendable {
     func next(_ session: StationSession) async throws -> Response {
         for item in try await waiting()
         where try store.otherHolder(scan: item.entry.rowID, index: item.index, user: session.user) == nil {
+            let entries = try store.doubleEntries(scan: item.entry.rowID, index: item.index)
+            if entries.count == 1 && entries[0].user == session.user { continue }  // the second entry is another's
+            if entries.count > 1 && !session.role.mayReveal { continue }  // differing entries: a supervisor's
             return Self.redirect("/records/\(item.entry.rowID)/\(item.index)")
         }
         return Self.redirect("/")
@@ -368,6 +388,7 @@ public final class ReviewWebStation: Sendable {
         let reveal = revealed && session.role.mayReveal
         let page = record.pages.first ?? 0
         let flagged = record.fields.indices.filter { !record.fields[$0].issues.isEmpty }
+        let blind = Set(Self.blindFields(record))
         let hidden = reveal ? [] : record.fields.filter(\.sensitive).compactMap { $0.source?.zone }
         // The page with the sensitive fields painted black (unless revealed), and a crop of each flagged field
         // that may be seen, in one pass over the scan.
@@ -417,7 +438,10 @@ public final class ReviewWebStation: Sendable {
         context["flagged"] = flagged.enumerated().map { order, n -> [String: Any] in
             let field = record.fields[n]
             let (text, masked) = shown(field, revealed: reveal)
-            let input = entered[n] ?? (masked ? "" : text)
+            // A supervisor deciding differing entries starts from the first entry's corrections of other fields.
+            let earlier = target.entries.count > 1 && !blind.contains(n) && !masked
+                ? target.entries[0].corrections[field.path] : nil
+            let input = entered[n] ?? earlier ?? (masked || blind.contains(n) ? "" : text)
             var item: [String: Any] = [
                 "n": n, "order": order + 1, "path": field.path,
                 "label": backend.label(record.workflow, field.path) ?? field.path,
@@ -426,7 +450,16 @@ public final class ReviewWebStation: Sendable {
                 "errors": errors[n] ?? [], "hasErrors": !(errors[n] ?? []).isEmpty,
                 "first": order == 0,
             ]
-            if !text.isEmpty { item["read"] = text }  // a section opens on any string, even an empty one
+            if !text.isEmpty && !blind.contains(n) { item["read"] = text }  // a section opens on any string, even ""
+            if blind.contains(n) {
+                item["blind"] = true
+                if target.entries.count > 1 {  // only a supervisor gets here: both entries, sensitive ones if revealed
+                    item["entries"] = target.entries.map { entry -> [String: String] in
+                        let value = entry.keyed[field.path] ?? ""
+                        return ["user": entry.user, "value": field.sensitive && !reveal ? (pages.words["masked"] ?? "") : value]
+                    }
+                }
+            }
             if named["crop-\(n).png"] != nil { item["crop"] = "\(context["action"]!)/image/crop-\(n).png" }
             return item
         }
@@ -434,6 +467,9 @@ public final class ReviewWebStation: Sendable {
             let field = record.fields[n]
             return ["path": field.path, "label": backend.label(record.workflow, field.path) ?? field.path,
                 "value": shown(field, revealed: reveal).text]
+        }
+        if !target.entries.isEmpty {
+            context["state"] = pages.words[target.entries.count == 1 ? "firstDone" : "conflict"] ?? ""
         }
         context["recordErrors"] = recordErrors
         context["hasRecordErrors"] = !recordErrors.isEmpty
@@ -448,10 +484,11 @@ public final class ReviewWebStation: Sendable {
     /// the user was shown (a masked field's empty input is no correction).
     func corrections(_ record: FormRecord, _ form: [String: String], revealed: Bool) -> [Int: String] {
         var result: [Int: String] = [:]
+        let blind = Set(Self.blindFields(record))
         for n in record.fields.indices where !record.fields[n].issues.isEmpty {
             guard let given = form["f\(n)"] else { continue }
             let (text, masked) = shown(record.fields[n], revealed: revealed)
-            if masked ? !given.isEmpty : given != text { result[n] = given }
+            if masked || blind.contains(n) ? !given.isEmpty : given != text { result[n] = given }
         }
         return result
     }
@@ -475,6 +512,7 @@ public final class ReviewWebStation: Sendable {
         let changes = corrections(record, form, revealed: revealed)
         var paths: [String: String] = [:]
         for (n, text) in changes { paths[record.fields[n].path] = text }
+        if target.entries.count > 1 { paths = target.entries[0].corrections.merging(paths) { _, decided in decided } }
         var answer: [String: Any] = [:]
         do {
             let checked = try backend.check(record, paths)
@@ -494,8 +532,56 @@ public final class ReviewWebStation: Sendable {
         let changes = corrections(record, form, revealed: revealed)
         var paths: [String: String] = [:]
         for (n, text) in changes { paths[record.fields[n].path] = text }
-        let decision = try await backend.accept(target.entry, target.index, paths, session.user)
         let changed = changes.keys.sorted().map { record.fields[$0].path }.joined(separator: ",")
+        var reviewer = session.user
+        let blind = Self.blindFields(record)
+        if !blind.isEmpty {
+            // What the user typed is kept, except into a masked field (never sent back to whom may not see it).
+            let kept = changes.filter { !record.fields[$0.key].sensitive || revealed }
+            let missing = blind.filter { (changes[$0] ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+            if !missing.isEmpty {
+                return try await recordPage(
+                    session, target, revealed: revealed, entered: kept,
+                    errors: Dictionary(uniqueKeysWithValues: missing.map { ($0, [pages.words["keyRequired"] ?? ""]) }),
+                    status: .unprocessableContent)
+            }
+            let keyed = Dictionary(uniqueKeysWithValues: blind.map { (record.fields[$0].path, changes[$0] ?? "") })
+            let rowID = target.entry.rowID
+            switch target.entries.count {
+            case 0:
+                // The first entry: checked like any correction and kept; nothing is delivered yet.
+                let (fieldErrors, whole) = errors(in: try backend.check(record, paths))
+                if !fieldErrors.isEmpty || !whole.isEmpty {
+                    return try await recordPage(
+                        session, target, revealed: revealed, entered: kept, errors: fieldErrors, recordErrors: whole,
+                        status: .unprocessableContent)
+                }
+                try store.addDoubleEntry(
+                    .init(round: 1, user: session.user, keyed: keyed, corrections: paths), scan: rowID, index: target.index)
+                try store.audit(user: session.user, action: "first-entry", scan: rowID, index: target.index, detail: changed)
+                return try await leave(session, target)
+            case 1:
+                let first = target.entries[0]
+                guard sameValues(record, first.keyed, keyed) else {
+                    // Different: a supervisor sees both and decides.
+                    try store.addDoubleEntry(
+                        .init(round: 2, user: session.user, keyed: keyed, corrections: paths), scan: rowID,
+                        index: target.index)
+                    try store.audit(
+                        user: session.user, action: "second-entry-differs", scan: rowID, index: target.index,
+                        detail: changed)
+                    return try await leave(session, target)
+                }
+                paths = first.corrections.merging(paths) { _, second in second }
+                reviewer = "\(first.user), \(session.user)"
+                try store.audit(user: session.user, action: "second-entry-agrees", scan: rowID, index: target.index)
+            default:
+                // The supervisor's values win; corrections of other fields come from the first entry.
+                paths = target.entries[0].corrections.merging(paths) { _, decided in decided }
+                try store.audit(user: session.user, action: "supervisor-decides", scan: rowID, index: target.index)
+            }
+        }
+        let decision = try await backend.accept(target.entry, target.index, paths, reviewer)
         switch decision {
         case .refused(let issues):
             try store.audit(
@@ -516,9 +602,27 @@ public final class ReviewWebStation: Sendable {
             try store.audit(
                 user: session.user, action: "accept", scan: target.entry.rowID, index: target.index,
                 detail: "\(status); changed: \(changed)")
-            try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
-            await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
-            return Self.redirect("/next")
+            try store.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
+            return try await leave(session, target)
+        }
+    }
+
+    /// Gives the record back and opens the next one.
+    func leave(_ session: StationSession, _ target: Target) async throws -> Response {
+        try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
+        await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
+        return Self.redirect("/next")
+    }
+
+    /// Whether two blind entries say the same: equal once interpreted as the workflow interprets them (全角/半角,
+    /// spaces, date styles), else equal as typed.
+    func sameValues(_ record: FormRecord, _ first: [String: String], _ second: [String: String]) -> Bool {
+        guard Set(first.keys) == Set(second.keys) else { return false }
+        if let a = try? backend.check(record, first), let b = try? backend.check(record, second) {
+            return first.keys.allSatisfy { a[$0]?.value == b[$0]?.value }
+        }
+        return first.keys.allSatisfy {
+            first[$0]?.trimmingCharacters(in: .whitespaces) == second[$0]?.trimmingCharacters(in: .whitespaces)
         }
     }
 
@@ -531,6 +635,7 @@ public final class ReviewWebStation: Sendable {
         }
         _ = try await backend.reject(target.entry, target.index, reason, session.user)
         try store.audit(user: session.user, action: "reject", scan: target.entry.rowID, index: target.index)
+        try store.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
         try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
         await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
         return Self.redirect("/next")

@@ -62,6 +62,14 @@ public final class StationStore: Sendable {
                             user TEXT NOT NULL,
                             expires_at REAL NOT NULL,
                             PRIMARY KEY (scan_row, record_index));
+                        CREATE TABLE IF NOT EXISTS double_entries (
+                            scan_row INTEGER NOT NULL,
+                            record_index INTEGER NOT NULL,
+                            round INTEGER NOT NULL,
+                            user TEXT NOT NULL,
+                            keyed TEXT NOT NULL,
+                            corrections TEXT NOT NULL,
+                            PRIMARY KEY (scan_row, record_index, round));
                         CREATE TABLE IF NOT EXISTS audit (
                             id INTEGER PRIMARY KEY AUTOINCREMENT,
                             at REAL NOT NULL,
@@ -238,6 +246,66 @@ public final class StationStore: Sendable {
             try db.execute(
                 sql: "DELETE FROM record_leases WHERE scan_row = ? AND record_index = ? AND user = ?",
                 arguments: [scan, index, user])
+        }
+    }
+
+    // MARK: Double entry
+
+    /// One reviewer's blind entry of a record's double-entry fields (path → text as typed), with every correction
+    /// that reviewer made. Kept, in clear, only until the record is settled (this file is 0600, like the journal
+    /// that holds the record itself in clear while it waits).
+    public struct DoubleEntry: Sendable, Hashable {
+        public var round: Int
+        public var user: String
+        public var keyed: [String: String]
+        public var corrections: [String: String]
+
+        public init(round: Int, user: String, keyed: [String: String], corrections: [String: String]) {
+            self.round = round
+            self.user = user
+            self.keyed = keyed
+            self.corrections = corrections
+        }
+    }
+
+    /// The entries made so far for a record: none, the first, or the first and a second that differed.
+    public func doubleEntries(scan: Int64, index: Int) throws(KamiflowError) -> [DoubleEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM double_entries WHERE scan_row = ? AND record_index = ? ORDER BY round",
+                arguments: [scan, index]
+            ).map { row in
+                func map(_ text: String) -> [String: String] {
+                    (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+                }
+                return DoubleEntry(
+                    round: row["round"], user: row["user"], keyed: map(row["keyed"]), corrections: map(row["corrections"]))
+            }
+        }
+    }
+
+    public func addDoubleEntry(_ entry: DoubleEntry, scan: Int64, index: Int) throws(KamiflowError) {
+        func text(_ values: [String: String]) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return String(decoding: (try? encoder.encode(values)) ?? Data("{}".utf8), as: UTF8.self)
+        }
+        let (keyed, corrections) = (text(entry.keyed), text(entry.corrections))
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO double_entries (scan_row, record_index, round, user, keyed, corrections)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [scan, index, entry.round, entry.user, keyed, corrections])
+        }
+    }
+
+    /// Forgets a record's entries once it is settled.
+    public func clearDoubleEntries(scan: Int64, index: Int) throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: "DELETE FROM double_entries WHERE scan_row = ? AND record_index = ?", arguments: [scan, index])
         }
     }
 

@@ -34,10 +34,10 @@ struct ReviewWebTests {
     }
 
     /// Starts `kamiflow review serve --port 0` and returns it with the address it printed.
-    static func serve(in folder: String) throws -> (process: Process, base: String) {
+    static func serve(in folder: String, workflow: String = shippedJidouTeate) throws -> (process: Process, base: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
-        process.arguments = ["review", "serve", "--port", "0", "--workflow", shippedJidouTeate]
+        process.arguments = ["review", "serve", "--port", "0", "--workflow", workflow]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.environment = KamiflowBinary.environment()
         let output = Pipe()
@@ -143,5 +143,76 @@ struct ReviewWebTests {
         #expect(trail.contains { $0.user == "窓口山田" && $0.action == "accept" })
         #expect(!trail.contains { $0.user == "窓口山田" && $0.action == "reveal" })
         for line in trail { #expect(!(line.detail ?? "").contains(written) && !(line.detail ?? "").contains(right)) }
+    }
+
+    /// Runs one of the browser scripts with `settings`; what it saw.
+    static func browse(_ script: String, _ settings: [String: Any], in folder: TemporaryFolder) throws -> [String: Any] {
+        let file = folder.file("browser-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: file))
+        let path = PythonClient.repositoryRoot.appendingPathComponent("Tests/browser/" + script).path
+        let browser = try PythonClient.run([path, file])
+        try #require(browser.status == 0, "\(script) failed: \(browser.errorOutput.suffix(3000))")
+        let line = try #require(browser.output.split(separator: "\n").last)
+        return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+
+    @Test("double entry: two reviewers key the account number blind, differ, and the supervisor decides")
+    func doubleEntryInChromium() async throws {
+        try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "chromium-driver missing")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // The shipped 児童手当 workflow with the account number keyed twice.
+        let shipped = try String(contentsOfFile: shippedJidouTeate, encoding: .utf8)
+        let workflow = folder.file("jidou-teate-double.yaml")
+        let doubled = shipped.replacingOccurrences(
+            of: "  always: [account.number]\n", with: "  always: [account.number]\n  double_entry: [account.number]\n")
+        #expect(doubled != shipped)
+        try doubled.write(toFile: workflow, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder.file("scans"), withIntermediateDirectories: true)
+        let (_, truth) = try await ReviewStationTests.plantedClaim(in: folder.file("scans"))
+        let right = ReviewStationTests.corrected(try #require(truth.values["claimant.mynumber"]))
+        let account = try #require(truth.values["account.number"])
+        let wrong = String(account.dropLast()) + (account.last == "1" ? "2" : "1")
+
+        let read = try KamiflowBinary.run(["run", workflow, "scans"], in: folder.path)
+        #expect(read.status == 1, "run: \(read.errors)")
+        for (name, role, password) in [
+            ("窓口山田", "reviewer", "yamada-pass-1"), ("窓口鈴木", "reviewer", "suzuki-pass-1"),
+            ("sato", "supervisor", "sato-pass-22"),
+        ] {
+            #expect(try Self.run(["users", "add", name, "--role", role], in: folder.path, input: password + "\n") == 0)
+        }
+        let (server, base) = try Self.serve(in: folder.path, workflow: workflow)
+        defer { server.terminate() }
+        let found = try Self.browse(
+            "double_entry.py",
+            [
+                "base": base, "reviewers": [["窓口山田", "yamada-pass-1"], ["窓口鈴木", "suzuki-pass-1"]],
+                "supervisor": ["sato", "sato-pass-22"], "record": "/records/1/0", "field": "account.number",
+                "right": account, "wrong": wrong, "corrections": ["claimant.mynumber": right],
+                "screenshots": ProcessInfo.processInfo.environment["KAMIFLOW_SCREENSHOTS"] ?? "",
+            ], in: folder)
+
+        #expect((found["first_paths"] as? [String])?.contains("account.number") == true, "\(found)")
+        #expect(found["first_page_has_right"] as? Bool == false)
+        #expect(found["second_page_has_right"] as? Bool == false)
+        #expect((found["queue_after_first"] as? String)?.contains("1人目の入力済み") == true, "\(found)")
+        #expect((found["first_again"] as? String)?.contains("2人目の入力は別の担当者") == true, "\(found)")
+        #expect((found["second_again"] as? String)?.contains("監督者が確認します") == true, "\(found)")
+        #expect((found["supervisor_queue"] as? String)?.contains("食い違い") == true, "\(found)")
+        #expect(found["supervisor_masked"] as? Bool == true)
+        #expect(found["supervisor_sees_both"] as? Bool == true)
+        #expect(found["after_decision"] as? String == "/", "\(found)")
+
+        let rows = try ReviewStationTests.coreRows(folder.path)
+        #expect(rows.count == 1)
+        #expect(rows.first?["koza_bango"] as String? == account)
+        #expect(rows.first?["kojin_bango"] as String? == right)
+        let trail = try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).auditTrail()
+        #expect(trail.contains { $0.user == "窓口山田" && $0.action == "first-entry" })
+        #expect(trail.contains { $0.user == "窓口鈴木" && $0.action == "second-entry-differs" })
+        #expect(trail.contains { $0.user == "sato" && $0.action == "supervisor-decides" })
+        #expect(try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).doubleEntries(scan: 1, index: 0).isEmpty)
     }
 }

@@ -13,73 +13,15 @@ the browser could not be driven at all; every finding is the Swift side's to jud
 
 import http.cookiejar
 import json
-import re
-import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
-settings = json.load(open(sys.argv[1], encoding="utf-8"))
-base = settings["base"]
+from stationdriver import base, browser, log_in, log_out, plain_post, session_cookies, settings, shot, wait
+
 found = {}
-
-
-def browser():
-    options = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1400,1000", "--lang=ja"]:
-        options.add_argument(argument)
-    options.binary_location = "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-
-def wait(driver, condition, seconds=60):
-    return WebDriverWait(driver, seconds).until(condition)
-
-
-def log_in(driver, account):
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "user").send_keys(account[0])
-    driver.find_element(By.ID, "password").send_keys(account[1] + Keys.ENTER)
-    wait(driver, lambda d: "/login" not in d.current_url or d.find_elements(By.CSS_SELECTOR, ".error"))
-
-
-def log_out(driver):
-    driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
-    wait(driver, lambda d: "/login" in d.current_url)
-
-
-def plain_post(path, fields, cookies):
-    """A POST made outside the pages (as a forged cross-site form would be): the status code."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-    request = urllib.request.Request(base + path, data=urllib.parse.urlencode(fields).encode(), method="POST")
-    try:
-        return opener.open(request).status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def session_cookies(driver):
-    jar = http.cookiejar.CookieJar()
-    host = urllib.parse.urlparse(base).hostname
-    for cookie in driver.get_cookies():
-        jar.set_cookie(http.cookiejar.Cookie(
-            0, cookie["name"], cookie["value"], None, False, host, False, False, "/", True, False, None, False,
-            None, None, {}))
-    return jar
-
-
-def shot(driver, name):
-    if settings.get("screenshots"):
-        driver.save_screenshot(settings["screenshots"] + "/" + name)
 
 
 reviewer = browser()
