@@ -341,7 +341,7 @@ public final class ReviewWebStation: Sendable {
                 "href": "/records/\(item.entry.rowID)/\(item.index)",
                 "number": "\(item.entry.rowID)-\(item.index)",
                 "age": pages.language.age(now.timeIntervalSince(item.since)),
-                "reasons": reasons(of: item.record).joined(separator: "、"),
+                "reasons": reasons(of: item.record).joined(separator: pages.language == .ja ? "、" : "; "),
                 "flagged": item.record.fields.filter { !$0.issues.isEmpty }.count,
             ]
             if let holder = try store.otherHolder(scan: item.entry.rowID, index: item.index, user: session.user) {
@@ -349,7 +349,9 @@ public final class ReviewWebStation: Sendable {
             }
             let entries = try store.doubleEntries(scan: item.entry.rowID, index: item.index)
             if !entries.isEmpty { row["state"] = pages.words[entries.count == 1 ? "firstDone" : "conflict"] ?? "" }
-            let name = backend.title(item.record.workflow).map { "\($0)（\(item.record.workflow)）" } ?? item.record.workflow
+            let name = backend.title(item.record.workflow).map {
+                pages.language == .ja ? "\($0)（\(item.record.workflow)）" : "\($0) (\(item.record.workflow))"
+            } ?? item.record.workflow
             if let at = groups.firstIndex(where: { $0.0 == name }) { groups[at].1.append(row) } else { groups.append((name, [row])) }
         }
         var context = pages.base(session)

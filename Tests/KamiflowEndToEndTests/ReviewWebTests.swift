@@ -112,6 +112,8 @@ struct ReviewWebTests {
         #expect(found["urls_without_values"] as? Bool == true)
         // Two browsers, one record.
         #expect(found["second_browser_locked"] as? Bool == true)
+        // A reviewer cannot reveal, even with the session's token.
+        #expect(found["reviewer_reveal"] as? Int == 403)
         // A form without the CSRF token is refused.
         #expect(found["accept_without_token"] as? Int == 403)
         // The wrong number's error shows beside the field and accept waits; the right one clears it.

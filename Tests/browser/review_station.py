@@ -71,6 +71,10 @@ try:
     found["accept_without_token"] = plain_post(
         settings["record"] + "/accept", {"f0": "x"}, session_cookies(reviewer))
 
+    # A reviewer may not reveal, even with a valid token: 403, and nothing in clear.
+    token = reviewer.find_element(By.NAME, "csrf").get_attribute("value")
+    found["reviewer_reveal"] = plain_post(settings["record"] + "/reveal", {"csrf": token}, session_cookies(reviewer))
+
     # Keyboard only: a wrong value first (the error shows beside the field), then the right one.
     paths = found["flagged_paths"]
     target = paths.index(settings["sensitive_field"]) if settings["sensitive_field"] in paths else 0
