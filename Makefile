@@ -90,6 +90,7 @@ bench: release
 	Benchmarks/run.sh
 	Benchmarks/pipeline.sh
 	Benchmarks/memory.sh
+	Benchmarks/review-station.sh
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) .kamiflow

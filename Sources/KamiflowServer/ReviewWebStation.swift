@@ -43,6 +43,7 @@ public final class ReviewWebStation: Sendable {
     let backend: ReviewBackend
     let pages: StationPages
     let images = ImageCache()
+    let queue = QueueCache()
 
     public init(configuration: Configuration, journal: any Journal, store: StationStore, backend: ReviewBackend)
         async throws
@@ -246,10 +247,9 @@ public final class ReviewWebStation: Sendable {
         Response(status: .seeOther, headers: [.location: location])
     }
 
+    /// Compared without an early exit (the simulator's comparison); an empty expected secret matches nothing.
     static func sameSecret(_ given: String, _ expected: String) -> Bool {
-        var difference = given.utf8.count ^ expected.utf8.count
-        for (a, b) in zip(given.utf8, expected.utf8) { difference |= Int(a ^ b) }
-        return difference == 0 && !expected.isEmpty
+        !expected.isEmpty && CoreSimulator.sameSecret(given, expected)
     }
 
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -302,7 +302,7 @@ public final class ReviewWebStation: Sendable {
     // MARK: The queue
 
     /// One record waiting for a person.
-    struct Waiting {
+    struct Waiting: Sendable {
         var entry: ScanEntry
         var index: Int
         var record: FormRecord
@@ -311,7 +311,12 @@ public final class ReviewWebStation: Sendable {
 
     /// Every open record, oldest first: scans in review, and scans whose accepted record failed or was refused by
     /// a core system (they may be accepted again), as `review list` finds them.
-    func waiting(limit: Int = 1000) async throws -> [Waiting] {
+    func waiting(limit: Int = 100_000) async throws -> [Waiting] {
+        // Every session's queue, next record and /metrics share one reading of the journal for a moment.
+        try await queue.get { try await self.readWaiting(limit: limit) }
+    }
+
+    func readWaiting(limit: Int) async throws -> [Waiting] {
         var entries = try await journal.list(state: .inReview, limit: limit)
         for state in [ScanState.failed, .rejected] {
             entries += try await journal.list(state: state, limit: limit)
@@ -335,8 +340,20 @@ public final class ReviewWebStation: Sendable {
     func queuePage(_ session: StationSession) async throws -> Response {
         let now = Date()
         let all = try await waiting()
-        var groups: [(String, [[String: Any]])] = []
+        let holders = try store.leaseHolders(), states = try store.doubleEntryStates()
+        var groups: [(String, count: Int, [[String: Any]])] = []
         for item in all {
+            let key = "\(item.entry.rowID)/\(item.index)"
+            let name = backend.title(item.record.workflow).map {
+                pages.language == .ja ? "\($0)（\(item.record.workflow)）" : "\($0) (\(item.record.workflow))"
+            } ?? item.record.workflow
+            let at = groups.firstIndex { $0.0 == name } ?? {
+                groups.append((name, 0, []))
+                return groups.count - 1
+            }()
+            groups[at].count += 1
+            // The oldest ones are listed; the count says how many wait in all.
+            guard groups[at].2.count < Self.queueRows else { continue }
             var row: [String: Any] = [
                 "href": "/records/\(item.entry.rowID)/\(item.index)",
                 "number": "\(item.entry.rowID)-\(item.index)",
@@ -344,18 +361,12 @@ public final class ReviewWebStation: Sendable {
                 "reasons": reasons(of: item.record).joined(separator: pages.language == .ja ? "、" : "; "),
                 "flagged": item.record.fields.filter { !$0.issues.isEmpty }.count,
             ]
-            if let holder = try store.otherHolder(scan: item.entry.rowID, index: item.index, user: session.user) {
-                row["heldBy"] = holder
-            }
-            let entries = try store.doubleEntries(scan: item.entry.rowID, index: item.index)
-            if !entries.isEmpty { row["state"] = pages.words[entries.count == 1 ? "firstDone" : "conflict"] ?? "" }
-            let name = backend.title(item.record.workflow).map {
-                pages.language == .ja ? "\($0)（\(item.record.workflow)）" : "\($0) (\(item.record.workflow))"
-            } ?? item.record.workflow
-            if let at = groups.firstIndex(where: { $0.0 == name }) { groups[at].1.append(row) } else { groups.append((name, [row])) }
+            if let holder = holders[key], holder != session.user { row["heldBy"] = holder }
+            if let state = states[key] { row["state"] = pages.words[state.count == 1 ? "firstDone" : "conflict"] ?? "" }
+            groups[at].2.append(row)
         }
         var context = pages.base(session)
-        context["groups"] = groups.map { ["workflow": $0.0, "count": $0.1.count, "records": $0.1] as [String: Any] }
+        context["groups"] = groups.map { ["workflow": $0.0, "count": $0.count, "records": $0.2] as [String: Any] }
         context["hasRecords"] = !all.isEmpty
         try store.audit(user: session.user, action: "queue")
         return html(pages.render("queue", context))
@@ -363,15 +374,26 @@ public final class ReviewWebStation: Sendable {
 
     /// The oldest open record nobody else holds, else the queue: the next record opens without the mouse.
     func next(_ session: StationSession) async throws -> Response {
-        for item in try await waiting()
-        where try store.otherHolder(scan: item.entry.rowID, index: item.index, user: session.user) == nil {
-            let entries = try store.doubleEntries(scan: item.entry.rowID, index: item.index)
-            if entries.count == 1 && entries[0].user == session.user { continue }  // the second entry is another's
-            if entries.count > 1 && !session.role.mayReveal { continue }  // differing entries: a supervisor's
+        let holders = try store.leaseHolders(), states = try store.doubleEntryStates()
+        for item in try await waiting() {
+            let key = "\(item.entry.rowID)/\(item.index)"
+            if let holder = holders[key], holder != session.user { continue }
+            if let state = states[key] {
+                if state.count == 1 && state.first == session.user { continue }  // the second entry is another's
+                if state.count > 1 && !session.role.mayReveal { continue }  // differing entries: a supervisor's
+            }
+            // Taken here, so that reviewers asking at the same moment get different records.
+            guard try store.claimRecord(
+                scan: item.entry.rowID, index: item.index, user: session.user, duration: configuration.leaseDuration)
+                == nil
+            else { continue }
             return Self.redirect("/records/\(item.entry.rowID)/\(item.index)")
         }
         return Self.redirect("/")
     }
+
+    /// At most this many records are listed per workflow (the oldest); the count says how many wait.
+    static let queueRows = 200
 
     // MARK: The record
 
@@ -611,6 +633,7 @@ public final class ReviewWebStation: Sendable {
 
     /// Gives the record back and opens the next one.
     func leave(_ session: StationSession, _ target: Target) async throws -> Response {
+        await queue.invalidate()
         try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
         await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
         return Self.redirect("/next")
@@ -638,9 +661,7 @@ public final class ReviewWebStation: Sendable {
         _ = try await backend.reject(target.entry, target.index, reason, session.user)
         try store.audit(user: session.user, action: "reject", scan: target.entry.rowID, index: target.index)
         try store.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
-        try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
-        await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
-        return Self.redirect("/next")
+        return try await leave(session, target)
     }
 
     // MARK: Metrics
@@ -693,6 +714,35 @@ struct SecurityHeaders: RouterMiddleware {
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
+}
+
+/// The records waiting, read once for every session asking within a moment (and by one reader at a time), so that
+/// twenty reviewers opening their queue do not each read the whole journal. A decision made here invalidates it.
+actor QueueCache {
+    private var task: Task<[ReviewWebStation.Waiting], any Error>?
+    /// When the current reading finished; `nil` while it runs (askers wait for it rather than start another).
+    private var finished: Date?
+    static let maxAge: TimeInterval = 2
+
+    func get(_ read: @escaping @Sendable () async throws -> [ReviewWebStation.Waiting]) async throws
+        -> [ReviewWebStation.Waiting]
+    {
+        if let task, finished.map({ Date().timeIntervalSince($0) < Self.maxAge }) ?? true {
+            return try await task.value
+        }
+        let reading = Task { try await read() }
+        (task, finished) = (reading, nil)
+        do {
+            let value = try await reading.value
+            if task == reading { finished = Date() }
+            return value
+        } catch {
+            if task == reading { task = nil }
+            throw error
+        }
+    }
+
+    func invalidate() { (task, finished) = (nil, nil) }
 }
 
 /// The images of the record pages a session has open, so that an image is served only to the session whose page

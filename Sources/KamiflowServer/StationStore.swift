@@ -221,6 +221,39 @@ public final class StationStore: Sendable {
         }
     }
 
+    /// Who holds an unexpired lease, per record (`"scan/index"`): the queue reads them all at once.
+    public func leaseHolders(now: Date = Date()) throws(KamiflowError) -> [String: String] {
+        try read { db in
+            var holders: [String: String] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT scan_row, record_index, user FROM record_leases WHERE expires_at > ?",
+                arguments: [now.timeIntervalSince1970])
+            {
+                holders["\(row["scan_row"] as Int64)/\(row["record_index"] as Int)"] = row["user"]
+            }
+            return holders
+        }
+    }
+
+    /// Per record with blind entries (`"scan/index"`): how many, and who made the first.
+    public func doubleEntryStates() throws(KamiflowError) -> [String: (count: Int, first: String)] {
+        try read { db in
+            var states: [String: (count: Int, first: String)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT scan_row, record_index, COUNT(*) AS n,
+                        (SELECT user FROM double_entries f WHERE f.scan_row = d.scan_row
+                            AND f.record_index = d.record_index AND f.round = 1) AS first
+                    FROM double_entries d GROUP BY scan_row, record_index
+                    """)
+            {
+                states["\(row["scan_row"] as Int64)/\(row["record_index"] as Int)"] = (row["n"], row["first"] ?? "")
+            }
+            return states
+        }
+    }
+
     /// Gives back every record `user` holds (at logout).
     public func releaseRecords(of user: String) throws(KamiflowError) {
         try write { db in try db.execute(sql: "DELETE FROM record_leases WHERE user = ?", arguments: [user]) }

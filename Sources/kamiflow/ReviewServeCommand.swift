@@ -73,14 +73,7 @@ struct ReviewStationOptions: ParsableArguments {
         host: String, port: Int, language: StationLanguage, secureCookies: Bool, workflows: [String],
         deployment: String?, journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor
     ) async throws -> (web: ReviewWebStation, composition: Composition) {
-        let files: [String]
-        if workflows.isEmpty {
-            let folder = "Workflows"
-            files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.map { folder + "/" + $0 }
-        } else {
-            files = workflows
-        }
+        let files = ReviewCommand.workflowFiles(given: workflows)
         guard !files.isEmpty else {
             throw KamiflowError(.invalidArgument, "no workflow files: name them with --workflow FILE")
         }
