@@ -217,4 +217,55 @@ struct ReviewWebTests {
         #expect(trail.contains { $0.user == "sato" && $0.action == "supervisor-decides" })
         #expect(try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).doubleEntries(scan: 1, index: 0).isEmpty)
     }
+
+    @Test("kamiflow serve --review-port serves the station beside a drop folder: /health, /metrics, the headers")
+    func inTheLongRunningProcess() async throws {
+        try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("inbox"), withIntermediateDirectories: true)
+        try """
+            kamiflow: 1
+            connections:
+              jidou-teate: {type: sqlite, path: core.sqlite, table: jidou-teate}
+            watch:
+              inboxes:
+                - {path: inbox, workflow: \(shippedJidouTeate)}
+            """.write(toFile: folder.file("kamiflow.yaml"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
+        process.arguments = ["serve", "--review-port", "0"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        process.environment = KamiflowBinary.environment()
+        let log = folder.file("serve.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate() }
+        var base: String?
+        for _ in 0..<240 where base == nil && process.isRunning {
+            try await Task.sleep(for: .milliseconds(500))
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            base = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(text[$0]) }
+        }
+        let address = try #require(base, "serve did not start the review station: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let answer = try PythonClient.run(
+            script: """
+                import sys, urllib.request
+                health = urllib.request.urlopen(sys.argv[1] + "/health")
+                print(health.read().decode().strip())
+                print(health.headers["Content-Security-Policy"])
+                print(health.headers["X-Frame-Options"], health.headers["Cache-Control"])
+                print(urllib.request.urlopen(sys.argv[1] + "/metrics").read().decode())
+                """, arguments: [address])
+        #expect(answer.status == 0, "\(answer.errorOutput)")
+        let lines = answer.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "ok")
+        #expect(lines.dropFirst().first?.contains("frame-ancestors 'none'") == true)
+        #expect(lines.dropFirst(2).first == "DENY no-store")
+        #expect(lines.contains("kamiflow_review_queue_length 0"))
+        #expect(lines.contains(#"kamiflow_scans{state="in-review"} 0"#))
+        #expect(process.isRunning)
+    }
 }
