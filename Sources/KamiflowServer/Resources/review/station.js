@@ -56,7 +56,7 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     const whole = document.getElementById("record-errors");
     whole.hidden = result.record.length === 0;
-    whole.textContent = result.record.join("、");
+    whole.textContent = result.record.join(document.documentElement.lang === "ja" ? "、" : "; ");
     if (result.record.length > 0) {
       clean = false;
     }
