@@ -9,6 +9,8 @@ SWIFT ?= swift
 # build a few hundred. `make build` is the debug build the tests use.
 RELEASE_SCRATCH = .build-release
 KAMIFLOW = $(RELEASE_SCRATCH)/release/kamiflow
+# The demo's review-station login (a reviewer; `kamiflow users add` sets a real one).
+DEMO_PASSWORD = kamiflow-demo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the code needs at build, test or run time.
@@ -19,9 +21,11 @@ APT_PACKAGES := \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3 \
-	time
-# Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader).
-PY_MODULES := jsonschema openapi_spec_validator
+	time \
+	chromium chromium-driver fonts-noto-cjk
+# Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader; selenium drives
+# Chromium through the review station in the browser).
+PY_MODULES := jsonschema openapi_spec_validator selenium
 
 .PHONY: deps build release demo demo-core test bench clean
 
@@ -62,6 +66,10 @@ demo: release
 	@$(MAKE) --no-print-directory demo-core
 	@echo "== kamiflow status"
 	$(KAMIFLOW) status
+	@echo "$(DEMO_PASSWORD)" | $(KAMIFLOW) users add demo --role reviewer >/dev/null
+	@echo "== the review station in the browser, on the records still waiting: run"
+	@echo "     $(KAMIFLOW) review serve --port 8090"
+	@echo "   then open http://127.0.0.1:8090/ and log in as demo / $(DEMO_PASSWORD) (Ctrl-C stops it)"
 
 demo-core:
 	@echo "== what is in the embedded core system (.kamiflow/core.sqlite), one table per resource:"
@@ -82,6 +90,7 @@ bench: release
 	Benchmarks/run.sh
 	Benchmarks/pipeline.sh
 	Benchmarks/memory.sh
+	Benchmarks/review-station.sh
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) .kamiflow

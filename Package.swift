@@ -28,6 +28,8 @@ let package = Package(
         // Vendors' OpenAPI documents (3.0 and 3.1, JSON or YAML, $ref and allOf) for the http connector's contract.
         // Without its default ExternalLoading trait: Kamiflow reads one local document and never fetches references.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),  // review pages, escaped
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),  // bcrypt passwords
     ],
     targets: [
         .systemLibrary(
@@ -86,11 +88,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/review")]
         ),
         .target(
             name: "KamiflowTesting",

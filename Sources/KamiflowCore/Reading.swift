@@ -172,6 +172,10 @@ public protocol ReadablePage: AnyObject {
     /// The page (or a part of it) as PNG bytes, for overlays, reports and the review station.
     func pngData(of region: PixelRect?) throws -> [UInt8]
 
+    /// The same with every rectangle of `hidden` (page coordinates) painted black: the page as shown to someone
+    /// who may not see the sensitive fields written on it.
+    func pngData(of region: PixelRect?, blackingOut hidden: [PixelRect]) throws -> [UInt8]
+
     /// The writing inside `zone` as Tesseract is given it: in its grey levels on white paper, without ruled lines
     /// and specks, on a white border. `nil` when the zone holds no ink or lies outside the page.
     func writingImage(in zone: PixelRect) -> GrayImage?

@@ -80,6 +80,23 @@ final class PixImage {
         return pixClipRectangle(pointer, box, nil).map(PixImage.init(taking:))
     }
 
+    /// A copy with every rectangle of `rects` painted black (in any depth), for a page shown to someone who may
+    /// not see what is written there (the review station's masked fields).
+    func blackedOut(_ rects: [PixelRect]) -> PixImage? {
+        guard let copy = pixCopy(nil, pointer).map(PixImage.init(taking:)) else { return nil }
+        for rect in rects.map(clamp) where !rect.isEmpty {
+            guard let box = boxCreate(Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height)) else {
+                return nil
+            }
+            var boxPointer: BoxPtr? = box
+            defer { boxDestroy(&boxPointer) }
+            // In a 1-bit image 1 is ink; in grey and colour 0 is black.
+            let painted = copy.depth == 1 ? pixSetInRect(copy.pointer, box) : pixClearInRect(copy.pointer, box)
+            guard painted == 0 else { return nil }
+        }
+        return copy
+    }
+
     /// The image as PNG bytes.
     func pngEncoded() -> [UInt8]? { encoded(format: Int32(IFF_PNG)) }
 

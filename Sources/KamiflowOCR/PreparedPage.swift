@@ -184,7 +184,11 @@ final class PreparedPage: ReadablePage {
     }
 
     func pngData(of region: PixelRect?) throws -> [UInt8] {
-        let picture: PixImage
+        try pngData(of: region, blackingOut: [])
+    }
+
+    func pngData(of region: PixelRect?, blackingOut hidden: [PixelRect]) throws -> [UInt8] {
+        var picture: PixImage
         if let region {
             let rect = source.clamp(region)
             // A part of a skewed page is turned on its own (the whole page is turned only when asked for).
@@ -197,6 +201,15 @@ final class PreparedPage: ReadablePage {
             picture = clip
         } else {
             picture = image
+        }
+        if !hidden.isEmpty {
+            // Rectangles are page coordinates; a part starts at its own origin.
+            let origin = region.map { source.clamp($0) } ?? PixelRect(x: 0, y: 0, width: 0, height: 0)
+            let moved = hidden.map { PixelRect(x: $0.x - origin.x, y: $0.y - origin.y, width: $0.width, height: $0.height) }
+            guard let covered = picture.blackedOut(moved) else {
+                throw KamiflowError(.io, "page \(index + 1) could not be masked", subject: subject)
+            }
+            picture = covered
         }
         guard let data = picture.pngEncoded() else {
             throw KamiflowError(.io, "page \(index + 1) could not be encoded as PNG", subject: subject)

@@ -98,6 +98,19 @@ actor Composition {
         return regions.indices.map { i in pages.lazy.compactMap { $0[i] }.first }
     }
 
+    /// Parts of one page of a scan as the workflows read it (the whole page for a `nil` region), with `hidden`
+    /// rectangles painted black: the review station's page image and crops, from one pass over the scan. `nil`
+    /// for a region the page does not have.
+    func pageImages(of path: String, page index: Int, regions: [PixelRect?], blackingOut hidden: [PixelRect])
+        async throws -> [[UInt8]?]
+    {
+        let pool = try await enginePool()
+        let pages = try await pool.withPages(of: .file(path: path), preparation: settings.preparation) { page in
+            page.index == index ? regions.map { try? page.pngData(of: $0, blackingOut: hidden) } : nil
+        }
+        return pages.lazy.compactMap { $0 }.first ?? regions.map { _ in nil }
+    }
+
     /// Every connection name the wirings made so far deliver to, with its connector (aliases included): what a
     /// runner that serves several workflows routes by.
     func allConnectorsForRouting() -> [any Connector] {

@@ -12,7 +12,7 @@ struct ReviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Check the records that wait for a person, correct them and send them on, or reject them.",
-        subcommands: [List.self, Show.self, Accept.self, Reject.self])
+        subcommands: [List.self, Show.self, Accept.self, Reject.self, ReviewServeCommand.self])
 
     /// Who decides: `--reviewer`, else the login name.
     static func reviewer(_ given: String?) -> String {
@@ -338,16 +338,17 @@ struct ReviewCommand: AsyncParsableCommand {
         }
     }
 
+    /// `given`, else every workflow file in `./Workflows/`: where the review commands look for workflows.
+    static func workflowFiles(given: [String]) -> [String] {
+        guard given.isEmpty else { return given }
+        let folder = "Workflows"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.map { folder + "/" + $0 }
+    }
+
     /// The workflow file for `id`: one of `given`, else the one in `./Workflows/` whose `workflow:` is `id`.
     static func workflowFile(id: String, given: [String]) throws -> String {
-        let candidates: [String]
-        if given.isEmpty {
-            let folder = "Workflows"
-            candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.map { folder + "/" + $0 }
-        } else {
-            candidates = given
-        }
+        let candidates = workflowFiles(given: given)
         for file in candidates {
             if let workflow = try? Workflow.load(file: file), workflow.id == id { return file }
         }

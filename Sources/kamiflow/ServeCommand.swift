@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import KamiflowCore
 import KamiflowRuntime
+import KamiflowServer
 import Logging
 import ServiceLifecycle
 
@@ -17,7 +18,7 @@ enum DeploymentFile {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the deployment's drop folders and scheduled jobs until SIGTERM/SIGINT.",
+        abstract: "Run the deployment's drop folders, scheduled jobs and (--review-port) review station until SIGTERM/SIGINT.",
         discussion: """
             On SIGTERM or SIGINT: no new scans are taken, scans in flight get the shutdown deadline to finish and \
             are otherwise handed back (resumed at the next start), and the process exits 0. Missed runs: a job \
@@ -30,6 +31,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "The deployment file.")
     var deployment: String = "kamiflow.yaml"
+
+    @Option(help: """
+        Also serve the review station in the browser on this port (as 'kamiflow review serve' does), for the \
+        deployment's workflows.
+        """)
+    var reviewPort: Int?
+
+    @Option(help: "The review station's address (with --review-port).") var reviewHost = "127.0.0.1"
+
+    @Option(help: "The review station's language, ja or en (with --review-port).") var reviewLanguage = "ja"
+
+    @Flag(help: "Mark the review station's cookies Secure (it is reached over TLS).") var reviewSecureCookies = false
 
     @Flag(help: ArgumentHelp("Inboxes and scheduled inputs hold record files (JSON), not scans.",
         visibility: .hidden))
@@ -86,8 +99,25 @@ struct ServeCommand: AsyncParsableCommand {
                     missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
                 logger: logger))
         }
+        var reviewComposition: Composition?
+        if let reviewPort {
+            guard let language = StationLanguage(rawValue: reviewLanguage), (0...65535).contains(reviewPort) else {
+                throw KamiflowError(.invalidArgument, "--review-language is ja or en; --review-port is 0–65535")
+            }
+            var workflows = (settings.watch?.inboxes ?? []).map(\.workflow) + (settings.schedules ?? []).map(\.run.workflow)
+            workflows = Array(Set(workflows)).sorted()
+            let station = try await ReviewStationOptions.make(
+                host: reviewHost, port: reviewPort, language: language, secureCookies: reviewSecureCookies,
+                workflows: workflows, deployment: deployment, journal: journal,
+                journalPath: settings.journal ?? options.journal, logger: logger, redactor: redactor)
+            reviewComposition = station.composition
+            let host = reviewHost
+            services.append(station.web.service { port in
+                logger.notice("review station listening", metadata: ["url": "http://\(host):\(port)/"])
+            })
+        }
         guard !services.isEmpty else {
-            throw KamiflowError(.invalidDeployment, "nothing to serve: no watch inboxes and no schedules",
+            throw KamiflowError(.invalidDeployment, "nothing to serve: no watch inboxes, no schedules, no review station",
                 subject: deployment)
         }
         var configuration = ServiceGroupConfiguration(
@@ -100,6 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
         await composition.shutdown()
+        await reviewComposition?.shutdown()
         logger.notice("stopped")
     }
 }

@@ -266,6 +266,29 @@ struct InterpretationTests {
         #expect(record.route == .review)
     }
 
+    @Test("review.double_entry sends a record with the field filled to review; a person's entry settles it")
+    func doubleEntry() throws {
+        let yaml = ruleWorkflow.replacingOccurrences(
+            of: "  always: [number]", with: "  always: [number]\n  double_entry: [members.amount, kana]")
+        let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "t.yaml").workflow)
+        #expect(workflow.review.doubleEntry == ["members.amount", "kana"])
+        let interpreter = RecordInterpreter(workflow: workflow, today: april20)
+        let record = interpreter.interpret(cleanReadings(), scanID: "s1")
+        #expect(record.route == .review)
+        #expect(record["members[0].amount"]?.codes == [IssueCode.doubleEntry])
+        #expect(record["members[1].amount"]?.codes == [])  // blank rows are not keyed twice
+        #expect(record["kana"]?.codes == [IssueCode.doubleEntry])
+        let reviewed = try interpreter.review(record, corrections: ["kana": "ヤマダ タロウ", "members[0].amount": "50000"])
+        #expect(reviewed.route == .straightThrough)
+        #expect(reviewed.fields.allSatisfy { $0.issues.isEmpty })
+
+        let unknown = WorkflowLoader().load(
+            yaml: ruleWorkflow.replacingOccurrences(of: "  always: [number]", with: "  double_entry: [acount]"),
+            file: "t.yaml")
+        #expect(unknown.workflow == nil)
+        #expect(unknown.diagnostics.contains { $0.message.contains("double_entry") }, "\(unknown.diagnostics)")
+    }
+
     @Test("on_rule_failure: reject marks the record rejected")
     func reject() throws {
         let yaml = ruleWorkflow.replacingOccurrences(of: "  always: [number]", with: "  always: [number]\n  on_rule_failure: reject")

@@ -98,7 +98,7 @@ public struct OverlayPlan: Hashable, Sendable {
 
     static func status(of issues: [Issue]) -> Status {
         if issues.contains(where: { $0.severity == .error }) { return .invalid }
-        if issues.contains(where: { $0.severity >= .warning || $0.code == IssueCode.alwaysReviewed }) { return .review }
+        if issues.contains(where: { $0.severity >= .warning || [IssueCode.alwaysReviewed, IssueCode.doubleEntry].contains($0.code) }) { return .review }
         return .straightThrough
     }
 

@@ -62,6 +62,8 @@ public enum IssueCode {
     public static let charset = "charset"
     public static let lowConfidence = "lowConfidence"
     public static let alwaysReviewed = "alwaysReviewed"
+    /// `review.double_entry`: two people key the value blind (the review station compares them).
+    public static let doubleEntry = "doubleEntry"
     public static let rule = "rule"
     /// On the record: a failed rule with `on_rule_failure: reject`.
     public static let rejected = "rejected"

@@ -82,7 +82,9 @@ public struct RecordInterpreter: Sendable {
         let storedPosition = Dictionary(
             record.fields.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
         let recordPhase = Set(groupIssues(record.fields, position: storedPosition).map(\.issue))
-        let recomputed: Set<String> = [IssueCode.rule, IssueCode.lowConfidence, IssueCode.alwaysReviewed]
+        let recomputed: Set<String> = [
+            IssueCode.rule, IssueCode.lowConfidence, IssueCode.alwaysReviewed, IssueCode.doubleEntry,
+        ]
         let fieldInterpreter = FieldInterpreter()
         var fields: [FieldResult] = []
         for item in placed {
@@ -176,6 +178,11 @@ public struct RecordInterpreter: Sendable {
             if policy.alwaysReviewed.contains(declared), !field.value.isEmpty {
                 fields[i].issues.append(
                     Issue(code: IssueCode.alwaysReviewed, severity: .info, message: "always checked by a person", fields: [field.path]))
+                needsReview = true
+            }
+            if policy.doubleEntry.contains(declared), !field.value.isEmpty {
+                fields[i].issues.append(
+                    Issue(code: IssueCode.doubleEntry, severity: .info, message: "keyed by two people", fields: [field.path]))
                 needsReview = true
             }
             if fields[i].issues.contains(where: { $0.severity >= .warning }) { needsReview = true }

@@ -196,6 +196,11 @@ extension WorkflowBuilder {
                 where checkPath(path, form: form, at: node, in: "'review.always'") {
                     policy.alwaysReviewed.append(path)
                 }
+            case "double_entry":
+                for (path, node) in strings(entry.value, "a field in 'double_entry'")
+                where checkPath(path, form: form, at: node, in: "'review.double_entry'") {
+                    policy.doubleEntry.append(path)
+                }
             default:
                 if let value = enumeration(entry.value, "rule failure action", as: RuleFailureAction.self) {
                     policy.onRuleFailure = value

@@ -114,12 +114,18 @@ public struct ReviewPolicy: Hashable, Sendable {
     public var alwaysReviewed: [String]
     /// `on_rule_failure:` — what a failed error-severity rule does.
     public var onRuleFailure: RuleFailureAction
+    /// `double_entry:` — field paths two different people key blind at the review station (ダブルチェック): equal
+    /// values settle the field, different ones go to a supervisor. A record with one of them filled in is reviewed.
+    public var doubleEntry: [String]
 
-    public init(confidenceFloor: Double = 80, alwaysReviewed: [String] = [], onRuleFailure: RuleFailureAction = .review)
-    {
+    public init(
+        confidenceFloor: Double = 80, alwaysReviewed: [String] = [], onRuleFailure: RuleFailureAction = .review,
+        doubleEntry: [String] = []
+    ) {
         self.confidenceFloor = confidenceFloor
         self.alwaysReviewed = alwaysReviewed
         self.onRuleFailure = onRuleFailure
+        self.doubleEntry = doubleEntry
     }
 }
 

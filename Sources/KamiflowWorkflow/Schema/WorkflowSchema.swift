@@ -158,6 +158,7 @@ public enum WorkflowSchema {
                   "properties": {
                     "below_confidence": {"type": "number", "minimum": 0, "maximum": 100},
                     "always": {"type": "array", "items": {"$ref": "#/$defs/fieldPath"}},
+                    "double_entry": {"type": "array", "items": {"$ref": "#/$defs/fieldPath"}},
                     "on_rule_failure": {"enum": [\(names(RuleFailureAction.self))]}
                   }
                 },

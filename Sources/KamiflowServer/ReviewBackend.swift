@@ -1,0 +1,152 @@
+import Foundation
+public import KamiflowCore
+
+/// What the web review station needs from the rest of Kamiflow, wired by the executable (the composition root):
+/// the same re-check and the same accept/reject-and-deliver path as `kamiflow review accept|reject` (the runtime's
+/// `ReviewStation`), the page images as the workflows read them, and the workflows' words for fields. The server
+/// holds no second copy of any of it.
+public struct ReviewBackend: Sendable {
+    /// What came of an accept or a reject.
+    public enum Decision: Sendable, Hashable {
+        /// Errors remain after the corrections: nothing changed, nothing was delivered.
+        case refused([Issue])
+        /// Settled now: the record's status (`delivered`, `failed`, `rejected`, `dismissed`) and the core system's
+        /// answer or the reason, masked.
+        case settled(status: String, detail: String?)
+        /// Someone settled it earlier.
+        case alreadySettled(status: String)
+    }
+
+    /// The record interpreted again with corrections (field path → text as if read from the form), exactly as
+    /// `review accept --set` checks it: normalisers, validators, rules on the whole record.
+    public var check: @Sendable (FormRecord, [String: String]) throws -> FormRecord
+    /// Corrects, checks, delivers and journals (the runtime's `ReviewStation.accept`).
+    public var accept: @Sendable (_ scan: ScanEntry, _ index: Int, _ corrections: [String: String], _ reviewer: String)
+        async throws -> Decision
+    /// Dismisses the form with a reason (the runtime's `ReviewStation.reject`).
+    public var reject: @Sendable (_ scan: ScanEntry, _ index: Int, _ reason: String, _ reviewer: String)
+        async throws -> Decision
+    /// PNG images of one page of a scan file: for each region the part inside it (the whole page for `nil`), with
+    /// the `hidden` rectangles painted black. `nil` for a region the page does not have.
+    public var images: @Sendable (_ path: String, _ page: Int, _ regions: [PixelRect?], _ hidden: [PixelRect])
+        async throws -> [[UInt8]?]
+    /// The workflow's label for a field (`氏名`), and the workflow's title, when the workflow is known.
+    public var label: @Sendable (_ workflow: String, _ path: String) -> String?
+    public var title: @Sendable (_ workflow: String) -> String?
+
+    public init(
+        check: @escaping @Sendable (FormRecord, [String: String]) throws -> FormRecord,
+        accept: @escaping @Sendable (ScanEntry, Int, [String: String], String) async throws -> Decision,
+        reject: @escaping @Sendable (ScanEntry, Int, String, String) async throws -> Decision,
+        images: @escaping @Sendable (String, Int, [PixelRect?], [PixelRect]) async throws -> [[UInt8]?],
+        label: @escaping @Sendable (String, String) -> String? = { _, _ in nil },
+        title: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) {
+        self.check = check
+        self.accept = accept
+        self.reject = reject
+        self.images = images
+        self.label = label
+        self.title = title
+    }
+}
+
+/// The words of the station in one language. Japanese is the default (counter staff); English is a setting.
+public enum StationLanguage: String, Sendable, CaseIterable {
+    case ja, en
+
+    /// The issue codes of `IssueCode` as a clerk says them.
+    func reason(_ code: String) -> String {
+        let words: [String: (String, String)] = [
+            "required": ("記入がありません", "Not filled in"),
+            "unreadable": ("読み取れませんでした", "Could not be read"),
+            "checkDigit": ("番号の検査用数字が合いません", "The number's check digit does not match"),
+            "invalidDate": ("日付として正しくありません", "Not a real date"),
+            "eraOutOfRange": ("元号の範囲外の年です", "The year is outside the era"),
+            "eraOverflow": ("元号の範囲外の年です", "The year is outside the era"),
+            "ambiguousMark": ("複数の欄に印があります", "More than one box is marked"),
+            "uncertainMark": ("印がはっきりしません", "The mark is unclear"),
+            "pattern": ("書き方が決まりと違います", "Not written in the expected form"),
+            "notListed": ("選べる値にありません", "Not one of the allowed values"),
+            "length": ("文字数・桁数が合いません", "Wrong number of characters"),
+            "range": ("範囲外の値です", "Outside the allowed range"),
+            "charset": ("使えない文字があります", "Contains characters that are not allowed"),
+            "lowConfidence": ("読み取りに自信がありません", "The reading is uncertain"),
+            "alwaysReviewed": ("必ず目で確かめる項目です", "Always checked by a person"),
+            "doubleEntry": ("2人で入力する項目です（ダブルチェック）", "Keyed by two people (double entry)"),
+            "rule": ("他の項目と合いません", "Does not agree with other fields"),
+            "rejected": ("受け付けられない内容です", "Cannot be accepted"),
+        ]
+        guard let pair = words[code] else { return self == .ja ? "確認が必要です（\(code)）" : "Needs a check (\(code))" }
+        return self == .ja ? pair.0 : pair.1
+    }
+
+    /// The fixed words of the pages, by key, for the templates (`{{t.queue}}`).
+    var words: [String: String] {
+        let table: [String: (String, String)] = [
+            "station": ("読取確認", "Review station"),
+            "login": ("ログイン", "Log in"),
+            "logout": ("ログアウト", "Log out"),
+            "user": ("ユーザー名", "User name"),
+            "password": ("パスワード", "Password"),
+            "loginRefused": ("ユーザー名またはパスワードが違います", "Wrong user name or password"),
+            "loginLocked": ("ログインに続けて失敗したため、しばらくロックされています", "Locked for a while after repeated failed logins"),
+            "queue": ("確認待ち", "Waiting for review"),
+            "empty": ("確認待ちの記録はありません", "Nothing waits for review"),
+            "workflow": ("様式", "Form"),
+            "waiting": ("待ち時間", "Waiting"),
+            "why": ("理由", "Why"),
+            "open": ("開く", "Open"),
+            "openNext": ("次の記録を開く", "Open the next record"),
+            "record": ("記録", "Record"),
+            "field": ("項目", "Field"),
+            "read": ("読み取り値", "As read"),
+            "correction": ("訂正", "Correction"),
+            "blank": ("（空欄）", "(blank)"),
+            "masked": ("［非表示］", "[masked]"),
+            "maskedHint": ("個人番号などは表示されません。用紙を見て入力してください。", "Sensitive values are not shown: key them from the paper."),
+            "reveal": ("非表示の値を表示（記録されます）", "Reveal masked values (audited)"),
+            "others": ("確認済みの項目", "Fields that went through"),
+            "accept": ("確定 (F8)", "Accept (F8)"),
+            "reject": ("却下 (F9)", "Reject (F9)"),
+            "rejectReason": ("却下の理由", "Reason for rejecting"),
+            "keys": ("Enter: 確認して次へ　Tab/Shift+Tab: 移動　F8: 確定　F9: 却下", "Enter: check and move on · Tab/Shift+Tab: move · F8: accept · F9: reject"),
+            "lockedBy": ("この記録は別の担当者が作業中です", "Another reviewer is working on this record"),
+            "settled": ("この記録は処理済みです", "This record has been settled"),
+            "notFound": ("記録が見つかりません", "No such record"),
+            "refused": ("エラーが残っているため確定できません（何も送られていません）", "Errors remain: not accepted (nothing was sent)"),
+            "recordErrors": ("記録全体", "Whole record"),
+            "page": ("用紙", "Page"),
+            "zoom": ("原寸で開く", "Open at full size"),
+            "noImage": ("用紙の画像を読み込めません", "The page image is not available"),
+            "back": ("一覧へ", "Back to the queue"),
+            "forbidden": ("この操作はできません", "Not allowed"),
+            "badRequest": ("要求が正しくありません（画面を開き直してください）", "Bad request (open the page again)"),
+            "delivered": ("送信しました", "Delivered"),
+            "blind": ("ダブルチェック：読み取り値は表示しません。用紙を見て入力してください。", "Double entry: the value read is not shown; key it from the paper."),
+            "keyRequired": ("入力してください", "Key this field"),
+            "firstDone": ("1人目の入力済み・2人目の入力待ち", "First entry made, waiting for a second reviewer"),
+            "conflict": ("2人の入力が食い違い：監督者の確認待ち", "The two entries differ: waiting for a supervisor"),
+            "secondByOther": ("この記録の2人目の入力は別の担当者が行います", "Another reviewer makes the second entry of this record"),
+            "supervisorNeeded": ("この記録は監督者が確認します", "A supervisor decides this record"),
+            "entries": ("入力", "Entries"),
+        ]
+        return table.mapValues { self == .ja ? $0.0 : $0.1 }
+    }
+
+    /// "3日", "2 h", … for how long a record has waited.
+    func age(_ seconds: TimeInterval) -> String {
+        let minutes = Int(max(0, seconds) / 60)
+        let (days, hours) = (minutes / 1440, (minutes % 1440) / 60)
+        switch self {
+        case .ja:
+            if days > 0 { return "\(days)日\(hours)時間" }
+            if hours > 0 { return "\(hours)時間\(minutes % 60)分" }
+            return "\(minutes)分"
+        case .en:
+            if days > 0 { return "\(days) d \(hours) h" }
+            if hours > 0 { return "\(hours) h \(minutes % 60) min" }
+            return "\(minutes) min"
+        }
+    }
+}
