@@ -19,6 +19,7 @@ APT_PACKAGES := \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3 \
+	postgresql \
 	time
 # Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader).
 PY_MODULES := jsonschema openapi_spec_validator
