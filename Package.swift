@@ -28,6 +28,10 @@ let package = Package(
         // Vendors' OpenAPI documents (3.0 and 3.1, JSON or YAML, $ref and allOf) for the http connector's contract.
         // Without its default ExternalLoading trait: Kamiflow reads one local document and never fetches references.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        // The shared journal of several machines (PostgresJournal); TLS to it through NIOSSL, already in the graph
+        // through async-http-client.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -76,6 +80,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(
@@ -145,6 +153,7 @@ let package = Package(
             dependencies: [
                 "KamiflowRuntime", "KamiflowRuntimeFixtures", "KamiflowTesting", "kamiflow-runtime-drill",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
