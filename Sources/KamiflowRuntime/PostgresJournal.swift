@@ -130,32 +130,51 @@ public struct PostgresJournalConfiguration: Sendable {
         return components.string ?? "postgres://…"
     }
 
-    func clientConfiguration() throws(KamiflowError) -> PostgresClient.Configuration {
-        let tlsSetting: PostgresClient.Configuration.TLS
+    /// The TLS settings `sslmode` asks for; `nil` for `disable`.
+    func tlsSettings() throws(KamiflowError) -> TLSConfiguration? {
+        guard tls != .disable else { return nil }
+        var settings = TLSConfiguration.makeClientConfiguration()
         switch tls {
-        case .disable:
-            tlsSetting = .disable
-        case .prefer, .require, .verifyCA, .verifyFull:
-            var settings = TLSConfiguration.makeClientConfiguration()
-            switch tls {
-            case .prefer, .require: settings.certificateVerification = .none
-            case .verifyCA: settings.certificateVerification = .noHostnameVerification
-            default: settings.certificateVerification = .fullVerification
-            }
-            if let rootCertificate {
-                guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
-                    throw KamiflowError(
-                        .invalidArgument, "cannot read the journal's sslrootcert file", subject: rootCertificate)
-                }
-                settings.trustRoots = .file(rootCertificate)
-            }
-            tlsSetting = tls == .prefer ? .prefer(settings) : .require(settings)
+        case .prefer, .require: settings.certificateVerification = .none
+        case .verifyCA: settings.certificateVerification = .noHostnameVerification
+        default: settings.certificateVerification = .fullVerification
         }
+        if let rootCertificate {
+            guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
+                throw KamiflowError(.invalidArgument, "cannot read the journal's sslrootcert file", subject: rootCertificate)
+            }
+            settings.trustRoots = .file(rootCertificate)
+        }
+        return settings
+    }
+
+    func clientConfiguration() throws(KamiflowError) -> PostgresClient.Configuration {
+        let tlsSetting: PostgresClient.Configuration.TLS =
+            if let settings = try tlsSettings() { tls == .prefer ? .prefer(settings) : .require(settings) } else {
+                .disable
+            }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = min(timeout, .seconds(10))
         return configuration
+    }
+
+    /// One connection's settings, for the check at opening (the pool retries a refused login quietly).
+    func connectionConfiguration() throws(KamiflowError) -> PostgresConnection.Configuration {
+        var tlsSetting = PostgresConnection.Configuration.TLS.disable
+        if let settings = try tlsSettings() {
+            do {
+                let context = try NIOSSLContext(configuration: settings)
+                tlsSetting = tls == .prefer ? .prefer(context) : .require(context)
+            } catch {
+                throw KamiflowError(
+                    .invalidArgument, "cannot set up TLS to the journal: \(String(describing: error))",
+                    subject: location)
+            }
+        }
+        return PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
     }
 }
 
@@ -197,6 +216,7 @@ public final class PostgresJournal: Journal {
     {
         let journal = try PostgresJournal(configuration)
         do {
+            try await journal.checkConnection()
             try await journal.migrate()
         } catch {
             await journal.close()
@@ -220,6 +240,34 @@ public final class PostgresJournal: Journal {
     public func close() async {
         runTask.cancel()
         await runTask.value
+    }
+
+    /// Connects once, outside the pool, so that a wrong password, an unknown database or an unreachable server is
+    /// reported at once with PostgreSQL's own words rather than as a pool that never gets a connection.
+    private func checkConnection() async throws(KamiflowError) {
+        let settings = try configuration.connectionConfiguration()
+        let timeout = configuration.timeout
+        let attempt = Task { () async throws -> Void in
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: settings, id: 0, logger: Self.quiet)
+                    try await connection.close()
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return false
+                }
+                defer { group.cancelAll() }
+                guard try await group.next() == true else { throw TimedOut() }
+            }
+        }
+        do {
+            try await attempt.value
+        } catch {
+            throw describe(error, while: "open the shared journal")
+        }
     }
 
     // MARK: Schema
@@ -1015,7 +1063,11 @@ public final class PostgresJournal: Journal {
                 let state = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 return KamiflowError(
                     .journal, "cannot \(what): PostgreSQL said: \(message)\(state)", subject: location)
-            case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection, .poolClosed:
+            case .connectionError:
+                let reason = psql.underlying.map { " (\(String(describing: $0)))" } ?? ""
+                return KamiflowError(
+                    .journal, "cannot \(what): cannot connect to PostgreSQL\(reason)", subject: location)
+            case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
                 let reason = psql.underlying.map { ": \(String(describing: $0))" } ?? ""
                 return KamiflowError(
                     .journal,

@@ -249,6 +249,22 @@ struct PostgresJournalTests {
         await target.close()
     }
 
+    @Test("a wrong password is refused at opening with PostgreSQL's words, the password shown nowhere")
+    func wrongPassword() async throws {
+        let server = try server
+        let database = try server.createDatabase()
+        let wrong = "not-" + server.password
+        let url = server.url(database: database).replacingOccurrences(of: server.password, with: wrong)
+        do {
+            _ = try await PostgresJournal.open(PostgresJournalConfiguration(url: url))
+            Issue.record("a wrong password was accepted")
+        } catch {
+            #expect(error.code == .journal)
+            #expect(error.description.contains("password authentication failed"), "\(error)")
+            #expect(!error.description.contains(wrong), "the error shows the password")
+        }
+    }
+
     @Test("a journal URL is read whole, the password kept out of what is shown, bad settings refused")
     func configuration() throws {
         let c = try PostgresJournalConfiguration(
