@@ -21,6 +21,7 @@ APT_PACKAGES := \
 	poppler-utils \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3 \
+	postgresql \
 	time \
 	chromium chromium-driver fonts-noto-cjk
 # Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader; selenium drives

@@ -100,7 +100,10 @@ public struct RuntimeSettings: Sendable, Decodable {
         }
     }
 
+    /// The SQLite file, or a `postgres://` URL for a journal shared by several machines.
     public var journal: String?
+    /// The environment variable holding the PostgreSQL journal's password, so that it stays out of the file.
+    public var journalPasswordEnvironment: String?
     public var workers: Int?
     /// Mebibytes that the pages being read may hold at once (`--memory-budget`); `nil` for the default.
     public var memoryBudget: Int?
@@ -110,6 +113,7 @@ public struct RuntimeSettings: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case journal, workers, watch, schedules
+        case journalPasswordEnvironment = "journal_password_env"
         case memoryBudget = "memory_budget"
         case missedRunGrace = "missed_run_grace"
     }

@@ -23,7 +23,10 @@ public enum StationRole: String, Sendable, Codable, CaseIterable {
 public final class StationStore: Sendable {
     /// The file next to a journal at `journalPath`.
     public static func path(besideJournal journalPath: String) -> String {
-        ((journalPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("review-station.sqlite")
+        // A shared journal (`postgres://…`) has no folder: the station then keeps its file in this node's own
+        // `.kamiflow/`, so its accounts, sessions and record leases are this node's alone (docs/operations.md).
+        if journalPath.contains("://") { return ".kamiflow/review-station.sqlite" }
+        return ((journalPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("review-station.sqlite")
     }
 
     /// Failed logins in a row after which an account is locked, and for how long.

@@ -29,7 +29,13 @@ enum DeploymentSchema {
                 "connections": {"type": "object", "additionalProperties": {"oneOf": [
             \(connections.joined(separator: ",\n"))
                 ]}},
-                "journal": {"type": "string", "description": "The SQLite journal's path."},
+                "journal": {
+                  "type": "string",
+                  "description": "The SQLite journal's path, or a postgres:// URL for a journal several machines share."
+                },
+                "journal_password_env": {
+                  "type": "string", "description": "The environment variable holding the PostgreSQL journal's password."
+                },
                 "workers": {"type": "integer", "minimum": 1},
                 "memory_budget": {
                   "type": "integer", "minimum": 16,

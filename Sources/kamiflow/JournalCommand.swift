@@ -8,7 +8,7 @@ struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Look into the scan journal, and retry or requeue scans.",
-        subcommands: [List.self, Show.self, Retry.self, Requeue.self])
+        subcommands: [List.self, Show.self, Retry.self, Requeue.self, Migrate.self])
 
     /// Finds the one scan `reference` names (a hash prefix of 4+ hex digits, or a path).
     static func resolve(_ reference: String, in journal: any Journal) async throws -> ScanEntry {
@@ -79,7 +79,7 @@ struct JournalCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let formatter = ISO8601DateFormatter()
             let shown: Int
             let total: Int
@@ -156,7 +156,7 @@ struct JournalCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let scans = try await journal.entries(matching: id)
             // The rows of the path named; none when the reference is a scan's hash prefix.
             var named: [InputEntry] = []
@@ -250,7 +250,7 @@ struct JournalCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let entry = try await JournalCommand.resolve(id, in: journal)
             try await journal.retry(entry.rowID)
             report(entry, moved: try await returnToInbox(entry, journal: journal))
@@ -271,10 +271,64 @@ struct JournalCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let entry = try await JournalCommand.resolve(id, in: journal)
             try await journal.requeue(entry.rowID)
             report(entry, moved: try await returnToInbox(entry, journal: journal))
+        }
+    }
+
+    /// `journal migrate --from SQLITE --to postgres://…`: the step from one machine to several.
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the embedded SQLite journal into a PostgreSQL journal that several machines share.",
+            discussion: """
+                Every scan, delivery, review decision, input path and job run is copied with its own id, in one \
+                transaction: a copy cut off half-way leaves the target as it was. Run it again and it says the \
+                copy is already there; a target holding anything else is refused unless --replace. Stop every \
+                Kamiflow process using the SQLite journal first, and point them at the URL afterwards.
+                """)
+
+        @Option(help: "The SQLite journal to copy.")
+        var from: String = JournalConfiguration.defaultPath
+
+        @Option(help: """
+            The PostgreSQL journal, postgres://USER@HOST:5432/DATABASE?sslmode=require (the password in \
+            --password-env's variable or PGPASSWORD rather than in the URL).
+            """)
+        var to: String
+
+        @Option(help: "The environment variable holding the PostgreSQL password.")
+        var passwordEnv: String?
+
+        @Flag(help: "Empty a target that holds another journal's rows, then copy.")
+        var replace = false
+
+        func validate() throws {
+            guard PostgresJournalConfiguration.isURL(to) else {
+                throw ValidationError("--to must be a postgres:// URL, not '\(PostgresJournalConfiguration.redact(to))'")
+            }
+        }
+
+        func run() async throws {
+            let target = try await PostgresJournal.open(
+                try PostgresJournalConfiguration(url: to, passwordVariable: passwordEnv))
+            let report: PostgresJournal.CopyReport
+            do {
+                report = try await target.copy(fromSQLite: from, replace: replace)
+            } catch {
+                await target.close()
+                throw error
+            }
+            await target.close()
+            if report.alreadyCopied {
+                print("\(target.location) already holds this journal's scans; nothing copied")
+            } else {
+                print(
+                    "copied \(report.scans) scans, \(report.deliveries) deliveries, \(report.reviewRecords) records "
+                        + "for review, \(report.reviewDecisions) review decisions, \(report.inputs) input paths and "
+                        + "\(report.jobs) job runs from \(from) to \(target.location)")
+            }
         }
     }
 }

@@ -42,7 +42,7 @@ struct ReviewCommand: AsyncParsableCommand {
         var limit: Int = 100
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             var entries = try await journal.list(state: .inReview, limit: limit)
             // Records accepted once whose delivery failed or was refused may be accepted again.
             for state in [ScanState.failed, .rejected] {
@@ -105,7 +105,7 @@ struct ReviewCommand: AsyncParsableCommand {
         var crops: String?
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let entry = try await JournalCommand.resolve(target.id, in: journal)
             let redactor = Redactor()
             let item = try await journal.reviewRecord(of: entry, index: target.record)
@@ -239,7 +239,7 @@ struct ReviewCommand: AsyncParsableCommand {
             let logger = options.logger("kamiflow.review", redactor: redactor)
             let journal: any Journal
             do {
-                journal = try options.openJournal()
+                journal = try await options.openJournal()
             } catch {
                 FileHandle.standardError.write(Data("kamiflow review accept: \(error)\n".utf8))
                 throw ExitCode(74)
@@ -319,7 +319,7 @@ struct ReviewCommand: AsyncParsableCommand {
         var reviewer: String?
 
         func run() async throws {
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let entry = try await JournalCommand.resolve(target.id, in: journal)
             let redactor = Redactor()
             let station = ReviewStation(

@@ -26,7 +26,7 @@ struct ReviewServeCommand: AsyncParsableCommand {
         try await exitingOnConfigurationErrors {
             let redactor = Redactor()
             let logger = options.logger("kamiflow.review-web", redactor: redactor, defaultLevel: .notice)
-            let journal = try options.openJournal()
+            let journal = try await options.openJournal()
             let made = try await station.make(journal: journal, journalPath: options.journal, logger: logger,
                 redactor: redactor)
             let host = station.host

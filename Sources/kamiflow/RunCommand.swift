@@ -7,7 +7,13 @@ import Logging
 
 /// Options every runtime command shares: where the journal is and how to log.
 struct RuntimeOptions: ParsableArguments {
-    @Option(name: .long, help: "The journal, a SQLite file (default: \(JournalConfiguration.defaultPath)).")
+    @Option(
+        name: .long,
+        help: """
+            The journal: a SQLite file (default: \(JournalConfiguration.defaultPath)), or a PostgreSQL database \
+            shared by several machines, postgres://USER@HOST:5432/DATABASE?sslmode=require (the password in \
+            PGPASSWORD, or in the variable the deployment file's journal_password_env names).
+            """)
     var journal: String = JournalConfiguration.defaultPath
 
     @Option(name: .long, help: "Log lines as 'text' or 'json' (one object per line), on standard error.")
@@ -49,10 +55,17 @@ struct RuntimeOptions: ParsableArguments {
         }
     }
 
-    /// The composition root's one choice of journal: the embedded SQLite file, at `path` (the deployment file's
-    /// `journal:`) or `--journal`. Everything past this point speaks `any Journal`.
-    func openJournal(at path: String? = nil) throws -> any Journal {
-        try SQLiteJournal(configuration: JournalConfiguration(path: path ?? journal))
+    /// The composition root's one choice of journal, at `location` (the deployment file's `journal:`) or
+    /// `--journal`: a `postgres://` URL opens the shared PostgreSQL journal (its password from the URL, the variable
+    /// `passwordVariable` names, or `PGPASSWORD`), anything else is the embedded SQLite file. Everything past this
+    /// point speaks `any Journal`.
+    func openJournal(at location: String? = nil, passwordVariable: String? = nil) async throws -> any Journal {
+        let chosen = location ?? journal
+        if PostgresJournalConfiguration.isURL(chosen) {
+            return try await PostgresJournal.open(
+                try PostgresJournalConfiguration(url: chosen, passwordVariable: passwordVariable))
+        }
+        return try SQLiteJournal(configuration: JournalConfiguration(path: chosen))
     }
 }
 
@@ -125,7 +138,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(64)
         }
         do {
-            journal = try options.openJournal()
+            journal = try await options.openJournal()
         } catch {
             FileHandle.standardError.write(Data("kamiflow run: \(error)\n".utf8))
             throw ExitCode(74)

@@ -56,7 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try DeploymentFile.load(deployment)
         let redactor = Redactor()
         let logger = options.logger("kamiflow.serve", redactor: redactor, defaultLevel: .info)
-        let journal = try options.openJournal(at: settings.journal)
+        let journal = try await options.openJournal(
+            at: settings.journal, passwordVariable: settings.journalPasswordEnvironment)
         var services: [any Service] = []
         let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let composition = Composition(

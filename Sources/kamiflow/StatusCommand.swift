@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let threshold = try SettingDuration(parsing: stuckAfter).duration
-        let journal = try options.openJournal()
+        let journal = try await options.openJournal()
         let counts = try await journal.counts()
         let seconds = Double(threshold.components.seconds)
         let stuck = try await journal.stuck(olderThan: seconds)

@@ -88,7 +88,8 @@ struct WatchCommand: AsyncParsableCommand {
         guard !pairs.isEmpty else { throw ValidationError("no inbox to watch: give INBOX=WORKFLOW or --deployment") }
         let redactor = Redactor()
         let logger = options.logger("kamiflow.watch", redactor: redactor, defaultLevel: .info)
-        let journal = try options.openJournal(at: settings.journal)
+        let journal = try await options.openJournal(
+            at: settings.journal, passwordVariable: settings.journalPasswordEnvironment)
         let composition = Composition(
             settings: Composition.Settings(
                 deployment: deployment,
