@@ -383,8 +383,9 @@ def load_master(layout):
         return Image.open(os.path.join(tmp, "m.png")).convert("L").copy()
 
 
-def scan(master, rng, dpi, extremes):
-    """Moves, scales, skews and degrades the filled master; returns the image, the geometry and the profile."""
+def scan(master, rng, dpi, extremes, fixed=None):
+    """Moves, scales, skews and degrades the filled master; returns the image, the geometry and the profile.
+    `fixed` = (skew°, shift x mm, shift y mm, scale) replaces the drawn geometry (tests at the extremes)."""
     if extremes:
         skew, shift, scale_err = 3.0, 8.0, 0.04
     else:
@@ -392,6 +393,8 @@ def scan(master, rng, dpi, extremes):
     theta = rng.uniform(-skew, skew)
     sx, sy = rng.uniform(-shift, shift), rng.uniform(-shift, shift)
     scale = 1 + rng.uniform(-scale_err, scale_err)
+    if fixed:
+        theta, sx, sy, scale = fixed
     k = dpi / 25.4
     cx, cy = PAGE_MM[0] / 2, PAGE_MM[1] / 2
     t = math.radians(theta)
@@ -439,13 +442,13 @@ def option_order(field):
     return list(field["options"]) if field["kind"] in ("circle", "ticks") else []
 
 
-def make_sample(layout, master_blank, fonts, seed, n, dpi, fmt, extremes, out):
+def make_sample(layout, master_blank, fonts, seed, n, dpi, fmt, extremes, out, fixed=None):
     # One generator per sample, seeded by (seed, n): sample n is the same whatever --count is.
     rng = np.random.default_rng([seed, n])
     fields = LAYOUTS[layout](rng)
     master = master_blank.copy()
     font = fill(master, fields, rng, fonts)
-    img, geometry, profile = scan(master, np.random.default_rng([seed, n, dpi]), dpi, extremes)
+    img, geometry, profile = scan(master, np.random.default_rng([seed, n, dpi]), dpi, extremes, fixed)
     name = f"{layout}-{dpi}-{n + 1:04d}"
     image_name = f"{name}.{'jpg' if fmt == 'jpeg' else 'png'}"
     path = os.path.join(out, image_name)
@@ -489,14 +492,22 @@ def main():
                    help="jpeg (the quality drawn per sample) or png (JPEG artefacts kept, lossless file)")
     p.add_argument("--extremes", action="store_true",
                    help="±3° skew, ±8 mm shift, ±4 %% scale (default ±2°, ±5 mm, ±2 %%)")
+    p.add_argument("--geometry", help="SKEW,SHIFTX,SHIFTY,SCALE (degrees, mm, mm, factor) for every sample instead of drawn ones")
     args = p.parse_args()
+    fixed = None
+    if args.geometry:
+        try:
+            fixed = tuple(float(v) for v in args.geometry.split(","))
+            assert len(fixed) == 4 and fixed[3] > 0
+        except (ValueError, AssertionError):
+            sys.exit("--geometry is SKEW,SHIFTX,SHIFTY,SCALE, e.g. 3,8,-8,1.04")
     if args.dpi < 100 or args.dpi > 600:
         sys.exit("--dpi must be between 100 and 600")
     os.makedirs(args.out, exist_ok=True)
     fonts = available_fonts()
     master = load_master(args.layout)
     for n in range(args.first, args.first + args.count):
-        make_sample(args.layout, master, fonts, args.seed, n, args.dpi, args.format, args.extremes, args.out)
+        make_sample(args.layout, master, fonts, args.seed, n, args.dpi, args.format, args.extremes, args.out, fixed)
     print(f"{args.count} {args.layout} scans at {args.dpi} dpi in {args.out}")
 
 

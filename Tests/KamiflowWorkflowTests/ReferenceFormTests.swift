@@ -110,9 +110,19 @@ struct ReferenceFormTests {
             "\(result.diagnostics)")
     }
 
-    @Test("register: lines (the boxes Kamiflow prints) is refused on a reference form")
-    func linesRefused() {
-        let result = referenceWorkflow(fields: "    name: {type: text, zone: [21, 120, 40, 8]}", register: "lines")
-        #expect(result.errors.contains { $0.message.contains("register: lines") }, "\(result.diagnostics)")
+    @Test("a reference form registers by its blank's lines unless it says otherwise")
+    func registersByLinesByDefault() throws {
+        let yaml = """
+            kamiflow: 1
+            workflow: reference-test
+            form:
+              reference: ../blanks/shugaku-enjo.png
+              fields:
+                name: {type: text, zone: [21, 120, 40, 8]}
+            """
+        let result = WorkflowLoader().load(yaml: yaml, file: corpusFolder.appendingPathComponent("workflows/x.yaml").path)
+        #expect(try #require(result.workflow).form.registration == .lines)
+        let none = referenceWorkflow(fields: "    name: {type: text, zone: [21, 120, 40, 8]}", register: "none")
+        #expect(try #require(none.workflow).form.registration == Registration.none)
     }
 }

@@ -116,12 +116,10 @@ extension WorkflowBuilder {
         form.identify = byKey["identify"].map { buildIdentify($0.value, hasCode: form.code != nil) }
             ?? (form.code != nil ? .formCode : .onlyForm)
         if let entry = byKey["register"] {
+            // On a reference form, `lines` registers by the blank's own rules and their crossings (Registrar).
             form.registration = buildRegistration(entry.value)
-            if form.reference != nil, form.registration == .lines {
-                error(
-                    "'register: lines' matches the cells Kamiflow prints around each zone, which a reference form does not have; use 'none', 'border' or 'anchors'",
-                    at: entry.value)
-            }
+        } else if form.reference != nil {
+            form.registration = .lines
         }
         if let entry = byKey["fields"] {
             form.items = buildItems(entry.value, form: form)
