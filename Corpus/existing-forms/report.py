@@ -97,7 +97,8 @@ def main():
         cells = []
         for k in KINDS:
             t = tally[k]
-            cells.append(f"{pct(t['filled_ok'], t['filled'])} ({t['filled_ok']}/{t['filled']})" if t["filled"] else "—")
+            silent = f", {t['silent']} silent" if t["silent"] else ""
+            cells.append(f"{pct(t['filled_ok'], t['filled'])} ({t['filled_ok']}/{t['filled']}{silent})" if t["filled"] else "—")
         overall = result["overall"]
         print(f"| {workflow} | {dpi} | {forms} | {registered} ({pct(registered, forms)}) | " + " | ".join(cells)
               + f" | {pct(overall['correct'], overall['total'])} | {result['silentErrors']} of {overall['total']}"
