@@ -43,7 +43,7 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var layout = FormLayout(workflow: try FormsWorkflowFile.load(workflow))
+        var layout = FormLayout(workflow: try FormsWorkflowFile.loadPrintable(workflow))
         if noMarks { layout = layout.withoutRegistrationMarks() }
         let renderer = FormRenderer()
         var filled: FilledForm?

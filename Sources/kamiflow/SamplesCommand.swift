@@ -85,7 +85,7 @@ struct SamplesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var layout = FormLayout(workflow: try FormsWorkflowFile.load(workflow))
+        var layout = FormLayout(workflow: try FormsWorkflowFile.loadPrintable(workflow))
         if noMarks { layout = layout.withoutRegistrationMarks() }
         var scan = ScanProfile.named[profile]!
         if let dpi { scan.dpi = dpi }
@@ -111,6 +111,19 @@ enum FormsWorkflowFile {
         }
         guard let workflow = result.workflow, result.errors.isEmpty else {
             throw KamiflowError(.invalidWorkflow, "the workflow has errors (listed above)", subject: path)
+        }
+        return workflow
+    }
+
+    /// A workflow Kamiflow prints itself: `render` and `samples` refuse a form given by its `reference` image
+    /// (Kamiflow did not print it and cannot fill it yet), naming the generator that fills such forms instead.
+    static func loadPrintable(_ path: String) throws -> Workflow {
+        let workflow = try load(path)
+        if workflow.form.reference != nil {
+            throw KamiflowError(
+                .invalidArgument,
+                "this form is given by its reference image, which Kamiflow did not print and does not fill; fill and scan such forms with a generator of your own (Corpus/existing-forms/corpus.py does so for the corpus layouts)",
+                subject: path)
         }
         return workflow
     }

@@ -54,6 +54,8 @@ public struct Extractor: Sendable {
     public var workflows: [Workflow]
     public var reader: any TextReader
     public var configuration: ExtractionConfiguration
+    /// The printed structure of each reference form's blank, found once.
+    let referenceCache = ReferenceCache()
 
     public init(workflows: [Workflow], reader: any TextReader, configuration: ExtractionConfiguration) {
         self.workflows = workflows
@@ -68,8 +70,9 @@ public struct Extractor: Sendable {
         let glyphs = workflows.map { workflow in
             workflow.form.typeface.flatMap { configuration.typefaces?.templates(for: $0) }
         }
+        let references = try await referenceCache.structures(of: workflows, reader: reader)
         let pages = try await reader.withPages(of: source, preparation: configuration.preparation) { page in
-            PageReader(workflows: workflows, glyphs: glyphs).read(page)
+            PageReader(workflows: workflows, glyphs: glyphs, references: references).read(page)
         }
         var records: [FormRecord] = []
         var outcomes: [PageOutcome] = []
@@ -95,12 +98,14 @@ struct PageReader {
     let workflows: [Workflow]
     /// The glyphs of each workflow's typeface, by index; empty or `nil` entries read without a witness.
     var glyphs: [GlyphTemplates?] = []
+    /// The printed structure of each workflow's reference blank, by index (`nil`: not a reference form).
+    var references: [ReferenceStructure?] = []
 
     func read(_ page: any ReadablePage) -> PageRead {
         var problems: [String] = []
         for (index, workflow) in workflows.enumerated() {
             let registration: RegistrationResult
-            switch Registrar(form: workflow.form).register(page) {
+            switch Registrar(form: workflow.form, reference: index < references.count ? references[index] : nil).register(page) {
             case .success(let result): registration = result
             case .failure(let error):
                 problems.append("\(workflow.id): \(error.message)")

@@ -70,9 +70,12 @@ public struct RegistrationResult: Hashable, Sendable, Codable {
 /// Aligns a page to a form template: by registration marks, the printed border, or anchor words.
 package struct Registrar {
     let form: FormTemplate
+    /// The printed structure of `form.reference`, found on the blank (`nil` for forms Kamiflow prints).
+    let reference: ReferenceStructure?
 
-    package init(form: FormTemplate) {
+    package init(form: FormTemplate, reference: ReferenceStructure? = nil) {
         self.form = form
+        self.reference = reference
     }
 
     /// The transform of an unmoved, unscaled scan at the page's resolution.
@@ -98,6 +101,13 @@ package struct Registrar {
                 error.message += "; by its printed boxes instead: \(linesFailed.message)"
                 return .failure(error)
             }
+        case .lines where form.reference != nil:
+            // A form Kamiflow did not print: by the blank's own rules, never by boxes the zones imply.
+            guard let reference else {
+                return .failure(
+                    KamiflowError(.recognitionFailed, "unregistered: the printed structure of the reference image was not read"))
+            }
+            return registerByReference(page, structure: reference, nominal: nominal)
         case .lines:
             return registerByLines(page, nominal: nominal)
         case .border(let rect):

@@ -6,7 +6,8 @@ import Yams
 enum Keys {
     static let top = ["kamiflow", "workflow", "title", "description", "form", "rules", "review", "deliver"]
     static let form = [
-        "page", "title", "code", "identify", "register", "texts", "cell_margin", "label_width", "typeface", "fields",
+        "page", "title", "code", "identify", "register", "texts", "cell_margin", "label_width", "typeface", "reference",
+        "fields",
     ]
     static let page = ["size", "dpi", "width", "height"]
     static let text = ["text", "zone", "size", "align", "bold"]
@@ -90,6 +91,9 @@ extension WorkflowBuilder {
                 form.typeface = value
             }
         }
+        if let entry = byKey["reference"], let value = string(entry.value, "'reference'") {
+            form.reference = referencePath(value, at: entry.value)
+        }
         if let entry = byKey["title"] {
             form.title = printedText(
                 entry.value, "'form.title'",
@@ -111,13 +115,34 @@ extension WorkflowBuilder {
         }
         form.identify = byKey["identify"].map { buildIdentify($0.value, hasCode: form.code != nil) }
             ?? (form.code != nil ? .formCode : .onlyForm)
-        if let entry = byKey["register"] { form.registration = buildRegistration(entry.value) }
+        if let entry = byKey["register"] {
+            // On a reference form, `lines` registers by the blank's own rules and their crossings (Registrar).
+            form.registration = buildRegistration(entry.value)
+        } else if form.reference != nil {
+            form.registration = .lines
+        }
         if let entry = byKey["fields"] {
             form.items = buildItems(entry.value, form: form)
         } else {
             error("'form' has no 'fields:'", at: node)
         }
         return form
+    }
+
+    /// The reference image's path resolved against the workflow file's folder; an error when it is not there.
+    mutating func referencePath(_ value: String, at node: Node) -> String? {
+        guard !value.isEmpty else {
+            error("'reference' names the blank form's image (a PNG, JPEG, TIFF or PDF page), relative to the workflow file", at: node)
+            return nil
+        }
+        let path = value.hasPrefix("/")
+            ? value : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(value).path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            error("the reference image '\(value)' is not there (looked for \(path))", at: node)
+            return nil
+        }
+        return path
     }
 
     mutating func buildPage(_ node: Node) -> PageSpec {

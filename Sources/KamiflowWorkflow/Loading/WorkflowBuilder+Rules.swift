@@ -393,6 +393,7 @@ extension WorkflowBuilder {
     /// Every printed element must lie inside the page; fields must have distinct paths; printed elements should
     /// not overlap (a warning: the form still works, but prints badly or reads a neighbour's ink).
     mutating func checkLayout(_ form: FormTemplate) {
+        if form.reference != nil { return checkReferenceLayout(form) }
         let page = form.page.bounds
         var elements: [(name: String, rect: TemplateRect, location: SourceLocation)] = []
         let top = SourceLocation(file: file, line: 0, column: 0)
@@ -439,6 +440,50 @@ extension WorkflowBuilder {
                 warning(
                     "\(elements[j].name) at \(elements[j].rect) overlaps \(elements[i].name) at \(elements[i].rect)",
                     at: elements[j].location)
+            }
+        }
+    }
+
+    /// A form Kamiflow did not print has its labels, cells and rings on paper already: what matters is what is
+    /// read. Every zone lies inside the page; no two fields read the same place (each value would be read into
+    /// both); a choice's options do not overlap (a mark would count for both); field paths are distinct.
+    mutating func checkReferenceLayout(_ form: FormTemplate) {
+        let page = form.page.bounds
+        var seen: [String: SourceLocation] = [:]
+        var areas: [(path: String, rect: TemplateRect, location: SourceLocation)] = []
+        for placed in form.placedFields {
+            let spec = placed.spec
+            if let first = seen[placed.path] {
+                error("duplicate field '\(placed.path)' (first declared at \(first))", at: spec.location)
+            }
+            seen[placed.path] = spec.location
+            let rowNote = placed.row.map { " (row \($0 + 1) of group '\(placed.group!)')" } ?? ""
+            for area in spec.readAreas where !page.contains(area) {
+                error(
+                    "field '\(placed.path)'\(rowNote) has a zone \(area) outside the \(form.page.name) page (\(TemplateRect.format(form.page.width)) × \(TemplateRect.format(form.page.height)) mm)",
+                    at: spec.location)
+                break
+            }
+            if let marks = spec.marks {
+                let options = marks.options
+                for i in options.indices {
+                    for j in options.indices where j > i && options[i].rect.overlaps(options[j].rect) {
+                        error(
+                            "options '\(options[i].name)' \(options[i].rect) and '\(options[j].name)' \(options[j].rect) of field '\(placed.path)'\(rowNote) overlap; a mark would count for both",
+                            at: spec.location)
+                    }
+                }
+            }
+            for area in spec.readAreas { areas.append((placed.path, area, spec.location)) }
+        }
+        var reported: Set<String> = []
+        for i in areas.indices {
+            for j in areas.indices where j > i && areas[i].path != areas[j].path && areas[i].rect.overlaps(areas[j].rect) {
+                let pair = "\(areas[i].path)|\(areas[j].path)"
+                guard reported.insert(pair).inserted else { continue }
+                error(
+                    "field '\(areas[j].path)' reads \(areas[j].rect), which overlaps \(areas[i].rect) of field '\(areas[i].path)'; the same ink would be read into both",
+                    at: areas[j].location)
             }
         }
     }

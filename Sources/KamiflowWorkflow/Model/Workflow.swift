@@ -74,11 +74,16 @@ public struct FormTemplate: Hashable, Sendable {
     public var typeface: String?
     /// Fields and repeating groups in the order the file declares them (records keep this order).
     public var items: [FormItem]
+    /// `reference:` — the blank of a form Kamiflow did not print (a municipality's own, scanned or exported), as the
+    /// path to its image resolved against the workflow file's folder. Zones are millimetres on that image; Kamiflow
+    /// prints nothing for such a form, so labels, cells and rings are not laid out and not checked for printing.
+    /// `nil`: Kamiflow renders the form itself.
+    public var reference: String?
 
     public init(
         page: PageSpec = .a4, title: PrintedText? = nil, code: PrintedText? = nil, identify: IdentifyRule = .onlyForm,
         registration: Registration = .none, texts: [PrintedText] = [], cellMargin: Double = 1.5,
-        labelWidth: Double = 28, typeface: String? = nil, items: [FormItem] = []
+        labelWidth: Double = 28, typeface: String? = nil, items: [FormItem] = [], reference: String? = nil
     ) {
         self.page = page
         self.title = title
@@ -90,6 +95,7 @@ public struct FormTemplate: Hashable, Sendable {
         self.labelWidth = labelWidth
         self.typeface = typeface
         self.items = items
+        self.reference = reference
     }
 
     /// Every field instance on the page, in record order, with repeating groups expanded row by row

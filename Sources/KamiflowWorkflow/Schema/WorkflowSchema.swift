@@ -84,6 +84,7 @@ public enum WorkflowSchema {
                     "cell_margin": {"type": "number", "minimum": 0},
                     "label_width": {"type": "number", "minimum": 0},
                     "typeface": {"type": "string", "pattern": "\\\\.(ttf|otf|ttc)$"},
+                    "reference": {"type": "string", "minLength": 1, "description": "the blank of a form Kamiflow did not print (PNG, JPEG, TIFF or PDF), relative to the workflow file; zones are millimetres on it"},
                     "fields": {
                       "type": "object",
                       "propertyNames": {"$ref": "#/$defs/fieldPath"},
