@@ -114,12 +114,29 @@ public struct ReviewPolicy: Hashable, Sendable {
     public var alwaysReviewed: [String]
     /// `on_rule_failure:` — what a failed error-severity rule does.
     public var onRuleFailure: RuleFailureAction
+    /// `floors:` — the floor of fields of one type (`text: 30`) or of one field (`claimant.name: 85`), in place of
+    /// `below_confidence`, as `kamiflow calibrate` chooses them from labelled scans; a field's own floor wins over
+    /// its type's.
+    public var floors: [String: Double]
+    /// `silent_errors:` — the share of fields (0…1) the author accepts to see delivered wrong without any issue;
+    /// `kamiflow calibrate` chooses the floors that keep silent errors under it. `nil`: not stated.
+    public var silentErrorTarget: Double?
 
-    public init(confidenceFloor: Double = 80, alwaysReviewed: [String] = [], onRuleFailure: RuleFailureAction = .review)
-    {
+    public init(
+        confidenceFloor: Double = 80, alwaysReviewed: [String] = [], onRuleFailure: RuleFailureAction = .review,
+        floors: [String: Double] = [:], silentErrorTarget: Double? = nil
+    ) {
         self.confidenceFloor = confidenceFloor
         self.alwaysReviewed = alwaysReviewed
         self.onRuleFailure = onRuleFailure
+        self.floors = floors
+        self.silentErrorTarget = silentErrorTarget
+    }
+
+    /// The floor a field is routed by: its own (`floors` by declared path, `children.name`), else its type's, else
+    /// `below_confidence`. A field read with less confidence goes to a person.
+    public func floor(forDeclaredPath path: String, type: String) -> Double {
+        floors[path] ?? floors[type] ?? confidenceFloor
     }
 }
 
