@@ -89,6 +89,20 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var silentErrors: Int = 0
     /// Of those, the ones in records that went straight through.
     public var silentErrorsDelivered: Int = 0
+    /// Forms that would have gone straight through were the workflow's `review.always` empty: no issue of warning
+    /// or error severity on any field or on the record.
+    public var straightThroughFormsWithoutAlways: Int = 0
+    /// Fields with something written in them (the truth is not blank).
+    public var filledFields: Int = 0
+    /// Of those, the ones with no issue of their own: the filled fields routing field by field lets through.
+    public var unflaggedFilledFields: Int = 0
+    /// Fields with an issue of their own, by path: what keeps the forms from going straight through.
+    public var flaggedByField: [String: Int] = [:]
+    /// Issues of warning or error severity on counted fields, by code.
+    public var issuesByCode: [String: Int] = [:]
+    /// Filled fields by type and by confidence (rounded down to a whole number): the material `kamiflow calibrate`
+    /// chooses floors from.
+    public var confidence: [String: [String: ConfidenceBin]] = [:]
     /// The wrong fields, with crops, for the report.
     public var wrong: [FieldOutcome] = []
 
@@ -106,6 +120,33 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     }
     /// Share of the fields that carry no issue of their own.
     public var unflaggedFieldRate: Double { overall.total == 0 ? 0 : Double(unflaggedFields) / Double(overall.total) }
+    /// Share of the filled fields that carry no issue of their own (the issue's target: ≥ 90%).
+    public var unflaggedFilledFieldRate: Double {
+        filledFields == 0 ? 0 : Double(unflaggedFilledFields) / Double(filledFields)
+    }
+    /// Share of forms that would have gone straight through without `review.always`.
+    public var straightThroughRateWithoutAlways: Double {
+        forms == 0 ? 0 : Double(straightThroughFormsWithoutAlways) / Double(forms)
+    }
+}
+
+/// Filled fields of one type read with one confidence, and how they came out.
+public struct ConfidenceBin: Hashable, Sendable, Codable {
+    /// Fields read with this confidence.
+    public var fields: Int = 0
+    /// Of those, the wrong ones.
+    public var wrong: Int = 0
+    /// Fields with an issue other than their confidence (a validator, a rule): a person sees them whatever the floor.
+    public var otherwiseFlagged: Int = 0
+    /// Wrong fields no other issue flags: the silent errors a floor at or below this confidence lets through.
+    public var wrongNotOtherwiseFlagged: Int = 0
+
+    public init(fields: Int = 0, wrong: Int = 0, otherwiseFlagged: Int = 0, wrongNotOtherwiseFlagged: Int = 0) {
+        self.fields = fields
+        self.wrong = wrong
+        self.otherwiseFlagged = otherwiseFlagged
+        self.wrongNotOtherwiseFlagged = wrongNotOtherwiseFlagged
+    }
 }
 
 /// Compares what extraction produced with the ground truth.
@@ -299,6 +340,11 @@ public struct Evaluator: Sendable {
             }
             let straight = record.route == .straightThrough
             if straight { result.straightThroughForms += 1 }
+            let anyIssue = record.issues.contains { $0.severity >= .warning }
+                || record.fields.contains { $0.issues.contains { $0.severity >= .warning } }
+            if !anyIssue && record.issues.allSatisfy({ $0.code != IssueCode.rejected }) {
+                result.straightThroughFormsWithoutAlways += 1
+            }
             func issues(of path: String) -> [Issue] {
                 (record[path]?.issues ?? []) + record.issues.filter { $0.fields.contains(path) }
             }
@@ -321,8 +367,29 @@ public struct Evaluator: Sendable {
                     issues: fieldIssues.map { "\($0.code): \($0.message)" }, crop: nil)
                 if !correct { outcome.crop = crop(outcome, truth: truth, pages: pages) }
                 count(outcome, into: &result)
+                let serious = fieldIssues.filter { $0.severity >= .warning }
+                for code in Set(serious.map(\.code)) { result.issuesByCode[code, default: 0] += 1 }
+                if !serious.isEmpty { result.flaggedByField[path, default: 0] += 1 }
+                if !expected.isEmpty {
+                    result.filledFields += 1
+                    if serious.isEmpty { result.unflaggedFilledFields += 1 }
+                    if let confidence = field?.confidence, let value = field?.value, !value.isEmpty {
+                        let other = serious.contains { $0.code != IssueCode.lowConfidence }
+                        var bin = result.confidence[type.rawValue, default: [:]][Self.binKey(confidence), default: ConfidenceBin()]
+                        bin.fields += 1
+                        if !correct { bin.wrong += 1 }
+                        if other { bin.otherwiseFlagged += 1 }
+                        if !correct && !other { bin.wrongNotOtherwiseFlagged += 1 }
+                        result.confidence[type.rawValue, default: [:]][Self.binKey(confidence)] = bin
+                    }
+                }
             }
         }
+    }
+
+    /// A confidence as the key of its bin: rounded down to a whole number, three digits so the keys sort.
+    public static func binKey(_ confidence: Double) -> String {
+        String(format: "%03d", Int(max(0, min(100, confidence)).rounded(.down)))
     }
 
     func count(_ outcome: FieldOutcome, into result: inout EvaluationResult) {

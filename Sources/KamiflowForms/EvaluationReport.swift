@@ -32,7 +32,13 @@ public enum EvaluationReport {
         lines.append(
             "straight-through forms   \(r.straightThroughForms) of \(r.forms) (\(percent(r.straightThroughRate)))")
         lines.append(
+            "  without review.always  \(r.straightThroughFormsWithoutAlways) of \(r.forms) "
+                + "(\(percent(r.straightThroughRateWithoutAlways)))")
+        lines.append(
             "fields without an issue  \(r.unflaggedFields) of \(r.overall.total) (\(percent(r.unflaggedFieldRate)))")
+        lines.append(
+            "  filled fields          \(r.unflaggedFilledFields) of \(r.filledFields) "
+                + "(\(percent(r.unflaggedFilledFieldRate))) go straight through")
         lines.append(
             "silent errors            \(r.silentErrors) of \(r.overall.total) fields (\(percent(r.silentErrorRate))): "
                 + "wrong with no issue on the field; \(r.silentErrorsDelivered) in straight-through forms "
@@ -41,6 +47,12 @@ public enum EvaluationReport {
         var missedKinds: [String: Int] = [:]
         for d in r.defects where !d.caught { missedKinds[d.defect.kind.rawValue, default: 0] += 1 }
         for (kind, n) in missedKinds.sorted(by: { $0.key < $1.key }) { lines.append("  missed \(kind): \(n)") }
+        if !r.flaggedByField.isEmpty {
+            let top = r.flaggedByField.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(8)
+            lines.append("most flagged fields      " + top.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            let codes = r.issuesByCode.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            lines.append("issues on fields         " + codes.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         for failure in r.failures.prefix(10) { lines.append("failed: \(failure)") }
         return lines.joined(separator: "\n")
     }
@@ -88,6 +100,10 @@ public enum EvaluationReport {
             <tr><th>checkboxes and choices</th><td>\(percent(r.marks.accuracy)) of \(r.marks.total)</td></tr>
             <tr><th>all fields</th><td>\(percent(r.overall.accuracy)) of \(r.overall.total)</td></tr>
             <tr><th>straight-through forms</th><td>\(r.straightThroughForms) (\(percent(r.straightThroughRate)))</td></tr>
+            <tr><th>straight-through forms without <code>review.always</code></th>\
+            <td>\(r.straightThroughFormsWithoutAlways) (\(percent(r.straightThroughRateWithoutAlways)))</td></tr>
+            <tr><th>filled fields without an issue</th>\
+            <td>\(r.unflaggedFilledFields) of \(r.filledFields) (\(percent(r.unflaggedFilledFieldRate)))</td></tr>
             <tr><th>fields without an issue</th><td>\(r.unflaggedFields) (\(percent(r.unflaggedFieldRate)))</td></tr>
             <tr><th>silent errors (wrong, no issue on the field)</th><td>\(r.silentErrors) \
             (\(percent(r.silentErrorRate)) of fields); \(r.silentErrorsDelivered) in straight-through forms</td></tr>

@@ -43,6 +43,37 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try FormsWorkflowFile.load(workflow)
+        let result = try await EvaluationRun(
+            workflow: loaded, directory: directory, languages: languages, workers: workers, deskew: deskew,
+            despeckle: despeckle, today: today
+        ).evaluate()
+        print(EvaluationReport.table(result))
+        if let json {
+            try write(EvaluationReport.json(result), to: json)
+        }
+        if let html {
+            try write(Data(EvaluationReport.html(result).utf8), to: html)
+        }
+    }
+
+    /// Reports hold the values read and expected, which may be a real person's: owner-only (see PrivateFiles).
+    func write(_ data: Data, to path: String) throws {
+        try PrivateFiles.write(data, toPath: path)
+    }
+}
+
+/// One pass of the real pipeline over a folder of labelled scans, as `eval` and `calibrate` make it.
+struct EvaluationRun {
+    var workflow: Workflow
+    var directory: String
+    var languages: String
+    var workers: Int?
+    var deskew: Bool
+    var despeckle: Bool
+    var today: String?
+
+    func evaluate() async throws -> EvaluationResult {
+        let loaded = workflow
         let folder = URL(fileURLWithPath: directory)
         // The samples were filled in on their own "today"; rules such as `submitted_on <= today` must use it.
         var day = CivilDate(year: 2026, month: 10, day: 1)
@@ -76,17 +107,6 @@ struct EvalCommand: AsyncParsableCommand {
             throw error
         }
         await pool.shutdown()
-        print(EvaluationReport.table(result))
-        if let json {
-            try write(EvaluationReport.json(result), to: json)
-        }
-        if let html {
-            try write(Data(EvaluationReport.html(result).utf8), to: html)
-        }
-    }
-
-    /// Reports hold the values read and expected, which may be a real person's: owner-only (see PrivateFiles).
-    func write(_ data: Data, to path: String) throws {
-        try PrivateFiles.write(data, toPath: path)
+        return result
     }
 }

@@ -11,7 +11,7 @@ struct Kamiflow: AsyncParsableCommand {
             RunCommand.self, WatchCommand.self, ServeCommand.self, StatusCommand.self, JournalCommand.self,
             ReviewCommand.self, ExtractCommand.self, ValidateCommand.self, SchemaCommand.self, OCRCommand.self,
             RenderCommand.self, SamplesCommand.self, CoreSimCommand.self, ConnectionsCommand.self, EvalCommand.self,
-            InspectCommand.self, OverlayCommand.self, BenchReadCommand.self, UsersCommand.self,
+            InspectCommand.self, OverlayCommand.self, BenchReadCommand.self, UsersCommand.self, CalibrateCommand.self,
         ]
     )
 

@@ -43,7 +43,8 @@ struct GlyphWitnessTests {
         await pool.shutdown()
         #expect(!alone.value.textValue.contains("颯"), "\(alone.value.textValue)")
         #expect(witnessed.value.textValue.filter { !$0.isWhitespace } == printed.filter { !$0.isWhitespace })
-        #expect((witnessed.confidence ?? 100) <= 30)
+        // The witness alone bears the name out (neither model has 颯): below the floor, so a person looks.
+        #expect((witnessed.confidence ?? 100) < workflow.review.confidenceFloor)
     }
 
     @Test("the typeface's glyphs: JIS X 0213's kanji and kana with Latin letters and digits, not the bare strokes")

@@ -228,7 +228,7 @@ struct FieldReader {
                 let text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
                 reading.parts[name] = text.text
-                confidences.append(text.confidence)
+                confidences.append(text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence)
             }
             reading.confidence = confidences.min()
             return reading
@@ -295,6 +295,8 @@ struct FieldReader {
             guard let confidence = first.confidence, confidence < Self.agreedConfidence else { return first }
         }
         var votes: [String: Int] = [first.text: 1]
+        var readings = [Opinion(text: first.text, confidence: first.confidence ?? 0, independent: false)]
+        let own = Self.language(of: spec, else: nil)
         for opinion in rowOpinions {
             let other = recognize(
                 row, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
@@ -307,11 +309,38 @@ struct FieldReader {
                 if Self.checkDigitHolds(text, spec.type) == true { return (text, min(other.confidence, 30)) }
             } else {
                 votes[text, default: 0] += 1
+                readings.append(
+                    Opinion(text: text, confidence: 0, independent: Self.language(of: spec, else: opinion.language) != own))
             }
         }
         let best = votes.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }
-        guard !checked, let best, best.value > votes[first.text, default: 0] else { return first }
+        guard !checked, let best, best.value > votes[first.text, default: 0] else {
+            // The first reading kept: other models reading the same digits are the witnesses its own score is not.
+            guard !checked else { return first }
+            let corroborated = Self.corroboration(of: first.text, among: readings, witness: nil, spec: spec)
+            return (first.text, max(first.confidence ?? 0, corroborated))
+        }
         return (best.key, min(first.confidence ?? 0, 30))
+    }
+
+    /// A date part (one or two digits, or 元) read below the floor, read again by the second Japanese model and
+    /// in raw-line mode: the part keeps its text, and the readings that agree with it are its confidence
+    /// (`corroboration`; a digit's own score is 40–75 when it is right).
+    func corroboratedPart(_ first: (text: String, confidence: Double), rect: TemplateRect, spec: FieldSpec) -> Double {
+        let text = first.text.filter { !$0.isWhitespace }
+        guard !text.isEmpty else { return first.confidence }
+        var readings = [Opinion(text: text, confidence: first.confidence, independent: false)]
+        for (mode, language) in [(PageSegmentation.singleLine, Optional(Self.secondModel)), (.rawLine, nil)] {
+            let other = recognize(rect, spec: spec, whitelist: "0123456789元", segmentation: mode, language: language)
+            readings.append(
+                Opinion(
+                    text: other.text.filter { !$0.isWhitespace }, confidence: other.confidence,
+                    independent: Self.language(of: spec, else: language) != Self.language(of: spec, else: nil)))
+        }
+        var part = spec
+        part.validation.values = nil
+        part.type = .digits
+        return max(first.confidence, Self.corroboration(of: text, among: readings, witness: nil, spec: part))
     }
 
     /// The models and ink heights a boxed row in doubt is read again with, in order (`readCells`).
@@ -446,17 +475,112 @@ struct FieldReader {
             if let witness {
                 if witness.agrees(with: read.text) { return read }
                 if let corrected = witness.corrected(read.text), corrected != read.text {
-                    return (corrected, min(read.confidence, 30))
+                    // The witness against a confident Tesseract: the second model settles which of the two it is.
+                    let other = opinions(read, zone: zone, spec: spec, limit: 1)
+                    return (corrected, Self.corroboration(of: corrected, among: other, witness: witness, spec: spec))
                 }
             }
             let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
             guard Self.comparable(second.text) != Self.comparable(read.text) else { return read }
         }
         guard freeText || [.warekiDate, .date].contains(spec.type), lineMode else {
-            return (read.text, min(read.confidence, 30))
+            // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
+            // out is its confidence.
+            let readings = opinions(read, zone: zone, spec: spec)
+            return (read.text, Self.corroboration(of: read.text, among: readings, witness: nil, spec: spec))
         }
-        let chosen = secondOpinion(read, zone: zone, spec: spec)
-        return (witness?.corrected(chosen.text) ?? chosen.text, min(chosen.confidence, 30))
+        let readings = opinions(read, zone: zone, spec: spec)
+        let chosen = Self.vote(readings, first: read, spec: spec)
+        let text = witness?.corrected(chosen.text) ?? chosen.text
+        return (text, Self.corroboration(of: text, among: readings, witness: witness, spec: spec))
+    }
+
+    /// What a value read in doubt is worth, from the readings that fail independently of one another (the measure
+    /// `kamiflow calibrate` turns into floors; docs/samples-and-eval.md, "Calibrated confidence").
+    ///
+    /// The first reading and its re-readings at other sizes are one model (`own`); the second Japanese model and
+    /// the glyph witness are independent readers: they confuse different glyphs. A value two independent readers
+    /// agree on, or one of them and the field's own model, is strong evidence whatever Tesseract's own score was;
+    /// re-readings of one model agreeing are weaker; and a value that passes a validator that can fail (one of the
+    /// field's `values`, a real date, a check digit) is a little likelier right. A value without the shape its field
+    /// asks for stays at the bottom: its validator flags it anyway.
+    static func corroboration(
+        of text: String, among readings: [Opinion], witness: WitnessedLine?, spec: FieldSpec
+    ) -> Double {
+        let wanted = comparable(text)
+        let agreeing = readings.filter { comparable($0.text) == wanted }
+        let own = agreeing.filter { !$0.independent }.count
+        let others = agreeing.filter(\.independent).count
+        let witnessed = witness?.agrees(with: text) == true
+        let validated: Bool? = fits(text, spec) ?? checkDigitHolds(text.filter { !$0.isWhitespace }, spec.type)
+        if validated == false { return Evidence.disputed }
+        let independent = others + (witnessed ? 1 : 0)
+        var score: Double
+        switch (independent, own) {
+        case (2..., _): score = Evidence.independentReaders
+        case (1, 1...): score = Evidence.modelAndWitness
+        case (1, _): score = Evidence.witnessAlone
+        case (_, 3...): score = Evidence.ownModelThrice
+        case (_, 2): score = Evidence.ownModelTwice
+        default: score = Evidence.disputed
+        }
+        if validated == true { score += Evidence.validatorBonus }
+        return score
+    }
+
+    /// The readings of a line in doubt: the first, then `secondOpinions` (stopping early when the second model
+    /// agrees with the first, with the field's shape where it asks for one), at most `limit` of them.
+    func opinions(_ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec, limit: Int = .max)
+        -> [Opinion]
+    {
+        var readings = [Opinion(text: first.text, confidence: first.confidence, independent: false)]
+        let ownModelOnly = spec.recognition.language != nil || spec.type.defaultLanguage != "jpn"
+        for opinion in Self.secondOpinions.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
+            let other = recognize(
+                zone, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
+                lineHeight: opinion.height, shrinksLoneCharacter: true)
+            guard !other.text.isEmpty else { continue }
+            readings.append(
+                Opinion(
+                    text: other.text, confidence: other.confidence,
+                    independent: Self.language(of: spec, else: opinion.language) != Self.language(of: spec, else: nil)))
+            // The other model agreeing with the first reading (with the field's shape, where it asks for one)
+            // settles it. Two readings of one model agreeing do not: jpn misreads 和也 as 和世 at most sizes.
+            if readings.count == 2, opinion.language != nil,
+                Self.comparable(other.text) == Self.comparable(first.text), Self.fits(other.text, spec) != false
+            {
+                break
+            }
+        }
+        return readings
+    }
+
+    /// One reading of a line, and whether it comes from a reader other than the field's own model.
+    struct Opinion {
+        var text: String
+        var confidence: Double
+        var independent: Bool
+    }
+
+    /// Confidences given by evidence (`corroboration`) rather than by one decode's own score. Distinct values, so
+    /// that calibration sees each kind of evidence apart; their order is the strength of the evidence. Only
+    /// independent readers lift a value above 50: readings of one model at other sizes share its confusions (eng
+    /// read `1` as `l` in e-mail addresses at every size, and anketo's floor of 60 let two of them through at 62
+    /// on 100 held-out scans), so they stay under any floor a workflow is likely to set without calibrating.
+    enum Evidence {
+        /// Two independent readers (the second model, the glyph witness) read the value.
+        static let independentReaders = 92.0
+        /// The field's own model and one independent reader read it.
+        static let modelAndWitness = 86.0
+        /// Only one independent reader read it, against the field's own model.
+        static let witnessAlone = 48.0
+        /// Three, or two, readings of the field's own model at different sizes read it.
+        static let ownModelThrice = 42.0
+        static let ownModelTwice = 36.0
+        /// Nothing bears the value out (or it fails its validator).
+        static let disputed = 30.0
+        /// Added when the value passes a validator that can fail.
+        static let validatorBonus = 3.0
     }
 
     /// The glyph witness's view of a line zone (`GlyphWitness`), when the form names a typeface and the zone holds
@@ -488,22 +612,15 @@ struct FieldReader {
     func secondOpinion(_ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
         -> (text: String, confidence: Double)
     {
-        var readings = [first]
-        let ownModelOnly = spec.recognition.language != nil || spec.type.defaultLanguage != "jpn"
-        for opinion in Self.secondOpinions where !(ownModelOnly && opinion.language != nil) {
-            let other = recognize(
-                zone, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
-                lineHeight: opinion.height, shrinksLoneCharacter: true)
-            guard !other.text.isEmpty else { continue }
-            readings.append(other)
-            // The other model agreeing with the first reading (with the field's shape, where it asks for one)
-            // settles it. Two readings of one model agreeing do not: jpn misreads 和也 as 和世 at most sizes.
-            if readings.count == 2, opinion.language != nil,
-                Self.comparable(other.text) == Self.comparable(first.text), Self.fits(other.text, spec) != false
-            {
-                break
-            }
-        }
+        Self.vote(opinions(first, zone: zone, spec: spec), first: first, spec: spec)
+    }
+
+    /// The reading most readings agree on, weighted by their confidences; among those with the shape the field
+    /// asks for (`fits`), when any has it (`secondOpinion`).
+    static func vote(_ all: [Opinion], first: (text: String, confidence: Double), spec: FieldSpec)
+        -> (text: String, confidence: Double)
+    {
+        var readings = all
         // The readings with the shape the field asks for (one of its `values`, a real date), when there are any,
         // settle it.
         let fitting = readings.filter { Self.fits($0.text, spec) == true }
@@ -512,7 +629,8 @@ struct FieldReader {
         for reading in readings { weight[Self.comparable(reading.text), default: 0] += max(reading.confidence, 1) }
         guard let winner = weight.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key
         else { return first }
-        return readings.filter { Self.comparable($0.text) == winner }.max { $0.confidence < $1.confidence } ?? first
+        return readings.filter { Self.comparable($0.text) == winner }.max { $0.confidence < $1.confidence }
+            .map { ($0.text, $0.confidence) } ?? first
     }
 
     /// Whether `text` has the shape `spec` asks for: one of its `values`; for a date, a real day of an allowed era.

@@ -167,14 +167,15 @@ public struct RecordInterpreter: Sendable {
                 if field.issues.contains(where: { $0.severity == .error }) { needsReview = true }
                 continue
             }
-            if let confidence = field.confidence, confidence < policy.confidenceFloor, !field.value.isEmpty {
+            let declared = Self.declaredPath(field.path)
+            let floor = policy.floor(forDeclaredPath: declared, type: field.type)
+            if let confidence = field.confidence, confidence < floor, !field.value.isEmpty {
                 fields[i].issues.append(
                     Issue(
                         code: IssueCode.lowConfidence, severity: .warning,
-                        message: "read with confidence \(Int(confidence.rounded())) (below \(Int(policy.confidenceFloor)))",
+                        message: "read with confidence \(Int(confidence.rounded())) (below \(Int(floor)))",
                         fields: [field.path]))
             }
-            let declared = Self.declaredPath(field.path)
             if policy.alwaysReviewed.contains(declared), !field.value.isEmpty {
                 fields[i].issues.append(
                     Issue(code: IssueCode.alwaysReviewed, severity: .info, message: "always checked by a person", fields: [field.path]))

@@ -26,7 +26,7 @@ enum Keys {
     static let era = ["boxes", "circle"]
     static let parts = ["year", "month", "day"]
     static let rule = ["require", "when", "compare", "equal", "fold", "message", "severity"]
-    static let review = ["below_confidence", "always", "on_rule_failure", "double_entry"]
+    static let review = ["below_confidence", "always", "on_rule_failure", "double_entry", "floors", "silent_errors"]
     static let deliver = ["to", "resource", "for_each", "record"]
     static let mapped = ["from", "const", "codes", "format", "part", "each", "fold", "or", "count", "unless", "times"]
     static let alternative = ["from", "codes", "format", "part", "fold"]

@@ -201,6 +201,19 @@ extension WorkflowBuilder {
                 where checkPath(path, form: form, at: node, in: "'review.double_entry'") {
                     policy.doubleEntry.append(path)
                 }
+            case "floors":
+                guard let floors = entries(entry.value, "'review.floors'") else { continue }
+                let types = FieldType.allCases.map(\.rawValue)
+                for floor in floors {
+                    guard types.contains(floor.key) || checkPath(floor.key, form: form, at: floor.keyNode, in: "'review.floors' (a field type or a field)")
+                    else { continue }
+                    guard let value = number(floor.value, "the floor of '\(floor.key)'") else { continue }
+                    if (0...100).contains(value) { policy.floors[floor.key] = value } else {
+                        error("the floor of '\(floor.key)' is a confidence from 0 to 100, found \(value)", at: floor.value)
+                    }
+                }
+            case "silent_errors":
+                policy.silentErrorTarget = share(entry.value, "'silent_errors'")
             default:
                 if let value = enumeration(entry.value, "rule failure action", as: RuleFailureAction.self) {
                     policy.onRuleFailure = value
@@ -208,6 +221,24 @@ extension WorkflowBuilder {
             }
         }
         return policy
+    }
+
+    /// A share written as a percentage (`0.05%`), as 0…1.
+    mutating func share(_ node: Node, _ what: String) -> Double? {
+        guard case .scalar(let scalar) = node else {
+            error("\(what) must be a percentage such as 0.05%, found \(describe(node))", at: node)
+            return nil
+        }
+        let text = scalar.string.trimmingCharacters(in: .whitespaces)
+        guard text.hasSuffix("%"), let value = Double(text.dropLast().trimmingCharacters(in: .whitespaces)) else {
+            error("\(what) must be a percentage such as 0.05% (with the % sign), found '\(text)'", at: node)
+            return nil
+        }
+        guard (0...100).contains(value) else {
+            error("\(what) must be between 0% and 100%, found '\(text)'", at: node)
+            return nil
+        }
+        return value / 100
     }
 
     // MARK: Delivery

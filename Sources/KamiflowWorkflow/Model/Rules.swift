@@ -117,15 +117,30 @@ public struct ReviewPolicy: Hashable, Sendable {
     /// `double_entry:` — field paths two different people key blind at the review station (ダブルチェック): equal
     /// values settle the field, different ones go to a supervisor. A record with one of them filled in is reviewed.
     public var doubleEntry: [String]
+    /// `floors:` — the floor of fields of one type (`text: 30`) or of one field (`claimant.name: 85`), in place of
+    /// `below_confidence`, as `kamiflow calibrate` chooses them from labelled scans; a field's own floor wins over
+    /// its type's.
+    public var floors: [String: Double]
+    /// `silent_errors:` — the share of fields (0…1) the author accepts to see delivered wrong without any issue;
+    /// `kamiflow calibrate` chooses the floors that keep silent errors under it. `nil`: not stated.
+    public var silentErrorTarget: Double?
 
     public init(
         confidenceFloor: Double = 80, alwaysReviewed: [String] = [], onRuleFailure: RuleFailureAction = .review,
-        doubleEntry: [String] = []
+        doubleEntry: [String] = [], floors: [String: Double] = [:], silentErrorTarget: Double? = nil
     ) {
         self.confidenceFloor = confidenceFloor
         self.alwaysReviewed = alwaysReviewed
         self.onRuleFailure = onRuleFailure
         self.doubleEntry = doubleEntry
+        self.floors = floors
+        self.silentErrorTarget = silentErrorTarget
+    }
+
+    /// The floor a field is routed by: its own (`floors` by declared path, `children.name`), else its type's, else
+    /// `below_confidence`. A field read with less confidence goes to a person.
+    public func floor(forDeclaredPath path: String, type: String) -> Double {
+        floors[path] ?? floors[type] ?? confidenceFloor
     }
 }
 

@@ -160,7 +160,16 @@ public enum WorkflowSchema {
                     "below_confidence": {"type": "number", "minimum": 0, "maximum": 100},
                     "always": {"type": "array", "items": {"$ref": "#/$defs/fieldPath"}},
                     "double_entry": {"type": "array", "items": {"$ref": "#/$defs/fieldPath"}},
-                    "on_rule_failure": {"enum": [\(names(RuleFailureAction.self))]}
+                    "on_rule_failure": {"enum": [\(names(RuleFailureAction.self))]},
+                    "floors": {
+                      "type": "object",
+                      "description": "Floors by field type or by field (as kamiflow calibrate chooses them)",
+                      "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100}
+                    },
+                    "silent_errors": {
+                      "type": "string", "pattern": "^[0-9]+(\\\\.[0-9]+)?\\\\s*%$",
+                      "description": "The share of fields that may be wrong with no issue, e.g. 0.05%"
+                    }
                   }
                 },
                 "delivery": {

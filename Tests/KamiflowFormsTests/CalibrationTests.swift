@@ -1,0 +1,87 @@
+import Foundation
+import KamiflowCore
+import KamiflowWorkflow
+import Testing
+
+@testable import KamiflowForms
+
+/// `kamiflow calibrate`'s arithmetic on hand-made confidences.
+@Suite("Calibration arithmetic")
+struct CalibrationTests {
+    /// 1,000 text fields: 900 at 95 (one wrong, flagged by a rule), 60 at 86 (none wrong), 30 at 44 (one wrong,
+    /// unflagged), 10 at 30 (three wrong, unflagged). 100 dates at 44, none wrong. 10 emails at 44, none wrong.
+    static var result: EvaluationResult {
+        var r = EvaluationResult(workflow: "hand")
+        r.confidence["text"] = [
+            "095": ConfidenceBin(fields: 900, wrong: 1, otherwiseFlagged: 1, wrongNotOtherwiseFlagged: 0),
+            "086": ConfidenceBin(fields: 60, wrong: 0, otherwiseFlagged: 2, wrongNotOtherwiseFlagged: 0),
+            "044": ConfidenceBin(fields: 30, wrong: 1, otherwiseFlagged: 0, wrongNotOtherwiseFlagged: 1),
+            "030": ConfidenceBin(fields: 10, wrong: 3, otherwiseFlagged: 0, wrongNotOtherwiseFlagged: 3),
+        ]
+        r.confidence["wareki-date"] = ["044": ConfidenceBin(fields: 100)]
+        r.confidence["email"] = ["044": ConfidenceBin(fields: 10)]
+        return r
+    }
+
+    @Test("the lowest floor within each type's budget, moved from the workflow's own only as far as the scans show")
+    func floors() throws {
+        // 0.1% of 1,000 text fields allows one silent error: 44 is the lowest floor within it, 30 would let 4 through.
+        let calibration = Calibration.choose(from: Self.result, target: 0.001, defaultFloor: 80)
+        let text = try #require(calibration.types.first { $0.type == "text" })
+        #expect(text.floor == 44)
+        #expect(text.budget == 1)
+        #expect(text.silentErrors == 1)
+        // 900 − 1 + 60 − 2 + 30 fields with no other issue pass.
+        #expect(text.straightThrough == 987)
+        #expect(text.levels.map(\.confidence) == [30, 44, 86, 95])
+        #expect(abs(text.levels[0].rightRate - 0.7) < 1e-12)
+        // A stricter target: no silent error at all, so the floor goes just above 44 — the workflow's own 80.
+        let strict = try #require(Calibration.choose(from: Self.result, target: 0.0005, defaultFloor: 80).types.first { $0.type == "text" })
+        #expect(strict.floor == 80)
+        #expect(strict.silentErrors == 0 && strict.straightThrough == 957)
+        // Dates: no error anywhere, and 100 fields at 44 are evidence enough to go below 80.
+        #expect(calibration.types.first { $0.type == "wareki-date" }?.floor == 44)
+        // Emails: no error either, but ten fields are too few to move the floor.
+        #expect(calibration.types.first { $0.type == "email" }?.floor == 80)
+        #expect(calibration.fields == 1110 && calibration.silentErrors == 1)
+        #expect(calibration.yaml == "review:\n  silent_errors: 0.1%\n  floors:\n    email: 80\n    text: 44\n    wareki-date: 44")
+    }
+
+    @Test("a type whose highest confidence is already too often wrong gets a floor above everything it met")
+    func nothingSafe() throws {
+        var r = EvaluationResult(workflow: "hand")
+        r.confidence["text"] = ["097": ConfidenceBin(fields: 10, wrong: 5, otherwiseFlagged: 0, wrongNotOtherwiseFlagged: 5)]
+        let text = try #require(Calibration.choose(from: r, target: 0.0005).types.first)
+        #expect(text.floor == 98)
+        #expect(text.straightThrough == 0 && text.silentErrors == 0)
+    }
+
+    @Test("eval bins filled fields by confidence and counts forms that only review.always holds back")
+    func binsAndAlways() throws {
+        let geometry = ScanGeometry(skewDegrees: 0, shiftMM: Point(x: 0, y: 0), scale: 1, transform: .identity)
+        let truth = GroundTruth(
+            workflow: "hand", image: "h.png", format: "png", profile: .clean, seed: 1,
+            forms: [
+                FormTruth(
+                    page: 0, sample: 0, values: ["name": "山田太郎", "account": "1234567", "note": ""],
+                    types: ["name": .text, "account": .accountNumber, "note": .text], defects: [], dpi: 300,
+                    geometry: geometry)
+            ])
+        let record = FormRecord(
+            workflow: "hand", scanID: "x", index: 0, pages: [0],
+            fields: [
+                FieldResult(path: "name", type: "text", value: .text("山田太郎"), confidence: 44.5),
+                FieldResult(
+                    path: "account", type: "account-number", value: .text("1234561"), confidence: 92,
+                    issues: [Issue(code: IssueCode.alwaysReviewed, severity: .info, message: "always")]),
+                FieldResult(path: "note", type: "text", value: .empty),
+            ], route: .review)
+        var result = EvaluationResult(workflow: "hand")
+        Evaluator(layout: nil, includeCrops: false) { _ in [] }.score(truth: truth, records: [record], into: &result)
+        #expect(result.straightThroughForms == 0 && result.straightThroughFormsWithoutAlways == 1)
+        #expect(result.filledFields == 2 && result.unflaggedFilledFields == 2)
+        #expect(result.confidence["text"]?["044"] == ConfidenceBin(fields: 1))
+        #expect(result.confidence["account-number"]?["092"] == ConfidenceBin(fields: 1, wrong: 1, wrongNotOtherwiseFlagged: 1))
+        #expect(result.silentErrors == 1)
+    }
+}
