@@ -29,7 +29,7 @@ APT_PACKAGES := \
 # generated with (Corpus/existing-forms/corpus.py: numpy, Pillow). Each entry is import-name or import-name=pip-name.
 PY_MODULES := jsonschema openapi_spec_validator selenium numpy PIL=Pillow
 
-.PHONY: deps build release demo demo-core test bench clean
+.PHONY: deps build release demo demo-core test lint format bench clean
 
 deps:
 	@missing=""; \
@@ -83,7 +83,7 @@ demo-core:
 	done
 
 # libgomp reads OMP_THREAD_LIMIT when libtesseract loads, so the test process must start with it (DESIGN §4).
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	# One test at a time: several suites block on subprocesses and on Tesseract, and on a 2-core machine running
 	# them side by side starves the cooperative thread pool that the HTTP tests' server and client need.
@@ -94,6 +94,13 @@ bench: release
 	Benchmarks/pipeline.sh
 	Benchmarks/memory.sh
 	Benchmarks/review-station.sh
+
+# The code's layout is swift-format's (`.swift-format`: 4 spaces, 120 columns); `make format` applies it.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format -i -r Sources Tests Package.swift
 
 clean:
 	rm -rf .build $(RELEASE_SCRATCH) .kamiflow

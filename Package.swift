@@ -121,11 +121,15 @@ let package = Package(
         .testTarget(name: "KamiflowCoreTests", dependencies: ["KamiflowCore"]),
         .testTarget(name: "KamiflowOCRTests", dependencies: ["KamiflowOCR", "KamiflowTesting", "CTesseract"]),
         .testTarget(
-            name: "KamiflowWorkflowTests", dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR", "KamiflowTesting"]
+            name: "KamiflowWorkflowTests",
+            dependencies: ["KamiflowWorkflow", "KamiflowCore", "KamiflowOCR", "KamiflowTesting"]
         ),
         .testTarget(
             name: "KamiflowConnectorsTests",
-            dependencies: ["KamiflowConnectors", "KamiflowServer", "KamiflowTesting", "KamiflowWorkflow", "KamiflowForms", "KamiflowOCR"]
+            dependencies: [
+                "KamiflowConnectors", "KamiflowServer", "KamiflowTesting", "KamiflowWorkflow", "KamiflowForms",
+                "KamiflowOCR",
+            ]
         ),
         .testTarget(
             name: "KamiflowServerTests",

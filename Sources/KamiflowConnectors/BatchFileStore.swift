@@ -3,9 +3,9 @@ package import KamiflowCore
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Writes one batch file at a time into a folder a core system or a bank imports from, atomically and exactly

@@ -167,7 +167,9 @@ extension CSVConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "csv"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
-    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+    public func makeConnector(
+        named name: String, environment: [String: String], logger: Logger
+    ) throws
         -> any Connector
     {
         try FileConnector(name: name, folder: folder, format: CSVFormat(configuration: self), logger: logger)

@@ -81,7 +81,9 @@ public struct ConnectionConfiguration: Hashable, Sendable {
     /// The types a deployment file may name, for error messages.
     public static var typeNames: [String] { kinds.map { $0.typeName } }
 
-    public static func == (left: Self, right: Self) -> Bool { AnyHashable(left.settings) == AnyHashable(right.settings) }
+    public static func == (left: Self, right: Self) -> Bool {
+        AnyHashable(left.settings) == AnyHashable(right.settings)
+    }
     public func hash(into hasher: inout Hasher) { hasher.combine(AnyHashable(settings)) }
 }
 

@@ -159,7 +159,9 @@ extension FixedWidthConnectionConfiguration: FolderConnectionSettings {
         ["layout": Column.CodingKeys.allCases.map(\.stringValue)]
     }
 
-    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+    public func makeConnector(
+        named name: String, environment: [String: String], logger: Logger
+    ) throws
         -> any Connector
     {
         try validate(connection: name)

@@ -364,7 +364,9 @@ extension HTTPConnectionConfiguration: ConnectionSettings {
     public static let typeName = "http"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
-    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+    public func makeConnector(
+        named name: String, environment: [String: String], logger: Logger
+    ) throws
         -> any Connector
     {
         var token: String?

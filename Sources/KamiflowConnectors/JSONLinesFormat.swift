@@ -51,7 +51,9 @@ extension JSONLinesConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "jsonl"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
-    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+    public func makeConnector(
+        named name: String, environment: [String: String], logger: Logger
+    ) throws
         -> any Connector
     {
         try FileConnector(name: name, folder: folder, format: JSONLinesFormat(configuration: self), logger: logger)

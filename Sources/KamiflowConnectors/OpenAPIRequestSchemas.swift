@@ -83,7 +83,8 @@ public struct OpenAPIRequestSchemas: Sendable {
         var bodies: [String: RequestBody] = [:]
         for (path, item) in resolved.paths {
             guard let content = item.post?.requestBody?.content,
-                let schema = content[OpenAPIKit.OpenAPI.ContentType.json]?.schema ?? content.first(where: { $0.key.typeAndSubtype.hasSuffix("json") })?
+                let schema = content[OpenAPIKit.OpenAPI.ContentType.json]?.schema
+                    ?? content.first(where: { $0.key.typeAndSubtype.hasSuffix("json") })?
                     .value.schema
             else { continue }
             let name = Self.componentName(of: path.rawValue, in: document)
@@ -112,7 +113,9 @@ public struct OpenAPIRequestSchemas: Sendable {
         var openapi: String
     }
 
-    private static func readBody(path: String, schemaName: String?, schema: OpenAPIKit.DereferencedJSONSchema)
+    private static func readBody(
+        path: String, schemaName: String?, schema: OpenAPIKit.DereferencedJSONSchema
+    )
         -> RequestBody?
     {
         guard let object = objectParts(of: schema) else { return nil }
@@ -140,8 +143,12 @@ public struct OpenAPIRequestSchemas: Sendable {
     /// required fields, closed when a part says `additionalProperties: false` (what vendors mean by it when they
     /// extend a shared base). OpenAPIKit's own merge refuses parts whose `required` lists differ, which is the
     /// usual way a vendor extends a base schema.
-    private static func objectParts(of schema: OpenAPIKit.DereferencedJSONSchema)
-        -> (properties: [(String, OpenAPIKit.DereferencedJSONSchema)], required: [String], closed: Bool, title: String?)?
+    private static func objectParts(
+        of schema: OpenAPIKit.DereferencedJSONSchema
+    )
+        -> (
+            properties: [(String, OpenAPIKit.DereferencedJSONSchema)], required: [String], closed: Bool, title: String?
+        )?
     {
         switch schema {
         case .object(_, let object):
@@ -153,7 +160,9 @@ public struct OpenAPIRequestSchemas: Sendable {
             guard !objects.isEmpty else { return nil }
             var seen: Set<String> = []
             var properties: [(String, OpenAPIKit.DereferencedJSONSchema)] = []
-            for part in objects { for property in part.properties where seen.insert(property.0).inserted { properties.append(property) } }
+            for part in objects {
+                for property in part.properties where seen.insert(property.0).inserted { properties.append(property) }
+            }
             return (
                 properties, objects.flatMap(\.required), objects.contains(where: \.closed),
                 schema.title ?? objects.compactMap(\.title).first

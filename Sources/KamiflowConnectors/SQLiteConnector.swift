@@ -194,7 +194,9 @@ extension SQLiteConnectionConfiguration: ConnectionSettings {
     public static let typeName = "sqlite"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
-    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+    public func makeConnector(
+        named name: String, environment: [String: String], logger: Logger
+    ) throws
         -> any Connector
     {
         try SQLiteConnector(name: name, configuration: self, logger: logger)

@@ -291,7 +291,9 @@ extension ZenginConnectionConfiguration: FolderConnectionSettings {
     public static let typeName = "zengin"
     public static var settingNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
-    public func makeConnector(named name: String, environment: [String: String], logger: Logger) throws
+    public func makeConnector(
+        named name: String, environment: [String: String], logger: Logger
+    ) throws
         -> any Connector
     {
         try FileConnector(

@@ -71,7 +71,8 @@ public struct CivilDate: Hashable, Sendable, Codable, Comparable, CustomStringCo
         let text = try decoder.singleValueContainer().decode(String.self)
         let parts = text.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3, let date = CivilDate(validYear: parts[0], month: parts[1], day: parts[2]) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
         }
         self = date
     }

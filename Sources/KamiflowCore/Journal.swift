@@ -32,7 +32,9 @@ public protocol Journal: AnyObject, Sendable {
     /// - Parameter rerunResumes: a batch re-run names the same input paths again, so a scan first seen at the same
     ///   original path is the same scan. A drop folder passes `false`: a file dropped again after it was settled is
     ///   a duplicate.
-    func admit(hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date)
+    func admit(
+        hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date
+    )
         async throws(KamiflowError) -> Admission
 
     /// Takes the right to work on an admitted scan for `duration` seconds, as `owner` (a node and worker id).
@@ -41,7 +43,9 @@ public protocol Journal: AnyObject, Sendable {
     /// or was cut off, and must stop: its `renewLease` now fails).
     ///
     /// How far a lease reaches is the implementation's to say: a shared database enforces it between machines.
-    func claim(_ rowID: Int64, owner: String, duration: TimeInterval, now: Date)
+    func claim(
+        _ rowID: Int64, owner: String, duration: TimeInterval, now: Date
+    )
         async throws(KamiflowError) -> ScanLease?
 
     /// Extends a lease the worker still holds, before a long step. `nil`: the lease was lost (it expired and another
@@ -75,7 +79,8 @@ public protocol Journal: AnyObject, Sendable {
 
     /// Puts the scan in its final (or failed, or handed-back `claimed`) state, with the last error, masked. Ends any
     /// lease on the scan: the work it covered is over.
-    func settle(_ rowID: Int64, state: ScanState, error: String?, timings: [String: Double]?, now: Date)
+    func settle(
+        _ rowID: Int64, state: ScanState, error: String?, timings: [String: Double]?, now: Date)
         async throws(KamiflowError)
 
     /// Records that the file moved (drop folders), so that `journal show` and resumption find it; the input row
@@ -101,7 +106,9 @@ public protocol Journal: AnyObject, Sendable {
     /// Records a reviewer's decision in one transaction: the record's status (its clear copy dropped once delivered
     /// or dismissed), the audit entry, the masked record as delivered, and the scan's state, which follows its
     /// records: in review while one waits, else failed, rejected or delivered. Returns the scan's new state.
-    func settleReview(_ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date)
+    func settleReview(
+        _ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date
+    )
         async throws(KamiflowError) -> ScanState
 
     // MARK: Scheduled jobs
@@ -160,13 +167,17 @@ public protocol Journal: AnyObject, Sendable {
 /// The defaults callers use: the current time, the usual arguments. Protocol requirements cannot have default
 /// arguments, and tests pass their own `now` to make time explicit.
 extension Journal {
-    public func admit(hash: String, path: String, originalPath: String, rerunResumes: Bool)
+    public func admit(
+        hash: String, path: String, originalPath: String, rerunResumes: Bool
+    )
         async throws(KamiflowError) -> Admission
     {
         try await admit(hash: hash, path: path, originalPath: originalPath, rerunResumes: rerunResumes, now: Date())
     }
 
-    public func claim(_ rowID: Int64, owner: String, duration: TimeInterval) async throws(KamiflowError)
+    public func claim(
+        _ rowID: Int64, owner: String, duration: TimeInterval
+    ) async throws(KamiflowError)
         -> ScanLease?
     {
         try await claim(rowID, owner: owner, duration: duration, now: Date())
@@ -216,7 +227,9 @@ extension Journal {
 
     public func requeue(_ rowID: Int64) async throws(KamiflowError) { try await requeue(rowID, now: Date()) }
 
-    public func settleReview(_ audit: ReviewAuditEntry, maskedRecord: FormRecord?) async throws(KamiflowError)
+    public func settleReview(
+        _ audit: ReviewAuditEntry, maskedRecord: FormRecord?
+    ) async throws(KamiflowError)
         -> ScanState
     {
         try await settleReview(audit, maskedRecord: maskedRecord, now: Date())
@@ -644,4 +657,3 @@ public struct ReviewAuditEntry: Sendable, Codable, Hashable {
         self.at = at
     }
 }
-

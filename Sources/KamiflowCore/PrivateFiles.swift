@@ -1,9 +1,9 @@
 public import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Every file Kamiflow writes that holds personal data goes through here, so that it is readable by its owner only.

@@ -106,7 +106,8 @@ public struct Preparation: Hashable, Sendable, Codable {
     /// Detect a page turned by 90/180/270° with Tesseract OSD and turn it upright (≈ 0.3 s a page: only when asked).
     public var orient: Bool
 
-    public init(deskew: Bool = false, binarization: Binarization? = nil, despeckle: Bool = false, orient: Bool = false) {
+    public init(deskew: Bool = false, binarization: Binarization? = nil, despeckle: Bool = false, orient: Bool = false)
+    {
         self.deskew = deskew
         self.binarization = binarization
         self.despeckle = despeckle

@@ -67,7 +67,8 @@ package enum TextFolding {
     /// Trims, and removes spaces between two CJK characters (Tesseract's jpn output puts spaces between
     /// characters); spaces between Latin words stay.
     package static func tidy(_ text: String) -> String {
-        let characters = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " "))
+        let characters = Array(
+            text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " "))
         var result = ""
         for (index, character) in characters.enumerated() {
             if character.isWhitespace {

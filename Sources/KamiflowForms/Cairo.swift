@@ -211,7 +211,8 @@ enum CairoSurfaces {
         let canvas = try PaperCanvas(context: cr, scale: dpi / 25.4, fonts: fonts)
         try body(canvas)
         guard cairo_status(cr) == CAIRO_STATUS_SUCCESS else {
-            throw KamiflowError(.io, "Cairo failed to draw: \(String(cString: cairo_status_to_string(cairo_status(cr))))")
+            throw KamiflowError(
+                .io, "Cairo failed to draw: \(String(cString: cairo_status_to_string(cairo_status(cr))))")
         }
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface))
@@ -261,9 +262,10 @@ enum CairoSurfaces {
 
     /// A PDF document, one page per call of `pages`' closures, each page `widthMM` × `heightMM`. The creation date
     /// is fixed so that the same pages give the same bytes.
-    static func pdf(widthMM: Double, heightMM: Double, pageCount: Int, fonts: FontConfiguration,
-        _ drawPage: (Int, PaperCanvas) throws -> Void) throws -> [UInt8]
-    {
+    static func pdf(
+        widthMM: Double, heightMM: Double, pageCount: Int, fonts: FontConfiguration,
+        _ drawPage: (Int, PaperCanvas) throws -> Void
+    ) throws -> [UInt8] {
         let sink = ByteSink()
         return try withExtendedLifetime(sink) {
             let points = 72 / 25.4

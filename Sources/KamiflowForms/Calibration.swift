@@ -64,7 +64,9 @@ public struct Calibration: Hashable, Sendable, Codable {
                     silentIfPassed: bin.wrongNotOtherwiseFlagged)
             }.sorted { $0.confidence < $1.confidence }
             var passable: [Int: Int] = [:]
-            for (key, bin) in bins { if let c = Int(key) { passable[c, default: 0] += bin.fields - bin.otherwiseFlagged } }
+            for (key, bin) in bins {
+                if let c = Int(key) { passable[c, default: 0] += bin.fields - bin.otherwiseFlagged }
+            }
             let total = levels.reduce(0) { $0 + $1.fields }
             let budget = target * Double(total)
             var silent = 0
@@ -80,7 +82,9 @@ public struct Calibration: Hashable, Sendable, Codable {
             }
             var floor = max(Double((breaking ?? -1) + 1), defaultFloor)
             if let lowestSafe, Double(lowestSafe) < floor {
-                let admitted = levels.filter { Double($0.confidence) >= Double(lowestSafe) && Double($0.confidence) < defaultFloor }
+                let admitted = levels.filter {
+                    Double($0.confidence) >= Double(lowestSafe) && Double($0.confidence) < defaultFloor
+                }
                 if Double(lowestSafe) >= defaultFloor || admitted.reduce(0, { $0 + $1.fields }) >= minimumEvidence {
                     floor = Double(lowestSafe)
                 }

@@ -1,7 +1,7 @@
 public import Foundation
 public import KamiflowCore
-public import KamiflowWorkflow
 import KamiflowOCR
+public import KamiflowWorkflow
 
 /// Turns one scan into the records of the forms on it. The evaluator takes the extraction pipeline as this
 /// closure, so it measures whatever the composition root wires in (the real pipeline, or a hand-made one in tests)
@@ -327,7 +327,8 @@ public struct Evaluator: Sendable {
             guard let record else {
                 result.formsNotExtracted += 1
                 for defect in form.defects {
-                    result.defects.append(DefectOutcome(file: truth.image, page: form.page, defect: defect, caught: false))
+                    result.defects.append(
+                        DefectOutcome(file: truth.image, page: form.page, defect: defect, caught: false))
                 }
                 for (path, expected) in form.values where !form.defects.contains(where: { $0.field == path }) {
                     count(
@@ -340,7 +341,8 @@ public struct Evaluator: Sendable {
             }
             let straight = record.route == .straightThrough
             if straight { result.straightThroughForms += 1 }
-            let anyIssue = record.issues.contains { $0.severity >= .warning }
+            let anyIssue =
+                record.issues.contains { $0.severity >= .warning }
                 || record.fields.contains { $0.issues.contains { $0.severity >= .warning } }
             if !anyIssue && record.issues.allSatisfy({ $0.code != IssueCode.rejected }) {
                 result.straightThroughFormsWithoutAlways += 1
@@ -357,7 +359,8 @@ public struct Evaluator: Sendable {
                 let type = form.types[path] ?? .text
                 let field = record[path]
                 let value = field?.value ?? .empty
-                let correct = field != nil && TruthComparison.matches(type: type, expected: expected, value: value)
+                let correct =
+                    field != nil && TruthComparison.matches(type: type, expected: expected, value: value)
                     || field == nil && expected.isEmpty
                 let fieldIssues = issues(of: path)
                 var outcome = FieldOutcome(
@@ -375,7 +378,8 @@ public struct Evaluator: Sendable {
                     if serious.isEmpty { result.unflaggedFilledFields += 1 }
                     if let confidence = field?.confidence, let value = field?.value, !value.isEmpty {
                         let other = serious.contains { $0.code != IssueCode.lowConfidence }
-                        var bin = result.confidence[type.rawValue, default: [:]][Self.binKey(confidence), default: ConfidenceBin()]
+                        var bin = result.confidence[type.rawValue, default: [:]][
+                            Self.binKey(confidence), default: ConfidenceBin()]
                         bin.fields += 1
                         if !correct { bin.wrong += 1 }
                         if other { bin.otherwiseFlagged += 1 }

@@ -1,6 +1,6 @@
-import KamiflowWorkflow
 public import Foundation
 import KamiflowCore
+import KamiflowWorkflow
 
 /// The three ways `kamiflow eval` shows its result: a table for the terminal, JSON for tools, HTML for people.
 public enum EvaluationReport {
@@ -13,7 +13,9 @@ public enum EvaluationReport {
     public static func table(_ r: EvaluationResult) -> String {
         var lines: [String] = []
         func row(_ name: String, _ t: Tally) -> String {
-            let padded = name.count >= 34 ? String(name.prefix(33)) + "…" : name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            let padded =
+                name.count >= 34
+                ? String(name.prefix(33)) + "…" : name.padding(toLength: 34, withPad: " ", startingAt: 0)
             let n = String(t.total).leftPadded(7), ok = String(t.correct).leftPadded(8)
             return "\(padded)\(n)\(ok)  \(percent(t.accuracy).leftPadded(8))"
         }
@@ -43,7 +45,8 @@ public enum EvaluationReport {
             "silent errors            \(r.silentErrors) of \(r.overall.total) fields (\(percent(r.silentErrorRate))): "
                 + "wrong with no issue on the field; \(r.silentErrorsDelivered) in straight-through forms "
                 + "(\(percent(r.silentErrorRateAmongStraightThrough)) of their \(r.straightThroughFields) fields)")
-        lines.append("planted defects          \(r.defects.count), caught \(r.defectsCaught), missed \(r.defectsMissed)")
+        lines.append(
+            "planted defects          \(r.defects.count), caught \(r.defectsCaught), missed \(r.defectsMissed)")
         var missedKinds: [String: Int] = [:]
         for d in r.defects where !d.caught { missedKinds[d.defect.kind.rawValue, default: 0] += 1 }
         for (kind, n) in missedKinds.sorted(by: { $0.key < $1.key }) { lines.append("  missed \(kind): \(n)") }
@@ -134,7 +137,8 @@ public enum EvaluationReport {
         if !missed.isEmpty {
             html += "<h2>Missed defects</h2><ul>\n"
             for d in missed {
-                html += "<li><code>\(esc(d.file))</code> page \(d.page + 1): \(esc(d.defect.kind.rawValue)) in "
+                html +=
+                    "<li><code>\(esc(d.file))</code> page \(d.page + 1): \(esc(d.defect.kind.rawValue)) in "
                     + "<code>\(esc(d.defect.field))</code></li>\n"
             }
             html += "</ul>\n"

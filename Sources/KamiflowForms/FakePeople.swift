@@ -95,7 +95,8 @@ public struct FakePeopleGenerator: Sendable {
             surname: surname, male: headIsMale, birth: headBirth, relation: "世帯主", using: &random)
         var spouse: FakePerson?
         if random.chance(0.7) {
-            let birth = birthDate(ageRange: max(20, age(at: headBirth) - 8)...min(80, age(at: headBirth) + 8),
+            let birth = birthDate(
+                ageRange: max(20, age(at: headBirth) - 8)...min(80, age(at: headBirth) + 8),
                 using: &random)
             spouse = person(
                 surname: surname, male: !headIsMale, birth: birth, relation: headIsMale ? "妻" : "夫", using: &random)
@@ -134,8 +135,10 @@ public struct FakePeopleGenerator: Sendable {
     /// A birth date whose age on the reference date lies in `ageRange`; one in twelve falls in a 元年 (平成元年 or
     /// 令和元年) when the range allows, because those are the dates normalisers get wrong.
     func birthDate(ageRange: ClosedRange<Int>, using random: inout SeededRandom) -> CivilDate {
-        let earliest = CivilDate(year: referenceDate.year - ageRange.upperBound - 1, month: referenceDate.month,
-            day: 1).adding(days: 1)
+        let earliest = CivilDate(
+            year: referenceDate.year - ageRange.upperBound - 1, month: referenceDate.month,
+            day: 1
+        ).adding(days: 1)
         let latest = CivilDate(year: referenceDate.year - ageRange.lowerBound, month: referenceDate.month, day: 1)
             .adding(days: -1)
         if random.chance(1.0 / 12) {

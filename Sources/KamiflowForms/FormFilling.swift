@@ -136,7 +136,8 @@ public struct FormFiller: Sendable {
         case (.date(let date), .eraParts(let eras, _, _, _)):
             let (era, year) = DomainRules.wareki(date)
             guard eras.contains(where: { $0.name == era }) else { return make(.blank, "") }
-            return make(.eraParts(era: era, year: String(year), month: String(date.month), day: String(date.day)),
+            return make(
+                .eraParts(era: era, year: String(year), month: String(date.month), day: String(date.day)),
                 date.description)
         case (.date(let date), .zone):
             let text = field.type == .date ? "\(date.year)年\(date.month)月\(date.day)日" : DomainRules.warekiText(date)
@@ -171,7 +172,9 @@ public struct FormFiller: Sendable {
             if field.type == .mynumber && filled.truth.count == 12 { candidates.append((i, .invalidCheckDigit)) }
             if field.type == .warekiDate || field.type == .date { candidates.append((i, .impossibleDate)) }
             if field.required, !field.marking.isCheckbox { candidates.append((i, .missingRequired)) }
-            if case .options(let options, true) = field.marking, options.count >= 2 { candidates.append((i, .twoMarks)) }
+            if case .options(let options, true) = field.marking, options.count >= 2 {
+                candidates.append((i, .twoMarks))
+            }
             if field.type == .accountKana { candidates.append((i, .holderMismatch)) }
         }
         guard !candidates.isEmpty else { return }
@@ -219,7 +222,8 @@ public struct FormFiller: Sendable {
             // holderMismatch: somebody else's name, but still well-formed kana, so only the rule can catch it.
             var name = random.pick(JapaneseTables.surnames).kana + " " + random.pick(JapaneseTables.maleGivenNames).kana
             while name == household.head.kana {
-                name = random.pick(JapaneseTables.surnames).kana + " " + random.pick(JapaneseTables.femaleGivenNames).kana
+                name =
+                    random.pick(JapaneseTables.surnames).kana + " " + random.pick(JapaneseTables.femaleGivenNames).kana
             }
             filled.ink = Self.inscribe(.same(name), in: field).ink
             filled.truth = name

@@ -157,7 +157,8 @@ public struct FormLayout: Hashable, Sendable {
     public var typeface: String?
 
     public init(
-        workflow: String, title: PaperText?, pageWidth: Double = 210, pageHeight: Double = 297, formCode: PaperText? = nil, registrationMarks: [PaperRect] = [],
+        workflow: String, title: PaperText?, pageWidth: Double = 210, pageHeight: Double = 297,
+        formCode: PaperText? = nil, registrationMarks: [PaperRect] = [],
         border: PaperRect? = nil, texts: [PaperText] = [], fields: [LayoutField] = []
     ) {
         self.workflow = workflow
@@ -172,9 +173,10 @@ public struct FormLayout: Hashable, Sendable {
     }
 
     /// 5 mm solid squares 8 mm in from each corner: the geometry `marks: corners` stands for.
-    public static func cornerMarks(pageWidth: Double = 210, pageHeight: Double = 297, size: Double = 5,
-        inset: Double = 8) -> [PaperRect]
-    {
+    public static func cornerMarks(
+        pageWidth: Double = 210, pageHeight: Double = 297, size: Double = 5,
+        inset: Double = 8
+    ) -> [PaperRect] {
         [
             PaperRect(x: inset, y: inset, width: size, height: size),
             PaperRect(x: pageWidth - inset - size, y: inset, width: size, height: size),

@@ -14,7 +14,9 @@ public struct FormRenderer: Sendable {
     public var valueScale: Double
     public var maximumValueSize: Double
 
-    public init(fonts: FontConfiguration = FontConfiguration(), valueScale: Double = 0.5, maximumValueSize: Double = 4.5) {
+    public init(
+        fonts: FontConfiguration = FontConfiguration(), valueScale: Double = 0.5, maximumValueSize: Double = 4.5
+    ) {
         self.fonts = fonts
         self.valueScale = valueScale
         self.maximumValueSize = maximumValueSize
@@ -31,7 +33,9 @@ public struct FormRenderer: Sendable {
     func valueSize(_ height: Double) -> Double { min(height * valueScale, maximumValueSize) }
 
     /// The form (blank when `filled` is `nil`) as a grey page at `dpi`.
-    package func image(_ layout: FormLayout, filled: FilledForm? = nil, dpi: Double, seed: UInt64 = 0) throws
+    package func image(
+        _ layout: FormLayout, filled: FilledForm? = nil, dpi: Double, seed: UInt64 = 0
+    ) throws
         -> GrayImage
     {
         try CairoSurfaces.rasterize(
@@ -122,9 +126,13 @@ public struct FormRenderer: Sendable {
             }
         case .checkbox(let box):
             canvas.strokeRect(box, width: Self.ruleWidth)
-            if let labelBox = field.labelBox, let row = field.groupIndex, row > 0, labelBox.maxY <= box.y + 0.5 { break }
-            let labelBox = field.labelBox
-                ?? PaperRect(x: box.maxX + 1.2, y: box.y - 1, width: max(10, Double(field.label.count) * 3.6),
+            if let labelBox = field.labelBox, let row = field.groupIndex, row > 0, labelBox.maxY <= box.y + 0.5 {
+                break
+            }
+            let labelBox =
+                field.labelBox
+                ?? PaperRect(
+                    x: box.maxX + 1.2, y: box.y - 1, width: max(10, Double(field.label.count) * 3.6),
                     height: box.height + 2)
             canvas.draw(field.label, in: labelBox, size: min(labelSize, box.height * 0.9), font: canvas.printed)
         case .options(let options, _):
@@ -177,7 +185,8 @@ public struct FormRenderer: Sendable {
             return
         }
         let width = canvas.width(of: field.label, size: size, font: canvas.printed)
-        let box = PaperRect(x: max(1, frame.x - width - 2), y: frame.y, width: min(width, frame.x - 3), height: frame.height)
+        let box = PaperRect(
+            x: max(1, frame.x - width - 2), y: frame.y, width: min(width, frame.x - 3), height: frame.height)
         canvas.draw(field.label, in: box, size: size, font: canvas.printed, alignment: .right)
     }
 
@@ -193,7 +202,8 @@ public struct FormRenderer: Sendable {
         case (.characters(let characters), .cells(let cells)):
             drawCharacters(characters, in: cells, on: canvas)
         case (.characters(let characters), .zone(let zone)):
-            canvas.draw(characters.joined(), in: zone, size: valueSize(zone.height), font: canvas.filled,
+            canvas.draw(
+                characters.joined(), in: zone, size: valueSize(zone.height), font: canvas.filled,
                 padding: 1)
         case (.tick(let on), .checkbox(let box)):
             if on { canvas.tick(in: box, jitter: (random.double(in: -0.2...0.2), random.double(in: -0.2...0.2))) }
@@ -202,7 +212,8 @@ public struct FormRenderer: Sendable {
         case (.eraParts(let era, let year, let month, let day), .eraParts(let eras, let y, let m, let d)):
             for option in eras where option.name == era { mark(option, on: canvas, random: &random) }
             for (text, rect) in [(year, y), (month, m), (day, d)] {
-                canvas.draw(text, in: rect, size: valueSize(rect.height), font: canvas.filled,
+                canvas.draw(
+                    text, in: rect, size: valueSize(rect.height), font: canvas.filled,
                     alignment: .center)
             }
         default:

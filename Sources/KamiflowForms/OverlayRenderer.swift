@@ -1,5 +1,5 @@
-import Foundation
 internal import CCairo
+import Foundation
 package import KamiflowCore
 import KamiflowOCR
 public import KamiflowWorkflow
@@ -45,7 +45,9 @@ public struct OverlayRenderer: Sendable {
             let status = withExtendedLifetime(sink) {
                 cairo_surface_write_to_png_stream(surface, byteSinkWriter, Unmanaged.passUnretained(sink).toOpaque())
             }
-            guard status == CAIRO_STATUS_SUCCESS else { throw KamiflowError(.io, "Cairo could not write the PNG", subject: name) }
+            guard status == CAIRO_STATUS_SUCCESS else {
+                throw KamiflowError(.io, "Cairo could not write the PNG", subject: name)
+            }
             return sink.bytes
         }
     }
@@ -108,7 +110,8 @@ public struct OverlayRenderer: Sendable {
             // The fill under the box, where it hides neither the tick nor the option's caption.
             if let fill = shape.fill, shape.corners.count == 4 {
                 let bottomLeft = shape.corners[3]
-                label(String(format: "%.0f%%", fill * 100), at: Point(x: bottomLeft.x, y: bottomLeft.y + 1.9 * mm),
+                label(
+                    String(format: "%.0f%%", fill * 100), at: Point(x: bottomLeft.x, y: bottomLeft.y + 1.9 * mm),
                     size: 1.8 * mm, color: (r * 0.8, g * 0.8, b * 0.8), cr: cr)
             }
         }
@@ -130,7 +133,8 @@ public struct OverlayRenderer: Sendable {
         }
         label(plan.title, at: Point(x: 4 * mm, y: 5 * mm), size: 3 * mm, color: (0.1, 0.2, 0.6), cr: cr)
         guard cairo_status(cr) == CAIRO_STATUS_SUCCESS else {
-            throw KamiflowError(.io, "Cairo failed to draw: \(String(cString: cairo_status_to_string(cairo_status(cr))))")
+            throw KamiflowError(
+                .io, "Cairo failed to draw: \(String(cString: cairo_status_to_string(cairo_status(cr))))")
         }
         cairo_surface_flush(surface)
         return try finish(surface)

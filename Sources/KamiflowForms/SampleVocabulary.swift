@@ -47,19 +47,24 @@ struct SampleContext {
         case "person":
             return personDatum(household.head, attribute: attribute, field: field, modifiers: parsed.modifiers)
         case "spouse":
-            return household.spouse.map { personDatum($0, attribute: attribute, field: field, modifiers: parsed.modifiers) } ?? .blank
+            return household.spouse.map {
+                personDatum($0, attribute: attribute, field: field, modifiers: parsed.modifiers)
+            } ?? .blank
         case "child":
             let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
-            return household.children.indices.contains(i) ? personDatum(household.children[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
+            return household.children.indices.contains(i)
+                ? personDatum(household.children[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
                 : .blank
         case "member":
             let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
-            return household.members.indices.contains(i) ? personDatum(household.members[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
+            return household.members.indices.contains(i)
+                ? personDatum(household.members[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
                 : .blank
         case "address":
             // `address.*.other`, or any address hint in a field whose path says old/previous, is the address moved from.
             let head = field.path.lowercased().split(separator: ".").first.map(String.init) ?? ""
-            let previous = parsed.modifiers.contains("other") || ["old", "previous", "prev", "former", "mae"].contains(head)
+            let previous =
+                parsed.modifiers.contains("other") || ["old", "previous", "prev", "former", "mae"].contains(head)
             let address = previous ? household.previousAddress : household.address
             if attribute == "lgcode" || attribute == "lg_code" { return .same(address.localGovernmentCode) }
             return addressDatum(address, attribute: attribute)
@@ -73,7 +78,8 @@ struct SampleContext {
                 // `household.name` in a repeating group: the member of that row.
                 let i = (index ?? ((field.groupIndex ?? 0) + 1)) - 1
                 guard household.members.indices.contains(i) else { return .blank }
-                return personDatum(household.members[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
+                return personDatum(
+                    household.members[i], attribute: attribute, field: field, modifiers: parsed.modifiers)
             }
         case "number":
             switch attribute {
@@ -120,7 +126,9 @@ struct SampleContext {
             if names.isEmpty { return nil }
             if attribute == "first" { return .choice([names[0]]) }
             // An exactly-one choice gets one mark whatever the hint says; two would be a (planted) defect.
-            if case .options(_, true) = field.marking, attribute != "mostly-first" { return .choice([random.pick(names)]) }
+            if case .options(_, true) = field.marking, attribute != "mostly-first" {
+                return .choice([random.pick(names)])
+            }
             if attribute == "mostly-first" { return .choice([random.chance(0.8) ? names[0] : random.pick(names)]) }
             if attribute == "several" {
                 let count = random.int(in: 1...min(3, names.count))
@@ -156,7 +164,9 @@ struct SampleContext {
     /// `household.member[1].name` → (member, 1, name, []), `person.mynumber.optional` → (person, nil, mynumber,
     /// [optional]). `person` in a field whose path starts with a role (`spouse.name`, `children[1].kana`) means the
     /// person of that role.
-    static func parse(_ hint: String, path: String = "")
+    static func parse(
+        _ hint: String, path: String = ""
+    )
         -> (subject: String, index: Int?, attribute: String, modifiers: [String])
     {
         var parts = hint.lowercased().split(separator: ".").map(String.init)
@@ -167,7 +177,8 @@ struct SampleContext {
             index = Int(subject[subject.index(after: open)..<close])
             subject = String(subject[..<open])
         }
-        subject = roles[subject] ?? (["head", "claimant", "applicant", "requester"].contains(subject) ? "person" : subject)
+        subject =
+            roles[subject] ?? (["head", "claimant", "applicant", "requester"].contains(subject) ? "person" : subject)
         if subject == "person" {
             let first = path.split(whereSeparator: { $0 == "." || $0 == "[" }).first.map { String($0).lowercased() }
             if let first, let role = roles[first] { subject = role }
@@ -191,7 +202,8 @@ struct SampleContext {
         case "relation":
             let options = field.optionNames
             if options.isEmpty { return .same(relationText(of: person)) }
-            for candidate in [person.relation, relationText(of: person), "本人", "その他"] where options.contains(candidate) {
+            for candidate in [person.relation, relationText(of: person), "本人", "その他"] where options.contains(candidate)
+            {
                 return .choice([candidate])
             }
             return .choice([random.pick(options)])
@@ -289,7 +301,9 @@ struct SampleContext {
         case .number, .amount: return .same(String(random.int(in: 1...99) * 1000))
         case .digits:
             let count: Int
-            if case .cells(let cells) = field.marking { count = cells.count } else {
+            if case .cells(let cells) = field.marking {
+                count = cells.count
+            } else {
                 count = field.length?.upperBound ?? 6
             }
             return .same(random.digits(max(1, count)))

@@ -93,16 +93,19 @@ public struct ScanSimulator: Sendable {
     /// Scans `page` placed exactly so: rotated by `skewDegrees` and scaled by `scale` about the page centre, then
     /// moved by `shiftMM`; the profile's tone, noise and specks come from `seed`. Alignment tests use this to try
     /// the extremes of the range registration must handle.
-    package func scan(_ page: GrayImage, skewDegrees: Double, shiftMM: Point, scale: Double, seed: UInt64)
+    package func scan(
+        _ page: GrayImage, skewDegrees: Double, shiftMM: Point, scale: Double, seed: UInt64
+    )
         -> (image: GrayImage, geometry: ScanGeometry)
     {
         var random = SeededRandom(seed: seed, stream: "scan")
         return scan(page, skewDegrees: skewDegrees, shiftMM: shiftMM, scale: scale, random: &random)
     }
 
-    func scan(_ page: GrayImage, skewDegrees angle: Double, shiftMM shift: Point, scale: Double,
-        random: inout SeededRandom) -> (image: GrayImage, geometry: ScanGeometry)
-    {
+    func scan(
+        _ page: GrayImage, skewDegrees angle: Double, shiftMM shift: Point, scale: Double,
+        random: inout SeededRandom
+    ) -> (image: GrayImage, geometry: ScanGeometry) {
         let pxPerMM = page.resolution / 25.4
         let cx = Double(page.width) / 2, cy = Double(page.height) / 2
         let radians = angle * Double.pi / 180
@@ -194,7 +197,7 @@ public struct ScanSimulator: Sendable {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif

@@ -111,7 +111,8 @@ public final class TypefaceGlyphs: TypefaceLibrary {
     /// its symbols, which look like strokes of kanji (― for 一), with ASCII letters and digits (`isWritten`); each
     /// with whether it is in common use (kana, Latin, JIS level 1 kanji: EUC rows 0xB0–0xCF).
     static let repertoire: [(scalar: Unicode.Scalar, common: Bool)] = {
-        var scalars = ((0x30...0x39).compactMap(Unicode.Scalar.init) + (0x41...0x5A).compactMap(Unicode.Scalar.init)
+        var scalars =
+            ((0x30...0x39).compactMap(Unicode.Scalar.init) + (0x41...0x5A).compactMap(Unicode.Scalar.init)
             + (0x61...0x7A).compactMap(Unicode.Scalar.init)).map { (scalar: $0, common: true) }
         let converter = iconv_open("UTF-8", "EUC-JISX0213")
         guard converter != iconv_t(bitPattern: -1) else { return scalars }

@@ -29,7 +29,8 @@ extension FormLayout {
         case .marks(let corner): marks = corner.rects(on: form.page)
         case .border(let rect): border = rect
         case .anchors(let anchors):
-            for anchor in anchors where !texts.contains(where: { $0.text == anchor.text })
+            for anchor in anchors
+            where !texts.contains(where: { $0.text == anchor.text })
                 && form.title?.text != anchor.text
             {
                 texts.append(PaperText(anchor.text, box: anchor.zone))
@@ -40,7 +41,8 @@ extension FormLayout {
         self.init(
             workflow: workflow.id,
             title: form.title.map(PaperText.init)
-                ?? PaperText(workflow.title, box: PaperRect(x: 20, y: 14, width: form.page.width - 40, height: 10),
+                ?? PaperText(
+                    workflow.title, box: PaperRect(x: 20, y: 14, width: form.page.width - 40, height: 10),
                     alignment: .center, bold: true),
             pageWidth: form.page.width, pageHeight: form.page.height, formCode: form.code.map(PaperText.init),
             registrationMarks: marks, border: border, texts: texts, fields: fields)

@@ -4,9 +4,9 @@ import KamiflowCore
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Runs a helper program (poppler's `pdftoppm`, `pdfinfo`) on bytes we already hold, with a time limit.

@@ -2,9 +2,9 @@ internal import CTesseract
 package import KamiflowCore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// File formats `ImageCodec` writes.

@@ -102,9 +102,12 @@ final class PreparedPage: ReadablePage {
         else { return nil }
         let piece = PixImage(taking: cut)
         pixSetAllArbitrary(piece.pointer, 255)
-        pixRasterop(piece.pointer, 0, 0, Int32(piece.width), Int32(piece.height), PIX_SRC, grey.pointer, Int32(minX), Int32(minY))
-        guard let turnedPointer = pixRotate(
-            piece.pointer, Float(angle), Int32(L_ROTATE_AREA_MAP), Int32(L_BRING_IN_WHITE), 0, 0)
+        pixRasterop(
+            piece.pointer, 0, 0, Int32(piece.width), Int32(piece.height), PIX_SRC, grey.pointer, Int32(minX),
+            Int32(minY))
+        guard
+            let turnedPointer = pixRotate(
+                piece.pointer, Float(angle), Int32(L_ROTATE_AREA_MAP), Int32(L_BRING_IN_WHITE), 0, 0)
         else { return nil }
         let turned = PixImage(taking: turnedPointer)
         // Where the rectangle's top-left corner lands in the turned piece: q = (p - c) + R(c - o - k) + k, with c the
@@ -143,7 +146,9 @@ final class PreparedPage: ReadablePage {
         }
         clean.setResolution(dpi)
         let bounds = ink.inkBounds()
-        return (clean, rect.x - margin, rect.y - margin, PixelSize(width: bounds?.width ?? 0, height: bounds?.height ?? 0))
+        return (
+            clean, rect.x - margin, rect.y - margin, PixelSize(width: bounds?.width ?? 0, height: bounds?.height ?? 0)
+        )
     }
 
     func writingImage(in zone: PixelRect) -> GrayImage? {
@@ -205,7 +210,9 @@ final class PreparedPage: ReadablePage {
         if !hidden.isEmpty {
             // Rectangles are page coordinates; a part starts at its own origin.
             let origin = region.map { source.clamp($0) } ?? PixelRect(x: 0, y: 0, width: 0, height: 0)
-            let moved = hidden.map { PixelRect(x: $0.x - origin.x, y: $0.y - origin.y, width: $0.width, height: $0.height) }
+            let moved = hidden.map {
+                PixelRect(x: $0.x - origin.x, y: $0.y - origin.y, width: $0.width, height: $0.height)
+            }
             guard let covered = picture.blackedOut(moved) else {
                 throw KamiflowError(.io, "page \(index + 1) could not be masked", subject: subject)
             }

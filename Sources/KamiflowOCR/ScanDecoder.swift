@@ -2,9 +2,9 @@ internal import CTesseract
 import KamiflowCore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The file formats the engine reads.
@@ -263,7 +263,9 @@ final class ScanDecoder {
             subject: subject)
     }
 
-    private static func tooManyPixels(_ width: Int, _ height: Int, limits: ScanLimits, subject: String)
+    private static func tooManyPixels(
+        _ width: Int, _ height: Int, limits: ScanLimits, subject: String
+    )
         -> KamiflowError
     {
         KamiflowError(
@@ -320,7 +322,9 @@ final class ScanDecoder {
         return bytes.allSatisfy { $0 >= 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x0C }
     }
 
-    private static func checkHeader(_ bytes: [UInt8], format: ScanFormat, limits: ScanLimits, subject: String)
+    private static func checkHeader(
+        _ bytes: [UInt8], format: ScanFormat, limits: ScanLimits, subject: String
+    )
         throws -> PageHeader
     {
         var kind: Int32 = 0
@@ -410,7 +414,9 @@ final class ScanDecoder {
     private var pdfDPI: Double { configuration.resolutionOverride ?? configuration.pdfResolution }
 
     /// Asks `pdfinfo` for the page count and sizes, refusing the file before anything is rasterised.
-    private static func inspectPDF(_ bytes: [UInt8], configuration: OCRConfiguration, subject: String) throws
+    private static func inspectPDF(
+        _ bytes: [UInt8], configuration: OCRConfiguration, subject: String
+    ) throws
         -> [PixelSize]
     {
         let limits = configuration.limits

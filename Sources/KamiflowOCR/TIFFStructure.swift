@@ -108,7 +108,9 @@ struct TIFFStructure {
         /// define (libtiff judges those).
         func valueSize(ofEntryAt entry: Int) -> Int? {
             guard let type = uint16(at: entry + 2), let count = uint32(at: entry + 4).map(Int.init) else { return nil }
-            let sizes: [UInt16: Int] = [1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4]
+            let sizes: [UInt16: Int] = [
+                1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+            ]
             guard let size = sizes[type] else { return nil }
             return count.multipliedReportingOverflow(by: size).overflow ? Int.max : count * size
         }

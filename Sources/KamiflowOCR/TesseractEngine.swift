@@ -177,7 +177,9 @@ public final class TesseractEngine {
         }
     }
 
-    private func prepare(_ decoded: PixImage, index: Int, preparation: Preparation, subject: String) throws
+    private func prepare(
+        _ decoded: PixImage, index: Int, preparation: Preparation, subject: String
+    ) throws
         -> PreparedPage
     {
         pageSerial += 1
@@ -222,7 +224,8 @@ public final class TesseractEngine {
                 let source = page
                 page = try withExtendedLifetime(source) {
                     try PixImage(
-                        pixRotate(source.pointer, Float(angle), Int32(L_ROTATE_AREA_MAP), Int32(L_BRING_IN_WHITE), 0, 0),
+                        pixRotate(
+                            source.pointer, Float(angle), Int32(L_ROTATE_AREA_MAP), Int32(L_BRING_IN_WHITE), 0, 0),
                         orThrow: failed("deskewed"))
                 }
                 straightening = nil
@@ -396,7 +399,8 @@ public final class TesseractEngine {
     /// rejected, the retry in the next language replaces it and walks a row that holds no word. The `tesseract` CLI
     /// dies the same way on the same crop (`Fixtures/ocr/single-word-blacklist.png`), so no caller can be trusted to
     /// avoid it: such reads run as one line (PSM 7), which reads one word's ink the same way and does not crash.
-    func effectiveSegmentation(_ requested: PageSegmentation, blacklist: String, languages: String) -> PageSegmentation {
+    func effectiveSegmentation(_ requested: PageSegmentation, blacklist: String, languages: String) -> PageSegmentation
+    {
         guard requested == .singleWord, !blacklist.isEmpty, languages.contains("+") else {
             return requested
         }

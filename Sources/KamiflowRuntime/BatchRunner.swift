@@ -4,7 +4,7 @@ public import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Settings of a batch run (`kamiflow run`).
@@ -59,9 +59,18 @@ public struct BatchSummary: Sendable, Codable, Hashable {
         }
         scans += 1
         if keep || (outcome.state != .delivered && outcome.state != .duplicate) { outcomes.append(outcome) }
-        if outcome.busy { busy += 1; return }
-        if outcome.handedBack { handedBack += 1; return }
-        if outcome.skipped { skipped += 1; return }
+        if outcome.busy {
+            busy += 1
+            return
+        }
+        if outcome.handedBack {
+            handedBack += 1
+            return
+        }
+        if outcome.skipped {
+            skipped += 1
+            return
+        }
         pages += outcome.pages
         switch outcome.state {
         case .delivered: delivered += 1
@@ -130,7 +139,6 @@ public struct InputFiles: Sequence, Sendable {
     /// wrong one gets a clear error instead of silence.
     public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "pdf"]
 
-
     public struct Iterator: IteratorProtocol {
         var pending: [String]
         let extensions: Set<String>
@@ -183,9 +191,10 @@ public struct InputFiles: Sequence, Sendable {
                 names = try FileManager.default.contentsOfDirectory(atPath: directory)
             } catch {
                 let cause = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
-                files.append(InputFile(
-                    path: directory, notTaken: "cannot list the folder" + (cause.map { ": \($0)" } ?? ""),
-                    isFailure: true))
+                files.append(
+                    InputFile(
+                        path: directory, notTaken: "cannot list the folder" + (cause.map { ": \($0)" } ?? ""),
+                        isFailure: true))
                 return
             }
             var subdirectories: [String] = []
@@ -202,11 +211,12 @@ public struct InputFiles: Sequence, Sendable {
                         files.append(InputFile(path: path))
                     } else {
                         let taken = extensions.sorted().map { "." + $0 }.joined(separator: ", ")
-                        files.append(InputFile(
-                            path: path,
-                            notTaken: (ext.isEmpty ? "no file extension" : "the extension .\(ext) is not a scan's")
-                                + "; a folder walk takes \(taken)"
-                                + " (name the file itself to have it read by its content)"))
+                        files.append(
+                            InputFile(
+                                path: path,
+                                notTaken: (ext.isEmpty ? "no file extension" : "the extension .\(ext) is not a scan's")
+                                    + "; a folder walk takes \(taken)"
+                                    + " (name the file itself to have it read by its content)"))
                     }
                 }
             }

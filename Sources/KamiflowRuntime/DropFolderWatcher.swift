@@ -5,7 +5,7 @@ public import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Settings of the staff drop folders (`kamiflow watch`, `kamiflow serve`).
@@ -181,29 +181,32 @@ struct ReasonFile: Encodable {
         self.file = file
         scan = outcome.id.isEmpty ? nil : String(outcome.id.prefix(12))
         state = outcome.state.rawValue
-        message = switch outcome.state {
-        case .delivered: Message(ja: "基幹系への登録が完了しました。", en: "Delivered to the core system.")
-        case .inReview:
-            Message(
-                ja: "確認が必要な項目があります。確認画面で内容を確認してください。",
-                en: "Some fields need a person to check them in the review station.")
-        case .rejected:
-            Message(
-                ja: "基幹系が登録を受け付けませんでした。内容を確認してください。",
-                en: "The core system refused the record; please check it.")
-        case .unclassified:
-            Message(
-                ja: "帳票の種類を判別できませんでした。正しい受付フォルダか確認してください。",
-                en: "No form of this folder's workflow was recognised; check that it was dropped in the right folder.")
-        case .duplicate:
-            Message(
-                ja: "同じ内容のファイルが既に処理されています。再登録はしていません。",
-                en: "A file with the same content was already processed; it was not delivered again.")
-        default:
-            Message(
-                ja: "処理できませんでした。原因を確認し、`kamiflow journal retry` で再処理してください。",
-                en: "Could not be processed; see the error, then retry with `kamiflow journal retry`.")
-        }
+        message =
+            switch outcome.state {
+            case .delivered: Message(ja: "基幹系への登録が完了しました。", en: "Delivered to the core system.")
+            case .inReview:
+                Message(
+                    ja: "確認が必要な項目があります。確認画面で内容を確認してください。",
+                    en: "Some fields need a person to check them in the review station.")
+            case .rejected:
+                Message(
+                    ja: "基幹系が登録を受け付けませんでした。内容を確認してください。",
+                    en: "The core system refused the record; please check it.")
+            case .unclassified:
+                Message(
+                    ja: "帳票の種類を判別できませんでした。正しい受付フォルダか確認してください。",
+                    en:
+                        "No form of this folder's workflow was recognised; check that it was dropped in the right folder."
+                )
+            case .duplicate:
+                Message(
+                    ja: "同じ内容のファイルが既に処理されています。再登録はしていません。",
+                    en: "A file with the same content was already processed; it was not delivered again.")
+            default:
+                Message(
+                    ja: "処理できませんでした。原因を確認し、`kamiflow journal retry` で再処理してください。",
+                    en: "Could not be processed; see the error, then retry with `kamiflow journal retry`.")
+            }
         error = outcome.error.map(redactor.redact)
         duplicateOf = outcome.duplicateOf
         issues = outcome.issues.map { Item(code: $0.code, fields: $0.fields, message: redactor.redact($0.message)) }
@@ -344,7 +347,8 @@ public final class DropFolderWatcher: Service {
             }
             let folder = layout.folder(for: outcome)
             guard let settled = moveUnique(claim.path, into: folder) else {
-                logger.error("cannot move the scan to its outcome folder",
+                logger.error(
+                    "cannot move the scan to its outcome folder",
                     metadata: ["file": "\(claim.path)", "folder": "\(folder)"])
                 return
             }

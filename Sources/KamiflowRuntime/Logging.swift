@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 public import KamiflowCore
 public import Logging
+import Synchronization
 
 /// Keeps sensitive values (マイナンバー, account numbers: fields marked `sensitive`) out of every line the runtime
 /// writes: log lines, journal errors, reason files.
@@ -102,12 +102,13 @@ public final class Redactor: Sendable {
     static func variants(_ value: String) -> Set<String> {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return [] }
-        let ascii = String(trimmed.map { c -> Character in
-            if let v = c.unicodeScalars.first?.value, (0xFF10...0xFF19).contains(v), c.unicodeScalars.count == 1 {
-                return Character(Unicode.Scalar(v - 0xFF10 + 0x30)!)
-            }
-            return c
-        })
+        let ascii = String(
+            trimmed.map { c -> Character in
+                if let v = c.unicodeScalars.first?.value, (0xFF10...0xFF19).contains(v), c.unicodeScalars.count == 1 {
+                    return Character(Unicode.Scalar(v - 0xFF10 + 0x30)!)
+                }
+                return c
+            })
         let compact = ascii.filter { !" -‐ー－　".contains($0) }
         return [trimmed, ascii, compact]
     }
@@ -212,8 +213,10 @@ public struct KamiflowLogHandler: LogHandler {
             for (key, value) in fields { line += " \(Self.escaped(key))=\(Self.quotedIfNeeded(value))" }
             sink(line)
         case .json:
-            var object: [String: String] = ["time": timestamp, "level": event.level.rawValue, "logger": label,
-                "message": message]
+            var object: [String: String] = [
+                "time": timestamp, "level": event.level.rawValue, "logger": label,
+                "message": message,
+            ]
             for (key, value) in fields where object[key] == nil { object[key] = value }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -231,7 +234,8 @@ public struct KamiflowLogHandler: LogHandler {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where scalar.properties.generalCategory == .control
+            case _
+            where scalar.properties.generalCategory == .control
                 || scalar.properties.generalCategory == .lineSeparator
                 || scalar.properties.generalCategory == .paragraphSeparator:
                 result += "\\u{\(String(scalar.value, radix: 16))}"

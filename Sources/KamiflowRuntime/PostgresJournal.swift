@@ -59,7 +59,8 @@ public struct PostgresJournalConfiguration: Sendable {
         self.host = host
         port = components.port ?? 5432
         guard let user = components.user, !user.isEmpty else {
-            throw KamiflowError(.invalidArgument, "the journal URL names no user (postgres://USER@host/db)", subject: shown)
+            throw KamiflowError(
+                .invalidArgument, "the journal URL names no user (postgres://USER@host/db)", subject: shown)
         }
         self.user = user.removingPercentEncoding ?? user
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
@@ -141,7 +142,8 @@ public struct PostgresJournalConfiguration: Sendable {
         }
         if let rootCertificate {
             guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
-                throw KamiflowError(.invalidArgument, "cannot read the journal's sslrootcert file", subject: rootCertificate)
+                throw KamiflowError(
+                    .invalidArgument, "cannot read the journal's sslrootcert file", subject: rootCertificate)
             }
             settings.trustRoots = .file(rootCertificate)
         }
@@ -211,7 +213,9 @@ public final class PostgresJournal: Journal {
 
     /// Connects, brings the schema up to date, and returns the journal. Fails with a `.journal` error naming the
     /// server (never the password) when it cannot.
-    public static func open(_ configuration: PostgresJournalConfiguration) async throws(KamiflowError)
+    public static func open(
+        _ configuration: PostgresJournalConfiguration
+    ) async throws(KamiflowError)
         -> PostgresJournal
     {
         let journal = try PostgresJournal(configuration)
@@ -387,9 +391,10 @@ public final class PostgresJournal: Journal {
     }
 
     private static func versions(_ connection: PostgresConnection) async throws -> [Int] {
-        let exists = try await connection.query(
-            "SELECT to_regclass('kamiflow_schema_migration') IS NOT NULL", logger: quiet
-        ).collect().first?.decode(Bool.self) ?? false
+        let exists =
+            try await connection.query(
+                "SELECT to_regclass('kamiflow_schema_migration') IS NOT NULL", logger: quiet
+            ).collect().first?.decode(Bool.self) ?? false
         guard exists else { return [] }
         var versions: [Int] = []
         for try await version in try await connection.query(
@@ -434,13 +439,16 @@ public final class PostgresJournal: Journal {
 
     // MARK: The life of a scan
 
-    public func admit(hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date)
+    public func admit(
+        hash: String, path: String, originalPath: String, rerunResumes: Bool, now: Date
+    )
         async throws(KamiflowError) -> Admission
     {
         let at = now.timeIntervalSince1970
         return try await transaction("admit a scan") { c in
             // Two nodes seeing the same bytes at once: one makes the row, the other finds it.
-            try await c.query("SELECT pg_advisory_xact_lock(\(Self.admissionLock), hashtext(\(hash)))", logger: Self.quiet)
+            try await c.query(
+                "SELECT pg_advisory_xact_lock(\(Self.admissionLock), hashtext(\(hash)))", logger: Self.quiet)
             guard
                 let primary = try await Self.fetchEntry(
                     c, "WHERE hash = \(hash) AND state <> 'duplicate'")
@@ -496,7 +504,9 @@ public final class PostgresJournal: Journal {
         }
     }
 
-    public func claim(_ rowID: Int64, owner: String, duration: TimeInterval, now: Date)
+    public func claim(
+        _ rowID: Int64, owner: String, duration: TimeInterval, now: Date
+    )
         async throws(KamiflowError) -> ScanLease?
     {
         let at = now.timeIntervalSince1970
@@ -508,7 +518,8 @@ public final class PostgresJournal: Journal {
                 logger: Self.quiet
             ).collect()
             guard let row = rows.first else {
-                let exists = try await c.query("SELECT 1 FROM scan WHERE id = \(rowID)", logger: Self.quiet)
+                let exists =
+                    try await c.query("SELECT 1 FROM scan WHERE id = \(rowID)", logger: Self.quiet)
                     .collect().isEmpty == false
                 if exists { return nil }
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
@@ -522,7 +533,9 @@ public final class PostgresJournal: Journal {
         }
     }
 
-    public func renewLease(_ lease: ScanLease, duration: TimeInterval, now: Date) async throws(KamiflowError)
+    public func renewLease(
+        _ lease: ScanLease, duration: TimeInterval, now: Date
+    ) async throws(KamiflowError)
         -> ScanLease?
     {
         let at = now.timeIntervalSince1970
@@ -537,7 +550,8 @@ public final class PostgresJournal: Journal {
                 """, logger: Self.quiet
             ).collect()
             guard !renewed.isEmpty else { return nil }
-            return ScanLease(scanRowID: lease.scanRowID, owner: lease.owner, expires: Date(timeIntervalSince1970: expires))
+            return ScanLease(
+                scanRowID: lease.scanRowID, owner: lease.owner, expires: Date(timeIntervalSince1970: expires))
         }
     }
 
@@ -619,7 +633,9 @@ public final class PostgresJournal: Journal {
         }
     }
 
-    public func settle(_ rowID: Int64, state: ScanState, error: String?, timings: [String: Double]?, now: Date)
+    public func settle(
+        _ rowID: Int64, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    )
         async throws(KamiflowError)
     {
         let at = now.timeIntervalSince1970
@@ -727,7 +743,9 @@ public final class PostgresJournal: Journal {
         }
     }
 
-    public func settleReview(_ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date)
+    public func settleReview(
+        _ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date
+    )
         async throws(KamiflowError) -> ScanState
     {
         let at = now.timeIntervalSince1970
@@ -771,10 +789,13 @@ public final class PostgresJournal: Journal {
                 if let known = ReviewRecordEntry.Status(rawValue: status) { statuses.append(known) }
             }
             let state: ScanState =
-                statuses.contains(.waiting) ? .inReview
-                : statuses.contains(.failed) ? .failed
-                : statuses.contains(.rejected) || statuses.contains(.dismissed) ? .rejected
-                : .delivered
+                statuses.contains(.waiting)
+                ? .inReview
+                : statuses.contains(.failed)
+                    ? .failed
+                    : statuses.contains(.rejected) || statuses.contains(.dismissed)
+                        ? .rejected
+                        : .delivered
             let error: String? =
                 state == .delivered || state == .inReview
                 ? nil
@@ -790,7 +811,9 @@ public final class PostgresJournal: Journal {
 
     // MARK: Scheduled jobs
 
-    public func recordJobRun(_ job: String, started: Date?, finished: Date?, status: String?)
+    public func recordJobRun(
+        _ job: String, started: Date?, finished: Date?, status: String?
+    )
         async throws(KamiflowError)
     {
         let startedAt = started?.timeIntervalSince1970

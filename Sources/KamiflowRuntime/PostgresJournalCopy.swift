@@ -40,11 +40,12 @@ extension PostgresJournal {
         }
         return try await transaction("copy the journal") { c in
             var report = CopyReport()
-            let present = try await c.query(
-                """
-                SELECT (SELECT count(*) FROM scan) + (SELECT count(*) FROM input) + (SELECT count(*) FROM job_run)
-                """, logger: Self.quiet
-            ).collect().first?.decode(Int.self) ?? 0
+            let present =
+                try await c.query(
+                    """
+                    SELECT (SELECT count(*) FROM scan) + (SELECT count(*) FROM input) + (SELECT count(*) FROM job_run)
+                    """, logger: Self.quiet
+                ).collect().first?.decode(Int.self) ?? 0
             if present > 0 {
                 if !replace {
                     if try await Self.holdsSameScans(c, source.scans) {

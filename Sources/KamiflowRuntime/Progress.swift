@@ -1,9 +1,9 @@
-import KamiflowCore
 public import Foundation
+import KamiflowCore
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Receives each scan's outcome as a run goes.

@@ -50,7 +50,8 @@ public struct ReviewStation: Sendable {
             throw KamiflowError(.journal, "the journal holds no copy of this record", subject: entry.shortID)
         }
         redactor.register([record], scope: entry.hash)
-        redactor.register(Set(corrections.filter { path, _ in record[path]?.sensitive == true }.map(\.value)),
+        redactor.register(
+            Set(corrections.filter { path, _ in record[path]?.sensitive == true }.map(\.value)),
             scope: entry.hash)
         defer { redactor.release(entry.hash) }
 
@@ -66,11 +67,12 @@ public struct ReviewStation: Sendable {
         guard corrected.route == .straightThrough else {
             let errors = (corrected.issues + corrected.fields.flatMap(\.issues)).filter { $0.severity == .error }
             var seen: Set<Issue> = []
-            return .refused(errors.filter { seen.insert($0).inserted }.map { issue in
-                var issue = issue
-                issue.message = redactor.redact(issue.message)
-                return issue
-            })
+            return .refused(
+                errors.filter { seen.insert($0).inserted }.map { issue in
+                    var issue = issue
+                    issue.message = redactor.redact(issue.message)
+                    return issue
+                })
         }
 
         let outcome: ReviewRecordEntry.Status
@@ -83,7 +85,8 @@ public struct ReviewStation: Sendable {
             let delivery = try await Deliverer(journal: journal, connectors: connectors, redactor: redactor)
                 .deliver(planned, confirmed: confirmed)
             outcome =
-                delivery.statuses.contains(.rejected) ? .rejected
+                delivery.statuses.contains(.rejected)
+                ? .rejected
                 : delivery.statuses.contains(.failed) ? .failed : .delivered
             detail = delivery.error
         } catch let error as KamiflowError {
@@ -119,7 +122,9 @@ public struct ReviewStation: Sendable {
     }
 
     /// The reviewer rejects the form (unreadable, not a claim, withdrawn …): nothing is delivered.
-    public func reject(_ entry: ScanEntry, index: Int? = nil, reason: String, reviewer: String)
+    public func reject(
+        _ entry: ScanEntry, index: Int? = nil, reason: String, reviewer: String
+    )
         async throws(KamiflowError) -> Outcome
     {
         let target = try await journal.reviewRecord(of: entry, index: index)

@@ -2,7 +2,7 @@ import Foundation
 public import KamiflowCore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The runtime's part of the deployment file (`kamiflow.yaml`): the journal, workers, drop folders and schedules.

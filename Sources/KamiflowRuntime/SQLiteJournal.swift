@@ -186,8 +186,10 @@ public final class SQLiteJournal: Journal {
                         INSERT INTO scan (hash, state, path, original_path, created_at, updated_at, state_since)
                         VALUES (?, 'claimed', ?, ?, ?, ?, ?)
                         """,
-                    arguments: [hash, path, originalPath, now.timeIntervalSince1970, now.timeIntervalSince1970,
-                        now.timeIntervalSince1970])
+                    arguments: [
+                        hash, path, originalPath, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                        now.timeIntervalSince1970,
+                    ])
                 return .process(try Self.fetchEntry(db, "id = ?", [db.lastInsertedRowID])!)
             }
             // The same file where the journal last saw it (resumed after a crash, taken back from the inbox after a
@@ -198,7 +200,8 @@ public final class SQLiteJournal: Journal {
             if samePlace {
                 if primary.state.isSettled { return .settled(primary) }
                 if primary.path != path {
-                    try db.execute(sql: "UPDATE scan SET path = ?, updated_at = ? WHERE id = ?",
+                    try db.execute(
+                        sql: "UPDATE scan SET path = ?, updated_at = ? WHERE id = ?",
                         arguments: [path, now.timeIntervalSince1970, primary.rowID])
                 }
                 return .process(try Self.fetchEntry(db, "id = ?", [primary.rowID])!)
@@ -221,13 +224,17 @@ public final class SQLiteJournal: Journal {
                         state_since)
                     VALUES (?, 'duplicate', ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [hash, path, originalPath, primary.workflow, primary.rowID, now.timeIntervalSince1970,
-                    now.timeIntervalSince1970, now.timeIntervalSince1970])
+                arguments: [
+                    hash, path, originalPath, primary.workflow, primary.rowID, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, now.timeIntervalSince1970,
+                ])
             return .duplicate(entry: try Self.fetchEntry(db, "id = ?", [db.lastInsertedRowID])!, original: primary)
         }
     }
 
-    public func claim(_ rowID: Int64, owner: String, duration: TimeInterval, now: Date)
+    public func claim(
+        _ rowID: Int64, owner: String, duration: TimeInterval, now: Date
+    )
         async throws(KamiflowError) -> ScanLease?
     {
         guard try read({ db in try Self.fetchEntry(db, "id = ?", [rowID]) }) != nil else {
@@ -241,7 +248,9 @@ public final class SQLiteJournal: Journal {
         }
     }
 
-    public func renewLease(_ lease: ScanLease, duration: TimeInterval, now: Date) async throws(KamiflowError)
+    public func renewLease(
+        _ lease: ScanLease, duration: TimeInterval, now: Date
+    ) async throws(KamiflowError)
         -> ScanLease?
     {
         leases.withLock { leases in
@@ -282,8 +291,10 @@ public final class SQLiteJournal: Journal {
                     UPDATE scan SET state = 'read', workflow = ?, pages = ?, records = ?, timings = ?, updated_at = ?,
                         state_since = ? WHERE id = ?
                     """,
-                arguments: [workflow, pages, maskedRecords, timingsJSON, now.timeIntervalSince1970,
-                    now.timeIntervalSince1970, rowID])
+                arguments: [
+                    workflow, pages, maskedRecords, timingsJSON, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, rowID,
+                ])
             try db.execute(sql: "DELETE FROM review_record WHERE scan_id = ?", arguments: [rowID])
             for (index, record) in forReview.sorted(by: { $0.key < $1.key }) {
                 try db.execute(
@@ -411,7 +422,9 @@ public final class SQLiteJournal: Journal {
     }
 
     /// Records the start or end of a scheduled job's run (the missed-run policy reads it back).
-    public func recordJobRun(_ job: String, started: Date?, finished: Date?, status: String?)
+    public func recordJobRun(
+        _ job: String, started: Date?, finished: Date?, status: String?
+    )
         async throws(KamiflowError)
     {
         try write { db in
@@ -445,8 +458,10 @@ public final class SQLiteJournal: Journal {
                         UPDATE input SET location = ?, size = ?, outcome = ?, reason = ?, last_seen = ?,
                             sightings = sightings + 1 WHERE id = ?
                         """,
-                    arguments: [sighting.location, sighting.size, sighting.outcome.rawValue, sighting.reason, at,
-                        existing])
+                    arguments: [
+                        sighting.location, sighting.size, sighting.outcome.rawValue, sighting.reason, at,
+                        existing,
+                    ])
                 return try Self.fetchInputs(db, "input.id = ?", [existing]).first!
             }
             try db.execute(
@@ -454,8 +469,10 @@ public final class SQLiteJournal: Journal {
                     INSERT INTO input (path, location, size, scan_id, outcome, reason, first_seen, last_seen)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [sighting.path, sighting.location, sighting.size, sighting.scanRowID,
-                    sighting.outcome.rawValue, sighting.reason, at, at])
+                arguments: [
+                    sighting.path, sighting.location, sighting.size, sighting.scanRowID,
+                    sighting.outcome.rawValue, sighting.reason, at, at,
+                ])
             return try Self.fetchInputs(db, "input.id = ?", [db.lastInsertedRowID]).first!
         }
     }
@@ -567,7 +584,8 @@ public final class SQLiteJournal: Journal {
     public func list(state: ScanState?, limit: Int) async throws(KamiflowError) -> [ScanEntry] {
         try read { db in
             if let state {
-                return try Self.fetchEntries(db, "state = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+                return try Self.fetchEntries(
+                    db, "state = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
                     [state.rawValue, limit])
             }
             return try Self.fetchEntries(db, "1 ORDER BY updated_at DESC, id DESC LIMIT ?", [limit])
@@ -629,13 +647,17 @@ public final class SQLiteJournal: Journal {
         }
     }
 
-    static func fetchEntry(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+    static func fetchEntry(
+        _ db: Database, _ condition: String, _ arguments: StatementArguments
+    ) throws
         -> ScanEntry?
     {
         try fetchEntries(db, condition + (condition.contains("LIMIT") ? "" : " LIMIT 1"), arguments).first
     }
 
-    private static func fetchEntries(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+    private static func fetchEntries(
+        _ db: Database, _ condition: String, _ arguments: StatementArguments
+    ) throws
         -> [ScanEntry]
     {
         try Row.fetchAll(db, sql: "SELECT * FROM scan WHERE " + condition, arguments: arguments).map { row in
@@ -652,11 +674,14 @@ public final class SQLiteJournal: Journal {
         }
     }
 
-    private static func fetchInputs(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+    private static func fetchInputs(
+        _ db: Database, _ condition: String, _ arguments: StatementArguments
+    ) throws
         -> [InputEntry]
     {
         try Row.fetchAll(
-            db, sql: "SELECT input.*, scan.hash AS hash FROM input LEFT JOIN scan ON scan.id = input.scan_id WHERE "
+            db,
+            sql: "SELECT input.*, scan.hash AS hash FROM input LEFT JOIN scan ON scan.id = input.scan_id WHERE "
                 + condition, arguments: arguments
         ).map { row in
             InputEntry(
@@ -715,7 +740,9 @@ extension SQLiteJournal {
     ///
     /// The record's clear copy is dropped once it is delivered or dismissed; it is kept while it may be accepted
     /// again (failed, rejected).
-    public func settleReview(_ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date)
+    public func settleReview(
+        _ audit: ReviewAuditEntry, maskedRecord: FormRecord?, now: Date
+    )
         async throws(KamiflowError) -> ScanState
     {
         let encoder = JSONEncoder()
@@ -734,10 +761,13 @@ extension SQLiteJournal {
                     INSERT INTO review_audit (scan_id, record_index, action, reviewer, changes, outcome, detail, at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [audit.scanRowID, audit.recordIndex, audit.action.rawValue, audit.reviewer, changes,
-                    audit.outcome.rawValue, audit.detail, audit.at.timeIntervalSince1970])
+                arguments: [
+                    audit.scanRowID, audit.recordIndex, audit.action.rawValue, audit.reviewer, changes,
+                    audit.outcome.rawValue, audit.detail, audit.at.timeIntervalSince1970,
+                ])
             if let maskedRecord,
-                let text = try String.fetchOne(db, sql: "SELECT records FROM scan WHERE id = ?",
+                let text = try String.fetchOne(
+                    db, sql: "SELECT records FROM scan WHERE id = ?",
                     arguments: [audit.scanRowID]),
                 var records = try? JSONDecoder().decode([FormRecord].self, from: Data(text.utf8)),
                 let position = records.firstIndex(where: { $0.index == audit.recordIndex })
@@ -751,18 +781,23 @@ extension SQLiteJournal {
                 db, sql: "SELECT status FROM review_record WHERE scan_id = ?", arguments: [audit.scanRowID]
             ).compactMap(ReviewRecordEntry.Status.init(rawValue:))
             let state: ScanState =
-                statuses.contains(.waiting) ? .inReview
-                : statuses.contains(.failed) ? .failed
-                : statuses.contains(.rejected) || statuses.contains(.dismissed) ? .rejected
-                : .delivered
+                statuses.contains(.waiting)
+                ? .inReview
+                : statuses.contains(.failed)
+                    ? .failed
+                    : statuses.contains(.rejected) || statuses.contains(.dismissed)
+                        ? .rejected
+                        : .delivered
             let error: String? =
                 state == .delivered || state == .inReview
                 ? nil
                 : audit.outcome == .dismissed ? "rejected by \(audit.reviewer): \(audit.detail ?? "")" : audit.detail
             try db.execute(
                 sql: "UPDATE scan SET state = ?, error = ?, updated_at = ?, state_since = ? WHERE id = ?",
-                arguments: [state.rawValue, error, now.timeIntervalSince1970, now.timeIntervalSince1970,
-                    audit.scanRowID])
+                arguments: [
+                    state.rawValue, error, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                    audit.scanRowID,
+                ])
             return state
         }
     }

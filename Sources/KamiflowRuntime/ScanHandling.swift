@@ -3,7 +3,7 @@ public import KamiflowCore
 package import Logging
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Turns one scan into records. The runtime never sees an engine: the composition root passes the workflow's
@@ -95,15 +95,18 @@ final class LockedFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
-            throw .error(KamiflowError(
-                code == ENOENT ? .fileNotFound : code == EACCES ? .permissionDenied : .io,
-                "cannot open the file: \(String(cString: strerror(code)))", subject: path))
+            throw .error(
+                KamiflowError(
+                    code == ENOENT ? .fileNotFound : code == EACCES ? .permissionDenied : .io,
+                    "cannot open the file: \(String(cString: strerror(code)))", subject: path))
         }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw .error(KamiflowError(
-                .unsupportedFormat, "is not a regular file (a folder, device or pipe), so not a scan", subject: path))
+            throw .error(
+                KamiflowError(
+                    .unsupportedFormat, "is not a regular file (a folder, device or pipe), so not a scan", subject: path
+                ))
         }
         size = Int64(info.st_size)
         // Another holder: busy. Other failures (NFS emulates flock with POSIX locks, which refuse an exclusive
@@ -252,11 +255,13 @@ package struct ScanHandler: Sendable {
     private func journalInput(_ outcome: ScanOutcome, at path: String, size: Int64?, scan: Int64?) async {
         guard !outcome.busy else { return }
         let reason =
-            outcome.handedBack ? "interrupted by shutdown; will be resumed"
+            outcome.handedBack
+            ? "interrupted by shutdown; will be resumed"
             : outcome.state == .duplicate && scan != nil
                 ? "the same bytes as scan \(outcome.duplicateOf ?? "?"), taken under another name; not processed again"
-            : outcome.skipped ? "already \(outcome.state) in an earlier run" + (outcome.error.map { ": \($0)" } ?? "")
-            : outcome.error
+                : outcome.skipped
+                    ? "already \(outcome.state) in an earlier run" + (outcome.error.map { ": \($0)" } ?? "")
+                    : outcome.error
         let sighting = InputSighting(
             path: outcome.path, location: outcome.location ?? path, size: size, scanRowID: scan,
             outcome: scan == nil ? .refused : .scan(outcome.state), reason: reason)
@@ -275,7 +280,9 @@ package struct ScanHandler: Sendable {
 
     /// Hashes, admits and reads the file; returns the outcome and the scan row its bytes resolved to (nil when it
     /// never had a hash or the journal refused it).
-    private func process(_ file: LockedFile, originalPath: String, rerunResumes: Bool) async
+    private func process(
+        _ file: LockedFile, originalPath: String, rerunResumes: Bool
+    ) async
         -> (ScanOutcome, Int64?)
     {
         let path = file.path
@@ -337,8 +344,9 @@ package struct ScanHandler: Sendable {
             // The claim. The file lock above keeps other processes off this file; the lease keeps every other
             // worker off this scan, whatever name its bytes came under, including workers on other machines
             // sharing the journal.
-            guard var lease = try await journal.claim(
-                entry.rowID, owner: node + "#" + UUID().uuidString.prefix(8), duration: leaseDuration)
+            guard
+                var lease = try await journal.claim(
+                    entry.rowID, owner: node + "#" + UUID().uuidString.prefix(8), duration: leaseDuration)
             else { throw LeaseNotHeld(atClaim: true) }
             if Task.isCancelled { throw CancellationError() }
             // 2. Read.
@@ -398,9 +406,11 @@ package struct ScanHandler: Sendable {
             // 5. Settle.
             if statuses.contains(.failed) && Task.isCancelled { throw CancellationError() }
             outcome.state =
-                statuses.contains(.rejected) ? .rejected
-                : statuses.contains(.failed) ? .failed
-                : outcome.review > 0 ? .inReview : .delivered
+                statuses.contains(.rejected)
+                ? .rejected
+                : statuses.contains(.failed)
+                    ? .failed
+                    : outcome.review > 0 ? .inReview : .delivered
             try await journal.settle(entry.rowID, state: outcome.state, error: outcome.error, timings: timings)
             var metadata: Logger.Metadata = [
                 "file": "\(originalPath)", "state": "\(outcome.state)", "records": "\(records.count)",
@@ -478,7 +488,9 @@ package struct Deliverer: Sendable {
 
     /// Delivers `planned`, except what `confirmed` (from `Journal.planDeliveries`) says the connector already
     /// took. Returns one status per planned delivery, and the last rejection or failure, masked.
-    package func deliver(_ planned: [PlannedDelivery], confirmed: Set<String>) async throws
+    package func deliver(
+        _ planned: [PlannedDelivery], confirmed: Set<String>
+    ) async throws
         -> (statuses: [DeliveryEntry.Status], error: String?)
     {
         var statuses: [DeliveryEntry.Status] = []
@@ -497,8 +509,10 @@ package struct Deliverer: Sendable {
                 $0.connection == name
                     && !confirmed.contains(DeliveryEntry.identity(connection: name, key: $0.request.idempotencyKey))
             }.map(\.request)
-            statuses += Array(repeating: .delivered, count: planned.filter { $0.connection == name }.count
-                - requests.count)
+            statuses += Array(
+                repeating: .delivered,
+                count: planned.filter { $0.connection == name }.count
+                    - requests.count)
             guard !requests.isEmpty else { continue }
             let outcomes = await connector.deliver(requests)
             guard outcomes.count == requests.count else {

@@ -240,7 +240,8 @@ public final class CoreSimulator: Sendable {
         if Self.sameSecret(given, "Bearer " + token) { return nil }
         if browser, given.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(given.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-            let colon = decoded.firstIndex(of: ":"), Self.sameSecret(String(decoded[decoded.index(after: colon)...]), token)
+            let colon = decoded.firstIndex(of: ":"),
+            Self.sameSecret(String(decoded[decoded.index(after: colon)...]), token)
         {
             return nil
         }

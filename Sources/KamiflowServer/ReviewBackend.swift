@@ -21,15 +21,18 @@ public struct ReviewBackend: Sendable {
     /// `review accept --set` checks it: normalisers, validators, rules on the whole record.
     public var check: @Sendable (FormRecord, [String: String]) throws -> FormRecord
     /// Corrects, checks, delivers and journals (the runtime's `ReviewStation.accept`).
-    public var accept: @Sendable (_ scan: ScanEntry, _ index: Int, _ corrections: [String: String], _ reviewer: String)
-        async throws -> Decision
+    public var accept:
+        @Sendable (_ scan: ScanEntry, _ index: Int, _ corrections: [String: String], _ reviewer: String)
+            async throws -> Decision
     /// Dismisses the form with a reason (the runtime's `ReviewStation.reject`).
-    public var reject: @Sendable (_ scan: ScanEntry, _ index: Int, _ reason: String, _ reviewer: String)
-        async throws -> Decision
+    public var reject:
+        @Sendable (_ scan: ScanEntry, _ index: Int, _ reason: String, _ reviewer: String)
+            async throws -> Decision
     /// PNG images of one page of a scan file: for each region the part inside it (the whole page for `nil`), with
     /// the `hidden` rectangles painted black. `nil` for a region the page does not have.
-    public var images: @Sendable (_ path: String, _ page: Int, _ regions: [PixelRect?], _ hidden: [PixelRect])
-        async throws -> [[UInt8]?]
+    public var images:
+        @Sendable (_ path: String, _ page: Int, _ regions: [PixelRect?], _ hidden: [PixelRect])
+            async throws -> [[UInt8]?]
     /// The workflow's label for a field (`氏名`), and the workflow's title, when the workflow is known.
     public var label: @Sendable (_ workflow: String, _ path: String) -> String?
     public var title: @Sendable (_ workflow: String) -> String?
@@ -110,7 +113,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "accept": ("確定 (F8)", "Accept (F8)"),
             "reject": ("却下 (F9)", "Reject (F9)"),
             "rejectReason": ("却下の理由", "Reason for rejecting"),
-            "keys": ("Enter: 確認して次へ　Tab/Shift+Tab: 移動　F8: 確定　F9: 却下", "Enter: check and move on · Tab/Shift+Tab: move · F8: accept · F9: reject"),
+            "keys": (
+                "Enter: 確認して次へ　Tab/Shift+Tab: 移動　F8: 確定　F9: 却下",
+                "Enter: check and move on · Tab/Shift+Tab: move · F8: accept · F9: reject"
+            ),
             "lockedBy": ("この記録は別の担当者が作業中です", "Another reviewer is working on this record"),
             "settled": ("この記録は処理済みです", "This record has been settled"),
             "notFound": ("記録が見つかりません", "No such record"),
@@ -123,7 +129,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "forbidden": ("この操作はできません", "Not allowed"),
             "badRequest": ("要求が正しくありません（画面を開き直してください）", "Bad request (open the page again)"),
             "delivered": ("送信しました", "Delivered"),
-            "blind": ("ダブルチェック：読み取り値は表示しません。用紙を見て入力してください。", "Double entry: the value read is not shown; key it from the paper."),
+            "blind": (
+                "ダブルチェック：読み取り値は表示しません。用紙を見て入力してください。",
+                "Double entry: the value read is not shown; key it from the paper."
+            ),
             "keyRequired": ("入力してください", "Key this field"),
             "firstDone": ("1人目の入力済み・2人目の入力待ち", "First entry made, waiting for a second reviewer"),
             "conflict": ("2人の入力が食い違い：監督者の確認待ち", "The two entries differ: waiting for a supervisor"),

@@ -45,7 +45,9 @@ public final class ReviewWebStation: Sendable {
     let images = ImageCache()
     let queue = QueueCache()
 
-    public init(configuration: Configuration, journal: any Journal, store: StationStore, backend: ReviewBackend)
+    public init(
+        configuration: Configuration, journal: any Journal, store: StationStore, backend: ReviewBackend
+    )
         async throws
     {
         self.configuration = configuration
@@ -73,7 +75,9 @@ public final class ReviewWebStation: Sendable {
         let router = Router(context: Context.self)
         router.add(middleware: SecurityHeaders())
         router.get("/health") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         router.get("/metrics") { _, _ in try await self.metrics() }
@@ -110,7 +114,8 @@ public final class ReviewWebStation: Sendable {
         router.post("/records/:scan/:index/reveal") { request, context in
             try await self.withRecord(request, context, form: true) { session, target, _ in
                 guard session.role.mayReveal else { return self.message(session, "forbidden", status: .forbidden) }
-                try self.store.audit(user: session.user, action: "reveal", scan: target.entry.rowID, index: target.index)
+                try self.store.audit(
+                    user: session.user, action: "reveal", scan: target.entry.rowID, index: target.index)
                 return try await self.recordPage(session, target, revealed: true)
             }
         }
@@ -131,7 +136,8 @@ public final class ReviewWebStation: Sendable {
         }
         router.get("/records/:scan/:index/image/:name") { request, context in
             try await self.withSession(request) { session, _ in
-                let key = ImageCache.key(session: session, scan: context.parameters.get("scan") ?? "",
+                let key = ImageCache.key(
+                    session: session, scan: context.parameters.get("scan") ?? "",
                     index: context.parameters.get("index") ?? "")
                 guard let name = context.parameters.get("name"), let png = await self.images.image(key, name) else {
                     return Response(status: .notFound)
@@ -171,7 +177,8 @@ public final class ReviewWebStation: Sendable {
             fields = try await Self.formFields(request)
             let given = fields["csrf"] ?? request.headers[HTTPField.Name("X-CSRF-Token")!] ?? ""
             guard Self.sameSecret(given, session.csrf) else {
-                configuration.logger.warning("form without a valid CSRF token refused", metadata: ["user": "\(session.user)"])
+                configuration.logger.warning(
+                    "form without a valid CSRF token refused", metadata: ["user": "\(session.user)"])
                 return message(session, "badRequest", status: .forbidden)
             }
         }
@@ -258,7 +265,9 @@ public final class ReviewWebStation: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    func message(_ session: StationSession?, _ key: String, detail: String? = nil, status: HTTPResponse.Status)
+    func message(
+        _ session: StationSession?, _ key: String, detail: String? = nil, status: HTTPResponse.Status
+    )
         -> Response
     {
         var context = pages.base(session)
@@ -283,7 +292,8 @@ public final class ReviewWebStation: Sendable {
     func login(_ request: Request) async throws -> Response {
         let fields = try await Self.formFields(request)
         guard let expected = request.cookies["kf_login"]?.value, Self.sameSecret(fields["csrf"] ?? "", expected) else {
-            return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
+            return Response(
+                status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: (pages.words["badRequest"] ?? "") + "\n")))
         }
         switch try store.login(fields["user"] ?? "", password: fields["password"] ?? "") {
@@ -344,13 +354,16 @@ public final class ReviewWebStation: Sendable {
         var groups: [(String, count: Int, [[String: Any]])] = []
         for item in all {
             let key = "\(item.entry.rowID)/\(item.index)"
-            let name = backend.title(item.record.workflow).map {
-                pages.language == .ja ? "\($0)（\(item.record.workflow)）" : "\($0) (\(item.record.workflow))"
-            } ?? item.record.workflow
-            let at = groups.firstIndex { $0.0 == name } ?? {
-                groups.append((name, 0, []))
-                return groups.count - 1
-            }()
+            let name =
+                backend.title(item.record.workflow).map {
+                    pages.language == .ja ? "\($0)（\(item.record.workflow)）" : "\($0) (\(item.record.workflow))"
+                } ?? item.record.workflow
+            let at =
+                groups.firstIndex { $0.0 == name }
+                ?? {
+                    groups.append((name, 0, []))
+                    return groups.count - 1
+                }()
             groups[at].count += 1
             // The oldest ones are listed; the count says how many wait in all.
             guard groups[at].2.count < Self.queueRows else { continue }
@@ -383,9 +396,11 @@ public final class ReviewWebStation: Sendable {
                 if state.count > 1 && !session.role.mayReveal { continue }  // differing entries: a supervisor's
             }
             // Taken here, so that reviewers asking at the same moment get different records.
-            guard try store.claimRecord(
-                scan: item.entry.rowID, index: item.index, user: session.user, duration: configuration.leaseDuration)
-                == nil
+            guard
+                try store.claimRecord(
+                    scan: item.entry.rowID, index: item.index, user: session.user, duration: configuration.leaseDuration
+                )
+                    == nil
             else { continue }
             return Self.redirect("/records/\(item.entry.rowID)/\(item.index)")
         }
@@ -416,7 +431,9 @@ public final class ReviewWebStation: Sendable {
         let hidden = reveal ? [] : record.fields.filter(\.sensitive).compactMap { $0.source?.zone }
         // The page with the sensitive fields painted black (unless revealed), and a crop of each flagged field
         // that may be seen, in one pass over the scan.
-        let cropped = flagged.filter { record.fields[$0].source?.page == page && (reveal || !record.fields[$0].sensitive) }
+        let cropped = flagged.filter {
+            record.fields[$0].source?.page == page && (reveal || !record.fields[$0].sensitive)
+        }
         var pictures: [[UInt8]?] = []
         do {
             pictures = try await backend.images(
@@ -463,7 +480,8 @@ public final class ReviewWebStation: Sendable {
             let field = record.fields[n]
             let (text, masked) = shown(field, revealed: reveal)
             // A supervisor deciding differing entries starts from the first entry's corrections of other fields.
-            let earlier = target.entries.count > 1 && !blind.contains(n) && !masked
+            let earlier =
+                target.entries.count > 1 && !blind.contains(n) && !masked
                 ? target.entries[0].corrections[field.path] : nil
             let input = entered[n] ?? earlier ?? (masked || blind.contains(n) ? "" : text)
             var item: [String: Any] = [
@@ -480,17 +498,23 @@ public final class ReviewWebStation: Sendable {
                 if target.entries.count > 1 {  // only a supervisor gets here: both entries, sensitive ones if revealed
                     item["entries"] = target.entries.map { entry -> [String: String] in
                         let value = entry.keyed[field.path] ?? ""
-                        return ["user": entry.user, "value": field.sensitive && !reveal ? (pages.words["masked"] ?? "") : value]
+                        return [
+                            "user": entry.user,
+                            "value": field.sensitive && !reveal ? (pages.words["masked"] ?? "") : value,
+                        ]
                     }
                 }
             }
             if named["crop-\(n).png"] != nil { item["crop"] = "\(context["action"]!)/image/crop-\(n).png" }
             return item
         }
-        context["others"] = record.fields.indices.filter { record.fields[$0].issues.isEmpty }.map { n -> [String: Any] in
+        context["others"] = record.fields.indices.filter { record.fields[$0].issues.isEmpty }.map {
+            n -> [String: Any] in
             let field = record.fields[n]
-            return ["path": field.path, "label": backend.label(record.workflow, field.path) ?? field.path,
-                "value": shown(field, revealed: reveal).text]
+            return [
+                "path": field.path, "label": backend.label(record.workflow, field.path) ?? field.path,
+                "value": shown(field, revealed: reveal).text,
+            ]
         }
         if !target.entries.isEmpty {
             context["state"] = pages.words[target.entries.count == 1 ? "firstDone" : "conflict"] ?? ""
@@ -541,7 +565,9 @@ public final class ReviewWebStation: Sendable {
         do {
             let checked = try backend.check(record, paths)
             let (fields, whole) = errors(in: checked)
-            answer = ["fields": Dictionary(uniqueKeysWithValues: fields.map { ("\($0.key)", $0.value) }), "record": whole]
+            answer = [
+                "fields": Dictionary(uniqueKeysWithValues: fields.map { ("\($0.key)", $0.value) }), "record": whole,
+            ]
         } catch {
             answer = ["fields": [String: [String]](), "record": [pages.words["badRequest"] ?? ""]]
         }
@@ -581,8 +607,10 @@ public final class ReviewWebStation: Sendable {
                         status: .unprocessableContent)
                 }
                 try store.addDoubleEntry(
-                    .init(round: 1, user: session.user, keyed: keyed, corrections: paths), scan: rowID, index: target.index)
-                try store.audit(user: session.user, action: "first-entry", scan: rowID, index: target.index, detail: changed)
+                    .init(round: 1, user: session.user, keyed: keyed, corrections: paths), scan: rowID,
+                    index: target.index)
+                try store.audit(
+                    user: session.user, action: "first-entry", scan: rowID, index: target.index, detail: changed)
                 return try await leave(session, target)
             case 1:
                 let first = target.entries[0]
@@ -620,7 +648,8 @@ public final class ReviewWebStation: Sendable {
             // What the user typed is kept, except into a masked field (never sent back to whom may not see it).
             let kept = changes.filter { !record.fields[$0.key].sensitive || revealed }
             return try await recordPage(
-                session, target, revealed: revealed, entered: kept, errors: byField.mapValues { Array(Set($0)).sorted() },
+                session, target, revealed: revealed, entered: kept,
+                errors: byField.mapValues { Array(Set($0)).sorted() },
                 recordErrors: Array(Set(whole)).sorted(), status: .unprocessableContent)
         case .settled(let status, _), .alreadySettled(let status):
             try store.audit(
@@ -701,7 +730,9 @@ public final class ReviewWebStation: Sendable {
 struct SecurityHeaders: RouterMiddleware {
     typealias Context = BasicRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    )
         async throws -> Response
     {
         var response = try await next(request, context)
@@ -724,7 +755,9 @@ actor QueueCache {
     private var finished: Date?
     static let maxAge: TimeInterval = 2
 
-    func get(_ read: @escaping @Sendable () async throws -> [ReviewWebStation.Waiting]) async throws
+    func get(
+        _ read: @escaping @Sendable () async throws -> [ReviewWebStation.Waiting]
+    ) async throws
         -> [ReviewWebStation.Waiting]
     {
         if let task, finished.map({ Date().timeIntervalSince($0) < Self.maxAge }) ?? true {
@@ -785,7 +818,9 @@ struct StationPages: Sendable {
         self.language = language
         self.words = language.words
         var assets: [String: (type: String, text: String)] = [:]
-        for (name, type) in [("station.css", "text/css; charset=utf-8"), ("station.js", "text/javascript; charset=utf-8")] {
+        for (name, type) in [
+            ("station.css", "text/css; charset=utf-8"), ("station.js", "text/javascript; charset=utf-8"),
+        ] {
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
             assets[name] = (type, text)
         }

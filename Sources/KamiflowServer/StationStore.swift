@@ -26,7 +26,8 @@ public final class StationStore: Sendable {
         // A shared journal (`postgres://…`) has no folder: the station then keeps its file in this node's own
         // `.kamiflow/`, so its accounts, sessions and record leases are this node's alone (docs/operations.md).
         if journalPath.contains("://") { return ".kamiflow/review-station.sqlite" }
-        return ((journalPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("review-station.sqlite")
+        return ((journalPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+            "review-station.sqlite")
     }
 
     /// Failed logins in a row after which an account is locked, and for how long.
@@ -93,7 +94,9 @@ public final class StationStore: Sendable {
     // MARK: Accounts
 
     /// Adds an account, or replaces the password and role of an existing one (and ends its sessions).
-    public func setUser(_ name: String, role: StationRole, password: String, now: Date = Date())
+    public func setUser(
+        _ name: String, role: StationRole, password: String, now: Date = Date()
+    )
         throws(KamiflowError)
     {
         guard !name.isEmpty, name.count <= 64, !name.contains(where: \.isNewline) else {
@@ -126,7 +129,9 @@ public final class StationStore: Sendable {
 
     /// Checks a password; on success opens a session (a fresh random token and CSRF token). A wrong password counts
     /// towards the lock, a right one resets the count.
-    public func login(_ name: String, password: String, sessionLength: TimeInterval = 8 * 3600, now: Date = Date())
+    public func login(
+        _ name: String, password: String, sessionLength: TimeInterval = 8 * 3600, now: Date = Date()
+    )
         throws(KamiflowError) -> LoginResult
     {
         struct Account: Sendable {
@@ -139,7 +144,11 @@ public final class StationStore: Sendable {
             try Row.fetchOne(
                 db, sql: "SELECT role, password_hash, failures, locked_until FROM users WHERE name = ?",
                 arguments: [name]
-            ).map { Account(role: $0["role"], hash: $0["password_hash"], failures: $0["failures"], lockedUntil: $0["locked_until"]) }
+            ).map {
+                Account(
+                    role: $0["role"], hash: $0["password_hash"], failures: $0["failures"],
+                    lockedUntil: $0["locked_until"])
+            }
         }
         guard let account else {
             _ = Bcrypt.verify(password, hash: Self.decoyHash)  // the same time whether the name exists or not
@@ -263,7 +272,9 @@ public final class StationStore: Sendable {
     }
 
     /// Who else holds an unexpired lease on the record (`nil`: nobody but possibly `user`).
-    public func otherHolder(scan: Int64, index: Int, user: String, now: Date = Date()) throws(KamiflowError)
+    public func otherHolder(
+        scan: Int64, index: Int, user: String, now: Date = Date()
+    ) throws(KamiflowError)
         -> String?
     {
         try read { db in
@@ -315,7 +326,8 @@ public final class StationStore: Sendable {
                     (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
                 }
                 return DoubleEntry(
-                    round: row["round"], user: row["user"], keyed: map(row["keyed"]), corrections: map(row["corrections"]))
+                    round: row["round"], user: row["user"], keyed: map(row["keyed"]),
+                    corrections: map(row["corrections"]))
             }
         }
     }

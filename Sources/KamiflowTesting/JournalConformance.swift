@@ -98,7 +98,9 @@ public struct JournalConformance: Sendable {
     }
 
     /// Admits `hash` as new bytes at `path` and returns its row, or records a failure.
-    static func admitNew(_ journal: any Journal, _ r: Recorder, _ hash: String, _ path: String, at now: Date = t0)
+    static func admitNew(
+        _ journal: any Journal, _ r: Recorder, _ hash: String, _ path: String, at now: Date = t0
+    )
         async throws -> ScanEntry?
     {
         let admission = try await journal.admit(
@@ -116,7 +118,8 @@ public struct JournalConformance: Sendable {
         let hash = hash("a")
         guard let entry = try await admitNew(journal, r, hash, "/in/a.png") else { return }
         r.check(entry.state == .claimed, "a new scan is \(entry.state), not claimed")
-        r.check(entry.hash == hash && entry.path == "/in/a.png" && entry.originalPath == "/in/a.png",
+        r.check(
+            entry.hash == hash && entry.path == "/in/a.png" && entry.originalPath == "/in/a.png",
             "a new scan does not keep its hash and paths: \(entry)")
         r.check(entry.attempts == 0, "a new scan has \(entry.attempts) attempts")
         r.check(same(entry.stateSince, t0), "a new scan's stateSince is not the admission time")
@@ -138,7 +141,8 @@ public struct JournalConformance: Sendable {
             return
         }
         r.check(original.rowID == entry.rowID, "a duplicate names the wrong original")
-        r.check(dup.state == .duplicate && dup.duplicateOf == entry.rowID && dup.rowID != entry.rowID,
+        r.check(
+            dup.state == .duplicate && dup.duplicateOf == entry.rowID && dup.rowID != entry.rowID,
             "a duplicate's own row is wrong: \(dup)")
         let twice = try await journal.admit(
             hash: hash, path: "/in/b.png", originalPath: "/in/b.png", rerunResumes: false, now: t0)
@@ -153,7 +157,8 @@ public struct JournalConformance: Sendable {
         let rerun = try await journal.admit(
             hash: hash, path: "/elsewhere/a.png", originalPath: "/in/a.png", rerunResumes: true, now: t0)
         if case .process(let again) = rerun {
-            r.check(again.rowID == entry.rowID && again.path == "/elsewhere/a.png",
+            r.check(
+                again.rowID == entry.rowID && again.path == "/elsewhere/a.png",
                 "a re-run did not resume the scan at its new path: \(again)")
         } else {
             r.fail("a re-run of the same input was not resumed: \(rerun)")
@@ -176,7 +181,8 @@ public struct JournalConformance: Sendable {
             hash: Self.hash("b"), path: "/x/processing/c2.png", originalPath: "/x/c2.png", rerunResumes: false,
             now: t0)
         if case .process(let again) = dropped {
-            r.check(again.rowID == failing.rowID && again.path == "/x/processing/c2.png",
+            r.check(
+                again.rowID == failing.rowID && again.path == "/x/processing/c2.png",
                 "a failed scan dropped again was not taken at its new path: \(again)")
         } else {
             r.fail("a failed scan dropped again is \(dropped)")
@@ -189,9 +195,11 @@ public struct JournalConformance: Sendable {
             r.fail("the first claim of a scan was refused")
             return
         }
-        r.check(a.owner == "node-a" && a.scanRowID == entry.rowID && same(a.expires, t0 + 60),
+        r.check(
+            a.owner == "node-a" && a.scanRowID == entry.rowID && same(a.expires, t0 + 60),
             "the lease is not the one asked for: \(a)")
-        r.check(try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 1) == nil,
+        r.check(
+            try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 1) == nil,
             "a second owner claimed a scan under a live lease")
         let again = try await journal.claim(entry.rowID, owner: "node-a", duration: 60, now: t0 + 2)
         r.check(again != nil && same(again?.expires, t0 + 62), "the holder could not claim its scan again")
@@ -200,7 +208,8 @@ public struct JournalConformance: Sendable {
             return
         }
         r.check(same(renewed.expires, t0 + 90), "a renewed lease does not run from the renewal")
-        r.check(try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 80) == nil,
+        r.check(
+            try await journal.claim(entry.rowID, owner: "node-b", duration: 60, now: t0 + 80) == nil,
             "a renewed lease was taken before it ran out")
 
         // Run out: another owner takes it, and the old holder's renewal is refused.
@@ -208,21 +217,25 @@ public struct JournalConformance: Sendable {
             r.fail("an expired lease could not be taken over")
             return
         }
-        r.check(try await journal.renewLease(renewed, duration: 60, now: t0 + 92) == nil,
+        r.check(
+            try await journal.renewLease(renewed, duration: 60, now: t0 + 92) == nil,
             "a worker renewed a lease another owner had taken over")
         r.check(try await journal.renewLease(b, duration: 60, now: t0 + 93) != nil, "the new holder cannot renew")
 
         // Settling ends the lease: the work it covered is over.
         try await journal.settle(entry.rowID, state: .claimed, error: "handed back", timings: nil, now: t0 + 94)
         r.check(try await journal.renewLease(b, duration: 60, now: t0 + 95) == nil, "a lease outlived settling")
-        r.check(try await journal.claim(entry.rowID, owner: "node-a", duration: 60, now: t0 + 96) != nil,
+        r.check(
+            try await journal.claim(entry.rowID, owner: "node-a", duration: 60, now: t0 + 96) != nil,
             "a handed-back scan cannot be claimed again")
 
         // Leases are per scan.
         guard let other = try await admitNew(journal, r, hash("d"), "/in/d.png") else { return }
-        r.check(try await journal.claim(other.rowID, owner: "node-b", duration: 60, now: t0 + 97) != nil,
+        r.check(
+            try await journal.claim(other.rowID, owner: "node-b", duration: 60, now: t0 + 97) != nil,
             "a lease on one scan kept another scan from being claimed")
-        r.check(await r.refuses { _ = try await journal.claim(987_654, owner: "node-a", duration: 60, now: t0) },
+        r.check(
+            await r.refuses { _ = try await journal.claim(987_654, owner: "node-a", duration: 60, now: t0) },
             "claiming a scan that does not exist did not fail")
     }
 
@@ -237,26 +250,30 @@ public struct JournalConformance: Sendable {
             entry.rowID, workflow: "w", pages: 2, maskedRecords: "[]", timings: ["read": 12], forReview: [:],
             now: t0 + 2)
         now = try await journal.entry(rowID: entry.rowID)
-        r.check(now?.state == .read && now?.workflow == "w" && now?.pages == 2 && now?.records == "[]"
-            && now?.timings == ["read": 12], "recordRead: \(String(describing: now))")
+        r.check(
+            now?.state == .read && now?.workflow == "w" && now?.pages == 2 && now?.records == "[]"
+                && now?.timings == ["read": 12], "recordRead: \(String(describing: now))")
 
         let planned = [(connection: "core", key: "k-0"), (connection: "core", key: "k-1")]
         let first = try await journal.planDeliveries(entry.rowID, planned, movingTo: .delivering, now: t0 + 3)
         r.check(first.isEmpty, "a first plan reports deliveries as confirmed: \(first)")
         r.check(try await journal.entry(rowID: entry.rowID)?.state == .delivering, "planning does not move on")
         var rows = try await journal.deliveries(of: entry.rowID)
-        r.check(rows.map(\.status) == [.pending, .pending] && rows.map(\.idempotencyKey) == ["k-0", "k-1"],
+        r.check(
+            rows.map(\.status) == [.pending, .pending] && rows.map(\.idempotencyKey) == ["k-0", "k-1"],
             "planned deliveries are not pending, by key: \(rows)")
 
         try await journal.recordDelivery(
             connection: "core", key: "k-0", status: .delivered, receipt: "r-1", detail: nil, now: t0 + 4)
         // A crash here: the scan is planned again on resumption, and the confirmed delivery must not be resent.
         let again = try await journal.planDeliveries(entry.rowID, planned, movingTo: .delivering, now: t0 + 5)
-        r.check(again == [DeliveryEntry.identity(connection: "core", key: "k-0")],
+        r.check(
+            again == [DeliveryEntry.identity(connection: "core", key: "k-0")],
             "planning again does not report exactly the confirmed delivery: \(again)")
         rows = try await journal.deliveries(of: entry.rowID)
         r.check(rows.count == 2, "planning again made \(rows.count) delivery rows for 2 keys")
-        r.check(rows.first?.status == .delivered && rows.first?.receipt == "r-1" && rows.first?.attempts == 1,
+        r.check(
+            rows.first?.status == .delivered && rows.first?.receipt == "r-1" && rows.first?.attempts == 1,
             "a confirmed delivery was changed by planning again: \(String(describing: rows.first))")
 
         try await journal.recordDelivery(
@@ -264,7 +281,8 @@ public struct JournalConformance: Sendable {
         try await journal.recordDelivery(
             connection: "core", key: "never-planned", status: .delivered, receipt: nil, detail: nil, now: t0 + 6)
         rows = try await journal.deliveries(of: entry.rowID)
-        r.check(rows.map(\.status) == [.delivered, .rejected] && rows.last?.detail == "bad kana",
+        r.check(
+            rows.map(\.status) == [.delivered, .rejected] && rows.last?.detail == "bad kana",
             "recorded answers are not kept per key: \(rows)")
 
         // The review station plans without moving the scan.
@@ -274,8 +292,9 @@ public struct JournalConformance: Sendable {
         try await journal.settle(
             entry.rowID, state: .rejected, error: "core rejected", timings: ["read": 12, "deliver": 3], now: t0 + 8)
         now = try await journal.entry(rowID: entry.rowID)
-        r.check(now?.state == .rejected && now?.error == "core rejected" && now?.timings["deliver"] == 3
-            && same(now?.stateSince, t0 + 8), "settle: \(String(describing: now))")
+        r.check(
+            now?.state == .rejected && now?.error == "core rejected" && now?.timings["deliver"] == 3
+                && same(now?.stateSince, t0 + 8), "settle: \(String(describing: now))")
         try await journal.settle(entry.rowID, state: .delivered, error: nil, timings: nil, now: t0 + 9)
         now = try await journal.entry(rowID: entry.rowID)
         r.check(now?.error == nil && now?.timings["deliver"] == 3, "settling without timings lost them or the error")
@@ -295,7 +314,8 @@ public struct JournalConformance: Sendable {
 
         try await journal.retry(entry.rowID, now: t0 + 1)
         var now = try await journal.entry(rowID: entry.rowID)
-        r.check(now?.state == .claimed && now?.error == nil && now?.attempts == 1,
+        r.check(
+            now?.state == .claimed && now?.error == nil && now?.attempts == 1,
             "retry: \(String(describing: now))")
         let rows = try await journal.deliveries(of: entry.rowID)
         r.check(rows.map(\.status) == [.delivered, .pending], "retry did not make only the failed delivery pending")
@@ -305,7 +325,8 @@ public struct JournalConformance: Sendable {
         try await journal.requeue(entry.rowID, now: t0 + 3)
         now = try await journal.entry(rowID: entry.rowID)
         r.check(now?.state == .claimed && now?.attempts == 0, "requeue: \(String(describing: now))")
-        r.check(try await journal.deliveries(of: entry.rowID).first?.status == .delivered,
+        r.check(
+            try await journal.deliveries(of: entry.rowID).first?.status == .delivered,
             "requeue forgot a confirmed delivery")
 
         let dup = try await journal.admit(
@@ -335,11 +356,13 @@ public struct JournalConformance: Sendable {
         try await journal.settle(entry.rowID, state: .inReview, error: nil, timings: nil, now: t0)
 
         let kept = try await journal.reviewRecords(of: entry.rowID)
-        r.check(kept.map(\.index) == [0, 1] && kept.allSatisfy { $0.status == .waiting },
+        r.check(
+            kept.map(\.index) == [0, 1] && kept.allSatisfy { $0.status == .waiting },
             "records for review are not kept waiting, by index: \(kept)")
         r.check(kept.first?.record == record(0, "山田"), "a record for review is not kept whole")
         let inReview = try await journal.entry(rowID: entry.rowID)!
-        r.check(await r.refuses { _ = try await journal.reviewRecord(of: inReview, index: nil) },
+        r.check(
+            await r.refuses { _ = try await journal.reviewRecord(of: inReview, index: nil) },
             "two open records did not ask for a choice")
         r.check(try await journal.reviewRecord(of: inReview, index: 1).index == 1, "record 1 not found by index")
 
@@ -350,7 +373,8 @@ public struct JournalConformance: Sendable {
         let afterAccept = try await journal.settleReview(accepted, maskedRecord: record(0, "masked"), now: t0 + 10)
         r.check(afterAccept == .inReview, "with a record still waiting the scan is \(afterAccept)")
         var records = try await journal.reviewRecords(of: entry.rowID)
-        r.check(records.first?.status == .delivered && records.first?.record == nil,
+        r.check(
+            records.first?.status == .delivered && records.first?.record == nil,
             "a delivered record keeps its clear copy or status: \(String(describing: records.first))")
         let masked = try await journal.entry(rowID: entry.rowID)?.records ?? ""
         r.check(masked.contains("masked"), "the masked copy of the delivered record was not stored")
@@ -361,13 +385,15 @@ public struct JournalConformance: Sendable {
         let afterReject = try await journal.settleReview(dismissed, maskedRecord: nil, now: t0 + 11)
         r.check(afterReject == .rejected, "a scan with a dismissed record is \(afterReject), not rejected")
         let scan = try await journal.entry(rowID: entry.rowID)
-        r.check(scan?.state == .rejected && (scan?.error ?? "").contains("suzuki"),
+        r.check(
+            scan?.state == .rejected && (scan?.error ?? "").contains("suzuki"),
             "the scan does not say who rejected it: \(String(describing: scan))")
         records = try await journal.reviewRecords(of: entry.rowID)
         r.check(records.last?.status == .dismissed && records.last?.record == nil, "a dismissed record is kept")
         let audit = try await journal.reviewAudit(of: entry.rowID)
-        r.check(audit.map(\.reviewer) == ["tanaka", "suzuki"] && audit.first?.changes == accepted.changes
-            && audit.last?.outcome == .dismissed && same(audit.first?.at, t0 + 10),
+        r.check(
+            audit.map(\.reviewer) == ["tanaka", "suzuki"] && audit.first?.changes == accepted.changes
+                && audit.last?.outcome == .dismissed && same(audit.first?.at, t0 + 10),
             "the audit trail is not every decision, oldest first: \(audit)")
     }
 
@@ -390,13 +416,15 @@ public struct JournalConformance: Sendable {
         r.check(all == 4 && reading == 2, "count is not per state: \(all) in all, \(reading) reading")
         let stuck = try await journal.stuck(olderThan: 3600, now: t0 + 4000)
         r.check(stuck.map(\.rowID) == [old.rowID], "stuck is not exactly the old in-flight scan: \(stuck)")
-        r.check(try await journal.list(state: .reading, limit: 10).map(\.rowID) == [fresh.rowID, old.rowID],
+        r.check(
+            try await journal.list(state: .reading, limit: 10).map(\.rowID) == [fresh.rowID, old.rowID],
             "list of a state is not newest first")
         r.check(try await journal.list(state: nil, limit: 2).count == 2, "list ignores its limit")
         r.check(try await journal.entry(rowID: 987_654) == nil, "an unknown row has an entry")
 
         let byHash = try await journal.entries(matching: String(hash("4").prefix(6)))
-        r.check(byHash.map(\.state) == [.delivered, .duplicate], "by hash prefix, the original is not first: \(byHash)")
+        r.check(
+            byHash.map(\.state) == [.delivered, .duplicate], "by hash prefix, the original is not first: \(byHash)")
         r.check(try await journal.entries(matching: "/in/old.png").map(\.rowID) == [old.rowID], "by path")
         r.check(try await journal.entries(matching: "/in/nothing.png").isEmpty, "an unknown path names a scan")
     }
@@ -408,37 +436,45 @@ public struct JournalConformance: Sendable {
                 path: "/inbox/a.png", location: "/inbox/processing/a.png", size: 10, scanRowID: scan.rowID,
                 outcome: .scan(.claimed), reason: nil),
             now: t0)
-        r.check(first.sightings == 1 && first.scanRowID == scan.rowID && first.hash == hash("5"),
+        r.check(
+            first.sightings == 1 && first.scanRowID == scan.rowID && first.hash == hash("5"),
             "a first sighting: \(first)")
         let second = try await journal.recordInput(
             InputSighting(
                 path: "/inbox/a.png", location: "/inbox/processing/a.png", size: 10, scanRowID: scan.rowID,
                 outcome: .scan(.delivered), reason: nil),
             now: t0 + 1)
-        r.check(second.rowID == first.rowID && second.sightings == 2 && second.outcome == .scan(.delivered)
-            && same(second.firstSeen, t0) && same(second.lastSeen, t0 + 1),
+        r.check(
+            second.rowID == first.rowID && second.sightings == 2 && second.outcome == .scan(.delivered)
+                && same(second.firstSeen, t0) && same(second.lastSeen, t0 + 1),
             "the same path with the same scan is not one row seen twice: \(second)")
         let refused = try await journal.recordInput(
             InputSighting(path: "/inbox/empty.png", size: 0, scanRowID: nil, outcome: .refused, reason: "empty"),
             now: t0 + 2)
-        r.check(refused.scanRowID == nil && refused.outcome == .refused && refused.reason == "empty"
-            && refused.location == "/inbox/empty.png", "a refused path: \(refused)")
+        r.check(
+            refused.scanRowID == nil && refused.outcome == .refused && refused.reason == "empty"
+                && refused.location == "/inbox/empty.png", "a refused path: \(refused)")
 
         // The file moves to its outcome folder; the input that left it there follows.
         try await journal.move(scan.rowID, to: "/inbox/done/a.png", now: t0 + 3)
         r.check(try await journal.entry(rowID: scan.rowID)?.path == "/inbox/done/a.png", "move did not move the scan")
         let named = try await journal.inputs(matching: "/inbox/a.png")
         r.check(named.map(\.location) == ["/inbox/done/a.png"], "the input row did not follow the move: \(named)")
-        r.check(try await journal.inputs(matching: "/inbox/done/a.png").map(\.rowID) == [first.rowID],
+        r.check(
+            try await journal.inputs(matching: "/inbox/done/a.png").map(\.rowID) == [first.rowID],
             "an input is not found where its file was left")
-        r.check(try await journal.inputs(matching: String(hash("5").prefix(8))).map(\.rowID) == [first.rowID],
+        r.check(
+            try await journal.inputs(matching: String(hash("5").prefix(8))).map(\.rowID) == [first.rowID],
             "inputs are not found by hash prefix")
         r.check(try await journal.inputs(ofScan: scan.rowID).map(\.rowID) == [first.rowID], "inputs(ofScan:)")
-        r.check(try await journal.entries(matching: "/inbox/a.png").map(\.rowID) == [scan.rowID],
+        r.check(
+            try await journal.entries(matching: "/inbox/a.png").map(\.rowID) == [scan.rowID],
             "a scan is not found by the path it was dropped at")
-        r.check(try await journal.listInputs(outcome: .refused, limit: 10).map(\.rowID) == [refused.rowID],
+        r.check(
+            try await journal.listInputs(outcome: .refused, limit: 10).map(\.rowID) == [refused.rowID],
             "listInputs of refused")
-        r.check(try await journal.listInputs(outcome: nil, limit: 10).map(\.rowID) == [refused.rowID, first.rowID],
+        r.check(
+            try await journal.listInputs(outcome: nil, limit: 10).map(\.rowID) == [refused.rowID, first.rowID],
             "listInputs is not most recently seen first")
         let inputCount = try await journal.countInputs(outcome: nil)
         let refusedCount = try await journal.countInputs(outcome: .refused)
@@ -469,7 +505,8 @@ public struct JournalConformance: Sendable {
         } catch {
             r.fail("a write from a cancelled task failed: \(error)")
         }
-        r.check(try await journal.entry(rowID: entry.rowID)?.state == .claimed,
+        r.check(
+            try await journal.entry(rowID: entry.rowID)?.state == .claimed,
             "a scan handed back from a cancelled task was not journaled")
     }
 }

@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A PostgreSQL server of its own for a test suite: Debian's `postgresql` binaries (`/usr/lib/postgresql/*/bin`),
@@ -35,7 +35,8 @@ public final class PostgresServer: @unchecked Sendable {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
             .compactMap(Int.init).sorted()
-        for version in versions.reversed() where FileManager.default.isExecutableFile(
+        for version in versions.reversed()
+        where FileManager.default.isExecutableFile(
             atPath: "\(root)/\(version)/bin/initdb")
         {
             return "\(root)/\(version)/bin"
@@ -88,9 +89,11 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Creates a new, empty database and returns its name.
     @discardableResult
-    public func createDatabase(_ name: String = "j_" + UUID().uuidString.prefix(12).lowercased()
-        .replacingOccurrences(of: "-", with: "_")) throws -> String
-    {
+    public func createDatabase(
+        _ name: String = "j_"
+            + UUID().uuidString.prefix(12).lowercased()
+            .replacingOccurrences(of: "-", with: "_")
+    ) throws -> String {
         try runChecked(bin + "/createdb", ["-h", folder, "-p", String(port), "-U", user, name])
         return name
     }
@@ -140,8 +143,10 @@ public final class PostgresServer: @unchecked Sendable {
         }
         try runChecked(
             bin + "/initdb",
-            ["-D", folder + "/data", "-U", user, "--pwfile=" + passwordFile, "--auth-local=trust",
-                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"])
+            [
+                "-D", folder + "/data", "-U", user, "--pwfile=" + passwordFile, "--auth-local=trust",
+                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
+            ])
         try? FileManager.default.removeItem(atPath: passwordFile)
     }
 

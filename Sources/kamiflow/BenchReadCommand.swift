@@ -57,8 +57,10 @@ struct BenchReadCommand: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         await pool.shutdown()
-        print(String(format: "pages %d fields %d seconds %.2f pages/min %.1f", pages, fields, seconds,
-            Double(pages) * 60 / seconds))
+        print(
+            String(
+                format: "pages %d fields %d seconds %.2f pages/min %.1f", pages, fields, seconds,
+                Double(pages) * 60 / seconds))
     }
 
     static func read(_ path: String, with extractor: Extractor) async -> (Int, Int) {

@@ -68,9 +68,12 @@ actor Composition {
 
     /// What the review station delivers with: the same mapping and connections as `run`, and no engines (a
     /// reviewed record is not read again).
-    func reviewWiring(workflowFiles: [String]) throws -> (workflows: [Workflow], planner: DeliveryPlanner,
-        connectors: [any Connector])
-    {
+    func reviewWiring(
+        workflowFiles: [String]
+    ) throws -> (
+        workflows: [Workflow], planner: DeliveryPlanner,
+        connectors: [any Connector]
+    ) {
         let loaded = try workflowFiles.map(workflow(file:))
         return (loaded, Self.planner(for: loaded), try connectors(for: loaded))
     }
@@ -101,7 +104,9 @@ actor Composition {
     /// Parts of one page of a scan as the workflows read it (the whole page for a `nil` region), with `hidden`
     /// rectangles painted black: the review station's page image and crops, from one pass over the scan. `nil`
     /// for a region the page does not have.
-    func pageImages(of path: String, page index: Int, regions: [PixelRect?], blackingOut hidden: [PixelRect])
+    func pageImages(
+        of path: String, page index: Int, regions: [PixelRect?], blackingOut hidden: [PixelRect]
+    )
         async throws -> [[UInt8]?]
     {
         let pool = try await enginePool()
@@ -130,8 +135,12 @@ actor Composition {
             do {
                 try await connector.close()
             } catch {
-                logger.error("closing the connection failed", metadata: ["connection": "\(connector.name)",
-                    "error": "\(error)"])
+                logger.error(
+                    "closing the connection failed",
+                    metadata: [
+                        "connection": "\(connector.name)",
+                        "error": "\(error)",
+                    ])
             }
         }
         await pool?.shutdown()

@@ -138,13 +138,15 @@ struct DeploymentReader: LocatedYAMLReader {
                     error("this Kamiflow reads deployment files of version 1, not \(version)", at: value)
                 }
             case "connections": connections = readConnections(value)
-            case "journal": runtime.journal = string(value, "'journal' (the journal database's path or postgres:// URL)")
+            case "journal":
+                runtime.journal = string(value, "'journal' (the journal database's path or postgres:// URL)")
             case "journal_password_env":
                 runtime.journalPasswordEnvironment = string(
                     value, "'journal_password_env' (the environment variable holding the journal's password)")
             case "workers": runtime.workers = integer(value, "'workers'", minimum: 1)
             case "memory_budget":
-                runtime.memoryBudget = integer(value, "'memory_budget' (mebibytes for the pages being read)", minimum: 16)
+                runtime.memoryBudget = integer(
+                    value, "'memory_budget' (mebibytes for the pages being read)", minimum: 16)
             case "watch": runtime.watch = readWatch(value)
             case "schedules": runtime.schedules = readSchedules(value)
             case "missed_run_grace": runtime.missedRunGrace = duration(value, "'missed_run_grace'")

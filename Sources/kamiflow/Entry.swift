@@ -1,6 +1,7 @@
 import ArgumentParser
+
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The process entry point.
@@ -26,14 +27,14 @@ enum MemoryGuard {
     /// scans, 227–235 MB after 200 and 238 MB after 1,000, with two engines.)
     static func returnLargeBuffersToTheSystem() {
         #if canImport(Glibc)
-            // malloc.h is not part of Swift's Glibc module: look `mallopt` up, with its documented option numbers.
-            typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-            let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
-            let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-            let arenaMax: Int32 = -8  // M_ARENA_MAX
-            _ = mallopt(mmapThreshold, 1 << 20)
-            _ = mallopt(arenaMax, 4)
+        // malloc.h is not part of Swift's Glibc module: look `mallopt` up, with its documented option numbers.
+        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+        let arenaMax: Int32 = -8  // M_ARENA_MAX
+        _ = mallopt(mmapThreshold, 1 << 20)
+        _ = mallopt(arenaMax, 4)
         #endif
     }
 }

@@ -26,7 +26,10 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Write an HTML report with a crop of every wrong field here.")
     var html: String?
 
-    @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
+    @Option(
+        help:
+            "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default."
+    )
     var languages = "jpn"
 
     @Option(help: "Engines to run in parallel (default: one per core).")

@@ -31,7 +31,10 @@ struct ExtractCommand: AsyncParsableCommand {
     @Flag(help: "Show sensitive values in --explain (masked by default).")
     var showSensitive = false
 
-    @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
+    @Option(
+        help:
+            "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default."
+    )
     var languages = "jpn"
 
     @Flag(
@@ -103,19 +106,25 @@ struct ExtractCommand: AsyncParsableCommand {
         var lines: [String] = []
         for record in records {
             let matches = record.fields.filter {
-                $0.path == path || $0.path.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "", options: .regularExpression) == path
+                $0.path == path
+                    || $0.path.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "", options: .regularExpression) == path
             }
             for field in matches {
                 let mask = field.sensitive && !showSensitive
                 lines.append("\(record.workflow) record \(record.index) — \(field.path) (\(field.type))")
-                lines.append("  read:        \(mask ? "●●●● (sensitive)" : (field.raw.map { "\"\($0)\"" } ?? "(marks only)"))")
+                lines.append(
+                    "  read:        \(mask ? "●●●● (sensitive)" : (field.raw.map { "\"\($0)\"" } ?? "(marks only)"))")
                 lines.append("  normalised:  \(mask ? "●●●●" : field.value.textValue)")
                 lines.append("  confidence:  \(field.confidence.map { String(format: "%.1f", $0) } ?? "-")")
-                if let source = field.source { lines.append("  from:        page \(source.page + 1), pixels \(source.zone)") }
+                if let source = field.source {
+                    lines.append("  from:        page \(source.page + 1), pixels \(source.zone)")
+                }
                 if field.issues.isEmpty {
                     lines.append("  checks:      all passed")
                 } else {
-                    for issue in field.issues { lines.append("  \(issue.severity.rawValue): [\(issue.code)] \(issue.message)") }
+                    for issue in field.issues {
+                        lines.append("  \(issue.severity.rawValue): [\(issue.code)] \(issue.message)")
+                    }
                 }
                 lines.append("  route:       \(record.route.rawValue)")
             }
@@ -135,7 +144,8 @@ struct ExtractCommand: AsyncParsableCommand {
                 out += header.map(cell).joined(separator: ",") + "\r\n"
                 lastHeader = header
             }
-            let row = [record.workflow, record.scanID, String(record.index), record.route.rawValue]
+            let row =
+                [record.workflow, record.scanID, String(record.index), record.route.rawValue]
                 + record.fields.map { $0.value.textValue }
             out += row.map(cell).joined(separator: ",") + "\r\n"
         }

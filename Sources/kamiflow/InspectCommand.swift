@@ -71,12 +71,15 @@ struct InspectCommand: AsyncParsableCommand {
             struct Output: Encodable {
                 var source: String
                 var resolution: String
-                var origin = "top-left corner of the page as scanned (after deskewing); millimetres; [x, y, width, height]"
+                var origin =
+                    "top-left corner of the page as scanned (after deskewing); millimetres; [x, y, width, height]"
                 var pages: [PageInspection]
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Output(source: blank, resolution: note, pages: pages)), as: UTF8.self))
+            print(
+                String(
+                    decoding: try encoder.encode(Output(source: blank, resolution: note, pages: pages)), as: UTF8.self))
         }
     }
 }

@@ -54,10 +54,11 @@ struct JournalCommand: AsyncParsableCommand {
 
         @OptionGroup var options: RuntimeOptions
 
-        @Option(help: """
-            Only scans in this state (\(ScanState.allCases.map(\.rawValue).joined(separator: ", "))); with \
-            --inputs also 'refused'.
-            """)
+        @Option(
+            help: """
+                Only scans in this state (\(ScanState.allCases.map(\.rawValue).joined(separator: ", "))); with \
+                --inputs also 'refused'.
+                """)
         var state: String?
 
         @Option(help: "At most this many.")
@@ -115,8 +116,10 @@ struct JournalCommand: AsyncParsableCommand {
             }
             // On standard error, so that scripts reading the rows (`| awk '{print $1}'`) are not disturbed.
             if total > shown {
-                FileHandle.standardError.write(Data(
-                    "showing \(shown) of \(total) \(inputs ? "input paths" : "scans"); use --limit to see more\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "showing \(shown) of \(total) \(inputs ? "input paths" : "scans"); use --limit to see more\n"
+                            .utf8))
             }
         }
 
@@ -213,9 +216,11 @@ struct JournalCommand: AsyncParsableCommand {
             }
             if let error = entry.error { print("error       \(error)") }
             if !entry.timings.isEmpty {
-                print("timings     " + entry.timings.keys.sorted().map {
-                    "\($0) \(String(format: "%.0f", entry.timings[$0]!)) ms"
-                }.joined(separator: ", "))
+                print(
+                    "timings     "
+                        + entry.timings.keys.sorted().map {
+                            "\($0) \(String(format: "%.0f", entry.timings[$0]!)) ms"
+                        }.joined(separator: ", "))
             }
             for delivery in deliveries {
                 var line = "delivery    \(delivery.connection) \(delivery.idempotencyKey) \(delivery.status.rawValue)"
@@ -292,10 +297,11 @@ struct JournalCommand: AsyncParsableCommand {
         @Option(help: "The SQLite journal to copy.")
         var from: String = JournalConfiguration.defaultPath
 
-        @Option(help: """
-            The PostgreSQL journal, postgres://USER@HOST:5432/DATABASE?sslmode=require (the password in \
-            --password-env's variable or PGPASSWORD rather than in the URL).
-            """)
+        @Option(
+            help: """
+                The PostgreSQL journal, postgres://USER@HOST:5432/DATABASE?sslmode=require (the password in \
+                --password-env's variable or PGPASSWORD rather than in the URL).
+                """)
         var to: String
 
         @Option(help: "The environment variable holding the PostgreSQL password.")
@@ -306,7 +312,8 @@ struct JournalCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard PostgresJournalConfiguration.isURL(to) else {
-                throw ValidationError("--to must be a postgres:// URL, not '\(PostgresJournalConfiguration.redact(to))'")
+                throw ValidationError(
+                    "--to must be a postgres:// URL, not '\(PostgresJournalConfiguration.redact(to))'")
             }
         }
 

@@ -39,7 +39,9 @@ struct MappingCheck {
         var check = MappingCheck(deployment: deployment)
         let used = workflows.map { Set($0.flatMap { $0.deliveries.map(\.connection) }) }
         for (name, configuration) in deployment?.connections ?? [] where used?.contains(name) ?? true {
-            if let http = configuration.settings as? HTTPConnectionConfiguration, let document = await http.fetchOpenAPIDocument() {
+            if let http = configuration.settings as? HTTPConnectionConfiguration,
+                let document = await http.fetchOpenAPIDocument()
+            {
                 check.servedDocuments[name] = document
             }
         }
@@ -56,8 +58,9 @@ struct MappingCheck {
                 let contract: MappingContract?
                 if let deployment {
                     let names = deployment.connections.map(\.name)
-                    guard let configuration = deployment.connections.first(where: { $0.name == mapping.connection })?
-                        .configuration
+                    guard
+                        let configuration = deployment.connections.first(where: { $0.name == mapping.connection })?
+                            .configuration
                     else {
                         result.append(
                             Diagnostic(
@@ -70,7 +73,9 @@ struct MappingCheck {
                     var document: Data?
                     if let http = configuration.settings as? HTTPConnectionConfiguration {
                         document = servedDocuments[mapping.connection]
-                        if document == nil, let resource = http.resource ?? mapping.resource, simulated.contains(resource) {
+                        if document == nil, let resource = http.resource ?? mapping.resource,
+                            simulated.contains(resource)
+                        {
                             document = committed
                         }
                     }
@@ -83,7 +88,8 @@ struct MappingCheck {
                 }
                 if let contract { result += mapping.diagnostics(against: contract, in: workflow) }
             } catch let error as KamiflowError {
-                result.append(Diagnostic(.error, "connection '\(mapping.connection)': \(error.message)", at: mapping.location))
+                result.append(
+                    Diagnostic(.error, "connection '\(mapping.connection)': \(error.message)", at: mapping.location))
             } catch {
                 result.append(Diagnostic(.error, "connection '\(mapping.connection)': \(error)", at: mapping.location))
             }

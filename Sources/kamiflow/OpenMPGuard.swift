@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Makes sure the process runs with `OMP_THREAD_LIMIT` set, so that each Tesseract engine uses one thread and the

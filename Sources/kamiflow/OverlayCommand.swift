@@ -29,7 +29,10 @@ struct OverlayCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Deskew the page before reading (on by default, as extract does).")
     var deskew = true
 
-    @Option(help: "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default.")
+    @Option(
+        help:
+            "Tesseract models for reads that name none (identification, anchors); each field is read with its own `lang`, jpn by default."
+    )
     var languages = "jpn"
 
     func validate() throws {

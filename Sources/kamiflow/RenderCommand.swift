@@ -31,7 +31,10 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(help: "Share (0–1) of forms with a planted defect; with 1 the form carries one.")
     var defects: Double = 0
 
-    @Flag(help: "Leave out the registration marks, as most existing municipal forms are printed (scans then register by the printed cells).")
+    @Flag(
+        help:
+            "Leave out the registration marks, as most existing municipal forms are printed (scans then register by the printed cells)."
+    )
     var noMarks = false
 
     func validate() throws {

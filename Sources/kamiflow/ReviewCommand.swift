@@ -63,9 +63,10 @@ struct ReviewCommand: AsyncParsableCommand {
                     continue
                 }
                 for item in records {
-                    print("\(entry.shortID)  \(entry.state)  \(entry.workflow ?? "-")  record \(item.index)"
-                        + (item.status == .waiting ? "" : " (\(item.status.rawValue): accept again)")
-                        + "  \(entry.path)")
+                    print(
+                        "\(entry.shortID)  \(entry.state)  \(entry.workflow ?? "-")  record \(item.index)"
+                            + (item.status == .waiting ? "" : " (\(item.status.rawValue): accept again)")
+                            + "  \(entry.path)")
                     guard let record = item.record else { continue }
                     redactor.register([record], scope: entry.hash)
                     for field in record.fields where !field.issues.isEmpty {
@@ -120,7 +121,8 @@ struct ReviewCommand: AsyncParsableCommand {
                 let rows = fields.fields.map { field -> [String] in
                     [
                         (field.issues.isEmpty ? "  " : "! ") + field.path,
-                        ReviewCommand.shown(field.value.textValue, sensitive: field.sensitive, reveal: reveal,
+                        ReviewCommand.shown(
+                            field.value.textValue, sensitive: field.sensitive, reveal: reveal,
                             redactor: redactor),
                         ReviewCommand.shown(field.raw, sensitive: field.sensitive, reveal: reveal, redactor: redactor),
                         field.confidence.map { String(Int($0.rounded())) } ?? "",
@@ -132,8 +134,9 @@ struct ReviewCommand: AsyncParsableCommand {
                 func pad(_ text: String, _ width: Int) -> String {
                     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
                 }
-                print(["  field", "value", "raw", "conf"].enumerated().map { pad($1, widths[$0]) }
-                    .joined(separator: "  "))
+                print(
+                    ["  field", "value", "raw", "conf"].enumerated().map { pad($1, widths[$0]) }
+                        .joined(separator: "  "))
                 for (field, row) in zip(fields.fields, rows) {
                     print(row.enumerated().map { pad($1, widths[$0]) }.joined(separator: "  "))
                     for issue in field.issues { print("      " + ReviewCommand.describe(issue, redactor: redactor)) }
@@ -144,10 +147,13 @@ struct ReviewCommand: AsyncParsableCommand {
                 print("(the record's values are no longer kept: it was \(item.status.rawValue))")
             }
             for audit in try await journal.reviewAudit(of: entry.rowID) where audit.recordIndex == item.index {
-                var line = "reviewed    \(ISO8601DateFormatter().string(from: audit.at)) by \(audit.reviewer): "
+                var line =
+                    "reviewed    \(ISO8601DateFormatter().string(from: audit.at)) by \(audit.reviewer): "
                     + "\(audit.action.rawValue) → \(audit.outcome.rawValue)"
                 if !audit.changes.isEmpty {
-                    line += "; changed " + audit.changes.map { "\($0.field) (\($0.before) → \($0.after))" }
+                    line +=
+                        "; changed "
+                        + audit.changes.map { "\($0.field) (\($0.before) → \($0.after))" }
                         .joined(separator: ", ")
                 }
                 if let detail = audit.detail { line += " — \(detail)" }
@@ -207,8 +213,11 @@ struct ReviewCommand: AsyncParsableCommand {
 
         @OptionGroup var target: ReviewTarget
 
-        @Option(name: .customLong("set"), help: ArgumentHelp("A corrected field: FIELD=VALUE (repeatable).",
-            valueName: "field=value"))
+        @Option(
+            name: .customLong("set"),
+            help: ArgumentHelp(
+                "A corrected field: FIELD=VALUE (repeatable).",
+                valueName: "field=value"))
         var corrections: [String] = []
 
         @Option(help: "Who reviewed (default: the login name).")
@@ -217,10 +226,11 @@ struct ReviewCommand: AsyncParsableCommand {
         @Option(help: "The workflow file (default: the one with the scan's workflow id in ./Workflows/).")
         var workflow: [String] = []
 
-        @Option(help: """
-            The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded \
-            SQLite core system in .kamiflow/).
-            """)
+        @Option(
+            help: """
+                The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded \
+                SQLite core system in .kamiflow/).
+                """)
         var deployment: String?
 
         func validate() throws {
@@ -250,11 +260,13 @@ struct ReviewCommand: AsyncParsableCommand {
             do {
                 entry = try await JournalCommand.resolve(target.id, in: journal)
                 guard let id = entry.workflow else {
-                    throw KamiflowError(.invalidArgument, "the journal does not say which workflow read this scan",
+                    throw KamiflowError(
+                        .invalidArgument, "the journal does not say which workflow read this scan",
                         subject: entry.shortID)
                 }
                 let file = try ReviewCommand.workflowFile(id: id, given: workflow)
-                let deploymentFile = deployment
+                let deploymentFile =
+                    deployment
                     ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
                 composition = Composition(
                     settings: Composition.Settings(deployment: deploymentFile, workers: 1),
@@ -289,16 +301,18 @@ struct ReviewCommand: AsyncParsableCommand {
             case .refused(let issues):
                 print("\(entry.shortID): not accepted, errors remain (nothing was delivered):")
                 for issue in issues {
-                    print("  \(issue.fields.joined(separator: ", ")): "
-                        + ReviewCommand.describe(issue, redactor: redactor))
+                    print(
+                        "  \(issue.fields.joined(separator: ", ")): "
+                            + ReviewCommand.describe(issue, redactor: redactor))
                 }
                 throw ExitCode(1)
             case .alreadySettled(let status):
                 print("\(entry.shortID): nothing to do, the record was already \(status.rawValue)")
                 throw ExitCode(status == .delivered ? 0 : 1)
             case .settled(let status, let state, let detail):
-                print("\(entry.shortID): record \(status.rawValue); the scan is \(state)"
-                    + (detail.map { " — \($0)" } ?? ""))
+                print(
+                    "\(entry.shortID): record \(status.rawValue); the scan is \(state)"
+                        + (detail.map { " — \($0)" } ?? ""))
                 throw ExitCode(status == .delivered ? 0 : status == .failed ? 2 : 1)
             }
         }

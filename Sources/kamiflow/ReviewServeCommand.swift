@@ -27,7 +27,8 @@ struct ReviewServeCommand: AsyncParsableCommand {
             let redactor = Redactor()
             let logger = options.logger("kamiflow.review-web", redactor: redactor, defaultLevel: .notice)
             let journal = try await options.openJournal()
-            let made = try await station.make(journal: journal, journalPath: options.journal, logger: logger,
+            let made = try await station.make(
+                journal: journal, journalPath: options.journal, logger: logger,
                 redactor: redactor)
             let host = station.host
             try await made.web.runUntilSignalled { port in
@@ -47,10 +48,11 @@ struct ReviewStationOptions: ParsableArguments {
     var secureCookies = false
     @Option(name: .customLong("workflow"), help: "Workflow files (default: every one in ./Workflows/).")
     var workflows: [String] = []
-    @Option(help: """
-        The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded SQLite \
-        core system in .kamiflow/).
-        """)
+    @Option(
+        help: """
+            The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded SQLite \
+            core system in .kamiflow/).
+            """)
     var deployment: String?
 
     func validate() throws {
@@ -58,7 +60,9 @@ struct ReviewStationOptions: ParsableArguments {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
     }
 
-    func make(journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor) async throws
+    func make(
+        journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor
+    ) async throws
         -> (web: ReviewWebStation, composition: Composition)
     {
         try await Self.make(
@@ -77,7 +81,8 @@ struct ReviewStationOptions: ParsableArguments {
         guard !files.isEmpty else {
             throw KamiflowError(.invalidArgument, "no workflow files: name them with --workflow FILE")
         }
-        let deploymentFile = deployment
+        let deploymentFile =
+            deployment
             ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
         let composition = Composition(
             settings: Composition.Settings(deployment: deploymentFile, workers: 1),
@@ -95,14 +100,16 @@ struct ReviewStationOptions: ParsableArguments {
             journal: journal, planner: wiring.planner, connectors: wiring.connectors, reinterpret: reinterpret,
             redactor: redactor, logger: logger)
         let labels = byID.mapValues { workflow in
-            Dictionary(workflow.form.placedFields.map { ($0.path, $0.spec.label ?? $0.path) },
+            Dictionary(
+                workflow.form.placedFields.map { ($0.path, $0.spec.label ?? $0.path) },
                 uniquingKeysWith: { first, _ in first })
         }
         let titles = byID.mapValues(\.title)
         let backend = ReviewBackend(
             check: reinterpret,
             accept: { entry, index, corrections, reviewer in
-                Self.decision(try await station.accept(entry, index: index, corrections: corrections, reviewer: reviewer))
+                Self.decision(
+                    try await station.accept(entry, index: index, corrections: corrections, reviewer: reviewer))
             },
             reject: { entry, index, reason, reviewer in
                 Self.decision(try await station.reject(entry, index: index, reason: reason, reviewer: reviewer))

@@ -97,11 +97,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary and every scan's outcome as JSON on standard output.")
     var json = false
 
-    @Flag(help: ArgumentHelp("Inputs are record files (JSON), not scans: for drills and migrations.",
-        visibility: .hidden))
+    @Flag(
+        help: ArgumentHelp(
+            "Inputs are record files (JSON), not scans: for drills and migrations.",
+            visibility: .hidden))
     var recordFiles = false
 
-    @Option(help: "The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded SQLite core system in .kamiflow/).")
+    @Option(
+        help:
+            "The deployment file with the connections (default: kamiflow.yaml if there is one, else the embedded SQLite core system in .kamiflow/)."
+    )
     var deployment: String?
 
     @Argument(help: "Workflow files, then scan files, folders or glob patterns.")
@@ -121,7 +126,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let redactor = Redactor()
         let logger = options.logger("kamiflow.run", redactor: redactor)
-        let deploymentFile = deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
+        let deploymentFile =
+            deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
         let composition = Composition(
             // Engines per core, not per scan in flight: `jobs` engines (twice the cores) fought over the cores
             // and held twice the engine memory (peak 470 MB for 2 cores) while reading no faster.

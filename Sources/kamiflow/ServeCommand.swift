@@ -1,4 +1,3 @@
-import UnixSignals
 import ArgumentParser
 import Foundation
 import KamiflowCore
@@ -6,6 +5,7 @@ import KamiflowRuntime
 import KamiflowServer
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Reads the runtime's part of `kamiflow.yaml`, through the one deployment loader (which checks the whole file).
 enum DeploymentFile {
@@ -18,7 +18,8 @@ enum DeploymentFile {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the deployment's drop folders, scheduled jobs and (--review-port) review station until SIGTERM/SIGINT.",
+        abstract:
+            "Run the deployment's drop folders, scheduled jobs and (--review-port) review station until SIGTERM/SIGINT.",
         discussion: """
             On SIGTERM or SIGINT: no new scans are taken, scans in flight get the shutdown deadline to finish and \
             are otherwise handed back (resumed at the next start), and the process exits 0. Missed runs: a job \
@@ -32,10 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The deployment file.")
     var deployment: String = "kamiflow.yaml"
 
-    @Option(help: """
-        Also serve the review station in the browser on this port (as 'kamiflow review serve' does), for the \
-        deployment's workflows.
-        """)
+    @Option(
+        help: """
+            Also serve the review station in the browser on this port (as 'kamiflow review serve' does), for the \
+            deployment's workflows.
+            """)
     var reviewPort: Int?
 
     @Option(help: "The review station's address (with --review-port).") var reviewHost = "127.0.0.1"
@@ -44,8 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Mark the review station's cookies Secure (it is reached over TLS).") var reviewSecureCookies = false
 
-    @Flag(help: ArgumentHelp("Inboxes and scheduled inputs hold record files (JSON), not scans.",
-        visibility: .hidden))
+    @Flag(
+        help: ArgumentHelp(
+            "Inboxes and scheduled inputs hold record files (JSON), not scans.",
+            visibility: .hidden))
     var recordFiles = false
 
     func run() async throws {
@@ -62,19 +66,22 @@ struct ServeCommand: AsyncParsableCommand {
         let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let composition = Composition(
             settings: Composition.Settings(
-                deployment: deployment, workers: workers, pageMemoryBudget: options.pageMemoryBudget(deployment: settings)),
+                deployment: deployment, workers: workers,
+                pageMemoryBudget: options.pageMemoryBudget(deployment: settings)),
             environment: ProcessInfo.processInfo.environment, logger: logger)
 
         if let inboxes = settings.watch?.inboxes, !inboxes.isEmpty {
             var boxes: [DropFolderConfiguration.Inbox] = []
             for inbox in inboxes {
                 let wiring = try await composition.wiring(workflowFiles: [inbox.workflow], recordFiles: recordFiles)
-                boxes.append(DropFolderConfiguration.Inbox(
-                    path: inbox.path, processor: wiring.processor, planner: wiring.planner))
+                boxes.append(
+                    DropFolderConfiguration.Inbox(
+                        path: inbox.path, processor: wiring.processor, planner: wiring.planner))
             }
-            services.append(DropFolderWatcher(
-                configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,
-                connectors: await composition.allConnectorsForRouting(), redactor: redactor, logger: logger))
+            services.append(
+                DropFolderWatcher(
+                    configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,
+                    connectors: await composition.allConnectorsForRouting(), redactor: redactor, logger: logger))
         }
 
         var jobs: [ScheduledJob] = []
@@ -85,27 +92,32 @@ struct ServeCommand: AsyncParsableCommand {
                 connectors: wiring.connectors, configuration: BatchConfiguration(maxConcurrentScans: workers),
                 redactor: redactor, logger: logger)
             let inputs = job.run.inputs
-            jobs.append(ScheduledJob(name: job.name, schedule: try job.schedule()) {
-                let summary = await runner.run(InputFiles(inputs))
-                logger.notice(
-                    "scheduled run finished",
-                    metadata: ["job": "\(job.name)", "scans": "\(summary.scans)", "delivered": "\(summary.delivered)",
-                        "review": "\(summary.inReview)", "failed": "\(summary.failed)"])
-            })
+            jobs.append(
+                ScheduledJob(name: job.name, schedule: try job.schedule()) {
+                    let summary = await runner.run(InputFiles(inputs))
+                    logger.notice(
+                        "scheduled run finished",
+                        metadata: [
+                            "job": "\(job.name)", "scans": "\(summary.scans)", "delivered": "\(summary.delivered)",
+                            "review": "\(summary.inReview)", "failed": "\(summary.failed)",
+                        ])
+                })
         }
         if !jobs.isEmpty {
-            services.append(Scheduler(
-                jobs: jobs, journal: journal,
-                configuration: SchedulerConfiguration(
-                    missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
-                logger: logger))
+            services.append(
+                Scheduler(
+                    jobs: jobs, journal: journal,
+                    configuration: SchedulerConfiguration(
+                        missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
+                    logger: logger))
         }
         var reviewComposition: Composition?
         if let reviewPort {
             guard let language = StationLanguage(rawValue: reviewLanguage), (0...65535).contains(reviewPort) else {
                 throw KamiflowError(.invalidArgument, "--review-language is ja or en; --review-port is 0–65535")
             }
-            var workflows = (settings.watch?.inboxes ?? []).map(\.workflow) + (settings.schedules ?? []).map(\.run.workflow)
+            var workflows =
+                (settings.watch?.inboxes ?? []).map(\.workflow) + (settings.schedules ?? []).map(\.run.workflow)
             workflows = Array(Set(workflows)).sorted()
             let station = try await ReviewStationOptions.make(
                 host: reviewHost, port: reviewPort, language: language, secureCookies: reviewSecureCookies,
@@ -113,19 +125,22 @@ struct ServeCommand: AsyncParsableCommand {
                 journalPath: settings.journal ?? options.journal, logger: logger, redactor: redactor)
             reviewComposition = station.composition
             let host = reviewHost
-            services.append(station.web.service { port in
-                logger.notice("review station listening", metadata: ["url": "http://\(host):\(port)/"])
-            })
+            services.append(
+                station.web.service { port in
+                    logger.notice("review station listening", metadata: ["url": "http://\(host):\(port)/"])
+                })
         }
         guard !services.isEmpty else {
-            throw KamiflowError(.invalidDeployment, "nothing to serve: no watch inboxes, no schedules, no review station",
+            throw KamiflowError(
+                .invalidDeployment, "nothing to serve: no watch inboxes, no schedules, no review station",
                 subject: deployment)
         }
         var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Past the deadline, what is still running (a scheduled batch's scans) is cancelled and handed back.
-        let deadline = try watch.shutdownDeadline.map { try SettingDuration(parsing: $0).duration }
+        let deadline =
+            try watch.shutdownDeadline.map { try SettingDuration(parsing: $0).duration }
             ?? settings.watch?.shutdownDeadline?.duration ?? .seconds(30)
         configuration.maximumGracefulShutdownDuration = deadline + .seconds(2)
         let group = ServiceGroup(configuration: configuration)

@@ -53,7 +53,8 @@ struct StatusCommand: AsyncParsableCommand {
                 counts: Dictionary(uniqueKeysWithValues: ScanState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
                 refusedInputs: refused,
                 stuck: stuck.map {
-                    Stuck(id: $0.shortID, state: $0.state.rawValue, seconds: Int(now.timeIntervalSince($0.stateSince)),
+                    Stuck(
+                        id: $0.shortID, state: $0.state.rawValue, seconds: Int(now.timeIntervalSince($0.stateSince)),
                         path: $0.path, attempts: $0.attempts)
                 })
             let encoder = JSONEncoder()
@@ -69,8 +70,9 @@ struct StatusCommand: AsyncParsableCommand {
             }
             print("  \("total".padding(toLength: 13, withPad: " ", startingAt: 0)) \(String(format: "%7d", total))")
             if refused > 0 {
-                print("input paths refused before they became scans: \(refused)"
-                    + " (kamiflow journal list --inputs --state refused)")
+                print(
+                    "input paths refused before they became scans: \(refused)"
+                        + " (kamiflow journal list --inputs --state refused)")
             }
             if stuck.isEmpty {
                 print("nothing stuck (longer than \(stuckAfter))")
@@ -78,8 +80,9 @@ struct StatusCommand: AsyncParsableCommand {
                 print("stuck (longer than \(stuckAfter)):")
                 for entry in stuck {
                     let state = entry.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-                    print("  \(entry.shortID)  \(state)"
-                        + "  for \(Self.age(now.timeIntervalSince(entry.stateSince)))  \(entry.path)")
+                    print(
+                        "  \(entry.shortID)  \(state)"
+                            + "  for \(Self.age(now.timeIntervalSince(entry.stateSince)))  \(entry.path)")
                 }
             }
         }

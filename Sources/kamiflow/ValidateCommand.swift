@@ -69,9 +69,11 @@ struct ValidateCommand: AsyncParsableCommand {
             if let workflow = result.workflow {
                 if let typeface = workflow.form.typeface, TypefaceGlyphs.path(of: typeface) == nil {
                     // Extraction refuses to start without it; say so before anything runs.
-                    diagnostics.append(Diagnostic(
-                        .error, "typeface \(typeface) is not installed (ipagp.ttf: apt install fonts-ipafont-gothic)",
-                        at: SourceLocation(file: workflow.file, line: 0, column: 0)))
+                    diagnostics.append(
+                        Diagnostic(
+                            .error,
+                            "typeface \(typeface) is not installed (ipagp.ttf: apt install fonts-ipafont-gothic)",
+                            at: SourceLocation(file: workflow.file, line: 0, column: 0)))
                 }
                 diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
             }

@@ -1,10 +1,10 @@
-import UnixSignals
 import ArgumentParser
 import Foundation
 import KamiflowCore
 import KamiflowRuntime
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Options of the drop-folder watcher, shared by `watch` and `serve` (flags win over the deployment file).
 struct WatchOptions: ParsableArguments {
@@ -14,10 +14,11 @@ struct WatchOptions: ParsableArguments {
     @Option(help: "Take a file once its size and time have not changed for this long (default 2s).")
     var settle: String?
 
-    @Option(help: """
-        Take an empty file (refused into failed/ with a reason) once it has stayed empty this long (default 60s): \
-        copy tools create a file before they write it.
-        """)
+    @Option(
+        help: """
+            Take an empty file (refused into failed/ with a reason) once it has stayed empty this long (default 60s): \
+            copy tools create a file before they write it.
+            """)
     var settleEmpty: String?
 
     @Option(help: "List the folders this often (default 2s; a safety net in events mode).")
@@ -29,7 +30,9 @@ struct WatchOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Scans in flight at once (default: one per core).")
     var jobs: Int?
 
-    func configuration(inboxes: [DropFolderConfiguration.Inbox], settings: RuntimeSettings) throws
+    func configuration(
+        inboxes: [DropFolderConfiguration.Inbox], settings: RuntimeSettings
+    ) throws
         -> DropFolderConfiguration
     {
         let watch = settings.watch
@@ -100,7 +103,8 @@ struct WatchCommand: AsyncParsableCommand {
         for (path, workflow) in pairs {
             let wiring = try await composition.wiring(
                 workflowFiles: workflow.isEmpty ? [] : [workflow], recordFiles: recordFiles)
-            boxes.append(DropFolderConfiguration.Inbox(path: path, processor: wiring.processor, planner: wiring.planner))
+            boxes.append(
+                DropFolderConfiguration.Inbox(path: path, processor: wiring.processor, planner: wiring.planner))
         }
         let watcher = DropFolderWatcher(
             configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,

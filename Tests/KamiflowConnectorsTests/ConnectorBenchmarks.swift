@@ -43,7 +43,8 @@ struct ConnectorBenchmarks {
         await measure("sqlite, one batch of known keys", records: batch.count) { _ = await sqlite.deliver(batch) }
         try await sqlite.close()
         let csv = try ConnectorFactory.makeConnector(
-            named: "csv", configuration: .csv(.init(folder: folder.appendingPathComponent("csv").path, encoding: .cp932)),
+            named: "csv",
+            configuration: .csv(.init(folder: folder.appendingPathComponent("csv").path, encoding: .cp932)),
             environment: [:], logger: quiet)
         await measure("csv cp932, one batch", records: batch.count) { _ = await csv.deliver(batch) }
         try await csv.close()
@@ -52,10 +53,13 @@ struct ConnectorBenchmarks {
             configuration: .zengin(ZenginConnectorTests.configuration(folder.appendingPathComponent("zengin"))),
             environment: [:], logger: quiet)
         let transfers = (0..<5000).map { index in
-            request("z-\(index)", [
-                ("bank_code", "0005"), ("branch_code", "123"), ("account_type", "1"), ("account_number", "\(index)"),
-                ("holder", "ヤマダ タロウ"), ("amount", "\(1000 + index)"), ("customer_code1", "\(index)"),
-            ])
+            request(
+                "z-\(index)",
+                [
+                    ("bank_code", "0005"), ("branch_code", "123"), ("account_type", "1"),
+                    ("account_number", "\(index)"),
+                    ("holder", "ヤマダ タロウ"), ("amount", "\(1000 + index)"), ("customer_code1", "\(index)"),
+                ])
         }
         await measure("zengin, one batch", records: transfers.count) { _ = await zengin.deliver(transfers) }
         try await zengin.close()

@@ -131,7 +131,9 @@ struct MappingContractTests {
         #expect(found.map(\.description).contains(expected), "\(found.map(\.description).joined(separator: "\n"))")
     }
 
-    @Test("every shipped workflow's mappings fit the simulated core systems' OpenAPI document", arguments: shippedWorkflowFiles)
+    @Test(
+        "every shipped workflow's mappings fit the simulated core systems' OpenAPI document",
+        arguments: shippedWorkflowFiles)
     func shippedWorkflowsFit(_ name: String) throws {
         let workflow = try Workflow.load(
             file: PythonClient.repositoryRoot.appendingPathComponent("Workflows/\(name).yaml").path)
@@ -144,60 +146,81 @@ struct MappingContractTests {
 
     @Test("the 給付金 payment mapping fits a 全銀 data record; one without an amount or with a bad 預金種目 does not")
     func zenginContract() throws {
-        let zengin = try ConnectionConfiguration.zengin(ZenginConnectorTests.configuration(URL(fileURLWithPath: "/tmp")))
-            .contract(for: nil)
+        let zengin = try ConnectionConfiguration.zengin(
+            ZenginConnectorTests.configuration(URL(fileURLWithPath: "/tmp"))
+        )
+        .contract(for: nil)
         let good = try Workflow.load(
             file: PythonClient.repositoryRoot.appendingPathComponent("Workflows/kyufukin-shinsei.yaml").path)
         let payment = try #require(good.deliveries.first { $0.connection == "furikomi" })
         #expect(payment.diagnostics(against: zengin, in: good).isEmpty)
 
         let text = try shippedWorkflowText("kyufukin-shinsei")
-            .replacingOccurrences(of: "      amount: {count: members.name, unless: members.decline, times: 100000}\n", with: "")
-            .replacingOccurrences(of: "account_type: {from: account.type, codes: {普通: \"1\", 当座: \"2\"}",
+            .replacingOccurrences(
+                of: "      amount: {count: members.name, unless: members.decline, times: 100000}\n", with: ""
+            )
+            .replacingOccurrences(
+                of: "account_type: {from: account.type, codes: {普通: \"1\", 当座: \"2\"}",
                 with: "account_type: {from: account.type, codes: {普通: \"1\", 当座: \"3\"}")
         let bad = try #require(WorkflowLoader().load(yaml: text, file: "k.yaml").workflow)
         let found = try #require(bad.deliveries.first { $0.connection == "furikomi" })
             .diagnostics(against: zengin, in: bad).map(\.message)
-        #expect(found.contains("a 全銀 総合振込 data record requires 'amount' (振込金額 N10, yen above 0), which this mapping does not provide"))
-        #expect(found.contains { $0.hasPrefix("'account_type' (預金種目: 1 普通, 2 当座, 4 貯蓄, 9 その他) of a 全銀 総合振込 data record accepts only '1', '2', '4', '9', but the mapping can write '3'") })
+        #expect(
+            found.contains(
+                "a 全銀 総合振込 data record requires 'amount' (振込金額 N10, yen above 0), which this mapping does not provide"))
+        #expect(
+            found.contains {
+                $0.hasPrefix(
+                    "'account_type' (預金種目: 1 普通, 2 当座, 4 貯蓄, 9 その他) of a 全銀 総合振込 data record accepts only '1', '2', '4', '9', but the mapping can write '3'"
+                )
+            })
     }
 
     @Test("file and database targets: CSV columns, a fixed-width layout's N columns, a database's own columns")
     func fileAndDatabaseContracts() throws {
-        let workflow = try #require(WorkflowLoader().load(yaml: """
-            kamiflow: 1
-            workflow: t
-            title: t
-            form:
-              fields:
-                name: {label: 氏名, type: text, zone: [50, 40, 80, 8]}
-                birth: {label: 生年月日, type: wareki-date, zone: [50, 55, 80, 8]}
-            deliver:
-              - to: out
-                record:
-                  shimei: name
-                  seinengappi: birth
-                  id: name
-            """, file: "t.yaml").workflow)
+        let workflow = try #require(
+            WorkflowLoader().load(
+                yaml: """
+                    kamiflow: 1
+                    workflow: t
+                    title: t
+                    form:
+                      fields:
+                        name: {label: 氏名, type: text, zone: [50, 40, 80, 8]}
+                        birth: {label: 生年月日, type: wareki-date, zone: [50, 55, 80, 8]}
+                    deliver:
+                      - to: out
+                        record:
+                          shimei: name
+                          seinengappi: birth
+                          id: name
+                    """, file: "t.yaml"
+            ).workflow)
         let mapping = try #require(workflow.deliveries.first)
         let csv = try ConnectionConfiguration.csv(.init(folder: "/tmp", columns: ["shimei", "seinengapi", "id"]))
             .contract(for: nil)
-        #expect(mapping.diagnostics(against: csv, in: workflow).map(\.description) == [
-            "t.yaml:12:7: error: the CSV layout has no field 'seinengappi' (did you mean 'seinengapi'?)"
-        ])
-        let fixed = try ConnectionConfiguration.fixedWidth(
-            .init(folder: "/tmp", layout: [
-                .init(field: "shimei", bytes: 20, kind: .character), .init(field: "seinengappi", bytes: 8, kind: .numeric),
-                .init(field: "id", bytes: 8, kind: .numeric),
+        #expect(
+            mapping.diagnostics(against: csv, in: workflow).map(\.description) == [
+                "t.yaml:12:7: error: the CSV layout has no field 'seinengappi' (did you mean 'seinengapi'?)"
             ])
+        let fixed = try ConnectionConfiguration.fixedWidth(
+            .init(
+                folder: "/tmp",
+                layout: [
+                    .init(field: "shimei", bytes: 20, kind: .character),
+                    .init(field: "seinengappi", bytes: 8, kind: .numeric),
+                    .init(field: "id", bytes: 8, kind: .numeric),
+                ])
         ).contract(for: nil)
-        #expect(mapping.diagnostics(against: fixed, in: workflow).map(\.message) == [
-            "'seinengappi' (N8: digits only) of the fixed-width layout must match ^[0-9]{0,8}$, but the mapping writes "
-                + "the date 'birth' as iso (e.g. 2020-02-03)"
-        ])
+        #expect(
+            mapping.diagnostics(against: fixed, in: workflow).map(\.message) == [
+                "'seinengappi' (N8: digits only) of the fixed-width layout must match ^[0-9]{0,8}$, but the mapping writes "
+                    + "the date 'birth' as iso (e.g. 2020-02-03)"
+            ])
         let sqlite = try ConnectionConfiguration.sqlite(.init(path: "/tmp/x.sqlite")).contract(for: nil)
-        #expect(mapping.diagnostics(against: sqlite, in: workflow).map(\.description) == [
-            "t.yaml:13:7: error: delivery field 'id' is a name the database /tmp/x.sqlite keeps for itself"
-        ])
+        #expect(
+            mapping.diagnostics(against: sqlite, in: workflow).map(\.description) == [
+                "t.yaml:13:7: error: delivery field 'id' is a name the database /tmp/x.sqlite keeps for itself"
+            ])
     }
 }

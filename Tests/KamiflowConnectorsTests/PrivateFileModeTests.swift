@@ -38,11 +38,13 @@ struct PrivateFileModeTests {
         case "csv":
             configuration = .csv(.init(folder: folder.path))
         case "fixed-width":
-            configuration = .fixedWidth(FixedWidthConnectionConfiguration(
-                folder: folder.path,
-                layout: [
-                    .init(field: "code", bytes: 4, kind: .numeric), .init(field: "name", bytes: 8, kind: .character),
-                ]))
+            configuration = .fixedWidth(
+                FixedWidthConnectionConfiguration(
+                    folder: folder.path,
+                    layout: [
+                        .init(field: "code", bytes: 4, kind: .numeric),
+                        .init(field: "name", bytes: 8, kind: .character),
+                    ]))
         case "zengin":
             configuration = .zengin(ZenginConnectorTests.configuration(folder))
             records = ZenginConnectorTests.records()
@@ -52,7 +54,11 @@ struct PrivateFileModeTests {
         let connector = try ConnectorFactory.makeConnector(named: kind, configuration: configuration, environment: [:])
         let outcomes = await connector.deliver(records)
         // A second batch: appended (jsonl) or a second file.
-        records = records.map { var r = $0; r.idempotencyKey += "-2"; return r }
+        records = records.map {
+            var r = $0
+            r.idempotencyKey += "-2"
+            return r
+        }
         _ = await connector.deliver(records)
         try await connector.close()
         #expect(outcomes.allSatisfy { $0.isDelivered })

@@ -53,7 +53,8 @@ struct ScannedForm {
 extension DeliveryRequest {
     /// The non-empty payload values by field name: what a core system stores.
     var values: [String: String] {
-        Dictionary(payload.compactMap { field in field.value.map { (field.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        Dictionary(
+            payload.compactMap { field in field.value.map { (field.name, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 }
 
@@ -141,7 +142,9 @@ struct ScannedFormDeliveryTests {
             #expect(record.fields["yubin_bango"] == scan.printed["new.postal"])
         }
         let head = try #require(stored.first { $0.fields["zokugara_code"] == "01" }, "no 世帯主 among \(stored)")
-        #expect(head.fields["shimei_kana"]?.allSatisfy { $0 == "　" || $0 == " " || ("ァ"..."ヴ").contains($0) || $0 == "ー" } == true)
+        #expect(
+            head.fields["shimei_kana"]?.allSatisfy { $0 == "　" || $0 == " " || ("ァ"..."ヴ").contains($0) || $0 == "ー" }
+                == true)
 
         let folder = temporaryFolder("scanned-jsonl")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -152,7 +155,8 @@ struct ScannedFormDeliveryTests {
         let first = try #require(
             try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(first["resource"] as? String == "jumin-idou")
-        #expect((first["record"] as? [String: Any])?["seinengappi"] as? String == scan.printed["persons[\(rows[0])].birth"])
+        #expect(
+            (first["record"] as? [String: Any])?["seinengappi"] as? String == scan.printed["persons[\(rows[0])].birth"])
     }
 
     @Test("住民票の写し等交付請求: one row with the codes of the ticked options; the same in a CP932 CSV read by Python")
@@ -242,7 +246,9 @@ struct ScannedFormDeliveryTests {
     @Test("給付金: the application with persons and amount counted; the payment as a 全銀 総合振込 data record")
     func kyufukin() async throws {
         let scan = try await ScannedForm.make("kyufukin-shinsei", seed: 78)
-        let paid = scan.printedRows("members", field: "name").filter { scan.printed["members[\($0)].decline"] != "true" }
+        let paid = scan.printedRows("members", field: "name").filter {
+            scan.printed["members[\($0)].decline"] != "true"
+        }
         #expect(!paid.isEmpty, "pick a seed where someone is paid")
         let requests = try scan.requests(to: "kyufukin")
         let stored = try await deliverTwiceToSimulator(requests, resource: "kyufukin")
@@ -292,7 +298,8 @@ struct ScannedFormDeliveryTests {
         ]
         let folder = temporaryFolder("scanned-survey")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await deliverTwice(requests, through: .csv(.init(folder: folder.path, columns: columns, byteOrderMark: true)))
+        try await deliverTwice(
+            requests, through: .csv(.init(folder: folder.path, columns: columns, byteOrderMark: true)))
         let file = try #require(try files(in: folder, ending: ".csv").first)
         let script = """
             import csv, json, sys

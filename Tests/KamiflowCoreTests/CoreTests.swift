@@ -18,7 +18,9 @@ import Testing
     @Test func hashesInPiecesTheSameAsWhole() {
         let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         var hasher = SHA256()
-        for chunk in stride(from: 0, to: bytes.count, by: 777) { hasher.update(bytes[chunk..<min(chunk + 777, bytes.count)]) }
+        for chunk in stride(from: 0, to: bytes.count, by: 777) {
+            hasher.update(bytes[chunk..<min(chunk + 777, bytes.count)])
+        }
         let pieces = hasher.finalize()
         var whole = SHA256()
         whole.update(bytes)

@@ -9,7 +9,7 @@ import Logging
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Issue 6: the real `kamiflow run` binary, killed with SIGKILL while it reads and while it delivers real scans to
@@ -69,16 +69,16 @@ struct CoreSystemCrashTests {
             faults: FaultProfile(latency: Self.latency), logger: quiet)
         try await CoreSimulator.withRunning(simulatorConfiguration) { simulator, port in
             try """
-                kamiflow: 1
-                connections:
-                  jidou-teate:
-                    type: http
-                    url: http://127.0.0.1:\(port)/v1
-                    resource: jidou-teate
-                    token_env: KAMIFLOW_DRILL_TOKEN
-                    request_timeout: 30
-                    max_attempts: 3
-                """.write(toFile: folder.file("kamiflow.yaml"), atomically: true, encoding: .utf8)
+            kamiflow: 1
+            connections:
+              jidou-teate:
+                type: http
+                url: http://127.0.0.1:\(port)/v1
+                resource: jidou-teate
+                token_env: KAMIFLOW_DRILL_TOKEN
+                request_timeout: 30
+                max_attempts: 3
+            """.write(toFile: folder.file("kamiflow.yaml"), atomically: true, encoding: .utf8)
             let journalPath = folder.file("journal.sqlite")
             let arguments = [
                 "run", "--deployment", folder.file("kamiflow.yaml"), "--journal", journalPath, "--jobs", "2",
@@ -122,7 +122,8 @@ struct CoreSystemCrashTests {
             if last.isRunning { kill(last.processIdentifier, SIGKILL) }
             last.waitUntilExit()
             // 0: all delivered; 1: some wait for a person. Never failed (2) or interrupted (75).
-            #expect(last.terminationReason == .exit && [0, 1].contains(last.terminationStatus),
+            #expect(
+                last.terminationReason == .exit && [0, 1].contains(last.terminationStatus),
                 "last run ended with \(last.terminationReason) \(last.terminationStatus)")
             #expect(killed.contains(.reading), "no kill landed while reading: \(killed)")
             #expect(killed.contains(.delivering), "no kill landed while delivering: \(killed)")
@@ -150,7 +151,8 @@ struct CoreSystemCrashTests {
             #expect(Set(entries.map(\.hash)) == Set(ids))
             for entry in entries {
                 let key = keyOf[entry.hash]!
-                #expect([.delivered, .inReview, .rejected, .unclassified].contains(entry.state),
+                #expect(
+                    [.delivered, .inReview, .rejected, .unclassified].contains(entry.state),
                     "\(entry.shortID) ended \(entry.state): \(entry.error ?? "")")
                 let deliveries = try await journal.deliveries(of: entry.rowID)
                 switch entry.state {

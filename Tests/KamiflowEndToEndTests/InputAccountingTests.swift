@@ -5,7 +5,7 @@ import KamiflowTesting
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A child `kamiflow` run to its end within a deadline: a hang is killed and reported, never waited out.
@@ -195,8 +195,10 @@ struct InputAccountingTests {
             "Samples/ocr/jidou-teate-form.png", "Fixtures/ocr/english.pdf",
         ].map { root.appendingPathComponent($0).path }
         let generated = try PythonClient.run(
-            [root.appendingPathComponent("Scripts/damaged-corpus.py").path, "--seed", "18", "--count", "240",
-                "--out", corpus] + sources)
+            [
+                root.appendingPathComponent("Scripts/damaged-corpus.py").path, "--seed", "18", "--count", "240",
+                "--out", corpus,
+            ] + sources)
         try #require(generated.status == 0, "\(generated.errorOutput)")
         // A good scan among them, in the middle of the name order.
         let good = corpus + "/0120-good.jpg"
@@ -358,8 +360,11 @@ struct PrivateFileTests {
         defer { folder.remove() }
         let inbox = folder.file("inbox")
         let child = try Child(
-            ["watch", "--journal", "journal.sqlite", "--record-files", "--polling", "--poll", "0.2s", "--settle", "0s",
-                "--settle-empty", "0s", inbox],
+            [
+                "watch", "--journal", "journal.sqlite", "--record-files", "--polling", "--poll", "0.2s", "--settle",
+                "0s",
+                "--settle-empty", "0s", inbox,
+            ],
             in: folder.path)
         // The watcher makes the inbox and its folders; then a person drops three files.
         let started = await eventually { FileManager.default.fileExists(atPath: inbox + "/failed") }
@@ -384,7 +389,8 @@ struct PrivateFileTests {
             #expect(Self.mode(inbox + "/" + folderName) == 0o700, "\(folderName)/")
         }
         for path in expected { #expect(Self.mode(path) == 0o600, "\(path)") }
-        for journalFile in ["journal.sqlite", "journal.sqlite-wal"] where
+        for journalFile in ["journal.sqlite", "journal.sqlite-wal"]
+        where
             FileManager.default.fileExists(atPath: folder.file(journalFile))
         {
             #expect(Self.mode(folder.file(journalFile)) == 0o600, "\(journalFile)")

@@ -23,12 +23,13 @@ struct ReviewStationTests {
         let filler = FormFiller(configuration: FillConfiguration(defectRate: 1, referenceDate: today))
         // Which sample carries that defect is fixed by the seed; only that one is rendered. It must be a claim
         // that is otherwise complete (a child, an account type), so that the number is the one thing to correct.
-        let index = try #require((0..<configuration.count).first { index in
-            let form = filler.fill(layout, seed: seed, index: index)
-            return form.defects == [PlantedDefect(field: "claimant.mynumber", kind: .invalidCheckDigit)]
-                && form.field("children[0].name")?.truth.isEmpty == false
-                && form.field("account.type")?.truth.isEmpty == false
-        })
+        let index = try #require(
+            (0..<configuration.count).first { index in
+                let form = filler.fill(layout, seed: seed, index: index)
+                return form.defects == [PlantedDefect(field: "claimant.mynumber", kind: .invalidCheckDigit)]
+                    && form.field("children[0].name")?.truth.isEmpty == false
+                    && form.field("account.type")?.truth.isEmpty == false
+            })
         let file = try SampleBatch(layout: layout, configuration: configuration).file(index)
         let path = folder + "/" + file.name
         try Data(file.bytes).write(to: URL(fileURLWithPath: path))
@@ -131,8 +132,10 @@ struct ReviewStationTests {
         let hash = try scanID(of: scan)
         #expect(rows.first?["idempotency_key"] as String? == "\(hash)-jidou-teate-nintei-0")
         #expect(rows.first?["kojin_bango"] as String? == right)
-        #expect(rows.first?["seikyusha_shimei"] as String? == truth.values["claimant.name"]?.replacingOccurrences(
-            of: " ", with: ""))
+        #expect(
+            rows.first?["seikyusha_shimei"] as String?
+                == truth.values["claimant.name"]?.replacingOccurrences(
+                    of: " ", with: ""))
 
         // 6. Accepting again delivers nothing more.
         let again = try KamiflowBinary.run(
@@ -209,7 +212,8 @@ struct ReviewStationTests {
         #expect(!FileManager.default.fileExists(atPath: inReview + ".reason.json"))
         let done = inbox + "/done/" + name
         #expect(FileManager.default.fileExists(atPath: done))
-        let reason = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: done + ".reason.json")))
+        let reason = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: done + ".reason.json")))
         #expect((reason as? [String: Any])?["state"] as? String == "delivered")
         let journal = try SQLiteJournal(
             configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))

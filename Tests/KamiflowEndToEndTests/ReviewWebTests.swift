@@ -1,7 +1,7 @@
-import KamiflowForms
 import Foundation
 import GRDB
 import KamiflowCore
+import KamiflowForms
 import KamiflowRuntime
 import KamiflowServer
 import KamiflowTesting
@@ -35,7 +35,9 @@ struct ReviewWebTests {
     }
 
     /// Starts `kamiflow review serve --port 0` and returns it with the address it printed.
-    static func serve(in folder: String, workflow: String = shippedJidouTeate) throws -> (process: Process, base: String) {
+    static func serve(
+        in folder: String, workflow: String = shippedJidouTeate
+    ) throws -> (process: Process, base: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
         process.arguments = ["review", "serve", "--port", "0", "--workflow", workflow]
@@ -74,8 +76,12 @@ struct ReviewWebTests {
         let read = try KamiflowBinary.run(["run", shippedJidouTeate, "scans"], in: folder.path)
         #expect(read.status == 1, "run: \(read.errors)")
         #expect(try ReviewStationTests.coreRows(folder.path).isEmpty)
-        #expect(try Self.run(["users", "add", "窓口山田", "--role", "reviewer"], in: folder.path, input: "yamada-pass-1\n") == 0)
-        #expect(try Self.run(["users", "add", "sato", "--role", "supervisor"], in: folder.path, input: "sato-pass-22\n") == 0)
+        #expect(
+            try Self.run(["users", "add", "窓口山田", "--role", "reviewer"], in: folder.path, input: "yamada-pass-1\n") == 0
+        )
+        #expect(
+            try Self.run(["users", "add", "sato", "--role", "supervisor"], in: folder.path, input: "sato-pass-22\n")
+                == 0)
         let stationFile = folder.file(".kamiflow/review-station.sqlite")
         let mode = try FileManager.default.attributesOfItem(atPath: stationFile)[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -135,7 +141,8 @@ struct ReviewWebTests {
 
         // The audit trail: the journal has the decision (who, what changed, masked); the station has who saw and
         // revealed what.
-        let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
+        let journal = try SQLiteJournal(
+            configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
         let decisions = try await journal.reviewAudit(of: 1)
         #expect(decisions.map(\.reviewer) == ["窓口山田"])
         #expect(decisions.first?.changes.map(\.field) == ["claimant.mynumber"])
@@ -149,7 +156,8 @@ struct ReviewWebTests {
     }
 
     /// Runs one of the browser scripts with `settings`; what it saw.
-    static func browse(_ script: String, _ settings: [String: Any], in folder: TemporaryFolder) throws -> [String: Any] {
+    static func browse(_ script: String, _ settings: [String: Any], in folder: TemporaryFolder) throws -> [String: Any]
+    {
         let file = folder.file("browser-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: file))
         let path = PythonClient.repositoryRoot.appendingPathComponent("Tests/browser/" + script).path
@@ -216,7 +224,9 @@ struct ReviewWebTests {
         #expect(trail.contains { $0.user == "窓口山田" && $0.action == "first-entry" })
         #expect(trail.contains { $0.user == "窓口鈴木" && $0.action == "second-entry-differs" })
         #expect(trail.contains { $0.user == "sato" && $0.action == "supervisor-decides" })
-        #expect(try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).doubleEntries(scan: 1, index: 0).isEmpty)
+        #expect(
+            try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).doubleEntries(scan: 1, index: 0)
+                .isEmpty)
     }
 
     @Test("kamiflow serve --review-port serves the station beside a drop folder: /health, /metrics, the headers")
@@ -226,13 +236,13 @@ struct ReviewWebTests {
         defer { folder.remove() }
         try FileManager.default.createDirectory(atPath: folder.file("inbox"), withIntermediateDirectories: true)
         try """
-            kamiflow: 1
-            connections:
-              jidou-teate: {type: sqlite, path: core.sqlite, table: jidou-teate}
-            watch:
-              inboxes:
-                - {path: inbox, workflow: \(shippedJidouTeate)}
-            """.write(toFile: folder.file("kamiflow.yaml"), atomically: true, encoding: .utf8)
+        kamiflow: 1
+        connections:
+          jidou-teate: {type: sqlite, path: core.sqlite, table: jidou-teate}
+        watch:
+          inboxes:
+            - {path: inbox, workflow: \(shippedJidouTeate)}
+        """.write(toFile: folder.file("kamiflow.yaml"), atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
         process.arguments = ["serve", "--review-port", "0"]
@@ -250,7 +260,9 @@ struct ReviewWebTests {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             base = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(text[$0]) }
         }
-        let address = try #require(base, "serve did not start the review station: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let address = try #require(
+            base, "serve did not start the review station: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")"
+        )
         let answer = try PythonClient.run(
             script: """
                 import sys, urllib.request

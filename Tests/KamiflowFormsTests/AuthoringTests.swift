@@ -21,7 +21,8 @@ struct AuthoringTests {
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 1)
         let pages: [PageInspection]
         do {
-            pages = try await pool.withPages(of: .bytes(png, name: "blank.png"), preparation: Preparation(deskew: true)) {
+            pages = try await pool.withPages(of: .bytes(png, name: "blank.png"), preparation: Preparation(deskew: true))
+            {
                 FormInspector().inspect($0)
             }
         } catch {
@@ -37,7 +38,9 @@ struct AuthoringTests {
             && abs(a.maxY - b.maxY) <= tolerance
     }
 
-    @Test("inspect finds every box the template prints within 1.5 mm, and the printed labels where they are", arguments: [300.0, 200.0])
+    @Test(
+        "inspect finds every box the template prints within 1.5 mm, and the printed labels where they are",
+        arguments: [300.0, 200.0])
     func inspectBlank(dpi: Double) async throws {
         let workflow = try Self.workflow()
         let layout = FormLayout(workflow: workflow).withoutRegistrationMarks()
@@ -48,14 +51,17 @@ struct AuthoringTests {
         let printed = workflow.form.printedBoxes
         #expect(printed.count > 50)
         for box in printed {
-            #expect(found.boxes.contains { Self.near($0.rect, box, within: 1.5) }, "\(Int(dpi)) dpi: no box found for \(box)")
+            #expect(
+                found.boxes.contains { Self.near($0.rect, box, within: 1.5) },
+                "\(Int(dpi)) dpi: no box found for \(box)")
         }
         // Boxed characters come back as rows, with their count and pitch.
         for placed in workflow.form.placedFields {
             guard let cells = placed.spec.cells else { continue }
             #expect(
                 found.characterRows.contains {
-                    $0.count == cells.count && abs($0.pitch - cells.pitch) < 0.2 && Self.near($0.first, cells.first, within: 1.5)
+                    $0.count == cells.count && abs($0.pitch - cells.pitch) < 0.2
+                        && Self.near($0.first, cells.first, within: 1.5)
                 }, "\(Int(dpi)) dpi: \(placed.path) not found as a row of \(cells.count) boxes")
         }
         // Printed labels, read where the template prints them.
@@ -65,7 +71,8 @@ struct AuthoringTests {
             let cell = try #require(spec.labelZone)
             #expect(
                 found.words.contains { $0.text.contains(label) && cell.contains($0.rect) },
-                "\(Int(dpi)) dpi: label \(label) not found in \(cell); words there: \(found.words.filter { cell.overlaps($0.rect) }.map(\.text))")
+                "\(Int(dpi)) dpi: label \(label) not found in \(cell); words there: \(found.words.filter { cell.overlaps($0.rect) }.map(\.text))"
+            )
         }
         // The YAML proposes for the cell right of 氏名 the zone the workflow reads.
         let yaml = InspectionReport(inspections: [found], source: "blank.png", resolutionNote: "test").yaml
@@ -75,11 +82,15 @@ struct AuthoringTests {
         let zone = try #require(workflow.form.field(named: "claimant.name")?.zone)
         #expect(numbers.count == 4)
         if numbers.count == 4 {
-            #expect(Self.near(TemplateRect(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]), zone, within: 0.5), "\(line)")
+            #expect(
+                Self.near(
+                    TemplateRect(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]), zone, within: 0.5
+                ), "\(line)")
         }
         // Pasted under `form:`, the snippets make a workflow that loads without errors and registers by lines.
         let snippet = yaml.split(separator: "\n").drop { !$0.hasPrefix("register:") }.prefix { !$0.hasPrefix("words:") }
-        let file = "kamiflow: 1\nworkflow: pasted\ntitle: 貼り付け\nform:\n" + snippet.map { "  " + $0 }.joined(separator: "\n")
+        let file =
+            "kamiflow: 1\nworkflow: pasted\ntitle: 貼り付け\nform:\n" + snippet.map { "  " + $0 }.joined(separator: "\n")
         let pasted = WorkflowLoader().load(yaml: file, file: "pasted.yaml")
         #expect(pasted.errors.isEmpty, "\(pasted.errors)")
         #expect(pasted.workflow?.form.registration == .lines)
@@ -116,9 +127,10 @@ struct AuthoringTests {
                 workflows: [workflow], reader: pool,
                 configuration: ExtractionConfiguration(preparation: Preparation(deskew: true), today: today))
             result = try await extractor.extract(source, scanID: "filled")
-            page = try #require(try await pool.withPages(of: source, preparation: Preparation(deskew: true)) {
-                try $0.pngData(of: nil)
-            }.first)
+            page = try #require(
+                try await pool.withPages(of: source, preparation: Preparation(deskew: true)) {
+                    try $0.pngData(of: nil)
+                }.first)
         } catch {
             await pool.shutdown()
             throw error
@@ -129,7 +141,8 @@ struct AuthoringTests {
         return ({ OverlayPlan(workflow: workflow, record: record, outcome: outcome, reveal: $0) }, page, record)
     }
 
-    @Test("overlay: drawn at the scan's size, zones in their status colour where they were read, sensitive values masked")
+    @Test(
+        "overlay: drawn at the scan's size, zones in their status colour where they were read, sensitive values masked")
     func overlay() async throws {
         let (plan, page, record) = try await Self.readFilled()
         let masked = plan(false)
@@ -162,10 +175,13 @@ struct AuthoringTests {
             let x = Int(((a.x + c.x) / 2).rounded()), y = Int(((a.y + c.y) / 2).rounded())
             let pixel = image.rgb(x: x, y: y)
             func close(_ channel: UInt8, _ value: Double) -> Bool { abs(Double(channel) - value * 255) < 45 }
-            #expect(close(pixel.red, r) && close(pixel.green, g) && close(pixel.blue, b),
+            #expect(
+                close(pixel.red, r) && close(pixel.green, g) && close(pixel.blue, b),
                 "\(path) (\(shape.status)) at \(x),\(y): \(pixel)")
             let inside = image.rgb(x: x, y: y - Int(masked.pixelsPerMillimetre * 0.9))
-            #expect(inside.red == inside.green && inside.green == inside.blue, "\(path): the scan inside the zone is \(inside)")
+            #expect(
+                inside.red == inside.green && inside.green == inside.blue,
+                "\(path): the scan inside the zone is \(inside)")
         }
     }
 }

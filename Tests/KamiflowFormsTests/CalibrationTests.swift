@@ -36,7 +36,8 @@ struct CalibrationTests {
         #expect(text.levels.map(\.confidence) == [30, 44, 86, 95])
         #expect(abs(text.levels[0].rightRate - 0.7) < 1e-12)
         // A stricter target: no silent error at all, so the floor goes just above 44 — the workflow's own 80.
-        let strict = try #require(Calibration.choose(from: Self.result, target: 0.0005, defaultFloor: 80).types.first { $0.type == "text" })
+        let strict = try #require(
+            Calibration.choose(from: Self.result, target: 0.0005, defaultFloor: 80).types.first { $0.type == "text" })
         #expect(strict.floor == 80)
         #expect(strict.silentErrors == 0 && strict.straightThrough == 957)
         // Dates: no error anywhere, and 100 fields at 44 are evidence enough to go below 80.
@@ -44,13 +45,17 @@ struct CalibrationTests {
         // Emails: no error either, but ten fields are too few to move the floor.
         #expect(calibration.types.first { $0.type == "email" }?.floor == 80)
         #expect(calibration.fields == 1110 && calibration.silentErrors == 1)
-        #expect(calibration.yaml == "review:\n  silent_errors: 0.1%\n  floors:\n    email: 80\n    text: 44\n    wareki-date: 44")
+        #expect(
+            calibration.yaml
+                == "review:\n  silent_errors: 0.1%\n  floors:\n    email: 80\n    text: 44\n    wareki-date: 44")
     }
 
     @Test("a type whose highest confidence is already too often wrong gets a floor above everything it met")
     func nothingSafe() throws {
         var r = EvaluationResult(workflow: "hand")
-        r.confidence["text"] = ["097": ConfidenceBin(fields: 10, wrong: 5, otherwiseFlagged: 0, wrongNotOtherwiseFlagged: 5)]
+        r.confidence["text"] = [
+            "097": ConfidenceBin(fields: 10, wrong: 5, otherwiseFlagged: 0, wrongNotOtherwiseFlagged: 5)
+        ]
         let text = try #require(Calibration.choose(from: r, target: 0.0005).types.first)
         #expect(text.floor == 98)
         #expect(text.straightThrough == 0 && text.silentErrors == 0)
@@ -81,7 +86,9 @@ struct CalibrationTests {
         #expect(result.straightThroughForms == 0 && result.straightThroughFormsWithoutAlways == 1)
         #expect(result.filledFields == 2 && result.unflaggedFilledFields == 2)
         #expect(result.confidence["text"]?["044"] == ConfidenceBin(fields: 1))
-        #expect(result.confidence["account-number"]?["092"] == ConfidenceBin(fields: 1, wrong: 1, wrongNotOtherwiseFlagged: 1))
+        #expect(
+            result.confidence["account-number"]?["092"]
+                == ConfidenceBin(fields: 1, wrong: 1, wrongNotOtherwiseFlagged: 1))
         #expect(result.silentErrors == 1)
     }
 }

@@ -106,23 +106,26 @@ struct EvaluationTests {
         #expect(html.contains("silent error") && html.contains("佐薩花子") && html.contains("62.50%"))
     }
 
-    @Test("comparison rules", arguments: [
-        (FieldType.text, "山田 太郎", FieldValue.text("山田太郎"), true),
-        (FieldType.text, "山田 太郎", FieldValue.text("山田太朗"), false),
-        (FieldType.accountKana, "ヤマダ タロウ", FieldValue.text("ﾔﾏﾀﾞ ﾀﾛｳ"), true),
-        (FieldType.accountKana, "リョウタ", FieldValue.text("ﾘﾖｳﾀ"), true),
-        (FieldType.choice, "男", FieldValue.choices(["男"]), true),
-        (FieldType.choice, "男,女", FieldValue.choices(["女", "男"]), true),
-        (FieldType.choice, "男", FieldValue.choices([]), false),
-        (FieldType.checkbox, "false", FieldValue.flag(false), true),
-        (FieldType.warekiDate, "2019-05-01", FieldValue.date(CivilDate(year: 2019, month: 5, day: 1)), true),
-        (
-            FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "408", "account": "1234567", "type": "普通"]),
-            true
-        ),
-        (FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "409", "account": "1234567"]), false),
-        (FieldType.text, "", FieldValue.empty, true),
-    ])
+    @Test(
+        "comparison rules",
+        arguments: [
+            (FieldType.text, "山田 太郎", FieldValue.text("山田太郎"), true),
+            (FieldType.text, "山田 太郎", FieldValue.text("山田太朗"), false),
+            (FieldType.accountKana, "ヤマダ タロウ", FieldValue.text("ﾔﾏﾀﾞ ﾀﾛｳ"), true),
+            (FieldType.accountKana, "リョウタ", FieldValue.text("ﾘﾖｳﾀ"), true),
+            (FieldType.choice, "男", FieldValue.choices(["男"]), true),
+            (FieldType.choice, "男,女", FieldValue.choices(["女", "男"]), true),
+            (FieldType.choice, "男", FieldValue.choices([]), false),
+            (FieldType.checkbox, "false", FieldValue.flag(false), true),
+            (FieldType.warekiDate, "2019-05-01", FieldValue.date(CivilDate(year: 2019, month: 5, day: 1)), true),
+            (
+                FieldType.yucho, "1403012345671",
+                FieldValue.parts(["branch": "408", "account": "1234567", "type": "普通"]),
+                true
+            ),
+            (FieldType.yucho, "1403012345671", FieldValue.parts(["branch": "409", "account": "1234567"]), false),
+            (FieldType.text, "", FieldValue.empty, true),
+        ])
     func comparison(type: FieldType, expected: String, value: FieldValue, same: Bool) {
         #expect(TruthComparison.matches(type: type, expected: expected, value: value) == same)
     }
@@ -146,13 +149,15 @@ struct EvaluationTests {
 }
 
 extension EvaluationTests {
-    @Test("digit fields compare by digits", arguments: [
-        (FieldType.postal, "180-0006", FieldValue.text("180-0006"), true),
-        (FieldType.postal, "180-0006", FieldValue.text("1800006"), true),
-        (FieldType.postal, "180-0006", FieldValue.text("180-0008"), false),
-        (FieldType.phone, "09012345678", FieldValue.text("090-1234-5678"), true),
-        (FieldType.mynumber, "123456789018", FieldValue.text("12345678901B"), false),
-    ])
+    @Test(
+        "digit fields compare by digits",
+        arguments: [
+            (FieldType.postal, "180-0006", FieldValue.text("180-0006"), true),
+            (FieldType.postal, "180-0006", FieldValue.text("1800006"), true),
+            (FieldType.postal, "180-0006", FieldValue.text("180-0008"), false),
+            (FieldType.phone, "09012345678", FieldValue.text("090-1234-5678"), true),
+            (FieldType.mynumber, "123456789018", FieldValue.text("12345678901B"), false),
+        ])
     func digitComparison(type: FieldType, expected: String, value: FieldValue, same: Bool) {
         #expect(TruthComparison.matches(type: type, expected: expected, value: value) == same)
     }

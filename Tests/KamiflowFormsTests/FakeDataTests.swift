@@ -1,5 +1,5 @@
-import KamiflowWorkflow
 import KamiflowCore
+import KamiflowWorkflow
 import Testing
 
 @testable import KamiflowForms
@@ -26,7 +26,8 @@ struct FakeDataTests {
     @Test("kana is the reading of the name, and the sex matches the given name")
     func kanaMatchesNames() {
         let surnames = Dictionary(JapaneseTables.surnames.map { ($0.kanji, $0.kana) }, uniquingKeysWith: { a, _ in a })
-        let male = Dictionary(JapaneseTables.maleGivenNames.map { ($0.kanji, $0.kana) }, uniquingKeysWith: { a, _ in a })
+        let male = Dictionary(
+            JapaneseTables.maleGivenNames.map { ($0.kanji, $0.kana) }, uniquingKeysWith: { a, _ in a })
         let female = Dictionary(
             JapaneseTables.femaleGivenNames.map { ($0.kanji, $0.kana) }, uniquingKeysWith: { a, _ in a })
         for person in Self.households.flatMap(\.members) {
@@ -50,7 +51,8 @@ struct FakeDataTests {
                 let (era, year) = DomainRules.wareki(person.birth)
                 eras.insert(era)
                 if year == 1 { gannen.insert(era) }
-                #expect(CivilDate(validYear: person.birth.year, month: person.birth.month, day: person.birth.day) != nil)
+                #expect(
+                    CivilDate(validYear: person.birth.year, month: person.birth.month, day: person.birth.day) != nil)
                 #expect(person.birth < FakePeopleGenerator().referenceDate)
             }
             for child in household.children {
@@ -96,7 +98,8 @@ struct FakeDataTests {
             let account = household.account
             #expect(account.bankCode.count == 4 && account.branchCode.count == 3 && account.number.count == 7)
             #expect(account.holderKana == household.head.kana)
-            #expect(account.yuchoSymbol.count == 5 && account.yuchoSymbol.first == "1" && account.yuchoSymbol.last == "0")
+            #expect(
+                account.yuchoSymbol.count == 5 && account.yuchoSymbol.first == "1" && account.yuchoSymbol.last == "0")
             #expect(account.yuchoNumber.count == 8 && account.yuchoNumber.last == "1")
             if account.bankCode == "9900" {
                 sawYucho = true

@@ -64,7 +64,8 @@ struct GoldenExtractionTests {
         #expect(result.overall.accuracy == 1, "\(file) clean: \(misread)")
     }
 
-    @Test("an office-scanner scan of every shipped workflow: marks exact, every misread flagged",
+    @Test(
+        "an office-scanner scan of every shipped workflow: marks exact, every misread flagged",
         arguments: ShippedWorkflows.files)
     func officeScanner(file: String) async throws {
         let result = try await Self.evaluate(file, profile: .officeScanner, count: 1, seed: 4712)

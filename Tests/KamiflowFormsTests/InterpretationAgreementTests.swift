@@ -19,9 +19,13 @@ struct InterpretationAgreementTests {
             switch ink {
             case .blank:
                 if case .checkbox = field.marking { readings[field.path] = .checkbox(0) }
-                if !names.isEmpty { readings[field.path] = FieldReading(marks: Dictionary(uniqueKeysWithValues: names.map { ($0, 0.0) })) }
+                if !names.isEmpty {
+                    readings[field.path] = FieldReading(
+                        marks: Dictionary(uniqueKeysWithValues: names.map { ($0, 0.0) }))
+                }
             case .text(let text): readings[field.path] = FieldReading(text: text, confidence: 96)
-            case .characters(let characters): readings[field.path] = FieldReading(text: characters.joined(), confidence: 96)
+            case .characters(let characters):
+                readings[field.path] = FieldReading(text: characters.joined(), confidence: 96)
             case .marks(let marked):
                 readings[field.path] = FieldReading(
                     marks: Dictionary(uniqueKeysWithValues: names.map { ($0, marked.contains($0) ? 0.5 : 0.0) }))
@@ -35,7 +39,8 @@ struct InterpretationAgreementTests {
         return readings
     }
 
-    @Test("perfect readings of every shipped workflow give the truth, and flag every planted defect",
+    @Test(
+        "perfect readings of every shipped workflow give the truth, and flag every planted defect",
         arguments: ShippedWorkflows.files)
     func agreement(file: String) throws {
         let result = WorkflowLoader().load(file: ShippedWorkflows.directory.appendingPathComponent(file).path)
@@ -55,7 +60,9 @@ struct InterpretationAgreementTests {
             evaluator.score(truth: truth, records: [record], into: &scored)
         }
         for wrong in scored.wrong.prefix(15) {
-            Issue.record("\(file) \(wrong.path) (\(wrong.type)): truth \(wrong.expected), interpreted \(wrong.read ?? "nil") \(wrong.issues)")
+            Issue.record(
+                "\(file) \(wrong.path) (\(wrong.type)): truth \(wrong.expected), interpreted \(wrong.read ?? "nil") \(wrong.issues)"
+            )
         }
         #expect(scored.overall.correct == scored.overall.total)
         for missed in scored.defects.filter({ !$0.caught }).prefix(10) {
@@ -89,7 +96,8 @@ struct EvaluateFolderTests {
             let truth = try GroundTruth.load(
                 from: directory.appendingPathComponent(GroundTruth.fileName(forImage: name)))
             let sample = truth.forms[0].sample
-            let filled = FormFiller(configuration: FillConfiguration(defectRate: 0.5)).fill(layout, seed: 99, index: sample)
+            let filled = FormFiller(configuration: FillConfiguration(defectRate: 0.5)).fill(
+                layout, seed: 99, index: sample)
             var readings = InterpretationAgreementTests.perfectReadings(filled, layout: layout)
             if sample == 1 { readings["claimant.name"] = FieldReading(text: "誤読 太郎", confidence: 97) }
             return [interpreter.interpret(readings, scanID: name)]
@@ -105,7 +113,8 @@ struct EvaluateFolderTests {
         #expect(result.silentErrorsDelivered == (!wrong.flagged && wrong.straightThrough ? 1 : 0))
         #expect(result.overall.total - result.overall.correct == 1)
         #expect(result.defectsMissed == 0)
-        let other = try await Evaluator(layout: layout) { _ in [] }.evaluate(directory: directory, workflow: workflow.id)
+        let other = try await Evaluator(layout: layout) { _ in [] }.evaluate(
+            directory: directory, workflow: workflow.id)
         #expect(other.formsNotExtracted == 4 && other.defectsCaught == 0)
         await #expect(throws: KamiflowError.self) {
             try await evaluator.evaluate(directory: directory, workflow: "no-such-workflow")

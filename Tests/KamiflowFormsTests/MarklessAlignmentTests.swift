@@ -37,10 +37,14 @@ struct MarklessAlignmentTests {
     ]
 
     /// The filled form of seed 5150, printed (with or without marks) and scanned at `placement` (nil: unmoved).
-    static func scan(marks: Bool, placement: Placement?) throws -> (bytes: [UInt8], geometry: ScanGeometry, size: PixelSize) {
+    static func scan(
+        marks: Bool, placement: Placement?
+    ) throws -> (bytes: [UInt8], geometry: ScanGeometry, size: PixelSize) {
         let workflow = try #require(
-            WorkflowLoader().load(file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
-                .workflow)
+            WorkflowLoader().load(
+                file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path
+            )
+            .workflow)
         var layout = FormLayout(workflow: workflow)
         if !marks { layout = layout.withoutRegistrationMarks() }
         #expect(layout.registrationMarks.isEmpty == !marks)
@@ -54,10 +58,13 @@ struct MarklessAlignmentTests {
         return (try ImageCodec.encode([image], as: .png), geometry, PixelSize(width: image.width, height: image.height))
     }
 
-    static func extract(_ bytes: [UInt8], name: String, pool: EnginePool) async throws
+    static func extract(
+        _ bytes: [UInt8], name: String, pool: EnginePool
+    ) async throws
         -> (record: FormRecord, registration: RegistrationResult)
     {
-        let workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
+        let workflow = try Workflow.load(
+            file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
         let extractor = Extractor(
             workflows: [workflow], reader: pool,
             configuration: ExtractionConfiguration(preparation: Preparation(deskew: true), today: today))
@@ -70,7 +77,8 @@ struct MarklessAlignmentTests {
     /// The largest distance, in millimetres of the template, between where `fitted` and where the truth put a
     /// corner of any field's read area.
     static func misplacement(
-        _ fitted: KamiflowCore.AffineTransform, truth: ScanGeometry, size: PixelSize, file: String = "jidou-teate-nintei.yaml"
+        _ fitted: KamiflowCore.AffineTransform, truth: ScanGeometry, size: PixelSize,
+        file: String = "jidou-teate-nintei.yaml"
     ) throws -> Double {
         let workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent(file).path)
         let radians = -truth.skewDegrees * Double.pi / 180
@@ -86,7 +94,11 @@ struct MarklessAlignmentTests {
                 for corner in [Point(x: area.x, y: area.y), Point(x: area.maxX, y: area.maxY)] {
                     let expected = deskewed(truth.transform.apply(corner))
                     let found = fitted.apply(corner)
-                    worst = max(worst, ((expected.x - found.x) * (expected.x - found.x) + (expected.y - found.y) * (expected.y - found.y)).squareRoot() / pxPerMM)
+                    worst = max(
+                        worst,
+                        ((expected.x - found.x) * (expected.x - found.x) + (expected.y - found.y)
+                            * (expected.y - found.y))
+                            .squareRoot() / pxPerMM)
                 }
             }
         }
@@ -94,11 +106,15 @@ struct MarklessAlignmentTests {
     }
 
     static func flagged(_ path: String, in record: FormRecord) -> Bool {
-        ((record[path]?.issues ?? []) + record.issues.filter { $0.fields.contains(path) }).contains { $0.severity >= .warning }
+        ((record[path]?.issues ?? []) + record.issues.filter { $0.fields.contains(path) }).contains {
+            $0.severity >= .warning
+        }
     }
 
     /// Compares `moved` with `reference` field by field; returns how many written fields agreed, of how many.
-    static func compare(_ moved: FormRecord, with reference: FormRecord, _ context: String)
+    static func compare(
+        _ moved: FormRecord, with reference: FormRecord, _ context: String
+    )
         -> (same: Int, total: Int, differing: [String])
     {
         var same = 0, total = 0
@@ -106,7 +122,10 @@ struct MarklessAlignmentTests {
         for expected in reference.fields {
             let read = moved[expected.path]
             if expected.type == "choice" || expected.type == "checkbox" {
-                #expect(read?.value == expected.value, "\(context): \(expected.path) marked \(read?.value.textValue ?? "nothing"), unmoved \(expected.value.textValue)")
+                #expect(
+                    read?.value == expected.value,
+                    "\(context): \(expected.path) marked \(read?.value.textValue ?? "nothing"), unmoved \(expected.value.textValue)"
+                )
                 continue
             }
             total += 1
@@ -114,9 +133,12 @@ struct MarklessAlignmentTests {
                 same += 1
                 continue
             }
-            differing.append("\(expected.path) '\(read?.value.textValue ?? "")' (unmoved '\(expected.value.textValue)')")
+            differing.append(
+                "\(expected.path) '\(read?.value.textValue ?? "")' (unmoved '\(expected.value.textValue)')")
             if !flagged(expected.path, in: moved) && !flagged(expected.path, in: reference) {
-                Issue.record("\(context): \(expected.path) silently read '\(read?.value.textValue ?? "")' for '\(expected.value.textValue)'")
+                Issue.record(
+                    "\(context): \(expected.path) silently read '\(read?.value.textValue ?? "")' for '\(expected.value.textValue)'"
+                )
             }
         }
         return (same, total, differing)
@@ -145,10 +167,14 @@ struct MarklessAlignmentTests {
             // Where registration puts every read area against where the simulator put it: the deskewed page is the
             // scan turned back by the skew about its centre, so the truth is that turn after the simulator's transform.
             let worst = try misplacement(registration.transform, truth: moved.geometry, size: moved.size)
-            #expect(worst < 0.5, "\(context): a zone corner lands \(String(format: "%.2f", worst)) mm from where it was printed")
+            #expect(
+                worst < 0.5,
+                "\(context): a zone corner lands \(String(format: "%.2f", worst)) mm from where it was printed")
             let (same, total, differing) = compare(record, with: reference.record, context)
             #expect(Double(same) >= 0.75 * Double(total), "\(context): \(same) of \(total) written fields as unmoved")
-            print("alignment \(context): registered by \(registration.method) (\(registration.found)/\(registration.expected), residual \(String(format: "%.1f", registration.residual)) px), zones within \(String(format: "%.2f", worst)) mm, \(same)/\(total) written fields as unmoved; flagged and different: \(differing.joined(separator: ", "))")
+            print(
+                "alignment \(context): registered by \(registration.method) (\(registration.found)/\(registration.expected), residual \(String(format: "%.1f", registration.residual)) px), zones within \(String(format: "%.2f", worst)) mm, \(same)/\(total) written fields as unmoved; flagged and different: \(differing.joined(separator: ", "))"
+            )
         }
     }
 
@@ -172,7 +198,8 @@ struct MarklessAlignmentTests {
             dpi: [200.0, 300, 400][index % 3], skew: index % 2 == 0 ? 4.5 : -4.5,
             shift: Point(x: index % 2 == 0 ? -9 : 9, y: index % 3 == 0 ? 8 : -8), scale: index % 2 == 0 ? 1.04 : 0.96)
         let layout = FormLayout(workflow: workflow).withoutRegistrationMarks()
-        let form = FormFiller(configuration: FillConfiguration(referenceDate: Self.today)).fill(layout, seed: 99, index: 0)
+        let form = FormFiller(configuration: FillConfiguration(referenceDate: Self.today)).fill(
+            layout, seed: 99, index: 0)
         let printed = try FormRenderer().image(layout, filled: form, dpi: placement.dpi, seed: 99)
         let profile = ScanProfile(name: "alignment", dpi: placement.dpi, paperLevel: 245, inkLevel: 20, noise: 3)
         let (image, geometry) = ScanSimulator(profile: profile).scan(
@@ -193,9 +220,14 @@ struct MarklessAlignmentTests {
         let registration = try #require(try results.first?.get())
         #expect(registration.method == "lines", "\(file), \(placement.testDescription): by \(registration.method)")
         let worst = try Self.misplacement(
-            registration.transform, truth: geometry, size: PixelSize(width: image.width, height: image.height), file: file)
-        #expect(worst < 0.5, "\(file), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
-        print("registration \(file), \(placement.testDescription): \(registration.found)/\(registration.expected) boxes, zones within \(String(format: "%.2f", worst)) mm")
+            registration.transform, truth: geometry, size: PixelSize(width: image.width, height: image.height),
+            file: file)
+        #expect(
+            worst < 0.5,
+            "\(file), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
+        print(
+            "registration \(file), \(placement.testDescription): \(registration.found)/\(registration.expected) boxes, zones within \(String(format: "%.2f", worst)) mm"
+        )
     }
 
     /// Registers `image` with `form` on a deskewed page.
@@ -204,7 +236,9 @@ struct MarklessAlignmentTests {
         let results: [Result<RegistrationResult, KamiflowError>]
         do {
             let registrar = Registrar(form: form)
-            results = try await pool.withPages(of: .bytes(png, name: "scan.png"), preparation: Preparation(deskew: true)) {
+            results = try await pool.withPages(
+                of: .bytes(png, name: "scan.png"), preparation: Preparation(deskew: true)
+            ) {
                 registrar.register($0)
             }
         } catch {
@@ -217,9 +251,12 @@ struct MarklessAlignmentTests {
 
     /// The other two ways a form without marks registers: a printed frame round the form, and anchor words taken
     /// from what `inspect` reports on the blank form (as an author would pick them).
-    @Test("a form without marks registers by its printed border, or by anchor words inspect found", arguments: ["border", "anchors"])
+    @Test(
+        "a form without marks registers by its printed border, or by anchor words inspect found",
+        arguments: ["border", "anchors"])
     func borderAndAnchors(method: String) async throws {
-        var workflow = try Workflow.load(file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
+        var workflow = try Workflow.load(
+            file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path)
         // A frame round the form must stay on the paper: ±10 mm and +5 % push a frame 10 mm from the edges off it.
         let placement = Placement(dpi: 300, skew: -4.5, shift: Point(x: 8, y: -7), scale: 0.96)
         if method == "border" {
@@ -229,9 +266,12 @@ struct MarklessAlignmentTests {
         } else {
             // Inspect the blank (no marks) and keep four label words near the corners of the form's content.
             let blank = try ImageCodec.encode(
-                [try FormRenderer().image(FormLayout(workflow: workflow).withoutRegistrationMarks(), dpi: 300)], as: .png)
+                [try FormRenderer().image(FormLayout(workflow: workflow).withoutRegistrationMarks(), dpi: 300)],
+                as: .png)
             let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 1)
-            let inspected = try await pool.withPages(of: .bytes(blank, name: "blank.png"), preparation: Preparation(deskew: true)) {
+            let inspected = try await pool.withPages(
+                of: .bytes(blank, name: "blank.png"), preparation: Preparation(deskew: true)
+            ) {
                 FormInspector().inspect($0)
             }
             await pool.shutdown()
@@ -239,14 +279,17 @@ struct MarklessAlignmentTests {
             // captions of options read as noise in a window of a filled, moved scan). Several are repeated nearby
             // (配偶者 in 配偶者氏名, 児童 in 児童氏名): registration must pick the right occurrence.
             let page = try #require(inspected.first)
-            let anchors = page.words.filter { $0.confidence >= 85 && (2...10).contains($0.text.count) && $0.rect.height >= 3.5 }
+            let anchors = page.words.filter {
+                $0.confidence >= 85 && (2...10).contains($0.text.count) && $0.rect.height >= 3.5
+            }
             #expect(anchors.count >= 4, "\(anchors.map(\.text))")
             workflow.form.registration = .anchors(anchors.map { Registration.Anchor(text: $0.text, zone: $0.rect) })
             print("anchors from inspect: \(anchors.map { "\($0.text) \($0.rect)" })")
         }
         let layout = FormLayout(workflow: workflow)
         #expect(layout.registrationMarks.isEmpty)
-        let form = FormFiller(configuration: FillConfiguration(referenceDate: Self.today)).fill(layout, seed: 7, index: 0)
+        let form = FormFiller(configuration: FillConfiguration(referenceDate: Self.today)).fill(
+            layout, seed: 7, index: 0)
         let printed = try FormRenderer().image(layout, filled: form, dpi: placement.dpi, seed: 7)
         let profile = ScanProfile(name: "alignment", dpi: placement.dpi, paperLevel: 245, inkLevel: 20, noise: 3)
         let (image, geometry) = ScanSimulator(profile: profile).scan(
@@ -255,7 +298,11 @@ struct MarklessAlignmentTests {
         #expect(registration.method == method)
         let worst = try Self.misplacement(
             registration.transform, truth: geometry, size: PixelSize(width: image.width, height: image.height))
-        #expect(worst < 0.75, "\(method), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
-        print("registration by \(method), \(placement.testDescription): \(registration.found)/\(registration.expected), zones within \(String(format: "%.2f", worst)) mm")
+        #expect(
+            worst < 0.75,
+            "\(method), \(placement.testDescription): a zone corner lands \(String(format: "%.2f", worst)) mm off")
+        print(
+            "registration by \(method), \(placement.testDescription): \(registration.found)/\(registration.expected), zones within \(String(format: "%.2f", worst)) mm"
+        )
     }
 }

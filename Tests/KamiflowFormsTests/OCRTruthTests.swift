@@ -28,8 +28,9 @@ struct OCRTruthTests {
                 guard case .zone(let z) = layout.field(path)?.marking else { return nil }
                 return (path, mm.boundingRect(x: z.x, y: z.y, width: z.width, height: z.height))
             }
-            let readings = try await pool.withPages(of: .bytes(png, name: "form-\(index).png"), preparation: Preparation())
-            { page in
+            let readings = try await pool.withPages(
+                of: .bytes(png, name: "form-\(index).png"), preparation: Preparation()
+            ) { page in
                 try zones.map { (path, rect) in
                     (path, try page.recognize(rect, options: RecognitionOptions(segmentation: .singleLine)).text)
                 }

@@ -13,7 +13,8 @@ struct RenderingTests {
     func deterministic() throws {
         let form = filler.fill(TestLayouts.jidou, seed: 42, index: 3)
         let a = try renderer.png(TestLayouts.jidou, filled: form, dpi: 100, seed: 42)
-        let b = try renderer.png(TestLayouts.jidou, filled: filler.fill(TestLayouts.jidou, seed: 42, index: 3),
+        let b = try renderer.png(
+            TestLayouts.jidou, filled: filler.fill(TestLayouts.jidou, seed: 42, index: 3),
             dpi: 100, seed: 42)
         #expect(a == b)
         #expect(Array(a.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
@@ -36,7 +37,9 @@ struct RenderingTests {
         let forms = (0..<3).map { filler.fill(TestLayouts.jidou, seed: 7, index: $0) as FilledForm? }
         let pdf = try renderer.pdf(TestLayouts.jidou, forms: [nil] + forms)
         let text = String(decoding: pdf, as: UTF8.self)
-        #expect(text.components(separatedBy: "/Type /Page\n").count - 1 + text.components(separatedBy: "/Type /Page ").count - 1 >= 4)
+        #expect(
+            text.components(separatedBy: "/Type /Page\n").count - 1 + text.components(separatedBy: "/Type /Page ").count
+                - 1 >= 4)
         let url = TestLayouts.scratchDirectory.appendingPathComponent("jidou.pdf")
         try Data(pdf).write(to: url)
     }

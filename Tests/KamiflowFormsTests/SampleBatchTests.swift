@@ -19,9 +19,11 @@ struct SampleBatchTests {
         TestLayouts.scratchDirectory.appendingPathComponent("batch-\(UUID().uuidString)")
     }
 
-    @Test("a batch writes each image with its truth, and the same seed writes the same bytes", arguments: [
-        SampleFormat.png, .pdf,
-    ])
+    @Test(
+        "a batch writes each image with its truth, and the same seed writes the same bytes",
+        arguments: [
+            SampleFormat.png, .pdf,
+        ])
     func writesTwiceTheSame(format: SampleFormat) async throws {
         let pages = format == .pdf ? 2 : 1
         let batch = SampleBatch(layout: TestLayouts.jidou, configuration: configuration(format, pages: pages))
@@ -58,7 +60,8 @@ struct SampleBatchTests {
         profile.dpi = 100
         let batch = SampleBatch(
             layout: TestLayouts.jidou,
-            configuration: SampleBatchConfiguration(count: 3, seed: 5, profile: profile, format: .tiff, pagesPerFile: 3))
+            configuration: SampleBatchConfiguration(count: 3, seed: 5, profile: profile, format: .tiff, pagesPerFile: 3)
+        )
         let file = try batch.file(0)
         #expect(file.truth.forms.count == 3)
         let pages = try ImageCodec.decode(file.bytes, name: file.name)

@@ -86,7 +86,8 @@ struct InkTests {
 @Suite("Scan simulation")
 struct ScanTests {
     func page(dpi: Double) throws -> GrayImage {
-        try FormRenderer().image(TestLayouts.jidou, filled: FormFiller().fill(TestLayouts.jidou, seed: 1, index: 0),
+        try FormRenderer().image(
+            TestLayouts.jidou, filled: FormFiller().fill(TestLayouts.jidou, seed: 1, index: 0),
             dpi: dpi)
     }
 
@@ -120,8 +121,9 @@ struct ScanTests {
                 #expect(darkShare(scan, probe) > 0.95, "seed \(seed) mark at \(mark)")
                 // 5 mm further out is paper.
                 let outside = geometry.transform.apply(Point(x: mark.midX, y: mark.midY + 6))
-                #expect(darkShare(scan, PixelRect(x: Int(outside.x) - 2, y: Int(outside.y) - 2, width: 4, height: 4))
-                    < 0.2)
+                #expect(
+                    darkShare(scan, PixelRect(x: Int(outside.x) - 2, y: Int(outside.y) - 2, width: 4, height: 4))
+                        < 0.2)
             }
         }
     }

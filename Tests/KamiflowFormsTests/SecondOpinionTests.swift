@@ -22,7 +22,8 @@ struct SecondOpinionTests {
         let batch = SampleBatch(
             layout: FormLayout(workflow: workflow),
             configuration: SampleBatchConfiguration(
-                count: 49, seed: 2718, profile: .officeScanner, format: .jpeg, defectRate: 0, referenceDate: Self.today))
+                count: 49, seed: 2718, profile: .officeScanner, format: .jpeg, defectRate: 0, referenceDate: Self.today)
+        )
         let sample = try batch.file(48)
         let path = "members[0].mynumber"
         let printed = try #require(sample.truth.forms.first?.values[path])

@@ -1,6 +1,7 @@
 import Foundation
 import KamiflowCore
 import KamiflowWorkflow
+
 @testable import KamiflowForms
 
 /// A hand-made layout of a 児童手当 認定請求書 with every kind of marking, so that the renderer and the filler are
@@ -26,15 +27,19 @@ enum TestLayouts {
             LayoutField(
                 path: "claimant.sex", type: .choice, label: "性別",
                 marking: .options(
-                    [PrintedOption(name: "男", rect: r(152, 59, 6, 6), style: .circle),
-                        PrintedOption(name: "女", rect: r(166, 59, 6, 6), style: .circle)], exactlyOne: true),
+                    [
+                        PrintedOption(name: "男", rect: r(152, 59, 6, 6), style: .circle),
+                        PrintedOption(name: "女", rect: r(166, 59, 6, 6), style: .circle),
+                    ], exactlyOne: true),
                 required: true, sample: "person.sex"),
             LayoutField(
                 path: "claimant.birth", type: .warekiDate, label: "生年月日",
                 marking: .eraParts(
-                    eras: [PrintedOption(name: "昭和", rect: r(45, 72, 10, 6), style: .circle),
+                    eras: [
+                        PrintedOption(name: "昭和", rect: r(45, 72, 10, 6), style: .circle),
                         PrintedOption(name: "平成", rect: r(58, 72, 10, 6), style: .circle),
-                        PrintedOption(name: "令和", rect: r(71, 72, 10, 6), style: .circle)],
+                        PrintedOption(name: "令和", rect: r(71, 72, 10, 6), style: .circle),
+                    ],
                     year: r(86, 71, 10, 8), month: r(102, 71, 10, 8), day: r(118, 71, 10, 8)),
                 required: true, sample: "person.birth"),
             LayoutField(
@@ -52,9 +57,11 @@ enum TestLayouts {
             LayoutField(
                 path: "pension", type: .choice, label: "加入年金",
                 marking: .options(
-                    [PrintedOption(name: "厚生年金", rect: r(45, 142, 4, 4), style: .box),
+                    [
+                        PrintedOption(name: "厚生年金", rect: r(45, 142, 4, 4), style: .box),
                         PrintedOption(name: "国民年金", rect: r(80, 142, 4, 4), style: .box),
-                        PrintedOption(name: "未加入", rect: r(115, 142, 4, 4), style: .box)], exactlyOne: true),
+                        PrintedOption(name: "未加入", rect: r(115, 142, 4, 4), style: .box),
+                    ], exactlyOne: true),
                 required: true),
         ]
         for i in 0..<3 {

@@ -30,7 +30,8 @@ struct WorkflowRenderingTests {
         #expect(ShippedWorkflows.files.count >= 1)
     }
 
-    @Test("blank and filled forms render; every written value leaves ink in its zone", arguments: ShippedWorkflows.files)
+    @Test(
+        "blank and filled forms render; every written value leaves ink in its zone", arguments: ShippedWorkflows.files)
     func renders(file: String) throws {
         let layout = try ShippedWorkflows.layout(file)
         #expect(!layout.fields.isEmpty)
@@ -42,7 +43,8 @@ struct WorkflowRenderingTests {
         let blank = try renderer.image(layout, dpi: dpi)
         for field in layout.fields {
             let area = field.area
-            #expect(area.x >= 0 && area.y >= 0 && area.maxX <= layout.pageWidth && area.maxY <= layout.pageHeight,
+            #expect(
+                area.x >= 0 && area.y >= 0 && area.maxX <= layout.pageWidth && area.maxY <= layout.pageHeight,
                 "\(field.path) lies outside the page")
         }
         for index in 0..<4 {

@@ -6,7 +6,7 @@ import Testing
 @testable import KamiflowOCR
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Every kind of bad input becomes a typed error naming the file, and the engine goes on reading afterwards.

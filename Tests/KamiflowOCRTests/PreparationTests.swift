@@ -95,8 +95,10 @@ struct StraighteningTests {
         } else {
             let upright = try #require(pixRead(Fixtures.ocr("english.png")).map(PixImage.init(taking:)))
             let turned = try #require(
-                pixRotate(upright.pointer, Float(degrees * .pi / 180), Int32(L_ROTATE_AREA_MAP), Int32(L_BRING_IN_WHITE), 0, 0)
-                    .map(PixImage.init(taking:)))
+                pixRotate(
+                    upright.pointer, Float(degrees * .pi / 180), Int32(L_ROTATE_AREA_MAP), Int32(L_BRING_IN_WHITE), 0, 0
+                )
+                .map(PixImage.init(taking:)))
             source = .bytes(try #require(turned.pngEncoded()), name: "turned.png")
         }
         let rects = [
@@ -104,7 +106,8 @@ struct StraighteningTests {
             PixelRect(x: 0, y: 0, width: 400, height: 200),  // the top-left corner, where white comes in
             PixelRect(x: 1250, y: 2330, width: 448, height: 100),  // near the bottom right
         ]
-        let comparisons = try engine.withPages(of: source, preparation: Preparation(deskew: true)) { readable -> [(alone: GrayImage, whole: [Int: GrayImage])] in
+        let comparisons = try engine.withPages(of: source, preparation: Preparation(deskew: true)) {
+            readable -> [(alone: GrayImage, whole: [Int: GrayImage])] in
             let page = try #require(readable as? PreparedPage)
             #expect(page.report.skewAngle != nil)
             func gray(_ image: PixImage?) throws -> GrayImage {

@@ -38,7 +38,9 @@ struct FixtureManifest: Decodable {
 }
 
 /// Runs a program and returns its standard output; standard error is discarded.
-func runProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (
+func runProgram(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:]
+) throws -> (
     status: Int32, output: [UInt8]
 ) {
     let process = Process()
@@ -66,7 +68,9 @@ func tesseractCLI(_ image: String, lang: String, psm: Int) throws -> String {
 }
 
 /// Makes each engine once per test process: loading jpn+eng costs about 100 ms.
-func makeEngine(_ languages: String = "jpn+eng", _ configure: (inout OCRConfiguration) -> Void = { _ in }) throws
+func makeEngine(
+    _ languages: String = "jpn+eng", _ configure: (inout OCRConfiguration) -> Void = { _ in }
+) throws
     -> TesseractEngine
 {
     var configuration = OCRConfiguration(languages: languages)
@@ -75,7 +79,9 @@ func makeEngine(_ languages: String = "jpn+eng", _ configure: (inout OCRConfigur
 }
 
 /// Full-page texts of every page of a file, as Kamiflow reads them with `psm`.
-func pageTexts(_ engine: TesseractEngine, _ path: String, psm: Int, preparation: Preparation = Preparation())
+func pageTexts(
+    _ engine: TesseractEngine, _ path: String, psm: Int, preparation: Preparation = Preparation()
+)
     throws -> [String]
 {
     let options = RecognitionOptions(segmentation: PageSegmentation(rawValue: psm)!)

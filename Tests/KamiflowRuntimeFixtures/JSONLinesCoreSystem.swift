@@ -4,7 +4,7 @@ public import KamiflowRuntime
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A small but real core system for the runtime's tests: each accepted record becomes one line of a JSON Lines
@@ -147,12 +147,18 @@ public enum ScanFiles {
             [
                 "workflow": workflow, "route": review ? "review" : "straightThrough", "pages": Array(0..<pages),
                 "fields": fields.map {
-                    ["path": $0.path, "type": $0.sensitive ? "mynumber" : "text", "value": $0.value,
-                        "sensitive": $0.sensitive, "confidence": 95] as [String: Any]
+                    [
+                        "path": $0.path, "type": $0.sensitive ? "mynumber" : "text", "value": $0.value,
+                        "sensitive": $0.sensitive, "confidence": 95,
+                    ] as [String: Any]
                 },
                 "issues": review
-                    ? [["code": "lowConfidence", "severity": "warning", "message": "氏名の読み取りに自信がありません",
-                        "fields": ["name"]]] : [],
+                    ? [
+                        [
+                            "code": "lowConfidence", "severity": "warning", "message": "氏名の読み取りに自信がありません",
+                            "fields": ["name"],
+                        ]
+                    ] : [],
             ]
         }
         let data = try JSONSerialization.data(withJSONObject: ["records": objects], options: [.sortedKeys])

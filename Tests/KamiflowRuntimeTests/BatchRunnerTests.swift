@@ -2,6 +2,8 @@ import Foundation
 import KamiflowCore
 import KamiflowRuntime
 import KamiflowRuntimeFixtures
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 @Suite("Batch runs")
@@ -74,19 +76,24 @@ struct BatchRunnerTests {
         defer { s.folder.remove() }
         let paths = try ScanFiles.batch(in: s.folder.file("a"), count: 3)
         _ = try ScanFiles.batch(in: s.folder.file("b/deeper"), count: 2, prefix: "deep")
-        let expanded = Array(InputFiles([paths[0], s.folder.file("b"), s.folder.file("a/scan-00[12].json")], extensions: ["json"]))
-        #expect(expanded.map { ($0 as NSString).lastPathComponent }
-            == ["scan-000.json", "deep-000.json", "deep-001.json", "scan-001.json", "scan-002.json"])
+        let expanded = Array(
+            InputFiles([paths[0], s.folder.file("b"), s.folder.file("a/scan-00[12].json")], extensions: ["json"]))
+        #expect(
+            expanded.map { ($0 as NSString).lastPathComponent }
+                == ["scan-000.json", "deep-000.json", "deep-001.json", "scan-001.json", "scan-002.json"])
 
-        let summary = await s.runner().run(InputFiles([s.folder.file("a"), s.folder.file("nowhere.png")], extensions: ["json"]))
+        let summary = await s.runner().run(
+            InputFiles([s.folder.file("a"), s.folder.file("nowhere.png")], extensions: ["json"]))
         #expect(summary.delivered == 3 && summary.failed == 1)
         let missing = try #require(summary.outcomes.first { $0.path.hasSuffix("nowhere.png") })
         #expect(missing.error?.contains("nowhere.png") == true)
     }
 
-    @Test("exit status: 0 all straight through, 1 some wait for a person, 2 some failed", arguments: [
-        ("straight", 0), ("review", 1), ("failed", 2),
-    ])
+    @Test(
+        "exit status: 0 all straight through, 1 some wait for a person, 2 some failed",
+        arguments: [
+            ("straight", 0), ("review", 1), ("failed", 2),
+        ])
     func exitStatus(kind: String, expected: Int32) async throws {
         let s = try Setup("exitStatus\(kind)")
         defer { s.folder.remove() }
@@ -105,7 +112,8 @@ struct BatchRunnerTests {
         defer { s.folder.remove() }
         _ = try ScanFiles.batch(in: s.folder.file("in"), count: 12)
         let gauge = ConcurrencyGauge()
-        let summary = await s.runner(concurrency: 3, processor: gauge).run(InputFiles([s.folder.file("in")], extensions: ["json"]))
+        let summary = await s.runner(concurrency: 3, processor: gauge).run(
+            InputFiles([s.folder.file("in")], extensions: ["json"]))
         #expect(summary.delivered == 12)
         #expect(gauge.peak == 3)
     }
@@ -146,8 +154,6 @@ final class ConcurrencyGauge: ScanProcessor {
     }
 }
 
-import Synchronization
-
 @Suite("Progress")
 struct ProgressTests {
     final class Sink: Sendable {
@@ -155,9 +161,11 @@ struct ProgressTests {
         func write(_ s: String) { text.withLock { $0 += s } }
     }
 
-    @Test("a terminal gets a redrawn bar with pages/s, ETA and counts; a pipe gets one line per scan", arguments: [
-        true, false,
-    ])
+    @Test(
+        "a terminal gets a redrawn bar with pages/s, ETA and counts; a pipe gets one line per scan",
+        arguments: [
+            true, false,
+        ])
     func progress(terminal: Bool) async throws {
         let folder = try TemporaryFolder("progress\(terminal)")
         defer { folder.remove() }
@@ -239,5 +247,3 @@ struct BatchShutdownTests {
         #expect(JSONLinesCoreSystem.lines(at: core).count == 8)
     }
 }
-
-import ServiceLifecycle

@@ -1,11 +1,11 @@
-import KamiflowCore
 import Foundation
+import KamiflowCore
 import KamiflowRuntime
 import KamiflowRuntimeFixtures
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 @Suite("Crash and resume")

@@ -86,8 +86,16 @@ struct DropFolderTests {
         let path = s.inbox + "/growing.json"
         try Data().write(to: URL(fileURLWithPath: path))
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        let full = try JSONSerialization.data(withJSONObject: ["records": [["workflow": "w", "fields": [
-            ["path": "name", "value": "書きかけ"]]]]])
+        let full = try JSONSerialization.data(withJSONObject: [
+            "records": [
+                [
+                    "workflow": "w",
+                    "fields": [
+                        ["path": "name", "value": "書きかけ"]
+                    ],
+                ]
+            ]
+        ])
         let t0 = ContinuousClock.now
         var written = 0
         // The writer adds a piece between passes that are 10 (injected) seconds apart: never taken.
@@ -147,9 +155,14 @@ struct DropFolderTests {
         try ScanFiles.write(stranded, records: [[.init("name", "再開")]])
         let journal = try SQLiteJournal(configuration: JournalConfiguration(path: s.journalPath))
         let hash = SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: stranded)))
-        guard case .process(let entry) = try await journal.admit(hash: hash, path: stranded,
-            originalPath: s.inbox + "/stranded.json", rerunResumes: false)
-        else { Issue.record("new"); return }
+        guard
+            case .process(let entry) = try await journal.admit(
+                hash: hash, path: stranded,
+                originalPath: s.inbox + "/stranded.json", rerunResumes: false)
+        else {
+            Issue.record("new")
+            return
+        }
         try await journal.beginReading(entry.rowID)
 
         let watcher = try s.watcher()

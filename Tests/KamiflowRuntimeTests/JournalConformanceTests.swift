@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import KamiflowCore
 import KamiflowRuntime
 import KamiflowTesting
+import Synchronization
 import Testing
 
 /// The embedded journal against the suite every journal must pass (a shared database later passes the same one).

@@ -48,7 +48,10 @@ struct JournalTests {
         guard
             case .process(let entry) = try await journal.admit(
                 hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: true)
-        else { Issue.record("a new scan must be processed"); return }
+        else {
+            Issue.record("a new scan must be processed")
+            return
+        }
         #expect(entry.state == .claimed)
         try await journal.beginReading(entry.rowID)
         #expect(try await journal.entry(rowID: entry.rowID)?.state == .reading)
@@ -57,18 +60,23 @@ struct JournalTests {
         let confirmed = try await journal.planDeliveries(entry.rowID, [("core", "k-0"), ("core", "k-1")])
         #expect(confirmed.isEmpty)
         #expect(try await journal.entry(rowID: entry.rowID)?.state == .delivering)
-        try await journal.recordDelivery(connection: "core", key: "k-0", outcome: .delivered(receipt: "r1"),
+        try await journal.recordDelivery(
+            connection: "core", key: "k-0", outcome: .delivered(receipt: "r1"),
             redactor: Redactor())
 
         // A crash here: the same file comes back, is resumed, and only k-1 remains to deliver.
         guard
             case .process(let resumed) = try await journal.admit(
                 hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: true)
-        else { Issue.record("an unfinished scan must be resumed"); return }
+        else {
+            Issue.record("an unfinished scan must be resumed")
+            return
+        }
         #expect(resumed.rowID == entry.rowID && resumed.state == .delivering)
         let again = try await journal.planDeliveries(entry.rowID, [("core", "k-0"), ("core", "k-1")])
         #expect(again.count == 1)
-        try await journal.recordDelivery(connection: "core", key: "k-1", outcome: .delivered(receipt: nil),
+        try await journal.recordDelivery(
+            connection: "core", key: "k-1", outcome: .delivered(receipt: nil),
             redactor: Redactor())
         try await journal.settle(entry.rowID, state: .delivered)
         #expect(try await journal.deliveries(of: entry.rowID).map(\.status) == [.delivered, .delivered])
@@ -76,7 +84,10 @@ struct JournalTests {
         guard
             case .settled(let settled) = try await journal.admit(
                 hash: hash, path: "/in/a.png", originalPath: "/in/a.png", rerunResumes: true)
-        else { Issue.record("a delivered scan must be skipped on a re-run"); return }
+        else {
+            Issue.record("a delivered scan must be skipped on a re-run")
+            return
+        }
         #expect(settled.state == .delivered)
     }
 
@@ -86,17 +97,32 @@ struct JournalTests {
         defer { folder.remove() }
         let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let hash = String(repeating: "c", count: 64)
-        guard case .process(let original) = try await journal.admit(hash: hash, path: "/a", originalPath: "/a",
-            rerunResumes: true)
-        else { Issue.record("new scan"); return }
-        guard case .duplicate(let dup, let of) = try await journal.admit(hash: hash, path: "/b", originalPath: "/b",
-            rerunResumes: true)
-        else { Issue.record("same bytes elsewhere is a duplicate"); return }
+        guard
+            case .process(let original) = try await journal.admit(
+                hash: hash, path: "/a", originalPath: "/a",
+                rerunResumes: true)
+        else {
+            Issue.record("new scan")
+            return
+        }
+        guard
+            case .duplicate(let dup, let of) = try await journal.admit(
+                hash: hash, path: "/b", originalPath: "/b",
+                rerunResumes: true)
+        else {
+            Issue.record("same bytes elsewhere is a duplicate")
+            return
+        }
         #expect(of.rowID == original.rowID)
         #expect(dup.state == .duplicate && dup.duplicateOf == original.rowID)
-        guard case .duplicate(let again, _) = try await journal.admit(hash: hash, path: "/b", originalPath: "/b",
-            rerunResumes: true)
-        else { Issue.record("still a duplicate"); return }
+        guard
+            case .duplicate(let again, _) = try await journal.admit(
+                hash: hash, path: "/b", originalPath: "/b",
+                rerunResumes: true)
+        else {
+            Issue.record("still a duplicate")
+            return
+        }
         #expect(again.rowID == dup.rowID)
         #expect(try await journal.counts() == [.claimed: 1, .duplicate: 1])
         // Named by hash prefix: the original first; by path: the duplicate.
@@ -111,12 +137,16 @@ struct JournalTests {
         defer { folder.remove() }
         let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let old = Date(timeIntervalSinceNow: -7200)
-        guard case .process(let a) = try await journal.admit(hash: String(repeating: "d", count: 64), path: "/a",
-            originalPath: "/a", rerunResumes: true, now: old)
+        guard
+            case .process(let a) = try await journal.admit(
+                hash: String(repeating: "d", count: 64), path: "/a",
+                originalPath: "/a", rerunResumes: true, now: old)
         else { return }
         try await journal.beginReading(a.rowID, now: old)
-        guard case .process(let b) = try await journal.admit(hash: String(repeating: "e", count: 64), path: "/b",
-            originalPath: "/b", rerunResumes: true)
+        guard
+            case .process(let b) = try await journal.admit(
+                hash: String(repeating: "e", count: 64), path: "/b",
+                originalPath: "/b", rerunResumes: true)
         else { return }
         try await journal.beginReading(b.rowID)
         try await journal.settle(b.rowID, state: .failed, error: "broken")
@@ -139,13 +169,20 @@ struct JournalTests {
         defer { folder.remove() }
         let journal = try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
         let hash = String(repeating: "f", count: 64)
-        guard case .process(let a) = try await journal.admit(hash: hash, path: "/x/failed/a", originalPath: "/x/a",
-            rerunResumes: false)
+        guard
+            case .process(let a) = try await journal.admit(
+                hash: hash, path: "/x/failed/a", originalPath: "/x/a",
+                rerunResumes: false)
         else { return }
         try await journal.settle(a.rowID, state: .failed, error: "connector down")
-        guard case .process(let again) = try await journal.admit(hash: hash, path: "/x/processing/a2",
-            originalPath: "/x/a2", rerunResumes: false)
-        else { Issue.record("a failed scan seen again is processed"); return }
+        guard
+            case .process(let again) = try await journal.admit(
+                hash: hash, path: "/x/processing/a2",
+                originalPath: "/x/a2", rerunResumes: false)
+        else {
+            Issue.record("a failed scan seen again is processed")
+            return
+        }
         #expect(again.rowID == a.rowID && again.path == "/x/processing/a2")
     }
 }
@@ -205,10 +242,14 @@ struct JournalUpgradeTests {
         try await journal.beginReading(entry.rowID)
         let record = FormRecord(
             workflow: "w", scanID: entry.hash, index: 0, pages: [0],
-            fields: [FieldResult(path: "number", type: "mynumber", raw: "123456789018", value: .text("123456789018"),
-                sensitive: true)])
+            fields: [
+                FieldResult(
+                    path: "number", type: "mynumber", raw: "123456789018", value: .text("123456789018"),
+                    sensitive: true)
+            ])
         let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
-        try await journal.recordRead(entry.rowID, workflow: "w", pages: 1, maskedRecords: "[]", timings: [:],
+        try await journal.recordRead(
+            entry.rowID, workflow: "w", pages: 1, maskedRecords: "[]", timings: [:],
             forReview: [0: json])
         #expect(try await journal.reviewRecords(of: entry.rowID).map(\.record) == [record])
         #expect(try await journal.reviewRecords(of: entry.rowID).map(\.status) == [.waiting])

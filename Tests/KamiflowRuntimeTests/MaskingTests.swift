@@ -11,15 +11,17 @@ struct MaskingTests {
     static let myNumber = "123456789018"
     static let account = "7654321"
 
-    @Test("free-standing 12-digit groups are masked in any spelling; ids, dates and other numbers are not", arguments: [
-        ("個人番号 123456789018 を確認", "個人番号 [masked] を確認"),
-        ("number=1234-5678-9018,", "number=[masked],"),
-        ("１２３４ ５６７８ ９０１８", "[masked]"),
-        ("scan ab123456789018cd", "scan ab123456789018cd"),
-        ("on 2026-05-06 at 09:30", "on 2026-05-06 at 09:30"),
-        ("corporate 7123456789012", "corporate 7123456789012"),
-        ("key 10322c8c5959393b9fb8bd49dcb98b77-w-0", "key 10322c8c5959393b9fb8bd49dcb98b77-w-0"),
-    ])
+    @Test(
+        "free-standing 12-digit groups are masked in any spelling; ids, dates and other numbers are not",
+        arguments: [
+            ("個人番号 123456789018 を確認", "個人番号 [masked] を確認"),
+            ("number=1234-5678-9018,", "number=[masked],"),
+            ("１２３４ ５６７８ ９０１８", "[masked]"),
+            ("scan ab123456789018cd", "scan ab123456789018cd"),
+            ("on 2026-05-06 at 09:30", "on 2026-05-06 at 09:30"),
+            ("corporate 7123456789012", "corporate 7123456789012"),
+            ("key 10322c8c5959393b9fb8bd49dcb98b77-w-0", "key 10322c8c5959393b9fb8bd49dcb98b77-w-0"),
+        ])
     func digitGroups(input: String, expected: String) {
         #expect(Redactor().redact(input) == expected)
     }
@@ -27,11 +29,14 @@ struct MaskingTests {
     @Test("registered values are masked until released")
     func registeredValues() {
         let redactor = Redactor()
-        let record = FormRecord(workflow: "w", scanID: "s", index: 0, pages: [0], fields: [
-            FieldResult(path: "account.number", type: "account", raw: "７６５４３２１", value: .text(Self.account),
-                sensitive: true),
-            FieldResult(path: "name", type: "text", value: .text("山田")),
-        ])
+        let record = FormRecord(
+            workflow: "w", scanID: "s", index: 0, pages: [0],
+            fields: [
+                FieldResult(
+                    path: "account.number", type: "account", raw: "７６５４３２１", value: .text(Self.account),
+                    sensitive: true),
+                FieldResult(path: "name", type: "text", value: .text("山田")),
+            ])
         redactor.register([record], scope: "s")
         #expect(redactor.redact("account 7654321 of 山田") == "account [masked] of 山田")
         #expect(redactor.redact("read ７６５４３２１") == "read [masked]")
@@ -58,12 +63,15 @@ struct MaskingTests {
         let line = written[0]
         #expect(!line.contains("\n") && !line.contains("\r") && !line.contains("\u{7}"))
         // The forged text stays inside the quoted value: the line has exactly the fields it was given.
-        #expect(line.contains(#"file="a.png\" state=done\n2026-12-02T00:00:00.000Z NOTICE kamiflow.run: scan delivered\u{7}""#))
+        #expect(
+            line.contains(
+                #"file="a.png\" state=done\n2026-12-02T00:00:00.000Z NOTICE kamiflow.run: scan delivered\u{7}""#))
         #expect(line.contains(#"error=bad\rdata\\x"#))
         #expect(line.hasSuffix(#"delivered\u{7}""#))
     }
 
-    @Test("a log capture, the journal file, the summary and reason files of a real run hold no sensitive value",
+    @Test(
+        "a log capture, the journal file, the summary and reason files of a real run hold no sensitive value",
         arguments: [LogFormat.text, .json])
     func endToEnd(format: LogFormat) async throws {
         let folder = try TemporaryFolder("endToEnd\(format)")

@@ -64,8 +64,9 @@ struct PostgresJournalTests {
         var rows: [Int64] = []
         for n in 0..<60 {
             let hash = String(repeating: "0", count: 60) + String(format: "%04d", n)
-            guard case .process(let entry) = try await a.admit(
-                hash: hash, path: "/in/\(n).png", originalPath: "/in/\(n).png", rerunResumes: true)
+            guard
+                case .process(let entry) = try await a.admit(
+                    hash: hash, path: "/in/\(n).png", originalPath: "/in/\(n).png", rerunResumes: true)
             else {
                 Issue.record("scan \(n) was not admitted")
                 return
@@ -108,9 +109,10 @@ struct PostgresJournalTests {
         let a = try await openJournal(database: database)
         let b = try await openJournal(database: database)
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        guard case .process(let entry) = try await a.admit(
-            hash: String(repeating: "7", count: 64), path: "/in/x.png", originalPath: "/in/x.png",
-            rerunResumes: true, now: t0)
+        guard
+            case .process(let entry) = try await a.admit(
+                hash: String(repeating: "7", count: 64), path: "/in/x.png", originalPath: "/in/x.png",
+                rerunResumes: true, now: t0)
         else {
             Issue.record("not admitted")
             return
@@ -133,9 +135,10 @@ struct PostgresJournalTests {
         let database = try server.createDatabase()
         let patient = try await openJournal(database: database, settings: "&timeout=120")
         let hasty = try await openJournal(database: database, settings: "&timeout=2")
-        guard case .process(let entry) = try await patient.admit(
-            hash: String(repeating: "8", count: 64), path: "/in/y.png", originalPath: "/in/y.png",
-            rerunResumes: true)
+        guard
+            case .process(let entry) = try await patient.admit(
+                hash: String(repeating: "8", count: 64), path: "/in/y.png", originalPath: "/in/y.png",
+                rerunResumes: true)
         else {
             Issue.record("not admitted")
             return
@@ -171,7 +174,8 @@ struct PostgresJournalTests {
         async let second = openJournal(database: database)
         let (a, b) = try await (first, second)
         #expect(try await a.appliedMigrations() == PostgresJournal.knownMigrations)
-        try server.psql("INSERT INTO kamiflow_schema_migration (version, description) VALUES (999, 'future')",
+        try server.psql(
+            "INSERT INTO kamiflow_schema_migration (version, description) VALUES (999, 'future')",
             database: database)
         do {
             _ = try await openJournal(database: database)
@@ -191,8 +195,9 @@ struct PostgresJournalTests {
         let source = try SQLiteJournal(configuration: JournalConfiguration(path: path))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000.25)
         func admitted(_ c: Character, _ path: String) async throws -> ScanEntry {
-            guard case .process(let entry) = try await source.admit(
-                hash: String(repeating: c, count: 64), path: path, originalPath: path, rerunResumes: true, now: t0)
+            guard
+                case .process(let entry) = try await source.admit(
+                    hash: String(repeating: c, count: 64), path: path, originalPath: path, rerunResumes: true, now: t0)
             else { throw PostgresServer.Failure("not admitted") }
             return entry
         }
@@ -217,7 +222,8 @@ struct PostgresJournalTests {
                 scanRowID: review.rowID, recordIndex: 0, action: .reject, reviewer: "tanaka", changes: [],
                 outcome: .dismissed, detail: "not a claim", at: t0 + 9), maskedRecord: nil, now: t0 + 9)
         try await source.recordInput(
-            InputSighting(path: "/in/a.png", size: 10, scanRowID: delivered.rowID, outcome: .scan(.delivered),
+            InputSighting(
+                path: "/in/a.png", size: 10, scanRowID: delivered.rowID, outcome: .scan(.delivered),
                 reason: nil), now: t0 + 5)
         try await source.recordInput(
             InputSighting(path: "/in/empty.png", size: 0, scanRowID: nil, outcome: .refused, reason: "empty"),
@@ -226,8 +232,9 @@ struct PostgresJournalTests {
 
         let target = try await openJournal()
         let report = try await target.copy(fromSQLite: path, replace: false)
-        #expect(report.scans == 3 && report.deliveries == 1 && report.reviewRecords == 1
-            && report.reviewDecisions == 1 && report.inputs == 2 && report.jobs == 1 && !report.alreadyCopied)
+        #expect(
+            report.scans == 3 && report.deliveries == 1 && report.reviewRecords == 1
+                && report.reviewDecisions == 1 && report.inputs == 2 && report.jobs == 1 && !report.alreadyCopied)
         #expect(try await target.list(state: nil, limit: 10) == source.list(state: nil, limit: 10))
         #expect(try await target.deliveries(of: delivered.rowID) == source.deliveries(of: delivered.rowID))
         #expect(try await target.reviewRecords(of: review.rowID) == source.reviewRecords(of: review.rowID))

@@ -26,18 +26,35 @@ struct ScheduleTests {
         return formatter.string(from: date)
     }
 
-    @Test("Japanese public holidays of 2024, 2025 and 2026, with 振替休日 and 国民の休日", arguments: [
-        (2024, "01-01 01-08 02-11 02-12 02-23 03-20 04-29 05-03 05-04 05-05 05-06 07-15 08-11 08-12 09-16 09-22 "
-            + "09-23 10-14 11-03 11-04 11-23"),
-        (2025, "01-01 01-13 02-11 02-23 02-24 03-20 04-29 05-03 05-04 05-05 05-06 07-21 08-11 09-15 09-23 10-13 "
-            + "11-03 11-23 11-24"),
-        (2026, "01-01 01-12 02-11 02-23 03-20 04-29 05-03 05-04 05-05 05-06 07-20 08-11 09-21 09-22 09-23 10-12 "
-            + "11-03 11-23"),
-        (2019, "01-01 01-14 02-11 03-21 04-29 04-30 05-01 05-02 05-03 05-04 05-05 05-06 07-15 08-11 08-12 09-16 "
-            + "09-23 10-14 10-22 11-03 11-04 11-23"),
-        (2020, "01-01 01-13 02-11 02-23 02-24 03-20 04-29 05-03 05-04 05-05 05-06 07-23 07-24 08-10 09-21 09-22 "
-            + "11-03 11-23"),
-    ])
+    @Test(
+        "Japanese public holidays of 2024, 2025 and 2026, with 振替休日 and 国民の休日",
+        arguments: [
+            (
+                2024,
+                "01-01 01-08 02-11 02-12 02-23 03-20 04-29 05-03 05-04 05-05 05-06 07-15 08-11 08-12 09-16 09-22 "
+                    + "09-23 10-14 11-03 11-04 11-23"
+            ),
+            (
+                2025,
+                "01-01 01-13 02-11 02-23 02-24 03-20 04-29 05-03 05-04 05-05 05-06 07-21 08-11 09-15 09-23 10-13 "
+                    + "11-03 11-23 11-24"
+            ),
+            (
+                2026,
+                "01-01 01-12 02-11 02-23 03-20 04-29 05-03 05-04 05-05 05-06 07-20 08-11 09-21 09-22 09-23 10-12 "
+                    + "11-03 11-23"
+            ),
+            (
+                2019,
+                "01-01 01-14 02-11 03-21 04-29 04-30 05-01 05-02 05-03 05-04 05-05 05-06 07-15 08-11 08-12 09-16 "
+                    + "09-23 10-14 10-22 11-03 11-04 11-23"
+            ),
+            (
+                2020,
+                "01-01 01-13 02-11 02-23 02-24 03-20 04-29 05-03 05-04 05-05 05-06 07-23 07-24 08-10 09-21 09-22 "
+                    + "11-03 11-23"
+            ),
+        ])
     func holidays(year: Int, expected: String) {
         let computed = JapaneseHolidays.holidays(in: year).map { h in
             String(format: "%02d-%02d", h.date.month, h.date.day)
@@ -54,25 +71,29 @@ struct ScheduleTests {
         #expect(JapaneseHolidays.name(of: CivilDate(year: 2026, month: 9, day: 24)) == nil)
     }
 
-    @Test("cron syntax: ranges, lists, steps and names", arguments: [
-        ("*/15 9-17 * * mon-fri", "2026-01-05 08:50", "2026-01-05 09:00 Mon"),
-        ("*/15 9-17 * * mon-fri", "2026-01-05 17:45", "2026-01-06 09:00 Tue"),
-        ("0 8,12,18 * * *", "2026-01-05 12:00", "2026-01-05 18:00 Mon"),
-        ("30 2 1 jan,jul *", "2026-01-05 00:00", "2026-07-01 02:30 Wed"),
-        ("0 0 * * 7", "2026-01-05 00:00", "2026-01-11 00:00 Sun"),
-        ("0 0 13 * fri", "2026-02-01 00:00", "2026-02-06 00:00 Fri"),  // either day field matches, as in cron
-        ("@monthly", "2026-01-05 00:00", "2026-02-01 00:00 Sun"),
-        ("10-50/20 * * * *", "2026-01-05 00:31", "2026-01-05 00:50 Mon"),
-    ])
+    @Test(
+        "cron syntax: ranges, lists, steps and names",
+        arguments: [
+            ("*/15 9-17 * * mon-fri", "2026-01-05 08:50", "2026-01-05 09:00 Mon"),
+            ("*/15 9-17 * * mon-fri", "2026-01-05 17:45", "2026-01-06 09:00 Tue"),
+            ("0 8,12,18 * * *", "2026-01-05 12:00", "2026-01-05 18:00 Mon"),
+            ("30 2 1 jan,jul *", "2026-01-05 00:00", "2026-07-01 02:30 Wed"),
+            ("0 0 * * 7", "2026-01-05 00:00", "2026-01-11 00:00 Sun"),
+            ("0 0 13 * fri", "2026-02-01 00:00", "2026-02-06 00:00 Fri"),  // either day field matches, as in cron
+            ("@monthly", "2026-01-05 00:00", "2026-02-01 00:00 Sun"),
+            ("10-50/20 * * * *", "2026-01-05 00:31", "2026-01-05 00:50 Mon"),
+        ])
     func cron(expression: String, after: String, expected: String) throws {
         let schedule = Schedule(cron: try CronExpression(expression))
         #expect(schedule.nextRun(after: Self.date(after)).map { Self.text($0) } == expected)
     }
 
-    @Test("bad cron expressions are refused with the field and the reason", arguments: [
-        ("61 * * * *", "minute"), ("* * *", "5 fields"), ("5-1 * * * *", "backwards"), ("*/0 * * * *", "step"),
-        ("* * * foo *", "month"), ("* 24 * * *", "hour"), ("* * * * 8", "day of week"),
-    ])
+    @Test(
+        "bad cron expressions are refused with the field and the reason",
+        arguments: [
+            ("61 * * * *", "minute"), ("* * *", "5 fields"), ("5-1 * * * *", "backwards"), ("*/0 * * * *", "step"),
+            ("* * * foo *", "month"), ("* 24 * * *", "hour"), ("* * * * 8", "day of week"),
+        ])
     func badCron(expression: String, mentions: String) {
         #expect {
             try CronExpression(expression)
@@ -89,8 +110,9 @@ struct ScheduleTests {
         #expect(schedule.nextRun(after: Self.date("2025-05-02 09:00")).map { Self.text($0) } == "2025-05-07 08:30 Wed")
         #expect(schedule.nextRun(after: Self.date("2026-09-18 12:00")).map { Self.text($0) } == "2026-09-24 08:30 Thu")
         let holidaysOnly = Schedule(cron: try CronExpression("30 8 * * *"), skipHolidays: true)
-        #expect(holidaysOnly.nextRun(after: Self.date("2026-09-18 12:00")).map { Self.text($0) }
-            == "2026-09-19 08:30 Sat")
+        #expect(
+            holidaysOnly.nextRun(after: Self.date("2026-09-18 12:00")).map { Self.text($0) }
+                == "2026-09-19 08:30 Sat")
     }
 
     @Test("Asia/Tokyo has no DST: a daily run stays 24 hours apart while New York's clocks jump")
@@ -113,8 +135,9 @@ struct ScheduleTests {
         // The contrast: in a zone with DST, 02:30 does not exist on 8 March 2026 and that run is skipped.
         let newYork = TimeZone(identifier: "America/New_York")!
         let ny = Schedule(cron: try CronExpression("30 2 * * *"), timeZone: newYork)
-        #expect(ny.nextRun(after: Self.date("2026-03-07 12:00", newYork)).map { Self.text($0, newYork) }
-            == "2026-03-09 02:30 Mon")
+        #expect(
+            ny.nextRun(after: Self.date("2026-03-07 12:00", newYork)).map { Self.text($0, newYork) }
+                == "2026-03-09 02:30 Mon")
     }
 
     @Test("missed-run policy: one run at start-up for a miss within the grace window, never a catch-up of several")
@@ -122,16 +145,25 @@ struct ScheduleTests {
         let schedule = Schedule(cron: try CronExpression("0 2 * * *"))
         let grace = Duration.seconds(3600)
         let due = Self.date("2026-01-10 02:00")
-        #expect(Scheduler.missedRun(of: schedule, lastStart: Self.date("2026-01-09 02:00"),
-            now: Self.date("2026-01-10 02:30"), grace: grace) == due)
-        #expect(Scheduler.missedRun(of: schedule, lastStart: Self.date("2026-01-09 02:00"),
-            now: Self.date("2026-01-10 04:00"), grace: grace) == nil)
-        #expect(Scheduler.missedRun(of: schedule, lastStart: Self.date("2026-01-10 02:00"),
-            now: Self.date("2026-01-10 02:30"), grace: grace) == nil)
-        #expect(Scheduler.missedRun(of: schedule, lastStart: Self.date("2026-01-01 02:00"),
-            now: Self.date("2026-01-10 02:30"), grace: .seconds(86_400 * 30)) == due)
-        #expect(Scheduler.missedRun(of: schedule, lastStart: nil, now: Self.date("2026-01-10 02:30"), grace: grace)
-            == nil)
+        #expect(
+            Scheduler.missedRun(
+                of: schedule, lastStart: Self.date("2026-01-09 02:00"),
+                now: Self.date("2026-01-10 02:30"), grace: grace) == due)
+        #expect(
+            Scheduler.missedRun(
+                of: schedule, lastStart: Self.date("2026-01-09 02:00"),
+                now: Self.date("2026-01-10 04:00"), grace: grace) == nil)
+        #expect(
+            Scheduler.missedRun(
+                of: schedule, lastStart: Self.date("2026-01-10 02:00"),
+                now: Self.date("2026-01-10 02:30"), grace: grace) == nil)
+        #expect(
+            Scheduler.missedRun(
+                of: schedule, lastStart: Self.date("2026-01-01 02:00"),
+                now: Self.date("2026-01-10 02:30"), grace: .seconds(86_400 * 30)) == due)
+        #expect(
+            Scheduler.missedRun(of: schedule, lastStart: nil, now: Self.date("2026-01-10 02:30"), grace: grace)
+                == nil)
     }
 
     @Test("a job never overlaps itself: occurrences during a long run are skipped, and runs are journaled")
@@ -179,9 +211,11 @@ final class FakeClock: Sendable {
 
 @Suite("Runtime settings")
 struct RuntimeSettingsTests {
-    @Test("durations as people write them", arguments: [
-        ("500ms", 500), ("30s", 30_000), ("5m", 300_000), ("1h", 3_600_000), ("2", 2_000), ("1.5s", 1_500),
-    ])
+    @Test(
+        "durations as people write them",
+        arguments: [
+            ("500ms", 500), ("30s", 30_000), ("5m", 300_000), ("1h", 3_600_000), ("2", 2_000), ("1.5s", 1_500),
+        ])
     func durations(text: String, milliseconds: Int64) throws {
         #expect(try SettingDuration(parsing: text).duration == .milliseconds(milliseconds))
     }

@@ -8,7 +8,8 @@ struct AuthoringCommandTests {
     static let workflow = Fixtures.repositoryRoot + "/Workflows/jidou-teate-nintei.yaml"
 
     static func folder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kamiflow-authoring-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kamiflow-authoring-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
@@ -19,7 +20,8 @@ struct AuthoringCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let render = try kamiflow(["render", Self.workflow, "--blank", "--no-marks", "-o", "blank.png"], in: folder)
         #expect(render.status == 0, "\(render.errors)")
-        let run = try kamiflow(["inspect", "blank.png", "--format", "json"], in: folder, environment: ["OMP_THREAD_LIMIT": "1"])
+        let run = try kamiflow(
+            ["inspect", "blank.png", "--format", "json"], in: folder, environment: ["OMP_THREAD_LIMIT": "1"])
         #expect(run.status == 0, "\(run.errors)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         // Cairo's PNGs record no resolution: the default is assumed, and said so.
@@ -31,25 +33,32 @@ struct AuthoringCommandTests {
 
         let missing = try kamiflow(["inspect", "no-such-form.png"], in: folder)
         #expect(missing.status != 0)
-        #expect(missing.errors.contains("no-such-form.png") && missing.errors.contains("cannot read"), "\(missing.errors)")
+        #expect(
+            missing.errors.contains("no-such-form.png") && missing.errors.contains("cannot read"), "\(missing.errors)")
     }
 
-    @Test("overlay of a filled form writes a PNG and says how the page was registered; a page that is not there is an error")
+    @Test(
+        "overlay of a filled form writes a PNG and says how the page was registered; a page that is not there is an error"
+    )
     func overlay() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let render = try kamiflow(["render", Self.workflow, "--seed", "12", "--no-marks", "-o", "filled.png"], in: folder)
+        let render = try kamiflow(
+            ["render", Self.workflow, "--seed", "12", "--no-marks", "-o", "filled.png"], in: folder)
         #expect(render.status == 0, "\(render.errors)")
         let run = try kamiflow(
-            ["overlay", Self.workflow, "filled.png", "-o", "overlay.png"], in: folder, environment: ["OMP_THREAD_LIMIT": "1"])
+            ["overlay", Self.workflow, "filled.png", "-o", "overlay.png"], in: folder,
+            environment: ["OMP_THREAD_LIMIT": "1"])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.output.contains("registered by lines"), "\(run.output)")
         let png = try #require(FileManager.default.contents(atPath: folder.appendingPathComponent("overlay.png").path))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
 
         let wrongPage = try kamiflow(
-            ["overlay", Self.workflow, "filled.png", "-o", "x.png", "--page", "3"], in: folder, environment: ["OMP_THREAD_LIMIT": "1"])
+            ["overlay", Self.workflow, "filled.png", "-o", "x.png", "--page", "3"], in: folder,
+            environment: ["OMP_THREAD_LIMIT": "1"])
         #expect(wrongPage.status != 0)
-        #expect(wrongPage.errors.contains("filled.png") && wrongPage.errors.contains("no page 3"), "\(wrongPage.errors)")
+        #expect(
+            wrongPage.errors.contains("filled.png") && wrongPage.errors.contains("no page 3"), "\(wrongPage.errors)")
     }
 }

@@ -1,9 +1,9 @@
-import NIOHTTP1
 import AsyncHTTPClient
 import Foundation
 import KamiflowServer
 import KamiflowTesting
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// The built `kamiflow` executable, beside the test runner in the build folder (`swift build --build-tests` and
@@ -45,31 +45,32 @@ struct CommandLineTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try """
-            connections:
-              core:
-                type: sqlite
-                pth: x.sqlite
-              web:
-                type: http
-                url: http://127.0.0.1:8088/v1
-                max_attempts: many
-              nope:
-                type: ftp
-              rpa:
-                type: csv
-                folder: out
-                encoding: sjis
-            """.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        connections:
+          core:
+            type: sqlite
+            pth: x.sqlite
+          web:
+            type: http
+            url: http://127.0.0.1:8088/v1
+            max_attempts: many
+          nope:
+            type: ftp
+          rpa:
+            type: csv
+            folder: out
+            encoding: sjis
+        """.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let run = try kamiflow(["connections", "--deployment", "bad.yaml"], in: folder)
         #expect(run.status != 0)
         let lines = run.errors.split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "bad.yaml:4:5: error: connection 'core': unknown setting 'pth' (did you mean 'path'?)",
-            "bad.yaml:8:19: error: connection 'web': 'max_attempts' must be a whole number",
-            "bad.yaml:10:11: error: connection 'nope': unknown type 'ftp' "
-                + "(one of: http, sqlite, csv, fixed-width, zengin, jsonl)",
-            "bad.yaml:14:15: error: connection 'rpa': 'sjis' is not one of: utf-8, cp932 at 'encoding'",
-        ])
+        #expect(
+            lines == [
+                "bad.yaml:4:5: error: connection 'core': unknown setting 'pth' (did you mean 'path'?)",
+                "bad.yaml:8:19: error: connection 'web': 'max_attempts' must be a whole number",
+                "bad.yaml:10:11: error: connection 'nope': unknown type 'ftp' "
+                    + "(one of: http, sqlite, csv, fixed-width, zengin, jsonl)",
+                "bad.yaml:14:15: error: connection 'rpa': 'sjis' is not one of: utf-8, cp932 at 'encoding'",
+            ])
     }
 
     @Test("kamiflow connections resolves paths against the file and checks that token variables are set")
@@ -78,24 +79,25 @@ struct CommandLineTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try """
-            connections:
-              jidou:
-                type: http
-                url: http://127.0.0.1:8088/v1
-                resource: jidou-teate
-                token_env: KAMIFLOW_TEST_JIDOU_TOKEN
-              core:
-                type: sqlite
-                path: .kamiflow/core.sqlite
-            """.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
+        connections:
+          jidou:
+            type: http
+            url: http://127.0.0.1:8088/v1
+            resource: jidou-teate
+            token_env: KAMIFLOW_TEST_JIDOU_TOKEN
+          core:
+            type: sqlite
+            path: .kamiflow/core.sqlite
+        """.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
         let missing = try kamiflow(["connections"], in: folder)
         #expect(missing.status != 0)
         #expect(missing.output.contains("error: token_env KAMIFLOW_TEST_JIDOU_TOKEN is not set"))
         let set = try kamiflow(["connections"], in: folder, environment: ["KAMIFLOW_TEST_JIDOU_TOKEN": "x"])
         #expect(set.status == 0, "\(set.errors)")
         #expect(set.output.contains("jidou: http → http://127.0.0.1:8088/v1/jidou-teate"))
-        #expect(set.output.contains("core: sqlite → \(folder.resolvingSymlinksInPath().path)/.kamiflow/core.sqlite")
-            || set.output.contains("core: sqlite → \(folder.path)/.kamiflow/core.sqlite"))
+        #expect(
+            set.output.contains("core: sqlite → \(folder.resolvingSymlinksInPath().path)/.kamiflow/core.sqlite")
+                || set.output.contains("core: sqlite → \(folder.path)/.kamiflow/core.sqlite"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".kamiflow").path))
     }
 
@@ -124,8 +126,10 @@ struct CommandLineTests {
     @Test("validate and connections check: the shipped workflows fit the simulator and the example deployment")
     func shippedMappingsFit() throws {
         let root = PythonClient.repositoryRoot
-        let workflows = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Workflows").path)
-            .filter { $0.hasSuffix(".yaml") }.sorted().map { "Workflows/" + $0 }
+        let workflows = try FileManager.default.contentsOfDirectory(
+            atPath: root.appendingPathComponent("Workflows").path
+        )
+        .filter { $0.hasSuffix(".yaml") }.sorted().map { "Workflows/" + $0 }
         let validate = try kamiflow(["validate"] + workflows, in: root)
         #expect(validate.status == 0, "\(validate.output)")
         #expect(validate.output.contains("6 files checked: 0 error(s), 0 warning(s)"))
@@ -156,10 +160,12 @@ struct CommandLineTests {
             try deployment.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
             let run = try kamiflow(["validate", "k.yaml"], in: folder)
             #expect(run.status != 0)
-            let line = try #require(workflow.components(separatedBy: "\n").firstIndex { $0.contains("denwa: head.phone") }) + 1
-            #expect(run.output.contains(
-                "k.yaml:\(line):7: error: the schema KyufukinShinsei (POST /v1/kyufukin) has no field 'denwa' "
-                    + "(did you mean 'denwa_bango'?)"), "\(run.output)")
+            let line =
+                try #require(workflow.components(separatedBy: "\n").firstIndex { $0.contains("denwa: head.phone") }) + 1
+            #expect(
+                run.output.contains(
+                    "k.yaml:\(line):7: error: the schema KyufukinShinsei (POST /v1/kyufukin) has no field 'denwa' "
+                        + "(did you mean 'denwa_bango'?)"), "\(run.output)")
             #expect(run.output.contains("1 file checked: 1 error(s)"))
             // run refuses to start on it, before any scan is read or any journal is made.
             let start = try kamiflow(["run", "k.yaml", "."], in: folder)

@@ -5,7 +5,9 @@ import Testing
 /// The commands wired to the shared journal, through the built executable and a PostgreSQL server of the test's own.
 @Suite("kamiflow with a PostgreSQL journal", .enabled(if: executableBuilt))
 struct PostgresCommandLineTests {
-    @Test("journal migrate copies a SQLite journal into PostgreSQL, which journal list and status then read; no password shown")
+    @Test(
+        "journal migrate copies a SQLite journal into PostgreSQL, which journal list and status then read; no password shown"
+    )
     func migrateThenRead() throws {
         let server = try PostgresServer.start()
         defer { server.remove() }
@@ -33,7 +35,8 @@ struct PostgresCommandLineTests {
 
         let pg = ["PGPASSWORD": server.password]
         let list = try kamiflow(["journal", "list", "--inputs", "--journal", url], in: folder, environment: pg)
-        #expect(list.status == 0 && list.output.contains("empty.png") && list.output.contains("refused"),
+        #expect(
+            list.status == 0 && list.output.contains("empty.png") && list.output.contains("refused"),
             "\(list.output)\(list.errors)")
         let status = try kamiflow(["status", "--journal", url], in: folder, environment: pg)
         #expect(status.status == 0 && status.output.contains("127.0.0.1:\(server.port)"), "\(status.errors)")

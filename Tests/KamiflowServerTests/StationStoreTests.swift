@@ -70,7 +70,8 @@ struct StationStoreTests {
         #expect(try store.claimRecord(scan: 7, index: 1, user: "b", duration: 600, now: now) == nil)
         #expect(try store.claimRecord(scan: 7, index: 0, user: "a", duration: 600, now: now) == nil)
         #expect(try store.otherHolder(scan: 7, index: 0, user: "b", now: now) == "a")
-        #expect(try store.claimRecord(scan: 7, index: 0, user: "b", duration: 600, now: now.addingTimeInterval(601)) == nil)
+        #expect(
+            try store.claimRecord(scan: 7, index: 0, user: "b", duration: 600, now: now.addingTimeInterval(601)) == nil)
         try store.releaseRecord(scan: 7, index: 0, user: "b")
         #expect(try store.claimRecord(scan: 7, index: 0, user: "a", duration: 600, now: now) == nil)
         try store.releaseRecords(of: "a")

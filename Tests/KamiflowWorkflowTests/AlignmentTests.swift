@@ -14,8 +14,10 @@ import Testing
             tx: -110, ty: 95)
     }()
 
-    static let corners = [Point(x: 10.5, y: 10.5), Point(x: 199.5, y: 10.5), Point(x: 10.5, y: 286.5),
-                          Point(x: 199.5, y: 286.5)]
+    static let corners = [
+        Point(x: 10.5, y: 10.5), Point(x: 199.5, y: 10.5), Point(x: 10.5, y: 286.5),
+        Point(x: 199.5, y: 286.5),
+    ]
 
     @Test func recoversAnAffineMapFromFourMarks() throws {
         let fitted = try #require(AffineFit.fit(from: Self.corners, to: Self.corners.map(Self.truth.apply)))
@@ -34,8 +36,9 @@ import Testing
         }
         let fitted = try #require(AffineFit.fit(from: Self.corners, to: found))
         let centre = Point(x: 105, y: 148.5)
-        let error = hypot(fitted.apply(centre).x - Self.truth.apply(centre).x,
-                          fitted.apply(centre).y - Self.truth.apply(centre).y)
+        let error = hypot(
+            fitted.apply(centre).x - Self.truth.apply(centre).x,
+            fitted.apply(centre).y - Self.truth.apply(centre).y)
         #expect(error < 2)
     }
 

@@ -8,15 +8,16 @@ import Testing
 /// value read in doubt gets from the readers that bear it out.
 @Suite("Calibrated review floors and corroborated confidence")
 struct CalibratedReviewTests {
-    static let withFloors = minimalWorkflow + """
+    static let withFloors =
+        minimalWorkflow + """
 
-        review:
-          below_confidence: 80
-          silent_errors: 0.05%
-          floors:
-            text: 44
-            birth: 90
-        """
+            review:
+              below_confidence: 80
+              silent_errors: 0.05%
+              floors:
+                text: 44
+                birth: 90
+            """
 
     @Test("floors by field type and by field, and the silent-error target, are loaded")
     func loads() throws {
@@ -40,7 +41,10 @@ struct CalibratedReviewTests {
         #expect(range.errors.map(\.message) == ["the floor of 'birth' is a confidence from 0 to 100, found 190.0"])
         #expect(range.errors.first?.location.line == 23)
         let share = load(Self.withFloors.replacingOccurrences(of: "0.05%", with: "0.05"))
-        #expect(share.errors.map(\.message) == ["'silent_errors' must be a percentage such as 0.05% (with the % sign), found '0.05'"])
+        #expect(
+            share.errors.map(\.message) == [
+                "'silent_errors' must be a percentage such as 0.05% (with the % sign), found '0.05'"
+            ])
         #expect(share.errors.first?.location.line == 20)
         let typo = load(Self.withFloors.replacingOccurrences(of: "  floors:", with: "  floor:"))
         #expect(typo.errors.first?.message.contains("did you mean 'floors'") == true, "\(typo.errors)")
@@ -82,20 +86,29 @@ struct CalibratedReviewTests {
         // jpn read 和也 with 41 and its raw-line decode disagreed; the second model read the same.
         let agreed = FieldReader.corroboration(
             of: "和也",
-            among: [Opinion(text: "和也", confidence: 41, independent: false), Opinion(text: "和也", confidence: 70, independent: true)],
+            among: [
+                Opinion(text: "和也", confidence: 41, independent: false),
+                Opinion(text: "和也", confidence: 70, independent: true),
+            ],
             witness: nil, spec: name)
         #expect(agreed >= floor)
         // Only the field's own model at another size: not enough.
         let sameModel = FieldReader.corroboration(
             of: "和也",
-            among: [Opinion(text: "和也", confidence: 41, independent: false), Opinion(text: "和也", confidence: 60, independent: false),
-                Opinion(text: "和世", confidence: 70, independent: true)],
+            among: [
+                Opinion(text: "和也", confidence: 41, independent: false),
+                Opinion(text: "和也", confidence: 60, independent: false),
+                Opinion(text: "和世", confidence: 70, independent: true),
+            ],
             witness: nil, spec: name)
         #expect(sameModel < floor && sameModel > FieldReader.Evidence.disputed)
         // Nobody agrees.
         let alone = FieldReader.corroboration(
             of: "和也",
-            among: [Opinion(text: "和也", confidence: 88, independent: false), Opinion(text: "和世", confidence: 70, independent: true)],
+            among: [
+                Opinion(text: "和也", confidence: 88, independent: false),
+                Opinion(text: "和世", confidence: 70, independent: true),
+            ],
             witness: nil, spec: name)
         #expect(alone == FieldReader.Evidence.disputed)
     }
@@ -108,11 +121,18 @@ struct CalibratedReviewTests {
             Opinion(text: "平成14年2月30日", confidence: 90, independent: false),
             Opinion(text: "平成14年2月30日", confidence: 85, independent: true),
         ]
-        #expect(FieldReader.corroboration(of: "平成14年2月30日", among: both, witness: nil, spec: birth) == FieldReader.Evidence.disputed)
+        #expect(
+            FieldReader.corroboration(of: "平成14年2月30日", among: both, witness: nil, spec: birth)
+                == FieldReader.Evidence.disputed)
         var relation = FieldSpec(name: "relation", type: .text)
         relation.validation.values = ["世帯主", "妻", "子"]
-        let shared = [Opinion(text: "要", confidence: 60, independent: false), Opinion(text: "要", confidence: 60, independent: true)]
-        #expect(FieldReader.corroboration(of: "要", among: shared, witness: nil, spec: relation) == FieldReader.Evidence.disputed)
+        let shared = [
+            Opinion(text: "要", confidence: 60, independent: false),
+            Opinion(text: "要", confidence: 60, independent: true),
+        ]
+        #expect(
+            FieldReader.corroboration(of: "要", among: shared, witness: nil, spec: relation)
+                == FieldReader.Evidence.disputed)
         // And so the record goes to a person, with the reason on the field.
         let workflow = try #require(load(Self.withFloors).workflow)
         let record = RecordInterpreter(workflow: workflow, today: CivilDate(year: 2026, month: 10, day: 1)).interpret(

@@ -55,26 +55,36 @@ struct DeliveryMappingLoaderTests {
 
     @Test("for_each must name a group, and each does not apply to its fields")
     func forEachMistakes() {
-        #expect(errors(groupWorkflow.replacingOccurrences(of: "for_each: people", with: "for_each: peple")).contains(
-            "'for_each' names 'peple', which is not a repeating group (did you mean 'people'?); groups: people"))
-        #expect(errors(groupWorkflow.replacingOccurrences(of: "shimei: people.name", with: "shimei: {from: people.name, each: array}")).contains(
-            "'each' does not apply to 'people.name': with 'for_each: people' every payload holds one row"))
+        #expect(
+            errors(groupWorkflow.replacingOccurrences(of: "for_each: people", with: "for_each: peple")).contains(
+                "'for_each' names 'peple', which is not a repeating group (did you mean 'people'?); groups: people"))
+        #expect(
+            errors(
+                groupWorkflow.replacingOccurrences(
+                    of: "shimei: people.name", with: "shimei: {from: people.name, each: array}")
+            ).contains(
+                "'each' does not apply to 'people.name': with 'for_each: people' every payload holds one row"))
     }
 
-    @Test("count needs a group field and unless a checkbox of the same group; fold is for text; or is checked like from")
+    @Test(
+        "count needs a group field and unless a checkbox of the same group; fold is for text; or is checked like from")
     func countOrFoldMistakes() {
         let found = errors(
             groupWorkflow
                 .replacingOccurrences(of: "{count: people.name, unless: people.out, times: 2}", with: "{count: name}")
-                .replacingOccurrences(of: "shimei: people.name", with: "shimei: {from: people.name, unless: people.out}")
+                .replacingOccurrences(
+                    of: "shimei: people.name", with: "shimei: {from: people.name, unless: people.out}"
+                )
                 .replacingOccurrences(
                     of: "kana: {from: people.kana, fold: katakana}",
                     with: "kana: {from: people.kana, fold: katakna, or: {from: people.nam}}"))
         #expect(found.contains("'count' counts the filled rows of a group field, but 'name' is not in a group"))
         #expect(found.contains("'unless' belongs to 'count'"))
-        #expect(found.contains("unknown folding 'katakna' (did you mean 'katakana'?); one of: katakana, hiragana, zengin"))
+        #expect(
+            found.contains("unknown folding 'katakna' (did you mean 'katakana'?); one of: katakana, hiragana, zengin"))
         #expect(found.contains("delivery field 'kana' names unknown field 'people.nam' (did you mean 'people.name'?)"))
-        #expect(errors(groupWorkflow.replacingOccurrences(of: "unless: people.out", with: "unless: people.kana")).contains(
-            "'unless' names a checkbox of the same group 'people', but 'people.kana' is not one"))
+        #expect(
+            errors(groupWorkflow.replacingOccurrences(of: "unless: people.out", with: "unless: people.kana")).contains(
+                "'unless' names a checkbox of the same group 'people', but 'people.kana' is not one"))
     }
 }

@@ -14,7 +14,8 @@ struct SyntheticScan {
 
     init(transform: KamiflowCore.AffineTransform, dpi: Double = 300) {
         let width = Int(210 / 25.4 * dpi), height = Int(297 / 25.4 * dpi)
-        image = GrayImage(width: width, height: height, resolution: dpi, pixels: [UInt8](repeating: 255, count: width * height))
+        image = GrayImage(
+            width: width, height: height, resolution: dpi, pixels: [UInt8](repeating: 255, count: width * height))
         self.transform = transform
         inverse = transform.inverse!
     }
@@ -27,7 +28,9 @@ struct SyntheticScan {
         guard top < bottom, left < right else { return }
         for y in top..<bottom {
             for x in left..<right {
-                if inside(inverse.apply(Point(x: Double(x) + 0.5, y: Double(y) + 0.5))) { image.pixels[y * image.width + x] = 0 }
+                if inside(inverse.apply(Point(x: Double(x) + 0.5, y: Double(y) + 0.5))) {
+                    image.pixels[y * image.width + x] = 0
+                }
             }
         }
     }
@@ -133,7 +136,8 @@ struct ExtractionTests {
     @Test(
         "marks register the scan and marks are read under shift, scale and skew",
         arguments: [
-            (0.0, 1.0, 0.0, 0.0), (5.0, 0.95, 0.0, 0.0), (-5.0, 0.95, 0.0, 0.0), (0.0, 0.95, 8.0, 10.0), (1.5, 1.0, 2.0, -2.0),
+            (0.0, 1.0, 0.0, 0.0), (5.0, 0.95, 0.0, 0.0), (-5.0, 0.95, 0.0, 0.0), (0.0, 0.95, 8.0, 10.0),
+            (1.5, 1.0, 2.0, -2.0),
             (0.0, 1.02, 0.0, 0.0), (-2.0, 0.97, -4.0, 4.0),
         ])
     func registerAndRead(degrees: Double, scale: Double, shiftX: Double, shiftY: Double) async throws {
@@ -164,7 +168,8 @@ struct ExtractionTests {
 
     @Test("a printed border registers a shifted and scaled scan")
     func border() async throws {
-        let yaml = marksWorkflowYAML.replacingOccurrences(of: "register: {marks: corners}", with: "register: {border: [15, 15, 180, 267]}")
+        let yaml = marksWorkflowYAML.replacingOccurrences(
+            of: "register: {marks: corners}", with: "register: {border: [15, 15, 180, 267]}")
         let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "border.yaml").workflow)
         let truth = scanTransform(degrees: 0, scale: 0.97, shiftX: 4, shiftY: -3)
         var scan = SyntheticScan(transform: truth)
@@ -184,7 +189,9 @@ struct ExtractionTests {
         await pool.shutdown()
         let registration = try #require(result.pages.first?.registration, "\(result.pages)")
         #expect(registration.method == "border")
-        #expect(distance(registration.transform.apply(Point(x: 100, y: 200)), truth.apply(Point(x: 100, y: 200))) < 300 / 25.4)
+        #expect(
+            distance(registration.transform.apply(Point(x: 100, y: 200)), truth.apply(Point(x: 100, y: 200))) < 300
+                / 25.4)
         let record = try #require(result.records.first)
         #expect(record["agree"]?.value == .flag(false))
         #expect(record["other"]?.value == .flag(true))

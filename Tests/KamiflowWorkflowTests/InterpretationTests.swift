@@ -80,7 +80,8 @@ let april20 = CivilDate(year: 2023, month: 4, day: 20)
 struct InterpretationTests {
     @Test("a clean form goes straight through with normalised values")
     func clean() throws {
-        let record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(cleanReadings(), scanID: "s1")
+        let record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(
+            cleanReadings(), scanID: "s1")
         #expect(record.route == .straightThrough, "\(record.fields.flatMap(\.issues))")
         #expect(record["notified_on"]?.value == .date(CivilDate(year: 2023, month: 4, day: 10)))
         #expect(record["relation"]?.value == .choices(["本人"]))
@@ -291,7 +292,8 @@ struct InterpretationTests {
 
     @Test("on_rule_failure: reject marks the record rejected")
     func reject() throws {
-        let yaml = ruleWorkflow.replacingOccurrences(of: "  always: [number]", with: "  always: [number]\n  on_rule_failure: reject")
+        let yaml = ruleWorkflow.replacingOccurrences(
+            of: "  always: [number]", with: "  always: [number]\n  on_rule_failure: reject")
         let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "t.yaml").workflow)
         var readings = cleanReadings()
         readings["moved_on"] = FieldReading(text: "令和5年4月11日", confidence: 90)
@@ -330,9 +332,10 @@ struct MappingTests {
         #expect(payload["shimei_3"]?.value == nil)
         #expect(payload["kingaku"]?.value == #"["50000","1000"]"#)
         #expect(payload["kubun"]?.value == "01")
-        #expect(request.payload.map(\.name) == [
-            "todokede", "idou", "kankei", "bango", "doui", "shimei_1", "shimei_2", "shimei_3", "kingaku", "kubun",
-        ])
+        #expect(
+            request.payload.map(\.name) == [
+                "todokede", "idou", "kankei", "bango", "doui", "shimei_1", "shimei_2", "shimei_3", "kingaku", "kubun",
+            ])
     }
 
     @Test("a value missing from a code table is a delivery error naming the field, not the value")
@@ -352,13 +355,15 @@ struct MappingTests {
 
     @Test("mapping diagnostics: an unknown option in a code table, a format on a non-date")
     func mappingDiagnostics() {
-        let yaml = ruleWorkflow
+        let yaml =
+            ruleWorkflow
             .replacingOccurrences(of: "codes: {本人: \"1\", 代理人: \"2\"}", with: "codes: {本任: \"1\", 代理人: \"2\"}")
             .replacingOccurrences(of: "bango: number", with: "bango: {from: number, format: iso}")
         let result = WorkflowLoader().load(yaml: yaml, file: "t.yaml")
-        #expect(result.errors.map(\.message) == [
-            "'本任' is not an option of 'relation' (did you mean '本人'?)",
-            "'format' is for dates, but 'number' is mynumber",
-        ])
+        #expect(
+            result.errors.map(\.message) == [
+                "'本任' is not an option of 'relation' (did you mean '本人'?)",
+                "'format' is for dates, but 'number' is mynumber",
+            ])
     }
 }

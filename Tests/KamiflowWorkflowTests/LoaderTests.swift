@@ -51,7 +51,8 @@ struct LoaderTests {
 
     @Test("register: lines aligns by the printed cells; a misspelt method is located")
     func registerByLines() throws {
-        let lines = load(minimalWorkflow.replacingOccurrences(of: "register: {marks: corners}", with: "register: lines"))
+        let lines = load(
+            minimalWorkflow.replacingOccurrences(of: "register: {marks: corners}", with: "register: lines"))
         #expect(lines.diagnostics.isEmpty, "\(lines.diagnostics)")
         let form = try #require(lines.workflow?.form)
         #expect(form.registration == .lines)
@@ -59,9 +60,10 @@ struct LoaderTests {
         #expect(form.printedBoxes.contains(TemplateRect(x: 48.5, y: 38.5, width: 83, height: 11)))
         #expect(form.printedBoxes.contains(TemplateRect(x: 20.5, y: 38.5, width: 28, height: 11)))
         let wrong = load(minimalWorkflow.replacingOccurrences(of: "register: {marks: corners}", with: "register: line"))
-        #expect(wrong.errors.map(\.description) == [
-            "Workflows/x.yaml:5:13: error: 'register' must be 'lines', 'none', or one of {marks}, {border}, {anchors}, found 'line'"
-        ])
+        #expect(
+            wrong.errors.map(\.description) == [
+                "Workflows/x.yaml:5:13: error: 'register' must be 'lines', 'none', or one of {marks}, {border}, {anchors}, found 'line'"
+            ])
     }
 
     @Test("an unknown field type is located and a near miss suggested")
@@ -69,9 +71,10 @@ struct LoaderTests {
         let yaml = minimalWorkflow.replacingOccurrences(of: "type: wareki-date", with: "type: wareki")
         let result = load(yaml)
         #expect(result.workflow == nil)
-        #expect(result.errors.map(\.description) == [
-            "Workflows/x.yaml:8:32: error: unknown field type 'wareki' (did you mean 'wareki-date'?)"
-        ])
+        #expect(
+            result.errors.map(\.description) == [
+                "Workflows/x.yaml:8:32: error: unknown field type 'wareki' (did you mean 'wareki-date'?)"
+            ])
     }
 
     @Test("an unknown key is reported with a suggestion")
@@ -89,7 +92,9 @@ struct LoaderTests {
         let yaml = minimalWorkflow.replacingOccurrences(of: "zone: [50, 40, 80, 8]", with: "zone: [150, 40, 80, 8]")
         let result = load(yaml)
         #expect(result.errors.count == 1)
-        #expect(result.errors.first?.message.contains("field 'name' has a zone [150, 40, 80, 8] outside the A4 page") == true)
+        #expect(
+            result.errors.first?.message.contains("field 'name' has a zone [150, 40, 80, 8] outside the A4 page")
+                == true)
         #expect(result.errors.first?.location.line == 7)
     }
 
@@ -115,7 +120,10 @@ struct LoaderTests {
     func deliveryUnknownField() {
         let yaml = minimalWorkflow.replacingOccurrences(of: "shimei: name", with: "shimei: namae")
         let result = load(yaml)
-        #expect(result.errors.map(\.message) == ["delivery field 'shimei' names unknown field 'namae' (did you mean 'name'?)"])
+        #expect(
+            result.errors.map(\.message) == [
+                "delivery field 'shimei' names unknown field 'namae' (did you mean 'name'?)"
+            ])
         #expect(result.errors.first?.location.line == 16)
     }
 
@@ -131,46 +139,55 @@ struct LoaderTests {
 
     @Test("wrong value shapes are located")
     func wrongShapes() {
-        let yaml = minimalWorkflow
+        let yaml =
+            minimalWorkflow
             .replacingOccurrences(of: "zone: [50, 40, 80, 8]", with: "zone: [50, 40, 80]")
-            .replacingOccurrences(of: "register: {marks: corners}", with: "register: {marks: corners}\n  cell_margin: wide")
+            .replacingOccurrences(
+                of: "register: {marks: corners}", with: "register: {marks: corners}\n  cell_margin: wide")
         let result = load(yaml)
-        #expect(result.errors.map(\.message) == [
-            "'cell_margin' must be a number, found 'wide'",
-            "'zone' must be [x, y, width, height] in millimetres, found a list",
-        ])
+        #expect(
+            result.errors.map(\.message) == [
+                "'cell_margin' must be a number, found 'wide'",
+                "'zone' must be [x, y, width, height] in millimetres, found a list",
+            ])
         #expect(result.errors.map(\.location.line) == [6, 8])
     }
 
     @Test("values: lists what a text field may hold; on other types, or empty, it is located")
     func values() throws {
-        let listed = load(minimalWorkflow.replacingOccurrences(
-            of: "name:  {label: 氏名, type: text, zone: [50, 40, 80, 8]}",
-            with: "name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values: [世帯主, 妻, 子, 妻の父]}"))
+        let listed = load(
+            minimalWorkflow.replacingOccurrences(
+                of: "name:  {label: 氏名, type: text, zone: [50, 40, 80, 8]}",
+                with: "name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values: [世帯主, 妻, 子, 妻の父]}"))
         #expect(listed.diagnostics.isEmpty, "\(listed.diagnostics)")
         let field = try #require(listed.workflow?.form.field(named: "name"))
         #expect(field.validation.values == ["世帯主", "妻", "子", "妻の父"])
-        let wrong = load(minimalWorkflow
-            .replacingOccurrences(of: "zone: [50, 55, 80, 8]}", with: "zone: [50, 55, 80, 8], values: [令和]}")
-            .replacingOccurrences(of: "zone: [50, 40, 80, 8]}", with: "zone: [50, 40, 80, 8], values: []}"))
-        #expect(wrong.errors.map(\.message) == [
-            "'values' must list the words the field may hold, e.g. [世帯主, 妻, 夫, 子]",
-            "'values' is only for text, katakana and hiragana fields",
-        ])
+        let wrong = load(
+            minimalWorkflow
+                .replacingOccurrences(of: "zone: [50, 55, 80, 8]}", with: "zone: [50, 55, 80, 8], values: [令和]}")
+                .replacingOccurrences(of: "zone: [50, 40, 80, 8]}", with: "zone: [50, 40, 80, 8], values: []}"))
+        #expect(
+            wrong.errors.map(\.message) == [
+                "'values' must list the words the field may hold, e.g. [世帯主, 妻, 夫, 子]",
+                "'values' is only for text, katakana and hiragana fields",
+            ])
         #expect(wrong.errors.map(\.location.line) == [7, 8])
     }
 
     @Test("typeface: names a font file; anything else is located")
     func typeface() throws {
-        let named = load(minimalWorkflow.replacingOccurrences(
-            of: "  register: {marks: corners}", with: "  register: {marks: corners}\n  typeface: ipagp.ttf"))
+        let named = load(
+            minimalWorkflow.replacingOccurrences(
+                of: "  register: {marks: corners}", with: "  register: {marks: corners}\n  typeface: ipagp.ttf"))
         #expect(named.diagnostics.isEmpty, "\(named.diagnostics)")
         #expect(named.workflow?.form.typeface == "ipagp.ttf")
-        let wrong = load(minimalWorkflow.replacingOccurrences(
-            of: "  register: {marks: corners}", with: "  register: {marks: corners}\n  typeface: IPAPGothic"))
-        #expect(wrong.errors.map(\.message) == [
-            "'typeface' names a font file (ipagp.ttf, or a full path to a .ttf, .otf or .ttc)"
-        ])
+        let wrong = load(
+            minimalWorkflow.replacingOccurrences(
+                of: "  register: {marks: corners}", with: "  register: {marks: corners}\n  typeface: IPAPGothic"))
+        #expect(
+            wrong.errors.map(\.message) == [
+                "'typeface' names a font file (ipagp.ttf, or a full path to a .ttf, .otf or .ttc)"
+            ])
         #expect(wrong.errors.map(\.location.line) == [6])
     }
 

@@ -16,10 +16,12 @@ extension FieldResult {
 
 @Suite("Check digits")
 struct CheckDigitTests {
-    @Test("マイナンバー check digits (DOMAIN §4.1 vectors)", arguments: [
-        ("123456789018", true), ("621498320257", true), ("983205673214", true), ("023456789013", true),
-        ("123456789010", false), ("123456789017", false), ("123456789019", false), ("621498320258", false),
-    ])
+    @Test(
+        "マイナンバー check digits (DOMAIN §4.1 vectors)",
+        arguments: [
+            ("123456789018", true), ("621498320257", true), ("983205673214", true), ("023456789013", true),
+            ("123456789010", false), ("123456789017", false), ("123456789019", false), ("621498320258", false),
+        ])
     func myNumber(number: String, valid: Bool) {
         let result = read(number, as: .mynumber)
         #expect(result.codes.contains(IssueCode.checkDigit) == !valid)
@@ -44,16 +46,20 @@ struct CheckDigitTests {
         #expect(result.issues.allSatisfy { !$0.message.contains("123456789010") })
     }
 
-    @Test("法人番号 (DOMAIN §4.2)", arguments: [
-        ("7123456789012", true), ("5835678256246", true), ("2120901007402", true), ("1123456789012", false),
-    ])
+    @Test(
+        "法人番号 (DOMAIN §4.2)",
+        arguments: [
+            ("7123456789012", true), ("5835678256246", true), ("2120901007402", true), ("1123456789012", false),
+        ])
     func corporate(number: String, valid: Bool) {
         #expect(read(number, as: .corporateNumber).codes.contains(IssueCode.checkDigit) == !valid)
     }
 
-    @Test("地方公共団体コード (DOMAIN §4.3)", arguments: [
-        ("131016", true), ("011002", true), ("271403", true), ("141500", true), ("131017", false),
-    ])
+    @Test(
+        "地方公共団体コード (DOMAIN §4.3)",
+        arguments: [
+            ("131016", true), ("011002", true), ("271403", true), ("141500", true), ("131017", false),
+        ])
     func localGovernment(code: String, valid: Bool) {
         #expect(read(code, as: .lgCode).codes.contains(IssueCode.checkDigit) == !valid)
     }
@@ -61,20 +67,24 @@ struct CheckDigitTests {
 
 @Suite("和暦 dates")
 struct WarekiTests {
-    @Test("era boundaries (DOMAIN §4.5)", arguments: [
-        ("平成31年4月30日", "2019-04-30"), ("令和元年5月1日", "2019-05-01"), ("昭和64年1月7日", "1989-01-07"),
-        ("令和5年4月1日", "2023-04-01"), ("R5.4.1", "2023-04-01"), ("㋿5年4月1日", "2023-04-01"),
-        ("令和 ５ 年 ４ 月 １ 日", "2023-04-01"), ("平成元年1月8日", "1989-01-08"), ("1990年2月3日", "1990-02-03"),
-    ])
+    @Test(
+        "era boundaries (DOMAIN §4.5)",
+        arguments: [
+            ("平成31年4月30日", "2019-04-30"), ("令和元年5月1日", "2019-05-01"), ("昭和64年1月7日", "1989-01-07"),
+            ("令和5年4月1日", "2023-04-01"), ("R5.4.1", "2023-04-01"), ("㋿5年4月1日", "2023-04-01"),
+            ("令和 ５ 年 ４ 月 １ 日", "2023-04-01"), ("平成元年1月8日", "1989-01-08"), ("1990年2月3日", "1990-02-03"),
+        ])
     func accepted(text: String, iso: String) throws {
         let result = read(text, as: .warekiDate)
         #expect(result.issues.isEmpty, "\(result.issues)")
         #expect(result.value.textValue == iso)
     }
 
-    @Test("dates outside their era are rejected", arguments: [
-        "平成31年5月1日", "令和元年4月30日", "昭和64年1月8日", "平成元年1月7日",
-    ])
+    @Test(
+        "dates outside their era are rejected",
+        arguments: [
+            "平成31年5月1日", "令和元年4月30日", "昭和64年1月8日", "平成元年1月7日",
+        ])
     func rejected(text: String) {
         let result = read(text, as: .warekiDate)
         #expect(result.codes == [IssueCode.eraOutOfRange])
@@ -107,20 +117,25 @@ struct WarekiTests {
             name: "birth", type: .warekiDate,
             marks: OptionMarks(
                 style: .circles,
-                options: [Era.showa, .heisei, .reiwa].map { MarkOption(name: $0.rawValue, rect: TemplateRect(x: 0, y: 0, width: 5, height: 4)) }),
+                options: [Era.showa, .heisei, .reiwa].map {
+                    MarkOption(name: $0.rawValue, rect: TemplateRect(x: 0, y: 0, width: 5, height: 4))
+                }),
             parts: DateParts(
-                year: TemplateRect(x: 0, y: 0, width: 5, height: 5), month: TemplateRect(x: 0, y: 0, width: 5, height: 5),
+                year: TemplateRect(x: 0, y: 0, width: 5, height: 5),
+                month: TemplateRect(x: 0, y: 0, width: 5, height: 5),
                 day: TemplateRect(x: 0, y: 0, width: 5, height: 5)))
         spec.eras = [.showa, .heisei, .reiwa]
         let interpreter = FieldInterpreter()
         let good = interpreter.interpret(
             spec, path: "birth",
-            reading: FieldReading(marks: ["昭和": 0.01, "平成": 0.3, "令和": 0.0], parts: ["year": "元", "month": "1", "day": "８"]))
+            reading: FieldReading(
+                marks: ["昭和": 0.01, "平成": 0.3, "令和": 0.0], parts: ["year": "元", "month": "1", "day": "８"]))
         #expect(good.value == .date(CivilDate(year: 1989, month: 1, day: 8)))
         #expect(good.issues.isEmpty)
         let twoEras = interpreter.interpret(
             spec, path: "birth",
-            reading: FieldReading(marks: ["昭和": 0.3, "平成": 0.3, "令和": 0.0], parts: ["year": "3", "month": "1", "day": "8"]))
+            reading: FieldReading(
+                marks: ["昭和": 0.3, "平成": 0.3, "令和": 0.0], parts: ["year": "3", "month": "1", "day": "8"]))
         #expect(twoEras.codes == [IssueCode.ambiguousMark])
         #expect(twoEras.value == .empty)
     }
@@ -144,8 +159,9 @@ struct KanaTests {
 
     @Test("CP932 and JIS forms of the seven differing characters fold to one canonical form")
     func cp932() {
-        #expect(TextFolding.canonicalJIS("\u{FF5E}\u{FF0D}\u{2015}\u{2225}\u{FFE0}\u{FFE1}\u{FFE2}")
-            == "\u{301C}\u{2212}\u{2014}\u{2016}\u{00A2}\u{00A3}\u{00AC}")
+        #expect(
+            TextFolding.canonicalJIS("\u{FF5E}\u{FF0D}\u{2015}\u{2225}\u{FFE0}\u{FFE1}\u{FFE2}")
+                == "\u{301C}\u{2212}\u{2014}\u{2016}\u{00A2}\u{00A3}\u{00AC}")
         for (jis, cp932) in TextFolding.jisToCP932 {
             #expect(TextFolding.canonicalJIS(String(cp932)) == String(jis))
         }
@@ -162,11 +178,13 @@ struct KanaTests {
 
 @Suite("Numbers, codes and contact fields")
 struct ContactTests {
-    @Test("telephone numbers (DOMAIN §4.10)", arguments: [
-        ("03-1234-5678", "0312345678"), ("090-1234-5678", "09012345678"), ("060-1234-5678", "06012345678"),
-        ("050-1234-5678", "05012345678"), ("0120-123-456", "0120123456"), ("0800-123-4567", "08001234567"),
-        ("0570-123-456", "0570123456"), ("（０３）１２３４ー５６７８", "0312345678"), ("0827‐12‐3456", "0827123456"),
-    ])
+    @Test(
+        "telephone numbers (DOMAIN §4.10)",
+        arguments: [
+            ("03-1234-5678", "0312345678"), ("090-1234-5678", "09012345678"), ("060-1234-5678", "06012345678"),
+            ("050-1234-5678", "05012345678"), ("0120-123-456", "0120123456"), ("0800-123-4567", "08001234567"),
+            ("0570-123-456", "0570123456"), ("（０３）１２３４ー５６７８", "0312345678"), ("0827‐12‐3456", "0827123456"),
+        ])
     func phones(input: String, digits: String) {
         let result = read(input, as: .phone)
         #expect(result.value == .text(digits))
@@ -203,10 +221,11 @@ struct ContactTests {
 
     @Test("ゆうちょ 記号番号 to 店番/口座番号 (DOMAIN §4.8)")
     func yucho() {
-        #expect(read("14030-12345671", as: .yucho).value.partsValue == [
-            "kigou": "14030", "bangou": "12345671", "branch": "408", "account": "1234567", "kind": "普通",
-            "kind_code": "1", "bank": "9900",
-        ])
+        #expect(
+            read("14030-12345671", as: .yucho).value.partsValue == [
+                "kigou": "14030", "bangou": "12345671", "branch": "408", "account": "1234567", "kind": "普通",
+                "kind_code": "1", "bank": "9900",
+            ])
         let furikae = read("00160-0-100001", as: .yucho).value.partsValue
         #expect(furikae?["branch"] == "019")
         #expect(furikae?["kind"] == "当座")
@@ -229,7 +248,10 @@ struct ContactTests {
         #expect(read("12a4", as: .digits).codes == [IssueCode.unreadable])
         #expect(read("12345", as: .digits) { $0.validation.length = 11...11 }.codes == [IssueCode.length])
         #expect(read("AB12345678CD", as: .text) { $0.validation.pattern = "[A-Z]{2}[0-9]{8}[A-Z]{2}" }.issues.isEmpty)
-        #expect(read("AB1234567CD", as: .text) { $0.validation.pattern = "[A-Z]{2}[0-9]{8}[A-Z]{2}" }.codes == [IssueCode.pattern])
+        #expect(
+            read("AB1234567CD", as: .text) { $0.validation.pattern = "[A-Z]{2}[0-9]{8}[A-Z]{2}" }.codes == [
+                IssueCode.pattern
+            ])
     }
 
     @Test("text keeps kanji, strips spaces between CJK characters")

@@ -10,7 +10,9 @@ let corpusLayouts = ["shugaku-enjo", "inkan-touroku", "kouza-furikae"]
 
 /// A reference form written inline: the blank is the corpus' 就学援助 blank, the workflow file sits in the corpus'
 /// workflows folder (so that `../blanks/…` resolves as it does for the real files).
-func referenceWorkflow(fields: String, register: String = "none", reference: String = "../blanks/shugaku-enjo.png")
+func referenceWorkflow(
+    fields: String, register: String = "none", reference: String = "../blanks/shugaku-enjo.png"
+)
     -> LoadResult
 {
     let yaml = """
@@ -35,8 +37,9 @@ struct ReferenceFormTests {
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description).joined(separator: "\n"))")
         let workflow = try #require(result.workflow)
         let reference = try #require(workflow.form.reference)
-        #expect(URL(fileURLWithPath: reference).standardized.path
-            == corpusFolder.appendingPathComponent("blanks/\(layout).png").standardized.path)
+        #expect(
+            URL(fileURLWithPath: reference).standardized.path
+                == corpusFolder.appendingPathComponent("blanks/\(layout).png").standardized.path)
         #expect(FileManager.default.fileExists(atPath: reference))
     }
 
@@ -70,7 +73,8 @@ struct ReferenceFormTests {
                     name: {type: text, zone: [21, 120, 40, 8]}
                     relation: {type: text, zone: [55, 120, 16, 8]}
                 """)
-        #expect(overlapping.errors.contains { $0.message.contains("'relation' reads") && $0.message.contains("'name'") },
+        #expect(
+            overlapping.errors.contains { $0.message.contains("'relation' reads") && $0.message.contains("'name'") },
             "\(overlapping.diagnostics)")
         let touching = referenceWorkflow(
             fields: """
@@ -97,7 +101,8 @@ struct ReferenceFormTests {
     func overlappingOptions() {
         let result = referenceWorkflow(
             fields: "    sex: {type: choice, circle: {男: [60, 72, 5, 4], 女: [63, 72, 5, 4]}}")
-        #expect(result.errors.contains { $0.message.contains("options '男'") && $0.message.contains("overlap") },
+        #expect(
+            result.errors.contains { $0.message.contains("options '男'") && $0.message.contains("overlap") },
             "\(result.diagnostics)")
     }
 
@@ -106,7 +111,8 @@ struct ReferenceFormTests {
         let result = referenceWorkflow(
             fields: "    name: {type: text, zone: [21, 120, 40, 8]}", reference: "../blanks/no-such-blank.png")
         #expect(result.workflow == nil)
-        #expect(result.errors.contains { $0.message.contains("no-such-blank.png") && $0.message.contains("looked for") },
+        #expect(
+            result.errors.contains { $0.message.contains("no-such-blank.png") && $0.message.contains("looked for") },
             "\(result.diagnostics)")
     }
 
@@ -120,7 +126,8 @@ struct ReferenceFormTests {
               fields:
                 name: {type: text, zone: [21, 120, 40, 8]}
             """
-        let result = WorkflowLoader().load(yaml: yaml, file: corpusFolder.appendingPathComponent("workflows/x.yaml").path)
+        let result = WorkflowLoader().load(
+            yaml: yaml, file: corpusFolder.appendingPathComponent("workflows/x.yaml").path)
         #expect(try #require(result.workflow).form.registration == .lines)
         let none = referenceWorkflow(fields: "    name: {type: text, zone: [21, 120, 40, 8]}", register: "none")
         #expect(try #require(none.workflow).form.registration == Registration.none)

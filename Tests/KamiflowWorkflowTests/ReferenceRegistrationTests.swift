@@ -20,7 +20,10 @@ struct ReferenceRegistrationTests {
     }
 
     static let cases: [Case] = corpusLayouts.flatMap { layout in
-        [Case(layout: layout, dpi: 150, geometry: (3, 8, -8, 1.04)), Case(layout: layout, dpi: 400, geometry: (-3, -8, 8, 0.96))]
+        [
+            Case(layout: layout, dpi: 150, geometry: (3, 8, -8, 1.04)),
+            Case(layout: layout, dpi: 400, geometry: (-3, -8, 8, 0.96)),
+        ]
     }
 
     /// Makes one scan with the generator; returns its image path and the truth transform (mm → scan pixels).
@@ -59,7 +62,9 @@ struct ReferenceRegistrationTests {
         let structure = try await ReferenceCache().structures(of: [workflow], reader: pool).first ?? nil
         let reference = try #require(structure)
         let form = workflow.form
-        let outcomes: [Outcome] = try await pool.withPages(of: .file(path: path), preparation: Preparation(deskew: true)) {
+        let outcomes: [Outcome] = try await pool.withPages(
+            of: .file(path: path), preparation: Preparation(deskew: true)
+        ) {
             page in
             Outcome(
                 result: Registrar(form: form, reference: reference).register(page),
@@ -82,11 +87,13 @@ struct ReferenceRegistrationTests {
         for placed in workflow.form.placedFields {
             for area in placed.spec.readAreas {
                 for p in [Point(x: area.x, y: area.y), Point(x: area.maxX, y: area.maxY)] {
-                    worst = max(worst, distance(registration.transform.apply(p), straightened(truth.apply(p))) / pxPerMM)
+                    worst = max(
+                        worst, distance(registration.transform.apply(p), straightened(truth.apply(p))) / pxPerMM)
                 }
             }
         }
-        let detail = "zones off by up to \(worst) mm; residual \(registration.residual) px, \(registration.found) of \(registration.expected) points"
+        let detail =
+            "zones off by up to \(worst) mm; residual \(registration.residual) px, \(registration.found) of \(registration.expected) points"
         #expect(worst <= 0.5, "\(detail)")
     }
 

@@ -8,7 +8,9 @@ import Testing
 /// validators and rules as a scan, and only errors keep the record from going through.
 @Suite("Record interpretation after review")
 struct ReviewInterpretationTests {
-    func readRecord(_ change: (inout [String: FieldReading]) -> Void = { _ in }) throws
+    func readRecord(
+        _ change: (inout [String: FieldReading]) -> Void = { _ in }
+    ) throws
         -> (RecordInterpreter, FormRecord)
     {
         var readings = cleanReadings()

@@ -20,7 +20,10 @@ struct ShippedWorkflowTests {
     @Test("the six forms of the issue are shipped")
     func allShipped() {
         let ids = shippedWorkflows.compactMap { WorkflowLoader().load(file: $0).workflow?.id }.sorted()
-        #expect(ids == ["anketo", "idou-tennyu", "jidou-teate-nintei", "juminhyo-koufu", "kokuho-shutoku", "kyufukin-shinsei"])
+        #expect(
+            ids == [
+                "anketo", "idou-tennyu", "jidou-teate-nintei", "juminhyo-koufu", "kokuho-shutoku", "kyufukin-shinsei",
+            ])
     }
 
     @Test("each loads with no errors and no warnings", arguments: shippedWorkflows)
@@ -53,10 +56,13 @@ struct ShippedWorkflowTests {
         elements += form.texts.map { ($0.text, $0.zone) }
         for placed in form.placedFields {
             elements += placed.spec.printedAreas(cellMargin: form.cellMargin).map { (placed.path, $0) }
-            if let label = placed.spec.labelZone, placed.row ?? 0 == 0 { elements.append(("label of \(placed.path)", label)) }
+            if let label = placed.spec.labelZone, placed.row ?? 0 == 0 {
+                elements.append(("label of \(placed.path)", label))
+            }
             for area in placed.spec.readAreas {
                 #expect(page.contains(area), "\(placed.path) \(area)")
-                #expect(placed.spec.frame.contains(area), "\(placed.path): \(area) outside its frame \(placed.spec.frame)")
+                #expect(
+                    placed.spec.frame.contains(area), "\(placed.path): \(area) outside its frame \(placed.spec.frame)")
             }
         }
         for (name, rect) in elements { #expect(page.contains(rect), "\(name) \(rect) is outside the page") }

@@ -72,10 +72,12 @@ public struct FormInspector: Sendable {
         let pxPerMM = dpi / 25.4
         func mm(_ v: Double) -> Double { (v / pxPerMM * 10).rounded() / 10 }
         func mmRect(_ r: PixelRect) -> TemplateRect {
-            TemplateRect(x: mm(Double(r.x)), y: mm(Double(r.y)), width: mm(Double(r.width)), height: mm(Double(r.height)))
+            TemplateRect(
+                x: mm(Double(r.x)), y: mm(Double(r.y)), width: mm(Double(r.width)), height: mm(Double(r.height)))
         }
 
-        let cells = Self.cells(on: page, pxPerMM: pxPerMM, minimumLine: minimumLine, maximumThickness: maximumLineThickness)
+        let cells = Self.cells(
+            on: page, pxPerMM: pxPerMM, minimumLine: minimumLine, maximumThickness: maximumLineThickness)
         var words = Self.words(on: page, minimumConfidence: minimumConfidence)
         // The page's layout analysis skips some small labels in cells (電話番号 at 200 dpi): a cell with ink and no
         // word is read on its own, as one line.
@@ -93,13 +95,16 @@ public struct FormInspector: Sendable {
             let text = TextFolding.tidy(reading.text)
             guard !text.isEmpty else { continue }
             words.append(
-                RecognizedWord(text: text, box: reading.words.dropFirst().reduce(first.box) { union($0, $1.box) },
+                RecognizedWord(
+                    text: text, box: reading.words.dropFirst().reduce(first.box) { union($0, $1.box) },
                     confidence: reading.confidence))
         }
 
         // A cell holding most of the page is the form's border, not a place to write.
         let pageArea = Double(page.size.width) * Double(page.size.height)
-        let borderCell = cells.filter { $0.width * $0.height > 0.4 * pageArea }.max { $0.width * $0.height < $1.width * $1.height }
+        let borderCell = cells.filter { $0.width * $0.height > 0.4 * pageArea }.max {
+            $0.width * $0.height < $1.width * $1.height
+        }
         var boxes: [InspectedBox] = []
         for cell in cells where cell != borderCell {
             // Strokes of a large printed glyph (口, 国 in a bold title) close small "cells" inside the word.
@@ -111,7 +116,9 @@ public struct FormInspector: Sendable {
                 continue
             }
             let rect = TemplateRect(x: mm(cell.x), y: mm(cell.y), width: mm(cell.width), height: mm(cell.height))
-            let square = rect.width <= 10 && rect.height <= 10 && abs(rect.width - rect.height) <= 0.25 * max(rect.width, rect.height)
+            let square =
+                rect.width <= 10 && rect.height <= 10
+                && abs(rect.width - rect.height) <= 0.25 * max(rect.width, rect.height)
             let inside = words.filter { word in
                 let c = centerOf(word.box)
                 return c.x > cell.x && c.x < cell.maxX && c.y > cell.y && c.y < cell.maxY
@@ -132,18 +139,22 @@ public struct FormInspector: Sendable {
             return nearX && nearY && squareish && page.fillRatio(of: blob) > 0.8
         }
         return PageInspection(
-            page: page.index + 1, dpi: dpi, widthMM: mm(Double(page.size.width)), heightMM: mm(Double(page.size.height)),
+            page: page.index + 1, dpi: dpi, widthMM: mm(Double(page.size.width)),
+            heightMM: mm(Double(page.size.height)),
             pixelWidth: page.size.width, pixelHeight: page.size.height, skewDegrees: page.report.skewAngle,
-            border: borderCell.map { TemplateRect(x: mm($0.x), y: mm($0.y), width: mm($0.width), height: mm($0.height)) },
+            border: borderCell.map {
+                TemplateRect(x: mm($0.x), y: mm($0.y), width: mm($0.width), height: mm($0.height))
+            },
             registrationMarks: marks.map(mmRect).sorted { ($0.y, $0.x) < ($1.y, $1.x) },
             boxes: boxes, characterRows: Self.characterRows(boxes.filter { $0.kind == .square }.map(\.rect)),
             words: words.map { InspectedWord(text: $0.text, rect: mmRect($0.box), confidence: $0.confidence) })
     }
 
     /// The closed cells of the page's printed rules, in pixels.
-    package static func cells(on page: any ReadablePage, pxPerMM: Double, minimumLine: Double = 2.5,
-        maximumThickness: Double = 0.8) -> [TemplateRect]
-    {
+    package static func cells(
+        on page: any ReadablePage, pxPerMM: Double, minimumLine: Double = 2.5,
+        maximumThickness: Double = 0.8
+    ) -> [TemplateRect] {
         let lines = page.ruledLines(
             minimumLength: Int((minimumLine * pxPerMM).rounded()),
             maximumThickness: max(2, Int((maximumThickness * pxPerMM).rounded())))
@@ -153,7 +164,9 @@ public struct FormInspector: Sendable {
     /// Tesseract's words of the whole page, joined into runs: consecutive words (in Tesseract's reading order) on
     /// one line less than about half a character apart are one run (jpn gives 氏 and 名 as two words).
     static func words(on page: any ReadablePage, minimumConfidence: Double) -> [RecognizedWord] {
-        guard let reading = try? page.recognize(nil, options: RecognitionOptions(segmentation: .auto)) else { return [] }
+        guard let reading = try? page.recognize(nil, options: RecognitionOptions(segmentation: .auto)) else {
+            return []
+        }
         let words = reading.words.filter {
             !$0.text.trimmingCharacters(in: .whitespaces).isEmpty && $0.confidence >= minimumConfidence
         }
@@ -166,7 +179,8 @@ public struct FormInspector: Sendable {
                 if overlap > min(w.height, run.box.height) / 2, w.x > run.box.x,
                     Double(gap) < 0.6 * Double(max(w.height, run.box.height))
                 {
-                    let cjk = run.text.last.map(TextFolding.isCJK) == true || word.text.first.map(TextFolding.isCJK) == true
+                    let cjk =
+                        run.text.last.map(TextFolding.isCJK) == true || word.text.first.map(TextFolding.isCJK) == true
                     run = RecognizedWord(
                         text: run.text + (cjk ? "" : " ") + word.text, box: union(run.box, w),
                         confidence: min(run.confidence, word.confidence))
@@ -187,7 +201,8 @@ public struct FormInspector: Sendable {
         func flush() {
             if current.count >= 3 {
                 let pitch = (current.last!.x - current.first!.x) / Double(current.count - 1)
-                rows.append(InspectedCharacterRow(first: current[0], count: current.count, pitch: (pitch * 10).rounded() / 10))
+                rows.append(
+                    InspectedCharacterRow(first: current[0], count: current.count, pitch: (pitch * 10).rounded() / 10))
             }
             current = []
         }

@@ -23,11 +23,14 @@ public struct InspectionReport: Sendable {
         "[\([rect.x, rect.y, rect.width, rect.height].map(f).joined(separator: ", "))]"
     }
     static func quoted(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            !":#{}[],&*!|>'\"%@`-?".unicodeScalars.contains(scalar) && scalar != " "
-        }
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
+                !":#{}[],&*!|>'\"%@`-?".unicodeScalars.contains(scalar) && scalar != " "
+            }
         if plain { return text }
-        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            + "\""
     }
 
     func header(_ page: PageInspection) -> [String] {
@@ -84,7 +87,9 @@ public struct InspectionReport: Sendable {
         for (index, page) in inspections.enumerated() {
             if index > 0 { out.append("---") }
             out += header(page).map { "# " + $0 }
-            out.append("# Each field's zone is its printed cell shrunk by cell_margin (\(Self.f(cellMargin)) mm): the area read.")
+            out.append(
+                "# Each field's zone is its printed cell shrunk by cell_margin (\(Self.f(cellMargin)) mm): the area read."
+            )
             out.append("# Rename the fields, set their types and delete what is not a field.")
             if page.registrationMarks.count >= 3 {
                 // Marks are squares `inset` from the page's edges: the top-left one's corner gives both numbers.
@@ -129,14 +134,18 @@ public struct InspectionReport: Sendable {
                     let label = labelLeft(of: box.rect, on: page)
                     out.append(
                         "  \(name("field")): {\(Self.labelKeys(label))type: text, "
-                            + "zone: \(Self.r(box.rect.expanded(by: -cellMargin)))}   # printed cell \(Self.r(box.rect))")
+                            + "zone: \(Self.r(box.rect.expanded(by: -cellMargin)))}   # printed cell \(Self.r(box.rect))"
+                    )
                 }
             }
             out.append(
                 "words:   # printed text as {text, zone}; three or four headings in large print, spread over the page, make "
-                    + "register: {anchors: [...]} (small labels and captions of options read poorly once the form is filled)")
+                    + "register: {anchors: [...]} (small labels and captions of options read poorly once the form is filled)"
+            )
             for word in page.words {
-                out.append("  - {text: \(Self.quoted(word.text)), zone: \(Self.r(word.rect))}   # confidence \(Int(word.confidence.rounded()))")
+                out.append(
+                    "  - {text: \(Self.quoted(word.text)), zone: \(Self.r(word.rect))}   # confidence \(Int(word.confidence.rounded()))"
+                )
             }
         }
         return out.joined(separator: "\n") + "\n"
@@ -154,14 +163,16 @@ public struct InspectionReport: Sendable {
         func sameLine(_ other: TemplateRect) -> Bool {
             min(other.maxY, rect.maxY) - max(other.y, rect.y) > min(other.height, rect.height) / 2
         }
-        if let cell = page.boxes.first(where: { $0.text != nil && abs($0.rect.maxX - rect.x) < 1 && sameLine($0.rect) }),
+        if let cell = page.boxes.first(where: { $0.text != nil && abs($0.rect.maxX - rect.x) < 1 && sameLine($0.rect) }
+        ),
             let text = cell.text
         {
             return (text, cell.rect)
         }
         // A column heading: the label cell right above, as wide as this one.
         if let cell = page.boxes.first(where: {
-            $0.text != nil && abs($0.rect.maxY - rect.y) < 1 && abs($0.rect.x - rect.x) < 1 && abs($0.rect.maxX - rect.maxX) < 1
+            $0.text != nil && abs($0.rect.maxY - rect.y) < 1 && abs($0.rect.x - rect.x) < 1
+                && abs($0.rect.maxX - rect.maxX) < 1
         }), let text = cell.text {
             return (text, cell.rect)
         }

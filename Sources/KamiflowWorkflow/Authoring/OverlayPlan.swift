@@ -59,7 +59,9 @@ public struct OverlayPlan: Hashable, Sendable {
             let issues = (field?.issues ?? []) + record.issues.filter { $0.fields.contains(placed.path) }
             let status = Self.status(of: issues)
             let marks = outcome.marks[placed.path] ?? [:]
-            if let zone = spec.zone { shapes.append(Shape(kind: .zone, corners: quad(zone), status: status, path: placed.path)) }
+            if let zone = spec.zone {
+                shapes.append(Shape(kind: .zone, corners: quad(zone), status: status, path: placed.path))
+            }
             if let cells = spec.cells {
                 shapes += cells.rects.map { Shape(kind: .cell, corners: quad($0), status: status, path: placed.path) }
             }
@@ -70,7 +72,9 @@ public struct OverlayPlan: Hashable, Sendable {
             }
             if let box = spec.box {
                 shapes.append(
-                    Shape(kind: .box, corners: quad(box), status: status, fill: marks[FieldReading.checkboxKey], path: placed.path))
+                    Shape(
+                        kind: .box, corners: quad(box), status: status, fill: marks[FieldReading.checkboxKey],
+                        path: placed.path))
             }
             if let options = spec.marks {
                 for option in options.options {
@@ -90,15 +94,21 @@ public struct OverlayPlan: Hashable, Sendable {
         self.shapes = shapes
         self.notes = notes
         registrationPoints = registration?.points ?? []
-        let how = registration.map {
-            "registered by \($0.method) (\($0.found)/\($0.expected), residual \(String(format: "%.1f", $0.residual)) px)"
-        } ?? "not registered"
-        title = "\(workflow.id) · page \(outcome.page + 1) · \(how) · \(record.route == .straightThrough ? "straight through" : "review")"
+        let how =
+            registration.map {
+                "registered by \($0.method) (\($0.found)/\($0.expected), residual \(String(format: "%.1f", $0.residual)) px)"
+            } ?? "not registered"
+        title =
+            "\(workflow.id) · page \(outcome.page + 1) · \(how) · \(record.route == .straightThrough ? "straight through" : "review")"
     }
 
     static func status(of issues: [Issue]) -> Status {
         if issues.contains(where: { $0.severity == .error }) { return .invalid }
-        if issues.contains(where: { $0.severity >= .warning || [IssueCode.alwaysReviewed, IssueCode.doubleEntry].contains($0.code) }) { return .review }
+        if issues.contains(where: {
+            $0.severity >= .warning || [IssueCode.alwaysReviewed, IssueCode.doubleEntry].contains($0.code)
+        }) {
+            return .review
+        }
         return .straightThrough
     }
 

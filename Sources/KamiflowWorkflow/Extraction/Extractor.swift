@@ -80,7 +80,8 @@ public struct Extractor: Sendable {
             outcomes.append(read.outcome)
             guard let index = read.workflowIndex else { continue }
             let interpreter = RecordInterpreter(workflow: workflows[index], today: configuration.today)
-            records.append(interpreter.interpret(read.readings, scanID: scanID, index: records.count, pages: [read.outcome.page]))
+            records.append(
+                interpreter.interpret(read.readings, scanID: scanID, index: records.count, pages: [read.outcome.page]))
         }
         return ExtractionResult(records: records, pages: outcomes)
     }
@@ -105,13 +106,16 @@ struct PageReader {
         var problems: [String] = []
         for (index, workflow) in workflows.enumerated() {
             let registration: RegistrationResult
-            switch Registrar(form: workflow.form, reference: index < references.count ? references[index] : nil).register(page) {
+            switch Registrar(form: workflow.form, reference: index < references.count ? references[index] : nil)
+                .register(page)
+            {
             case .success(let result): registration = result
             case .failure(let error):
                 problems.append("\(workflow.id): \(error.message)")
                 continue
             }
-            guard identifies(workflow, page: page, transform: registration.transform, alone: workflows.count == 1) else {
+            guard identifies(workflow, page: page, transform: registration.transform, alone: workflows.count == 1)
+            else {
                 problems.append("\(workflow.id): not this form")
                 continue
             }
@@ -132,7 +136,9 @@ struct PageReader {
     }
 
     /// True when the page shows the workflow's keyword or form code.
-    func identifies(_ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform, alone: Bool) -> Bool {
+    func identifies(
+        _ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform, alone: Bool
+    ) -> Bool {
         func normalized(_ text: String) -> String {
             TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(text))).uppercased()
         }
@@ -159,7 +165,8 @@ struct PageReader {
         let reading = try? page.recognize(
             transform.pixelRect(code.zone.expanded(by: 1.5)),
             options: RecognitionOptions(segmentation: .singleLine, language: "jpn"))
-        let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? ""))).uppercased()
+        let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? "")))
+            .uppercased()
         let wanted = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(code.text))).uppercased()
         // Codes differ from one another in a character or two: no fuzziness here, or KF-JT-01 would pass for KF-IT-01.
         return read.contains(wanted)
@@ -228,7 +235,8 @@ struct FieldReader {
                 let text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
                 reading.parts[name] = text.text
-                confidences.append(text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence)
+                confidences.append(
+                    text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence)
             }
             reading.confidence = confidences.min()
             return reading
@@ -310,7 +318,8 @@ struct FieldReader {
             } else {
                 votes[text, default: 0] += 1
                 readings.append(
-                    Opinion(text: text, confidence: 0, independent: Self.language(of: spec, else: opinion.language) != own))
+                    Opinion(
+                        text: text, confidence: 0, independent: Self.language(of: spec, else: opinion.language) != own))
             }
         }
         let best = votes.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }
@@ -349,7 +358,9 @@ struct FieldReader {
     ]
 
     /// The row's own decodes, and each cell alone when they disagree (`readCells`).
-    private func readRow(_ row: TemplateRect, inked: [TemplateRect], cells: CellGrid, spec: FieldSpec)
+    private func readRow(
+        _ row: TemplateRect, inked: [TemplateRect], cells: CellGrid, spec: FieldSpec
+    )
         -> (text: String, confidence: Double?)
     {
         func compact(_ text: String) -> String { text.filter { !$0.isWhitespace } }
@@ -382,7 +393,8 @@ struct FieldReader {
         }
         let cellwise = confidences.min() ?? 0
         if text.count == inked.count, text == lineText || text == rawText {
-            let agreeing = recognize(row, spec: spec, whitelist: nil, segmentation: text == lineText ? .singleLine : .rawLine)
+            let agreeing = recognize(
+                row, spec: spec, whitelist: nil, segmentation: text == lineText ? .singleLine : .rawLine)
             return (text, min(cellwise, agreeing.confidence))
         }
         return (text, min(cellwise, 30))
@@ -453,7 +465,9 @@ struct FieldReader {
     /// When the form names its typeface, a line of free text is also read by the `GlyphWitness`: agreeing with a
     /// confident reading, it stands in for the raw-line decode; surer of a character than Tesseract, it puts that
     /// character in and the field goes to a person; on a line in doubt it corrects the second opinion's text.
-    func crossChecked(_ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
+    func crossChecked(
+        _ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec
+    )
         -> (text: String, confidence: Double)
     {
         // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
@@ -530,7 +544,9 @@ struct FieldReader {
 
     /// The readings of a line in doubt: the first, then `secondOpinions` (stopping early when the second model
     /// agrees with the first, with the field's shape where it asks for one), at most `limit` of them.
-    func opinions(_ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec, limit: Int = .max)
+    func opinions(
+        _ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec, limit: Int = .max
+    )
         -> [Opinion]
     {
         var readings = [Opinion(text: first.text, confidence: first.confidence, independent: false)]
@@ -609,7 +625,9 @@ struct FieldReader {
     /// the throughput for a tenth of a point (the measurements: docs/samples-and-eval.md, fourth round). A field
     /// that sets its own `lang` is read again at other sizes with that model only; a missing `Japanese` model
     /// leaves the vote to jpn.
-    func secondOpinion(_ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec)
+    func secondOpinion(
+        _ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec
+    )
         -> (text: String, confidence: Double)
     {
         Self.vote(opinions(first, zone: zone, spec: spec), first: first, spec: spec)
@@ -617,7 +635,9 @@ struct FieldReader {
 
     /// The reading most readings agree on, weighted by their confidences; among those with the shape the field
     /// asks for (`fits`), when any has it (`secondOpinion`).
-    static func vote(_ all: [Opinion], first: (text: String, confidence: Double), spec: FieldSpec)
+    static func vote(
+        _ all: [Opinion], first: (text: String, confidence: Double), spec: FieldSpec
+    )
         -> (text: String, confidence: Double)
     {
         var readings = all
@@ -673,7 +693,8 @@ struct FieldReader {
     func tightened(_ zone: PixelRect) -> PixelRect {
         let least = max(2, Int(0.5 * pxPerMM))
         let blobs = page.inkComponents(in: zone, sides: 1...Int.max / 2).filter { blob in
-            max(blob.width, blob.height) >= least && blob.height < zone.height * 9 / 10 && blob.width < zone.width * 9 / 10
+            max(blob.width, blob.height) >= least && blob.height < zone.height * 9 / 10
+                && blob.width < zone.width * 9 / 10
         }
         guard let first = blobs.first else { return zone }
         let ink = blobs.dropFirst().reduce(first, union)

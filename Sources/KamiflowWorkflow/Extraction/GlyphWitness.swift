@@ -98,7 +98,8 @@ public final class GlyphTemplates: Sendable {
     /// The correlation of the shapes, less a penalty when the glyph's size on the line is not the character's:
     /// shapes are compared at one size, which would make ァ of ア and ー of ｰ.
     private func score(_ shape: GlyphShape, _ position: Int) -> Float {
-        let likeness = GlyphShape.dot(shape.values, codes, at: position * GlyphTemplates.side * GlyphTemplates.side)
+        let likeness =
+            GlyphShape.dot(shape.values, codes, at: position * GlyphTemplates.side * GlyphTemplates.side)
             * scales[position]
         let size = shape.size
         // Sizes are softened by a tenth of an em, so that a stroke one pixel thicker is no different.
@@ -486,9 +487,11 @@ struct WitnessedLine {
         let wanted = kept.map(\.element)
         let witnessLikeness = glyphs.reduce(Float(0)) { $0 + $1.score } / Float(glyphs.count)
         guard !wanted.isEmpty, wanted.allSatisfy({ templates.index[$0] != nil }),
-            let scores = line.bestCut(pieces: wanted.count, { start, end, index in
-                line.shape(start, end).flatMap { templates.score($0, as: wanted[index]) }.map { ($0, $0) }
-            })
+            let scores = line.bestCut(
+                pieces: wanted.count,
+                { start, end, index in
+                    line.shape(start, end).flatMap { templates.score($0, as: wanted[index]) }.map { ($0, $0) }
+                })
         else {
             // A reading the typeface cannot show (nothing read, or characters it lacks): the witness's line when its
             // glyphs are unmistakable.

@@ -21,7 +21,8 @@ public struct ReferenceStructure: Hashable, Sendable {
 
     /// The structure of a page at `pxPerMM` pixels a millimetre, in millimetres.
     public static func of(_ page: any ReadablePage, pxPerMM: Double) -> ReferenceStructure {
-        ReferenceStructure(points: points(on: page, pxPerMM: pxPerMM).map { Point(x: $0.x / pxPerMM, y: $0.y / pxPerMM) })
+        ReferenceStructure(
+            points: points(on: page, pxPerMM: pxPerMM).map { Point(x: $0.x / pxPerMM, y: $0.y / pxPerMM) })
     }
 
     /// The same points in the page's pixels.
@@ -73,7 +74,9 @@ extension Registrar {
     /// 1 mm and at the tolerance. The page registers when at least eight points and a fifth of the reference's
     /// agree within the tolerance (a 150-dpi scan loses many thin rules) and they span half the page each way;
     /// else it is unregistered, with the counts.
-    func registerByReference(_ page: any ReadablePage, structure: ReferenceStructure, nominal: KamiflowCore.AffineTransform)
+    func registerByReference(
+        _ page: any ReadablePage, structure: ReferenceStructure, nominal: KamiflowCore.AffineTransform
+    )
         -> Result<RegistrationResult, KamiflowError>
     {
         let pxPerMM = nominal.a
@@ -84,7 +87,8 @@ extension Registrar {
             .failure(
                 KamiflowError(
                     .recognitionFailed,
-                    "unregistered: \(matched) of the reference's \(reference.count) printed line crossings and ends matched on page \(page.index + 1) (\(found.count) found on the page, \(needed) needed\(why)); the scan may be cropped, rotated, of another form or of another resolution than it records"))
+                    "unregistered: \(matched) of the reference's \(reference.count) printed line crossings and ends matched on page \(page.index + 1) (\(found.count) found on the page, \(needed) needed\(why)); the scan may be cropped, rotated, of another form or of another resolution than it records"
+                ))
         }
         guard reference.count >= 4, found.count >= 4 else { return failure(0) }
         let reach = 25 * pxPerMM
@@ -114,7 +118,8 @@ extension Registrar {
             }
         }
         guard let best, best.score >= 4 else { return failure(best?.score ?? 0) }
-        var transform = KamiflowCore.AffineTransform(a: best.scale, b: 0, c: 0, d: best.scale, tx: best.t.x, ty: best.t.y)
+        var transform = KamiflowCore.AffineTransform(
+            a: best.scale, b: 0, c: 0, d: best.scale, tx: best.t.x, ty: best.t.y)
         var pairs: [(Point, Point)] = []
         for toleranceMM in [2.0, 1.0, Self.referenceToleranceMM] {
             pairs = Self.nearest(reference, found, transform: transform, tolerance: toleranceMM * pxPerMM)
@@ -134,7 +139,9 @@ extension Registrar {
             return failure(pairs.count, "; they span \(Int(spanX)) × \(Int(spanY)) mm of \(Int(fullX)) × \(Int(fullY))")
         }
         let scale = (transform.a * transform.d - transform.b * transform.c).squareRoot() / pxPerMM
-        guard abs(scale - 1) < 0.06 else { return failure(pairs.count, "; the fit scales the page by \(Int((scale * 100).rounded())) %") }
+        guard abs(scale - 1) < 0.06 else {
+            return failure(pairs.count, "; the fit scales the page by \(Int((scale * 100).rounded())) %")
+        }
         let residual = pairs.map { distance(transform.apply($0.0), $0.1) }.max() ?? 0
         return .success(
             RegistrationResult(
@@ -144,7 +151,9 @@ extension Registrar {
 
     /// Each reference point with the nearest found point within `tolerance` pixels of where `transform` puts it;
     /// a found point serves one reference point at most.
-    static func nearest(_ reference: [Point], _ found: [Point], transform: KamiflowCore.AffineTransform, tolerance: Double)
+    static func nearest(
+        _ reference: [Point], _ found: [Point], transform: KamiflowCore.AffineTransform, tolerance: Double
+    )
         -> [(Point, Point)]
     {
         var used = Set<Int>()

@@ -88,7 +88,8 @@ package struct Registrar {
         let nominal = Self.nominal(for: page)
         switch form.registration {
         case .none:
-            return .success(RegistrationResult(transform: nominal, method: "nominal", found: 0, expected: 0, residual: 0))
+            return .success(
+                RegistrationResult(transform: nominal, method: "nominal", found: 0, expected: 0, residual: 0))
         case .marks(let marks):
             let byMarks = registerByMarks(page, marks: marks, nominal: nominal)
             // A photocopy that lost its marks, or a render printed without them: the form's own cells still align it.
@@ -105,7 +106,8 @@ package struct Registrar {
             // A form Kamiflow did not print: by the blank's own rules, never by boxes the zones imply.
             guard let reference else {
                 return .failure(
-                    KamiflowError(.recognitionFailed, "unregistered: the printed structure of the reference image was not read"))
+                    KamiflowError(
+                        .recognitionFailed, "unregistered: the printed structure of the reference image was not read"))
             }
             return registerByReference(page, structure: reference, nominal: nominal)
         case .lines:
@@ -119,7 +121,9 @@ package struct Registrar {
 
     /// Finds the four solid squares near where the nominal transform puts them. The search window allows for
     /// ±10 mm shift, ±5 % scale and ±5° skew; the blob must be about the mark's size and mostly ink.
-    func registerByMarks(_ page: any ReadablePage, marks: CornerMarks, nominal: KamiflowCore.AffineTransform)
+    func registerByMarks(
+        _ page: any ReadablePage, marks: CornerMarks, nominal: KamiflowCore.AffineTransform
+    )
         -> Result<RegistrationResult, KamiflowError>
     {
         let pxPerMM = nominal.a
@@ -132,9 +136,11 @@ package struct Registrar {
         for center in marks.centers(on: form.page) {
             let expected = nominal.apply(center)
             let region = PixelRect(
-                x: Int(expected.x - window / 2), y: Int(expected.y - window / 2), width: Int(window), height: Int(window))
+                x: Int(expected.x - window / 2), y: Int(expected.y - window / 2), width: Int(window),
+                height: Int(window))
             let candidates = page.inkComponents(in: region, sides: sides).filter { blob in
-                page.fillRatio(of: blob) >= 0.7 && Double(max(blob.width, blob.height)) / Double(min(blob.width, blob.height)) < 1.35
+                page.fillRatio(of: blob) >= 0.7
+                    && Double(max(blob.width, blob.height)) / Double(min(blob.width, blob.height)) < 1.35
             }
             let best = candidates.min { a, b in
                 distance(centerOf(a), expected) < distance(centerOf(b), expected)
@@ -148,12 +154,14 @@ package struct Registrar {
             return .failure(
                 KamiflowError(
                     .recognitionFailed,
-                    "found \(found.count) of the 4 registration marks on page \(page.index + 1); the scan may be cropped, rotated by more than 5° or not this form"))
+                    "found \(found.count) of the 4 registration marks on page \(page.index + 1); the scan may be cropped, rotated by more than 5° or not this form"
+                ))
         }
         let residual = zip(template, found).map { distance(transform.apply($0), $1) }.max() ?? 0
         return .success(
             RegistrationResult(
-                transform: transform, method: "marks", found: found.count, expected: 4, residual: residual, points: found))
+                transform: transform, method: "marks", found: found.count, expected: 4, residual: residual,
+                points: found))
     }
 
     /// The printed border's four sides, each the outermost long rule near where the template puts it.
@@ -162,7 +170,9 @@ package struct Registrar {
     /// bounding box then lies), while what is left of each side still gives its position. A side must be at least
     /// 30 % as long as the border's and lie within 30 mm of where an unmoved scan would have it (±10 mm shift, ±5 %
     /// scale, what deskewing leaves of ±5° skew).
-    func registerByBorder(_ page: any ReadablePage, border: TemplateRect, nominal: KamiflowCore.AffineTransform)
+    func registerByBorder(
+        _ page: any ReadablePage, border: TemplateRect, nominal: KamiflowCore.AffineTransform
+    )
         -> Result<RegistrationResult, KamiflowError>
     {
         let pxPerMM = nominal.a
@@ -171,18 +181,28 @@ package struct Registrar {
         let lines = page.ruledLines(
             minimumLength: Int(0.3 * Double(min(expected.width, expected.height))),
             maximumThickness: max(2, Int(1.2 * pxPerMM)))
-        let horizontals = lines.filter { $0.orientation == .horizontal && Double($0.length) >= 0.3 * Double(expected.width) }
-        let verticals = lines.filter { $0.orientation == .vertical && Double($0.length) >= 0.3 * Double(expected.height) }
+        let horizontals = lines.filter {
+            $0.orientation == .horizontal && Double($0.length) >= 0.3 * Double(expected.width)
+        }
+        let verticals = lines.filter {
+            $0.orientation == .vertical && Double($0.length) >= 0.3 * Double(expected.height)
+        }
         let top = horizontals.filter { abs($0.position - Double(expected.y)) < reach }.min { $0.position < $1.position }
-        let bottom = horizontals.filter { abs($0.position - Double(expected.maxY)) < reach }.max { $0.position < $1.position }
+        let bottom = horizontals.filter { abs($0.position - Double(expected.maxY)) < reach }.max {
+            $0.position < $1.position
+        }
         let left = verticals.filter { abs($0.position - Double(expected.x)) < reach }.min { $0.position < $1.position }
-        let right = verticals.filter { abs($0.position - Double(expected.maxX)) < reach }.max { $0.position < $1.position }
+        let right = verticals.filter { abs($0.position - Double(expected.maxX)) < reach }.max {
+            $0.position < $1.position
+        }
         guard let top, let bottom, let left, let right else {
-            let missing = [("top", top), ("bottom", bottom), ("left", left), ("right", right)].filter { $0.1 == nil }.map(\.0)
+            let missing = [("top", top), ("bottom", bottom), ("left", left), ("right", right)].filter { $0.1 == nil }
+                .map(\.0)
             return .failure(
                 KamiflowError(
                     .recognitionFailed,
-                    "the printed border of the form was not found on page \(page.index + 1) (no \(missing.joined(separator: ", ")) side)"))
+                    "the printed border of the form was not found on page \(page.index + 1) (no \(missing.joined(separator: ", ")) side)"
+                ))
         }
         let sx = (right.position - left.position) / border.width
         let sy = (bottom.position - top.position) / border.height
@@ -190,7 +210,8 @@ package struct Registrar {
             return .failure(
                 KamiflowError(
                     .recognitionFailed,
-                    "the rules found for the border on page \(page.index + 1) make it \(Int(sx / pxPerMM * 100)) % × \(Int(sy / pxPerMM * 100)) % of its size"))
+                    "the rules found for the border on page \(page.index + 1) make it \(Int(sx / pxPerMM * 100)) % × \(Int(sy / pxPerMM * 100)) % of its size"
+                ))
         }
         let transform = KamiflowCore.AffineTransform(
             a: sx, b: 0, c: 0, d: sy, tx: left.position - sx * border.x, ty: top.position - sy * border.y)
@@ -208,7 +229,9 @@ package struct Registrar {
     /// row shifted by one step matches one row fewer). The affine transform is then fitted to the corners of every
     /// box matched within 1.2 mm, and fitted again after matching with it. The page must be deskewed (rotation is
     /// left to the final fit: within the search it blurs the vote by at most 0.7 mm at 0.2°).
-    func registerByLines(_ page: any ReadablePage, nominal: KamiflowCore.AffineTransform)
+    func registerByLines(
+        _ page: any ReadablePage, nominal: KamiflowCore.AffineTransform
+    )
         -> Result<RegistrationResult, KamiflowError>
     {
         let frames = form.printedBoxes
@@ -220,7 +243,8 @@ package struct Registrar {
                 KamiflowError(
                     .recognitionFailed,
                     "matched \(found) of the \(frames.count) printed boxes of the form on page \(page.index + 1) "
-                        + "(\(cells.count) cells found, \(needed) needed); the scan may be cropped, rotated or not this form"))
+                        + "(\(cells.count) cells found, \(needed) needed); the scan may be cropped, rotated or not this form"
+                ))
         }
         guard frames.count >= 4, !cells.isEmpty else { return failure(0) }
         let sizeTolerance = 1.2 * pxPerMM
@@ -231,7 +255,9 @@ package struct Registrar {
             var votes: [SIMD2<Int>: [Int: SIMD2<Double>]] = [:]
             for (f, frame) in frames.enumerated() {
                 for cell in cells
-                where abs(cell.width - frame.width * s) < sizeTolerance && abs(cell.height - frame.height * s) < sizeTolerance {
+                where abs(cell.width - frame.width * s) < sizeTolerance
+                    && abs(cell.height - frame.height * s) < sizeTolerance
+                {
                     let t = SIMD2(cell.x - s * frame.x, cell.y - s * frame.y)
                     guard abs(t.x - nominal.tx) < reach, abs(t.y - nominal.ty) < reach else { continue }
                     let bin = SIMD2(Int((t.x / pxPerMM).rounded(.down)), Int((t.y / pxPerMM).rounded(.down)))
@@ -260,18 +286,24 @@ package struct Registrar {
             guard pairs.count >= needed else { return failure(pairs.count) }
             var from: [Point] = [], to: [Point] = []
             for (frame, cell) in pairs {
-                from += [Point(x: frame.x, y: frame.y), Point(x: frame.maxX, y: frame.maxY),
-                    Point(x: frame.maxX, y: frame.y), Point(x: frame.x, y: frame.maxY)]
-                to += [Point(x: cell.x, y: cell.y), Point(x: cell.maxX, y: cell.maxY),
-                    Point(x: cell.maxX, y: cell.y), Point(x: cell.x, y: cell.maxY)]
+                from += [
+                    Point(x: frame.x, y: frame.y), Point(x: frame.maxX, y: frame.maxY),
+                    Point(x: frame.maxX, y: frame.y), Point(x: frame.x, y: frame.maxY),
+                ]
+                to += [
+                    Point(x: cell.x, y: cell.y), Point(x: cell.maxX, y: cell.maxY),
+                    Point(x: cell.maxX, y: cell.y), Point(x: cell.x, y: cell.maxY),
+                ]
             }
             guard let fitted = AffineFit.fit(from: from, to: to) else { return failure(pairs.count) }
             transform = fitted
         }
-        let residual = pairs.map { frame, cell in
-            max(distance(transform.apply(Point(x: frame.x, y: frame.y)), Point(x: cell.x, y: cell.y)),
-                distance(transform.apply(Point(x: frame.maxX, y: frame.maxY)), Point(x: cell.maxX, y: cell.maxY)))
-        }.max() ?? 0
+        let residual =
+            pairs.map { frame, cell in
+                max(
+                    distance(transform.apply(Point(x: frame.x, y: frame.y)), Point(x: cell.x, y: cell.y)),
+                    distance(transform.apply(Point(x: frame.maxX, y: frame.maxY)), Point(x: cell.maxX, y: cell.maxY)))
+            }.max() ?? 0
         return .success(
             RegistrationResult(
                 transform: transform, method: "lines", found: pairs.count, expected: frames.count, residual: residual,
@@ -280,9 +312,10 @@ package struct Registrar {
 
     /// Each template box with the found cell whose four sides lie within `tolerance` pixels of where `transform`
     /// puts them (the nearest, when several do).
-    static func match(_ frames: [TemplateRect], _ cells: [TemplateRect], transform: KamiflowCore.AffineTransform,
-        tolerance: Double) -> [(TemplateRect, TemplateRect)]
-    {
+    static func match(
+        _ frames: [TemplateRect], _ cells: [TemplateRect], transform: KamiflowCore.AffineTransform,
+        tolerance: Double
+    ) -> [(TemplateRect, TemplateRect)] {
         frames.compactMap { frame in
             let a = transform.apply(Point(x: frame.x, y: frame.y))
             let b = transform.apply(Point(x: frame.maxX, y: frame.maxY))
@@ -290,7 +323,9 @@ package struct Registrar {
                 abs($0.x - a.x) < tolerance && abs($0.y - a.y) < tolerance && abs($0.maxX - b.x) < tolerance
                     && abs($0.maxY - b.y) < tolerance
             }
-            return near.min { abs($0.x - a.x) + abs($0.y - a.y) < abs($1.x - a.x) + abs($1.y - a.y) }.map { (frame, $0) }
+            return near.min { abs($0.x - a.x) + abs($0.y - a.y) < abs($1.x - a.x) + abs($1.y - a.y) }.map {
+                (frame, $0)
+            }
         }
     }
 
@@ -299,7 +334,9 @@ package struct Registrar {
     /// A label may be printed more than once near its place (氏名 in 配偶者氏名): the anchors found once fix a
     /// first similarity transform (the two farthest apart), and each anchor then takes the occurrence closest to
     /// where that puts it.
-    func registerByAnchors(_ page: any ReadablePage, anchors: [Registration.Anchor], nominal: KamiflowCore.AffineTransform)
+    func registerByAnchors(
+        _ page: any ReadablePage, anchors: [Registration.Anchor], nominal: KamiflowCore.AffineTransform
+    )
         -> Result<RegistrationResult, KamiflowError>
     {
         let pxPerMM = nominal.a
@@ -318,7 +355,8 @@ package struct Registrar {
         }
         func failure(_ found: Int) -> Result<RegistrationResult, KamiflowError> {
             .failure(
-                KamiflowError(.recognitionFailed, "found \(found) of \(anchors.count) anchor words on page \(page.index + 1)"))
+                KamiflowError(
+                    .recognitionFailed, "found \(found) of \(anchors.count) anchor words on page \(page.index + 1)"))
         }
         // First guess: a similarity from two unique anchors at least 30 mm apart, the pair whose guess puts the
         // most other anchors within 6 mm of a place they were read (then the pair farthest apart); else the nominal
@@ -368,7 +406,8 @@ package struct Registrar {
         // the worst one is dropped while it lies more than 0.8 mm from the fit of the others.
         while found.count >= 5 {
             let residuals = zip(template, found).map { distance(transform.apply($0), $1) }
-            guard let worst = residuals.indices.max(by: { residuals[$0] < residuals[$1] }), residuals[worst] > 0.8 * pxPerMM
+            guard let worst = residuals.indices.max(by: { residuals[$0] < residuals[$1] }),
+                residuals[worst] > 0.8 * pxPerMM
             else { break }
             template.remove(at: worst)
             found.remove(at: worst)
@@ -378,21 +417,26 @@ package struct Registrar {
         let residual = zip(template, found).map { distance(transform.apply($0), $1) }.max() ?? 0
         return .success(
             RegistrationResult(
-                transform: transform, method: "anchors", found: found.count, expected: anchors.count, residual: residual,
+                transform: transform, method: "anchors", found: found.count, expected: anchors.count,
+                residual: residual,
                 points: found))
     }
 
     /// The centres of every run of words holding `anchor`'s text within 30 mm of its place. Tesseract's layout
     /// analysis drops some short words in a busy neighbourhood in one mode and keeps them in another: sparse text
     /// first, then one block, then automatic.
-    static func occurrences(of anchor: Registration.Anchor, on page: any ReadablePage, nominal: KamiflowCore.AffineTransform)
+    static func occurrences(
+        of anchor: Registration.Anchor, on page: any ReadablePage, nominal: KamiflowCore.AffineTransform
+    )
         -> [Point]
     {
         let region = nominal.pixelRect(anchor.zone.expanded(by: 30))
         let wanted = TextFolding.removingSpaces(TextFolding.nfkc(anchor.text))
         guard !wanted.isEmpty else { return [] }
         for mode in [PageSegmentation.sparseText, .singleBlock, .auto] {
-            guard let reading = try? page.recognize(region, options: RecognitionOptions(segmentation: mode)) else { continue }
+            guard let reading = try? page.recognize(region, options: RecognitionOptions(segmentation: mode)) else {
+                continue
+            }
             let found = runs(holding: wanted, in: reading.words.filter { !$0.text.isEmpty })
             if !found.isEmpty { return found.map(centerOf) }
         }
@@ -417,7 +461,8 @@ package struct Registrar {
                     let a = words[index - 1].box, b = words[index].box
                     let overlap = min(a.maxY, b.maxY) - max(a.y, b.y)
                     let gap = b.x - a.maxX
-                    guard overlap * 2 > min(a.height, b.height), gap > -a.width / 2, gap < max(a.height, b.height) else { break }
+                    guard overlap * 2 > min(a.height, b.height), gap > -a.width / 2, gap < max(a.height, b.height)
+                    else { break }
                 }
                 text += texts[index]
                 if text.contains(wanted) || allowed > 0 && Suggestion.editDistance(text, wanted) <= allowed {
@@ -478,7 +523,8 @@ package struct Registrar {
         // v = (a + ib) u as complex numbers.
         let a = (v.x * u.x + v.y * u.y) / n, b = (v.y * u.x - v.x * u.y) / n
         return KamiflowCore.AffineTransform(
-            a: a, b: -b, c: b, d: a, tx: to.0.x - (a * from.0.x - b * from.0.y), ty: to.0.y - (b * from.0.x + a * from.0.y))
+            a: a, b: -b, c: b, d: a, tx: to.0.x - (a * from.0.x - b * from.0.y),
+            ty: to.0.y - (b * from.0.x + a * from.0.y))
     }
 }
 
@@ -505,7 +551,9 @@ extension FormTemplate {
             if let cells = spec.cells { boxes += cells.rects }
             if let box = spec.box { boxes.append(box) }
             if let marks = spec.marks, marks.style == .boxes { boxes += marks.options.map(\.rect) }
-            if let label = spec.labelZone, placed.row ?? 0 == 0, spec.zone != nil || spec.cells != nil || spec.parts != nil {
+            if let label = spec.labelZone, placed.row ?? 0 == 0,
+                spec.zone != nil || spec.cells != nil || spec.parts != nil
+            {
                 boxes.append(label)
             }
         }

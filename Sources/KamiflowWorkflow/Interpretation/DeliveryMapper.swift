@@ -55,13 +55,16 @@ extension DeliveryMapping {
                     switch source.each {
                     case .flatten:
                         for (row, value) in values.enumerated() {
-                            payload.append(PayloadField(name: "\(mapped.name)_\(row + 1)", value: value, sensitive: sensitive))
+                            payload.append(
+                                PayloadField(name: "\(mapped.name)_\(row + 1)", value: value, sensitive: sensitive))
                         }
                     case .array:
                         let present = values.compactMap { $0 }
-                        let data = try JSONSerialization.data(withJSONObject: present, options: [.withoutEscapingSlashes])
+                        let data = try JSONSerialization.data(
+                            withJSONObject: present, options: [.withoutEscapingSlashes])
                         payload.append(
-                            PayloadField(name: mapped.name, value: String(decoding: data, as: UTF8.self), sensitive: sensitive))
+                            PayloadField(
+                                name: mapped.name, value: String(decoding: data, as: UTF8.self), sensitive: sensitive))
                     }
                 } else {
                     let value = try resolve(source, record: record, row: row, workflow: workflow, mapped)

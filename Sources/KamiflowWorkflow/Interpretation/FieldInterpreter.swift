@@ -30,15 +30,19 @@ public struct FieldInterpreter: Sendable {
                 // What was measured, for --explain and the reviewer: the ink share by option.
                 result.raw = spec.options.map { "\($0) \(Self.percent(marks[$0] ?? 0))" }.joined(separator: " · ")
             }
-            if result.value.isEmpty && spec.validation.required && !issues.contains(where: { $0.code == IssueCode.ambiguousMark }) {
+            if result.value.isEmpty && spec.validation.required
+                && !issues.contains(where: { $0.code == IssueCode.ambiguousMark })
+            {
                 issue(IssueCode.required, .error, "no option is marked")
             }
         case .warekiDate where spec.parts != nil:
             result.value = interpretDateParts(spec, reading: reading, issue: issue)
             if let reading, !reading.parts.isEmpty {
-                result.raw = [reading.marks.filter { $0.value >= spec.thresholds.filled }.keys.sorted().joined(),
-                    reading.parts["year"] ?? "", reading.parts["month"] ?? "", reading.parts["day"] ?? ""]
-                    .joined(separator: " ")
+                result.raw = [
+                    reading.marks.filter { $0.value >= spec.thresholds.filled }.keys.sorted().joined(),
+                    reading.parts["year"] ?? "", reading.parts["month"] ?? "", reading.parts["day"] ?? "",
+                ]
+                .joined(separator: " ")
             }
         default:
             var text = reading?.text ?? ""
@@ -89,7 +93,9 @@ public struct FieldInterpreter: Sendable {
         _ spec: FieldSpec, reading: FieldReading?, issue: (String, Issue.Severity, String) -> Void
     ) -> FieldValue {
         guard let ratio = reading?.marks[FieldReading.checkboxKey] ?? reading?.marks.values.first else {
-            if let fallback = spec.defaultValue { return .flag(["true", "1", "yes", "on"].contains(fallback.lowercased())) }
+            if let fallback = spec.defaultValue {
+                return .flag(["true", "1", "yes", "on"].contains(fallback.lowercased()))
+            }
             return .empty
         }
         switch state(ratio, spec.thresholds) {
@@ -139,7 +145,9 @@ public struct FieldInterpreter: Sendable {
         case .one:
             if chosen.count == 1 && uncertain.isEmpty { return .choices(chosen) }
             if chosen.count > 1 {
-                issue(IssueCode.ambiguousMark, .error, "\(chosen.count) options are marked (\(chosen.joined(separator: "・"))); exactly one is expected")
+                issue(
+                    IssueCode.ambiguousMark, .error,
+                    "\(chosen.count) options are marked (\(chosen.joined(separator: "・"))); exactly one is expected")
             } else if chosen.isEmpty && uncertain.isEmpty {
                 issue(
                     IssueCode.ambiguousMark, spec.validation.required ? .error : .warning,
@@ -186,13 +194,18 @@ public struct FieldInterpreter: Sendable {
             issue: issue)
     }
 
-    func dateValue(_ result: Result<Wareki.Parsed, Wareki.Failure>, issue: (String, Issue.Severity, String) -> Void)
+    func dateValue(
+        _ result: Result<Wareki.Parsed, Wareki.Failure>, issue: (String, Issue.Severity, String) -> Void
+    )
         -> FieldValue
     {
         switch result {
         case .success(let parsed):
             if parsed.overflowed, let era = parsed.era {
-                issue(IssueCode.eraOverflow, .warning, "\(era.rawValue)\(parsed.eraYear ?? 0)年 is past the end of \(era.rawValue); read as \(parsed.date.year)")
+                issue(
+                    IssueCode.eraOverflow, .warning,
+                    "\(era.rawValue)\(parsed.eraYear ?? 0)年 is past the end of \(era.rawValue); read as \(parsed.date.year)"
+                )
             }
             return .date(parsed.date)
         case .failure(.unreadable):
@@ -202,9 +215,14 @@ public struct FieldInterpreter: Sendable {
         case .failure(.eraNotAllowed(let era)):
             issue(IssueCode.eraOutOfRange, .error, "\(era.rawValue) is not accepted here")
         case .failure(.outsideEra(let era)):
-            issue(IssueCode.eraOutOfRange, .error, "the day is outside the \(era.rawValue) era (\(era.firstDay) – \(era.lastDay.map(\.description) ?? ""))")
+            issue(
+                IssueCode.eraOutOfRange, .error,
+                "the day is outside the \(era.rawValue) era (\(era.firstDay) – \(era.lastDay.map(\.description) ?? ""))"
+            )
         case .failure(.overflow(let era, let year)):
-            issue(IssueCode.eraOverflow, .error, "\(era.rawValue)\(year)年 does not exist (\(era.rawValue) ended on \(era.lastDay!))")
+            issue(
+                IssueCode.eraOverflow, .error,
+                "\(era.rawValue)\(year)年 does not exist (\(era.rawValue) ended on \(era.lastDay!))")
         }
         return .empty
     }
@@ -253,10 +271,13 @@ public struct FieldInterpreter: Sendable {
             while s.count > 1, s.first == "0", !s.hasPrefix("0.") { s.removeFirst() }
             return .number((negative ? "-" : "") + s)
         case .date, .warekiDate:
-            return dateValue(Wareki.parse(text, allowing: spec.type == .date ? Era.allCases : spec.eras, overflow: spec.overflow), issue: issue)
+            return dateValue(
+                Wareki.parse(text, allowing: spec.type == .date ? Era.allCases : spec.eras, overflow: spec.overflow),
+                issue: issue)
         case .phone:
             guard let phone = PhoneNumber.classify(text) else {
-                issue(IssueCode.unreadable, .error, "not a Japanese telephone number (10 digits, or 11 for 050–090/0800)")
+                issue(
+                    IssueCode.unreadable, .error, "not a Japanese telephone number (10 digits, or 11 for 050–090/0800)")
                 return .text(compact)
             }
             return .text(phone.digits)
@@ -273,14 +294,18 @@ public struct FieldInterpreter: Sendable {
                 issue(IssueCode.unreadable, .error, "an individual number (個人番号) is 12 digits")
                 return .text(compact)
             }
-            if !CheckDigit.isValidMyNumber(d) { issue(IssueCode.checkDigit, .error, "the check digit of the 個人番号 does not match") }
+            if !CheckDigit.isValidMyNumber(d) {
+                issue(IssueCode.checkDigit, .error, "the check digit of the 個人番号 does not match")
+            }
             return .text(d)
         case .corporateNumber:
             guard let d = digitsOnly(compact), d.count == 13 else {
                 issue(IssueCode.unreadable, .error, "a corporate number (法人番号) is 13 digits")
                 return .text(compact)
             }
-            if !CheckDigit.isValidCorporateNumber(d) { issue(IssueCode.checkDigit, .error, "the check digit of the 法人番号 does not match") }
+            if !CheckDigit.isValidCorporateNumber(d) {
+                issue(IssueCode.checkDigit, .error, "the check digit of the 法人番号 does not match")
+            }
             return .text(d)
         case .lgCode:
             guard let d = digitsOnly(compact), d.count == 6 || d.count == 5 else {
@@ -322,14 +347,16 @@ public struct FieldInterpreter: Sendable {
             case .failure(.kigou):
                 issue(IssueCode.unreadable, .error, "a ゆうちょ 記号 is 5 digits starting with 0 or 1 and ending in 0")
             case .failure(.bangou):
-                issue(IssueCode.unreadable, .error, "the ゆうちょ 番号 does not fit its 記号 (通常貯金: up to 8 digits ending in 1)")
+                issue(
+                    IssueCode.unreadable, .error, "the ゆうちょ 番号 does not fit its 記号 (通常貯金: up to 8 digits ending in 1)")
             case .failure(.shape):
                 issue(IssueCode.unreadable, .error, "not a ゆうちょ 記号・番号 (e.g. 14030-12345671)")
             }
             return .text(compact)
         case .email:
             let s = TextFolding.removingSpaces(nfkc)
-            guard s.range(of: #"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"#, options: .regularExpression) != nil
+            guard
+                s.range(of: #"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"#, options: .regularExpression) != nil
             else {
                 issue(IssueCode.unreadable, .error, "not an e-mail address")
                 return .text(s)
@@ -345,8 +372,12 @@ public struct FieldInterpreter: Sendable {
     func validateCommon(_ value: FieldValue, spec: FieldSpec, issue: (String, Issue.Severity, String) -> Void) {
         guard case .text(let text) = value else {
             if case .number(let number) = value, let v = Double(number) {
-                if let min = spec.validation.minimum, v < min { issue(IssueCode.range, .error, "less than \(TemplateRect.format(min))") }
-                if let max = spec.validation.maximum, v > max { issue(IssueCode.range, .error, "more than \(TemplateRect.format(max))") }
+                if let min = spec.validation.minimum, v < min {
+                    issue(IssueCode.range, .error, "less than \(TemplateRect.format(min))")
+                }
+                if let max = spec.validation.maximum, v > max {
+                    issue(IssueCode.range, .error, "more than \(TemplateRect.format(max))")
+                }
             }
             return
         }
@@ -362,8 +393,12 @@ public struct FieldInterpreter: Sendable {
             issue(IssueCode.length, .error, "must be \(length.lowerBound)–\(length.upperBound) characters long")
         }
         if spec.validation.minimum != nil || spec.validation.maximum != nil, let v = Double(text) {
-            if let min = spec.validation.minimum, v < min { issue(IssueCode.range, .error, "less than \(TemplateRect.format(min))") }
-            if let max = spec.validation.maximum, v > max { issue(IssueCode.range, .error, "more than \(TemplateRect.format(max))") }
+            if let min = spec.validation.minimum, v < min {
+                issue(IssueCode.range, .error, "less than \(TemplateRect.format(min))")
+            }
+            if let max = spec.validation.maximum, v > max {
+                issue(IssueCode.range, .error, "more than \(TemplateRect.format(max))")
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 public import KamiflowCore
 
 /// What was read for one field instance, before interpretation: OCR text with its confidence, and/or the fill
@@ -41,8 +42,6 @@ public struct FieldReading: Hashable, Sendable {
             && parts.values.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
 }
-
-import Foundation
 
 /// Stable issue codes Kamiflow puts on fields and records; programs branch on these, people read the messages.
 public enum IssueCode {

@@ -106,7 +106,9 @@ public struct RecordInterpreter: Sendable {
 
     /// What a typed correction reads as: text for written fields (confidence 100: a person typed it), full or
     /// empty marks for choices and checkboxes, and a date written in parts is taken as one written date.
-    static func reading(of text: String, for spec: inout FieldSpec, path: String) throws(KamiflowError)
+    static func reading(
+        of text: String, for spec: inout FieldSpec, path: String
+    ) throws(KamiflowError)
         -> FieldReading
     {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -152,7 +154,8 @@ public struct RecordInterpreter: Sendable {
         let evaluator = RuleEvaluator(form: workflow.form, fields: fields, position: position, today: today)
         for rule in workflow.rules {
             for failure in evaluator.failures(of: rule) {
-                let issue = Issue(code: IssueCode.rule, severity: rule.severity, message: failure.message, fields: failure.paths)
+                let issue = Issue(
+                    code: IssueCode.rule, severity: rule.severity, message: failure.message, fields: failure.paths)
                 for path in failure.paths { if let i = position[path] { fields[i].issues.append(issue) } }
                 if rule.severity == .error { failedErrorRule = true }
             }
@@ -178,19 +181,25 @@ public struct RecordInterpreter: Sendable {
             }
             if policy.alwaysReviewed.contains(declared), !field.value.isEmpty {
                 fields[i].issues.append(
-                    Issue(code: IssueCode.alwaysReviewed, severity: .info, message: "always checked by a person", fields: [field.path]))
+                    Issue(
+                        code: IssueCode.alwaysReviewed, severity: .info, message: "always checked by a person",
+                        fields: [field.path]))
                 needsReview = true
             }
             if policy.doubleEntry.contains(declared), !field.value.isEmpty {
                 fields[i].issues.append(
-                    Issue(code: IssueCode.doubleEntry, severity: .info, message: "keyed by two people", fields: [field.path]))
+                    Issue(
+                        code: IssueCode.doubleEntry, severity: .info, message: "keyed by two people",
+                        fields: [field.path]))
                 needsReview = true
             }
             if fields[i].issues.contains(where: { $0.severity >= .warning }) { needsReview = true }
         }
         if failedErrorRule && policy.onRuleFailure == .reject {
             recordIssues.append(
-                Issue(code: IssueCode.rejected, severity: .error, message: "a rule failed and the workflow rejects such records"))
+                Issue(
+                    code: IssueCode.rejected, severity: .error,
+                    message: "a rule failed and the workflow rejects such records"))
         }
         return FormRecord(
             workflow: workflow.id, scanID: scanID, index: index, pages: pages, fields: fields, issues: recordIssues,
@@ -212,7 +221,8 @@ public struct RecordInterpreter: Sendable {
                 let paths = group.fields.map { "\(group.name)[0].\($0.name)" }
                 let issue = Issue(
                     code: IssueCode.required, severity: .error,
-                    message: "\(label): at least \(group.minimum) row(s) must be filled in, found \(filled)", fields: paths)
+                    message: "\(label): at least \(group.minimum) row(s) must be filled in, found \(filled)",
+                    fields: paths)
                 for path in paths { if let i = position[path] { result.append((i, issue)) } }
             }
         }
@@ -280,7 +290,11 @@ struct RuleEvaluator {
                     paths.append(concrete(path, row: row))
                 case .equals(let path, let expected):
                     let v = value(concrete(path, row: row))
-                    if case .choices(let chosen) = v { holds = chosen.contains(expected) } else { holds = v.textValue == expected }
+                    if case .choices(let chosen) = v {
+                        holds = chosen.contains(expected)
+                    } else {
+                        holds = v.textValue == expected
+                    }
                     paths.append(concrete(path, row: row))
                 }
                 if holds && value(target).isEmpty {

@@ -30,7 +30,8 @@ extension DeliveryMapping {
                     // A group field flattened into one payload field per row: the advice is for_each, not a name.
                     guard reportedRows.insert(mapped.name).inserted else { continue }
                     let rows = produced.filter { $0.field == mapped }.map(\.name)
-                    var message = "delivery field '\(mapped.name)' becomes \(Self.quoted(rows)) (one field per row), "
+                    var message =
+                        "delivery field '\(mapped.name)' becomes \(Self.quoted(rows)) (one field per row), "
                         + "which \(contract.source) does not have"
                     if let (group, _) = Self.groupField(path(of: mapped), in: workflow), forEach == nil {
                         message += "; for one record per row write 'for_each: \(group.name)'"
@@ -40,7 +41,8 @@ extension DeliveryMapping {
                 }
                 unknownNames.append(name)
                 let hint = Suggestion.hint(for: name, in: known.filter { !names.contains($0) })
-                result.append(Diagnostic(.error, "\(contract.source) has no field '\(name)'" + hint, at: mapped.location))
+                result.append(
+                    Diagnostic(.error, "\(contract.source) has no field '\(name)'" + hint, at: mapped.location))
                 continue
             }
             if let constraint = contract.fields[name],
@@ -102,7 +104,8 @@ extension DeliveryMapping {
         case .count(let count):
             return [.shaped(String(count.times ?? 1), what: "a count of '\(count.path)'")]
         case .field(let source):
-            if source.each == .array, let (group, _) = Self.groupField(source.path, in: workflow), group.name != forEach {
+            if source.each == .array, let (group, _) = Self.groupField(source.path, in: workflow), group.name != forEach
+            {
                 return [.free(what: "'\(source.path)' (a JSON array of rows)")]
             }
             return ([source] + source.otherwise).map { written($0, in: workflow) }
@@ -113,7 +116,9 @@ extension DeliveryMapping {
         let what = "'\(source.path)'"
         guard let spec = workflow.form.field(named: source.path) else { return .free(what: what) }
         let described = "\(what) (\(spec.type.rawValue))"
-        if let codes = source.codes { return .values(Array(Set(codes.values)).sorted(), what: "the code table of \(what)") }
+        if let codes = source.codes {
+            return .values(Array(Set(codes.values)).sorted(), what: "the code table of \(what)")
+        }
         switch spec.type {
         case .date, .warekiDate: return .date(source.format ?? .iso, what: what)
         case .choice: return .values(spec.options, what: "the options of \(what)")
@@ -172,7 +177,8 @@ extension DeliveryMapping {
                     }
                 } else if let pattern = constraint.pattern {
                     if !Self.matches(example, pattern) {
-                        return "\(target) must match \(Self.describe(pattern: pattern)), but the mapping writes the date \(what) as "
+                        return
+                            "\(target) must match \(Self.describe(pattern: pattern)), but the mapping writes the date \(what) as "
                             + "\(format.rawValue) (e.g. \(example))"
                     }
                 } else if constraint.isDate == false {
@@ -182,7 +188,8 @@ extension DeliveryMapping {
                 if constraint.isDate == true {
                     let bad = values.filter { !Self.isISODate($0) }
                     if !bad.isEmpty {
-                        return "\(target) is a date written YYYY-MM-DD, but the mapping can write \(Self.quoted(bad)) (\(what))"
+                        return
+                            "\(target) is a date written YYYY-MM-DD, but the mapping can write \(Self.quoted(bad)) (\(what))"
                     }
                 }
                 if let allowed = constraint.allowedValues {
@@ -195,7 +202,8 @@ extension DeliveryMapping {
                 } else if let pattern = constraint.pattern {
                     let bad = values.filter { !Self.matches($0, pattern) }
                     if !bad.isEmpty {
-                        return "\(target) must match \(Self.describe(pattern: pattern)), but the mapping can write \(Self.quoted(bad)) (\(what))"
+                        return
+                            "\(target) must match \(Self.describe(pattern: pattern)), but the mapping can write \(Self.quoted(bad)) (\(what))"
                     }
                 }
                 if let max = constraint.maxLength, let long = values.first(where: { $0.count > max }) {
@@ -216,7 +224,9 @@ extension DeliveryMapping {
                         break
                     }
                     let example = shown ? " (e.g. \(sample))" : ""
-                    return "\(target) must match \(Self.describe(pattern: pattern)), but \(what) has another shape\(example)" + advice
+                    return
+                        "\(target) must match \(Self.describe(pattern: pattern)), but \(what) has another shape\(example)"
+                        + advice
                 }
             case .free(let what):
                 if constraint.isDate == true {

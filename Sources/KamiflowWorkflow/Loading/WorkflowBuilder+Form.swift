@@ -39,7 +39,9 @@ extension WorkflowBuilder {
 
         if let version = byKey["kamiflow"] {
             if version.value.int != 1 {
-                error("unsupported format version \(describe(version.value)); this Kamiflow reads 'kamiflow: 1'", at: version.value)
+                error(
+                    "unsupported format version \(describe(version.value)); this Kamiflow reads 'kamiflow: 1'",
+                    at: version.value)
             }
         } else {
             error("missing 'kamiflow: 1' (the format version) at the top of the file", at: root)
@@ -86,7 +88,8 @@ extension WorkflowBuilder {
         }
         if let entry = byKey["typeface"], let value = string(entry.value, "'typeface'") {
             if value.isEmpty || !value.hasSuffix(".ttf") && !value.hasSuffix(".otf") && !value.hasSuffix(".ttc") {
-                error("'typeface' names a font file (ipagp.ttf, or a full path to a .ttf, .otf or .ttc)", at: entry.value)
+                error(
+                    "'typeface' names a font file (ipagp.ttf, or a full path to a .ttf, .otf or .ttc)", at: entry.value)
             } else {
                 form.typeface = value
             }
@@ -104,7 +107,8 @@ extension WorkflowBuilder {
         if let entry = byKey["code"] {
             form.code = printedText(
                 entry.value, "'form.code'",
-                default: PrintedText(text: "", zone: TemplateRect(x: 150, y: 8, width: 42, height: 5), size: 8, align: .right))
+                default: PrintedText(
+                    text: "", zone: TemplateRect(x: 150, y: 8, width: 42, height: 5), size: 8, align: .right))
         }
         if let entry = byKey["texts"] {
             if case .sequence(let sequence) = entry.value {
@@ -113,7 +117,8 @@ extension WorkflowBuilder {
                 error("'texts' must be a list of {text, zone}", at: entry.value)
             }
         }
-        form.identify = byKey["identify"].map { buildIdentify($0.value, hasCode: form.code != nil) }
+        form.identify =
+            byKey["identify"].map { buildIdentify($0.value, hasCode: form.code != nil) }
             ?? (form.code != nil ? .formCode : .onlyForm)
         if let entry = byKey["register"] {
             // On a reference form, `lines` registers by the blank's own rules and their crossings (Registrar).
@@ -132,10 +137,13 @@ extension WorkflowBuilder {
     /// The reference image's path resolved against the workflow file's folder; an error when it is not there.
     mutating func referencePath(_ value: String, at node: Node) -> String? {
         guard !value.isEmpty else {
-            error("'reference' names the blank form's image (a PNG, JPEG, TIFF or PDF page), relative to the workflow file", at: node)
+            error(
+                "'reference' names the blank form's image (a PNG, JPEG, TIFF or PDF page), relative to the workflow file",
+                at: node)
             return nil
         }
-        let path = value.hasPrefix("/")
+        let path =
+            value.hasPrefix("/")
             ? value : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(value).path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -167,7 +175,9 @@ extension WorkflowBuilder {
     mutating func namedPage(_ name: String, dpi: Double, at node: Node) -> PageSpec {
         guard let size = PageSpec.named[name] else {
             let names = PageSpec.named.keys.sorted()
-            error("unknown page size '\(name)'\(Suggestion.hint(for: name, in: names)); one of: \(names.joined(separator: ", "))", at: node)
+            error(
+                "unknown page size '\(name)'\(Suggestion.hint(for: name, in: names)); one of: \(names.joined(separator: ", "))",
+                at: node)
             return .a4
         }
         return PageSpec(name: name, width: size.width, height: size.height, dpi: dpi)
@@ -187,13 +197,17 @@ extension WorkflowBuilder {
             return nil
         }
         var zone = base?.zone
-        if let entry = byKey["zone"] { zone = rect(entry.value, "\(what) 'zone'") } else if base == nil {
+        if let entry = byKey["zone"] {
+            zone = rect(entry.value, "\(what) 'zone'")
+        } else if base == nil {
             error("\(what) '\(text)' needs a 'zone' [x, y, w, h]", at: node)
         }
         guard let zone else { return nil }
-        var result = PrintedText(text: text, zone: zone, size: base?.size, align: base?.align ?? .left, bold: base?.bold ?? false)
+        var result = PrintedText(
+            text: text, zone: zone, size: base?.size, align: base?.align ?? .left, bold: base?.bold ?? false)
         if let entry = byKey["size"] { result.size = number(entry.value, "'size' (points)") }
-        if let entry = byKey["align"], let align = enumeration(entry.value, "alignment", as: PrintedText.Alignment.self) {
+        if let entry = byKey["align"], let align = enumeration(entry.value, "alignment", as: PrintedText.Alignment.self)
+        {
             result.align = align
         }
         if let entry = byKey["bold"], let bold = bool(entry.value, "'bold'") { result.bold = bold }
@@ -219,7 +233,9 @@ extension WorkflowBuilder {
         let zone = byKey["zone"].flatMap { rect($0.value, "'identify.zone'") }
         let keyword = byKey["contains"].flatMap { string($0.value, "'identify.contains'") }
         if byKey["zone"] == nil { error("'identify' needs a 'zone' where the keyword is printed", at: node) }
-        if byKey["contains"] == nil { error("'identify' needs 'contains:' (the keyword printed in the zone)", at: node) }
+        if byKey["contains"] == nil {
+            error("'identify' needs 'contains:' (the keyword printed in the zone)", at: node)
+        }
         guard let zone, let keyword else { return .onlyForm }
         return .keyword(zone: zone, contains: keyword)
     }
@@ -228,7 +244,9 @@ extension WorkflowBuilder {
         if case .scalar = node, node.string == "none" { return .none }
         if case .scalar = node, node.string == "lines" { return .lines }
         if case .scalar = node {
-            error("'register' must be 'lines', 'none', or one of {marks}, {border}, {anchors}, found \(describe(node))", at: node)
+            error(
+                "'register' must be 'lines', 'none', or one of {marks}, {border}, {anchors}, found \(describe(node))",
+                at: node)
             return .none
         }
         guard let list = entries(node, "'register'", allowed: Keys.register) else { return .none }
@@ -294,9 +312,12 @@ extension WorkflowBuilder {
     }
 
     mutating func validName(_ name: String, at node: Node) -> Bool {
-        guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"#, options: .regularExpression) != nil
+        guard
+            name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"#, options: .regularExpression) != nil
         else {
-            error("field name '\(name)' must be letters, digits and '_', parts joined by '.' (e.g. 'claimant.name')", at: node)
+            error(
+                "field name '\(name)' must be letters, digits and '_', parts joined by '.' (e.g. 'claimant.name')",
+                at: node)
             return false
         }
         return true
@@ -319,9 +340,13 @@ extension WorkflowBuilder {
             error("group '\(entry.key)' repeats \(count) times but has no 'step: [dx, dy]'", at: entry.keyNode)
         }
         let minimum = byKey["min"].flatMap { integer($0.value, "'min'", minimum: 0) } ?? 0
-        if minimum > count { error("'min' (\(minimum)) is more than the \(count) printed rows", at: byKey["min"]?.value) }
+        if minimum > count {
+            error("'min' (\(minimum)) is more than the \(count) printed rows", at: byKey["min"]?.value)
+        }
         var fields: [FieldSpec] = []
-        if let fieldsEntry = byKey["fields"], let list = entries(fieldsEntry.value, "the fields of group '\(entry.key)'") {
+        if let fieldsEntry = byKey["fields"],
+            let list = entries(fieldsEntry.value, "the fields of group '\(entry.key)'")
+        {
             for child in list where validName(child.key, at: child.keyNode) {
                 if case .mapping(let m) = child.value, m["repeat"] != nil {
                     error("groups cannot be nested ('\(entry.key).\(child.key)')", at: child.keyNode)
@@ -350,7 +375,9 @@ extension WorkflowBuilder {
         guard let list = entries(entry.value, what, allowed: Keys.field) else { return nil }
         let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         guard let typeEntry = byKey["type"] else {
-            error("\(what) needs a 'type' (one of: \(FieldType.allCases.map(\.rawValue).joined(separator: ", ")))", at: entry.keyNode)
+            error(
+                "\(what) needs a 'type' (one of: \(FieldType.allCases.map(\.rawValue).joined(separator: ", ")))",
+                at: entry.keyNode)
             return nil
         }
         guard let typeName = string(typeEntry.value, "'type'") else { return nil }
@@ -378,7 +405,8 @@ extension WorkflowBuilder {
         // Recognition.
         if let lang = byKey["lang"], let value = string(lang.value, "'lang'") {
             if value.range(of: #"^[A-Za-z_]+(\+[A-Za-z_]+)*$"#, options: .regularExpression) == nil {
-                error("'lang' must be Tesseract language names like 'jpn' or 'jpn+eng', found '\(value)'", at: lang.value)
+                error(
+                    "'lang' must be Tesseract language names like 'jpn' or 'jpn+eng', found '\(value)'", at: lang.value)
             }
             spec.recognition.language = value
         }
@@ -415,10 +443,13 @@ extension WorkflowBuilder {
         if let range = byKey["range"] {
             if case .sequence(let s) = range.value, s.count == 2 {
                 let low = s[0].string.flatMap(Double.init), high = s[1].string.flatMap(Double.init)
-                if (s[0].string ?? "").isEmpty == false && low == nil || (s[1].string ?? "").isEmpty == false && high == nil
+                if (s[0].string ?? "").isEmpty == false && low == nil
+                    || (s[1].string ?? "").isEmpty == false && high == nil
                     || low == nil && high == nil
                 {
-                    error("'range' must be [min, max] numbers (either may be null), found \(describe(range.value))", at: range.value)
+                    error(
+                        "'range' must be [min, max] numbers (either may be null), found \(describe(range.value))",
+                        at: range.value)
                 } else if let low, let high, low > high {
                     error("'range' minimum \(low) is greater than maximum \(high)", at: range.value)
                 } else {
@@ -429,7 +460,9 @@ extension WorkflowBuilder {
                 error("'range' must be [min, max], found \(describe(range.value))", at: range.value)
             }
         }
-        if let sensitive = byKey["sensitive"], let value = bool(sensitive.value, "'sensitive'") { spec.sensitive = value }
+        if let sensitive = byKey["sensitive"], let value = bool(sensitive.value, "'sensitive'") {
+            spec.sensitive = value
+        }
         spec.defaultValue = byKey["default"].flatMap { string($0.value, "'default'") }
         spec.sample = byKey["sample"].flatMap { string($0.value, "'sample'") }
         spec.note = byKey["note"].flatMap { string($0.value, "'note'") }
@@ -447,7 +480,9 @@ extension WorkflowBuilder {
         if let eras = byKey["eras"] {
             var list: [Era] = []
             for (name, node) in strings(eras.value, "an era") {
-                if let value = Era(name: name) { list.append(value) } else {
+                if let value = Era(name: name) {
+                    list.append(value)
+                } else {
                     error("unknown era '\(name)'; one of: 明治, 大正, 昭和, 平成, 令和", at: node)
                 }
             }
@@ -469,7 +504,9 @@ extension WorkflowBuilder {
         }
         // A key that was given but could not be read has been reported; checking the shape now would only add
         // a misleading "needs a zone" on top of "the zone must be …".
-        let unreadable = diagnostics[errorsBefore...].contains { $0.severity == .error && !$0.message.hasPrefix("unknown key") }
+        let unreadable = diagnostics[errorsBefore...].contains {
+            $0.severity == .error && !$0.message.hasPrefix("unknown key")
+        }
         if unreadable { return nil }
         // A drawn circle puts far less ink in its ring than a tick puts in a box: circles get their own defaults.
         if byKey["thresholds"] == nil, spec.marks?.style == .circles { spec.thresholds = .circles }
@@ -482,34 +519,45 @@ extension WorkflowBuilder {
         let what = "field '\(spec.name)'"
         switch spec.type {
         case .checkbox:
-            if spec.box == nil { error("\(what) is a checkbox and needs 'box: [x, y, w, h]' (the printed square)", at: node) }
+            if spec.box == nil {
+                error("\(what) is a checkbox and needs 'box: [x, y, w, h]' (the printed square)", at: node)
+            }
             if spec.zone != nil || spec.marks != nil || spec.cells != nil {
                 error("\(what) is a checkbox: give only 'box'", at: node)
             }
         case .choice:
             guard let marks = spec.marks else {
-                error("\(what) is a choice and needs 'boxes: {option: [x, y, w, h]}' or 'circle: {option: [x, y, w, h]}'", at: node)
+                error(
+                    "\(what) is a choice and needs 'boxes: {option: [x, y, w, h]}' or 'circle: {option: [x, y, w, h]}'",
+                    at: node)
                 break
             }
             if marks.options.count < 2 && spec.choiceMode == .one {
                 error("\(what) chooses exactly one option but lists \(marks.options.count)", at: node)
             }
-            if spec.zone != nil || spec.box != nil || spec.cells != nil { error("\(what) is a choice: give only its options", at: node) }
+            if spec.zone != nil || spec.box != nil || spec.cells != nil {
+                error("\(what) is a choice: give only its options", at: node)
+            }
         case .warekiDate:
             if spec.zone == nil && spec.parts == nil && spec.cells == nil {
                 error("\(what) needs a 'zone' (e.g. 令和5年4月1日 written in it) or 'parts: {year, month, day}'", at: node)
             }
             if spec.parts != nil && spec.marks == nil && spec.eras.count != 1 {
-                error("\(what) has year/month/day 'parts' but no 'era' marks; add 'era: {circle: …}' or name one era in 'eras'", at: node)
+                error(
+                    "\(what) has year/month/day 'parts' but no 'era' marks; add 'era: {circle: …}' or name one era in 'eras'",
+                    at: node)
             }
         default:
             if spec.marks != nil || spec.box != nil {
-                error("\(what) of type \(spec.type.rawValue) is read as text: use 'zone' or 'cells', not boxes", at: node)
+                error(
+                    "\(what) of type \(spec.type.rawValue) is read as text: use 'zone' or 'cells', not boxes", at: node)
             }
             if spec.zone == nil && spec.cells == nil {
                 error("\(what) needs a 'zone: [x, y, w, h]' (the area that is read) or 'cells'", at: node)
             }
-            if spec.zone != nil && spec.cells != nil { error("\(what): give either 'zone' or 'cells', not both", at: node) }
+            if spec.zone != nil && spec.cells != nil {
+                error("\(what): give either 'zone' or 'cells', not both", at: node)
+            }
         }
         // Frame: what is printed around the read areas.
         let frames = spec.printedAreas(cellMargin: form.cellMargin)
@@ -519,7 +567,8 @@ extension WorkflowBuilder {
                 spec.labelZone = TemplateRect(x: spec.frame.x, y: spec.frame.y - 5, width: spec.frame.width, height: 5)
             } else {
                 spec.labelZone = TemplateRect(
-                    x: spec.frame.x - form.labelWidth, y: spec.frame.y, width: form.labelWidth, height: spec.frame.height)
+                    x: spec.frame.x - form.labelWidth, y: spec.frame.y, width: form.labelWidth,
+                    height: spec.frame.height)
             }
         }
     }
@@ -532,7 +581,11 @@ extension WorkflowBuilder {
         let pitch = byKey["pitch"].flatMap { number($0.value, "'cells.pitch'") }
         for key in Keys.cells where byKey[key] == nil { error("'cells' needs '\(key)'", at: node) }
         guard let count, let first, let pitch else { return nil }
-        if pitch < first.width { error("'cells.pitch' (\(pitch) mm) is narrower than a cell (\(first.width) mm): cells would overlap", at: node) }
+        if pitch < first.width {
+            error(
+                "'cells.pitch' (\(pitch) mm) is narrower than a cell (\(first.width) mm): cells would overlap", at: node
+            )
+        }
         return CellGrid(count: count, first: first, pitch: pitch)
     }
 
@@ -570,7 +623,8 @@ extension WorkflowBuilder {
 
     mutating func buildLength(_ node: Node) -> ClosedRange<Int>? {
         if case .scalar = node, let n = integer(node, "'length'", minimum: 1) { return n...n }
-        if case .sequence(let s) = node, s.count == 2, let low = Int(s[0].string ?? ""), let high = Int(s[1].string ?? ""),
+        if case .sequence(let s) = node, s.count == 2, let low = Int(s[0].string ?? ""),
+            let high = Int(s[1].string ?? ""),
             low >= 0, low <= high
         {
             return low...high

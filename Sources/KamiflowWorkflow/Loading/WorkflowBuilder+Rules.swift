@@ -20,7 +20,8 @@ extension WorkflowBuilder {
         if brokenFields.contains(path) { return false }
         var message = "\(what) names unknown field '\(path)'"
         if let group = form.group(named: path) {
-            message += "; '\(path)' is a group — name one of its fields ("
+            message +=
+                "; '\(path)' is a group — name one of its fields ("
                 + group.fields.map { "\(path).\($0.name)" }.joined(separator: ", ") + ")"
         } else {
             message += Suggestion.hint(for: path, in: declaredPaths(form))
@@ -68,7 +69,9 @@ extension WorkflowBuilder {
                             let value = string(pair.value, "the value in 'when'")
                         {
                             ok = checkPath(pair.key, form: form, at: pair.keyNode, in: "rule 'when'") && ok
-                            if let spec = form.field(named: pair.key), spec.type == .choice, !spec.options.contains(value) {
+                            if let spec = form.field(named: pair.key), spec.type == .choice,
+                                !spec.options.contains(value)
+                            {
                                 error(
                                     "'\(value)' is not an option of '\(pair.key)'\(Suggestion.hint(for: value, in: spec.options)); options: \(spec.options.joined(separator: ", "))",
                                     at: pair.value)
@@ -96,21 +99,30 @@ extension WorkflowBuilder {
                 var ok = true
                 for (path, node) in fields { ok = checkPath(path, form: form, at: node, in: "rule 'equal'") && ok }
                 var fold = Folding.none
-                if let foldEntry = byKey["fold"], let value = enumeration(foldEntry.value, "folding", as: Folding.self) {
+                if let foldEntry = byKey["fold"], let value = enumeration(foldEntry.value, "folding", as: Folding.self)
+                {
                     fold = value
                 }
                 if ok { kind = .equal(fields: fields.map(\.0), fold: fold) }
             }
-            if byKey["when"] != nil && kinds[0] != "require" { error("'when' only goes with 'require'", at: byKey["when"]!.keyNode) }
-            if byKey["fold"] != nil && kinds[0] != "equal" { error("'fold' only goes with 'equal'", at: byKey["fold"]!.keyNode) }
+            if byKey["when"] != nil && kinds[0] != "require" {
+                error("'when' only goes with 'require'", at: byKey["when"]!.keyNode)
+            }
+            if byKey["fold"] != nil && kinds[0] != "equal" {
+                error("'fold' only goes with 'equal'", at: byKey["fold"]!.keyNode)
+            }
             var severity = Issue.Severity.error
             if let entry = byKey["severity"], let text = string(entry.value, "'severity'") {
-                if text == "warning" { severity = .warning } else if text != "error" {
+                if text == "warning" {
+                    severity = .warning
+                } else if text != "error" {
                     error("'severity' must be 'error' or 'warning', found '\(text)'", at: entry.value)
                 }
             }
             let message = byKey["message"].flatMap { string($0.value, "'message'") }
-            if let kind { rules.append(Rule(kind: kind, message: message, severity: severity, location: location(item))) }
+            if let kind {
+                rules.append(Rule(kind: kind, message: message, severity: severity, location: location(item)))
+            }
         }
         return rules
     }
@@ -155,7 +167,8 @@ extension WorkflowBuilder {
                 return nil
             }
             if function == "count" {
-                guard paths.count == 1, paths[0].contains("."), form.group(named: String(paths[0].split(separator: ".")[0])) != nil
+                guard paths.count == 1, paths[0].contains("."),
+                    form.group(named: String(paths[0].split(separator: ".")[0])) != nil
                 else {
                     error("count() takes one field of a repeating group, e.g. count(children.name)", at: node)
                     return nil
@@ -187,7 +200,9 @@ extension WorkflowBuilder {
             switch entry.key {
             case "below_confidence":
                 if let value = number(entry.value, "'below_confidence'") {
-                    if (0...100).contains(value) { policy.confidenceFloor = value } else {
+                    if (0...100).contains(value) {
+                        policy.confidenceFloor = value
+                    } else {
                         error("'below_confidence' is a confidence from 0 to 100, found \(value)", at: entry.value)
                     }
                 }
@@ -205,11 +220,19 @@ extension WorkflowBuilder {
                 guard let floors = entries(entry.value, "'review.floors'") else { continue }
                 let types = FieldType.allCases.map(\.rawValue)
                 for floor in floors {
-                    guard types.contains(floor.key) || checkPath(floor.key, form: form, at: floor.keyNode, in: "'review.floors' (a field type or a field)")
+                    guard
+                        types.contains(floor.key)
+                            || checkPath(
+                                floor.key, form: form, at: floor.keyNode,
+                                in: "'review.floors' (a field type or a field)")
                     else { continue }
                     guard let value = number(floor.value, "the floor of '\(floor.key)'") else { continue }
-                    if (0...100).contains(value) { policy.floors[floor.key] = value } else {
-                        error("the floor of '\(floor.key)' is a confidence from 0 to 100, found \(value)", at: floor.value)
+                    if (0...100).contains(value) {
+                        policy.floors[floor.key] = value
+                    } else {
+                        error(
+                            "the floor of '\(floor.key)' is a confidence from 0 to 100, found \(value)", at: floor.value
+                        )
                     }
                 }
             case "silent_errors":
@@ -253,7 +276,9 @@ extension WorkflowBuilder {
             guard let list = entries(item, "a 'deliver' entry", allowed: Keys.deliver) else { continue }
             let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
             guard let to = byKey["to"].flatMap({ string($0.value, "'to' (a connection name)") }) else {
-                if byKey["to"] == nil { error("a 'deliver' entry needs 'to:' (a connection of the deployment file)", at: item) }
+                if byKey["to"] == nil {
+                    error("a 'deliver' entry needs 'to:' (a connection of the deployment file)", at: item)
+                }
                 continue
             }
             let resource = byKey["resource"].flatMap { string($0.value, "'resource'") }
@@ -281,7 +306,8 @@ extension WorkflowBuilder {
                 error("a 'deliver' entry needs 'record:' (payload field: record field)", at: item)
             }
             result.append(
-                DeliveryMapping(connection: to, resource: resource, forEach: forEach, fields: fields, location: location(item)))
+                DeliveryMapping(
+                    connection: to, resource: resource, forEach: forEach, fields: fields, location: location(item)))
         }
         return result
     }
@@ -298,7 +324,9 @@ extension WorkflowBuilder {
         guard let list = entries(pair.value, what, allowed: Keys.mapped) else { return nil }
         let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         if let constant = byKey["const"] {
-            if list.count > 1 { error("'const' stands alone: a constant has no 'from', codes or format", at: pair.value) }
+            if list.count > 1 {
+                error("'const' stands alone: a constant has no 'from', codes or format", at: pair.value)
+            }
             guard let value = constant.value.string else { return nil }
             return MappedField(name: pair.key, source: .constant(value), location: loc)
         }
@@ -375,9 +403,12 @@ extension WorkflowBuilder {
         if let part = byKey["part"], let value = string(part.value, "'part'") {
             let parts = ["bank", "branch", "account", "kind", "kind_code", "kigou", "bangou"]
             if spec?.type != .yucho {
-                error("'part' is for yucho fields, but '\(path)' is \(spec?.type.rawValue ?? "unknown")", at: part.value)
+                error(
+                    "'part' is for yucho fields, but '\(path)' is \(spec?.type.rawValue ?? "unknown")", at: part.value)
             } else if !parts.contains(value) {
-                error("unknown part '\(value)'\(Suggestion.hint(for: value, in: parts)); one of: \(parts.joined(separator: ", "))", at: part.value)
+                error(
+                    "unknown part '\(value)'\(Suggestion.hint(for: value, in: parts)); one of: \(parts.joined(separator: ", "))",
+                    at: part.value)
             }
             source.part = value
         }
@@ -411,7 +442,9 @@ extension WorkflowBuilder {
             checkPath(other, form: form, at: unless.value, in: what)
         {
             if !other.hasPrefix(group + ".") || form.field(named: other)?.type != .checkbox {
-                error("'unless' names a checkbox of the same group '\(group)', but '\(other)' is not one", at: unless.value)
+                error(
+                    "'unless' names a checkbox of the same group '\(group)', but '\(other)' is not one",
+                    at: unless.value)
             }
             source.unless = other
         }
@@ -454,7 +487,9 @@ extension WorkflowBuilder {
             for area in spec.printedAreas(cellMargin: form.cellMargin) { elements.append((name, area, spec.location)) }
             if let labelZone = spec.labelZone, placed.row ?? 0 == 0 {
                 if !page.contains(labelZone) {
-                    error("the label of \(name) at \(labelZone) lies outside the page; give 'label_zone'", at: spec.location)
+                    error(
+                        "the label of \(name) at \(labelZone) lies outside the page; give 'label_zone'",
+                        at: spec.location)
                 }
                 elements.append(("the label of \(name)", labelZone, spec.location))
             }
@@ -463,7 +498,9 @@ extension WorkflowBuilder {
             error("'identify.zone' \(zone) lies outside the page", at: top)
         }
         for element in elements where element.name.hasPrefix("field") == false && !page.contains(element.rect) {
-            if !element.name.hasPrefix("the label") { error("\(element.name) at \(element.rect) lies outside the page", at: element.location) }
+            if !element.name.hasPrefix("the label") {
+                error("\(element.name) at \(element.rect) lies outside the page", at: element.location)
+            }
         }
         for i in elements.indices {
             for j in elements.indices
@@ -509,7 +546,8 @@ extension WorkflowBuilder {
         }
         var reported: Set<String> = []
         for i in areas.indices {
-            for j in areas.indices where j > i && areas[i].path != areas[j].path && areas[i].rect.overlaps(areas[j].rect) {
+            for j in areas.indices
+            where j > i && areas[i].path != areas[j].path && areas[i].rect.overlaps(areas[j].rect) {
                 let pair = "\(areas[i].path)|\(areas[j].path)"
                 guard reported.insert(pair).inserted else { continue }
                 error(

@@ -15,7 +15,8 @@ public struct WorkflowLoader: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             let cause = exists ? "cannot read the file (permission denied?)" : "no such file"
-            return LoadResult(workflow: nil, diagnostics: [.init(.error, cause, at: .init(file: path, line: 0, column: 0))])
+            return LoadResult(
+                workflow: nil, diagnostics: [.init(.error, cause, at: .init(file: path, line: 0, column: 0))])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             return LoadResult(

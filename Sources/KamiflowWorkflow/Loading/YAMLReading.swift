@@ -119,7 +119,9 @@ extension LocatedYAMLReader {
     // MARK: Node helpers
 
     /// The entries of a mapping, reporting a non-mapping and unknown keys (with a suggestion).
-    package mutating func entries(_ node: Node, _ what: String, allowed: [String]? = nil)
+    package mutating func entries(
+        _ node: Node, _ what: String, allowed: [String]? = nil
+    )
         -> [(key: String, keyNode: Node, value: Node)]?
     {
         guard case .mapping(let mapping) = node else {
@@ -187,7 +189,9 @@ extension LocatedYAMLReader {
         return value
     }
 
-    package mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: Node, _ what: String, as: E.Type)
+    package mutating func enumeration<E: RawRepresentable & CaseIterable>(
+        _ node: Node, _ what: String, as: E.Type
+    )
         -> E? where E.RawValue == String
     {
         guard let text = string(node, what) else { return nil }

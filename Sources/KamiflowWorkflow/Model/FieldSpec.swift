@@ -121,7 +121,8 @@ public struct FieldSpec: Hashable, Sendable {
         recognition: FieldRecognition = FieldRecognition(), validation: FieldValidation = FieldValidation(),
         choiceMode: ChoiceMode = .one, thresholds: MarkThresholds = MarkThresholds(), eras: [Era] = Era.allCases,
         overflow: EraOverflowPolicy = .reject, sensitive: Bool = false, defaultValue: String? = nil,
-        sample: String? = nil, note: String? = nil, location: SourceLocation = SourceLocation(file: "", line: 0, column: 0)
+        sample: String? = nil, note: String? = nil,
+        location: SourceLocation = SourceLocation(file: "", line: 0, column: 0)
     ) {
         self.name = name
         self.type = type

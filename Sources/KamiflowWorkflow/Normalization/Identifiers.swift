@@ -27,7 +27,8 @@ package struct YuchoAccount: Hashable, Sendable {
     package static func parse(_ text: String) -> Result<YuchoAccount, Failure> {
         let folded = TextFolding.foldAllDashes(TextFolding.nfkc(text)).filter { !$0.isWhitespace }
         let groups = folded.split(separator: "-").map(String.init)
-        guard !groups.isEmpty, groups.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        guard !groups.isEmpty,
+            groups.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
         else { return .failure(.shape) }
         var kigou: String
         var bangou: String
@@ -88,7 +89,9 @@ package enum PhoneNumber {
     /// The digits of `text` after NFKC, dash folding and removing `()` and spaces, and the kind they form; `nil`
     /// when they form no Japanese number.
     package static func classify(_ text: String) -> (digits: String, kind: Kind)? {
-        let digits = TextFolding.foldAllDashes(TextFolding.nfkc(text)).filter { !"-() ".contains($0) && !$0.isWhitespace }
+        let digits = TextFolding.foldAllDashes(TextFolding.nfkc(text)).filter {
+            !"-() ".contains($0) && !$0.isWhitespace
+        }
         guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first == "0" else { return nil }
         let d = Array(digits)
         if d.count == 11, "56789".contains(d[1]), d[2] == "0" { return (digits, .mobileOrIP) }

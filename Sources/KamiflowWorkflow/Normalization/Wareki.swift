@@ -67,7 +67,9 @@ package enum Wareki {
         guard eras.contains(era) else { return .failure(.eraNotAllowed(era)) }
         guard year >= 1 else { return .failure(.unreadable) }
         let gregorianYear = era.gregorianYear(year)
-        guard let date = CivilDate(validYear: gregorianYear, month: month, day: day) else { return .failure(.noSuchDay) }
+        guard let date = CivilDate(validYear: gregorianYear, month: month, day: day) else {
+            return .failure(.noSuchDay)
+        }
         if let last = era.lastDay {
             let lastYear = last.year - era.firstDay.year + 1
             if year > lastYear {
