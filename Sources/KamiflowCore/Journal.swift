@@ -657,3 +657,22 @@ public struct ReviewAuditEntry: Sendable, Codable, Hashable {
         self.at = at
     }
 }
+
+extension ReviewAuditEntry {
+    /// The state a scan is left in once this decision is recorded and its records have `statuses`: in review while
+    /// one still waits, failed when a delivery failed, rejected when one was rejected or dismissed, else delivered.
+    /// Every journal settles a review decision by it.
+    public static func scanState(after statuses: [ReviewRecordEntry.Status]) -> ScanState {
+        if statuses.contains(.waiting) { return .inReview }
+        if statuses.contains(.failed) { return .failed }
+        if statuses.contains(.rejected) || statuses.contains(.dismissed) { return .rejected }
+        return .delivered
+    }
+
+    /// The scan's error text once this decision leaves it in `state`: none while it is delivered or still in
+    /// review, who dismissed it and why, or the decision's own detail.
+    public func scanError(leaving state: ScanState) -> String? {
+        if state == .delivered || state == .inReview { return nil }
+        return outcome == .dismissed ? "rejected by \(reviewer): \(detail ?? "")" : detail
+    }
+}

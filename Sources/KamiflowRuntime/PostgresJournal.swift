@@ -788,18 +788,8 @@ public final class PostgresJournal: Journal {
             ).decode(String.self) {
                 if let known = ReviewRecordEntry.Status(rawValue: status) { statuses.append(known) }
             }
-            let state: ScanState =
-                statuses.contains(.waiting)
-                ? .inReview
-                : statuses.contains(.failed)
-                    ? .failed
-                    : statuses.contains(.rejected) || statuses.contains(.dismissed)
-                        ? .rejected
-                        : .delivered
-            let error: String? =
-                state == .delivered || state == .inReview
-                ? nil
-                : audit.outcome == .dismissed ? "rejected by \(audit.reviewer): \(audit.detail ?? "")" : audit.detail
+            let state = ReviewAuditEntry.scanState(after: statuses)
+            let error = audit.scanError(leaving: state)
             try await c.query(
                 """
                 UPDATE scan SET state = \(state.rawValue), error = \(error), updated_at = \(at), state_since = \(at)

@@ -780,18 +780,8 @@ extension SQLiteJournal {
             let statuses = try String.fetchAll(
                 db, sql: "SELECT status FROM review_record WHERE scan_id = ?", arguments: [audit.scanRowID]
             ).compactMap(ReviewRecordEntry.Status.init(rawValue:))
-            let state: ScanState =
-                statuses.contains(.waiting)
-                ? .inReview
-                : statuses.contains(.failed)
-                    ? .failed
-                    : statuses.contains(.rejected) || statuses.contains(.dismissed)
-                        ? .rejected
-                        : .delivered
-            let error: String? =
-                state == .delivered || state == .inReview
-                ? nil
-                : audit.outcome == .dismissed ? "rejected by \(audit.reviewer): \(audit.detail ?? "")" : audit.detail
+            let state = ReviewAuditEntry.scanState(after: statuses)
+            let error = audit.scanError(leaving: state)
             try db.execute(
                 sql: "UPDATE scan SET state = ?, error = ?, updated_at = ?, state_since = ? WHERE id = ?",
                 arguments: [
