@@ -676,3 +676,15 @@ extension ReviewAuditEntry {
         return outcome == .dismissed ? "rejected by \(reviewer): \(detail ?? "")" : detail
     }
 }
+
+extension ScanEntry {
+    /// Throws unless this scan may be read again from the start (`journal retry`): only a failed, rejected or
+    /// unclassified scan may. Every journal asks it before resetting a scan.
+    public func checkRetriable() throws(KamiflowError) {
+        guard [.failed, .unclassified, .rejected].contains(state) else {
+            throw KamiflowError(
+                .invalidArgument, "only failed, rejected or unclassified scans can be retried (this one is \(state))",
+                subject: shortID)
+        }
+    }
+}

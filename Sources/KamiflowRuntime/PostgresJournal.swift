@@ -666,12 +666,7 @@ public final class PostgresJournal: Journal {
             guard let entry = try await Self.fetchEntry(c, "WHERE id = \(rowID) FOR UPDATE") else {
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
             }
-            guard [.failed, .unclassified, .rejected].contains(entry.state) else {
-                throw KamiflowError(
-                    .invalidArgument,
-                    "only failed, rejected or unclassified scans can be retried (this one is \(entry.state))",
-                    subject: entry.shortID)
-            }
+            try entry.checkRetriable()
             try await Self.reset(c, rowID, now: now, keepAttempts: true)
         }
     }

@@ -383,12 +383,7 @@ public final class SQLiteJournal: Journal {
             guard let entry = try Self.fetchEntry(db, "id = ?", [rowID]) else {
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
             }
-            guard [.failed, .unclassified, .rejected].contains(entry.state) else {
-                throw KamiflowError(
-                    .invalidArgument,
-                    "only failed, rejected or unclassified scans can be retried (this one is \(entry.state))",
-                    subject: entry.shortID)
-            }
+            try entry.checkRetriable()
             try Self.reset(db, rowID, now: now, keepAttempts: true)
         }
     }
