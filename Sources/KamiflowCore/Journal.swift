@@ -103,6 +103,19 @@ public protocol Journal: AnyObject, Sendable {
     /// Every decision taken on a scan's records, oldest first.
     func reviewAudit(of rowID: Int64) async throws(KamiflowError) -> [ReviewAuditEntry]
 
+    /// The review queues: for each workflow with open records, how many and since when the oldest has waited,
+    /// the longest-waiting queue first. A record is open while a person may accept it: waiting, or accepted but
+    /// failed or refused by a core system, with its clear copy still kept, in a scan that is in review, failed or
+    /// rejected. A record waits since its scan entered that state.
+    func reviewQueues() async throws(KamiflowError) -> [ReviewQueue]
+
+    /// One page of the open records (as `reviewQueues` counts them) of one workflow, or of every workflow for
+    /// `nil`, oldest first (then by scan row and record index, so that pages do not overlap): the review station's
+    /// queue and its "next record" read only what they show, not the whole journal.
+    func openReviewRecords(
+        workflow: String?, offset: Int, limit: Int
+    ) async throws(KamiflowError) -> [OpenReviewRecord]
+
     /// Records a reviewer's decision in one transaction: the record's status (its clear copy dropped once delivered
     /// or dismissed), the audit entry, the masked record as delivered, and the scan's state, which follows its
     /// records: in review while one waits, else failed, rejected or delivered. Returns the scan's new state.
@@ -608,6 +621,36 @@ public struct ReviewRecordEntry: Sendable, Hashable {
         self.status = status
         self.record = record
         self.updatedAt = updatedAt
+    }
+}
+
+/// The records waiting for a person in one workflow (see `Journal.reviewQueues`).
+public struct ReviewQueue: Sendable, Hashable {
+    /// The workflow's id, as the journal has it for the scan.
+    public var workflow: String
+    /// How many open records it holds.
+    public var count: Int
+    /// Since when the oldest of them has waited.
+    public var oldest: Date
+
+    public init(workflow: String, count: Int, oldest: Date) {
+        self.workflow = workflow
+        self.count = count
+        self.oldest = oldest
+    }
+}
+
+/// One open record with its scan, as the review station lists it (see `Journal.openReviewRecords`).
+public struct OpenReviewRecord: Sendable, Hashable {
+    public var scan: ScanEntry
+    /// Open, with its clear copy.
+    public var record: ReviewRecordEntry
+    /// Since when it has waited: when its scan entered its state.
+    public var since: Date { scan.stateSince }
+
+    public init(scan: ScanEntry, record: ReviewRecordEntry) {
+        self.scan = scan
+        self.record = record
     }
 }
 

@@ -373,7 +373,16 @@ public final class PostgresJournal: Journal {
                 "CREATE INDEX input_scan ON input(scan_id)",
                 "CREATE INDEX input_last_seen ON input(last_seen)",
             ]
-        )
+        ),
+        (
+            2, "the review queue, oldest first",
+            [
+                """
+                CREATE INDEX scan_review_queue ON scan(state_since, id)
+                WHERE state IN ('in-review', 'failed', 'rejected')
+                """
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -712,6 +721,71 @@ public final class PostgresJournal: Journal {
                         scanRowID: scan, index: index, status: ReviewRecordEntry.Status(rawValue: status) ?? .waiting,
                         record: text.flatMap { try? JSONDecoder().decode(FormRecord.self, from: Data($0.utf8)) },
                         updatedAt: Date(timeIntervalSince1970: updated)))
+            }
+            return found
+        }
+    }
+
+    /// Which records are open, for `reviewQueues` and `openReviewRecords` (the scan's states use the index
+    /// `scan_review_queue`).
+    static let openReviewCondition = """
+        scan.state IN ('in-review', 'failed', 'rejected') AND review_record.status IN ('waiting', 'failed', 'rejected')
+            AND review_record.record IS NOT NULL
+        """
+
+    public func reviewQueues() async throws(KamiflowError) -> [ReviewQueue] {
+        try await transaction("read the review queues") { c in
+            var found: [ReviewQueue] = []
+            for try await (workflow, count, oldest) in try await c.query(
+                """
+                SELECT COALESCE(scan.workflow, ''), count(*), min(scan.state_since) AS oldest
+                FROM scan JOIN review_record ON review_record.scan_id = scan.id
+                WHERE \(unescaped: Self.openReviewCondition)
+                GROUP BY 1 ORDER BY oldest, 1
+                """, logger: Self.quiet
+            ).decode((String, Int, Double).self) {
+                found.append(ReviewQueue(workflow: workflow, count: count, oldest: Date(timeIntervalSince1970: oldest)))
+            }
+            return found
+        }
+    }
+
+    public func openReviewRecords(
+        workflow: String?, offset: Int, limit: Int
+    ) async throws(KamiflowError) -> [OpenReviewRecord] {
+        let (offset, limit) = (max(0, offset), max(0, limit))
+        return try await transaction("read the open review records") { c in
+            let columns = Self.scanColumns.split(separator: ",").map {
+                "scan." + $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            var query: PostgresQuery = """
+                SELECT \(unescaped: columns.joined(separator: ", ")), review_record.record_index AS review_index,
+                    review_record.status AS review_status, review_record.record AS review_record,
+                    review_record.updated_at AS review_updated
+                FROM scan JOIN review_record ON review_record.scan_id = scan.id
+                WHERE \(unescaped: Self.openReviewCondition)
+                """
+            if let workflow {
+                query.sql += " AND COALESCE(scan.workflow, '') = $1"
+                query.binds.append(workflow, context: .default)
+            }
+            query.sql +=
+                " ORDER BY scan.state_since, scan.id, review_record.record_index LIMIT \(limit) OFFSET \(offset)"
+            var found: [OpenReviewRecord] = []
+            for try await row in try await c.query(query, logger: Self.quiet) {
+                let r = row.makeRandomAccess()
+                let text = try r["review_record"].decode(String.self)
+                guard let record = try? JSONDecoder().decode(FormRecord.self, from: Data(text.utf8)) else { continue }
+                let scan = try Self.scanEntry(r)
+                found.append(
+                    OpenReviewRecord(
+                        scan: scan,
+                        record: ReviewRecordEntry(
+                            scanRowID: scan.rowID, index: try r["review_index"].decode(Int.self),
+                            status: ReviewRecordEntry.Status(rawValue: try r["review_status"].decode(String.self))
+                                ?? .waiting,
+                            record: record,
+                            updatedAt: Date(timeIntervalSince1970: try r["review_updated"].decode(Double.self)))))
             }
             return found
         }
@@ -1111,24 +1185,27 @@ public final class PostgresJournal: Journal {
         query.binds = rest.binds
         var found: [ScanEntry] = []
         for try await row in try await c.query(query, logger: quiet) {
-            let r = row.makeRandomAccess()
-            let timingsText = try r["timings"].decode(String.self)
-            let timings = (try? JSONDecoder().decode([String: Double].self, from: Data(timingsText.utf8))) ?? [:]
-            found.append(
-                ScanEntry(
-                    rowID: try r["id"].decode(Int64.self), hash: try r["hash"].decode(String.self),
-                    state: ScanState(rawValue: try r["state"].decode(String.self)) ?? .failed,
-                    path: try r["path"].decode(String.self), originalPath: try r["original_path"].decode(String.self),
-                    workflow: try r["workflow"].decode(String?.self),
-                    duplicateOf: try r["duplicate_of"].decode(Int64?.self),
-                    attempts: try r["attempts"].decode(Int.self), error: try r["error"].decode(String?.self),
-                    pages: try r["pages"].decode(Int?.self), records: try r["records"].decode(String?.self),
-                    timings: timings,
-                    createdAt: Date(timeIntervalSince1970: try r["created_at"].decode(Double.self)),
-                    updatedAt: Date(timeIntervalSince1970: try r["updated_at"].decode(Double.self)),
-                    stateSince: Date(timeIntervalSince1970: try r["state_since"].decode(Double.self))))
+            found.append(try scanEntry(row.makeRandomAccess()))
         }
         return found
+    }
+
+    /// A scan from a row holding the columns of `scanColumns`.
+    static func scanEntry(_ r: PostgresRandomAccessRow) throws -> ScanEntry {
+        let timingsText = try r["timings"].decode(String.self)
+        let timings = (try? JSONDecoder().decode([String: Double].self, from: Data(timingsText.utf8))) ?? [:]
+        return ScanEntry(
+            rowID: try r["id"].decode(Int64.self), hash: try r["hash"].decode(String.self),
+            state: ScanState(rawValue: try r["state"].decode(String.self)) ?? .failed,
+            path: try r["path"].decode(String.self), originalPath: try r["original_path"].decode(String.self),
+            workflow: try r["workflow"].decode(String?.self),
+            duplicateOf: try r["duplicate_of"].decode(Int64?.self),
+            attempts: try r["attempts"].decode(Int.self), error: try r["error"].decode(String?.self),
+            pages: try r["pages"].decode(Int?.self), records: try r["records"].decode(String?.self),
+            timings: timings,
+            createdAt: Date(timeIntervalSince1970: try r["created_at"].decode(Double.self)),
+            updatedAt: Date(timeIntervalSince1970: try r["updated_at"].decode(Double.self)),
+            stateSince: Date(timeIntervalSince1970: try r["state_since"].decode(Double.self)))
     }
 
     static func fetchInputs(_ c: PostgresConnection, _ rest: PostgresQuery) async throws -> [InputEntry] {

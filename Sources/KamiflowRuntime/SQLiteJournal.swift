@@ -166,6 +166,14 @@ public final class SQLiteJournal: Journal {
                         FROM scan ORDER BY id;
                     """)
         }
+        migrator.registerMigration("v4: the review queue, oldest first") { db in
+            // The review station lists open records oldest first; only scans in these states can hold one.
+            try db.execute(
+                sql: """
+                    CREATE INDEX scan_review_queue ON scan(state_since, id)
+                        WHERE state IN ('in-review', 'failed', 'rejected');
+                    """)
+        }
         return migrator
     }
 
@@ -655,18 +663,21 @@ public final class SQLiteJournal: Journal {
     ) throws
         -> [ScanEntry]
     {
-        try Row.fetchAll(db, sql: "SELECT * FROM scan WHERE " + condition, arguments: arguments).map { row in
-            let timingsText: String = row["timings"]
-            let timings = (try? JSONDecoder().decode([String: Double].self, from: Data(timingsText.utf8))) ?? [:]
-            return ScanEntry(
-                rowID: row["id"], hash: row["hash"], state: ScanState(rawValue: row["state"]) ?? .failed,
-                path: row["path"], originalPath: row["original_path"], workflow: row["workflow"],
-                duplicateOf: row["duplicate_of"], attempts: row["attempts"], error: row["error"], pages: row["pages"],
-                records: row["records"], timings: timings,
-                createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-                stateSince: Date(timeIntervalSince1970: row["state_since"]))
-        }
+        try Row.fetchAll(db, sql: "SELECT * FROM scan WHERE " + condition, arguments: arguments).map(scanEntry)
+    }
+
+    /// A scan from a row whose leftmost columns are the scan's.
+    static func scanEntry(_ row: Row) -> ScanEntry {
+        let timingsText: String = row["timings"]
+        let timings = (try? JSONDecoder().decode([String: Double].self, from: Data(timingsText.utf8))) ?? [:]
+        return ScanEntry(
+            rowID: row["id"], hash: row["hash"], state: ScanState(rawValue: row["state"]) ?? .failed,
+            path: row["path"], originalPath: row["original_path"], workflow: row["workflow"],
+            duplicateOf: row["duplicate_of"], attempts: row["attempts"], error: row["error"], pages: row["pages"],
+            records: row["records"], timings: timings,
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            stateSince: Date(timeIntervalSince1970: row["state_since"]))
     }
 
     private static func fetchInputs(
@@ -708,6 +719,56 @@ extension SQLiteJournal {
                     status: ReviewRecordEntry.Status(rawValue: row["status"]) ?? .waiting,
                     record: text.flatMap { try? JSONDecoder().decode(FormRecord.self, from: Data($0.utf8)) },
                     updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            }
+        }
+    }
+
+    /// Which records are open, for `reviewQueues` and `openReviewRecords` (the scan's states use the index
+    /// `scan_review_queue`).
+    static let openReviewCondition = """
+        scan.state IN ('in-review', 'failed', 'rejected') AND review_record.status IN ('waiting', 'failed', 'rejected')
+            AND review_record.record IS NOT NULL
+        """
+
+    public func reviewQueues() async throws(KamiflowError) -> [ReviewQueue] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT COALESCE(scan.workflow, '') AS workflow, count(*) AS n, min(scan.state_since) AS oldest
+                    FROM scan JOIN review_record ON review_record.scan_id = scan.id
+                    WHERE \(Self.openReviewCondition)
+                    GROUP BY 1 ORDER BY oldest, workflow
+                    """
+            ).map { row in
+                ReviewQueue(
+                    workflow: row["workflow"], count: row["n"], oldest: Date(timeIntervalSince1970: row["oldest"]))
+            }
+        }
+    }
+
+    public func openReviewRecords(
+        workflow: String?, offset: Int, limit: Int
+    ) async throws(KamiflowError) -> [OpenReviewRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT scan.*, review_record.record_index AS review_index, review_record.status AS review_status,
+                        review_record.record AS review_record, review_record.updated_at AS review_updated
+                    FROM scan JOIN review_record ON review_record.scan_id = scan.id
+                    WHERE \(Self.openReviewCondition) AND (? IS NULL OR COALESCE(scan.workflow, '') = ?)
+                    ORDER BY scan.state_since, scan.id, review_record.record_index LIMIT ? OFFSET ?
+                    """, arguments: [workflow, workflow, max(0, limit), max(0, offset)]
+            ).compactMap { row in
+                let text: String = row["review_record"]
+                guard let record = try? JSONDecoder().decode(FormRecord.self, from: Data(text.utf8)) else { return nil }
+                return OpenReviewRecord(
+                    scan: Self.scanEntry(row),
+                    record: ReviewRecordEntry(
+                        scanRowID: row["id"], index: row["review_index"],
+                        status: ReviewRecordEntry.Status(rawValue: row["review_status"]) ?? .waiting, record: record,
+                        updatedAt: Date(timeIntervalSince1970: row["review_updated"])))
             }
         }
     }

@@ -43,7 +43,6 @@ public final class ReviewWebStation: Sendable {
     let backend: ReviewBackend
     let pages: StationPages
     let images = ImageCache()
-    let queue = QueueCache()
 
     public init(
         configuration: Configuration, journal: any Journal, store: StationStore, backend: ReviewBackend
@@ -311,101 +310,81 @@ public final class ReviewWebStation: Sendable {
 
     // MARK: The queue
 
-    /// One record waiting for a person.
-    struct Waiting: Sendable {
-        var entry: ScanEntry
-        var index: Int
-        var record: FormRecord
-        var since: Date
-    }
-
-    /// Every open record, oldest first: scans in review, and scans whose accepted record failed or was refused by
-    /// a core system (they may be accepted again), as `review list` finds them.
-    func waiting(limit: Int = 100_000) async throws -> [Waiting] {
-        // Every session's queue, next record and /metrics share one reading of the journal for a moment.
-        try await queue.get { try await self.readWaiting(limit: limit) }
-    }
-
-    func readWaiting(limit: Int) async throws -> [Waiting] {
-        var entries = try await journal.list(state: .inReview, limit: limit)
-        for state in [ScanState.failed, .rejected] {
-            entries += try await journal.list(state: state, limit: limit)
-        }
-        var result: [Waiting] = []
-        for entry in entries {
-            for item in try await journal.reviewRecords(of: entry.rowID) where item.status.isOpen {
-                guard let record = item.record else { continue }
-                result.append(Waiting(entry: entry, index: item.index, record: record, since: entry.stateSince))
-            }
-        }
-        return result.sorted { ($0.since, $0.entry.rowID, $0.index) < ($1.since, $1.entry.rowID, $1.index) }
-    }
-
     func reasons(of record: FormRecord) -> [String] {
         var seen: Set<String> = []
         return (record.fields.flatMap(\.issues) + record.issues).map { pages.language.reason($0.code) }
             .filter { seen.insert($0).inserted }
     }
 
+    /// The queue per workflow, longest-waiting first: how many records wait and the oldest of them (read a page at
+    /// a time from the journal, as `review list` would find them: scans in review, and accepted records that
+    /// failed or were refused by a core system and may be accepted again).
     func queuePage(_ session: StationSession) async throws -> Response {
         let now = Date()
-        let all = try await waiting()
         let holders = try store.leaseHolders(), states = try store.doubleEntryStates()
-        var groups: [(String, count: Int, [[String: Any]])] = []
-        for item in all {
-            let key = "\(item.entry.rowID)/\(item.index)"
+        var groups: [[String: Any]] = []
+        for queue in try await journal.reviewQueues() {
             let name =
-                backend.title(item.record.workflow).map {
-                    pages.language == .ja ? "\($0)（\(item.record.workflow)）" : "\($0) (\(item.record.workflow))"
-                } ?? item.record.workflow
-            let at =
-                groups.firstIndex { $0.0 == name }
-                ?? {
-                    groups.append((name, 0, []))
-                    return groups.count - 1
-                }()
-            groups[at].count += 1
+                backend.title(queue.workflow).map {
+                    pages.language == .ja ? "\($0)（\(queue.workflow)）" : "\($0) (\(queue.workflow))"
+                } ?? queue.workflow
+            var rows: [[String: Any]] = []
             // The oldest ones are listed; the count says how many wait in all.
-            guard groups[at].2.count < Self.queueRows else { continue }
-            var row: [String: Any] = [
-                "href": "/records/\(item.entry.rowID)/\(item.index)",
-                "number": "\(item.entry.rowID)-\(item.index)",
-                "age": pages.language.age(now.timeIntervalSince(item.since)),
-                "reasons": reasons(of: item.record).joined(separator: pages.language == .ja ? "、" : "; "),
-                "flagged": item.record.fields.filter { !$0.issues.isEmpty }.count,
-            ]
-            if let holder = holders[key], holder != session.user { row["heldBy"] = holder }
-            if let state = states[key] { row["state"] = pages.words[state.count == 1 ? "firstDone" : "conflict"] ?? "" }
-            groups[at].2.append(row)
+            for item in try await journal.openReviewRecords(workflow: queue.workflow, offset: 0, limit: Self.queueRows)
+            {
+                guard let record = item.record.record else { continue }
+                let key = "\(item.scan.rowID)/\(item.record.index)"
+                var row: [String: Any] = [
+                    "href": "/records/\(key)",
+                    "number": "\(item.scan.rowID)-\(item.record.index)",
+                    "age": pages.language.age(now.timeIntervalSince(item.since)),
+                    "reasons": reasons(of: record).joined(separator: pages.language == .ja ? "、" : "; "),
+                    "flagged": record.fields.filter { !$0.issues.isEmpty }.count,
+                ]
+                if let holder = holders[key], holder != session.user { row["heldBy"] = holder }
+                if let state = states[key] {
+                    row["state"] = pages.words[state.count == 1 ? "firstDone" : "conflict"] ?? ""
+                }
+                rows.append(row)
+            }
+            groups.append(["workflow": name, "count": queue.count, "records": rows])
         }
         var context = pages.base(session)
-        context["groups"] = groups.map { ["workflow": $0.0, "count": $0.count, "records": $0.2] as [String: Any] }
-        context["hasRecords"] = !all.isEmpty
+        context["groups"] = groups
+        context["hasRecords"] = !groups.isEmpty
         try store.audit(user: session.user, action: "queue")
         return html(pages.render("queue", context))
     }
 
-    /// The oldest open record nobody else holds, else the queue: the next record opens without the mouse.
+    /// The oldest open record nobody else holds, else the queue: the next record opens without the mouse. The
+    /// journal is read a page at a time, oldest first, until one is found.
     func next(_ session: StationSession) async throws -> Response {
         let holders = try store.leaseHolders(), states = try store.doubleEntryStates()
-        for item in try await waiting() {
-            let key = "\(item.entry.rowID)/\(item.index)"
-            if let holder = holders[key], holder != session.user { continue }
-            if let state = states[key] {
-                if state.count == 1 && state.first == session.user { continue }  // the second entry is another's
-                if state.count > 1 && !session.role.mayReveal { continue }  // differing entries: a supervisor's
+        var offset = 0
+        while true {
+            let page = try await journal.openReviewRecords(workflow: nil, offset: offset, limit: Self.nextPage)
+            for item in page {
+                let key = "\(item.scan.rowID)/\(item.record.index)"
+                if let holder = holders[key], holder != session.user { continue }
+                if let state = states[key] {
+                    if state.count == 1 && state.first == session.user { continue }  // the second entry is another's
+                    if state.count > 1 && !session.role.mayReveal { continue }  // differing entries: a supervisor's
+                }
+                // Taken here, so that reviewers asking at the same moment get different records.
+                guard
+                    try store.claimRecord(
+                        scan: item.scan.rowID, index: item.record.index, user: session.user,
+                        duration: configuration.leaseDuration) == nil
+                else { continue }
+                return Self.redirect("/records/\(key)")
             }
-            // Taken here, so that reviewers asking at the same moment get different records.
-            guard
-                try store.claimRecord(
-                    scan: item.entry.rowID, index: item.index, user: session.user, duration: configuration.leaseDuration
-                )
-                    == nil
-            else { continue }
-            return Self.redirect("/records/\(item.entry.rowID)/\(item.index)")
+            guard page.count == Self.nextPage else { return Self.redirect("/") }
+            offset += page.count
         }
-        return Self.redirect("/")
     }
+
+    /// How many open records "next record" reads at a time.
+    static let nextPage = 50
 
     /// At most this many records are listed per workflow (the oldest); the count says how many wait.
     static let queueRows = 200
@@ -662,7 +641,6 @@ public final class ReviewWebStation: Sendable {
 
     /// Gives the record back and opens the next one.
     func leave(_ session: StationSession, _ target: Target) async throws -> Response {
-        await queue.invalidate()
         try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
         await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
         return Self.redirect("/next")
@@ -697,15 +675,16 @@ public final class ReviewWebStation: Sendable {
 
     func metrics() async throws -> Response {
         let counts = try await journal.counts()
-        let open = try await waiting(limit: 100_000)
-        let oldest = open.map(\.since).min().map { Date().timeIntervalSince($0) } ?? 0
+        let queues = try await journal.reviewQueues()
+        let waiting = queues.map(\.count).reduce(0, +)
+        let oldest = queues.map(\.oldest).min().map { Date().timeIntervalSince($0) } ?? 0
         var lines = ["# HELP kamiflow_scans Scans in the journal by state.", "# TYPE kamiflow_scans gauge"]
         for state in ScanState.allCases {
             lines.append("kamiflow_scans{state=\"\(state.rawValue)\"} \(counts[state] ?? 0)")
         }
         lines += [
             "# HELP kamiflow_review_queue_length Records waiting for a person.",
-            "# TYPE kamiflow_review_queue_length gauge", "kamiflow_review_queue_length \(open.count)",
+            "# TYPE kamiflow_review_queue_length gauge", "kamiflow_review_queue_length \(waiting)",
             "# HELP kamiflow_review_oldest_age_seconds How long the oldest waiting record has waited.",
             "# TYPE kamiflow_review_oldest_age_seconds gauge",
             "kamiflow_review_oldest_age_seconds \(Int(oldest))",
@@ -745,37 +724,6 @@ struct SecurityHeaders: RouterMiddleware {
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
-}
-
-/// The records waiting, read once for every session asking within a moment (and by one reader at a time), so that
-/// twenty reviewers opening their queue do not each read the whole journal. A decision made here invalidates it.
-actor QueueCache {
-    private var task: Task<[ReviewWebStation.Waiting], any Error>?
-    /// When the current reading finished; `nil` while it runs (askers wait for it rather than start another).
-    private var finished: Date?
-    static let maxAge: TimeInterval = 2
-
-    func get(
-        _ read: @escaping @Sendable () async throws -> [ReviewWebStation.Waiting]
-    ) async throws
-        -> [ReviewWebStation.Waiting]
-    {
-        if let task, finished.map({ Date().timeIntervalSince($0) < Self.maxAge }) ?? true {
-            return try await task.value
-        }
-        let reading = Task { try await read() }
-        (task, finished) = (reading, nil)
-        do {
-            let value = try await reading.value
-            if task == reading { finished = Date() }
-            return value
-        } catch {
-            if task == reading { task = nil }
-            throw error
-        }
-    }
-
-    func invalidate() { (task, finished) = (nil, nil) }
 }
 
 /// The images of the record pages a session has open, so that an image is served only to the session whose page

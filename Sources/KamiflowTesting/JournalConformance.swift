@@ -16,6 +16,7 @@ public import KamiflowCore
 ///   deliveries reported as such when planning again after a crash, and never reset to pending;
 /// - retry and requeue: which states they accept, attempts kept or reset, failed deliveries pending again;
 /// - review: records kept whole for review, decisions settled with an audit trail and the scan's state following;
+/// - the review queue: open records counted per workflow with the oldest's age, and listed oldest first, paged;
 /// - the queries: entry, entries(matching:), list, count, counts, stuck;
 /// - input rows by path: one row per path and result, sightings counted, refused paths kept, rows following moves;
 /// - scheduled job runs;
@@ -46,6 +47,7 @@ public struct JournalConformance: Sendable {
             ("delivery", Self.delivery),
             ("retry", Self.retryAndRequeue),
             ("review", Self.review),
+            ("review queue", Self.reviewQueue),
             ("queries", Self.queries),
             ("inputs", Self.inputs),
             ("jobs", Self.jobs),
@@ -395,6 +397,79 @@ public struct JournalConformance: Sendable {
             audit.map(\.reviewer) == ["tanaka", "suzuki"] && audit.first?.changes == accepted.changes
                 && audit.last?.outcome == .dismissed && same(audit.first?.at, t0 + 10),
             "the audit trail is not every decision, oldest first: \(audit)")
+    }
+
+    static func reviewQueue(_ journal: any Journal, _ r: Recorder) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        func record(_ workflow: String, _ scan: String, _ index: Int) -> FormRecord {
+            FormRecord(
+                workflow: workflow, scanID: scan, index: index, pages: [0],
+                fields: [FieldResult(path: "claimant.name", type: "text", raw: "山田", value: .text("山田"))])
+        }
+        /// A scan read by `workflow` whose records `indexes` wait for review since `since`.
+        func inReview(_ character: Character, _ workflow: String, _ indexes: [Int], since: Date) async throws -> Int64 {
+            let hash = hash(character)
+            guard let entry = try await admitNew(journal, r, hash, "/in/q\(character).png", at: since - 1) else {
+                return -1
+            }
+            try await journal.beginReading(entry.rowID, now: since - 1)
+            var forReview: [Int: String] = [:]
+            for index in indexes {
+                forReview[index] = String(decoding: try encoder.encode(record(workflow, hash, index)), as: UTF8.self)
+            }
+            try await journal.recordRead(
+                entry.rowID, workflow: workflow, pages: 1, maskedRecords: "[]", timings: [:], forReview: forReview,
+                now: since - 1)
+            try await journal.settle(entry.rowID, state: .inReview, error: nil, timings: nil, now: since)
+            return entry.rowID
+        }
+        func settle(_ scan: Int64, outcome: ReviewRecordEntry.Status, at: Date) async throws {
+            _ = try await journal.settleReview(
+                ReviewAuditEntry(
+                    scanRowID: scan, recordIndex: 0, action: .accept, reviewer: "tanaka", changes: [],
+                    outcome: outcome, detail: nil, at: at),
+                maskedRecord: nil, now: at)
+        }
+        let b = try await inReview("b", "w2", [0], since: t0 + 10)
+        let a = try await inReview("a", "w1", [0, 1], since: t0 + 20)
+        let c = try await inReview("c", "w1", [0], since: t0 + 30)
+        let delivered = try await inReview("e", "w1", [0], since: t0 + 5)
+        try await settle(delivered, outcome: .delivered, at: t0 + 40)
+        // A scan that failed before anything was kept for review is not in the queue.
+        if let failed = try await admitNew(journal, r, hash("f"), "/in/qf.png", at: t0) {
+            try await journal.settle(failed.rowID, state: .failed, error: "unreadable", timings: nil, now: t0 + 1)
+        }
+        // An accepted record whose delivery failed may be accepted again: it stays open, since its scan failed.
+        try await settle(c, outcome: .failed, at: t0 + 50)
+
+        let queues = try await journal.reviewQueues()
+        r.check(
+            queues.map(\.workflow) == ["w2", "w1"] && queues.map(\.count) == [1, 3]
+                && same(queues.first?.oldest, t0 + 10) && same(queues.last?.oldest, t0 + 20),
+            "the queues are not w2 (1, since t0+10) then w1 (3, since t0+20): \(queues)")
+        func keys(_ page: [OpenReviewRecord]) -> [String] { page.map { "\($0.scan.rowID)/\($0.record.index)" } }
+        let all = try await journal.openReviewRecords(workflow: nil, offset: 0, limit: 10)
+        r.check(
+            keys(all) == ["\(b)/0", "\(a)/0", "\(a)/1", "\(c)/0"],
+            "the open records are not listed oldest first, by scan and index: \(keys(all))")
+        r.check(
+            all.first?.record.record == record("w2", hash("b"), 0) && all.first?.record.status == .waiting
+                && same(all.first?.since, t0 + 10) && all.last?.record.status == .failed
+                && all.last?.scan.state == .failed,
+            "an open record does not come whole, with its status and its scan: \(String(describing: all.first))")
+        let first = try await journal.openReviewRecords(workflow: "w1", offset: 0, limit: 2)
+        let second = try await journal.openReviewRecords(workflow: "w1", offset: 2, limit: 2)
+        r.check(
+            keys(first) == ["\(a)/0", "\(a)/1"] && keys(second) == ["\(c)/0"],
+            "w1's records are not paged oldest first: \(keys(first)) then \(keys(second))")
+        r.check(
+            try await journal.openReviewRecords(workflow: "none", offset: 0, limit: 10).isEmpty,
+            "a workflow without open records lists some")
+        try await settle(b, outcome: .dismissed, at: t0 + 60)
+        r.check(
+            try await journal.reviewQueues().map(\.workflow) == ["w1"],
+            "a queue whose last record was dismissed is still listed")
     }
 
     static func queries(_ journal: any Journal, _ r: Recorder) async throws {
