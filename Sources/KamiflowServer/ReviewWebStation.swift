@@ -1,10 +1,13 @@
 public import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import KamiflowCore
 public import Logging
 import Mustache
 import NIOCore
+import NIOSSL
 public import ServiceLifecycle
 
 /// The review station in the browser (`kamiflow review serve`): counter staff log in, see what waits per workflow,
@@ -18,16 +21,21 @@ public final class ReviewWebStation: Sendable {
         /// 0 picks a free port (reported once listening).
         public var port: Int
         public var language: StationLanguage
-        /// Cookies marked `Secure`: set when the station is reached over TLS (a TLS-terminating proxy in front).
+        /// Cookies marked `Secure`: set when the station is reached over TLS (a TLS-terminating proxy in front);
+        /// always with `tls`.
         public var secureCookies: Bool
+        /// Serve HTTPS with this certificate (chain) and private key, PEM files; plain HTTP when `nil`.
+        public var tls: TLSFiles?
         /// How long a reviewer keeps a record without touching it.
         public var leaseDuration: TimeInterval
         public var logger: Logger
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, language: StationLanguage = .ja, secureCookies: Bool = false,
-            leaseDuration: TimeInterval = 10 * 60, logger: Logger = Logger(label: "kamiflow.review-web")
+            leaseDuration: TimeInterval = 10 * 60, logger: Logger = Logger(label: "kamiflow.review-web"),
+            tls: TLSFiles? = nil
         ) {
+            self.tls = tls
             self.host = host
             self.port = port
             self.language = language
@@ -37,7 +45,45 @@ public final class ReviewWebStation: Sendable {
         }
     }
 
+    /// The certificate and key files of a station that speaks HTTPS itself.
+    public struct TLSFiles: Sendable, Hashable {
+        public var certificate: String
+        public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+
+        /// The server side of TLS from the two files; a file that is missing or not PEM is named in the error.
+        func serverConfiguration() throws(KamiflowError) -> TLSConfiguration {
+            let chain: [NIOSSLCertificate]
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(certificate)
+            } catch {
+                throw KamiflowError(
+                    .invalidArgument, "cannot read the TLS certificate (a PEM file): \(error)", subject: certificate)
+            }
+            guard !chain.isEmpty else {
+                throw KamiflowError(
+                    .invalidArgument, "the TLS certificate file holds no certificate", subject: certificate)
+            }
+            let privateKey: NIOSSLPrivateKey
+            do {
+                privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            } catch {
+                throw KamiflowError(
+                    .invalidArgument, "cannot read the TLS private key (a PEM file, unencrypted): \(error)",
+                    subject: key)
+            }
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        }
+    }
+
     let configuration: Configuration
+    /// The server side of TLS, read from the configured files at start (`nil`: plain HTTP).
+    let tlsConfiguration: TLSConfiguration?
     let journal: any Journal
     let store: StationStore
     let backend: ReviewBackend
@@ -50,6 +96,7 @@ public final class ReviewWebStation: Sendable {
         async throws
     {
         self.configuration = configuration
+        self.tlsConfiguration = try configuration.tls?.serverConfiguration()
         self.journal = journal
         self.store = store
         self.backend = backend
@@ -62,15 +109,20 @@ public final class ReviewWebStation: Sendable {
     }
 
     /// The station as a service, for a service group that also runs other parts (`kamiflow serve`).
-    public func service(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> any Service {
-        makeApplication(onListening: onListening)
+    public func service(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> any Service {
+        try makeApplication(onListening: onListening)
     }
+
+    /// `https` when the station serves TLS itself, else `http`: for the address it prints.
+    public var scheme: String { tlsConfiguration == nil ? "http" : "https" }
 
     // MARK: Routes
 
     typealias Context = BasicRequestContext
 
-    func makeApplication(onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol & Service {
+    func makeApplication(
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) throws -> some ApplicationProtocol & Service {
         let router = Router(context: Context.self)
         router.add(middleware: SecurityHeaders())
         router.get("/health") { _, _ in
@@ -146,8 +198,14 @@ public final class ReviewWebStation: Sendable {
             }
         }
         let logger = configuration.logger
+        let server: HTTPServerBuilder
+        do {
+            server = try tlsConfiguration.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        } catch {
+            throw KamiflowError(.invalidArgument, "cannot set up TLS with the certificate and key given: \(error)")
+        }
         return Application(
-            router: router,
+            router: router, server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "kamiflow-review"),
             onServerRunning: { channel in
@@ -245,7 +303,7 @@ public final class ReviewWebStation: Sendable {
     func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> String {
         var text = "\(name)=\(value); Path=/; HttpOnly; SameSite=Strict"
         if let maxAge { text += "; Max-Age=\(maxAge)" }
-        if configuration.secureCookies { text += "; Secure" }
+        if configuration.secureCookies || tlsConfiguration != nil { text += "; Secure" }
         return text
     }
 

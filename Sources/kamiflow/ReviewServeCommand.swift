@@ -15,8 +15,9 @@ struct ReviewServeCommand: AsyncParsableCommand {
             Listens on 127.0.0.1 unless --host says otherwise. Accounts, sessions, record leases and the audit \
             trail of views and reveals are kept in review-station.sqlite beside the journal (0600); accepts and \
             rejects are journaled and delivered exactly as 'kamiflow review accept|reject' does it. Pages are in \
-            Japanese; --language en for English. Serve it behind a TLS-terminating proxy with --secure-cookies \
-            when other machines reach it.
+            Japanese; --language en for English. When other machines reach it, give it a certificate and key \
+            (--tls-certificate, --tls-key: it then speaks HTTPS only and its cookies are Secure), or serve it behind \
+            a TLS-terminating proxy with --secure-cookies.
             """)
 
     @OptionGroup var options: RuntimeOptions
@@ -32,7 +33,7 @@ struct ReviewServeCommand: AsyncParsableCommand {
                 redactor: redactor)
             let host = station.host
             try await made.web.runUntilSignalled { port in
-                FileHandle.standardOutput.write(Data("review station: http://\(host):\(port)/\n".utf8))
+                FileHandle.standardOutput.write(Data("review station: \(made.web.scheme)://\(host):\(port)/\n".utf8))
             }
             await made.composition.shutdown()
         }
@@ -46,6 +47,10 @@ struct ReviewStationOptions: ParsableArguments {
     @Option(help: "The pages' language: ja or en.") var language = "ja"
     @Flag(help: "Mark cookies Secure (the station is reached over TLS, e.g. through a proxy).")
     var secureCookies = false
+    @Option(help: "Serve HTTPS with this certificate (PEM, the chain in order); needs --tls-key.")
+    var tlsCertificate: String?
+    @Option(help: "The certificate's private key (PEM, not encrypted; keep it owner-only).")
+    var tlsKey: String?
     @Option(name: .customLong("workflow"), help: "Workflow files (default: every one in ./Workflows/).")
     var workflows: [String] = []
     @Option(
@@ -58,6 +63,19 @@ struct ReviewStationOptions: ParsableArguments {
     func validate() throws {
         guard StationLanguage(rawValue: language) != nil else { throw ValidationError("--language is ja or en") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+        _ = try Self.tls(certificate: tlsCertificate, key: tlsKey, flags: ("--tls-certificate", "--tls-key"))
+    }
+
+    /// The TLS files when both are given, `nil` when neither is; one without the other is a mistake.
+    static func tls(
+        certificate: String?, key: String?, flags: (certificate: String, key: String)
+    ) throws(ValidationError) -> ReviewWebStation.TLSFiles? {
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return ReviewWebStation.TLSFiles(certificate: certificate, key: key)
+        case (nil, _?): throw ValidationError("\(flags.key) needs \(flags.certificate) (the certificate it belongs to)")
+        case (_?, nil): throw ValidationError("\(flags.certificate) needs \(flags.key) (its private key)")
+        }
     }
 
     func make(
@@ -67,6 +85,7 @@ struct ReviewStationOptions: ParsableArguments {
     {
         try await Self.make(
             host: host, port: port, language: StationLanguage(rawValue: language) ?? .ja, secureCookies: secureCookies,
+            tls: try Self.tls(certificate: tlsCertificate, key: tlsKey, flags: ("--tls-certificate", "--tls-key")),
             workflows: workflows, deployment: deployment, journal: journal, journalPath: journalPath, logger: logger,
             redactor: redactor)
     }
@@ -74,7 +93,8 @@ struct ReviewStationOptions: ParsableArguments {
     /// The station wired to the journal, the workflows' interpreters, the connectors and the page images: the
     /// runtime's `ReviewStation` decides and delivers, the web side only shows and asks.
     static func make(
-        host: String, port: Int, language: StationLanguage, secureCookies: Bool, workflows: [String],
+        host: String, port: Int, language: StationLanguage, secureCookies: Bool, tls: ReviewWebStation.TLSFiles?,
+        workflows: [String],
         deployment: String?, journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor
     ) async throws -> (web: ReviewWebStation, composition: Composition) {
         let files = ReviewCommand.workflowFiles(given: workflows)
@@ -122,7 +142,7 @@ struct ReviewStationOptions: ParsableArguments {
         let store = try StationStore(path: StationStore.path(besideJournal: journalPath))
         let web = try await ReviewWebStation(
             configuration: ReviewWebStation.Configuration(
-                host: host, port: port, language: language, secureCookies: secureCookies, logger: logger),
+                host: host, port: port, language: language, secureCookies: secureCookies, logger: logger, tls: tls),
             journal: journal, store: store, backend: backend)
         return (web, composition)
     }

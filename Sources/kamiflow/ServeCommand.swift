@@ -46,6 +46,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Mark the review station's cookies Secure (it is reached over TLS).") var reviewSecureCookies = false
 
+    @Option(help: "Serve the review station over HTTPS with this certificate (PEM); needs --review-tls-key.")
+    var reviewTlsCertificate: String?
+
+    @Option(help: "The review station certificate's private key (PEM, not encrypted).") var reviewTlsKey: String?
+
     @Flag(
         help: ArgumentHelp(
             "Inboxes and scheduled inputs hold record files (JSON), not scans.",
@@ -121,13 +126,16 @@ struct ServeCommand: AsyncParsableCommand {
             workflows = Array(Set(workflows)).sorted()
             let station = try await ReviewStationOptions.make(
                 host: reviewHost, port: reviewPort, language: language, secureCookies: reviewSecureCookies,
+                tls: try ReviewStationOptions.tls(
+                    certificate: reviewTlsCertificate, key: reviewTlsKey,
+                    flags: ("--review-tls-certificate", "--review-tls-key")),
                 workflows: workflows, deployment: deployment, journal: journal,
                 journalPath: settings.journal ?? options.journal, logger: logger, redactor: redactor)
             reviewComposition = station.composition
-            let host = reviewHost
+            let (host, scheme) = (reviewHost, station.web.scheme)
             services.append(
-                station.web.service { port in
-                    logger.notice("review station listening", metadata: ["url": "http://\(host):\(port)/"])
+                try station.web.service { port in
+                    logger.notice("review station listening", metadata: ["url": "\(scheme)://\(host):\(port)/"])
                 })
         }
         guard !services.isEmpty else {

@@ -36,11 +36,11 @@ struct ReviewWebTests {
 
     /// Starts `kamiflow review serve --port 0` and returns it with the address it printed.
     static func serve(
-        in folder: String, workflow: String = shippedJidouTeate
+        in folder: String, workflow: String = shippedJidouTeate, extra: [String] = []
     ) throws -> (process: Process, base: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
-        process.arguments = ["review", "serve", "--port", "0", "--workflow", workflow]
+        process.arguments = ["review", "serve", "--port", "0", "--workflow", workflow] + extra
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.environment = KamiflowBinary.environment()
         let output = Pipe()
@@ -53,7 +53,7 @@ struct ReviewWebTests {
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        guard let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+        guard let range = text.range(of: #"https?://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
             process.terminate()
             throw KamiflowError(.io, "review serve did not say where it listens: \(text)")
         }
