@@ -72,6 +72,10 @@ struct ReviewWebTests {
         let (scan, truth) = try await ReviewStationTests.plantedClaim(in: folder.file("scans"))
         let written = try #require(truth.values["claimant.mynumber"])
         let right = ReviewStationTests.corrected(written)
+        // What the reviewer types: the right number in full-width digits (全角), as a Japanese IME delivers it once
+        // the composition is confirmed. The station must check and deliver it as `review accept --set` would: ASCII.
+        let typed = String(
+            right.unicodeScalars.map { Character(Unicode.Scalar($0.value - 0x30 + 0xFF10) ?? $0) })
 
         let read = try KamiflowBinary.run(["run", shippedJidouTeate, "scans"], in: folder.path)
         #expect(read.status == 1, "run: \(read.errors)")
@@ -92,7 +96,7 @@ struct ReviewWebTests {
         let settings: [String: Any] = [
             "base": base, "reviewer": ["窓口山田", "yamada-pass-1"], "supervisor": ["sato", "sato-pass-22"],
             "record": "/records/1/0", "sensitive_field": "claimant.mynumber", "as_read": written, "corrected": right,
-            "screenshots": screenshots,
+            "typed": typed, "screenshots": screenshots,
         ]
         let settingsFile = folder.file("browser.json")
         try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: settingsFile))
@@ -133,7 +137,9 @@ struct ReviewWebTests {
             print("review station: keyboard-only correction took \(seconds) s per flagged field in the browser")
         }
 
-        // Delivered once, with the corrected number, under the run's idempotency key.
+        // Delivered once, with the corrected number as typed in full-width digits, normalised to ASCII, under the
+        // run's idempotency key.
+        #expect(typed != right && typed.unicodeScalars.allSatisfy { (0xFF10...0xFF19).contains($0.value) })
         let rows = try ReviewStationTests.coreRows(folder.path)
         #expect(rows.count == 1)
         #expect(rows.first?["kojin_bango"] as String? == right)
@@ -153,6 +159,49 @@ struct ReviewWebTests {
         #expect(trail.contains { $0.user == "窓口山田" && $0.action == "accept" })
         #expect(!trail.contains { $0.user == "窓口山田" && $0.action == "reveal" })
         for line in trail { #expect(!(line.detail ?? "").contains(written) && !(line.detail ?? "").contains(right)) }
+    }
+
+    @Test("--language en: the login page, the queue with its reasons and a record page are in English")
+    func englishPages() async throws {
+        try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("records"), withIntermediateDirectories: true)
+        try #"""
+        {"records": [{"workflow": "jidou-teate-nintei", "route": "review", "pages": [0], "fields": [
+          {"path": "claimant.name", "type": "text", "value": "山田 太郎", "confidence": 41,
+           "issues": [{"code": "lowConfidence", "severity": "warning", "message": "read with confidence 41",
+                       "fields": ["claimant.name"]}]}]}]}
+        """#.write(toFile: folder.file("records/one.json"), atomically: true, encoding: .utf8)
+        let read = try KamiflowBinary.run(["run", "--record-files", shippedJidouTeate, "records"], in: folder.path)
+        #expect(read.status == 1, "run: \(read.errors)")
+        #expect(
+            try Self.run(["users", "add", "clerk", "--role", "reviewer"], in: folder.path, input: "clerk-pass-1\n") == 0
+        )
+        let (server, base) = try Self.serve(in: folder.path, extra: ["--language", "en"])
+        defer { server.terminate() }
+        let answer = try PythonClient.run(
+            script: """
+                import http.cookiejar, json, re, sys, urllib.parse, urllib.request
+                base = sys.argv[1]
+                opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+                login = opener.open(base + "/login").read().decode()
+                token = re.search(r'name="csrf" value="([0-9a-f]+)"', login).group(1)
+                queue = opener.open(base + "/login", data=urllib.parse.urlencode(
+                    {"csrf": token, "user": "clerk", "password": "clerk-pass-1"}).encode()).read().decode()
+                record = opener.open(base + "/next")
+                print(json.dumps({"login": login, "queue": queue, "record": record.read().decode(),
+                                  "record_url": urllib.parse.urlparse(record.geturl()).path}, ensure_ascii=False))
+                """, arguments: [base])
+        #expect(answer.status == 0, "\(answer.errorOutput)")
+        let pages = try #require(
+            try JSONSerialization.jsonObject(with: Data(answer.output.utf8)) as? [String: String], "\(answer.output)")
+        let login = pages["login"] ?? "", queue = pages["queue"] ?? "", record = pages["record"] ?? ""
+        #expect(login.contains(#"<html lang="en">"#) && login.contains("Log in") && !login.contains("ログイン"))
+        #expect(queue.contains("Waiting for review") && queue.contains("The reading is uncertain"), "\(queue)")
+        #expect(!queue.contains("確認待ち") && !queue.contains("読み取りに自信がありません"))
+        #expect(pages["record_url"] == "/records/1/0")
+        #expect(record.contains("Accept (F8)") && record.contains("Reject (F9)") && !record.contains("確定"), "\(record)")
     }
 
     /// Runs one of the browser scripts with `settings`; what it saw.

@@ -5,7 +5,7 @@ Started by the Swift test suite (KamiflowEndToEndTests, "review station in the b
 
     {"base": "http://127.0.0.1:PORT", "reviewer": [name, password], "supervisor": [name, password],
      "record": "/records/ROW/INDEX", "sensitive_field": "claimant.mynumber", "as_read": "…", "corrected": "…",
-     "screenshots": "folder or empty"}
+     "typed": "the correction as typed (full-width), default corrected", "screenshots": "folder or empty"}
 
 It prints one JSON object on its last line: what it saw, for the Swift test to check. It exits non-zero only when
 the browser could not be driven at all; every finding is the Swift side's to judge.
@@ -91,7 +91,9 @@ try:
             active = reviewer.switch_to.active_element
             active.send_keys(Keys.CONTROL + "a")
             active.send_keys(Keys.DELETE)
-            active.send_keys(settings["corrected"] + Keys.ENTER)
+            # Typed as an IME delivers it once composed: full-width digits (全角), checked and normalised as
+            # `review accept --set` does.
+            active.send_keys(settings.get("typed", settings["corrected"]) + Keys.ENTER)
         else:
             active.send_keys(Keys.ENTER)
         before = active.get_attribute("id")
@@ -108,7 +110,7 @@ try:
     found["after_accept_text"] = reviewer.find_element(By.TAG_NAME, "main").text[:400]
     found["record_gone_from_queue"] = settings["record"] not in reviewer.page_source
     found["urls_without_values"] = all(
-        settings["as_read"] not in u and settings["corrected"] not in u
+        settings["as_read"] not in u and settings["corrected"] not in u and settings.get("typed", "-") not in u
         for u in [found["record_url"], found["after_accept_url"], reviewer.current_url])
 finally:
     reviewer.quit()
