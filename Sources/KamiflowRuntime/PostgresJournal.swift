@@ -373,7 +373,28 @@ public final class PostgresJournal: Journal {
                 "CREATE INDEX input_scan ON input(scan_id)",
                 "CREATE INDEX input_last_seen ON input(last_seen)",
             ]
-        )
+        ),
+        (
+            2, "nodes: the processes sharing the journal, with their heartbeats",
+            [
+                """
+                CREATE TABLE node (
+                    id TEXT PRIMARY KEY,
+                    name TEXT,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    started DOUBLE PRECISION NOT NULL,
+                    last_seen DOUBLE PRECISION NOT NULL,
+                    heartbeat_interval DOUBLE PRECISION NOT NULL,
+                    stopped DOUBLE PRECISION,
+                    scans_done BIGINT NOT NULL DEFAULT 0,
+                    holding INTEGER NOT NULL DEFAULT 0
+                )
+                """,
+                "CREATE INDEX node_host_name ON node(host, name)",
+                "CREATE INDEX scan_lease_owner ON scan(lease_owner) WHERE lease_owner IS NOT NULL",
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -512,9 +533,16 @@ public final class PostgresJournal: Journal {
         let at = now.timeIntervalSince1970
         let expires = at + duration
         return try await transaction("claim a scan") { c in
-            // SKIP LOCKED: a row another node is claiming or changing right now is that node's business.
+            // SKIP LOCKED: a row another node is claiming or changing right now is that node's business. The
+            // holder's node decides too: one that stopped, or missed its heartbeats, holds nothing any more.
             let rows = try await c.query(
-                "SELECT lease_owner, lease_expires FROM scan WHERE id = \(rowID) FOR UPDATE SKIP LOCKED",
+                """
+                SELECT s.lease_owner, s.lease_expires,
+                    COALESCE(n.stopped IS NOT NULL OR n.last_seen + \(NodeIdentity.missedBeats) * n.heartbeat_interval
+                        < \(at), false)
+                FROM scan s LEFT JOIN node n ON n.id = split_part(s.lease_owner, '#', 1)
+                WHERE s.id = \(rowID) FOR UPDATE OF s SKIP LOCKED
+                """,
                 logger: Self.quiet
             ).collect()
             guard let row = rows.first else {
@@ -524,8 +552,8 @@ public final class PostgresJournal: Journal {
                 if exists { return nil }
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
             }
-            let (holder, heldUntil) = try row.decode((String?, Double?).self)
-            if let holder, let heldUntil, holder != owner, heldUntil > at { return nil }
+            let (holder, heldUntil, holderGone) = try row.decode((String?, Double?, Bool).self)
+            if let holder, let heldUntil, holder != owner, heldUntil > at, !holderGone { return nil }
             try await c.query(
                 "UPDATE scan SET lease_owner = \(owner), lease_expires = \(expires) WHERE id = \(rowID)",
                 logger: Self.quiet)
@@ -1003,6 +1031,76 @@ public final class PostgresJournal: Journal {
                         scanRowID: scan, connection: connection, idempotencyKey: key,
                         status: DeliveryEntry.Status(rawValue: status) ?? .pending, receipt: receipt, detail: detail,
                         attempts: attempts, updatedAt: Date(timeIntervalSince1970: updated)))
+            }
+            return found
+        }
+    }
+
+    // MARK: Nodes
+
+    public func registerNode(_ node: NodeIdentity, now: Date) async throws(KamiflowError) {
+        let at = now.timeIntervalSince1970
+        try await transaction("register this node") { c in
+            if let name = node.name {
+                try await c.query(
+                    """
+                    UPDATE node SET stopped = \(at), holding = 0
+                    WHERE host = \(node.host) AND name = \(name) AND id <> \(node.id) AND stopped IS NULL
+                    """, logger: Self.quiet)
+            }
+            try await c.query(
+                """
+                INSERT INTO node (id, name, host, pid, started, last_seen, heartbeat_interval)
+                VALUES (\(node.id), \(node.name), \(node.host), \(Int(node.pid)), \(node.started.timeIntervalSince1970),
+                    \(at), \(node.heartbeatInterval))
+                ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, stopped = NULL,
+                    heartbeat_interval = excluded.heartbeat_interval
+                """, logger: Self.quiet)
+        }
+    }
+
+    public func heartbeat(_ nodeID: String, scansDone: Int, holding: Int, now: Date) async throws(KamiflowError) {
+        let at = now.timeIntervalSince1970
+        try await transaction("record a heartbeat") { c in
+            _ = try await c.query(
+                """
+                UPDATE node SET last_seen = \(at), stopped = NULL, scans_done = \(scansDone), holding = \(holding)
+                WHERE id = \(nodeID)
+                """, logger: Self.quiet)
+        }
+    }
+
+    public func retireNode(_ nodeID: String, now: Date) async throws(KamiflowError) {
+        let at = now.timeIntervalSince1970
+        try await transaction("mark a node stopped") { c in
+            _ = try await c.query(
+                "UPDATE node SET stopped = \(at), holding = 0 WHERE id = \(nodeID) AND stopped IS NULL",
+                logger: Self.quiet)
+        }
+    }
+
+    public func nodes(now: Date) async throws(KamiflowError) -> [NodeEntry] {
+        let at = now.timeIntervalSince1970
+        return try await transaction("list the nodes") { c in
+            // Leases are counted from the scans themselves: unexpired, not settled, owned by the node.
+            var found: [NodeEntry] = []
+            for try await (id, name, host, pid, started, lastSeen, interval, stopped, done, leases)
+                in try await c.query(
+                    """
+                    SELECT n.id, n.name, n.host, n.pid, n.started, n.last_seen, n.heartbeat_interval, n.stopped,
+                        n.scans_done,
+                        (SELECT count(*) FROM scan s WHERE split_part(s.lease_owner, '#', 1) = n.id
+                            AND s.lease_expires > \(at))
+                    FROM node n ORDER BY n.last_seen DESC, n.id
+                    """, logger: Self.quiet
+                ).decode((String, String?, String, Int, Double, Double, Double, Double?, Int, Int).self)
+            {
+                found.append(
+                    NodeEntry(
+                        id: id, name: name, host: host, pid: Int32(truncatingIfNeeded: pid),
+                        started: Date(timeIntervalSince1970: started), lastSeen: Date(timeIntervalSince1970: lastSeen),
+                        heartbeatInterval: interval, stopped: stopped.map(Date.init(timeIntervalSince1970:)),
+                        scansDone: done, leases: stopped == nil ? leases : 0))
             }
             return found
         }

@@ -110,9 +110,15 @@ public struct RuntimeSettings: Sendable, Decodable {
     public var watch: Watch?
     public var schedules: [Job]?
     public var missedRunGrace: SettingDuration?
+    /// This machine's name among the nodes sharing the journal (`node:`); a process started again under the same
+    /// name on the same host frees the leases of the one before at once.
+    public var node: String?
+    /// How often the node says it is alive in the journal (`heartbeat:`, default 10s); after three missed beats
+    /// the other nodes take its scans.
+    public var heartbeat: SettingDuration?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case journal, workers, watch, schedules
+        case journal, workers, watch, schedules, node, heartbeat
         case journalPasswordEnvironment = "journal_password_env"
         case memoryBudget = "memory_budget"
         case missedRunGrace = "missed_run_grace"

@@ -169,14 +169,14 @@ package struct ScanHandler: Sendable {
     package let redactor: Redactor
     package let logger: Logger
     /// This process among those sharing the journal; each handling adds its own suffix to make the lease owner.
-    package let node: String
+    package let node: LocalNode
     /// How long a claim on a scan lasts without renewal. It is renewed after reading and before delivering, so it
     /// must outlast the longest read of one scan; a worker that dies holds its scans at most this long.
     package let leaseDuration: TimeInterval
 
     package init(
         journal: any Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
-        connectors: [String: any Connector], redactor: Redactor, logger: Logger, node: String = ScanHandler.localNode,
+        connectors: [String: any Connector], redactor: Redactor, logger: Logger, node: LocalNode = .process,
         leaseDuration: TimeInterval = 600
     ) {
         self.journal = journal
@@ -187,11 +187,6 @@ package struct ScanHandler: Sendable {
         self.logger = logger
         self.node = node
         self.leaseDuration = leaseDuration
-    }
-
-    /// Host and process id: enough to tell people which process holds a scan.
-    package static var localNode: String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// Thrown inside `process` when another worker holds the scan's lease (`atClaim`) or took it over later: the
@@ -234,6 +229,9 @@ package struct ScanHandler: Sendable {
         }
         let (processed, scanRow) = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
         outcome = processed
+        if !outcome.busy, !outcome.handedBack, !outcome.skipped, outcome.state != .duplicate, scanRow != nil {
+            node.settledOne()
+        }
         await finish(&outcome)
         await journalInput(outcome, at: path, size: file.size, scan: scanRow)
         file.unlock()
@@ -346,8 +344,11 @@ package struct ScanHandler: Sendable {
             // sharing the journal.
             guard
                 var lease = try await journal.claim(
-                    entry.rowID, owner: node + "#" + UUID().uuidString.prefix(8), duration: leaseDuration)
+                    entry.rowID, owner: node.identity.ownerPrefix + UUID().uuidString.prefix(8),
+                    duration: leaseDuration)
             else { throw LeaseNotHeld(atClaim: true) }
+            node.took()
+            defer { node.released() }
             if Task.isCancelled { throw CancellationError() }
             // 2. Read.
             try await journal.beginReading(entry.rowID)

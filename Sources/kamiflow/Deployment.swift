@@ -150,6 +150,20 @@ struct DeploymentReader: LocatedYAMLReader {
             case "watch": runtime.watch = readWatch(value)
             case "schedules": runtime.schedules = readSchedules(value)
             case "missed_run_grace": runtime.missedRunGrace = duration(value, "'missed_run_grace'")
+            case "node":
+                if let name = string(value, "'node' (this machine's name among the nodes sharing the journal)") {
+                    if NodeIdentity.isValidName(name) {
+                        runtime.node = name
+                    } else {
+                        error(
+                            "'node' is 1 to 63 letters, digits, '.', '_' or '-', not '\(name)'", at: value)
+                    }
+                }
+            case "heartbeat":
+                runtime.heartbeat = duration(value, "'heartbeat'")
+                if let beat = runtime.heartbeat, beat.duration < .milliseconds(100) {
+                    error("'heartbeat' must be at least 100ms, not \(beat)", at: value)
+                }
             default: break
             }
         }

@@ -37,6 +37,14 @@ enum DeploymentSchema {
                   "type": "string", "description": "The environment variable holding the PostgreSQL journal's password."
                 },
                 "workers": {"type": "integer", "minimum": 1},
+                "node": {
+                  "type": "string", "pattern": "^[A-Za-z0-9._-]{1,63}$",
+                  "description": "This machine's name among the nodes sharing the journal."
+                },
+                "heartbeat": {
+                  "$ref": "#/$defs/duration",
+                  "description": "How often this node tells the journal it is alive (default 10s)."
+                },
                 "memory_budget": {
                   "type": "integer", "minimum": 16,
                   "description": "Mebibytes that the pages being read may hold at once (default 320)."

@@ -69,6 +69,18 @@ struct RuntimeOptions: ParsableArguments {
     }
 }
 
+extension LocalNode {
+    /// This process as a node, named and beating as the deployment file says (`node:`, `heartbeat:`).
+    static func thisProcess(_ settings: RuntimeSettings?) -> LocalNode {
+        thisProcess(
+            name: settings?.node, heartbeatInterval: settings?.heartbeat.map { $0.duration.secondsValue } ?? 10)
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// `kamiflow run WORKFLOW... INPUT...`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -128,12 +140,13 @@ struct RunCommand: AsyncParsableCommand {
         let logger = options.logger("kamiflow.run", redactor: redactor)
         let deploymentFile =
             deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
+        let settings = try deploymentFile.map(DeploymentFile.load)
         let composition = Composition(
             // Engines per core, not per scan in flight: `jobs` engines (twice the cores) fought over the cores
             // and held twice the engine memory (peak 470 MB for 2 cores) while reading no faster.
             settings: Composition.Settings(
                 deployment: deploymentFile, workers: workers,
-                pageMemoryBudget: options.pageMemoryBudget(deployment: try deploymentFile.map(DeploymentFile.load))),
+                pageMemoryBudget: options.pageMemoryBudget(deployment: settings)),
             environment: ProcessInfo.processInfo.environment, logger: logger)
         let wiring: RuntimeWiring
         let journal: any Journal
@@ -152,13 +165,16 @@ struct RunCommand: AsyncParsableCommand {
         let files = InputFiles(inputs, extensions: recordFiles ? ["json"] : InputFiles.scanExtensions)
         let expected = files.reduce(0) { n, _ in n + 1 }  // names only: cheap, and gives the ETA
         let progress = ConsoleProgress(expected: expected, redactor: redactor)
+        let node = LocalNode.thisProcess(settings)
         let runner = BatchRunner(
             journal: journal, processor: wiring.processor, planner: wiring.planner, connectors: wiring.connectors,
             configuration: BatchConfiguration(maxConcurrentScans: jobs, keepAllOutcomes: json), redactor: redactor,
-            logger: logger)
+            logger: logger, node: node)
 
         // SIGINT/SIGTERM: stop taking scans, hand back the ones in flight, exit 75 (run again to finish).
-        let task = Task { await runner.run(files, progress: progress) }
+        let task = Task {
+            await node.whileRegistered(in: journal, logger: logger) { await runner.run(files, progress: progress) }
+        }
         let signals = SignalCancellation(task: task)
         let summary = await task.value
         signals.stop()

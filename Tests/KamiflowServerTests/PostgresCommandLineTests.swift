@@ -45,4 +45,70 @@ struct PostgresCommandLineTests {
         let refused = try kamiflow(["status", "--journal", url], in: folder, environment: ["PGPASSWORD": "wrong"])
         #expect(refused.status != 0 && refused.errors.contains("password authentication failed"), "\(refused.errors)")
     }
+
+    @Test(
+        "a run killed mid-batch is run again at once: the dead run's leases are free; status lists both runs as nodes")
+    func killedRunTakenBackAtOnce() async throws {
+        let server = try PostgresServer.start()
+        defer { server.remove() }
+        let database = try server.createDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kf-pgnode-\(UUID().uuidString.prefix(8))")
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Record files whose reading sleeps: the first run is surely mid-way when it is killed.
+        for n in 0..<6 {
+            try """
+            {"read_seconds": 1.5, "records": [{"workflow": "w", "fields": [{"path": "n", "value": "\(n)"}]}]}
+            """.write(to: inputs.appendingPathComponent("r\(n).json"), atomically: true, encoding: .utf8)
+        }
+        let url = server.urlWithoutPassword(database: database)
+        let pg = ["PGPASSWORD": server.password]
+        let arguments = ["run", "--record-files", "--journal", url, "--jobs", "3", "in"]
+
+        let first = Process()
+        first.executableURL = executable
+        first.arguments = arguments
+        first.currentDirectoryURL = folder
+        first.environment = ProcessInfo.processInfo.environment.merging(pg) { $1 }
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        var reading = false
+        for _ in 0..<200 where !reading {
+            try await Task.sleep(for: .milliseconds(100))
+            let list = try kamiflow(
+                ["journal", "list", "--journal", url, "--state", "reading"], in: folder, environment: pg)
+            reading = list.status == 0 && list.output.contains(".json")
+        }
+        #expect(reading, "the first run never started reading")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        // The re-run takes the killed run's scans at once (its leases would otherwise hold them for ten minutes).
+        let again = try kamiflow(arguments, in: folder, environment: pg)
+        #expect(again.status == 0, "\(again.output)\(again.errors)")
+        let status = try kamiflow(["status", "--json", "--journal", url], in: folder, environment: pg)
+        struct Report: Decodable {
+            struct Node: Decodable {
+                var id: String
+                var state: String
+                var pid: Int32
+                var scansDone: Int
+                var leases: Int
+            }
+            var counts: [String: Int]
+            var nodes: [Node]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(status.output.utf8))
+        #expect(report.counts["delivered"] == 6, "\(report.counts)")
+        #expect(report.nodes.count == 2, "\(report.nodes)")
+        #expect(report.nodes.allSatisfy { $0.state == "stopped" && $0.leases == 0 }, "\(report.nodes)")
+        #expect(report.nodes.map(\.scansDone).sorted() == [0, 6], "\(report.nodes)")
+        let killed = report.nodes.first { $0.pid == first.processIdentifier }
+        #expect(killed != nil && killed!.scansDone == 0, "\(report.nodes)")
+        let text = try kamiflow(["status", "--journal", url], in: folder, environment: pg)
+        #expect(text.output.contains("nodes (0 running):") && text.output.contains(killed?.id ?? "?"), "\(text.output)")
+    }
 }
