@@ -121,6 +121,11 @@ public protocol Journal: AnyObject, Sendable {
     /// When the job last started, if ever.
     func lastJobStart(_ job: String) async throws(KamiflowError) -> Date?
 
+    /// Takes the run of `job` due at `tick` for `node`, in one insert under a unique (job, tick) key: true for the
+    /// one node that gets it, false for every other node sharing the journal, so that a scheduled job runs on
+    /// exactly one node per tick.
+    func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool
+
     // MARK: Input paths
 
     /// Journals that an input path was seen and what became of it. The same path seen again with the same result

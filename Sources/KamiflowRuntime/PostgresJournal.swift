@@ -395,6 +395,20 @@ public final class PostgresJournal: Journal {
                 "CREATE INDEX scan_lease_owner ON scan(lease_owner) WHERE lease_owner IS NOT NULL",
             ]
         ),
+        (
+            3, "scheduled job ticks: one row per job and due time, run by the node that inserted it",
+            [
+                """
+                CREATE TABLE job_tick (
+                    job TEXT NOT NULL,
+                    tick BIGINT NOT NULL,
+                    node TEXT NOT NULL,
+                    claimed_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (job, tick)
+                )
+                """
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -851,6 +865,20 @@ public final class PostgresJournal: Journal {
             let rows = try await c.query("SELECT last_started FROM job_run WHERE job = \(job)", logger: Self.quiet)
                 .collect()
             return try rows.first?.decode(Double?.self).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
+        let key = SQLiteJournal.tickKey(tick)
+        let at = now.timeIntervalSince1970
+        return try await transaction("claim a scheduled run") { c in
+            // The primary key decides: of nodes inserting the same tick at once, one commits, the others find it.
+            try await c.query(
+                """
+                INSERT INTO job_tick (job, tick, node, claimed_at) VALUES (\(job), \(key), \(node), \(at))
+                ON CONFLICT (job, tick) DO NOTHING RETURNING job
+                """, logger: Self.quiet
+            ).collect().isEmpty == false
         }
     }
 

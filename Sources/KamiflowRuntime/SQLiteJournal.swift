@@ -186,6 +186,19 @@ public final class SQLiteJournal: Journal {
                     CREATE INDEX node_host_name ON node(host, name);
                     """)
         }
+        migrator.registerMigration("v5: scheduled job ticks") { db in
+            // One row per job and due time: the node that inserts it runs that tick, the others skip it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_tick (
+                        job TEXT NOT NULL,
+                        tick INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        claimed_at REAL NOT NULL,
+                        PRIMARY KEY (job, tick)
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -655,6 +668,18 @@ public final class SQLiteJournal: Journal {
             }
         }
     }
+
+    public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO job_tick (job, tick, node, claimed_at) VALUES (?, ?, ?, ?)",
+                arguments: [job, Self.tickKey(tick), node, now.timeIntervalSince1970])
+            return db.changesCount > 0
+        }
+    }
+
+    /// A due time as the key of its tick: whole milliseconds, the same on every node.
+    static func tickKey(_ tick: Date) -> Int64 { Int64((tick.timeIntervalSince1970 * 1000).rounded()) }
 
     // MARK: Nodes
 

@@ -18,7 +18,7 @@ public import KamiflowCore
 /// - review: records kept whole for review, decisions settled with an audit trail and the scan's state following;
 /// - the queries: entry, entries(matching:), list, count, counts, stuck;
 /// - input rows by path: one row per path and result, sightings counted, refused paths kept, rows following moves;
-/// - scheduled job runs;
+/// - scheduled job runs, and each tick of a job claimed by one node only;
 /// - nodes: registered with their heartbeats and what they hold; the lease of a node that stopped, missed its
 ///   beats, or was restarted under the same name on the same host is free at once;
 /// - writes still happen from a cancelled task (a scan handed back at shutdown must be journaled).
@@ -492,6 +492,20 @@ public struct JournalConformance: Sendable {
         try await journal.recordJobRun("nightly", started: t0 + 86_400, finished: nil, status: nil)
         r.check(same(try await journal.lastJobStart("nightly"), t0 + 86_400), "a later start does not replace it")
         r.check(try await journal.lastJobStart("other") == nil, "job runs are not per job")
+
+        // A tick goes to one node: the first to claim it.
+        let tick = t0 + 3600
+        r.check(try await journal.claimJobTick("nightly", tick: tick, node: "a", now: t0), "a new tick was refused")
+        r.check(
+            try await journal.claimJobTick("nightly", tick: tick, node: "b", now: t0) == false,
+            "a second node got a tick already claimed")
+        r.check(
+            try await journal.claimJobTick("nightly", tick: tick, node: "a", now: t0) == false,
+            "a tick was claimed twice by its node")
+        r.check(
+            try await journal.claimJobTick("nightly", tick: tick + 86_400, node: "b", now: t0),
+            "the next tick was refused")
+        r.check(try await journal.claimJobTick("other", tick: tick, node: "b", now: t0), "ticks are not per job")
     }
 
     static func cancelledWrites(_ journal: any Journal, _ r: Recorder) async throws {

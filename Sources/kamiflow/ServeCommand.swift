@@ -112,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
                     jobs: jobs, journal: journal,
                     configuration: SchedulerConfiguration(
                         missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
-                    logger: logger))
+                    logger: logger, node: node.identity.id))
         }
         var reviewComposition: Composition?
         if let reviewPort {
