@@ -170,6 +170,11 @@ public protocol Journal: AnyObject, Sendable {
     /// The deliveries of a scan, by connection and key.
     func deliveries(of rowID: Int64) async throws(KamiflowError) -> [DeliveryEntry]
 
+    /// Admitted scans waiting for a worker, oldest first: in flight (claimed … delivering), their file under
+    /// `folder` (a spool every node reaches), and no lease a running node holds. A worker still has to `claim`
+    /// each: another may take it first.
+    func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry]
+
     // MARK: Nodes
 
     /// Registers this process as a node (a row with its host, pid and start, seen `now`). Nodes that ran under the

@@ -868,6 +868,22 @@ public final class PostgresJournal: Journal {
         }
     }
 
+    public func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let at = now.timeIntervalSince1970
+        return try await transaction("list queued scans") { c in
+            try await Self.fetchEntries(
+                c,
+                """
+                WHERE state IN ('claimed', 'reading', 'read', 'delivering') AND starts_with(path, \(prefix))
+                AND (lease_owner IS NULL OR lease_expires <= \(at) OR EXISTS (
+                    SELECT 1 FROM node n WHERE n.id = split_part(scan.lease_owner, '#', 1)
+                    AND (n.stopped IS NOT NULL OR n.last_seen + \(NodeIdentity.missedBeats) * n.heartbeat_interval < \(at))))
+                ORDER BY id LIMIT \(limit)
+                """)
+        }
+    }
+
     public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
         let key = SQLiteJournal.tickKey(tick)
         let at = now.timeIntervalSince1970

@@ -669,6 +669,27 @@ public final class SQLiteJournal: Journal {
         }
     }
 
+    public func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let live = leases.withLock { leases in leases.values.filter { $0.expires > now } }
+        // A lease of a node that stopped or fell silent holds nothing (as in `claim`).
+        let gone = try read { db in
+            try Self.fetchNodes(db, "", [], now: now).filter { !$0.isAlive(at: now) }.map(\.id)
+        }
+        let held = Set(
+            live.filter { lease in NodeIdentity.nodeID(ofOwner: lease.owner).map { !gone.contains($0) } ?? true }
+                .map(\.scanRowID))
+        let found = try read { db in
+            try Self.fetchEntries(
+                db,
+                """
+                state IN ('claimed', 'reading', 'read', 'delivering') AND substr(path, 1, ?) = ?
+                ORDER BY id LIMIT ?
+                """, [prefix.unicodeScalars.count, prefix, limit + held.count])
+        }
+        return Array(found.filter { !held.contains($0.rowID) }.prefix(limit))
+    }
+
     public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
         try write { db in
             try db.execute(

@@ -419,6 +419,13 @@ package struct ScanHandler: Sendable {
             if let error = outcome.error { metadata["error"] = "\(error)" }
             scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
         } catch let refused as LeaseNotHeld {
+            if refused.atClaim && entry.path == path {
+                // The same file, claimed by another worker first (a queue several nodes take from): theirs.
+                outcome.state = .claimed
+                outcome.busy = true
+                outcome.rowID = nil
+                return (outcome, nil)
+            }
             if refused.atClaim {
                 // The same bytes, admitted under another name (a failed scan dropped again twice), are being read
                 // by another worker right now: this name is a duplicate of that scan, and its path is journaled as

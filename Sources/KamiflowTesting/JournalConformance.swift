@@ -53,6 +53,7 @@ public struct JournalConformance: Sendable {
             ("jobs", Self.jobs),
             ("cancelled", Self.cancelledWrites),
             ("nodes", Self.nodes),
+            ("queue", Self.queue),
         ]
         for (name, check) in checks {
             let recorder = Recorder(name)
@@ -602,5 +603,31 @@ public struct JournalConformance: Sendable {
             NodeIdentity.nodeID(ofOwner: new.ownerPrefix + "x") == new.id
                 && NodeIdentity.nodeID(ofOwner: "no-node") == nil,
             "a lease owner does not name its node")
+    }
+
+    static func queue(_ journal: any Journal, _ r: Recorder) async throws {
+        let node = NodeIdentity(name: nil, host: "host-q", pid: 7, started: t0, heartbeatInterval: 10)
+        try await journal.registerNode(node, now: t0)
+        guard let queued = try await admitNew(journal, r, hash("q"), "/spool/q.png"),
+            let elsewhere = try await admitNew(journal, r, hash("p"), "/in/p.png"),
+            try await admitNew(journal, r, hash("o"), "/spool-other/o.png") != nil
+        else { return }
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0).map(\.rowID) == [queued.rowID],
+            "the queue does not hold exactly the scan under the spool")
+        _ = try await journal.claim(queued.rowID, owner: node.ownerPrefix + "w", duration: 600, now: t0)
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0 + 1).isEmpty,
+            "a scan a running node holds is still offered")
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0 + 31).map(\.rowID) == [queued.rowID],
+            "a scan held by a node silent for three beats is not offered again")
+        try await journal.settle(queued.rowID, state: .delivered, error: nil, timings: nil, now: t0 + 32)
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0 + 33).isEmpty,
+            "a settled scan is still offered")
+        r.check(
+            try await journal.claimable(under: "/in/", limit: 10, now: t0 + 33).map(\.rowID) == [elsewhere.rowID],
+            "the queue does not follow the folder it is asked for")
     }
 }

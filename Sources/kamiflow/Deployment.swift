@@ -86,6 +86,7 @@ enum DeploymentKeys {
     static let inbox = RuntimeSettings.Watch.Inbox.settingNames
     static let schedule = RuntimeSettings.Job.settingNames
     static let run = RuntimeSettings.Job.Run.settingNames
+    static let queue = RuntimeSettings.Queue.settingNames
 }
 
 /// The connections of the deployment file: named ways into core systems.
@@ -148,6 +149,10 @@ struct DeploymentReader: LocatedYAMLReader {
                 runtime.memoryBudget = integer(
                     value, "'memory_budget' (mebibytes for the pages being read)", minimum: 16)
             case "watch": runtime.watch = readWatch(value)
+            case "queue":
+                if entries(value, "'queue'", allowed: DeploymentKeys.queue) != nil {
+                    runtime.queue = decode(RuntimeSettings.Queue.self, from: value, what: "'queue'")
+                }
             case "schedules": runtime.schedules = readSchedules(value)
             case "missed_run_grace": runtime.missedRunGrace = duration(value, "'missed_run_grace'")
             case "node":

@@ -87,6 +87,15 @@ struct ServeCommand: AsyncParsableCommand {
                     node: node))
         }
 
+        if let queue = settings.queue {
+            let wiring = try await composition.wiring(workflowFiles: [queue.workflow], recordFiles: recordFiles)
+            services.append(
+                QueueWorker(
+                    journal: journal, spool: queue.spool, processor: wiring.processor, planner: wiring.planner,
+                    connectors: wiring.connectors, redactor: redactor, logger: logger, node: node,
+                    concurrency: workers, poll: queue.poll?.duration ?? .seconds(1)))
+        }
+
         var jobs: [ScheduledJob] = []
         for job in settings.schedules ?? [] {
             let wiring = try await composition.wiring(workflowFiles: [job.run.workflow], recordFiles: recordFiles)
@@ -135,7 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard services.count > 1 else {
             throw KamiflowError(
-                .invalidDeployment, "nothing to serve: no watch inboxes, no schedules, no review station",
+                .invalidDeployment, "nothing to serve: no watch inboxes, no queue, no schedules, no review station",
                 subject: deployment)
         }
         var configuration = ServiceGroupConfiguration(

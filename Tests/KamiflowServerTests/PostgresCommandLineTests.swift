@@ -111,4 +111,86 @@ struct PostgresCommandLineTests {
         let text = try kamiflow(["status", "--journal", url], in: folder, environment: pg)
         #expect(text.output.contains("nodes (0 running):") && text.output.contains(killed?.id ?? "?"), "\(text.output)")
     }
+
+    @Test("run --submit queues scans unread; two serve workers on one PostgreSQL take them all, each read once")
+    func submittedScansTakenByWorkers() async throws {
+        let server = try PostgresServer.start()
+        defer { server.remove() }
+        let database = try server.createDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kf-pgqueue-\(UUID().uuidString.prefix(8))")
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let count = 30
+        for n in 0..<count {
+            try """
+            {"read_seconds": 0.3, "records": [{"workflow": "w", "fields": [{"path": "n", "value": "\(n)"}]}]}
+            """.write(to: inputs.appendingPathComponent("r\(n).json"), atomically: true, encoding: .utf8)
+        }
+        try """
+        kamiflow: 1
+        journal: "\(server.urlWithoutPassword(database: database))"
+        journal_password_env: KF_PG
+        workers: 3
+        heartbeat: 500ms
+        queue: {spool: spool, workflow: w.yaml, poll: 200ms}
+        """.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
+        let secret = ["KF_PG": server.password]
+
+        var workers: [Process] = []
+        defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        for _ in 0..<2 {
+            let worker = Process()
+            worker.executableURL = executable
+            worker.arguments = ["serve", "--record-files"]
+            worker.currentDirectoryURL = folder
+            worker.environment = ProcessInfo.processInfo.environment.merging(secret) { $1 }
+            worker.standardOutput = FileHandle.nullDevice
+            worker.standardError = FileHandle.nullDevice
+            try worker.run()
+            workers.append(worker)
+        }
+        let submit = try kamiflow(["run", "--submit", "--record-files", "in"], in: folder, environment: secret)
+        #expect(submit.status == 0, "\(submit.output)\(submit.errors)")
+        #expect(submit.output.contains("\(count) queued, 0 already known, 0 failed"), "\(submit.output)")
+
+        struct Report: Decodable {
+            struct Node: Decodable {
+                var state: String
+                var scansDone: Int
+            }
+            var counts: [String: Int]
+            var nodes: [Node]
+        }
+        let url = server.urlWithoutPassword(database: database)
+        let pg = ["PGPASSWORD": server.password]
+        var report: Report?
+        for _ in 0..<240 {
+            try await Task.sleep(for: .milliseconds(250))
+            let status = try kamiflow(["status", "--json", "--journal", url], in: folder, environment: pg)
+            report = try? JSONDecoder().decode(Report.self, from: Data(status.output.utf8))
+            if let report, report.counts["delivered"] == count,
+                report.nodes.filter({ $0.state == "running" }).map(\.scansDone).reduce(0, +) == count
+            {
+                break
+            }
+        }
+        #expect(report?.counts["delivered"] == count, "\(String(describing: report?.counts))")
+        let running = report?.nodes.filter { $0.state == "running" } ?? []
+        #expect(running.count == 2, "\(String(describing: report?.nodes))")
+        // Each scan read once: one attempt each, and the nodes' counts add up to the scans.
+        #expect(running.map(\.scansDone).reduce(0, +) == count, "\(running.map(\.scansDone))")
+        let attempts = try server.psql(
+            "SELECT count(*), count(*) FILTER (WHERE attempts <> 1) FROM scan", database: database)
+        #expect(attempts.trimmingCharacters(in: .whitespacesAndNewlines) == "\(count)|0", "\(attempts)")
+        // Submitted again once done: found settled, never queued twice.
+        let again = try kamiflow(["run", "--submit", "--record-files", "in"], in: folder, environment: secret)
+        #expect(again.output.contains("0 queued, \(count) already known, 0 failed"), "\(again.output)")
+        for worker in workers {
+            worker.terminate()
+            worker.waitUntilExit()
+            #expect(worker.terminationStatus == 0)
+        }
+    }
 }
