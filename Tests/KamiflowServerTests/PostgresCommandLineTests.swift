@@ -193,4 +193,100 @@ struct PostgresCommandLineTests {
             #expect(worker.terminationStatus == 0)
         }
     }
+
+    @Test("three serve workers, 60 submitted scans, one worker SIGKILLed five times: every scan settles, none lost")
+    func workerKilledFiveTimes() async throws {
+        let server = try PostgresServer.start()
+        defer { server.remove() }
+        let database = try server.createDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kf-pgkill-\(UUID().uuidString.prefix(8))")
+        let inputs = folder.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let count = 60
+        for n in 0..<count {
+            try """
+            {"read_seconds": 0.5, "records": [{"workflow": "w", "fields": [{"path": "n", "value": "\(n)"}]}]}
+            """.write(to: inputs.appendingPathComponent("r\(n).json"), atomically: true, encoding: .utf8)
+        }
+        try """
+        kamiflow: 1
+        journal: "\(server.urlWithoutPassword(database: database))"
+        journal_password_env: KF_PG
+        workers: 2
+        heartbeat: 500ms
+        queue: {spool: spool, workflow: w.yaml, poll: 200ms}
+        """.write(to: folder.appendingPathComponent("kamiflow.yaml"), atomically: true, encoding: .utf8)
+        let secret = ["KF_PG": server.password]
+        func startWorker() throws -> Process {
+            let worker = Process()
+            worker.executableURL = executable
+            worker.arguments = ["serve", "--record-files"]
+            worker.currentDirectoryURL = folder
+            worker.environment = ProcessInfo.processInfo.environment.merging(secret) { $1 }
+            worker.standardOutput = FileHandle.nullDevice
+            worker.standardError = FileHandle.nullDevice
+            try worker.run()
+            return worker
+        }
+        var workers = try (0..<3).map { _ in try startWorker() }
+        defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        let submit = try kamiflow(["run", "--submit", "--record-files", "in"], in: folder, environment: secret)
+        #expect(submit.output.contains("\(count) queued, 0 already known, 0 failed"), "\(submit.output)")
+
+        // Five kills of the first worker at seeded random points, each followed by a fresh start on this host.
+        var random = SeededRandom(seed: 16)
+        var killed: [Int32] = []
+        for _ in 0..<5 {
+            try await Task.sleep(for: .milliseconds(300 + Int(random.next() % 900)))
+            killed.append(workers[0].processIdentifier)
+            kill(workers[0].processIdentifier, SIGKILL)
+            workers[0].waitUntilExit()
+            workers[0] = try startWorker()
+        }
+
+        let url = server.urlWithoutPassword(database: database)
+        let pg = ["PGPASSWORD": server.password]
+        var delivered = 0
+        for _ in 0..<240 where delivered < count {
+            try await Task.sleep(for: .milliseconds(250))
+            let rows = try server.psql("SELECT count(*) FROM scan WHERE state = 'delivered'", database: database)
+            delivered = Int(rows.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        #expect(delivered == count)
+        let rows = try server.psql(
+            "SELECT count(*), count(DISTINCT hash), count(*) FILTER (WHERE lease_owner IS NOT NULL) FROM scan",
+            database: database)
+        #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == "\(count)|\(count)|0", "\(rows)")
+        // The killed processes are listed as stopped nodes (each found gone by the next start on this host).
+        let status = try kamiflow(["status", "--json", "--journal", url], in: folder, environment: pg)
+        struct Report: Decodable {
+            struct Node: Decodable {
+                var pid: Int32
+                var state: String
+            }
+            var nodes: [Node]
+        }
+        let nodes = try JSONDecoder().decode(Report.self, from: Data(status.output.utf8)).nodes
+        for pid in killed { #expect(nodes.first { $0.pid == pid }?.state == "stopped", "\(pid): \(nodes)") }
+        #expect(nodes.filter { $0.state == "running" }.count == 3, "\(nodes)")
+        for worker in workers {
+            worker.terminate()
+            worker.waitUntilExit()
+        }
+    }
+}
+
+/// Numbers from a seed (SplitMix64), so that a failing order of kills can be made again.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
