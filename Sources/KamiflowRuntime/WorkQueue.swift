@@ -140,7 +140,11 @@ public struct QueueWorker: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let queued: [ScanEntry]
             do {
-                queued = try await handler.journal.claimable(under: spool, limit: concurrency, now: Date())
+                // More candidates than workers, shuffled: nodes asking at once would otherwise all try the
+                // oldest scan, and all but one would find it taken.
+                queued = Array(
+                    try await handler.journal.claimable(under: spool, limit: concurrency * 4, now: Date()).shuffled()
+                        .prefix(concurrency))
                 warned = false
             } catch {
                 // PostgreSQL restarting or out of reach: wait and look again.
