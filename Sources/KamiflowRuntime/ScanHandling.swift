@@ -448,6 +448,25 @@ package struct ScanHandler: Sendable {
             outcome.handedBack = true
             try? await journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")
             scanLogger.notice("scan handed back at shutdown", metadata: ["file": "\(originalPath)"])
+        } catch let error as KamiflowError where error.code == .journal {
+            // The journal went away mid-scan (a shared database restarting, the network cut): the scan is not the
+            // problem. Hand it back once the journal answers again, which also ends this worker's lease, so that
+            // it is resumed (by this worker's next pass, another node, or a re-run) rather than failed or held.
+            outcome.state = .claimed
+            outcome.handedBack = true
+            outcome.error = redactor.redact(error.description)
+            scanLogger.warning(
+                "the journal failed mid-scan; handing the scan back", metadata: ["error": "\(outcome.error!)"])
+            for attempt in 0..<30 {
+                do {
+                    try await journal.settle(
+                        entry.rowID, state: .claimed, error: "the journal was unreachable; will be resumed")
+                    break
+                } catch {
+                    if attempt == 29 || Task.isCancelled { break }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
         } catch {
             outcome.state = .failed
             outcome.error = redactor.redact(describe(error))
