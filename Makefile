@@ -95,6 +95,7 @@ bench: release
 	Benchmarks/pipeline.sh
 	Benchmarks/memory.sh
 	Benchmarks/review-station.sh
+	Benchmarks/coordination.sh
 
 # The code's layout is swift-format's (`.swift-format`: 4 spaces, 120 columns); `make format` applies it.
 lint:

@@ -37,8 +37,10 @@ public protocol Journal: AnyObject, Sendable {
     )
         async throws(KamiflowError) -> Admission
 
-    /// Takes the right to work on an admitted scan for `duration` seconds, as `owner` (a node and worker id).
-    /// Returns `nil` when another owner holds an unexpired lease: that worker is on it, leave the scan alone.
+    /// Takes the right to work on an admitted scan for `duration` seconds, as `owner` (a node id, `#`, a worker id:
+    /// see `NodeIdentity`). Returns `nil` when another owner holds an unexpired lease of a node still running: that
+    /// worker is on it, leave the scan alone. A lease whose node is stopped, or has missed
+    /// `NodeIdentity.missedBeats` heartbeats, is free at once.
     /// Claiming again as the same owner extends the lease; an expired lease may be taken by anyone (its holder died
     /// or was cut off, and must stop: its `renewLease` now fails).
     ///
@@ -132,6 +134,11 @@ public protocol Journal: AnyObject, Sendable {
     /// When the job last started, if ever.
     func lastJobStart(_ job: String) async throws(KamiflowError) -> Date?
 
+    /// Takes the run of `job` due at `tick` for `node`, in one insert under a unique (job, tick) key: true for the
+    /// one node that gets it, false for every other node sharing the journal, so that a scheduled job runs on
+    /// exactly one node per tick.
+    func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool
+
     // MARK: Input paths
 
     /// Journals that an input path was seen and what became of it. The same path seen again with the same result
@@ -175,6 +182,29 @@ public protocol Journal: AnyObject, Sendable {
 
     /// The deliveries of a scan, by connection and key.
     func deliveries(of rowID: Int64) async throws(KamiflowError) -> [DeliveryEntry]
+
+    /// Admitted scans waiting for a worker, oldest first: in flight (claimed … delivering), their file under
+    /// `folder` (a spool every node reaches), and no lease a running node holds. A worker still has to `claim`
+    /// each: another may take it first.
+    func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry]
+
+    // MARK: Nodes
+
+    /// Registers this process as a node (a row with its host, pid and start, seen `now`). Nodes that ran under the
+    /// same deployment `name` on the same host and have not stopped are marked stopped: this is their restart, and
+    /// their leases are free at once.
+    func registerNode(_ node: NodeIdentity, now: Date) async throws(KamiflowError)
+
+    /// Says the node is alive at `now`, with the scans it has settled since it started and those it holds. A node
+    /// marked stopped that beats again (it was only cut off) counts as running again.
+    func heartbeat(_ nodeID: String, scansDone: Int, holding: Int, now: Date) async throws(KamiflowError)
+
+    /// Marks a node stopped (at its own exit, or by another node that found its process gone): the leases it held
+    /// are free at once.
+    func retireNode(_ nodeID: String, now: Date) async throws(KamiflowError)
+
+    /// Every node the journal knows, the most recently seen first, with the leases each holds at `now`.
+    func nodes(now: Date) async throws(KamiflowError) -> [NodeEntry]
 }
 
 /// The defaults callers use: the current time, the usual arguments. Protocol requirements cannot have default

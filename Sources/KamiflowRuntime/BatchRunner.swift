@@ -246,13 +246,14 @@ public struct BatchRunner: Sendable {
 
     public init(
         journal: any Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
-        connectors: [any Connector], configuration: BatchConfiguration, redactor: Redactor, logger: Logger
+        connectors: [any Connector], configuration: BatchConfiguration, redactor: Redactor, logger: Logger,
+        node: LocalNode = .process
     ) {
         var byName: [String: any Connector] = [:]
         for connector in connectors { byName[connector.name] = connector }
         handler = ScanHandler(
             journal: journal, processor: processor, planner: planner, connectors: byName, redactor: redactor,
-            logger: logger)
+            logger: logger, node: node)
         self.configuration = configuration
     }
 

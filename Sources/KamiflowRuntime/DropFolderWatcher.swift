@@ -247,7 +247,7 @@ public final class DropFolderWatcher: Service {
 
     public init(
         configuration: DropFolderConfiguration, journal: any Journal, connectors: [any Connector], redactor: Redactor,
-        logger: Logger
+        logger: Logger, node: LocalNode = .process
     ) {
         self.configuration = configuration
         var byName: [String: any Connector] = [:]
@@ -257,7 +257,7 @@ public final class DropFolderWatcher: Service {
                 DropFolderLayout(inbox: inbox.path),
                 ScanHandler(
                     journal: journal, processor: inbox.processor, planner: inbox.planner, connectors: byName,
-                    redactor: redactor, logger: logger)
+                    redactor: redactor, logger: logger, node: node)
             )
         }
         self.redactor = redactor

@@ -383,6 +383,41 @@ public final class PostgresJournal: Journal {
                 """
             ]
         ),
+        (
+            3, "nodes: the processes sharing the journal, with their heartbeats",
+            [
+                """
+                CREATE TABLE node (
+                    id TEXT PRIMARY KEY,
+                    name TEXT,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    started DOUBLE PRECISION NOT NULL,
+                    last_seen DOUBLE PRECISION NOT NULL,
+                    heartbeat_interval DOUBLE PRECISION NOT NULL,
+                    stopped DOUBLE PRECISION,
+                    scans_done BIGINT NOT NULL DEFAULT 0,
+                    holding INTEGER NOT NULL DEFAULT 0
+                )
+                """,
+                "CREATE INDEX node_host_name ON node(host, name)",
+                "CREATE INDEX scan_lease_owner ON scan(lease_owner) WHERE lease_owner IS NOT NULL",
+            ]
+        ),
+        (
+            4, "scheduled job ticks: one row per job and due time, run by the node that inserted it",
+            [
+                """
+                CREATE TABLE job_tick (
+                    job TEXT NOT NULL,
+                    tick BIGINT NOT NULL,
+                    node TEXT NOT NULL,
+                    claimed_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (job, tick)
+                )
+                """
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -521,9 +556,16 @@ public final class PostgresJournal: Journal {
         let at = now.timeIntervalSince1970
         let expires = at + duration
         return try await transaction("claim a scan") { c in
-            // SKIP LOCKED: a row another node is claiming or changing right now is that node's business.
+            // SKIP LOCKED: a row another node is claiming or changing right now is that node's business. The
+            // holder's node decides too: one that stopped, or missed its heartbeats, holds nothing any more.
             let rows = try await c.query(
-                "SELECT lease_owner, lease_expires FROM scan WHERE id = \(rowID) FOR UPDATE SKIP LOCKED",
+                """
+                SELECT s.lease_owner, s.lease_expires,
+                    COALESCE(n.stopped IS NOT NULL OR n.last_seen + \(NodeIdentity.missedBeats) * n.heartbeat_interval
+                        < \(at), false)
+                FROM scan s LEFT JOIN node n ON n.id = split_part(s.lease_owner, '#', 1)
+                WHERE s.id = \(rowID) FOR UPDATE OF s SKIP LOCKED
+                """,
                 logger: Self.quiet
             ).collect()
             guard let row = rows.first else {
@@ -533,8 +575,8 @@ public final class PostgresJournal: Journal {
                 if exists { return nil }
                 throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
             }
-            let (holder, heldUntil) = try row.decode((String?, Double?).self)
-            if let holder, let heldUntil, holder != owner, heldUntil > at { return nil }
+            let (holder, heldUntil, holderGone) = try row.decode((String?, Double?, Bool).self)
+            if let holder, let heldUntil, holder != owner, heldUntil > at, !holderGone { return nil }
             try await c.query(
                 "UPDATE scan SET lease_owner = \(owner), lease_expires = \(expires) WHERE id = \(rowID)",
                 logger: Self.quiet)
@@ -900,6 +942,36 @@ public final class PostgresJournal: Journal {
         }
     }
 
+    public func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let at = now.timeIntervalSince1970
+        return try await transaction("list queued scans") { c in
+            try await Self.fetchEntries(
+                c,
+                """
+                WHERE state IN ('claimed', 'reading', 'read', 'delivering') AND starts_with(path, \(prefix))
+                AND (lease_owner IS NULL OR lease_expires <= \(at) OR EXISTS (
+                    SELECT 1 FROM node n WHERE n.id = split_part(scan.lease_owner, '#', 1)
+                    AND (n.stopped IS NOT NULL OR n.last_seen + \(NodeIdentity.missedBeats) * n.heartbeat_interval < \(at))))
+                ORDER BY id LIMIT \(limit)
+                """)
+        }
+    }
+
+    public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
+        let key = SQLiteJournal.tickKey(tick)
+        let at = now.timeIntervalSince1970
+        return try await transaction("claim a scheduled run") { c in
+            // The primary key decides: of nodes inserting the same tick at once, one commits, the others find it.
+            try await c.query(
+                """
+                INSERT INTO job_tick (job, tick, node, claimed_at) VALUES (\(job), \(key), \(node), \(at))
+                ON CONFLICT (job, tick) DO NOTHING RETURNING job
+                """, logger: Self.quiet
+            ).collect().isEmpty == false
+        }
+    }
+
     // MARK: Input paths
 
     @discardableResult
@@ -1077,6 +1149,76 @@ public final class PostgresJournal: Journal {
                         scanRowID: scan, connection: connection, idempotencyKey: key,
                         status: DeliveryEntry.Status(rawValue: status) ?? .pending, receipt: receipt, detail: detail,
                         attempts: attempts, updatedAt: Date(timeIntervalSince1970: updated)))
+            }
+            return found
+        }
+    }
+
+    // MARK: Nodes
+
+    public func registerNode(_ node: NodeIdentity, now: Date) async throws(KamiflowError) {
+        let at = now.timeIntervalSince1970
+        try await transaction("register this node") { c in
+            if let name = node.name {
+                try await c.query(
+                    """
+                    UPDATE node SET stopped = \(at), holding = 0
+                    WHERE host = \(node.host) AND name = \(name) AND id <> \(node.id) AND stopped IS NULL
+                    """, logger: Self.quiet)
+            }
+            try await c.query(
+                """
+                INSERT INTO node (id, name, host, pid, started, last_seen, heartbeat_interval)
+                VALUES (\(node.id), \(node.name), \(node.host), \(Int(node.pid)), \(node.started.timeIntervalSince1970),
+                    \(at), \(node.heartbeatInterval))
+                ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, stopped = NULL,
+                    heartbeat_interval = excluded.heartbeat_interval
+                """, logger: Self.quiet)
+        }
+    }
+
+    public func heartbeat(_ nodeID: String, scansDone: Int, holding: Int, now: Date) async throws(KamiflowError) {
+        let at = now.timeIntervalSince1970
+        try await transaction("record a heartbeat") { c in
+            _ = try await c.query(
+                """
+                UPDATE node SET last_seen = \(at), stopped = NULL, scans_done = \(scansDone), holding = \(holding)
+                WHERE id = \(nodeID)
+                """, logger: Self.quiet)
+        }
+    }
+
+    public func retireNode(_ nodeID: String, now: Date) async throws(KamiflowError) {
+        let at = now.timeIntervalSince1970
+        try await transaction("mark a node stopped") { c in
+            _ = try await c.query(
+                "UPDATE node SET stopped = \(at), holding = 0 WHERE id = \(nodeID) AND stopped IS NULL",
+                logger: Self.quiet)
+        }
+    }
+
+    public func nodes(now: Date) async throws(KamiflowError) -> [NodeEntry] {
+        let at = now.timeIntervalSince1970
+        return try await transaction("list the nodes") { c in
+            // Leases are counted from the scans themselves: unexpired, not settled, owned by the node.
+            var found: [NodeEntry] = []
+            for try await (id, name, host, pid, started, lastSeen, interval, stopped, done, leases)
+                in try await c.query(
+                    """
+                    SELECT n.id, n.name, n.host, n.pid, n.started, n.last_seen, n.heartbeat_interval, n.stopped,
+                        n.scans_done,
+                        (SELECT count(*) FROM scan s WHERE split_part(s.lease_owner, '#', 1) = n.id
+                            AND s.lease_expires > \(at))
+                    FROM node n ORDER BY n.last_seen DESC, n.id
+                    """, logger: Self.quiet
+                ).decode((String, String?, String, Int, Double, Double, Double, Double?, Int, Int).self)
+            {
+                found.append(
+                    NodeEntry(
+                        id: id, name: name, host: host, pid: Int32(truncatingIfNeeded: pid),
+                        started: Date(timeIntervalSince1970: started), lastSeen: Date(timeIntervalSince1970: lastSeen),
+                        heartbeatInterval: interval, stopped: stopped.map(Date.init(timeIntervalSince1970:)),
+                        scansDone: done, leases: stopped == nil ? leases : 0))
             }
             return found
         }

@@ -7,7 +7,8 @@ public import KamiflowCore
 ///
 /// The file:
 /// ```json
-/// {"records": [{"workflow": "w", "route": "straightThrough", "pages": [0],
+/// {"read_seconds": 0.2,
+///  "records": [{"workflow": "w", "route": "straightThrough", "pages": [0],
 ///               "fields": [{"path": "name", "type": "text", "value": "山田 太郎", "confidence": 96},
 ///                          {"path": "number", "type": "mynumber", "value": "123456789018", "sensitive": true}]}]}
 /// ```
@@ -29,6 +30,14 @@ public struct RecordFileProcessor: ScanProcessor {
             var issues: [Issue]?
         }
         var records: [Record]
+        /// How long "reading" takes, asleep: a reader that costs a fixed time without using the CPU, for
+        /// coordination tests and benchmarks of several workers on one machine.
+        var readSeconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case records
+            case readSeconds = "read_seconds"
+        }
     }
 
     public init() {}
@@ -52,6 +61,9 @@ public struct RecordFileProcessor: ScanProcessor {
             throw KamiflowError(
                 .unsupportedFormat, "not a record file (JSON with a \"records\" list): \(Self.reason(error))",
                 subject: scan.name)
+        }
+        if let seconds = file.readSeconds, seconds > 0 {
+            try await Task.sleep(for: .milliseconds(Int(min(seconds, 3600) * 1000)))
         }
         return file.records.enumerated().map { index, record in
             FormRecord(

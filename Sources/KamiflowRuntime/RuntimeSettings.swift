@@ -52,6 +52,20 @@ public struct RuntimeSettings: Sendable, Decodable {
         package static let settingNames = CodingKeys.allCases.map(\.rawValue)
     }
 
+    /// Work submitted to the shared journal (`kamiflow run --submit`) and taken by every `serve` (`queue:`).
+    public struct Queue: Sendable, Decodable {
+        /// A folder every node reaches (NFS/SMB): submitted scans are copied here, named by their hash.
+        public var spool: String
+        /// The workflow the workers read submitted scans with.
+        public var workflow: String
+        /// How often an idle worker looks for queued scans (default 1s).
+        public var poll: SettingDuration?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case spool, workflow, poll }
+        /// The keys `queue:` may have in the deployment file.
+        package static let settingNames = CodingKeys.allCases.map(\.rawValue)
+    }
+
     public struct Job: Sendable, Decodable {
         public struct Run: Sendable, Decodable {
             public var workflow: String
@@ -110,9 +124,17 @@ public struct RuntimeSettings: Sendable, Decodable {
     public var watch: Watch?
     public var schedules: [Job]?
     public var missedRunGrace: SettingDuration?
+    /// This machine's name among the nodes sharing the journal (`node:`); a process started again under the same
+    /// name on the same host frees the leases of the one before at once.
+    public var node: String?
+    /// How often the node says it is alive in the journal (`heartbeat:`, default 10s); after three missed beats
+    /// the other nodes take its scans.
+    public var heartbeat: SettingDuration?
+    /// Submitted work shared by the nodes (`queue:`).
+    public var queue: Queue?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case journal, workers, watch, schedules
+        case journal, workers, watch, schedules, node, heartbeat, queue
         case journalPasswordEnvironment = "journal_password_env"
         case memoryBudget = "memory_budget"
         case missedRunGrace = "missed_run_grace"

@@ -174,6 +174,39 @@ public final class SQLiteJournal: Journal {
                         WHERE state IN ('in-review', 'failed', 'rejected');
                     """)
         }
+        migrator.registerMigration("v5: nodes") { db in
+            // The processes that used this journal, with their heartbeats: `kamiflow status` lists them, and a lease
+            // whose node has stopped is free at once (see `Journal.claim`).
+            try db.execute(
+                sql: """
+                    CREATE TABLE node (
+                        id TEXT PRIMARY KEY,
+                        name TEXT,
+                        host TEXT NOT NULL,
+                        pid INTEGER NOT NULL,
+                        started REAL NOT NULL,
+                        last_seen REAL NOT NULL,
+                        heartbeat_interval REAL NOT NULL,
+                        stopped REAL,
+                        scans_done INTEGER NOT NULL DEFAULT 0,
+                        holding INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX node_host_name ON node(host, name);
+                    """)
+        }
+        migrator.registerMigration("v6: scheduled job ticks") { db in
+            // One row per job and due time: the node that inserts it runs that tick, the others skip it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_tick (
+                        job TEXT NOT NULL,
+                        tick INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        claimed_at REAL NOT NULL,
+                        PRIMARY KEY (job, tick)
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -248,8 +281,22 @@ public final class SQLiteJournal: Journal {
         guard try read({ db in try Self.fetchEntry(db, "id = ?", [rowID]) }) != nil else {
             throw KamiflowError(.invalidArgument, "no such scan", subject: String(rowID))
         }
+        // A lease of a node that has stopped (or stopped beating) is free at once.
+        let holder = leases.withLock { $0[rowID] }
+        var holderGone = false
+        if let holder, holder.owner != owner, holder.expires > now,
+            let node = NodeIdentity.nodeID(ofOwner: holder.owner)
+        {
+            holderGone =
+                try read { db in try Self.fetchNodes(db, "WHERE id = ?", [node], now: now) }.first
+                .map { !$0.isAlive(at: now) } ?? false
+        }
         return leases.withLock { leases in
-            if let held = leases[rowID], held.owner != owner, held.expires > now { return nil }
+            if let held = leases[rowID], held.owner != owner, held.expires > now,
+                !(holderGone && held.owner == holder?.owner)
+            {
+                return nil
+            }
             let lease = ScanLease(scanRowID: rowID, owner: owner, expires: now.addingTimeInterval(duration))
             leases[rowID] = lease
             return lease
@@ -627,6 +674,98 @@ public final class SQLiteJournal: Journal {
                     detail: row["detail"], attempts: row["attempts"],
                     updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
             }
+        }
+    }
+
+    public func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let live = leases.withLock { leases in leases.values.filter { $0.expires > now } }
+        // A lease of a node that stopped or fell silent holds nothing (as in `claim`).
+        let gone = try read { db in
+            try Self.fetchNodes(db, "", [], now: now).filter { !$0.isAlive(at: now) }.map(\.id)
+        }
+        let held = Set(
+            live.filter { lease in NodeIdentity.nodeID(ofOwner: lease.owner).map { !gone.contains($0) } ?? true }
+                .map(\.scanRowID))
+        let found = try read { db in
+            try Self.fetchEntries(
+                db,
+                """
+                state IN ('claimed', 'reading', 'read', 'delivering') AND substr(path, 1, ?) = ?
+                ORDER BY id LIMIT ?
+                """, [prefix.unicodeScalars.count, prefix, limit + held.count])
+        }
+        return Array(found.filter { !held.contains($0.rowID) }.prefix(limit))
+    }
+
+    public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO job_tick (job, tick, node, claimed_at) VALUES (?, ?, ?, ?)",
+                arguments: [job, Self.tickKey(tick), node, now.timeIntervalSince1970])
+            return db.changesCount > 0
+        }
+    }
+
+    /// A due time as the key of its tick: whole milliseconds, the same on every node.
+    static func tickKey(_ tick: Date) -> Int64 { Int64((tick.timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: Nodes
+
+    public func registerNode(_ node: NodeIdentity, now: Date) async throws(KamiflowError) {
+        try write { db in
+            if let name = node.name {
+                try db.execute(
+                    sql: "UPDATE node SET stopped = ? WHERE host = ? AND name = ? AND id <> ? AND stopped IS NULL",
+                    arguments: [now.timeIntervalSince1970, node.host, name, node.id])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO node (id, name, host, pid, started, last_seen, heartbeat_interval)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, stopped = NULL,
+                        heartbeat_interval = excluded.heartbeat_interval
+                    """,
+                arguments: [
+                    node.id, node.name, node.host, node.pid, node.started.timeIntervalSince1970,
+                    now.timeIntervalSince1970, node.heartbeatInterval,
+                ])
+        }
+    }
+
+    public func heartbeat(_ nodeID: String, scansDone: Int, holding: Int, now: Date) async throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE node SET last_seen = ?, stopped = NULL, scans_done = ?, holding = ? WHERE id = ?",
+                arguments: [now.timeIntervalSince1970, scansDone, holding, nodeID])
+        }
+    }
+
+    public func retireNode(_ nodeID: String, now: Date) async throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE node SET stopped = ?, holding = 0 WHERE id = ? AND stopped IS NULL",
+                arguments: [now.timeIntervalSince1970, nodeID])
+        }
+    }
+
+    public func nodes(now: Date) async throws(KamiflowError) -> [NodeEntry] {
+        try read { db in try Self.fetchNodes(db, "ORDER BY last_seen DESC, id", [], now: now) }
+    }
+
+    /// Nodes as rows say; what they hold is what each said in its last heartbeat (the leases of this journal live
+    /// in each process), none once stopped.
+    private static func fetchNodes(
+        _ db: Database, _ rest: String, _ arguments: StatementArguments, now: Date
+    ) throws -> [NodeEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM node " + rest, arguments: arguments).map { row in
+            let stopped: Double? = row["stopped"]
+            return NodeEntry(
+                id: row["id"], name: row["name"], host: row["host"], pid: row["pid"],
+                started: Date(timeIntervalSince1970: row["started"]),
+                lastSeen: Date(timeIntervalSince1970: row["last_seen"]), heartbeatInterval: row["heartbeat_interval"],
+                stopped: stopped.map(Date.init(timeIntervalSince1970:)), scansDone: row["scans_done"],
+                leases: stopped == nil ? row["holding"] : 0)
         }
     }
 

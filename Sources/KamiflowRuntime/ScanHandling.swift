@@ -169,14 +169,14 @@ package struct ScanHandler: Sendable {
     package let redactor: Redactor
     package let logger: Logger
     /// This process among those sharing the journal; each handling adds its own suffix to make the lease owner.
-    package let node: String
+    package let node: LocalNode
     /// How long a claim on a scan lasts without renewal. It is renewed after reading and before delivering, so it
     /// must outlast the longest read of one scan; a worker that dies holds its scans at most this long.
     package let leaseDuration: TimeInterval
 
     package init(
         journal: any Journal, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
-        connectors: [String: any Connector], redactor: Redactor, logger: Logger, node: String = ScanHandler.localNode,
+        connectors: [String: any Connector], redactor: Redactor, logger: Logger, node: LocalNode = .process,
         leaseDuration: TimeInterval = 600
     ) {
         self.journal = journal
@@ -187,11 +187,6 @@ package struct ScanHandler: Sendable {
         self.logger = logger
         self.node = node
         self.leaseDuration = leaseDuration
-    }
-
-    /// Host and process id: enough to tell people which process holds a scan.
-    package static var localNode: String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// Thrown inside `process` when another worker holds the scan's lease (`atClaim`) or took it over later: the
@@ -234,6 +229,9 @@ package struct ScanHandler: Sendable {
         }
         let (processed, scanRow) = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
         outcome = processed
+        if !outcome.busy, !outcome.handedBack, !outcome.skipped, outcome.state != .duplicate, scanRow != nil {
+            node.settledOne()
+        }
         await finish(&outcome)
         await journalInput(outcome, at: path, size: file.size, scan: scanRow)
         file.unlock()
@@ -346,8 +344,11 @@ package struct ScanHandler: Sendable {
             // sharing the journal.
             guard
                 var lease = try await journal.claim(
-                    entry.rowID, owner: node + "#" + UUID().uuidString.prefix(8), duration: leaseDuration)
+                    entry.rowID, owner: node.identity.ownerPrefix + UUID().uuidString.prefix(8),
+                    duration: leaseDuration)
             else { throw LeaseNotHeld(atClaim: true) }
+            node.took()
+            defer { node.released() }
             if Task.isCancelled { throw CancellationError() }
             // 2. Read.
             try await journal.beginReading(entry.rowID)
@@ -418,6 +419,13 @@ package struct ScanHandler: Sendable {
             if let error = outcome.error { metadata["error"] = "\(error)" }
             scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
         } catch let refused as LeaseNotHeld {
+            if refused.atClaim && entry.path == path {
+                // The same file, claimed by another worker first (a queue several nodes take from): theirs.
+                outcome.state = .claimed
+                outcome.busy = true
+                outcome.rowID = nil
+                return (outcome, nil)
+            }
             if refused.atClaim {
                 // The same bytes, admitted under another name (a failed scan dropped again twice), are being read
                 // by another worker right now: this name is a duplicate of that scan, and its path is journaled as
@@ -440,6 +448,25 @@ package struct ScanHandler: Sendable {
             outcome.handedBack = true
             try? await journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")
             scanLogger.notice("scan handed back at shutdown", metadata: ["file": "\(originalPath)"])
+        } catch let error as KamiflowError where error.code == .journal {
+            // The journal went away mid-scan (a shared database restarting, the network cut): the scan is not the
+            // problem. Hand it back once the journal answers again, which also ends this worker's lease, so that
+            // it is resumed (by this worker's next pass, another node, or a re-run) rather than failed or held.
+            outcome.state = .claimed
+            outcome.handedBack = true
+            outcome.error = redactor.redact(error.description)
+            scanLogger.warning(
+                "the journal failed mid-scan; handing the scan back", metadata: ["error": "\(outcome.error!)"])
+            for attempt in 0..<30 {
+                do {
+                    try await journal.settle(
+                        entry.rowID, state: .claimed, error: "the journal was unreachable; will be resumed")
+                    break
+                } catch {
+                    if attempt == 29 || Task.isCancelled { break }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
         } catch {
             outcome.state = .failed
             outcome.error = redactor.redact(describe(error))

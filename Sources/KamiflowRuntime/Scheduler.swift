@@ -191,14 +191,19 @@ public struct Scheduler: Service {
     let logger: Logger
     let now: @Sendable () -> Date
     let sleep: @Sendable (Duration) async throws -> Void
+    /// The node this scheduler runs on: of the nodes sharing the journal, the one that claims a tick runs it.
+    let node: String
 
     /// - Parameters:
     ///   - now, sleep: the clock; tests pass their own.
+    ///   - node: the node id the journal records for each tick this scheduler runs.
     public init(
         jobs: [ScheduledJob], journal: any Journal, configuration: SchedulerConfiguration = .init(), logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        node: String = LocalNode.process.identity.id
     ) {
+        self.node = node
         self.jobs = jobs
         self.journal = journal
         self.configuration = configuration
@@ -248,8 +253,10 @@ public struct Scheduler: Service {
         if let missed = Self.missedRun(
             of: job.schedule, lastStart: lastStart ?? nil, now: now(), grace: configuration.missedRunGrace)
         {
-            jobLogger.notice("running a missed run once", metadata: ["due": "\(missed)"])
-            await runOnce(job, logger: jobLogger)
+            if await claim(job, tick: missed, logger: jobLogger) {
+                jobLogger.notice("running a missed run once", metadata: ["due": "\(missed)"])
+                await runOnce(job, logger: jobLogger)
+            }
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             guard let due = job.schedule.nextRun(after: now()) else {
@@ -270,8 +277,23 @@ public struct Scheduler: Service {
             } catch {
                 return  // shutdown while waiting
             }
-            await runOnce(job, logger: jobLogger)
+            if await claim(job, tick: due, logger: jobLogger) { await runOnce(job, logger: jobLogger) }
         }
+    }
+
+    /// Whether this node runs the tick: several nodes sharing the journal all come due at once, and the journal
+    /// gives the tick to one. A journal that cannot answer gives it to none (a run missed is logged; a run made
+    /// twice could deliver a folder twice over).
+    private func claim(_ job: ScheduledJob, tick: Date, logger: Logger) async -> Bool {
+        do {
+            if try await journal.claimJobTick(job.name, tick: tick, node: node, now: now()) { return true }
+            logger.info("another node runs this tick", metadata: ["due": "\(tick)"])
+        } catch {
+            logger.error(
+                "cannot claim the scheduled run in the journal; not run",
+                metadata: ["due": "\(tick)", "error": "\(error)"])
+        }
+        return false
     }
 
     private func runOnce(_ job: ScheduledJob, logger: Logger) async {

@@ -749,9 +749,47 @@ public final class ReviewWebStation: Sendable {
             "# HELP kamiflow_delivery_failures Scans whose delivery failed (retry or accept again).",
             "# TYPE kamiflow_delivery_failures gauge", "kamiflow_delivery_failures \(counts[.failed] ?? 0)",
         ]
+        lines += Self.nodeMetrics(try await journal.nodes(now: Date()), now: Date())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
+    }
+
+    /// Every node sharing the journal (running or not, as the journal last saw it): whether it runs, the leases it
+    /// holds, the scans it settled and how fast, and how long ago it was last seen.
+    static func nodeMetrics(_ nodes: [NodeEntry], now: Date) -> [String] {
+        func label(_ node: NodeEntry) -> String {
+            let escaped = node.id.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+            let host = node.host.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+            return "{node=\"\(escaped)\",host=\"\(host)\"}"
+        }
+        var lines: [String] = []
+        let families: [(String, String, String, (NodeEntry) -> String)] = [
+            (
+                "kamiflow_node_up", "gauge", "1 while the node runs and beats, else 0.",
+                { $0.isAlive(at: now) ? "1" : "0" }
+            ),
+            ("kamiflow_node_leases", "gauge", "Scans the node holds a lease on.", { "\($0.leases)" }),
+            (
+                "kamiflow_node_scans_done_total", "counter", "Scans the node settled since it started.",
+                { "\($0.scansDone)" }
+            ),
+            (
+                "kamiflow_node_scans_per_minute", "gauge", "Scans the node settled per minute since it started.",
+                { String(format: "%.2f", $0.scansPerMinute) }
+            ),
+            (
+                "kamiflow_node_last_seen_age_seconds", "gauge", "Seconds since the node's last heartbeat.",
+                { "\(Int(now.timeIntervalSince($0.lastSeen)))" }
+            ),
+        ]
+        for (name, type, help, value) in families {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) \(type)"]
+            lines += nodes.map { "\(name)\(label($0)) \(value($0))" }
+        }
+        return lines
     }
 
     /// Width and height from a PNG's IHDR chunk.

@@ -19,7 +19,9 @@ public import KamiflowCore
 /// - the review queue: open records counted per workflow with the oldest's age, and listed oldest first, paged;
 /// - the queries: entry, entries(matching:), list, count, counts, stuck;
 /// - input rows by path: one row per path and result, sightings counted, refused paths kept, rows following moves;
-/// - scheduled job runs;
+/// - scheduled job runs, and each tick of a job claimed by one node only;
+/// - nodes: registered with their heartbeats and what they hold; the lease of a node that stopped, missed its
+///   beats, or was restarted under the same name on the same host is free at once;
 /// - writes still happen from a cancelled task (a scan handed back at shutdown must be journaled).
 public struct JournalConformance: Sendable {
     /// Everything that did not hold, one line each.
@@ -52,6 +54,8 @@ public struct JournalConformance: Sendable {
             ("inputs", Self.inputs),
             ("jobs", Self.jobs),
             ("cancelled", Self.cancelledWrites),
+            ("nodes", Self.nodes),
+            ("queue", Self.queue),
         ]
         for (name, check) in checks {
             let recorder = Recorder(name)
@@ -564,6 +568,20 @@ public struct JournalConformance: Sendable {
         try await journal.recordJobRun("nightly", started: t0 + 86_400, finished: nil, status: nil)
         r.check(same(try await journal.lastJobStart("nightly"), t0 + 86_400), "a later start does not replace it")
         r.check(try await journal.lastJobStart("other") == nil, "job runs are not per job")
+
+        // A tick goes to one node: the first to claim it.
+        let tick = t0 + 3600
+        r.check(try await journal.claimJobTick("nightly", tick: tick, node: "a", now: t0), "a new tick was refused")
+        r.check(
+            try await journal.claimJobTick("nightly", tick: tick, node: "b", now: t0) == false,
+            "a second node got a tick already claimed")
+        r.check(
+            try await journal.claimJobTick("nightly", tick: tick, node: "a", now: t0) == false,
+            "a tick was claimed twice by its node")
+        r.check(
+            try await journal.claimJobTick("nightly", tick: tick + 86_400, node: "b", now: t0),
+            "the next tick was refused")
+        r.check(try await journal.claimJobTick("other", tick: tick, node: "b", now: t0), "ticks are not per job")
     }
 
     static func cancelledWrites(_ journal: any Journal, _ r: Recorder) async throws {
@@ -583,5 +601,108 @@ public struct JournalConformance: Sendable {
         r.check(
             try await journal.entry(rowID: entry.rowID)?.state == .claimed,
             "a scan handed back from a cancelled task was not journaled")
+    }
+
+    static func nodes(_ journal: any Journal, _ r: Recorder) async throws {
+        let a = NodeIdentity(name: nil, host: "host-a", pid: 101, started: t0, heartbeatInterval: 10)
+        let b = NodeIdentity(name: nil, host: "host-b", pid: 202, started: t0, heartbeatInterval: 10)
+        try await journal.registerNode(a, now: t0)
+        try await journal.registerNode(b, now: t0)
+        guard let first = try await admitNew(journal, r, hash("n"), "/in/n1.png") else { return }
+        guard let held = try await journal.claim(first.rowID, owner: a.ownerPrefix + "w1", duration: 600, now: t0)
+        else {
+            r.fail("a registered node could not claim a scan")
+            return
+        }
+        try await journal.heartbeat(a.id, scansDone: 3, holding: 1, now: t0 + 5)
+        let listed = try await journal.nodes(now: t0 + 6)
+        r.check(Set(listed.map(\.id)) == [a.id, b.id], "the nodes listed are not the two registered: \(listed)")
+        if let seenA = listed.first(where: { $0.id == a.id }) {
+            r.check(
+                seenA.host == "host-a" && seenA.pid == 101 && same(seenA.started, t0) && same(seenA.lastSeen, t0 + 5)
+                    && seenA.scansDone == 3 && seenA.leases == 1 && seenA.isAlive(at: t0 + 6),
+                "a node is not listed as it beat, holding its lease: \(seenA)")
+        }
+        r.check(
+            try await journal.claim(first.rowID, owner: b.ownerPrefix + "w1", duration: 600, now: t0 + 20) == nil,
+            "another node took the lease of a node that beats")
+
+        // Stopped (at its exit, or found gone by a neighbour): its lease is free at once.
+        try await journal.retireNode(a.id, now: t0 + 21)
+        let taken = try await journal.claim(first.rowID, owner: b.ownerPrefix + "w1", duration: 600, now: t0 + 22)
+        r.check(taken != nil, "the lease of a stopped node was not free")
+        r.check(
+            try await journal.renewLease(held, duration: 600, now: t0 + 23) == nil,
+            "a stopped node renewed a lease taken over")
+        let afterStop = try await journal.nodes(now: t0 + 24).first { $0.id == a.id }
+        r.check(
+            afterStop?.stopped != nil && afterStop?.leases == 0 && afterStop?.isAlive(at: t0 + 24) == false,
+            "a stopped node is not listed as stopped, holding nothing: \(String(describing: afterStop))")
+        // A node found stopped that beats again was only cut off: it counts as running.
+        try await journal.heartbeat(a.id, scansDone: 3, holding: 0, now: t0 + 25)
+        r.check(
+            try await journal.nodes(now: t0 + 26).first { $0.id == a.id }?.isAlive(at: t0 + 26) == true,
+            "a node that beat again after being marked stopped is not running")
+
+        // Silent: three beats missed (30 s at a 10 s beat), and its leases are free, long before they run out.
+        guard let second = try await admitNew(journal, r, hash("m"), "/in/n2.png") else { return }
+        try await journal.heartbeat(b.id, scansDone: 0, holding: 1, now: t0 + 30)
+        _ = try await journal.claim(second.rowID, owner: b.ownerPrefix + "w2", duration: 600, now: t0 + 30)
+        try await journal.heartbeat(a.id, scansDone: 3, holding: 0, now: t0 + 55)
+        r.check(
+            try await journal.claim(second.rowID, owner: a.ownerPrefix + "w2", duration: 600, now: t0 + 55) == nil,
+            "a lease was taken from a node within its allowed missed beats")
+        r.check(
+            try await journal.claim(second.rowID, owner: a.ownerPrefix + "w2", duration: 600, now: t0 + 61) != nil,
+            "the lease of a node silent for more than three beats was not free")
+
+        // Restarted under the same name on the same host: the earlier process is stopped, its leases free.
+        let old = NodeIdentity(name: "scanner-1", host: "host-c", pid: 300, started: t0, heartbeatInterval: 10)
+        let new = NodeIdentity(name: "scanner-1", host: "host-c", pid: 301, started: t0 + 70, heartbeatInterval: 10)
+        let other = NodeIdentity(name: "scanner-1", host: "host-d", pid: 300, started: t0, heartbeatInterval: 10)
+        r.check(old.id != new.id, "two starts of one named node have the same id: \(old.id)")
+        try await journal.registerNode(old, now: t0 + 60)
+        try await journal.registerNode(other, now: t0 + 60)
+        guard let third = try await admitNew(journal, r, hash("l"), "/in/n3.png") else { return }
+        _ = try await journal.claim(third.rowID, owner: old.ownerPrefix + "w1", duration: 600, now: t0 + 60)
+        try await journal.registerNode(new, now: t0 + 70)
+        r.check(
+            try await journal.claim(third.rowID, owner: new.ownerPrefix + "w1", duration: 600, now: t0 + 71) != nil,
+            "a node restarted under its name did not get the lease of its earlier process at once")
+        let afterRestart = try await journal.nodes(now: t0 + 72)
+        r.check(
+            afterRestart.first { $0.id == old.id }?.stopped != nil
+                && afterRestart.first { $0.id == other.id }?.stopped == nil,
+            "a restart stopped the wrong nodes: \(afterRestart)")
+        r.check(
+            NodeIdentity.nodeID(ofOwner: new.ownerPrefix + "x") == new.id
+                && NodeIdentity.nodeID(ofOwner: "no-node") == nil,
+            "a lease owner does not name its node")
+    }
+
+    static func queue(_ journal: any Journal, _ r: Recorder) async throws {
+        let node = NodeIdentity(name: nil, host: "host-q", pid: 7, started: t0, heartbeatInterval: 10)
+        try await journal.registerNode(node, now: t0)
+        guard let queued = try await admitNew(journal, r, hash("q"), "/spool/q.png"),
+            let elsewhere = try await admitNew(journal, r, hash("p"), "/in/p.png"),
+            try await admitNew(journal, r, hash("o"), "/spool-other/o.png") != nil
+        else { return }
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0).map(\.rowID) == [queued.rowID],
+            "the queue does not hold exactly the scan under the spool")
+        _ = try await journal.claim(queued.rowID, owner: node.ownerPrefix + "w", duration: 600, now: t0)
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0 + 1).isEmpty,
+            "a scan a running node holds is still offered")
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0 + 31).map(\.rowID) == [queued.rowID],
+            "a scan held by a node silent for three beats is not offered again")
+        try await journal.settle(queued.rowID, state: .delivered, error: nil, timings: nil, now: t0 + 32)
+        r.check(
+            try await journal.claimable(under: "/spool", limit: 10, now: t0 + 33).isEmpty,
+            "a settled scan is still offered")
+        r.check(
+            try await journal.claimable(under: "/in/", limit: 10, now: t0 + 33).map(\.rowID) == [elsewhere.rowID],
+            "the queue does not follow the folder it is asked for")
     }
 }

@@ -86,6 +86,7 @@ enum DeploymentKeys {
     static let inbox = RuntimeSettings.Watch.Inbox.settingNames
     static let schedule = RuntimeSettings.Job.settingNames
     static let run = RuntimeSettings.Job.Run.settingNames
+    static let queue = RuntimeSettings.Queue.settingNames
 }
 
 /// The connections of the deployment file: named ways into core systems.
@@ -148,8 +149,26 @@ struct DeploymentReader: LocatedYAMLReader {
                 runtime.memoryBudget = integer(
                     value, "'memory_budget' (mebibytes for the pages being read)", minimum: 16)
             case "watch": runtime.watch = readWatch(value)
+            case "queue":
+                if entries(value, "'queue'", allowed: DeploymentKeys.queue) != nil {
+                    runtime.queue = decode(RuntimeSettings.Queue.self, from: value, what: "'queue'")
+                }
             case "schedules": runtime.schedules = readSchedules(value)
             case "missed_run_grace": runtime.missedRunGrace = duration(value, "'missed_run_grace'")
+            case "node":
+                if let name = string(value, "'node' (this machine's name among the nodes sharing the journal)") {
+                    if NodeIdentity.isValidName(name) {
+                        runtime.node = name
+                    } else {
+                        error(
+                            "'node' is 1 to 63 letters, digits, '.', '_' or '-', not '\(name)'", at: value)
+                    }
+                }
+            case "heartbeat":
+                runtime.heartbeat = duration(value, "'heartbeat'")
+                if let beat = runtime.heartbeat, beat.duration < .milliseconds(100) {
+                    error("'heartbeat' must be at least 100ms, not \(beat)", at: value)
+                }
             default: break
             }
         }

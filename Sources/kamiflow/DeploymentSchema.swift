@@ -37,6 +37,23 @@ enum DeploymentSchema {
                   "type": "string", "description": "The environment variable holding the PostgreSQL journal's password."
                 },
                 "workers": {"type": "integer", "minimum": 1},
+                "queue": {
+                  "type": "object", "additionalProperties": false, "required": ["spool", "workflow"],
+                  "description": "Scans submitted with 'kamiflow run --submit', taken by every 'kamiflow serve'.",
+                  "properties": {
+                    "spool": {"type": "string", "description": "A folder every node reaches (NFS/SMB)."},
+                    "workflow": {"type": "string"},
+                    "poll": {"$ref": "#/$defs/duration"}
+                  }
+                },
+                "node": {
+                  "type": "string", "pattern": "^[A-Za-z0-9._-]{1,63}$",
+                  "description": "This machine's name among the nodes sharing the journal."
+                },
+                "heartbeat": {
+                  "$ref": "#/$defs/duration",
+                  "description": "How often this node tells the journal it is alive (default 10s)."
+                },
                 "memory_budget": {
                   "type": "integer", "minimum": 16,
                   "description": "Mebibytes that the pages being read may hold at once (default 320)."

@@ -69,6 +69,18 @@ struct RuntimeOptions: ParsableArguments {
     }
 }
 
+extension LocalNode {
+    /// This process as a node, named and beating as the deployment file says (`node:`, `heartbeat:`).
+    static func thisProcess(_ settings: RuntimeSettings?) -> LocalNode {
+        thisProcess(
+            name: settings?.node, heartbeatInterval: settings?.heartbeat.map { $0.duration.secondsValue } ?? 10)
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// `kamiflow run WORKFLOW... INPUT...`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -109,6 +121,15 @@ struct RunCommand: AsyncParsableCommand {
     )
     var deployment: String?
 
+    @Flag(
+        help: """
+            Submit the inputs to the shared queue instead of reading them: each is copied into the deployment's \
+            queue spool and journaled as queued, and every 'kamiflow serve' with that queue takes them. Needs the \
+            deployment's 'queue:' (the workers read with its workflow); exit 0 when every input was queued or was \
+            already done, 2 when one could not be.
+            """)
+    var submit = false
+
     @Argument(help: "Workflow files, then scan files, folders or glob patterns.")
     var arguments: [String] = []
 
@@ -128,13 +149,18 @@ struct RunCommand: AsyncParsableCommand {
         let logger = options.logger("kamiflow.run", redactor: redactor)
         let deploymentFile =
             deployment ?? (FileManager.default.fileExists(atPath: "kamiflow.yaml") ? "kamiflow.yaml" : nil)
+        let settings = try deploymentFile.map(DeploymentFile.load)
         let composition = Composition(
             // Engines per core, not per scan in flight: `jobs` engines (twice the cores) fought over the cores
             // and held twice the engine memory (peak 470 MB for 2 cores) while reading no faster.
             settings: Composition.Settings(
                 deployment: deploymentFile, workers: workers,
-                pageMemoryBudget: options.pageMemoryBudget(deployment: try deploymentFile.map(DeploymentFile.load))),
+                pageMemoryBudget: options.pageMemoryBudget(deployment: settings)),
             environment: ProcessInfo.processInfo.environment, logger: logger)
+        if submit {
+            try await submitToQueue(inputs, workflows: Array(workflows), settings: settings, logger: logger)
+            return
+        }
         let wiring: RuntimeWiring
         let journal: any Journal
         do {
@@ -152,13 +178,16 @@ struct RunCommand: AsyncParsableCommand {
         let files = InputFiles(inputs, extensions: recordFiles ? ["json"] : InputFiles.scanExtensions)
         let expected = files.reduce(0) { n, _ in n + 1 }  // names only: cheap, and gives the ETA
         let progress = ConsoleProgress(expected: expected, redactor: redactor)
+        let node = LocalNode.thisProcess(settings)
         let runner = BatchRunner(
             journal: journal, processor: wiring.processor, planner: wiring.planner, connectors: wiring.connectors,
             configuration: BatchConfiguration(maxConcurrentScans: jobs, keepAllOutcomes: json), redactor: redactor,
-            logger: logger)
+            logger: logger, node: node)
 
         // SIGINT/SIGTERM: stop taking scans, hand back the ones in flight, exit 75 (run again to finish).
-        let task = Task { await runner.run(files, progress: progress) }
+        let task = Task {
+            await node.whileRegistered(in: journal, logger: logger) { await runner.run(files, progress: progress) }
+        }
         let signals = SignalCancellation(task: task)
         let summary = await task.value
         signals.stop()
@@ -172,6 +201,48 @@ struct RunCommand: AsyncParsableCommand {
             print(summary.table)
         }
         throw ExitCode(summary.exitStatus)
+    }
+}
+
+extension RunCommand {
+    /// `run --submit`: the inputs into the deployment's queue, unread; one line per input.
+    func submitToQueue(
+        _ inputs: [String], workflows: [String], settings: RuntimeSettings?, logger: Logger
+    ) async throws {
+        guard let queue = settings?.queue else {
+            FileHandle.standardError.write(
+                Data(
+                    "kamiflow run: --submit needs a deployment file with 'queue: {spool: FOLDER, workflow: FILE}'\n"
+                        .utf8))
+            throw ExitCode(64)
+        }
+        guard workflows.isEmpty else {
+            FileHandle.standardError.write(
+                Data(
+                    ("kamiflow run: with --submit, name only the inputs: the workers read them with the queue's "
+                        + "workflow (\(queue.workflow))\n").utf8))
+            throw ExitCode(64)
+        }
+        let journal: any Journal
+        do {
+            journal = try await options.openJournal(
+                at: settings?.journal, passwordVariable: settings?.journalPasswordEnvironment)
+        } catch {
+            FileHandle.standardError.write(Data("kamiflow run: \(error)\n".utf8))
+            throw ExitCode(74)
+        }
+        let redactor = Redactor()
+        let results = await WorkSubmitter(journal: journal, spool: queue.spool, redactor: redactor).submit(
+            InputFiles(inputs, extensions: recordFiles ? ["json"] : InputFiles.scanExtensions))
+        for result in results {
+            print(
+                "\(result.result.padding(toLength: 9, withPad: " ", startingAt: 0)) \(result.id.isEmpty ? "-" : result.id)"
+                    + "  \(result.path)" + (result.detail.map { "  (\($0))" } ?? ""))
+        }
+        let queued = results.filter { $0.result == "queued" }.count
+        let failed = results.filter { $0.result == "failed" }.count
+        print("\(queued) queued, \(results.count - queued - failed) already known, \(failed) failed")
+        throw ExitCode(failed > 0 ? 2 : 0)
     }
 }
 

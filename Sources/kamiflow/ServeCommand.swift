@@ -67,7 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = options.logger("kamiflow.serve", redactor: redactor, defaultLevel: .info)
         let journal = try await options.openJournal(
             at: settings.journal, passwordVariable: settings.journalPasswordEnvironment)
-        var services: [any Service] = []
+        let node = LocalNode.thisProcess(settings)
+        // First in the group, so last to stop: the node says it is alive until its scans are handed back.
+        var services: [any Service] = [NodeHeartbeat(node: node, journal: journal, logger: logger)]
         let workers = settings.workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let composition = Composition(
             settings: Composition.Settings(
@@ -86,7 +88,17 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(
                 DropFolderWatcher(
                     configuration: try watch.configuration(inboxes: boxes, settings: settings), journal: journal,
-                    connectors: await composition.allConnectorsForRouting(), redactor: redactor, logger: logger))
+                    connectors: await composition.allConnectorsForRouting(), redactor: redactor, logger: logger,
+                    node: node))
+        }
+
+        if let queue = settings.queue {
+            let wiring = try await composition.wiring(workflowFiles: [queue.workflow], recordFiles: recordFiles)
+            services.append(
+                QueueWorker(
+                    journal: journal, spool: queue.spool, processor: wiring.processor, planner: wiring.planner,
+                    connectors: wiring.connectors, redactor: redactor, logger: logger, node: node,
+                    concurrency: workers, poll: queue.poll?.duration ?? .seconds(1)))
         }
 
         var jobs: [ScheduledJob] = []
@@ -95,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runner = BatchRunner(
                 journal: journal, processor: wiring.processor, planner: wiring.planner,
                 connectors: wiring.connectors, configuration: BatchConfiguration(maxConcurrentScans: workers),
-                redactor: redactor, logger: logger)
+                redactor: redactor, logger: logger, node: node)
             let inputs = job.run.inputs
             jobs.append(
                 ScheduledJob(name: job.name, schedule: try job.schedule()) {
@@ -114,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
                     jobs: jobs, journal: journal,
                     configuration: SchedulerConfiguration(
                         missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
-                    logger: logger))
+                    logger: logger, node: node.identity.id))
         }
         var reviewComposition: Composition?
         if let reviewPort {
@@ -138,9 +150,9 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.notice("review station listening", metadata: ["url": "\(scheme)://\(host):\(port)/"])
                 })
         }
-        guard !services.isEmpty else {
+        guard services.count > 1 else {
             throw KamiflowError(
-                .invalidDeployment, "nothing to serve: no watch inboxes, no schedules, no review station",
+                .invalidDeployment, "nothing to serve: no watch inboxes, no queue, no schedules, no review station",
                 subject: deployment)
         }
         var configuration = ServiceGroupConfiguration(

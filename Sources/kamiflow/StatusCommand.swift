@@ -34,12 +34,27 @@ struct StatusCommand: AsyncParsableCommand {
         // Files that never became scans (empty, unreadable, not scan files): no state above counts them.
         let refused = try await journal.countInputs(outcome: .refused)
         let now = Date()
+        let nodes = try await journal.nodes(now: now)
         if json {
             struct Report: Encodable {
                 var journal: String
                 var counts: [String: Int]
                 var refusedInputs: Int
                 var stuck: [Stuck]
+                var nodes: [Node]
+            }
+            struct Node: Encodable {
+                var id: String
+                var name: String?
+                var host: String
+                var pid: Int32
+                var state: String
+                var leases: Int
+                var scansDone: Int
+                var scansPerMinute: Double
+                var started: Date
+                var lastSeen: Date
+                var lastSeenSecondsAgo: Int
             }
             struct Stuck: Encodable {
                 var id: String
@@ -56,9 +71,17 @@ struct StatusCommand: AsyncParsableCommand {
                     Stuck(
                         id: $0.shortID, state: $0.state.rawValue, seconds: Int(now.timeIntervalSince($0.stateSince)),
                         path: $0.path, attempts: $0.attempts)
+                },
+                nodes: nodes.map {
+                    Node(
+                        id: $0.id, name: $0.name, host: $0.host, pid: $0.pid, state: Self.nodeState($0, now: now),
+                        leases: $0.leases, scansDone: $0.scansDone,
+                        scansPerMinute: ($0.scansPerMinute * 100).rounded() / 100, started: $0.started,
+                        lastSeen: $0.lastSeen, lastSeenSecondsAgo: Int(now.timeIntervalSince($0.lastSeen)))
                 })
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print("journal \(journal.location)")
@@ -85,8 +108,33 @@ struct StatusCommand: AsyncParsableCommand {
                             + "  for \(Self.age(now.timeIntervalSince(entry.stateSince)))  \(entry.path)")
                 }
             }
+            printNodes(nodes, now: now)
         }
         if failIfStuck && !stuck.isEmpty { throw ExitCode(3) }
+    }
+
+    /// Running (beating), silent (missed its beats: crashed or cut off; its leases are free) or stopped.
+    static func nodeState(_ node: NodeEntry, now: Date) -> String {
+        node.stopped != nil ? "stopped" : node.isAlive(at: now) ? "running" : "silent"
+    }
+
+    /// The nodes that used the journal: every one still running or silent, and the last few stopped.
+    private func printNodes(_ nodes: [NodeEntry], now: Date) {
+        let shown = nodes.filter { $0.stopped == nil } + nodes.filter { $0.stopped != nil }.prefix(5)
+        guard !shown.isEmpty else { return }
+        let running = nodes.filter { $0.isAlive(at: now) }.count
+        print("nodes (\(running) running):")
+        let width = max(4, shown.map(\.id.count).max() ?? 4)
+        print(
+            "  " + "NODE".padding(toLength: width, withPad: " ", startingAt: 0)
+                + "  STATE    LEASES  SCANS  PER MIN  LAST SEEN")
+        for node in shown {
+            print(
+                "  " + node.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + Self.nodeState(node, now: now).padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + String(format: "  %6d  %5d  %7.1f", node.leases, node.scansDone, node.scansPerMinute)
+                    + "  \(Self.age(now.timeIntervalSince(node.lastSeen))) ago")
+        }
     }
 
     static func age(_ seconds: TimeInterval) -> String {

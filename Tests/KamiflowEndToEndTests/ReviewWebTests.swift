@@ -328,6 +328,14 @@ struct ReviewWebTests {
         #expect(lines.dropFirst(2).first == "DENY no-store")
         #expect(lines.contains("kamiflow_review_queue_length 0"))
         #expect(lines.contains(#"kamiflow_scans{state="in-review"} 0"#))
+        // serve is a node of its journal, beating: up, holding nothing, seen within its heartbeat.
+        let pid = process.processIdentifier
+        #expect(
+            lines.contains {
+                $0.hasPrefix("kamiflow_node_up{node=\"") && $0.contains("/\(pid)/") && $0.hasSuffix("} 1")
+            },
+            "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("kamiflow_node_leases{") && $0.hasSuffix("} 0") }, "\(lines)")
         #expect(process.isRunning)
     }
 }

@@ -56,6 +56,17 @@ struct PostgresJournalTests {
         for journal in opened.all { await journal.close() }
     }
 
+    @Test("three nodes, each with its own pool on one PostgreSQL database, run an every-minute job once per tick")
+    func oncePerTickOnThreeNodes() async throws {
+        let database = try server.createDatabase()
+        var journals: [PostgresJournal] = []
+        for _ in 0..<3 { journals.append(try await openJournal(database: database)) }
+        let runs = try await runOnThreeNodes(journals, ticks: 20)
+        #expect(runs.count >= 20, "\(runs.keys.sorted())")
+        #expect(runs.values.allSatisfy { $0.count == 1 }, "\(runs)")
+        for journal in journals { await journal.close() }
+    }
+
     @Test("two processes' journals claiming the same 60 scans at once never both get one, and every scan is taken")
     func concurrentClaimsAreExclusive() async throws {
         let database = try server.createDatabase()

@@ -166,6 +166,18 @@ struct ScheduleTests {
                 == nil)
     }
 
+    @Test("three nodes sharing a SQLite journal run an every-minute job once per tick, between them")
+    func oncePerTickOnThreeNodes() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let journals: [any Journal] = try (0..<3).map { _ in
+            try SQLiteJournal(configuration: JournalConfiguration(path: folder.file("j.sqlite")))
+        }
+        let runs = try await runOnThreeNodes(journals, ticks: 20)
+        #expect(runs.count >= 20, "\(runs.keys.sorted())")
+        #expect(runs.values.allSatisfy { $0.count == 1 }, "\(runs)")
+    }
+
     @Test("a job never overlaps itself: occurrences during a long run are skipped, and runs are journaled")
     func noOverlap() async throws {
         let folder = try TemporaryFolder()
@@ -199,6 +211,35 @@ struct ScheduleTests {
         #expect(zip(times, times.dropFirst()).allSatisfy { $1.timeIntervalSince($0) == 180 })
         #expect(try await journal.lastJobStart("nightly") == times.last)
     }
+}
+
+/// Three schedulers (three nodes, each with its own journal connection and its own clock) run one every-minute job
+/// through `ticks` minutes; returns how many times each minute ran, over all nodes, and which node ran it.
+func runOnThreeNodes(_ journals: [any Journal], ticks: Int) async throws -> [Date: [String]] {
+    let start = ScheduleTests.date("2026-01-05 00:00").addingTimeInterval(30)
+    let end = start.addingTimeInterval(Double(ticks) * 60)
+    let runs = Mutex<[Date: [String]]>([:])
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for (index, journal) in journals.enumerated() {
+            let clock = FakeClock(start: start)
+            let node = "node-\(index)"
+            let job = ScheduledJob(name: "every-minute", schedule: Schedule(cron: try CronExpression("* * * * *"))) {
+                let minute = Date(timeIntervalSince1970: (clock.now().timeIntervalSince1970 / 60).rounded() * 60)
+                runs.withLock { $0[minute, default: []].append(node) }
+            }
+            let scheduler = Scheduler(
+                jobs: [job], journal: journal, logger: quietLogger, now: { clock.now() },
+                sleep: { duration in
+                    // Past the last tick: stop, as a shutdown while waiting does.
+                    if clock.now() >= end { throw CancellationError() }
+                    clock.advance(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                    await Task.yield()
+                }, node: node)
+            group.addTask { try await scheduler.run() }
+        }
+        try await group.waitForAll()
+    }
+    return runs.withLock { $0 }
 }
 
 /// A clock tests move by hand; `sleep` advances it instead of waiting.

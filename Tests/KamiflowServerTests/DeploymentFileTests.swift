@@ -12,6 +12,31 @@ struct DeploymentFileTests {
         return folder
     }
 
+    @Test("a node name that could not name leases, and a heartbeat too short, are located errors")
+    func nodeSettings() throws {
+        let folder = try Self.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+        kamiflow: 1
+        node: "scanner #1"
+        heartbeat: 10ms
+        """.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try kamiflow(["validate", "--deployment", "bad.yaml"], in: folder)
+        #expect(bad.status != 0)
+        #expect(
+            bad.output.split(separator: "\n").map(String.init).prefix(2) == [
+                "bad.yaml:2:7: error: 'node' is 1 to 63 letters, digits, '.', '_' or '-', not 'scanner #1'",
+                "bad.yaml:3:12: error: 'heartbeat' must be at least 100ms, not 10ms",
+            ], "\(bad.output)")
+        try """
+        kamiflow: 1
+        node: scanner-1.city_hall
+        heartbeat: 2s
+        """.write(to: folder.appendingPathComponent("good.yaml"), atomically: true, encoding: .utf8)
+        let good = try kamiflow(["validate", "--deployment", "good.yaml"], in: folder)
+        #expect(good.status == 0, "\(good.output)\(good.errors)")
+    }
+
     @Test("a misspelt key in every section is a located error with a suggestion, all reported at once")
     func misspeltKeys() throws {
         let folder = try Self.scratchFolder()
