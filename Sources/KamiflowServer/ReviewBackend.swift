@@ -36,6 +36,11 @@ public struct ReviewBackend: Sendable {
     /// The workflow's label for a field (`氏名`), and the workflow's title, when the workflow is known.
     public var label: @Sendable (_ workflow: String, _ path: String) -> String?
     public var title: @Sendable (_ workflow: String) -> String?
+    /// The workflows the station was started with (id, title), for the authoring view.
+    public var workflows: [AuthoringWorkflow]
+    /// The authoring view of a workflow: its zones on its template, or (with a scan) the scan's extraction drawn
+    /// over its first page, sensitive values masked. `nil` for a workflow the station does not know.
+    public var authoring: @Sendable (_ workflow: String, _ scan: ScanEntry?) async throws -> AuthoringSheet?
 
     public init(
         check: @escaping @Sendable (FormRecord, [String: String]) throws -> FormRecord,
@@ -43,7 +48,9 @@ public struct ReviewBackend: Sendable {
         reject: @escaping @Sendable (ScanEntry, Int, String, String) async throws -> Decision,
         images: @escaping @Sendable (String, Int, [PixelRect?], [PixelRect]) async throws -> [[UInt8]?],
         label: @escaping @Sendable (String, String) -> String? = { _, _ in nil },
-        title: @escaping @Sendable (String) -> String? = { _ in nil }
+        title: @escaping @Sendable (String) -> String? = { _ in nil },
+        workflows: [AuthoringWorkflow] = [],
+        authoring: @escaping @Sendable (String, ScanEntry?) async throws -> AuthoringSheet? = { _, _ in nil }
     ) {
         self.check = check
         self.accept = accept
@@ -51,6 +58,68 @@ public struct ReviewBackend: Sendable {
         self.images = images
         self.label = label
         self.title = title
+        self.workflows = workflows
+        self.authoring = authoring
+    }
+}
+
+/// A workflow the station serves, as the authoring view lists it.
+public struct AuthoringWorkflow: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    /// The workflow file.
+    public var file: String
+
+    public init(id: String, title: String, file: String) {
+        self.id = id
+        self.title = title
+        self.file = file
+    }
+}
+
+/// What the authoring view shows of one workflow: the picture `kamiflow overlay` draws (the zones on the form's
+/// template, or a scan's extraction over the scan) and, for each field, where the workflow file declares it.
+public struct AuthoringSheet: Sendable {
+    public struct Field: Sendable, Hashable {
+        /// `children[1].birth`.
+        public var path: String
+        public var label: String
+        public var type: String
+        /// zone, cells, date parts, box or options.
+        public var kind: String
+        /// The area read, in template millimetres.
+        public var place: String
+        /// The line of the workflow file that declares the field (1-based; 0 when unknown).
+        public var line: Int
+        /// Over a scan: what was read (sensitive values masked), with confidence and first issue.
+        public var read: String?
+
+        public init(
+            path: String, label: String, type: String, kind: String, place: String, line: Int, read: String?
+        ) {
+            self.path = path
+            self.label = label
+            self.type = type
+            self.kind = kind
+            self.place = place
+            self.line = line
+            self.read = read
+        }
+    }
+
+    /// The picture, PNG.
+    public var png: [UInt8]
+    /// One line: workflow, page, registration (over a scan), route.
+    public var title: String
+    /// The workflow file.
+    public var file: String
+    public var fields: [Field]
+
+    public init(png: [UInt8], title: String, file: String, fields: [Field]) {
+        self.png = png
+        self.title = title
+        self.file = file
+        self.fields = fields
     }
 }
 
@@ -139,6 +208,19 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "secondByOther": ("この記録の2人目の入力は別の担当者が行います", "Another reviewer makes the second entry of this record"),
             "supervisorNeeded": ("この記録は監督者が確認します", "A supervisor decides this record"),
             "entries": ("入力", "Entries"),
+            "authoring": ("様式の読取位置", "Workflow zones"),
+            "authoringHint": (
+                "様式の読み取り位置を、白紙の様式と読み取った用紙の上に表示します（ワークフロー作成者向け）。",
+                "Each workflow's zones on its blank form and over scans it read (for workflow authors)."
+            ),
+            "file": ("ワークフロー", "Workflow file"),
+            "template": ("白紙の様式", "Blank form"),
+            "scans": ("読み取った用紙", "Scans read"),
+            "noScans": ("まだありません", "None yet"),
+            "kind": ("種類", "Kind"),
+            "place": ("位置（mm）", "Place (mm)"),
+            "yamlLine": ("定義の行", "YAML line"),
+            "notReadAs": ("この様式として読めません", "Not readable as this workflow"),
         ]
         return table.mapValues { self == .ja ? $0.0 : $0.1 }
     }

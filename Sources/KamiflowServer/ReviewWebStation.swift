@@ -197,6 +197,7 @@ public final class ReviewWebStation: Sendable {
                     status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
             }
         }
+        addAuthoringRoutes(to: router)
         let logger = configuration.logger
         let server: HTTPServerBuilder
         do {
@@ -874,7 +875,9 @@ struct StationPages: Sendable {
     func base(_ session: StationSession?) -> [String: Any] {
         var context: [String: Any] = ["t": words, "lang": language.rawValue]
         if let session {
-            context["session"] = ["user": session.user, "role": session.role.rawValue]
+            context["session"] = [
+                "user": session.user, "role": session.role.rawValue, "mayAuthor": session.role.mayAuthor,
+            ]
             context["csrf"] = session.csrf
         }
         return context

@@ -14,6 +14,10 @@ public enum StationRole: String, Sendable, Codable, CaseIterable {
 
     /// Whether a sensitive value (マイナンバー, account number) may be shown to this role, on request.
     public var mayReveal: Bool { self != .reviewer }
+
+    /// Whether the authoring view (a workflow's zones over its template and over scans) is open to this role:
+    /// the workflow author's, so the administrator's.
+    public var mayAuthor: Bool { self == .admin }
 }
 
 /// The review station's own SQLite file beside the journal (0600): local accounts (bcrypt), sessions (only a hash

@@ -167,7 +167,7 @@ actor Composition {
         return made
     }
 
-    private func enginePool() async throws -> EnginePool {
+    func enginePool() async throws -> EnginePool {
         if let pool { return pool }
         let made = try await EnginePool(
             configuration: OCRConfiguration(languages: settings.languages, pageMemoryBudget: settings.pageMemoryBudget),

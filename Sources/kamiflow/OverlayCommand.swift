@@ -51,40 +51,20 @@ struct OverlayCommand: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: scan) else {
             throw KamiflowError(.fileNotFound, "cannot read the file", subject: scan)
         }
-        let source = ScanSource.file(path: scan)
-        let preparation = Preparation(deskew: deskew)
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: languages), workers: 1)
-        let index = page - 1
-        let result: ExtractionResult
-        let image: [UInt8]?
+        let drawn: (png: [UInt8], plan: OverlayPlan)
         do {
-            let extractor = Extractor(
-                workflows: [loaded], reader: pool,
-                configuration: ExtractionConfiguration(
-                    preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [loaded])))
-            result = try await extractor.extract(source, scanID: SHA256.hex(data))
-            // The same preparation again gives the same pixels the zones were mapped onto.
-            image = try await pool.withPages(of: source, preparation: preparation) { page in
-                page.index == index ? try page.pngData(of: nil) : nil
-            }.compactMap { $0 }.first
+            drawn = try await OverlayDrawing.scan(
+                .file(path: scan), hash: SHA256.hex(data), page: page - 1, workflow: loaded, reveal: reveal,
+                preparation: Preparation(deskew: deskew), pool: pool)
         } catch {
             await pool.shutdown()
             throw error
         }
         await pool.shutdown()
-        guard let image, let outcome = result.pages.first(where: { $0.page == index }) else {
-            throw KamiflowError(
-                .invalidArgument, "the scan has \(result.pages.count) page(s); there is no page \(page)", subject: scan)
-        }
-        guard outcome.workflow != nil, let record = result.records.first(where: { $0.pages.contains(index) }) else {
-            throw KamiflowError(
-                .recognitionFailed, "page \(page) was not read as \(loaded.id): \(outcome.problem ?? "unclassified")",
-                subject: scan)
-        }
-        let plan = OverlayPlan(workflow: loaded, record: record, outcome: outcome, reveal: reveal)
-        let png = try OverlayRenderer().png(plan, on: image, name: scan)
+        let plan = drawn.plan
         // The page of a person's form with the values read on it: owner-only (see PrivateFiles).
-        try PrivateFiles.write(Data(png), toPath: output)
+        try PrivateFiles.write(Data(drawn.png), toPath: output)
         let counts = Dictionary(grouping: plan.notes, by: \.status).mapValues(\.count)
         print(
             "wrote \(output): \(plan.title); fields: \(counts[.straightThrough] ?? 0) straight through (green), "

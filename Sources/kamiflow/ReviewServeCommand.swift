@@ -125,6 +125,10 @@ struct ReviewStationOptions: ParsableArguments {
                 uniquingKeysWith: { first, _ in first })
         }
         let titles = byID.mapValues(\.title)
+        let authored = zip(files, wiring.workflows).map { file, workflow in
+            AuthoringWorkflow(id: workflow.id, title: workflow.title, file: file)
+        }
+        let fileOf = Dictionary(authored.map { ($0.id, $0.file) }, uniquingKeysWith: { first, _ in first })
         let backend = ReviewBackend(
             check: reinterpret,
             accept: { entry, index, corrections, reviewer in
@@ -138,7 +142,13 @@ struct ReviewStationOptions: ParsableArguments {
                 try await composition.pageImages(of: path, page: page, regions: regions, blackingOut: hidden)
             },
             label: { workflow, path in labels[workflow]?[path] },
-            title: { workflow in titles[workflow] })
+            title: { workflow in titles[workflow] },
+            workflows: authored,
+            authoring: { id, scan in
+                guard let workflow = byID[id] else { return nil }
+                let drawn = try await composition.overlay(of: workflow, scan: scan)
+                return OverlayDrawing.sheet(drawn, workflow: workflow, file: fileOf[id] ?? "", scanRead: scan != nil)
+            })
         let store = try StationStore(path: StationStore.path(besideJournal: journalPath))
         let web = try await ReviewWebStation(
             configuration: ReviewWebStation.Configuration(

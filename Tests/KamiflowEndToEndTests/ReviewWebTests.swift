@@ -278,6 +278,57 @@ struct ReviewWebTests {
                 .isEmpty)
     }
 
+    @Test("authoring view: a workflow's zones on its blank form with their YAML lines, and a scan's extraction over it")
+    func authoringViewInChromium() async throws {
+        try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "chromium-driver missing")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("scans"), withIntermediateDirectories: true)
+        let (_, truth) = try await ReviewStationTests.plantedClaim(in: folder.file("scans"))
+        let secret = try #require(truth.values["claimant.mynumber"])
+        let read = try KamiflowBinary.run(["run", shippedJidouTeate, "scans"], in: folder.path)
+        #expect(read.status == 1, "run: \(read.errors)")
+        #expect(
+            try Self.run(["users", "add", "clerk", "--role", "reviewer"], in: folder.path, input: "clerk-pass-1\n") == 0
+        )
+        #expect(
+            try Self.run(["users", "add", "author", "--role", "admin"], in: folder.path, input: "author-pass-1\n") == 0)
+        let (server, base) = try Self.serve(in: folder.path)
+        defer { server.terminate() }
+        let found = try Self.browse(
+            "authoring.py",
+            [
+                "base": base, "reviewer": ["clerk", "clerk-pass-1"], "admin": ["author", "author-pass-1"],
+                "workflow": "jidou-teate-nintei", "secret": secret,
+                "screenshots": ProcessInfo.processInfo.environment["KAMIFLOW_SCREENSHOTS"] ?? "",
+            ], in: folder)
+
+        #expect(found["reviewer_has_link"] as? Bool == false)
+        #expect((found["reviewer_page"] as? String)?.contains("この操作はできません") == true, "\(found)")
+        // The blank form as Kamiflow renders it (A4 at 150 dpi), every field with the line that declares it.
+        #expect(found["template_width"] as? Int == 1240, "\(found)")
+        let lines = try String(contentsOfFile: shippedJidouTeate, encoding: .utf8).components(separatedBy: "\n")
+        let declared = try #require(lines.firstIndex { $0.hasPrefix("    claimant.mynumber:") }) + 1
+        let templateRows = found["template_rows"] as? [String] ?? []
+        #expect(templateRows.count == 31, "\(templateRows)")
+        #expect(
+            templateRows.contains {
+                $0.hasPrefix("claimant.mynumber") && $0.contains("jidou-teate-nintei.yaml:\(declared)")
+            },
+            "\(templateRows)")
+        #expect((found["template_url"] as? String)?.hasSuffix("/author/jidou-teate-nintei") == true)
+        // The planted claim read again as the runner reads it: the page at 300 dpi, registered, values masked.
+        #expect(found["scan_width"] as? Int == 2480, "\(found)")
+        #expect((found["scan_url"] as? String)?.hasSuffix("/author/jidou-teate-nintei?scan=1") == true)
+        #expect((found["scan_caption"] as? String)?.contains("registered by marks") == true, "\(found)")
+        let scanRows = found["scan_rows"] as? [String] ?? []
+        #expect(scanRows.contains { $0.hasPrefix("claimant.mynumber") && $0.contains("●●●●") }, "\(scanRows)")
+        #expect(found["secret_in_page"] as? Bool == false)
+        let trail = try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).auditTrail()
+        #expect(trail.contains { $0.user == "author" && $0.action == "author" && $0.scan == 1 })
+    }
+
     @Test("kamiflow serve --review-port serves the station beside a drop folder: /health, /metrics, the headers")
     func inTheLongRunningProcess() async throws {
         try #require(KamiflowBinary.isBuilt, "kamiflow not built at \(KamiflowBinary.path)")

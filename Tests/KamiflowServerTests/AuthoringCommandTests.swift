@@ -53,6 +53,27 @@ struct AuthoringCommandTests {
         #expect(run.output.contains("registered by lines"), "\(run.output)")
         let png = try #require(FileManager.default.contents(atPath: folder.appendingPathComponent("overlay.png").path))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        // Without --reveal the individual number is masked in the picture too, not only in the words drawn on it.
+        let revealed = try kamiflow(
+            ["overlay", Self.workflow, "filled.png", "-o", "revealed.png", "--reveal"], in: folder,
+            environment: ["OMP_THREAD_LIMIT": "1"])
+        #expect(revealed.status == 0, "\(revealed.errors)")
+        let brightness = try PythonClient.run(
+            script: """
+                import sys
+                from PIL import Image
+                for name in sys.argv[1:]:
+                    # claimant.mynumber's cells (46-130 mm, 96-104 mm) at 300 dpi, inside the cell borders
+                    box = Image.open(name).convert("L").crop((560, 1150, 1500, 1210))
+                    print(sum(box.getdata()) / (box.width * box.height))
+                """,
+            arguments: ["overlay.png", "revealed.png"].map { folder.appendingPathComponent($0).path })
+        let means = brightness.output.split(separator: "\n").compactMap { Double($0) }
+        #expect(means.count == 2, "\(brightness.output) \(brightness.errorOutput)")
+        if means.count == 2 {
+            #expect(means[0] < 40, "masked: mean grey \(means[0])")
+            #expect(means[1] > 150, "revealed: mean grey \(means[1])")
+        }
 
         let wrongPage = try kamiflow(
             ["overlay", Self.workflow, "filled.png", "-o", "x.png", "--page", "3"], in: folder,

@@ -47,47 +47,16 @@ public struct OverlayPlan: Hashable, Sendable {
         let registration = outcome.registration
         let transform = registration?.transform ?? .millimetres(toPixelsAt: 300)
         pixelsPerMillimetre = (transform.a * transform.a + transform.c * transform.c).squareRoot()
-        func quad(_ r: TemplateRect) -> [Point] {
-            [Point(x: r.x, y: r.y), Point(x: r.maxX, y: r.y), Point(x: r.maxX, y: r.maxY), Point(x: r.x, y: r.maxY)]
-                .map(transform.apply)
-        }
         var shapes: [Shape] = []
         var notes: [Note] = []
         for placed in workflow.form.placedFields {
-            let spec = placed.spec
             let field = record[placed.path]
             let issues = (field?.issues ?? []) + record.issues.filter { $0.fields.contains(placed.path) }
             let status = Self.status(of: issues)
-            let marks = outcome.marks[placed.path] ?? [:]
-            if let zone = spec.zone {
-                shapes.append(Shape(kind: .zone, corners: quad(zone), status: status, path: placed.path))
-            }
-            if let cells = spec.cells {
-                shapes += cells.rects.map { Shape(kind: .cell, corners: quad($0), status: status, path: placed.path) }
-            }
-            if let parts = spec.parts {
-                shapes += [parts.year, parts.month, parts.day].map {
-                    Shape(kind: .zone, corners: quad($0), status: status, path: placed.path)
-                }
-            }
-            if let box = spec.box {
-                shapes.append(
-                    Shape(
-                        kind: .box, corners: quad(box), status: status, fill: marks[FieldReading.checkboxKey],
-                        path: placed.path))
-            }
-            if let options = spec.marks {
-                for option in options.options {
-                    shapes.append(
-                        Shape(
-                            kind: .option, corners: quad(options.style == .circles ? option.ringRead : option.rect),
-                            status: status, fill: marks[option.name], path: placed.path))
-                }
-            }
-            let frame = TemplateRect.bounding(spec.readAreas) ?? spec.frame
+            shapes += Self.outlines(of: placed, status: status, marks: outcome.marks[placed.path] ?? [:], on: transform)
             notes.append(
                 Note(
-                    origin: transform.apply(Point(x: frame.x, y: frame.y - 0.6)),
+                    origin: transform.apply(Self.noteOrigin(of: placed.spec)),
                     text: Self.text(of: field, path: placed.path, reveal: reveal, issues: issues), status: status,
                     path: placed.path))
         }
@@ -100,6 +69,73 @@ public struct OverlayPlan: Hashable, Sendable {
             } ?? "not registered"
         title =
             "\(workflow.id) · page \(outcome.page + 1) · \(how) · \(record.route == .straightThrough ? "straight through" : "review")"
+    }
+
+    /// The zones of a workflow on its own template — the reference blank, or the form as Kamiflow renders it —
+    /// before any scan is read: the template's millimetres at `pixelsPerMillimetre`, every shape green, each note the
+    /// field's path and the line of the workflow file that declares it.
+    public init(template workflow: Workflow, pixelsPerMillimetre: Double) {
+        let transform = KamiflowCore.AffineTransform.scale(pixelsPerMillimetre, pixelsPerMillimetre)
+        self.pixelsPerMillimetre = pixelsPerMillimetre
+        var shapes: [Shape] = []
+        var notes: [Note] = []
+        for placed in workflow.form.placedFields {
+            shapes += Self.outlines(of: placed, status: .straightThrough, marks: [:], on: transform)
+            let line = placed.spec.location.line
+            notes.append(
+                Note(
+                    origin: transform.apply(Self.noteOrigin(of: placed.spec)),
+                    text: line > 0 ? "\(placed.path) · line \(line)" : placed.path, status: .straightThrough,
+                    path: placed.path))
+        }
+        self.shapes = shapes
+        self.notes = notes
+        registrationPoints = []
+        title = "\(workflow.id) · template · \(workflow.form.placedFields.count) fields"
+    }
+
+    /// Every rectangle a field is read from (zone, cells, date parts, box, options), as four corners on the page.
+    static func outlines(
+        of placed: PlacedField, status: Status, marks: [String: Double], on transform: KamiflowCore.AffineTransform
+    ) -> [Shape] {
+        func quad(_ r: TemplateRect) -> [Point] {
+            [Point(x: r.x, y: r.y), Point(x: r.maxX, y: r.y), Point(x: r.maxX, y: r.maxY), Point(x: r.x, y: r.maxY)]
+                .map(transform.apply)
+        }
+        let spec = placed.spec
+        var shapes: [Shape] = []
+        if let zone = spec.zone {
+            shapes.append(Shape(kind: .zone, corners: quad(zone), status: status, path: placed.path))
+        }
+        if let cells = spec.cells {
+            shapes += cells.rects.map { Shape(kind: .cell, corners: quad($0), status: status, path: placed.path) }
+        }
+        if let parts = spec.parts {
+            shapes += [parts.year, parts.month, parts.day].map {
+                Shape(kind: .zone, corners: quad($0), status: status, path: placed.path)
+            }
+        }
+        if let box = spec.box {
+            shapes.append(
+                Shape(
+                    kind: .box, corners: quad(box), status: status, fill: marks[FieldReading.checkboxKey],
+                    path: placed.path))
+        }
+        if let options = spec.marks {
+            for option in options.options {
+                shapes.append(
+                    Shape(
+                        kind: .option, corners: quad(options.style == .circles ? option.ringRead : option.rect),
+                        status: status, fill: marks[option.name], path: placed.path))
+            }
+        }
+        return shapes
+    }
+
+    /// Where a field's note starts: just above the top-left of what is read.
+    static func noteOrigin(of spec: FieldSpec) -> Point {
+        let frame = TemplateRect.bounding(spec.readAreas) ?? spec.frame
+        return Point(x: frame.x, y: frame.y - 0.6)
     }
 
     static func status(of issues: [Issue]) -> Status {
