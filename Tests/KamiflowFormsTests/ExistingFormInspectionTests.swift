@@ -6,8 +6,8 @@ import KamiflowWorkflow
 import Testing
 
 /// `kamiflow inspect` on the blanks of forms Kamiflow did not print (Corpus/existing-forms): what it proposes must be
-/// what the hand-written workflows beside them read — write-in lines, repeated rows, option groups, 年 月 日 slots,
-/// マス目 — at 300 dpi and on the blank rasterised at 150 dpi, and its YAML must load as a reference form.
+/// what the hand-written workflows beside them read — write-in lines, repeated rows, option groups (circled and
+/// ticked), 年 月 日 slots, マス目 — at 300 dpi and on the blank rasterised at 150 dpi, and its YAML must load as a reference form.
 @Suite("Inspect: what existing forms have", .serialized)
 struct ExistingFormInspectionTests {
     static let corpus = Fixtures.repositoryRoot + "/Corpus/existing-forms"
@@ -130,6 +130,15 @@ struct ExistingFormInspectionTests {
                     match != nil,
                     "\(at): no option group for \(placed.path) \(marks.options.map(\.name)); groups: \(groups.map { $0.options.map { "\($0.name) \($0.rect)" } })"
                 )
+            }
+            if spec.type == .choice, let marks = spec.marks, marks.style == .boxes {
+                #expect(
+                    proposals.tickedGroups.contains { group in
+                        group.options.count == marks.options.count
+                            && marks.options.allSatisfy { option in
+                                group.options.contains { Self.near($0.rect, option.rect, within: 1) }
+                            }
+                    }, "\(at): no ticked options for \(placed.path); found \(proposals.tickedGroups.map(\.options))")
             }
             if let parts = spec.parts {
                 let match = dates.first { date in

@@ -128,6 +128,8 @@ public struct FormProposals: Hashable, Sendable {
     public var tables: [Table] = []
     public var characterBoxes: [CharacterBoxes] = []
     public var checkboxes: [Checkbox] = []
+    /// Checkboxes side by side on one line, each captioned: one choice whose options are ticked (`boxes:`).
+    public var tickedGroups: [OptionGroup] = []
     /// Dates and option groups that are in no cell.
     public var dates: [DateSlots] = []
     public var optionGroups: [OptionGroup] = []
@@ -295,6 +297,36 @@ public struct FormProposals: Hashable, Sendable {
             proposals.checkboxes.append(
                 Checkbox(label: caption.map { Label(text: Self.optionName($0.text), rect: $0.rect) }, box: box.rect))
         }
+        // Two or more captioned checkboxes of one size on one line are the options of one choice.
+        var lone: [Checkbox] = []
+        var remaining = proposals.checkboxes.sorted { ($0.box.y, $0.box.x) < ($1.box.y, $1.box.x) }
+        while let first = remaining.first {
+            let line = remaining.filter {
+                abs($0.box.y - first.box.y) < 1 && abs($0.box.height - first.box.height) < 0.5
+            }
+            remaining.removeAll { box in line.contains(box) }
+            guard line.count >= 2, line.allSatisfy({ $0.label != nil }) else {
+                lone += line
+                continue
+            }
+            var names: [String] = []
+            var options: [Option] = []
+            for box in line {
+                var name = box.label?.text ?? ""
+                if name.isEmpty || names.contains(name) { name += "_\(options.count + 1)" }
+                names.append(name)
+                options.append(Option(name: name, rect: box.box))
+            }
+            var group = OptionGroup(label: nil, options: options, numbered: false)
+            // The heading printed just above the row (振替を希望する税目（□に✓…）).
+            if let heading = texts.filter({
+                $0.rect.maxY <= first.box.y + 0.5 && first.box.y - $0.rect.maxY < 6 && $0.rect.x <= first.box.x + 1
+            }).max(by: { $0.rect.maxY < $1.rect.maxY }) {
+                group.label = Label(text: Self.labelName(heading.text), rect: heading.rect)
+            }
+            proposals.tickedGroups.append(group)
+        }
+        proposals.checkboxes = lone
         self = proposals
     }
 
@@ -446,8 +478,9 @@ public struct FormProposals: Hashable, Sendable {
         func sameLine(_ a: TemplateRect, _ b: TemplateRect) -> Bool {
             min(a.maxY, b.maxY) - max(a.y, b.y) > min(a.height, b.height) / 2
         }
+        // A slot stops 0.5 mm short of the unit after it, so that 年, 月 or 日 is not read into the number.
         func slot(from left: Double, to right: Double, around center: Double) -> TemplateRect {
-            TemplateRect(x: left, y: center - 3, width: max(4, right - left), height: 6)
+            TemplateRect(x: left, y: center - 3, width: max(4, right - 0.5 - left), height: 6)
         }
         var found: [DateSlots] = []
         for year in texts where unit(year) == "年" {

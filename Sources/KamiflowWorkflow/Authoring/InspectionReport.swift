@@ -125,7 +125,7 @@ public struct InspectionReport: Sendable {
     }
 
     /// The proposals as workflow fields, in reading order: write-in lines, value cells, dates in parts, circled
-    /// options, マス目 rows, checkboxes, and repeated table rows as groups.
+    /// options, ticked options, マス目 rows, checkboxes, and repeated table rows as groups.
     static func fieldLines(_ proposals: FormProposals, cellMargin: Double) -> [String] {
         typealias Label = FormProposals.Label
         func labelKeys(_ label: Label?) -> String {
@@ -213,6 +213,18 @@ public struct InspectionReport: Sendable {
                         [
                             "  \(name("chars")): {\(labelKeys(boxes.label))type: text, "
                                 + "cells: {count: \(row.count), first: \(r(row.first)), pitch: \(f(row.pitch))}}"
+                        ]
+                    }
+                ))
+        }
+        for group in proposals.tickedGroups {
+            entries.append(
+                (
+                    group.rect,
+                    { name in
+                        [
+                            "  \(name("choice")): {\(labelKeys(group.label))type: choice, mode: any, boxes: \(circle(group))}"
+                                + "   # ticked boxes on one line; mode: one when only one may be ticked"
                         ]
                     }
                 ))
