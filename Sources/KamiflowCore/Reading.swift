@@ -41,6 +41,10 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// Shrink a lone character (ink less than twice as wide as high) to `lineHeight` too. Off by default: read as
     /// scanned, such a character is read right more often; a second opinion asks for the other size.
     public var shrinksLoneCharacter: Bool
+    /// Read a zone's writing isolated on white (the default: no ruled lines, no specks), or, when `false`, the
+    /// zone as it is on the page. Printed labels read better as they are: isolating drops the thin, detached
+    /// strokes of a serif face at 150–300 dpi (支 read as 文, 預 as 項).
+    public var isolatesWriting = true
 
     public init(
         segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,

@@ -37,8 +37,8 @@ struct InspectCommand: AsyncParsableCommand {
         if let dpi, !(dpi >= 50 && dpi <= 1200) {
             throw ValidationError("--dpi must lie between 50 and 1200, not \(dpi)")
         }
-        let source = ScanSource.file(path: blank)
-        let note: String
+        var source = ScanSource.file(path: blank)
+        var note: String
         if let dpi {
             note = "\(Int(dpi)) dpi given with --dpi"
         } else if let recorded = try ImageCodec.recordedResolution(of: source) {
@@ -48,8 +48,21 @@ struct InspectCommand: AsyncParsableCommand {
         } else {
             note = "the file records no resolution: 300 dpi assumed, give --dpi if it differs"
         }
+        var resolutionOverride = dpi
+        // Labels of a blank scanned below 250 dpi are read enlarged to 300 dpi (FormInspector.enlarged).
+        if !blank.lowercased().hasSuffix(".pdf"),
+            let bytes = FileManager.default.contents(atPath: blank),
+            var images = try? ImageCodec.decode([UInt8](bytes), name: blank), images.count == 1
+        {
+            if let dpi { images[0].resolution = dpi }
+            if let enlarged = FormInspector.enlarged(images[0]) {
+                source = .bytes(try ImageCodec.encode([enlarged], as: .png), name: blank)
+                resolutionOverride = nil
+                note += "; read enlarged to \(Int(enlarged.resolution)) dpi"
+            }
+        }
         let pool = try await EnginePool(
-            configuration: OCRConfiguration(languages: languages, resolutionOverride: dpi), workers: 1)
+            configuration: OCRConfiguration(languages: languages, resolutionOverride: resolutionOverride), workers: 1)
         let inspector = FormInspector()
         let pages: [PageInspection]
         do {

@@ -51,6 +51,10 @@ public struct PageInspection: Hashable, Sendable, Codable {
     public var boxes: [InspectedBox]
     public var characterRows: [InspectedCharacterRow]
     public var words: [InspectedWord]
+    /// Horizontal rules 15 mm or longer, solid or dotted: the lines values are written on are among them.
+    public var rules: [InspectedRule] = []
+    /// The printed text run by run, each read on its own (labels, options, 年 月 日).
+    public var texts: [InspectedText] = []
 }
 
 /// Finds the printed boxes, marks and words of a blank form, for authors writing a workflow for a form they already
@@ -63,6 +67,10 @@ public struct FormInspector: Sendable {
     public var maximumLineThickness: Double = 0.8
     /// Words Tesseract is less sure of than this are left out.
     public var minimumConfidence: Double = 30
+    /// The model printed labels are read with, run by run (`nil`: the engine's languages).
+    public var labelLanguage: String? = "jpn"
+    /// Labels are shrunk to this many pixels of ink before they are read (`nil`: as scanned).
+    public var labelLineHeight: Double?
 
     public init() {}
 
@@ -76,8 +84,10 @@ public struct FormInspector: Sendable {
                 x: mm(Double(r.x)), y: mm(Double(r.y)), width: mm(Double(r.width)), height: mm(Double(r.height)))
         }
 
-        let cells = Self.cells(
-            on: page, pxPerMM: pxPerMM, minimumLine: minimumLine, maximumThickness: maximumLineThickness)
+        let lines = page.ruledLines(
+            minimumLength: Int((minimumLine * pxPerMM).rounded()),
+            maximumThickness: max(2, Int((maximumLineThickness * pxPerMM).rounded())))
+        let cells = RuledGrid.cells(lines, tolerance: max(2, 0.6 * pxPerMM), minimumSide: max(4, 2.8 * pxPerMM))
         var words = Self.words(on: page, minimumConfidence: minimumConfidence)
         // The page's layout analysis skips some small labels in cells (電話番号 at 200 dpi): a cell with ink and no
         // word is read on its own, as one line.
@@ -105,13 +115,21 @@ public struct FormInspector: Sendable {
         let borderCell = cells.filter { $0.width * $0.height > 0.4 * pageArea }.max {
             $0.width * $0.height < $1.width * $1.height
         }
+        let smallBlobs = page.inkComponents(in: nil, sides: 1...max(2, Int(0.6 * pxPerMM)))
+        let (rules, dots) = Self.horizontalRules(lines: lines, smallBlobs: smallBlobs, pxPerMM: pxPerMM)
+        let squares = cells.filter { $0.width <= 10 * pxPerMM && $0.height <= 10 * pxPerMM }.map {
+            PixelRect(x: Int($0.x), y: Int($0.y), width: Int($0.width), height: Int($0.height))
+        }
+        let texts = readTexts(on: page, pxPerMM: pxPerMM, excluding: squares, dots: dots)
+        let glyphs = texts.flatMap(\.blobs)
         var boxes: [InspectedBox] = []
         for cell in cells where cell != borderCell {
-            // Strokes of a large printed glyph (口, 国 in a bold title) close small "cells" inside the word.
+            // Strokes of a large printed glyph (口, 国 in a bold title) close small "cells" inside the glyph. (The
+            // page pass's words are no test: it reads a row of empty boxes as one tall word "| | | |".)
             let c = cell.center
-            if words.contains(where: { word in
-                Double(word.box.height) >= 0.8 * cell.height && c.x > Double(word.box.x) && c.x < Double(word.box.maxX)
-                    && c.y > Double(word.box.y) && c.y < Double(word.box.maxY)
+            if glyphs.contains(where: { glyph in
+                Double(glyph.height) >= 0.8 * cell.height && c.x > Double(glyph.x) && c.x < Double(glyph.maxX)
+                    && c.y > Double(glyph.y) && c.y < Double(glyph.maxY)
             }) {
                 continue
             }
@@ -119,16 +137,26 @@ public struct FormInspector: Sendable {
             let square =
                 rect.width <= 10 && rect.height <= 10
                 && abs(rect.width - rect.height) <= 0.25 * max(rect.width, rect.height)
-            let inside = words.filter { word in
-                let c = centerOf(word.box)
-                return c.x > cell.x && c.x < cell.maxX && c.y > cell.y && c.y < cell.maxY
+            // A square with text of its height just before and just after it, or inside a run of text, is a glyph
+            // (口 in 口座 of a title, □ in （□に✓）).
+            if square {
+                let band = texts.filter { text in
+                    let overlap = min(text.box.maxY, Int(cell.maxY)) - max(text.box.y, Int(cell.y))
+                    return Double(overlap) >= 0.6 * cell.height && Double(text.box.height) >= 0.8 * cell.height
+                }
+                let before = band.contains { abs(Double($0.box.maxX) - cell.x) < 3 * pxPerMM }
+                let after = band.contains { abs(Double($0.box.x) - cell.maxX) < 3 * pxPerMM }
+                let within = texts.contains { text in
+                    Double(text.box.height) >= 0.8 * cell.height && c.x > Double(text.box.x)
+                        && c.x < Double(text.box.maxX) && c.y > Double(text.box.y) && c.y < Double(text.box.maxY)
+                }
+                if (before && after) || within { continue }
             }
-            // Words of a label cell in reading order: line by line (by the first word's height), left to right.
-            let lineHeight = Double(max(1, inside.map(\.box.height).max() ?? 1))
-            let ordered = inside.sorted {
-                (Int(centerOf($0.box).y / lineHeight), $0.box.x) < (Int(centerOf($1.box).y / lineHeight), $1.box.x)
-            }
-            let text = ordered.map(\.text).joined()
+            // The runs of text inside, in reading order: line by line, left to right.
+            let inside = texts.filter { rect.expanded(by: 0.5).contains(mmRect($0.box)) }
+            let lineHeight = max(1, inside.map(\.box.height).max() ?? 1)
+            let ordered = inside.sorted { ($0.box.y / lineHeight, $0.box.x) < ($1.box.y / lineHeight, $1.box.x) }
+            let text = TextFolding.removingSpaces(ordered.map(\.text).joined())
             boxes.append(InspectedBox(kind: square ? .square : .cell, rect: rect, text: text.isEmpty ? nil : text))
         }
         let marks = page.inkComponents(in: nil, sides: Int(3 * pxPerMM)...Int(10 * pxPerMM)).filter { blob in
@@ -147,7 +175,17 @@ public struct FormInspector: Sendable {
             },
             registrationMarks: marks.map(mmRect).sorted { ($0.y, $0.x) < ($1.y, $1.x) },
             boxes: boxes, characterRows: Self.characterRows(boxes.filter { $0.kind == .square }.map(\.rect)),
-            words: words.map { InspectedWord(text: $0.text, rect: mmRect($0.box), confidence: $0.confidence) })
+            words: words.map { InspectedWord(text: $0.text, rect: mmRect($0.box), confidence: $0.confidence) },
+            rules: rules.map { InspectedRule(rect: mmRect($0.box), dotted: $0.dotted, free: $0.free) }
+                .sorted { ($0.rect.y, $0.rect.x) < ($1.rect.y, $1.rect.x) },
+            texts: texts.map { text in
+                InspectedText(
+                    text: text.text, rect: mmRect(text.box), confidence: text.confidence,
+                    glyphs: text.blobs.map(mmRect).sorted { $0.x < $1.x },
+                    alternatives: text.alternatives.map {
+                        InspectedWord(text: $0.text, rect: mmRect($0.box), confidence: $0.confidence)
+                    })
+            })
     }
 
     /// The closed cells of the page's printed rules, in pixels.

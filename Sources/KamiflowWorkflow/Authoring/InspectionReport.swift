@@ -91,6 +91,9 @@ public struct InspectionReport: Sendable {
                 "# Each field's zone is its printed cell shrunk by cell_margin (\(Self.f(cellMargin)) mm): the area read."
             )
             out.append("# Rename the fields, set their types and delete what is not a field.")
+            out.append(
+                "# For a form Kamiflow did not print, add `reference:` naming this blank (relative to the workflow file)."
+            )
             if page.registrationMarks.count >= 3 {
                 // Marks are squares `inset` from the page's edges: the top-left one's corner gives both numbers.
                 let marks = page.registrationMarks
@@ -107,85 +110,153 @@ public struct InspectionReport: Sendable {
                 out.append("register: lines   # no marks, no border: the printed cells themselves align a scan")
             }
             out.append("fields:")
-            func inRow(_ rect: TemplateRect) -> Bool {
-                page.characterRows.contains { row in
-                    abs(rect.y - row.first.y) < 0.6 && rect.x > row.first.x - 0.6
-                        && rect.maxX < row.first.x + Double(row.count) * row.pitch + 0.6
-                }
-            }
-            var number = 0
-            func name(_ prefix: String) -> String {
-                number += 1
-                return "\(prefix)_\(String(format: "%02d", number))"
-            }
-            for row in page.characterRows {
-                let label = labelLeft(of: row.first, on: page)
-                out.append(
-                    "  \(name("chars")): {\(Self.labelKeys(label))type: text, "
-                        + "cells: {count: \(row.count), first: \(Self.r(row.first)), pitch: \(Self.f(row.pitch))}}")
-            }
-            for box in page.boxes where box.text == nil && !inRow(box.rect) {
-                switch box.kind {
-                case .square:
-                    let label = labelRight(of: box.rect, on: page)
-                    out.append("  \(name("check")): {\(Self.labelKeys(label))type: checkbox, box: \(Self.r(box.rect))}")
-                case .cell:
-                    guard box.rect.width > 2 * cellMargin + 1, box.rect.height > 2 * cellMargin + 1 else { continue }
-                    let label = labelLeft(of: box.rect, on: page)
-                    out.append(
-                        "  \(name("field")): {\(Self.labelKeys(label))type: text, "
-                            + "zone: \(Self.r(box.rect.expanded(by: -cellMargin)))}   # printed cell \(Self.r(box.rect))"
-                    )
-                }
-            }
+            out += Self.fieldLines(FormProposals(page, cellMargin: cellMargin), cellMargin: cellMargin)
             out.append(
                 "words:   # printed text as {text, zone}; three or four headings in large print, spread over the page, make "
                     + "register: {anchors: [...]} (small labels and captions of options read poorly once the form is filled)"
             )
-            for word in page.words {
+            for text in page.texts {
                 out.append(
-                    "  - {text: \(Self.quoted(word.text)), zone: \(Self.r(word.rect))}   # confidence \(Int(word.confidence.rounded()))"
+                    "  - {text: \(Self.quoted(text.text)), zone: \(Self.r(text.rect))}   # confidence \(Int(text.confidence.rounded()))"
                 )
             }
         }
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// `label: …, label_zone: […], ` for a label found where it is printed (a workflow would otherwise print its own
-    /// label cell left of the field, over what the form already prints).
-    static func labelKeys(_ label: (text: String, zone: TemplateRect)?) -> String {
-        guard let label else { return "" }
-        return "label: \(quoted(label.text)), label_zone: \(r(label.zone)), "
-    }
-
-    /// The printed text just left of `rect` on its line: a label cell sharing its left edge, or the nearest word.
-    func labelLeft(of rect: TemplateRect, on page: PageInspection) -> (text: String, zone: TemplateRect)? {
-        func sameLine(_ other: TemplateRect) -> Bool {
-            min(other.maxY, rect.maxY) - max(other.y, rect.y) > min(other.height, rect.height) / 2
+    /// The proposals as workflow fields, in reading order: write-in lines, value cells, dates in parts, circled
+    /// options, ticked options, マス目 rows, checkboxes, and repeated table rows as groups.
+    static func fieldLines(_ proposals: FormProposals, cellMargin: Double) -> [String] {
+        typealias Label = FormProposals.Label
+        func labelKeys(_ label: Label?) -> String {
+            guard let label else { return "" }
+            return "label: \(quoted(label.text)), label_zone: \(r(label.rect)), "
         }
-        if let cell = page.boxes.first(where: { $0.text != nil && abs($0.rect.maxX - rect.x) < 1 && sameLine($0.rect) }
-        ),
-            let text = cell.text
-        {
-            return (text, cell.rect)
+        func circle(_ group: FormProposals.OptionGroup) -> String {
+            "{" + group.options.map { "\(quoted($0.name)): \(r($0.rect))" }.joined(separator: ", ") + "}"
         }
-        // A column heading: the label cell right above, as wide as this one.
-        if let cell = page.boxes.first(where: {
-            $0.text != nil && abs($0.rect.maxY - rect.y) < 1 && abs($0.rect.x - rect.x) < 1
-                && abs($0.rect.maxX - rect.maxX) < 1
-        }), let text = cell.text {
-            return (text, cell.rect)
+        func date(_ name: String, _ date: FormProposals.DateSlots, label: Label?, indent: String) -> [String] {
+            var lines = ["\(indent)\(name):"]
+            if let label {
+                lines.append("\(indent)  label: \(quoted(label.text))")
+                lines.append("\(indent)  label_zone: \(r(label.rect))")
+            }
+            lines.append("\(indent)  type: wareki-date")
+            if let era = date.era {
+                lines.append("\(indent)  eras: [\(date.eras.joined(separator: ", "))]")
+                lines.append("\(indent)  era: {circle: \(circle(era))}   # the era is circled")
+            } else if !date.eras.isEmpty {
+                lines.append("\(indent)  eras: [\(date.eras.joined(separator: ", "))]   # printed before 年")
+            } else {
+                lines.append("\(indent)  eras: [令和]   # no era printed before 年: name the eras the form accepts")
+            }
+            lines.append(
+                "\(indent)  parts: {year: \(r(date.year)), month: \(r(date.month)), day: \(r(date.day))}")
+            return lines
         }
-        return page.words.filter { sameLine($0.rect) && $0.rect.maxX <= rect.x + 0.5 && rect.x - $0.rect.maxX < 40 }
-            .max { $0.rect.maxX < $1.rect.maxX }.map { ($0.text, $0.rect) }
-    }
-
-    /// The caption printed just right of a checkbox.
-    func labelRight(of rect: TemplateRect, on page: PageInspection) -> (text: String, zone: TemplateRect)? {
-        page.words.filter { word in
-            min(word.rect.maxY, rect.maxY) - max(word.rect.y, rect.y) > min(word.rect.height, rect.height) / 3
-                && word.rect.x >= rect.maxX - 0.5 && word.rect.x - rect.maxX < 6
+        func cellField(_ name: (String) -> String, _ field: FormProposals.CellField, indent: String) -> [String] {
+            switch field.content {
+            case .text(let zone):
+                return [
+                    "\(indent)\(name("field")): {\(labelKeys(field.label))type: text, zone: \(r(zone))}"
+                        + "   # printed cell \(r(field.cell))"
+                ]
+            case .date(let slots):
+                return date(name("date"), slots, label: field.label, indent: indent)
+            case .options(let group):
+                return [
+                    "\(indent)\(name("choice")): {\(labelKeys(field.label ?? group.label))type: choice, "
+                        + "circle: \(circle(group))}"
+                ]
+            }
         }
-        .min { $0.rect.x < $1.rect.x }.map { ($0.text, $0.rect) }
+        var number = 0
+        func name(_ prefix: String) -> String {
+            number += 1
+            return "\(prefix)_\(String(format: "%02d", number))"
+        }
+        // Each entry: where it starts on the page, and its lines once named.
+        var entries: [(at: TemplateRect, lines: ((String) -> String) -> [String])] = []
+        for line in proposals.writeIns {
+            entries.append(
+                (
+                    line.zone,
+                    { name in
+                        [
+                            "  \(name("line")): {\(labelKeys(line.label))type: text, zone: \(r(line.zone))}"
+                                + "   # written on a \(line.rule.dotted ? "dotted " : "")rule \(r(line.rule.rect))"
+                        ]
+                    }
+                ))
+        }
+        for field in proposals.cells {
+            entries.append((field.cell, { cellField($0, field, indent: "  ") }))
+        }
+        for slots in proposals.dates {
+            entries.append((slots.rect, { date($0("date"), slots, label: slots.label, indent: "  ") }))
+        }
+        for group in proposals.optionGroups {
+            entries.append(
+                (
+                    group.rect,
+                    { name in
+                        ["  \(name("choice")): {\(labelKeys(group.label))type: choice, circle: \(circle(group))}"]
+                    }
+                ))
+        }
+        for boxes in proposals.characterBoxes {
+            let row = boxes.row
+            entries.append(
+                (
+                    row.first,
+                    { name in
+                        [
+                            "  \(name("chars")): {\(labelKeys(boxes.label))type: text, "
+                                + "cells: {count: \(row.count), first: \(r(row.first)), pitch: \(f(row.pitch))}}"
+                        ]
+                    }
+                ))
+        }
+        for group in proposals.tickedGroups {
+            entries.append(
+                (
+                    group.rect,
+                    { name in
+                        [
+                            "  \(name("choice")): {\(labelKeys(group.label))type: choice, mode: any, boxes: \(circle(group))}"
+                                + "   # ticked boxes on one line; mode: one when only one may be ticked"
+                        ]
+                    }
+                ))
+        }
+        for box in proposals.checkboxes {
+            entries.append(
+                (
+                    box.box,
+                    { name in
+                        ["  \(name("check")): {\(labelKeys(box.label))type: checkbox, box: \(r(box.box))}"]
+                    }
+                ))
+        }
+        for table in proposals.tables {
+            guard let first = TemplateRect.bounding(table.fields.map(\.cell)) else { continue }
+            entries.append(
+                (
+                    first,
+                    { name in
+                        var lines = [
+                            "  \(name("rows")):   # \(table.repeatCount) printed rows, \(f(table.step)) mm apart",
+                            "    repeat: \(table.repeatCount)",
+                            "    step: [0, \(f(table.step))]",
+                            "    fields:",
+                        ]
+                        for field in table.fields {
+                            lines += cellField(name, field, indent: "      ")
+                        }
+                        return lines
+                    }
+                ))
+        }
+        return entries.sorted { ($0.at.y.rounded(), $0.at.x) < ($1.at.y.rounded(), $1.at.x) }.flatMap { $0.lines(name) }
     }
 }
