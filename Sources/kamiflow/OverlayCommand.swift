@@ -61,7 +61,8 @@ struct OverlayCommand: AsyncParsableCommand {
             let extractor = Extractor(
                 workflows: [loaded], reader: pool,
                 configuration: ExtractionConfiguration(
-                    preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [loaded])))
+                    preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [loaded]),
+                    masters: try MastersCommand.open(for: [loaded])))
             result = try await extractor.extract(source, scanID: SHA256.hex(data))
             // The same preparation again gives the same pixels the zones were mapped onto.
             image = try await pool.withPages(of: source, preparation: preparation) { page in
