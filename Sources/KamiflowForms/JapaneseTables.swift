@@ -1,5 +1,6 @@
 /// The committed tables the fake-people generator draws from: common surnames and given names with their
-/// readings, some real municipalities with real-looking postal codes and area codes, and banks with their 全銀
+/// readings, some real municipalities with their towns' real postal codes (as Japan Post's data gives them, so that
+/// a postal-code master agrees with every fake address) and area codes, and banks with their 全銀
 /// codes. Small on purpose: enough variety for OCR to meet most kana and common kanji, and every entry checked by
 /// hand, so a reading never disagrees with its name.
 enum JapaneseTables {
@@ -54,7 +55,7 @@ enum JapaneseTables {
     static let municipalities: [Municipality] = [
         Municipality(
             prefecture: "山口県", city: "岩国市", areaCode: "0827", lgCodeBase: "35208",
-            towns: [("今津町", "7400017"), ("麻里布町", "7400022"), ("室の木町", "7400021"), ("川下町", "7400014")]),
+            towns: [("今津町", "7400017"), ("麻里布町", "7400018"), ("室の木町", "7400021"), ("川下町", "7400023")]),
         Municipality(
             prefecture: "東京都", city: "武蔵野市", areaCode: "0422", lgCodeBase: "13203",
             towns: [("吉祥寺本町", "1800004"), ("中町", "1800006"), ("境", "1800022"), ("御殿山", "1800005")]),
@@ -63,7 +64,7 @@ enum JapaneseTables {
             towns: [("自由が丘", "1520035"), ("中目黒", "1530061"), ("目黒本町", "1520002"), ("祐天寺", "1530052")]),
         Municipality(
             prefecture: "千葉県", city: "千葉市中央区", areaCode: "043", lgCodeBase: "12101",
-            towns: [("中央", "2600013"), ("富士見", "2600015"), ("新町", "2600028"), ("登戸", "2600031")]),
+            towns: [("中央", "2600013"), ("富士見", "2600015"), ("新町", "2600028"), ("登戸", "2600032")]),
         Municipality(
             prefecture: "福岡県", city: "福岡市中央区", areaCode: "092", lgCodeBase: "40133",
             towns: [("天神", "8100001"), ("大名", "8100041"), ("赤坂", "8100042"), ("薬院", "8100022")]),
@@ -78,10 +79,10 @@ enum JapaneseTables {
             towns: [("栄", "4600008"), ("錦", "4600003"), ("丸の内", "4600002"), ("大須", "4600011")]),
         Municipality(
             prefecture: "宮城県", city: "岩沼市", areaCode: "0223", lgCodeBase: "04211",
-            towns: [("桜", "9892432"), ("中央", "9892441"), ("館下", "9892461")]),
+            towns: [("桜", "9892433"), ("中央", "9892432"), ("館下", "9892441")]),
         Municipality(
             prefecture: "岩手県", city: "久慈市", areaCode: "0194", lgCodeBase: "03207",
-            towns: [("川崎町", "0280061"), ("中央", "0280065"), ("旭町", "0280051")]),
+            towns: [("川崎町", "0280051"), ("中央", "0280061"), ("旭町", "0280014")]),
     ]
 
     static let buildings: [String] = ["コーポ若葉", "ハイツ青空", "メゾン桜", "グリーンヒル", "サンライズ東", "パークサイド"]

@@ -31,7 +31,8 @@ struct BenchReadCommand: AsyncParsableCommand {
         let extractor = Extractor(
             workflows: [workflow], reader: pool,
             configuration: ExtractionConfiguration(
-                preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [workflow])))
+                preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [workflow]),
+                masters: try MastersCommand.open(for: [workflow])))
         let scans = Array(files.dropFirst())
         let started = ContinuousClock.now
         let (pages, fields) = await withTaskGroup(of: (Int, Int).self) { group in

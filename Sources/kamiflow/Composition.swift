@@ -60,7 +60,8 @@ actor Composition {
         let extractor = Extractor(
             workflows: loaded, reader: try await enginePool(),
             configuration: ExtractionConfiguration(
-                preparation: settings.preparation, today: .today, typefaces: try TypefaceGlyphs(for: loaded)))
+                preparation: settings.preparation, today: .today, typefaces: try TypefaceGlyphs(for: loaded),
+                masters: try MastersCommand.open(for: loaded)))
         return RuntimeWiring(
             processor: ExtractionProcessor(extractor: extractor), planner: Self.planner(for: loaded),
             connectors: connectors)

@@ -95,7 +95,7 @@ struct EvaluationRun {
             workflows: [loaded], reader: pool,
             configuration: ExtractionConfiguration(
                 preparation: Preparation(deskew: deskew, despeckle: despeckle), today: day,
-                typefaces: try TypefaceGlyphs(for: [loaded])))
+                typefaces: try TypefaceGlyphs(for: [loaded]), masters: try MastersCommand.open(for: [loaded])))
         let evaluator = Evaluator(layout: FormLayout(workflow: loaded)) { source in
             guard let data = FileManager.default.contents(atPath: source.name) else {
                 throw KamiflowError(.fileNotFound, "cannot read the scan", subject: source.name)

@@ -67,7 +67,7 @@ struct ExtractCommand: AsyncParsableCommand {
             workflows: workflows, reader: pool,
             configuration: ExtractionConfiguration(
                 preparation: Preparation(deskew: deskew, despeckle: despeckle), today: today,
-                typefaces: try TypefaceGlyphs(for: workflows)))
+                typefaces: try TypefaceGlyphs(for: workflows), masters: try MastersCommand.open(for: workflows)))
         var records: [FormRecord] = []
         var failed = false
         for scan in scans {

@@ -12,6 +12,7 @@ struct Kamiflow: AsyncParsableCommand {
             ReviewCommand.self, ExtractCommand.self, ValidateCommand.self, SchemaCommand.self, OCRCommand.self,
             RenderCommand.self, SamplesCommand.self, CoreSimCommand.self, ConnectionsCommand.self, EvalCommand.self,
             InspectCommand.self, OverlayCommand.self, BenchReadCommand.self, UsersCommand.self, CalibrateCommand.self,
+            MastersCommand.self,
         ]
     )
 

@@ -56,7 +56,7 @@ struct OverlayCommand: AsyncParsableCommand {
         do {
             drawn = try await OverlayDrawing.scan(
                 .file(path: scan), hash: SHA256.hex(data), page: page - 1, workflow: loaded, reveal: reveal,
-                preparation: Preparation(deskew: deskew), pool: pool)
+                preparation: Preparation(deskew: deskew), masters: try MastersCommand.open(for: [loaded]), pool: pool)
         } catch {
             await pool.shutdown()
             throw error

@@ -12,12 +12,13 @@ enum OverlayDrawing {
     /// sensitive values masked unless `reveal`.
     static func scan(
         _ source: ScanSource, hash: String, page index: Int, workflow: Workflow, reveal: Bool,
-        preparation: Preparation, pool: EnginePool
+        preparation: Preparation, masters: (any MasterData)?, pool: EnginePool
     ) async throws -> (png: [UInt8], plan: OverlayPlan) {
         let extractor = Extractor(
             workflows: [workflow], reader: pool,
             configuration: ExtractionConfiguration(
-                preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [workflow])))
+                preparation: preparation, today: .today, typefaces: try TypefaceGlyphs(for: [workflow]),
+                masters: masters))
         let result = try await extractor.extract(source, scanID: hash)
         guard let outcome = result.pages.first(where: { $0.page == index }) else {
             throw KamiflowError(
@@ -100,6 +101,6 @@ extension Composition {
         guard let scan else { return try await OverlayDrawing.template(of: workflow, pool: pool) }
         return try await OverlayDrawing.scan(
             .file(path: scan.path), hash: scan.hash, page: 0, workflow: workflow, reveal: false,
-            preparation: settings.preparation, pool: pool)
+            preparation: settings.preparation, masters: try MastersCommand.open(for: [workflow]), pool: pool)
     }
 }

@@ -272,8 +272,10 @@ struct ReviewCommand: AsyncParsableCommand {
                     settings: Composition.Settings(deployment: deploymentFile, workers: 1),
                     environment: ProcessInfo.processInfo.environment, logger: logger)
                 let wiring = try await composition.reviewWiring(workflowFiles: [file])
+                // Corrections are checked against the same masters as the scan was.
+                let masters = try MastersCommand.open(for: wiring.workflows)
                 let interpreters = Dictionary(
-                    wiring.workflows.map { ($0.id, RecordInterpreter(workflow: $0, today: .today)) },
+                    wiring.workflows.map { ($0.id, RecordInterpreter(workflow: $0, today: .today, masters: masters)) },
                     uniquingKeysWith: { first, _ in first })
                 station = ReviewStation(
                     journal: journal, planner: wiring.planner, connectors: wiring.connectors,

@@ -109,7 +109,9 @@ struct ReviewStationOptions: ParsableArguments {
             environment: ProcessInfo.processInfo.environment, logger: logger)
         let wiring = try await composition.reviewWiring(workflowFiles: files)
         let byID = Dictionary(wiring.workflows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let interpreters = byID.mapValues { RecordInterpreter(workflow: $0, today: .today) }
+        // Corrections are checked against the same masters as the scan was.
+        let masters = try MastersCommand.open(for: wiring.workflows)
+        let interpreters = byID.mapValues { RecordInterpreter(workflow: $0, today: .today, masters: masters) }
         let reinterpret: ReviewStation.Reinterpreter = { record, corrections in
             guard let interpreter = interpreters[record.workflow] else {
                 throw KamiflowError(.invalidArgument, "no workflow file for \(record.workflow)")

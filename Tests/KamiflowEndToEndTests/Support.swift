@@ -19,6 +19,12 @@ enum KamiflowBinary {
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["OMP_THREAD_LIMIT"] = "1"
+        // The shipped workflows' witnesses need the masters; `make test` imports them into the repository's
+        // .kamiflow/ (and says where with KAMIFLOW_MASTERS), and a child runs in a folder of its own.
+        if environment["KAMIFLOW_MASTERS"] == nil {
+            environment["KAMIFLOW_MASTERS"] =
+                PythonClient.repositoryRoot.appendingPathComponent(".kamiflow/masters.sqlite").path
+        }
         return environment.merging(extra) { $1 }
     }
 

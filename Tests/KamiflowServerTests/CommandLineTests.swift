@@ -23,7 +23,13 @@ func kamiflow(_ arguments: [String], in folder: URL, environment: [String: Strin
     process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = folder
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    var inherited = ProcessInfo.processInfo.environment
+    // The shipped workflows' witnesses need the masters `make test` imports into the repository's .kamiflow/.
+    if inherited["KAMIFLOW_MASTERS"] == nil {
+        inherited["KAMIFLOW_MASTERS"] =
+            PythonClient.repositoryRoot.appendingPathComponent(".kamiflow/masters.sqlite").path
+    }
+    process.environment = inherited.merging(environment) { $1 }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

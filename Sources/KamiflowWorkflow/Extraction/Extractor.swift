@@ -10,11 +10,17 @@ public struct ExtractionConfiguration: Sendable {
     /// The glyphs of the typefaces workflows name (`form.typeface`), for the second reading of free text; `nil`
     /// reads without it.
     public var typefaces: (any TypefaceLibrary)?
+    /// The master data workflows' `witnesses:` check values against; `nil` checks none.
+    public var masters: (any MasterData)?
 
-    public init(preparation: Preparation = Preparation(), today: CivilDate, typefaces: (any TypefaceLibrary)? = nil) {
+    public init(
+        preparation: Preparation = Preparation(), today: CivilDate, typefaces: (any TypefaceLibrary)? = nil,
+        masters: (any MasterData)? = nil
+    ) {
         self.preparation = preparation
         self.today = today
         self.typefaces = typefaces
+        self.masters = masters
     }
 }
 
@@ -79,7 +85,8 @@ public struct Extractor: Sendable {
         for read in pages {
             outcomes.append(read.outcome)
             guard let index = read.workflowIndex else { continue }
-            let interpreter = RecordInterpreter(workflow: workflows[index], today: configuration.today)
+            let interpreter = RecordInterpreter(
+                workflow: workflows[index], today: configuration.today, masters: configuration.masters)
             records.append(
                 interpreter.interpret(read.readings, scanID: scanID, index: records.count, pages: [read.outcome.page]))
         }

@@ -7,10 +7,14 @@ public struct RecordInterpreter: Sendable {
     public var workflow: Workflow
     /// The day `today` means in rules (`submitted_on <= today`); the caller's clock, not ours.
     public var today: CivilDate
+    /// The master data the workflow's `witnesses:` look values up in; `nil` checks none (the composition root
+    /// refuses to read scans for a workflow with witnesses and no masters, naming what is missing).
+    public var masters: (any MasterData)?
 
-    public init(workflow: Workflow, today: CivilDate) {
+    public init(workflow: Workflow, today: CivilDate, masters: (any MasterData)? = nil) {
         self.workflow = workflow
         self.today = today
+        self.masters = masters
     }
 
     /// Interprets `readings` (by expanded field path: `claimant.name`, `children[1].birth`). A field with no
@@ -83,7 +87,7 @@ public struct RecordInterpreter: Sendable {
             record.fields.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
         let recordPhase = Set(groupIssues(record.fields, position: storedPosition).map(\.issue))
         let recomputed: Set<String> = [
-            IssueCode.rule, IssueCode.lowConfidence, IssueCode.alwaysReviewed, IssueCode.doubleEntry,
+            IssueCode.rule, IssueCode.lowConfidence, IssueCode.alwaysReviewed, IssueCode.doubleEntry, IssueCode.master,
         ]
         let fieldInterpreter = FieldInterpreter()
         var fields: [FieldResult] = []
@@ -159,6 +163,12 @@ public struct RecordInterpreter: Sendable {
                 for path in failure.paths { if let i = position[path] { fields[i].issues.append(issue) } }
                 if rule.severity == .error { failedErrorRule = true }
             }
+        }
+
+        // Master data: evidence for the values it bears out, corrections it settles, issues where it disagrees.
+        if let masters, !workflow.witnesses.isEmpty {
+            MasterWitnesses(masters: masters, form: workflow.form).apply(
+                workflow.witnesses, to: &fields, position: position, reviewed: reviewed)
         }
 
         // Review policy.

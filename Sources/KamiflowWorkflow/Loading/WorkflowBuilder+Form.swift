@@ -4,7 +4,9 @@ import Yams
 
 /// The keys a workflow file may use, by place (also the source of the JSON Schema's property lists).
 enum Keys {
-    static let top = ["kamiflow", "workflow", "title", "description", "form", "rules", "review", "deliver"]
+    static let top = [
+        "kamiflow", "workflow", "title", "description", "form", "rules", "witnesses", "review", "deliver",
+    ]
     static let form = [
         "page", "title", "code", "identify", "register", "texts", "cell_margin", "label_width", "typeface", "reference",
         "fields",
@@ -26,6 +28,7 @@ enum Keys {
     static let era = ["boxes", "circle"]
     static let parts = ["year", "month", "day"]
     static let rule = ["require", "when", "compare", "equal", "fold", "message", "severity"]
+    static let witness = ["postal", "address", "bank", "branch", "bank_name", "name", "kana"]
     static let review = ["below_confidence", "always", "on_rule_failure", "double_entry", "floors", "silent_errors"]
     static let deliver = ["to", "resource", "for_each", "record"]
     static let mapped = ["from", "const", "codes", "format", "part", "each", "fold", "or", "count", "unless", "times"]
@@ -65,12 +68,13 @@ extension WorkflowBuilder {
             error("missing 'form:' (the page, its fields and how to recognise it)", at: root)
         }
         let rules = byKey["rules"].map { buildRules($0.value, form: form) } ?? []
+        let witnesses = byKey["witnesses"].map { buildWitnesses($0.value, form: form) } ?? []
         let review = byKey["review"].map { buildReview($0.value, form: form) } ?? ReviewPolicy()
         let deliveries = byKey["deliver"].map { buildDeliveries($0.value, form: form) } ?? []
         checkLayout(form)
         return Workflow(
-            id: id, title: title, summary: summary, form: form, rules: rules, review: review, deliveries: deliveries,
-            file: file)
+            id: id, title: title, summary: summary, form: form, rules: rules, witnesses: witnesses, review: review,
+            deliveries: deliveries, file: file)
     }
 
     // MARK: Form

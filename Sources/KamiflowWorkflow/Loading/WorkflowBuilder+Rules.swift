@@ -191,6 +191,90 @@ extension WorkflowBuilder {
         return .field(text, offset: offset)
     }
 
+    // MARK: Witnesses
+
+    mutating func buildWitnesses(_ node: Node, form: FormTemplate) -> [Witness] {
+        guard case .sequence(let sequence) = node else {
+            error("'witnesses' must be a list (each starting with '- ', e.g. '- postal: x.postal')", at: node)
+            return []
+        }
+        var witnesses: [Witness] = []
+        for item in sequence {
+            guard let list = entries(item, "a witness", allowed: Keys.witness) else { continue }
+            let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            let kinds = ["postal", "bank", "name"].filter { byKey[$0] != nil }
+            guard kinds.count == 1 else {
+                error(
+                    kinds.isEmpty
+                        ? "a witness needs one of 'postal' (with 'address'), 'bank' or 'name' (with 'kana')"
+                        : "a witness takes only one of 'postal', 'bank' or 'name', found \(kinds.joined(separator: ", "))",
+                    at: item)
+                continue
+            }
+            // The fields each kind takes, with the type each must have.
+            let takes: [String: [FieldType]]
+            let required: [String]
+            switch kinds[0] {
+            case "postal":
+                takes = ["postal": [.postal], "address": [.text]]
+                required = ["postal", "address"]
+            case "bank":
+                takes = ["bank": [.bankCode], "branch": [.branchCode], "bank_name": [.text, .katakana, .hiragana]]
+                required = ["bank"]
+            default:
+                takes = ["name": [.text], "kana": [.katakana, .hiragana, .accountKana]]
+                required = ["name", "kana"]
+            }
+            var ok = true
+            for key in required where byKey[key] == nil {
+                error("a '\(kinds[0])' witness needs '\(key)'", at: item)
+                ok = false
+            }
+            var paths: [String: String] = [:]
+            for entry in list {
+                guard let types = takes[entry.key] else {
+                    error("'\(entry.key)' does not go with a '\(kinds[0])' witness", at: entry.keyNode)
+                    ok = false
+                    continue
+                }
+                guard let path = string(entry.value, "'\(entry.key)'"),
+                    checkPath(path, form: form, at: entry.value, in: "witness '\(entry.key)'")
+                else {
+                    ok = false
+                    continue
+                }
+                if let spec = form.field(named: path), !types.contains(spec.type) {
+                    error(
+                        "witness '\(entry.key)' takes a field of type "
+                            + types.map { "'\($0.rawValue)'" }.joined(separator: " or ")
+                            + ", and '\(path)' is '\(spec.type.rawValue)'", at: entry.value)
+                    ok = false
+                }
+                paths[entry.key] = path
+            }
+            let groups = Set(
+                paths.values.compactMap { path in
+                    path.contains(".") ? form.group(named: String(path.split(separator: ".")[0])).map(\.name) : nil
+                })
+            let topLevel = paths.values.contains { path in
+                !(path.contains(".") && form.group(named: String(path.split(separator: ".")[0])) != nil)
+            }
+            if groups.count > 1 || (groups.count == 1 && topLevel) {
+                error("a witness names fields of one row: all in one group, or none in a group", at: item)
+                ok = false
+            }
+            guard ok else { continue }
+            let kind: Witness.Kind
+            switch kinds[0] {
+            case "postal": kind = .postal(code: paths["postal"]!, address: paths["address"]!)
+            case "bank": kind = .bank(code: paths["bank"]!, branch: paths["branch"], name: paths["bank_name"])
+            default: kind = .reading(name: paths["name"]!, kana: paths["kana"]!)
+            }
+            witnesses.append(Witness(kind: kind, location: location(item)))
+        }
+        return witnesses
+    }
+
     // MARK: Review
 
     mutating func buildReview(_ node: Node, form: FormTemplate) -> ReviewPolicy {

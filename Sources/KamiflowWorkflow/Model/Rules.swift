@@ -36,6 +36,49 @@ public struct Rule: Hashable, Sendable {
     }
 }
 
+/// A check of fields against master data (`witnesses:` in a workflow). Unlike a rule it is evidence both ways:
+/// values a master bears out gain confidence (the master and the form fail independently), a value it can settle
+/// is corrected, and a disagreement is an issue (code `master`) on the fields it names.
+public struct Witness: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// `postal: claimant.postal, address: claimant.address` — the postal code's prefecture, city and town must
+        /// begin the address.
+        case postal(code: String, address: String)
+        /// `bank: bank.code, branch: branch.code, bank_name: bank.name` — the code must be a bank (its branch one of
+        /// its branches), and agree with the bank's name where the form has one.
+        case bank(code: String, branch: String?, name: String?)
+        /// `name: claimant.name, kana: claimant.kana` — the kana must be a reading of the name's family and given
+        /// names.
+        case reading(name: String, kana: String)
+    }
+
+    public var kind: Kind
+    public var location: SourceLocation
+
+    public init(kind: Kind, location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+    }
+
+    /// The master it looks values up in.
+    public var master: MasterKind {
+        switch kind {
+        case .postal: .postal
+        case .bank: .bank
+        case .reading: .name
+        }
+    }
+
+    /// The field paths (as declared) it names.
+    public var fieldPaths: [String] {
+        switch kind {
+        case .postal(let code, let address): [code, address]
+        case .bank(let code, let branch, let name): [code] + [branch, name].compactMap { $0 }
+        case .reading(let name, let kana): [name, kana]
+        }
+    }
+}
+
 /// When a `require` rule applies.
 public enum Condition: Hashable, Sendable {
     /// `when: spouse.name` — the field is filled in (a checkbox is ticked).

@@ -32,6 +32,8 @@ public struct Workflow: Hashable, Sendable {
     public var summary: String?
     public var form: FormTemplate
     public var rules: [Rule]
+    /// `witnesses:` — fields checked against master data (postal code ↔ address, bank code ↔ name, name ↔ kana).
+    public var witnesses: [Witness]
     public var review: ReviewPolicy
     public var deliveries: [DeliveryMapping]
     /// The file it was loaded from, for messages.
@@ -39,13 +41,15 @@ public struct Workflow: Hashable, Sendable {
 
     public init(
         id: String, title: String, summary: String? = nil, form: FormTemplate, rules: [Rule] = [],
-        review: ReviewPolicy = ReviewPolicy(), deliveries: [DeliveryMapping] = [], file: String = "<memory>"
+        witnesses: [Witness] = [], review: ReviewPolicy = ReviewPolicy(), deliveries: [DeliveryMapping] = [],
+        file: String = "<memory>"
     ) {
         self.id = id
         self.title = title
         self.summary = summary
         self.form = form
         self.rules = rules
+        self.witnesses = witnesses
         self.review = review
         self.deliveries = deliveries
         self.file = file

