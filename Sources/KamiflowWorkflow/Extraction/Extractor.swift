@@ -121,7 +121,8 @@ struct PageReader {
             }
             let readings = readFields(
                 workflow.form, page: page, transform: registration.transform,
-                reviewFloor: workflow.review.confidenceFloor, glyphs: index < glyphs.count ? glyphs[index] : nil)
+                reviewFloor: workflow.review.confidenceFloor, glyphs: index < glyphs.count ? glyphs[index] : nil,
+                printed: index < references.count ? references[index]?.printed : nil)
             return PageRead(
                 outcome: PageOutcome(
                     page: page.index, workflow: workflow.id, registration: registration, problem: nil,
@@ -190,10 +191,11 @@ struct PageReader {
 
     func readFields(
         _ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform, reviewFloor: Double = 0,
-        glyphs: GlyphTemplates? = nil
+        glyphs: GlyphTemplates? = nil, printed: PrintedInk? = nil
     ) -> [String: FieldReading] {
         var readings: [String: FieldReading] = [:]
-        let reader = FieldReader(page: page, transform: transform, reviewFloor: reviewFloor, glyphs: glyphs)
+        let reader = FieldReader(
+            page: page, transform: transform, reviewFloor: reviewFloor, glyphs: glyphs, printed: printed)
         for placed in form.placedFields {
             readings[placed.path] = reader.read(placed.spec)
         }
@@ -209,6 +211,8 @@ struct FieldReader {
     var reviewFloor: Double = 0
     /// The glyphs of the typeface the form's values are printed in, when the workflow names one (`witnessed`).
     var glyphs: GlyphTemplates? = nil
+    /// The reference blank's ink around the marks, for a form Kamiflow did not print (`PrintedInk`).
+    var printed: PrintedInk? = nil
 
     var pxPerMM: Double { (transform.a * transform.a + transform.c * transform.c).squareRoot() }
 
@@ -232,8 +236,9 @@ struct FieldReader {
             // Parts of one or two digits (or 元) in line mode: in word mode jpn alone, or eng alone, reads a two-digit
             // part as its first digit ("21" as "2": 164 of 200 birth dates wrong).
             for (name, rect) in [("year", parts.year), ("month", parts.month), ("day", parts.day)] {
-                let text = recognizeShort(
+                var text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
+                if text.confidence >= reviewFloor { text = witnessedPart(text, rect: rect, spec: spec) }
                 reading.parts[name] = text.text
                 confidences.append(
                     text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence)
@@ -350,6 +355,29 @@ struct FieldReader {
         part.validation.values = nil
         part.type = .digits
         return max(first.confidence, Self.corroboration(of: text, among: readings, witness: nil, spec: part))
+    }
+
+    /// A date part read confidently, read again by eng (another model, digits only): jpn reads a written 8 as 6 at
+    /// 86–91 on corpus scans, and nothing else checks a day or a year. When eng reads other digits, the second
+    /// Japanese model decides between the two and the part goes to a person (confidence 30) either way.
+    func witnessedPart(
+        _ first: (text: String, confidence: Double), rect: TemplateRect, spec: FieldSpec
+    ) -> (
+        text: String, confidence: Double
+    ) {
+        let text = first.text.filter { !$0.isWhitespace }
+        guard !text.isEmpty, text.allSatisfy(\.isASCII) else { return first }
+        var part = spec
+        part.recognition.language = nil
+        part.recognition.whitelist = nil
+        let eng = recognize(rect, spec: part, whitelist: "0123456789", segmentation: .singleLine, language: "eng")
+            .text.filter { !$0.isWhitespace }
+        guard !eng.isEmpty, eng != text else { return first }
+        let third = recognize(
+            rect, spec: part, whitelist: "0123456789", segmentation: .singleLine, language: Self.secondModel
+        )
+        .text.filter { !$0.isWhitespace }
+        return (third == eng ? eng : text, min(first.confidence, 30))
     }
 
     /// The models and ink heights a boxed row in doubt is read again with, in order (`readCells`).
@@ -740,23 +768,16 @@ struct FieldReader {
         return page.fillRatio(of: transform.pixelRect(box.expanded(by: -inset)))
     }
 
-    /// Ticked boxes by their inner fill; circled options by the ink in the ring around the printed text, the
-    /// text's own ink excluded.
+    /// Ticked boxes by their inner fill; circled options by the stroke around each option's printed text
+    /// (`RingGauge`: the share of directions in which a stroke goes round it), the printed ink excluded.
     func ratios(_ marks: OptionMarks) -> [String: Double] {
-        var result: [String: Double] = [:]
-        for option in marks.options {
-            switch marks.style {
-            case .boxes:
-                result[option.name] = boxRatio(option.rect)
-            case .circles:
-                let outer = transform.pixelRect(option.ringRead)
-                let inner = transform.pixelRect(option.ringInner)
-                let outerInk = page.fillRatio(of: outer) * Double(outer.area)
-                let innerInk = page.fillRatio(of: inner) * Double(inner.area)
-                let ringArea = Double(outer.area - inner.area)
-                result[option.name] = ringArea > 0 ? max(0, outerInk - innerInk) / ringArea : 0
-            }
+        switch marks.style {
+        case .boxes:
+            var result: [String: Double] = [:]
+            for option in marks.options { result[option.name] = boxRatio(option.rect) }
+            return result
+        case .circles:
+            return RingGauge(page: page, transform: transform, printed: printed).scores(marks)
         }
-        return result
     }
 }
