@@ -196,3 +196,45 @@ struct CircleMarkTests {
         #expect((big["R"] ?? 1) <= 0.2, "\(big)")
     }
 }
+
+/// Boxed 0s written with a slash inside (VL Gothic, Takao Gothic) read as 9 by every model: told apart by the height
+/// of their counter.
+@Suite("Slashed zeros in boxes")
+struct SlashedZeroTests {
+    /// A glyph drawn on a white 40×60 image by `inside` (true where there is ink).
+    static func glyph(_ inside: (Double, Double) -> Bool) -> GrayImage {
+        let w = 40, h = 60
+        var pixels = [UInt8](repeating: 255, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w where inside(Double(x), Double(y)) { pixels[y * w + x] = 20 }
+        }
+        return GrayImage(width: w, height: h, resolution: 300, pixels: pixels)
+    }
+
+    /// An oval ring centred at (cx, cy) with radii rx, ry and a stroke 3 px wide.
+    static func ring(_ x: Double, _ y: Double, cx: Double, cy: Double, rx: Double, ry: Double) -> Bool {
+        let r = (((x - cx) / rx) * ((x - cx) / rx) + ((y - cy) / ry) * ((y - cy) / ry)).squareRoot()
+        return abs(r - 1) * min(rx, ry) < 1.5
+    }
+
+    @Test("a slashed 0's counter spans most of its height; a 9's and a 6's about half")
+    func counters() throws {
+        let zero = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 30, rx: 12, ry: 22)
+                || (abs((x - 20) + (y - 30) * 0.5) < 1.5 && abs(y - 30) < 18)
+        }
+        let nine = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 18, rx: 11, ry: 10) || (abs(x - 30) < 1.5 && y >= 18 && y <= 52)
+        }
+        let six = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 40, rx: 11, ry: 11) || (abs(x - 9.5) < 1.5 && y >= 8 && y <= 40)
+        }
+        let zeroShare = try #require(FieldReader.counterShare(zero))
+        let nineShare = try #require(FieldReader.counterShare(nine))
+        let sixShare = try #require(FieldReader.counterShare(six))
+        #expect(zeroShare >= FieldReader.zeroCounterShare, "\(zeroShare)")
+        #expect(nineShare < FieldReader.zeroCounterShare, "\(nineShare)")
+        #expect(sixShare < FieldReader.zeroCounterShare, "\(sixShare)")
+        #expect(FieldReader.counterShare(Self.glyph { x, _ in abs(x - 20) < 2 }) == nil)
+    }
+}

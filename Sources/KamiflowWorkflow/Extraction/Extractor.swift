@@ -298,7 +298,7 @@ struct FieldReader {
         guard !inked.isEmpty, let row = TemplateRect.bounding(cells.rects)?.expanded(by: -0.8) else {
             return ("", nil)
         }
-        let first = readRow(row, inked: inked, cells: cells, spec: spec)
+        let first = slashedZeros(readRow(row, inked: inked, cells: cells, spec: spec), inked: inked)
         // A row is in doubt when it fails its check digit (full rows of the types that have one), else when its
         // decodes disagreed.
         let checked = Self.checkDigitHolds(first.text, spec.type) != nil
@@ -426,6 +426,70 @@ struct FieldReader {
             return (text, min(cellwise, agreeing.confidence))
         }
         return (text, min(cellwise, 30))
+    }
+
+    /// A boxed 0 written with a slash or a dot inside (VL Gothic, Takao Gothic) is read as 9 or 6 by every model
+    /// and mode, the row's decodes agreeing. A 9's or a 6's counter fills about half of the glyph's height; a 0's
+    /// fills nearly all of it, slash or not. A 9 or 6 whose box holds a counter over ``zeroCounterShare`` of its ink's
+    /// height is taken as 0, and the field goes to a person (confidence 30): never a silent substitution.
+    func slashedZeros(
+        _ read: (text: String, confidence: Double?), inked: [TemplateRect]
+    ) -> (
+        text: String, confidence: Double?
+    ) {
+        let characters = Array(read.text.filter { !$0.isWhitespace })
+        guard characters.count == inked.count, characters.contains(where: { $0 == "9" || $0 == "6" }) else {
+            return read
+        }
+        var changed = false
+        var result = characters
+        for (index, character) in characters.enumerated() where character == "9" || character == "6" {
+            guard let image = page.writingImage(in: transform.pixelRect(inked[index])),
+                let share = Self.counterShare(image), share >= Self.zeroCounterShare
+            else { continue }
+            result[index] = "0"
+            changed = true
+        }
+        guard changed else { return read }
+        return (String(result), min(read.confidence ?? 0, 30))
+    }
+
+    /// The share of a 0's ink height its counter must span (a 9's spans 0.4–0.55 in the corpus fonts).
+    static let zeroCounterShare = 0.68
+
+    /// The vertical extent of the enclosed background (counters) of the ink in `image`, as a share of the ink's
+    /// height; `nil` when there is no ink or no counter.
+    static func counterShare(_ image: GrayImage) -> Double? {
+        let w = image.width, h = image.height
+        guard w > 2, h > 2 else { return nil }
+        let ink = image.pixels.map { $0 < 140 }
+        guard let top = (0..<h).first(where: { y in (0..<w).contains { ink[y * w + $0] } }),
+            let bottom = (0..<h).last(where: { y in (0..<w).contains { ink[y * w + $0] } })
+        else { return nil }
+        // Background reached from the border, 4-connected; what is left unreached and not ink is a counter.
+        var outside = [Bool](repeating: false, count: w * h)
+        var stack: [Int] = []
+        for x in 0..<w { stack += [x, (h - 1) * w + x] }
+        for y in 0..<h { stack += [y * w, y * w + w - 1] }
+        while let i = stack.popLast() {
+            guard !outside[i], !ink[i] else { continue }
+            outside[i] = true
+            let x = i % w, y = i / w
+            if x > 0 { stack.append(i - 1) }
+            if x < w - 1 { stack.append(i + 1) }
+            if y > 0 { stack.append(i - w) }
+            if y < h - 1 { stack.append(i + w) }
+        }
+        var first: Int?, last: Int?, area = 0
+        for y in 0..<h {
+            for x in 0..<w where !ink[y * w + x] && !outside[y * w + x] {
+                first = first ?? y
+                last = y
+                area += 1
+            }
+        }
+        guard let first, let last, area >= 4, bottom > top else { return nil }
+        return Double(last - first + 1) / Double(bottom - top + 1)
     }
 
     /// The confidence given to a reading that two decodes agree on.
