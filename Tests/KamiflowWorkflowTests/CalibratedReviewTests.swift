@@ -67,7 +67,7 @@ struct CalibratedReviewTests {
                 [
                     "name": FieldReading(text: "山田太郎", confidence: nameConfidence),
                     "birth": FieldReading(text: "平成元年1月8日", confidence: 95),
-                    "sex": FieldReading(marks: ["男": 0.4, "女": 0]),
+                    "sex": FieldReading(marks: ["男": 0.9, "女": 0]),
                 ], scanID: "x")
         }
         // 50 is below below_confidence (80) but above the calibrated floor of text (44).
@@ -139,7 +139,7 @@ struct CalibratedReviewTests {
             [
                 "name": FieldReading(text: "山田太郎", confidence: 95),
                 "birth": FieldReading(text: "平成14年2月30日", confidence: FieldReader.Evidence.disputed),
-                "sex": FieldReading(marks: ["男": 0.4, "女": 0]),
+                "sex": FieldReading(marks: ["男": 0.9, "女": 0]),
             ], scanID: "x")
         #expect(record.route == .review)
         #expect(record["birth"]?.issues.contains { $0.severity >= .warning } == true)

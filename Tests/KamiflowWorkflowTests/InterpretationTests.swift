@@ -64,7 +64,7 @@ func cleanReadings() -> [String: FieldReading] {
     [
         "notified_on": FieldReading(text: "令和5年4月10日", confidence: 92),
         "moved_on": FieldReading(text: "令和5年4月1日", confidence: 90),
-        "relation": FieldReading(marks: ["本人": 0.3, "代理人": 0.01]),
+        "relation": FieldReading(marks: ["本人": 0.9, "代理人": 0.05]),
         "kana": FieldReading(text: "ヤマダ タロウ", confidence: 88),
         "holder": FieldReading(text: "ﾔﾏﾀﾞ ﾀﾛｳ", confidence: 90),
         "agree": .checkbox(0.5),
@@ -135,7 +135,7 @@ struct InterpretationTests {
     @Test("required-when on a chosen option")
     func requiredWhen() throws {
         var readings = cleanReadings()
-        readings["relation"] = FieldReading(marks: ["本人": 0.0, "代理人": 0.4])
+        readings["relation"] = FieldReading(marks: ["本人": 0.0, "代理人": 0.9])
         let record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
         #expect(record["proxy_name"]?.codes == [IssueCode.rule])
         #expect(record["relation"]?.codes == [IssueCode.rule])
@@ -197,7 +197,7 @@ struct InterpretationTests {
         let workflow = try #require(loaded.workflow)
         var readings: [String: FieldReading] = [
             "persons[0].name": FieldReading(text: "山田 花子", confidence: 91),
-            "persons[0].sex": FieldReading(marks: ["男": 0.0, "女": 0.2]),
+            "persons[0].sex": FieldReading(marks: ["男": 0.0, "女": 0.9]),
             "persons[1].name": FieldReading(text: "", confidence: 0),
             "persons[1].sex": FieldReading(marks: ["男": 0.0, "女": 0.0]),
             "persons[2].name": FieldReading(text: "", confidence: 0),
@@ -209,13 +209,13 @@ struct InterpretationTests {
         #expect(record.route == .straightThrough)
 
         // A sex circled with no name: the row is used, so its name is required.
-        readings["persons[1].sex"] = FieldReading(marks: ["男": 0.2, "女": 0.0])
+        readings["persons[1].sex"] = FieldReading(marks: ["男": 0.9, "女": 0.0])
         record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
         #expect(record["persons[1].name"]?.codes == [IssueCode.required])
         #expect(record.route == .review)
 
         // Two circles and nothing else in a row: ink nobody can read, still flagged.
-        readings["persons[1].sex"] = FieldReading(marks: ["男": 0.2, "女": 0.2])
+        readings["persons[1].sex"] = FieldReading(marks: ["男": 0.9, "女": 0.9])
         record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
         #expect(record["persons[1].sex"]?.codes.contains(IssueCode.ambiguousMark) == true)
     }
@@ -223,21 +223,21 @@ struct InterpretationTests {
     @Test("two circled options in an exactly-one choice are ambiguous, never guessed")
     func ambiguous() throws {
         var readings = cleanReadings()
-        readings["relation"] = FieldReading(marks: ["本人": 0.3, "代理人": 0.35])
+        readings["relation"] = FieldReading(marks: ["本人": 0.85, "代理人": 0.9])
         let record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
         #expect(record["relation"]?.value == .empty)
         #expect(record["relation"]?.codes == [IssueCode.ambiguousMark])
         #expect(record.route == .review)
     }
 
-    @Test("one clear circle and faint ink near another option is the clear one; comparable ink is ambiguous")
+    @Test("one clear ring and the edge of it reaching another option is the clear one; rings alike are ambiguous")
     func faintNeighbour() throws {
         var readings = cleanReadings()
-        readings["relation"] = FieldReading(marks: ["本人": 0.02, "代理人": 0.09])
+        readings["relation"] = FieldReading(marks: ["本人": 0.3, "代理人": 0.9])
         var record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
         #expect(record["relation"]?.value == .choices(["代理人"]))
         #expect(record["relation"]?.codes.contains(IssueCode.uncertainMark) == false)
-        readings["relation"] = FieldReading(marks: ["本人": 0.04, "代理人": 0.09])
+        readings["relation"] = FieldReading(marks: ["本人": 0.75, "代理人": 0.9])
         record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
         #expect(record["relation"]?.value == .empty)
         #expect(record["relation"]?.codes.contains(IssueCode.ambiguousMark) == true)

@@ -129,13 +129,13 @@ struct WarekiTests {
         let good = interpreter.interpret(
             spec, path: "birth",
             reading: FieldReading(
-                marks: ["昭和": 0.01, "平成": 0.3, "令和": 0.0], parts: ["year": "元", "month": "1", "day": "８"]))
+                marks: ["昭和": 0.05, "平成": 0.9, "令和": 0.0], parts: ["year": "元", "month": "1", "day": "８"]))
         #expect(good.value == .date(CivilDate(year: 1989, month: 1, day: 8)))
         #expect(good.issues.isEmpty)
         let twoEras = interpreter.interpret(
             spec, path: "birth",
             reading: FieldReading(
-                marks: ["昭和": 0.3, "平成": 0.3, "令和": 0.0], parts: ["year": "3", "month": "1", "day": "8"]))
+                marks: ["昭和": 0.9, "平成": 0.9, "令和": 0.0], parts: ["year": "3", "month": "1", "day": "8"]))
         #expect(twoEras.codes == [IssueCode.ambiguousMark])
         #expect(twoEras.value == .empty)
     }

@@ -128,7 +128,8 @@ struct PageReader {
             }
             let readings = readFields(
                 workflow.form, page: page, transform: registration.transform,
-                reviewFloor: workflow.review.confidenceFloor, glyphs: index < glyphs.count ? glyphs[index] : nil)
+                reviewFloor: workflow.review.confidenceFloor, glyphs: index < glyphs.count ? glyphs[index] : nil,
+                printed: index < references.count ? references[index]?.printed : nil)
             return PageRead(
                 outcome: PageOutcome(
                     page: page.index, workflow: workflow.id, registration: registration, problem: nil,
@@ -197,10 +198,11 @@ struct PageReader {
 
     func readFields(
         _ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform, reviewFloor: Double = 0,
-        glyphs: GlyphTemplates? = nil
+        glyphs: GlyphTemplates? = nil, printed: PrintedInk? = nil
     ) -> [String: FieldReading] {
         var readings: [String: FieldReading] = [:]
-        let reader = FieldReader(page: page, transform: transform, reviewFloor: reviewFloor, glyphs: glyphs)
+        let reader = FieldReader(
+            page: page, transform: transform, reviewFloor: reviewFloor, glyphs: glyphs, printed: printed)
         for placed in form.placedFields {
             readings[placed.path] = reader.read(placed.spec)
         }
@@ -216,6 +218,8 @@ struct FieldReader {
     var reviewFloor: Double = 0
     /// The glyphs of the typeface the form's values are printed in, when the workflow names one (`witnessed`).
     var glyphs: GlyphTemplates? = nil
+    /// The reference blank's ink around the marks, for a form Kamiflow did not print (`PrintedInk`).
+    var printed: PrintedInk? = nil
 
     var pxPerMM: Double { (transform.a * transform.a + transform.c * transform.c).squareRoot() }
 
@@ -239,8 +243,9 @@ struct FieldReader {
             // Parts of one or two digits (or 元) in line mode: in word mode jpn alone, or eng alone, reads a two-digit
             // part as its first digit ("21" as "2": 164 of 200 birth dates wrong).
             for (name, rect) in [("year", parts.year), ("month", parts.month), ("day", parts.day)] {
-                let text = recognizeShort(
+                var text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
+                if text.confidence >= reviewFloor { text = witnessedPart(text, rect: rect, spec: spec) }
                 reading.parts[name] = text.text
                 confidences.append(
                     text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence)
@@ -300,7 +305,7 @@ struct FieldReader {
         guard !inked.isEmpty, let row = TemplateRect.bounding(cells.rects)?.expanded(by: -0.8) else {
             return ("", nil)
         }
-        let first = readRow(row, inked: inked, cells: cells, spec: spec)
+        let first = slashedZeros(readRow(row, inked: inked, cells: cells, spec: spec), inked: inked)
         // A row is in doubt when it fails its check digit (full rows of the types that have one), else when its
         // decodes disagreed.
         let checked = Self.checkDigitHolds(first.text, spec.type) != nil
@@ -359,6 +364,29 @@ struct FieldReader {
         return max(first.confidence, Self.corroboration(of: text, among: readings, witness: nil, spec: part))
     }
 
+    /// A date part read confidently, read again by eng (another model, digits only): jpn reads a written 8 as 6 at
+    /// 86–91 on corpus scans, and nothing else checks a day or a year. When eng reads other digits, the second
+    /// Japanese model decides between the two and the part goes to a person (confidence 30) either way.
+    func witnessedPart(
+        _ first: (text: String, confidence: Double), rect: TemplateRect, spec: FieldSpec
+    ) -> (
+        text: String, confidence: Double
+    ) {
+        let text = first.text.filter { !$0.isWhitespace }
+        guard !text.isEmpty, text.allSatisfy(\.isASCII) else { return first }
+        var part = spec
+        part.recognition.language = nil
+        part.recognition.whitelist = nil
+        let eng = recognize(rect, spec: part, whitelist: "0123456789", segmentation: .singleLine, language: "eng")
+            .text.filter { !$0.isWhitespace }
+        guard !eng.isEmpty, eng != text else { return first }
+        let third = recognize(
+            rect, spec: part, whitelist: "0123456789", segmentation: .singleLine, language: Self.secondModel
+        )
+        .text.filter { !$0.isWhitespace }
+        return (third == eng ? eng : text, min(first.confidence, 30))
+    }
+
     /// The models and ink heights a boxed row in doubt is read again with, in order (`readCells`).
     static let rowOpinions: [(language: String, height: Double)] = [
         ("eng", 28), ("eng", 36), (secondModel, 28), ("jpn", 36),
@@ -405,6 +433,70 @@ struct FieldReader {
             return (text, min(cellwise, agreeing.confidence))
         }
         return (text, min(cellwise, 30))
+    }
+
+    /// A boxed 0 written with a slash or a dot inside (VL Gothic, Takao Gothic) is read as 9 or 6 by every model
+    /// and mode, the row's decodes agreeing. A 9's or a 6's counter fills about half of the glyph's height; a 0's
+    /// fills nearly all of it, slash or not. A 9 or 6 whose box holds a counter over ``zeroCounterShare`` of its ink's
+    /// height is taken as 0, and the field goes to a person (confidence 30): never a silent substitution.
+    func slashedZeros(
+        _ read: (text: String, confidence: Double?), inked: [TemplateRect]
+    ) -> (
+        text: String, confidence: Double?
+    ) {
+        let characters = Array(read.text.filter { !$0.isWhitespace })
+        guard characters.count == inked.count, characters.contains(where: { $0 == "9" || $0 == "6" }) else {
+            return read
+        }
+        var changed = false
+        var result = characters
+        for (index, character) in characters.enumerated() where character == "9" || character == "6" {
+            guard let image = page.writingImage(in: transform.pixelRect(inked[index])),
+                let share = Self.counterShare(image), share >= Self.zeroCounterShare
+            else { continue }
+            result[index] = "0"
+            changed = true
+        }
+        guard changed else { return read }
+        return (String(result), min(read.confidence ?? 0, 30))
+    }
+
+    /// The share of a 0's ink height its counter must span (a 9's spans 0.4–0.55 in the corpus fonts).
+    static let zeroCounterShare = 0.68
+
+    /// The vertical extent of the enclosed background (counters) of the ink in `image`, as a share of the ink's
+    /// height; `nil` when there is no ink or no counter.
+    static func counterShare(_ image: GrayImage) -> Double? {
+        let w = image.width, h = image.height
+        guard w > 2, h > 2 else { return nil }
+        let ink = image.pixels.map { $0 < 140 }
+        guard let top = (0..<h).first(where: { y in (0..<w).contains { ink[y * w + $0] } }),
+            let bottom = (0..<h).last(where: { y in (0..<w).contains { ink[y * w + $0] } })
+        else { return nil }
+        // Background reached from the border, 4-connected; what is left unreached and not ink is a counter.
+        var outside = [Bool](repeating: false, count: w * h)
+        var stack: [Int] = []
+        for x in 0..<w { stack += [x, (h - 1) * w + x] }
+        for y in 0..<h { stack += [y * w, y * w + w - 1] }
+        while let i = stack.popLast() {
+            guard !outside[i], !ink[i] else { continue }
+            outside[i] = true
+            let x = i % w, y = i / w
+            if x > 0 { stack.append(i - 1) }
+            if x < w - 1 { stack.append(i + 1) }
+            if y > 0 { stack.append(i - w) }
+            if y < h - 1 { stack.append(i + w) }
+        }
+        var first: Int?, last: Int?, area = 0
+        for y in 0..<h {
+            for x in 0..<w where !ink[y * w + x] && !outside[y * w + x] {
+                first = first ?? y
+                last = y
+                area += 1
+            }
+        }
+        guard let first, let last, area >= 4, bottom > top else { return nil }
+        return Double(last - first + 1) / Double(bottom - top + 1)
     }
 
     /// The confidence given to a reading that two decodes agree on.
@@ -747,23 +839,16 @@ struct FieldReader {
         return page.fillRatio(of: transform.pixelRect(box.expanded(by: -inset)))
     }
 
-    /// Ticked boxes by their inner fill; circled options by the ink in the ring around the printed text, the
-    /// text's own ink excluded.
+    /// Ticked boxes by their inner fill; circled options by the stroke around each option's printed text
+    /// (`RingGauge`: the share of directions in which a stroke goes round it), the printed ink excluded.
     func ratios(_ marks: OptionMarks) -> [String: Double] {
-        var result: [String: Double] = [:]
-        for option in marks.options {
-            switch marks.style {
-            case .boxes:
-                result[option.name] = boxRatio(option.rect)
-            case .circles:
-                let outer = transform.pixelRect(option.ringRead)
-                let inner = transform.pixelRect(option.ringInner)
-                let outerInk = page.fillRatio(of: outer) * Double(outer.area)
-                let innerInk = page.fillRatio(of: inner) * Double(inner.area)
-                let ringArea = Double(outer.area - inner.area)
-                result[option.name] = ringArea > 0 ? max(0, outerInk - innerInk) / ringArea : 0
-            }
+        switch marks.style {
+        case .boxes:
+            var result: [String: Double] = [:]
+            for option in marks.options { result[option.name] = boxRatio(option.rect) }
+            return result
+        case .circles:
+            return RingGauge(page: page, transform: transform, printed: printed).scores(marks)
         }
-        return result
     }
 }

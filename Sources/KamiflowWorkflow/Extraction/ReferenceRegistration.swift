@@ -7,9 +7,13 @@ public struct ReferenceStructure: Hashable, Sendable {
     /// Crossings and corners of horizontal and vertical rules, and the ends of rules that meet nothing (a write-in
     /// line), in millimetres.
     public var points: [Point]
+    /// The blank's ink around the form's marks (`PrintedInk.areas`), so that a mark is judged by what a person drew
+    /// there and not by what was printed; `nil` when not sampled.
+    public var printed: PrintedInk?
 
-    public init(points: [Point]) {
+    public init(points: [Point], printed: PrintedInk? = nil) {
         self.points = points
+        self.printed = printed
     }
 
     /// Rules at least this long count (shorter runs are strokes of printed text).
@@ -193,19 +197,23 @@ final class ReferenceCache: @unchecked Sendable {
                 result.append(nil)
                 continue
             }
-            if let known = lock.withLock({ found[path] }) {
+            let key = "\(workflow.id)\u{0}\(path)"
+            if let known = lock.withLock({ found[key] }) {
                 result.append(known)
                 continue
             }
             let fallbackDPI = workflow.form.page.dpi
+            let areas = PrintedInk.areas(of: workflow.form)
             let structure = try await reader.withPages(of: .file(path: path), preparation: Preparation()) { page in
                 let dpi = page.report.resolution > 0 ? page.report.resolution : fallbackDPI
-                return ReferenceStructure.of(page, pxPerMM: dpi / 25.4)
+                var structure = ReferenceStructure.of(page, pxPerMM: dpi / 25.4)
+                structure.printed = PrintedInk.of(page, pxPerMM: dpi / 25.4, areas: areas)
+                return structure
             }.first
             guard let structure else {
                 throw KamiflowError(.invalidWorkflow, "the reference image has no page", subject: path)
             }
-            lock.withLock { found[path] = structure }
+            lock.withLock { found[key] = structure }
             result.append(structure)
         }
         return result

@@ -25,7 +25,10 @@ public struct FieldInterpreter: Sendable {
             result.confidence = markConfidence(spec, ratios: reading?.marks.values.map { $0 } ?? [])
         case .choice:
             result.value = interpretChoice(spec, ratios: reading?.marks ?? [:], issue: issue)
-            result.confidence = markConfidence(spec, ratios: reading?.marks.values.map { $0 } ?? [])
+            result.confidence =
+                spec.marks?.style == .circles && spec.choiceMode == .one
+                ? circleConfidence(spec, scores: reading?.marks ?? [:])
+                : markConfidence(spec, ratios: reading?.marks.values.map { $0 } ?? [])
             if let marks = reading?.marks, !marks.isEmpty {
                 // What was measured, for --explain and the reviewer: the ink share by option.
                 result.raw = spec.options.map { "\($0) \(Self.percent(marks[$0] ?? 0))" }.joined(separator: " · ")
@@ -89,6 +92,49 @@ public struct FieldInterpreter: Sendable {
         return worst
     }
 
+    /// How far the circled option stands out from the rest of its group: 100 when its ring score leads the next
+    /// by twice ``circleLead`` or more, falling towards 0 as they draw level; 100 when nothing is circled at all.
+    func circleConfidence(_ spec: FieldSpec, scores: [String: Double]) -> Double? {
+        guard !scores.isEmpty else { return nil }
+        let ranked = spec.options.map { scores[$0] ?? 0 }.sorted(by: >)
+        let best = ranked.first ?? 0, second = ranked.dropFirst().first ?? 0
+        if best <= spec.thresholds.empty { return 100 }
+        return min(100, 100 * max(0, best - second) / (2 * Self.circleLead))
+    }
+
+    /// How much more of a ring the circled option must show than any other option of its group (ring scores,
+    /// `RingGauge`).
+    static let circleLead = 0.2
+
+    /// An exactly-one choice of circled options, judged within its group: the option whose ring score is clearly
+    /// the highest (at least `filled`, and ``circleLead`` above every other) is the one circled. Two rings alike,
+    /// or none, or one too faint to tell, are *ambiguous*: flagged, never guessed. The score of an option beside the
+    /// circled one (the part of the neighbour's ring that reaches it) does not make it a second mark.
+    func interpretCircled(
+        _ spec: FieldSpec, ratios: [String: Double], issue: (String, Issue.Severity, String) -> Void
+    ) -> FieldValue {
+        let ranked = spec.options.map { ($0, ratios[$0] ?? 0) }.sorted { $0.1 > $1.1 }
+        guard let best = ranked.first else { return .empty }
+        let second = ranked.dropFirst().first?.1 ?? 0
+        let t = spec.thresholds
+        if best.1 >= t.filled, second <= best.1 - Self.circleLead {
+            return .choices([best.0])
+        }
+        if best.1 <= t.empty {
+            issue(
+                IssueCode.ambiguousMark, spec.validation.required ? .error : .warning,
+                "no option is circled; exactly one is expected")
+        } else if best.1 >= t.filled, second >= t.filled {
+            let circled = ranked.filter { $0.1 >= t.filled }.map(\.0)
+            issue(
+                IssueCode.ambiguousMark, .error,
+                "\(circled.count) options are circled (\(circled.joined(separator: "・"))); exactly one is expected")
+        } else {
+            issue(IssueCode.ambiguousMark, .error, "cannot tell which option is circled")
+        }
+        return .empty
+    }
+
     func interpretCheckbox(
         _ spec: FieldSpec, reading: FieldReading?, issue: (String, Issue.Severity, String) -> Void
     ) -> FieldValue {
@@ -118,6 +164,9 @@ public struct FieldInterpreter: Sendable {
         _ spec: FieldSpec, ratios: [String: Double], issue: (String, Issue.Severity, String) -> Void
     ) -> FieldValue {
         guard !ratios.isEmpty else { return .empty }
+        if spec.marks?.style == .circles, spec.choiceMode == .one {
+            return interpretCircled(spec, ratios: ratios, issue: issue)
+        }
         var chosen: [String] = []
         var uncertain: [String] = []
         for option in spec.options {

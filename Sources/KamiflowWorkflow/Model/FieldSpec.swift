@@ -296,8 +296,10 @@ public struct MarkThresholds: Hashable, Sendable {
         self.empty = empty
     }
 
-    /// Defaults for circled options: a pen circle covers about a tenth of the ring read around an option.
-    public static let circles = MarkThresholds(filled: 0.05, empty: 0.015)
+    /// Defaults for circled options, on the ring score (`RingGauge`: 1 for a stroke all round the option, 0.4–0.6
+    /// for a ring open by a quarter or crossing the text; an exactly-one group also asks the circled option to lead
+    /// the others by `FieldInterpreter.circleLead`).
+    public static let circles = MarkThresholds(filled: 0.3, empty: 0.12)
 }
 
 /// What to do with a year past the end of its era (`平成32年`, still printed on old forms).
