@@ -113,6 +113,32 @@ struct CalibratedReviewTests {
         #expect(alone == FieldReader.Evidence.disputed)
     }
 
+    @Test("one reader read at several sizes is one witness: the second model's repeated misread is not two readers")
+    func readersNotReadings() {
+        let name = FieldSpec(name: "address", type: .text)
+        // jpn read 青葉 in doubt; the second model read 青菜 at two sizes: one reader against the field's model.
+        let repeated = FieldReader.corroboration(
+            of: "青菜",
+            among: [
+                Opinion(text: "青葉", confidence: 41, independent: false),
+                Opinion(text: "青菜", confidence: 0, independent: true, reader: "Japanese"),
+                Opinion(text: "青菜", confidence: 0, independent: true, reader: "Japanese"),
+            ],
+            witness: nil, spec: name)
+        #expect(repeated == FieldReader.Evidence.witnessAlone)
+        #expect(repeated < ReviewPolicy().confidenceFloor)
+        // Two different readers besides the field's model: that is two witnesses.
+        let two = FieldReader.corroboration(
+            of: "青葉",
+            among: [
+                Opinion(text: "青葉", confidence: 41, independent: false),
+                Opinion(text: "青葉", confidence: 0, independent: true, reader: "Japanese"),
+                Opinion(text: "青葉", confidence: 0, independent: true, reader: "eng"),
+            ],
+            witness: nil, spec: name)
+        #expect(two == FieldReader.Evidence.independentReaders)
+    }
+
     @Test("a misread both models share is held by the validator: an impossible date, a value not in the list")
     func sharedMisreadStays() throws {
         var birth = FieldSpec(name: "birth", type: .warekiDate)
