@@ -201,7 +201,7 @@ package struct ScanHandler: Sendable {
     /// - Parameter finish: runs with the outcome while the file is still locked (a drop folder moves the file to
     ///   its outcome folder here, so that nobody else can take it between settling and moving).
     package func handle(
-        path: String, originalPath: String, rerunResumes: Bool,
+        path: String, originalPath: String, rerunResumes: Bool, queued: Bool = false,
         finish: (inout ScanOutcome) async -> Void = { _ in }
     ) async -> ScanOutcome {
         var outcome = ScanOutcome(path: originalPath, state: .failed)
@@ -227,7 +227,8 @@ package struct ScanHandler: Sendable {
             file.unlock()
             return outcome
         }
-        let (processed, scanRow) = await process(file, originalPath: originalPath, rerunResumes: rerunResumes)
+        let (processed, scanRow) = await process(
+            file, originalPath: originalPath, rerunResumes: rerunResumes, queued: queued)
         outcome = processed
         if !outcome.busy, !outcome.handedBack, !outcome.skipped, outcome.state != .duplicate, scanRow != nil {
             node.settledOne()
@@ -279,7 +280,7 @@ package struct ScanHandler: Sendable {
     /// Hashes, admits and reads the file; returns the outcome and the scan row its bytes resolved to (nil when it
     /// never had a hash or the journal refused it).
     private func process(
-        _ file: LockedFile, originalPath: String, rerunResumes: Bool
+        _ file: LockedFile, originalPath: String, rerunResumes: Bool, queued: Bool
     ) async
         -> (ScanOutcome, Int64?)
     {
@@ -419,8 +420,10 @@ package struct ScanHandler: Sendable {
             if let error = outcome.error { metadata["error"] = "\(error)" }
             scanLogger.log(level: outcome.error == nil ? .info : .warning, "scan settled", metadata: metadata)
         } catch let refused as LeaseNotHeld {
-            if refused.atClaim && entry.path == path {
-                // The same file, claimed by another worker first (a queue several nodes take from): theirs.
+            if refused.atClaim && queued && entry.path == path {
+                // A queued scan claimed by another node first (a queue several nodes take from): theirs. Not for
+                // other inputs: a failed scan dropped again under two names points the journal at the newer one,
+                // and that name is a duplicate of the scan being read, to be journaled as such.
                 outcome.state = .claimed
                 outcome.busy = true
                 outcome.rowID = nil

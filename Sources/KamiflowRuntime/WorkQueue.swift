@@ -165,7 +165,8 @@ public struct QueueWorker: Service {
             await withTaskGroup(of: ScanOutcome.self) { group in
                 for entry in queued {
                     group.addTask {
-                        await handler.handle(path: entry.path, originalPath: entry.originalPath, rerunResumes: true)
+                        await handler.handle(
+                            path: entry.path, originalPath: entry.originalPath, rerunResumes: true, queued: true)
                     }
                 }
                 for await outcome in group where !outcome.busy {
