@@ -126,6 +126,43 @@ public protocol Journal: AnyObject, Sendable {
     )
         async throws(KamiflowError) -> ScanState
 
+    // MARK: Review station: record leases and blind entries
+
+    // Every review station node sharing the journal sees the same leases and entries (issue 16): a record one
+    // reviewer holds is taken for the others on every node, and a blind entry typed on one node is finished on
+    // another.
+
+    /// Gives `user`, working at station `node`, the record `index` of scan `scan` until `now + duration`, unless
+    /// another user holds an unexpired lease on it: that user's name is returned then (`nil`: `user` has it now).
+    /// One atomic step against every node: of two users asking at once, one gets it. The same user asking again
+    /// (from any node) extends the lease; an expired lease goes to whoever asks.
+    func claimReviewRecord(
+        scan: Int64, index: Int, user: String, node: String, for duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> String?
+
+    /// Gives the record back if `user` holds it (after a decision, or when the reviewer leaves it).
+    func releaseReviewRecord(scan: Int64, index: Int, user: String) async throws(KamiflowError)
+
+    /// Gives back every record `user` holds (at logout).
+    func releaseReviewRecords(of user: String) async throws(KamiflowError)
+
+    /// Who holds an unexpired lease, per record: the queue reads them all at once.
+    func reviewLeaseHolders(now: Date) async throws(KamiflowError) -> [ReviewRecordKey: String]
+
+    /// Keeps a reviewer's blind entry of a record (replacing one of the same round). Entries hold typed values in
+    /// clear: they are dropped by `clearDoubleEntries`, by `settleReview` once the record is delivered or
+    /// dismissed, and by `recordRead` when the scan is read again.
+    func addDoubleEntry(_ entry: ReviewDoubleEntry, scan: Int64, index: Int, now: Date) async throws(KamiflowError)
+
+    /// The blind entries kept for a record, by round: none, the first, or the first and a second that differed.
+    func doubleEntries(scan: Int64, index: Int) async throws(KamiflowError) -> [ReviewDoubleEntry]
+
+    /// Per record with blind entries: how many, and who made the first.
+    func doubleEntryStates() async throws(KamiflowError) -> [ReviewRecordKey: ReviewDoubleEntryState]
+
+    /// Forgets a record's blind entries (its decision is taken).
+    func clearDoubleEntries(scan: Int64, index: Int) async throws(KamiflowError)
+
     // MARK: Scheduled jobs
 
     /// Records the start or end of a scheduled job's run (the missed-run policy reads it back).

@@ -418,6 +418,34 @@ public final class PostgresJournal: Journal {
                 """
             ]
         ),
+        (
+            5, "review station: record leases and blind double entries, shared by every station node",
+            [
+                """
+                CREATE TABLE review_lease (
+                    scan_id BIGINT NOT NULL,
+                    record_index INTEGER NOT NULL,
+                    reviewer TEXT NOT NULL,
+                    node TEXT NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (scan_id, record_index)
+                )
+                """,
+                "CREATE INDEX review_lease_reviewer ON review_lease(reviewer)",
+                """
+                CREATE TABLE review_double_entry (
+                    scan_id BIGINT NOT NULL,
+                    record_index INTEGER NOT NULL,
+                    round INTEGER NOT NULL,
+                    reviewer TEXT NOT NULL,
+                    keyed TEXT NOT NULL,
+                    corrections TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (scan_id, record_index, round)
+                )
+                """,
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -630,6 +658,7 @@ public final class PostgresJournal: Journal {
                     timings = \(timingsJSON), updated_at = \(at), state_since = \(at) WHERE id = \(rowID)
                 """, logger: Self.quiet)
             try await c.query("DELETE FROM review_record WHERE scan_id = \(rowID)", logger: Self.quiet)
+            try await c.query("DELETE FROM review_double_entry WHERE scan_id = \(rowID)", logger: Self.quiet)
             for (index, record) in forReview.sorted(by: { $0.key < $1.key }) {
                 try await c.query(
                     """
@@ -879,6 +908,13 @@ public final class PostgresJournal: Journal {
                     record = \(unescaped: keep ? "record" : "NULL"), updated_at = \(at)
                 WHERE scan_id = \(scanID) AND record_index = \(audit.recordIndex)
                 """, logger: Self.quiet)
+            if !keep {
+                // Settled for good: the blind entries (typed values, in clear) go with the clear copy.
+                try await c.query(
+                    """
+                    DELETE FROM review_double_entry WHERE scan_id = \(scanID) AND record_index = \(audit.recordIndex)
+                    """, logger: Self.quiet)
+            }
             try await c.query(
                 """
                 INSERT INTO review_audit (scan_id, record_index, action, reviewer, changes, outcome, detail, at)
@@ -907,6 +943,122 @@ public final class PostgresJournal: Journal {
                 WHERE id = \(scanID)
                 """, logger: Self.quiet)
             return state
+        }
+    }
+
+    // MARK: Review station: record leases and blind entries
+
+    public func claimReviewRecord(
+        scan: Int64, index: Int, user: String, node: String, for duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> String? {
+        let at = now.timeIntervalSince1970
+        let expires = at + duration
+        return try await transaction("claim a record for review") { c in
+            // One statement decides, under the row's lock: of two nodes asking at once, one inserts or updates, the
+            // other waits for it and then finds the row taken (its WHERE fails, nothing is returned).
+            let taken = try await c.query(
+                """
+                INSERT INTO review_lease (scan_id, record_index, reviewer, node, expires_at)
+                VALUES (\(scan), \(index), \(user), \(node), \(expires))
+                ON CONFLICT (scan_id, record_index) DO UPDATE SET reviewer = excluded.reviewer, node = excluded.node,
+                    expires_at = excluded.expires_at
+                WHERE review_lease.expires_at <= \(at) OR review_lease.reviewer = excluded.reviewer
+                RETURNING reviewer
+                """, logger: Self.quiet
+            ).collect()
+            if !taken.isEmpty { return nil }
+            let holder = try await c.query(
+                "SELECT reviewer FROM review_lease WHERE scan_id = \(scan) AND record_index = \(index)",
+                logger: Self.quiet
+            ).collect()
+            return try holder.first?.decode(String.self) ?? ""
+        }
+    }
+
+    public func releaseReviewRecord(scan: Int64, index: Int, user: String) async throws(KamiflowError) {
+        try await transaction("give a record back") { c in
+            _ = try await c.query(
+                """
+                DELETE FROM review_lease WHERE scan_id = \(scan) AND record_index = \(index) AND reviewer = \(user)
+                """, logger: Self.quiet)
+        }
+    }
+
+    public func releaseReviewRecords(of user: String) async throws(KamiflowError) {
+        try await transaction("give a reviewer's records back") { c in
+            _ = try await c.query("DELETE FROM review_lease WHERE reviewer = \(user)", logger: Self.quiet)
+        }
+    }
+
+    public func reviewLeaseHolders(now: Date) async throws(KamiflowError) -> [ReviewRecordKey: String] {
+        let at = now.timeIntervalSince1970
+        return try await transaction("list the review leases") { c in
+            var holders: [ReviewRecordKey: String] = [:]
+            for try await (scan, index, user) in try await c.query(
+                "SELECT scan_id, record_index, reviewer FROM review_lease WHERE expires_at > \(at)", logger: Self.quiet
+            ).decode((Int64, Int, String).self) {
+                holders[ReviewRecordKey(scan: scan, index: index)] = user
+            }
+            return holders
+        }
+    }
+
+    public func addDoubleEntry(
+        _ entry: ReviewDoubleEntry, scan: Int64, index: Int, now: Date
+    ) async throws(KamiflowError) {
+        let (keyed, corrections) = (ReviewDoubleEntry.text(entry.keyed), ReviewDoubleEntry.text(entry.corrections))
+        let at = now.timeIntervalSince1970
+        try await transaction("keep a blind entry") { c in
+            _ = try await c.query(
+                """
+                INSERT INTO review_double_entry (scan_id, record_index, round, reviewer, keyed, corrections, created_at)
+                VALUES (\(scan), \(index), \(entry.round), \(entry.user), \(keyed), \(corrections), \(at))
+                ON CONFLICT (scan_id, record_index, round) DO UPDATE SET reviewer = excluded.reviewer,
+                    keyed = excluded.keyed, corrections = excluded.corrections, created_at = excluded.created_at
+                """, logger: Self.quiet)
+        }
+    }
+
+    public func doubleEntries(scan: Int64, index: Int) async throws(KamiflowError) -> [ReviewDoubleEntry] {
+        try await transaction("read the blind entries") { c in
+            var entries: [ReviewDoubleEntry] = []
+            for try await (round, user, keyed, corrections) in try await c.query(
+                """
+                SELECT round, reviewer, keyed, corrections FROM review_double_entry
+                WHERE scan_id = \(scan) AND record_index = \(index) ORDER BY round
+                """, logger: Self.quiet
+            ).decode((Int, String, String, String).self) {
+                entries.append(
+                    ReviewDoubleEntry(
+                        round: round, user: user, keyed: ReviewDoubleEntry.values(keyed),
+                        corrections: ReviewDoubleEntry.values(corrections)))
+            }
+            return entries
+        }
+    }
+
+    public func doubleEntryStates() async throws(KamiflowError) -> [ReviewRecordKey: ReviewDoubleEntryState] {
+        try await transaction("read where the blind entries stand") { c in
+            var states: [ReviewRecordKey: ReviewDoubleEntryState] = [:]
+            for try await (scan, index, count, first) in try await c.query(
+                """
+                SELECT scan_id, record_index, count(*),
+                    min(CASE WHEN round = 1 THEN reviewer END)
+                FROM review_double_entry GROUP BY scan_id, record_index
+                """, logger: Self.quiet
+            ).decode((Int64, Int, Int, String?).self) {
+                states[ReviewRecordKey(scan: scan, index: index)] = ReviewDoubleEntryState(
+                    count: count, first: first ?? "")
+            }
+            return states
+        }
+    }
+
+    public func clearDoubleEntries(scan: Int64, index: Int) async throws(KamiflowError) {
+        try await transaction("drop the blind entries") { c in
+            _ = try await c.query(
+                "DELETE FROM review_double_entry WHERE scan_id = \(scan) AND record_index = \(index)",
+                logger: Self.quiet)
         }
     }
 

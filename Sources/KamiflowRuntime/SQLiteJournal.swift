@@ -207,6 +207,32 @@ public final class SQLiteJournal: Journal {
                     );
                     """)
         }
+        migrator.registerMigration("v7: review leases and blind entries") { db in
+            // The review station's record leases and blind double entries, in the journal so that every station
+            // sharing it sees them (they were in review-station.sqlite before; open ones are not carried over).
+            try db.execute(
+                sql: """
+                    CREATE TABLE review_lease (
+                        scan_id INTEGER NOT NULL,
+                        record_index INTEGER NOT NULL,
+                        reviewer TEXT NOT NULL,
+                        node TEXT NOT NULL,
+                        expires_at REAL NOT NULL,
+                        PRIMARY KEY (scan_id, record_index)
+                    );
+                    CREATE INDEX review_lease_reviewer ON review_lease(reviewer);
+                    CREATE TABLE review_double_entry (
+                        scan_id INTEGER NOT NULL,
+                        record_index INTEGER NOT NULL,
+                        round INTEGER NOT NULL,
+                        reviewer TEXT NOT NULL,
+                        keyed TEXT NOT NULL,
+                        corrections TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (scan_id, record_index, round)
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -351,6 +377,7 @@ public final class SQLiteJournal: Journal {
                     now.timeIntervalSince1970, rowID,
                 ])
             try db.execute(sql: "DELETE FROM review_record WHERE scan_id = ?", arguments: [rowID])
+            try db.execute(sql: "DELETE FROM review_double_entry WHERE scan_id = ?", arguments: [rowID])
             for (index, record) in forReview.sorted(by: { $0.key < $1.key }) {
                 try db.execute(
                     sql: """
@@ -951,6 +978,12 @@ extension SQLiteJournal {
                     WHERE scan_id = ? AND record_index = ?
                     """,
                 arguments: [audit.outcome.rawValue, now.timeIntervalSince1970, audit.scanRowID, audit.recordIndex])
+            if !keep {
+                // Settled for good: the blind entries (typed values, in clear) go with the clear copy.
+                try db.execute(
+                    sql: "DELETE FROM review_double_entry WHERE scan_id = ? AND record_index = ?",
+                    arguments: [audit.scanRowID, audit.recordIndex])
+            }
             try db.execute(
                 sql: """
                     INSERT INTO review_audit (scan_id, record_index, action, reviewer, changes, outcome, detail, at)
@@ -984,6 +1017,113 @@ extension SQLiteJournal {
                     audit.scanRowID,
                 ])
             return state
+        }
+    }
+
+    // MARK: Review station: record leases and blind entries
+
+    public func claimReviewRecord(
+        scan: Int64, index: Int, user: String, node: String, for duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> String? {
+        let at = now.timeIntervalSince1970
+        return try write { db -> String? in
+            // One statement decides: the row is taken when it is new, run out, or already this user's.
+            try db.execute(
+                sql: """
+                    INSERT INTO review_lease (scan_id, record_index, reviewer, node, expires_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (scan_id, record_index) DO UPDATE SET reviewer = excluded.reviewer,
+                        node = excluded.node, expires_at = excluded.expires_at
+                    WHERE review_lease.expires_at <= ? OR review_lease.reviewer = excluded.reviewer
+                    """, arguments: [scan, index, user, node, at + duration, at])
+            if db.changesCount > 0 { return nil }
+            return try String.fetchOne(
+                db, sql: "SELECT reviewer FROM review_lease WHERE scan_id = ? AND record_index = ?",
+                arguments: [scan, index]) ?? ""
+        }
+    }
+
+    public func releaseReviewRecord(scan: Int64, index: Int, user: String) async throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: "DELETE FROM review_lease WHERE scan_id = ? AND record_index = ? AND reviewer = ?",
+                arguments: [scan, index, user])
+        }
+    }
+
+    public func releaseReviewRecords(of user: String) async throws(KamiflowError) {
+        try write { db in try db.execute(sql: "DELETE FROM review_lease WHERE reviewer = ?", arguments: [user]) }
+    }
+
+    public func reviewLeaseHolders(now: Date) async throws(KamiflowError) -> [ReviewRecordKey: String] {
+        try read { db in
+            var holders: [ReviewRecordKey: String] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT scan_id, record_index, reviewer FROM review_lease WHERE expires_at > ?",
+                arguments: [now.timeIntervalSince1970])
+            {
+                holders[ReviewRecordKey(scan: row["scan_id"], index: row["record_index"])] = row["reviewer"]
+            }
+            return holders
+        }
+    }
+
+    public func addDoubleEntry(
+        _ entry: ReviewDoubleEntry, scan: Int64, index: Int, now: Date
+    ) async throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO review_double_entry
+                        (scan_id, record_index, round, reviewer, keyed, corrections, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    scan, index, entry.round, entry.user, ReviewDoubleEntry.text(entry.keyed),
+                    ReviewDoubleEntry.text(entry.corrections), now.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    public func doubleEntries(scan: Int64, index: Int) async throws(KamiflowError) -> [ReviewDoubleEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT round, reviewer, keyed, corrections FROM review_double_entry
+                    WHERE scan_id = ? AND record_index = ? ORDER BY round
+                    """, arguments: [scan, index]
+            ).map { row in
+                ReviewDoubleEntry(
+                    round: row["round"], user: row["reviewer"], keyed: ReviewDoubleEntry.values(row["keyed"]),
+                    corrections: ReviewDoubleEntry.values(row["corrections"]))
+            }
+        }
+    }
+
+    public func doubleEntryStates() async throws(KamiflowError) -> [ReviewRecordKey: ReviewDoubleEntryState] {
+        try read { db in
+            var states: [ReviewRecordKey: ReviewDoubleEntryState] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT scan_id, record_index, COUNT(*) AS n,
+                        (SELECT reviewer FROM review_double_entry f WHERE f.scan_id = d.scan_id
+                            AND f.record_index = d.record_index AND f.round = 1) AS first
+                    FROM review_double_entry d GROUP BY scan_id, record_index
+                    """)
+            {
+                states[ReviewRecordKey(scan: row["scan_id"], index: row["record_index"])] = ReviewDoubleEntryState(
+                    count: row["n"], first: row["first"] ?? "")
+            }
+            return states
+        }
+    }
+
+    public func clearDoubleEntries(scan: Int64, index: Int) async throws(KamiflowError) {
+        try write { db in
+            try db.execute(
+                sql: "DELETE FROM review_double_entry WHERE scan_id = ? AND record_index = ?",
+                arguments: [scan, index])
         }
     }
 }

@@ -17,6 +17,9 @@ public import KamiflowCore
 /// - retry and requeue: which states they accept, attempts kept or reset, failed deliveries pending again;
 /// - review: records kept whole for review, decisions settled with an audit trail and the scan's state following;
 /// - the review queue: open records counted per workflow with the oldest's age, and listed oldest first, paged;
+/// - the review station's record leases (two users racing for a record: one wins; expiry; the holder extends from
+///   any node; release) and blind double entries (kept by round until the record is delivered, dismissed, cleared
+///   or read again, then dropped);
 /// - the queries: entry, entries(matching:), list, count, counts, stuck;
 /// - input rows by path: one row per path and result, sightings counted, refused paths kept, rows following moves;
 /// - scheduled job runs, and each tick of a job claimed by one node only;
@@ -50,6 +53,8 @@ public struct JournalConformance: Sendable {
             ("retry", Self.retryAndRequeue),
             ("review", Self.review),
             ("review queue", Self.reviewQueue),
+            ("review leases", Self.reviewLeases),
+            ("double entries", Self.doubleEntries),
             ("queries", Self.queries),
             ("inputs", Self.inputs),
             ("jobs", Self.jobs),
@@ -401,6 +406,129 @@ public struct JournalConformance: Sendable {
             audit.map(\.reviewer) == ["tanaka", "suzuki"] && audit.first?.changes == accepted.changes
                 && audit.last?.outcome == .dismissed && same(audit.first?.at, t0 + 10),
             "the audit trail is not every decision, oldest first: \(audit)")
+    }
+
+    static func reviewLeases(_ journal: any Journal, _ r: Recorder) async throws {
+        // Two users racing for one record, many times over: exactly one gets it each time.
+        for scan in Int64(1)...Int64(20) {
+            async let a = journal.claimReviewRecord(
+                scan: scan, index: 0, user: "yamada", node: "node-a", for: 600, now: t0)
+            async let b = journal.claimReviewRecord(
+                scan: scan, index: 0, user: "suzuki", node: "node-b", for: 600, now: t0)
+            let (forA, forB) = try await (a, b)
+            r.check(
+                (forA == nil) != (forB == nil) && (forA ?? forB).map { ["yamada", "suzuki"].contains($0) } == true,
+                "two users racing for record \(scan)/0: \(String(describing: forA)), \(String(describing: forB))")
+        }
+        let key = ReviewRecordKey(scan: 100, index: 1)
+        var holder = try await journal.claimReviewRecord(
+            scan: 100, index: 1, user: "yamada", node: "node-a", for: 600, now: t0)
+        r.check(holder == nil, "a free record was not given: \(String(describing: holder))")
+        holder = try await journal.claimReviewRecord(
+            scan: 100, index: 1, user: "suzuki", node: "node-b", for: 600, now: t0 + 10)
+        r.check(holder == "yamada", "another user's live lease does not name its holder: \(String(describing: holder))")
+        r.check(
+            try await journal.claimReviewRecord(
+                scan: 100, index: 2, user: "suzuki", node: "node-b", for: 600, now: t0 + 10) == nil,
+            "another record of the same scan is not free")
+        // The same user, from another node, extends it.
+        holder = try await journal.claimReviewRecord(
+            scan: 100, index: 1, user: "yamada", node: "node-b", for: 600, now: t0 + 500)
+        r.check(holder == nil, "the holder could not extend the lease: \(String(describing: holder))")
+        holder = try await journal.claimReviewRecord(
+            scan: 100, index: 1, user: "suzuki", node: "node-b", for: 600, now: t0 + 650)
+        r.check(holder == "yamada", "an extended lease ran out at its first expiry: \(String(describing: holder))")
+        var holders = try await journal.reviewLeaseHolders(now: t0 + 650)
+        r.check(holders[key] == "yamada", "the lease holders do not list the lease: \(holders)")
+        // Expired: whoever asks gets it, and the old holder is no longer listed.
+        holders = try await journal.reviewLeaseHolders(now: t0 + 1101)
+        r.check(holders[key] == nil, "an expired lease is still listed: \(holders)")
+        holder = try await journal.claimReviewRecord(
+            scan: 100, index: 1, user: "suzuki", node: "node-b", for: 600, now: t0 + 1101)
+        r.check(holder == nil, "an expired lease was not taken over: \(String(describing: holder))")
+        // Released by its holder only; at logout, every record of the user.
+        try await journal.releaseReviewRecord(scan: 100, index: 1, user: "yamada")
+        holders = try await journal.reviewLeaseHolders(now: t0 + 1102)
+        r.check(holders[key] == "suzuki", "a user released another's lease: \(holders)")
+        try await journal.releaseReviewRecord(scan: 100, index: 1, user: "suzuki")
+        holders = try await journal.reviewLeaseHolders(now: t0 + 1102)
+        r.check(holders[key] == nil, "a released lease is still held: \(holders)")
+        r.check(
+            try await journal.claimReviewRecord(
+                scan: 100, index: 1, user: "yamada", node: "node-a", for: 600, now: t0 + 1103) == nil,
+            "a released record is not free")
+        try await journal.releaseReviewRecords(of: "suzuki")
+        holders = try await journal.reviewLeaseHolders(now: t0 + 1104)
+        r.check(
+            holders[ReviewRecordKey(scan: 100, index: 2)] == nil && holders[key] == "yamada",
+            "logging out did not give back exactly the user's records: \(holders)")
+    }
+
+    static func doubleEntries(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("d"), "/in/d.png") else { return }
+        let records = (0..<3).map { index in
+            FormRecord(
+                workflow: "w", scanID: hash("d"), index: index, pages: [0],
+                fields: [FieldResult(path: "account.number", type: "text", raw: "1234567", value: .text("1234567"))])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        func json(_ value: some Encodable) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        try await journal.beginReading(entry.rowID, now: t0)
+        try await journal.recordRead(
+            entry.rowID, workflow: "w", pages: 1, maskedRecords: try json(records), timings: [:],
+            forReview: [0: try json(records[0]), 1: try json(records[1]), 2: try json(records[2])], now: t0)
+        try await journal.settle(entry.rowID, state: .inReview, error: nil, timings: nil, now: t0)
+        let row = entry.rowID
+
+        let first = ReviewDoubleEntry(
+            round: 1, user: "yamada", keyed: ["account.number": "7654321"], corrections: ["claimant.name": "山田"])
+        let second = ReviewDoubleEntry(round: 2, user: "suzuki", keyed: ["account.number": "7654320"], corrections: [:])
+        try await journal.addDoubleEntry(first, scan: row, index: 0, now: t0 + 1)
+        try await journal.addDoubleEntry(second, scan: row, index: 0, now: t0 + 2)
+        try await journal.addDoubleEntry(first, scan: row, index: 1, now: t0 + 3)
+        try await journal.addDoubleEntry(first, scan: row, index: 2, now: t0 + 3)
+        var kept = try await journal.doubleEntries(scan: row, index: 0)
+        r.check(kept == [first, second], "the blind entries are not kept whole, by round: \(kept)")
+        let states = try await journal.doubleEntryStates()
+        r.check(
+            states[ReviewRecordKey(scan: row, index: 0)] == ReviewDoubleEntryState(count: 2, first: "yamada")
+                && states[ReviewRecordKey(scan: row, index: 1)] == ReviewDoubleEntryState(count: 1, first: "yamada"),
+            "where the blind entries stand: \(states)")
+
+        // Accepted and delivered: the entries (typed values in clear) are dropped with the decision.
+        _ = try await journal.settleReview(
+            ReviewAuditEntry(
+                scanRowID: row, recordIndex: 0, action: .accept, reviewer: "sato", changes: [], outcome: .delivered,
+                detail: nil, at: t0 + 5), maskedRecord: nil, now: t0 + 5)
+        kept = try await journal.doubleEntries(scan: row, index: 0)
+        r.check(kept.isEmpty, "a delivered record keeps its blind entries: \(kept)")
+        // A delivery that failed leaves the record open: its entries stay until it is settled or cleared.
+        _ = try await journal.settleReview(
+            ReviewAuditEntry(
+                scanRowID: row, recordIndex: 1, action: .accept, reviewer: "suzuki", changes: [], outcome: .failed,
+                detail: "timeout", at: t0 + 6), maskedRecord: nil, now: t0 + 6)
+        r.check(
+            try await journal.doubleEntries(scan: row, index: 1).count == 1,
+            "an open record lost its blind entry")
+        try await journal.clearDoubleEntries(scan: row, index: 1)
+        r.check(try await journal.doubleEntries(scan: row, index: 1).isEmpty, "cleared blind entries are kept")
+        // Dismissed: dropped too.
+        try await journal.addDoubleEntry(first, scan: row, index: 1, now: t0 + 7)
+        _ = try await journal.settleReview(
+            ReviewAuditEntry(
+                scanRowID: row, recordIndex: 1, action: .reject, reviewer: "sato", changes: [], outcome: .dismissed,
+                detail: "not a claim", at: t0 + 8), maskedRecord: nil, now: t0 + 8)
+        r.check(try await journal.doubleEntries(scan: row, index: 1).isEmpty, "a dismissed record keeps its entries")
+        // Read again (requeued): what was left for review is replaced, and the entries for it go.
+        r.check(try await journal.doubleEntries(scan: row, index: 2).count == 1, "an entry of record 2 was lost")
+        try await journal.recordRead(
+            row, workflow: "w", pages: 1, maskedRecords: try json(records), timings: [:],
+            forReview: [2: try json(records[2])], now: t0 + 9)
+        r.check(try await journal.doubleEntries(scan: row, index: 2).isEmpty, "a scan read again keeps old entries")
+        r.check(try await journal.doubleEntryStates().isEmpty, "blind entries left over")
     }
 
     static func reviewQueue(_ journal: any Journal, _ r: Recorder) async throws {

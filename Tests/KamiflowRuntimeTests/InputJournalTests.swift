@@ -134,7 +134,7 @@ struct InputJournalTests {
         let migrations = try await DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(migrations.contains("v3: every input path") && migrations.last == "v6: scheduled job ticks")
+        #expect(migrations.contains("v3: every input path") && migrations.last == "v7: review leases and blind entries")
     }
 
     @Test("counts say how many scans and inputs there are beyond what a list shows")
