@@ -28,13 +28,17 @@ public final class ReviewWebStation: Sendable {
         public var tls: TLSFiles?
         /// How long a reviewer keeps a record without touching it.
         public var leaseDuration: TimeInterval
+        /// This station among the stations sharing the journal, as its record leases name it (host and process).
+        public var node: String
         public var logger: Logger
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, language: StationLanguage = .ja, secureCookies: Bool = false,
             leaseDuration: TimeInterval = 10 * 60, logger: Logger = Logger(label: "kamiflow.review-web"),
-            tls: TLSFiles? = nil
+            tls: TLSFiles? = nil,
+            node: String = ProcessInfo.processInfo.hostName + "/" + String(ProcessInfo.processInfo.processIdentifier)
         ) {
+            self.node = node
             self.tls = tls
             self.host = host
             self.port = port
@@ -145,7 +149,7 @@ public final class ReviewWebStation: Sendable {
         router.post("/logout") { request, _ in
             try await self.withSession(request, form: true) { session, _ in
                 try self.store.endSession(token: session.token)
-                try self.store.releaseRecords(of: session.user)
+                try await self.journal.releaseReviewRecords(of: session.user)
                 var response = Self.redirect("/login")
                 response.headers.append(HTTPField(name: .setCookie, value: self.cookie("kf_session", "", maxAge: 0)))
                 return response
@@ -249,7 +253,7 @@ public final class ReviewWebStation: Sendable {
         var index: Int
         var item: ReviewRecordEntry
         /// The blind entries made so far when the record has double-entry fields.
-        var entries: [StationStore.DoubleEntry]
+        var entries: [ReviewDoubleEntry]
     }
 
     /// The record's double-entry fields: the workflow's `review.double_entry`, filled in (a `doubleEntry` issue).
@@ -271,15 +275,17 @@ public final class ReviewWebStation: Sendable {
             else { return message(session, "notFound", status: .notFound) }
             guard item.status.isOpen, item.record != nil else { return message(session, "settled", status: .gone) }
             // Double entry: the second entry is someone else's; differing entries are a supervisor's.
-            let entries = try store.doubleEntries(scan: row, index: index)
+            // Leases and blind entries are the journal's: every station node sharing it sees the same.
+            let entries = try await journal.doubleEntries(scan: row, index: index)
             if entries.count == 1, entries[0].user == session.user {
                 return message(session, "secondByOther", status: .forbidden)
             }
             if entries.count > 1, !session.role.mayReveal {
                 return message(session, "supervisorNeeded", status: .forbidden)
             }
-            if let holder = try store.claimRecord(
-                scan: row, index: index, user: session.user, duration: configuration.leaseDuration)
+            if let holder = try await journal.claimReviewRecord(
+                scan: row, index: index, user: session.user, node: configuration.node,
+                for: configuration.leaseDuration)
             {
                 return message(session, "lockedBy", detail: holder, status: .conflict)
             }
@@ -380,7 +386,7 @@ public final class ReviewWebStation: Sendable {
     /// failed or were refused by a core system and may be accepted again).
     func queuePage(_ session: StationSession) async throws -> Response {
         let now = Date()
-        let holders = try store.leaseHolders(), states = try store.doubleEntryStates()
+        let holders = try await journal.reviewLeaseHolders(), states = try await journal.doubleEntryStates()
         var groups: [[String: Any]] = []
         for queue in try await journal.reviewQueues() {
             let name =
@@ -392,7 +398,7 @@ public final class ReviewWebStation: Sendable {
             for item in try await journal.openReviewRecords(workflow: queue.workflow, offset: 0, limit: Self.queueRows)
             {
                 guard let record = item.record.record else { continue }
-                let key = "\(item.scan.rowID)/\(item.record.index)"
+                let key = ReviewRecordKey(scan: item.scan.rowID, index: item.record.index)
                 var row: [String: Any] = [
                     "href": "/records/\(key)",
                     "number": "\(item.scan.rowID)-\(item.record.index)",
@@ -418,12 +424,12 @@ public final class ReviewWebStation: Sendable {
     /// The oldest open record nobody else holds, else the queue: the next record opens without the mouse. The
     /// journal is read a page at a time, oldest first, until one is found.
     func next(_ session: StationSession) async throws -> Response {
-        let holders = try store.leaseHolders(), states = try store.doubleEntryStates()
+        let holders = try await journal.reviewLeaseHolders(), states = try await journal.doubleEntryStates()
         var offset = 0
         while true {
             let page = try await journal.openReviewRecords(workflow: nil, offset: offset, limit: Self.nextPage)
             for item in page {
-                let key = "\(item.scan.rowID)/\(item.record.index)"
+                let key = ReviewRecordKey(scan: item.scan.rowID, index: item.record.index)
                 if let holder = holders[key], holder != session.user { continue }
                 if let state = states[key] {
                     if state.count == 1 && state.first == session.user { continue }  // the second entry is another's
@@ -431,9 +437,9 @@ public final class ReviewWebStation: Sendable {
                 }
                 // Taken here, so that reviewers asking at the same moment get different records.
                 guard
-                    try store.claimRecord(
-                        scan: item.scan.rowID, index: item.record.index, user: session.user,
-                        duration: configuration.leaseDuration) == nil
+                    try await journal.claimReviewRecord(
+                        scan: item.scan.rowID, index: item.record.index, user: session.user, node: configuration.node,
+                        for: configuration.leaseDuration) == nil
                 else { continue }
                 return Self.redirect("/records/\(key)")
             }
@@ -644,7 +650,7 @@ public final class ReviewWebStation: Sendable {
                         session, target, revealed: revealed, entered: kept, errors: fieldErrors, recordErrors: whole,
                         status: .unprocessableContent)
                 }
-                try store.addDoubleEntry(
+                try await journal.addDoubleEntry(
                     .init(round: 1, user: session.user, keyed: keyed, corrections: paths), scan: rowID,
                     index: target.index)
                 try store.audit(
@@ -654,7 +660,7 @@ public final class ReviewWebStation: Sendable {
                 let first = target.entries[0]
                 guard sameValues(record, first.keyed, keyed) else {
                     // Different: a supervisor sees both and decides.
-                    try store.addDoubleEntry(
+                    try await journal.addDoubleEntry(
                         .init(round: 2, user: session.user, keyed: keyed, corrections: paths), scan: rowID,
                         index: target.index)
                     try store.audit(
@@ -693,14 +699,14 @@ public final class ReviewWebStation: Sendable {
             try store.audit(
                 user: session.user, action: "accept", scan: target.entry.rowID, index: target.index,
                 detail: "\(status); changed: \(changed)")
-            try store.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
+            try await journal.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
             return try await leave(session, target)
         }
     }
 
     /// Gives the record back and opens the next one.
     func leave(_ session: StationSession, _ target: Target) async throws -> Response {
-        try store.releaseRecord(scan: target.entry.rowID, index: target.index, user: session.user)
+        try await journal.releaseReviewRecord(scan: target.entry.rowID, index: target.index, user: session.user)
         await images.forget(ImageCache.key(session: session, scan: "\(target.entry.rowID)", index: "\(target.index)"))
         return Self.redirect("/next")
     }
@@ -726,7 +732,7 @@ public final class ReviewWebStation: Sendable {
         }
         _ = try await backend.reject(target.entry, target.index, reason, session.user)
         try store.audit(user: session.user, action: "reject", scan: target.entry.rowID, index: target.index)
-        try store.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
+        try await journal.clearDoubleEntries(scan: target.entry.rowID, index: target.index)
         return try await leave(session, target)
     }
 

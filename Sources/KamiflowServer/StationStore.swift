@@ -21,14 +21,16 @@ public enum StationRole: String, Sendable, Codable, CaseIterable {
 }
 
 /// The review station's own SQLite file beside the journal (0600): local accounts (bcrypt), sessions (only a hash
-/// of each token is kept), the lease that gives one reviewer a record at a time, and the audit trail of who saw,
-/// revealed, corrected and decided what. The decisions themselves (accept/reject, with the masked changes) are
-/// also in the journal's own review audit, written by the review station of `KamiflowRuntime`.
+/// of each token is kept), and the audit trail of who saw, revealed, corrected and decided what. The decisions
+/// themselves (accept/reject, with the masked changes) are also in the journal's own review audit, written by the
+/// review station of `KamiflowRuntime`. The lease that gives one reviewer a record at a time and the blind double
+/// entries are the journal's too (`Journal.claimReviewRecord`, `Journal.addDoubleEntry`): every station node on a
+/// shared journal sees them, while this file stays one node's (docs/operations.md, "Several machines").
 public final class StationStore: Sendable {
     /// The file next to a journal at `journalPath`.
     public static func path(besideJournal journalPath: String) -> String {
         // A shared journal (`postgres://…`) has no folder: the station then keeps its file in this node's own
-        // `.kamiflow/`, so its accounts, sessions and record leases are this node's alone (docs/operations.md).
+        // `.kamiflow/`, so its accounts, sessions and audit trail are this node's alone (docs/operations.md).
         if journalPath.contains("://") { return ".kamiflow/review-station.sqlite" }
         return ((journalPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
             "review-station.sqlite")
@@ -64,20 +66,6 @@ public final class StationStore: Sendable {
                             user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
                             csrf TEXT NOT NULL,
                             expires_at REAL NOT NULL);
-                        CREATE TABLE IF NOT EXISTS record_leases (
-                            scan_row INTEGER NOT NULL,
-                            record_index INTEGER NOT NULL,
-                            user TEXT NOT NULL,
-                            expires_at REAL NOT NULL,
-                            PRIMARY KEY (scan_row, record_index));
-                        CREATE TABLE IF NOT EXISTS double_entries (
-                            scan_row INTEGER NOT NULL,
-                            record_index INTEGER NOT NULL,
-                            round INTEGER NOT NULL,
-                            user TEXT NOT NULL,
-                            keyed TEXT NOT NULL,
-                            corrections TEXT NOT NULL,
-                            PRIMARY KEY (scan_row, record_index, round));
                         CREATE TABLE IF NOT EXISTS audit (
                             id INTEGER PRIMARY KEY AUTOINCREMENT,
                             at REAL NOT NULL,
@@ -87,6 +75,14 @@ public final class StationStore: Sendable {
                             record_index INTEGER,
                             detail TEXT);
                         """)
+                // Leases and blind entries moved to the journal. What an older station left here is dropped, not
+                // carried over: a lease lasts minutes, and a first blind entry (typed values, in clear) must not
+                // outlive its use; such a record simply waits for a first entry again.
+                if try db.tableExists("double_entries") || db.tableExists("record_leases") {
+                    try db.execute(sql: "PRAGMA secure_delete = ON")  // the freed pages are zeroed
+                    try db.execute(sql: "DROP TABLE IF EXISTS record_leases; DROP TABLE IF EXISTS double_entries")
+                    try db.execute(sql: "PRAGMA secure_delete = OFF")
+                }
             }
         } catch let error as KamiflowError {
             throw error
@@ -209,155 +205,6 @@ public final class StationStore: Sendable {
     public func endSession(token: String) throws(KamiflowError) {
         try write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE token_sha256 = ?", arguments: [Self.digest(token)])
-        }
-    }
-
-    // MARK: Leases
-
-    /// Gives `user` the record for `duration` seconds unless another user holds an unexpired lease on it; returns
-    /// the holder then. Taking it again as the same user extends it.
-    public func claimRecord(
-        scan: Int64, index: Int, user: String, duration: TimeInterval = 10 * 60, now: Date = Date()
-    ) throws(KamiflowError) -> String? {
-        try write { db -> String? in
-            if let holder = try String.fetchOne(
-                db,
-                sql: "SELECT user FROM record_leases WHERE scan_row = ? AND record_index = ? AND expires_at > ?",
-                arguments: [scan, index, now.timeIntervalSince1970]), holder != user
-            {
-                return holder
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO record_leases (scan_row, record_index, user, expires_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(scan_row, record_index) DO UPDATE SET user = excluded.user,
-                        expires_at = excluded.expires_at
-                    """, arguments: [scan, index, user, now.addingTimeInterval(duration).timeIntervalSince1970])
-            return nil
-        }
-    }
-
-    /// Who holds an unexpired lease, per record (`"scan/index"`): the queue reads them all at once.
-    public func leaseHolders(now: Date = Date()) throws(KamiflowError) -> [String: String] {
-        try read { db in
-            var holders: [String: String] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT scan_row, record_index, user FROM record_leases WHERE expires_at > ?",
-                arguments: [now.timeIntervalSince1970])
-            {
-                holders["\(row["scan_row"] as Int64)/\(row["record_index"] as Int)"] = row["user"]
-            }
-            return holders
-        }
-    }
-
-    /// Per record with blind entries (`"scan/index"`): how many, and who made the first.
-    public func doubleEntryStates() throws(KamiflowError) -> [String: (count: Int, first: String)] {
-        try read { db in
-            var states: [String: (count: Int, first: String)] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT scan_row, record_index, COUNT(*) AS n,
-                        (SELECT user FROM double_entries f WHERE f.scan_row = d.scan_row
-                            AND f.record_index = d.record_index AND f.round = 1) AS first
-                    FROM double_entries d GROUP BY scan_row, record_index
-                    """)
-            {
-                states["\(row["scan_row"] as Int64)/\(row["record_index"] as Int)"] = (row["n"], row["first"] ?? "")
-            }
-            return states
-        }
-    }
-
-    /// Gives back every record `user` holds (at logout).
-    public func releaseRecords(of user: String) throws(KamiflowError) {
-        try write { db in try db.execute(sql: "DELETE FROM record_leases WHERE user = ?", arguments: [user]) }
-    }
-
-    /// Who else holds an unexpired lease on the record (`nil`: nobody but possibly `user`).
-    public func otherHolder(
-        scan: Int64, index: Int, user: String, now: Date = Date()
-    ) throws(KamiflowError)
-        -> String?
-    {
-        try read { db in
-            try String.fetchOne(
-                db,
-                sql: """
-                    SELECT user FROM record_leases WHERE scan_row = ? AND record_index = ? AND expires_at > ?
-                    AND user <> ?
-                    """, arguments: [scan, index, now.timeIntervalSince1970, user])
-        }
-    }
-
-    /// Gives the record back (after a decision, or when the reviewer leaves it).
-    public func releaseRecord(scan: Int64, index: Int, user: String) throws(KamiflowError) {
-        try write { db in
-            try db.execute(
-                sql: "DELETE FROM record_leases WHERE scan_row = ? AND record_index = ? AND user = ?",
-                arguments: [scan, index, user])
-        }
-    }
-
-    // MARK: Double entry
-
-    /// One reviewer's blind entry of a record's double-entry fields (path → text as typed), with every correction
-    /// that reviewer made. Kept, in clear, only until the record is settled (this file is 0600, like the journal
-    /// that holds the record itself in clear while it waits).
-    public struct DoubleEntry: Sendable, Hashable {
-        public var round: Int
-        public var user: String
-        public var keyed: [String: String]
-        public var corrections: [String: String]
-
-        public init(round: Int, user: String, keyed: [String: String], corrections: [String: String]) {
-            self.round = round
-            self.user = user
-            self.keyed = keyed
-            self.corrections = corrections
-        }
-    }
-
-    /// The entries made so far for a record: none, the first, or the first and a second that differed.
-    public func doubleEntries(scan: Int64, index: Int) throws(KamiflowError) -> [DoubleEntry] {
-        try read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM double_entries WHERE scan_row = ? AND record_index = ? ORDER BY round",
-                arguments: [scan, index]
-            ).map { row in
-                func map(_ text: String) -> [String: String] {
-                    (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
-                }
-                return DoubleEntry(
-                    round: row["round"], user: row["user"], keyed: map(row["keyed"]),
-                    corrections: map(row["corrections"]))
-            }
-        }
-    }
-
-    public func addDoubleEntry(_ entry: DoubleEntry, scan: Int64, index: Int) throws(KamiflowError) {
-        func text(_ values: [String: String]) -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return String(decoding: (try? encoder.encode(values)) ?? Data("{}".utf8), as: UTF8.self)
-        }
-        let (keyed, corrections) = (text(entry.keyed), text(entry.corrections))
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO double_entries (scan_row, record_index, round, user, keyed, corrections)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [scan, index, entry.round, entry.user, keyed, corrections])
-        }
-    }
-
-    /// Forgets a record's entries once it is settled.
-    public func clearDoubleEntries(scan: Int64, index: Int) throws(KamiflowError) {
-        try write { db in
-            try db.execute(
-                sql: "DELETE FROM double_entries WHERE scan_row = ? AND record_index = ?", arguments: [scan, index])
         }
     }
 

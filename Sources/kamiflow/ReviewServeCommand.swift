@@ -12,9 +12,10 @@ struct ReviewServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the review station in the browser (log in with an account from 'kamiflow users add').",
         discussion: """
-            Listens on 127.0.0.1 unless --host says otherwise. Accounts, sessions, record leases and the audit \
-            trail of views and reveals are kept in review-station.sqlite beside the journal (0600); accepts and \
-            rejects are journaled and delivered exactly as 'kamiflow review accept|reject' does it. Pages are in \
+            Listens on 127.0.0.1 unless --host says otherwise. Accounts, sessions and the audit trail of views and \
+            reveals are kept in review-station.sqlite beside the journal (0600); record leases and blind double \
+            entries are in the journal, shared by every station on it; accepts and rejects are journaled and \
+            delivered exactly as 'kamiflow review accept|reject' does it. Pages are in \
             Japanese; --language en for English. When other machines reach it, give it a certificate and key \
             (--tls-certificate, --tls-key: it then speaks HTTPS only and its cookies are Secure), or serve it behind \
             a TLS-terminating proxy with --secure-cookies.

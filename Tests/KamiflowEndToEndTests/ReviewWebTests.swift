@@ -273,9 +273,11 @@ struct ReviewWebTests {
         #expect(trail.contains { $0.user == "窓口山田" && $0.action == "first-entry" })
         #expect(trail.contains { $0.user == "窓口鈴木" && $0.action == "second-entry-differs" })
         #expect(trail.contains { $0.user == "sato" && $0.action == "supervisor-decides" })
-        #expect(
-            try StationStore(path: folder.file(".kamiflow/review-station.sqlite")).doubleEntries(scan: 1, index: 0)
-                .isEmpty)
+        // The blind entries (typed values, in clear) were the journal's, and went with the decision.
+        let journal = try SQLiteJournal(
+            configuration: JournalConfiguration(path: folder.file(".kamiflow/journal.sqlite")))
+        #expect(try await journal.doubleEntries(scan: 1, index: 0).isEmpty)
+        #expect(try await journal.doubleEntryStates().isEmpty)
     }
 
     @Test("authoring view: a workflow's zones on its blank form with their YAML lines, and a scan's extraction over it")

@@ -1,9 +1,10 @@
 import Foundation
 import KamiflowCore
 import KamiflowServer
+import KamiflowTesting
 import Testing
 
-/// The review station's accounts, sessions and record leases, on a real SQLite file.
+/// The review station's accounts and sessions, on a real SQLite file (record leases are the journal's).
 @Suite("review station accounts and leases")
 struct StationStoreTests {
     static func store() throws -> (StationStore, String) {
@@ -60,21 +61,40 @@ struct StationStoreTests {
         #expect(trail.contains("locked") && trail.last == "login")
     }
 
-    @Test("one reviewer holds a record at a time; the lease expires and is given back")
-    func leases() throws {
-        let (store, folder) = try Self.store()
+    @Test("a station file from before leases moved to the journal loses its leases and blind entries, erased")
+    func oldLeasesAndEntriesDropped() throws {
+        let folder = NSTemporaryDirectory() + "kamiflow-station-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let now = Date()
-        #expect(try store.claimRecord(scan: 7, index: 0, user: "a", duration: 600, now: now) == nil)
-        #expect(try store.claimRecord(scan: 7, index: 0, user: "b", duration: 600, now: now) == "a")
-        #expect(try store.claimRecord(scan: 7, index: 1, user: "b", duration: 600, now: now) == nil)
-        #expect(try store.claimRecord(scan: 7, index: 0, user: "a", duration: 600, now: now) == nil)
-        #expect(try store.otherHolder(scan: 7, index: 0, user: "b", now: now) == "a")
-        #expect(
-            try store.claimRecord(scan: 7, index: 0, user: "b", duration: 600, now: now.addingTimeInterval(601)) == nil)
-        try store.releaseRecord(scan: 7, index: 0, user: "b")
-        #expect(try store.claimRecord(scan: 7, index: 0, user: "a", duration: 600, now: now) == nil)
-        try store.releaseRecords(of: "a")
-        #expect(try store.otherHolder(scan: 7, index: 0, user: "b", now: now) == nil)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/review-station.sqlite"
+        // The tables as the station kept them until leases and blind entries moved to the journal, with a first
+        // entry still in them (an account number typed blind).
+        let sql = """
+            CREATE TABLE record_leases (scan_row INTEGER NOT NULL, record_index INTEGER NOT NULL,
+                user TEXT NOT NULL, expires_at REAL NOT NULL, PRIMARY KEY (scan_row, record_index));
+            CREATE TABLE double_entries (scan_row INTEGER NOT NULL, record_index INTEGER NOT NULL,
+                round INTEGER NOT NULL, user TEXT NOT NULL, keyed TEXT NOT NULL, corrections TEXT NOT NULL,
+                PRIMARY KEY (scan_row, record_index, round));
+            INSERT INTO record_leases VALUES (1, 0, 'yamada', 4102444800);
+            INSERT INTO double_entries VALUES (1, 0, 1, 'yamada', '{"account.number":"7654321"}', '{}');
+            """
+        let old = try PythonClient.run(
+            script:
+                "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\ndb.executescript(sys.argv[2])\ndb.commit()",
+            arguments: [path, sql])
+        try #require(old.status == 0, "\(old.errorOutput)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).range(of: Data("7654321".utf8)) != nil)
+
+        let store = try StationStore(path: path)
+        try store.setUser("yamada", role: .reviewer, password: "correct horse")
+        let tables = try PythonClient.run(
+            script: """
+                import sqlite3, sys
+                db = sqlite3.connect(sys.argv[1])
+                print(" ".join(sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))))
+                """, arguments: [path])
+        #expect(tables.output.trimmingCharacters(in: .whitespacesAndNewlines) == "audit sessions sqlite_sequence users")
+        // Erased, not only unlinked: the freed pages do not keep the typed number.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).range(of: Data("7654321".utf8)) == nil)
     }
 }
