@@ -91,8 +91,9 @@ struct ReviewStationNodesTests {
         }
     }
 
-    /// Two claims with a wrong check digit planted in 請求者 個人番号 and otherwise complete (the seed of
-    /// `ReviewStationTests.plantedClaim`), rendered clean into `folder`; their ground truths.
+    /// Two claims rendered clean into `folder`, with their ground truths: the first with a wrong check digit planted
+    /// in 請求者 個人番号 and otherwise complete (the claim of `ReviewStationTests.plantedClaim`), the second any
+    /// claim with an account number.
     static func plantedClaims(in folder: String, workflow: Workflow) async throws -> [(path: String, truth: FormTruth)]
     {
         let layout = FormLayout(workflow: workflow)
@@ -101,13 +102,19 @@ struct ReviewStationNodesTests {
         let configuration = SampleBatchConfiguration(
             count: 60, seed: seed, profile: .clean, defectRate: 1, referenceDate: today)
         let filler = FormFiller(configuration: FillConfiguration(defectRate: 1, referenceDate: today))
-        let indices = (0..<configuration.count).filter { index in
-            let form = filler.fill(layout, seed: seed, index: index)
-            return form.defects == [PlantedDefect(field: "claimant.mynumber", kind: .invalidCheckDigit)]
-                && form.field("children[0].name")?.truth.isEmpty == false
-                && form.field("account.type")?.truth.isEmpty == false
-        }.prefix(2)
-        try #require(indices.count == 2, "the seed plants fewer than two such claims")
+        let forms = (0..<configuration.count).map { filler.fill(layout, seed: seed, index: $0) }
+        let planted = try #require(
+            forms.indices.first { index in
+                forms[index].defects == [PlantedDefect(field: "claimant.mynumber", kind: .invalidCheckDigit)]
+                    && forms[index].field("children[0].name")?.truth.isEmpty == false
+                    && forms[index].field("account.type")?.truth.isEmpty == false
+            })
+        // The other claim only has to wait in review: any with an account number does (it is always checked).
+        let other = try #require(
+            forms.indices.first { index in
+                index != planted && forms[index].field("account.number")?.truth.isEmpty == false
+            })
+        let indices = [planted, other]
         let batch = SampleBatch(layout: layout, configuration: configuration)
         return try indices.map { index in
             let file = try batch.file(index)
