@@ -57,9 +57,12 @@ extension PostgresJournal {
                         "the target journal is not empty (\(present) rows); pass --replace to empty it and copy",
                         subject: nil)
                 }
+                // The station's leases and blind entries (typed values, in clear) name rows that are replaced.
                 try await c.query(
-                    "TRUNCATE scan, delivery, job_run, review_record, review_audit, input RESTART IDENTITY CASCADE",
-                    logger: Self.quiet)
+                    """
+                    TRUNCATE scan, delivery, job_run, review_record, review_audit, input, review_lease,
+                        review_double_entry RESTART IDENTITY CASCADE
+                    """, logger: Self.quiet)
             }
             for s in source.scans {
                 try await c.query(

@@ -261,9 +261,16 @@ struct PostgresJournalTests {
             hash: String(repeating: "c", count: 64), path: "/in/c.png", originalPath: "/in/c.png", rerunResumes: true)
         if case .process(let entry) = next { #expect(entry.rowID > 3) } else { Issue.record("\(next)") }
         await #expect(throws: KamiflowError.self) { _ = try await target.copy(fromSQLite: path, replace: false) }
+        // A review station was working on the target: its lease and blind entry go with the rows replaced.
+        _ = try await target.claimReviewRecord(scan: 1, index: 0, user: "yamada", node: "a", for: 600)
+        try await target.addDoubleEntry(
+            ReviewDoubleEntry(round: 1, user: "yamada", keyed: ["account.number": "7654321"], corrections: [:]),
+            scan: 1, index: 0)
         let replaced = try await target.copy(fromSQLite: path, replace: true)
         #expect(replaced.scans == 3)
         #expect(try await target.count() == 3)
+        #expect(try await target.doubleEntryStates().isEmpty)
+        #expect(try await target.reviewLeaseHolders().isEmpty)
         await target.close()
     }
 
