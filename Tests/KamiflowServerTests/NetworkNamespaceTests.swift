@@ -246,6 +246,11 @@ struct NetworkNamespaceTests {
         #expect(leftAlone.count == hashes.count, "left alone: \(leftAlone) of \(hashes)")
         #expect(try sql("SELECT count(*) FROM scan WHERE lease_owner IS NOT NULL AND state <> 'claimed'") == "0")
         #expect(try sql("SELECT count(*) FROM scan WHERE state = 'delivered'") == "60", "a late write undid a scan")
+        // Read twice each, by it and by the one that took it over: not a third time after a late write of the cut
+        // worker had put it back in the queue.
+        #expect(
+            try sql("SELECT string_agg(attempts::text, ',') FROM scan WHERE id IN (\(heldList))")
+                == held.map { _ in "2" }.joined(separator: ","))
         let heldKeys = Set(
             try sql("SELECT idempotency_key FROM delivery WHERE scan_id IN (\(heldList))").split(separator: "\n")
                 .map(String.init))
