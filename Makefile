@@ -22,6 +22,7 @@ APT_PACKAGES := \
 	libcairo2-dev fonts-ipafont-gothic fonts-ipafont-mincho \
 	libsqlite3-dev sqlite3 \
 	postgresql \
+	iproute2 \
 	openssl \
 	time \
 	chromium chromium-driver fonts-noto-cjk fonts-vlgothic fonts-takao-gothic fonts-takao-mincho \

@@ -85,6 +85,15 @@ public protocol Journal: AnyObject, Sendable {
         _ rowID: Int64, state: ScanState, error: String?, timings: [String: Double]?, now: Date)
         async throws(KamiflowError)
 
+    /// `settle`, only while `lease` is still its owner's: a worker cut off from the journal that comes back must not
+    /// undo what the worker that took its scan over did, or is doing. `false`, with nothing written, when another
+    /// owner took the scan or it was settled meanwhile. A lease that ran out but that nobody took is still held.
+    /// The default (in an extension) renews the lease and then settles, enough where no other machine can take a
+    /// lease; a journal shared by several machines does both in one statement.
+    func settle(
+        holding lease: ScanLease, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    ) async throws(KamiflowError) -> Bool
+
     /// Records that the file moved (drop folders), so that `journal show` and resumption find it; the input row
     /// that left the file at the old place follows it.
     func move(_ rowID: Int64, to path: String, now: Date) async throws(KamiflowError)
@@ -297,6 +306,20 @@ extension Journal {
         _ rowID: Int64, state: ScanState, error: String? = nil, timings: [String: Double]? = nil
     ) async throws(KamiflowError) {
         try await settle(rowID, state: state, error: error, timings: timings, now: Date())
+    }
+
+    public func settle(
+        holding lease: ScanLease, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    ) async throws(KamiflowError) -> Bool {
+        guard try await renewLease(lease, duration: 60, now: now) != nil else { return false }
+        try await settle(lease.scanRowID, state: state, error: error, timings: timings, now: now)
+        return true
+    }
+
+    public func settle(
+        holding lease: ScanLease, state: ScanState, error: String? = nil, timings: [String: Double]? = nil
+    ) async throws(KamiflowError) -> Bool {
+        try await settle(holding: lease, state: state, error: error, timings: timings, now: Date())
     }
 
     public func move(_ rowID: Int64, to path: String) async throws(KamiflowError) {

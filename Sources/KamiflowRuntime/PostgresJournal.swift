@@ -730,6 +730,24 @@ public final class PostgresJournal: Journal {
         }
     }
 
+    public func settle(
+        holding lease: ScanLease, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    ) async throws(KamiflowError) -> Bool {
+        let at = now.timeIntervalSince1970
+        let timingsJSON = timings.map(Self.json)
+        return try await transaction("settle a scan") { c in
+            // One statement: no other node can take the scan between the check of the owner and the write.
+            try await c.query(
+                """
+                UPDATE scan SET state = \(state.rawValue), error = \(error), timings = COALESCE(\(timingsJSON), timings),
+                    updated_at = \(at), state_since = \(at), lease_owner = NULL, lease_expires = NULL
+                WHERE id = \(lease.scanRowID) AND lease_owner = \(lease.owner)
+                RETURNING id
+                """, logger: Self.quiet
+            ).collect().isEmpty == false
+        }
+    }
+
     public func move(_ rowID: Int64, to path: String, now: Date) async throws(KamiflowError) {
         let at = now.timeIntervalSince1970
         try await transaction("record a move") { c in

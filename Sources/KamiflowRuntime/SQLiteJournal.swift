@@ -445,6 +445,15 @@ public final class SQLiteJournal: Journal {
         }
     }
 
+    /// Settles while `lease` is still its owner's in this process (run out or not: nobody took it).
+    public func settle(
+        holding lease: ScanLease, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    ) async throws(KamiflowError) -> Bool {
+        guard leases.withLock({ $0[lease.scanRowID]?.owner == lease.owner }) else { return false }
+        try await settle(lease.scanRowID, state: state, error: error, timings: timings, now: now)
+        return true
+    }
+
     /// Records that the file moved (drop folders), so that `journal show` and resumption find it.
     public func move(_ rowID: Int64, to path: String, now: Date) async throws(KamiflowError) {
         try write { db in

@@ -89,7 +89,9 @@ final class LockedFile {
         case error(KamiflowError)
     }
 
-    init(path: String) throws(Failure) {
+    /// - Parameter exclusive: take the lock; `false` only opens the file (a queued scan, whose journal lease alone
+    ///   decides who works on it).
+    init(path: String, exclusive: Bool = true) throws(Failure) {
         self.path = path
         // Non-blocking: opening a FIFO someone put among the scans must not wait for a writer forever.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
@@ -112,7 +114,7 @@ final class LockedFile {
         // Another holder: busy. Other failures (NFS emulates flock with POSIX locks, which refuse an exclusive
         // lock on a read-only descriptor) leave the file unlocked: the atomic rename claim still protects drop
         // folders there.
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN) {
+        if exclusive && flock(fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN) {
             close(fd)
             throw .busy
         }
@@ -207,7 +209,11 @@ package struct ScanHandler: Sendable {
         var outcome = ScanOutcome(path: originalPath, state: .failed)
         let file: LockedFile
         do {
-            file = try LockedFile(path: path)
+            // A queued scan in the shared spool is not locked: the lease in the journal decides who works on it.
+            // A file lock would be held by a node cut off from the network (on NFS until the server's own lease of
+            // that client runs out, on one machine for as long as the process lives) and keep the others off the
+            // scan that the journal has already given them.
+            file = try LockedFile(path: path, exclusive: !queued)
         } catch {
             switch error {
             case .busy:
@@ -339,6 +345,9 @@ package struct ScanHandler: Sendable {
         }
         defer { redactor.release(hash) }
 
+        // The lease as last claimed or renewed: every write that ends the work (settle, hand back) is made only
+        // while it is still this worker's, so a worker cut off and back cannot undo what another did meanwhile.
+        var held: ScanLease?
         do {
             // The claim. The file lock above keeps other processes off this file; the lease keeps every other
             // worker off this scan, whatever name its bytes came under, including workers on other machines
@@ -348,6 +357,7 @@ package struct ScanHandler: Sendable {
                     entry.rowID, owner: node.identity.ownerPrefix + UUID().uuidString.prefix(8),
                     duration: leaseDuration)
             else { throw LeaseNotHeld(atClaim: true) }
+            held = lease
             node.took()
             defer { node.released() }
             if Task.isCancelled { throw CancellationError() }
@@ -370,6 +380,7 @@ package struct ScanHandler: Sendable {
                 forReview[record.index] = String(decoding: try encoder.encode(record), as: UTF8.self)
             }
             lease = try await renewed(lease)
+            held = lease
             try await journal.recordRead(
                 entry.rowID, workflow: records.first?.workflow, pages: outcome.pages,
                 maskedRecords: String(decoding: try encoder.encode(masked), as: UTF8.self), timings: timings,
@@ -377,7 +388,10 @@ package struct ScanHandler: Sendable {
             guard !records.isEmpty else {
                 outcome.state = .unclassified
                 outcome.error = "no form of the workflow was recognised in this scan"
-                try await journal.settle(entry.rowID, state: .unclassified, error: outcome.error, timings: timings)
+                guard
+                    try await journal.settle(
+                        holding: lease, state: .unclassified, error: outcome.error, timings: timings)
+                else { throw LeaseNotHeld(atClaim: false) }
                 scanLogger.warning("scan unclassified", metadata: ["file": "\(originalPath)"])
                 return (outcome, entry.rowID)
             }
@@ -394,6 +408,7 @@ package struct ScanHandler: Sendable {
                     subject: item.connection)
             }
             lease = try await renewed(lease)
+            held = lease
             let confirmed = try await journal.planDeliveries(
                 entry.rowID, planned.map { ($0.connection, $0.request.idempotencyKey) })
 
@@ -413,7 +428,9 @@ package struct ScanHandler: Sendable {
                 : statuses.contains(.failed)
                     ? .failed
                     : outcome.review > 0 ? .inReview : .delivered
-            try await journal.settle(entry.rowID, state: outcome.state, error: outcome.error, timings: timings)
+            guard
+                try await journal.settle(holding: lease, state: outcome.state, error: outcome.error, timings: timings)
+            else { throw LeaseNotHeld(atClaim: false) }
             var metadata: Logger.Metadata = [
                 "file": "\(originalPath)", "state": "\(outcome.state)", "records": "\(records.count)",
             ]
@@ -449,7 +466,10 @@ package struct ScanHandler: Sendable {
         } catch let error where error is CancellationError || (error as? KamiflowError)?.code == .cancelled {
             outcome.state = .claimed
             outcome.handedBack = true
-            try? await journal.settle(entry.rowID, state: .claimed, error: "interrupted by shutdown; will be resumed")
+            if let held {
+                _ = try? await journal.settle(
+                    holding: held, state: .claimed, error: "interrupted by shutdown; will be resumed")
+            }
             scanLogger.notice("scan handed back at shutdown", metadata: ["file": "\(originalPath)"])
         } catch let error as KamiflowError where error.code == .journal {
             // The journal went away mid-scan (a shared database restarting, the network cut): the scan is not the
@@ -460,10 +480,18 @@ package struct ScanHandler: Sendable {
             outcome.error = redactor.redact(error.description)
             scanLogger.warning(
                 "the journal failed mid-scan; handing the scan back", metadata: ["error": "\(outcome.error!)"])
-            for attempt in 0..<30 {
+            // Only while the lease is still this worker's: cut off long enough, its scan was taken over, and what
+            // the other worker journaled (read, delivered) must stand.
+            for attempt in 0..<30 where held != nil {
                 do {
-                    try await journal.settle(
-                        entry.rowID, state: .claimed, error: "the journal was unreachable; will be resumed")
+                    if try await !journal.settle(
+                        holding: held!, state: .claimed, error: "the journal was unreachable; will be resumed")
+                    {
+                        outcome.busy = true
+                        scanLogger.warning(
+                            "scan taken over by another worker while the journal was unreachable; left to it",
+                            metadata: ["file": "\(originalPath)"])
+                    }
                     break
                 } catch {
                     if attempt == 29 || Task.isCancelled { break }
@@ -473,7 +501,9 @@ package struct ScanHandler: Sendable {
         } catch {
             outcome.state = .failed
             outcome.error = redactor.redact(describe(error))
-            try? await journal.settle(entry.rowID, state: .failed, error: outcome.error, timings: timings)
+            if let held {
+                _ = try? await journal.settle(holding: held, state: .failed, error: outcome.error, timings: timings)
+            }
             scanLogger.error("scan failed", metadata: ["file": "\(originalPath)", "error": "\(outcome.error!)"])
         }
         return (outcome, entry.rowID)

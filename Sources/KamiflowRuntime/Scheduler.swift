@@ -255,7 +255,7 @@ public struct Scheduler: Service {
         {
             if await claim(job, tick: missed, logger: jobLogger) {
                 jobLogger.notice("running a missed run once", metadata: ["due": "\(missed)"])
-                await runOnce(job, logger: jobLogger)
+                await runOnce(job, tick: missed, logger: jobLogger)
             }
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -277,7 +277,7 @@ public struct Scheduler: Service {
             } catch {
                 return  // shutdown while waiting
             }
-            if await claim(job, tick: due, logger: jobLogger) { await runOnce(job, logger: jobLogger) }
+            if await claim(job, tick: due, logger: jobLogger) { await runOnce(job, tick: due, logger: jobLogger) }
         }
     }
 
@@ -296,8 +296,11 @@ public struct Scheduler: Service {
         return false
     }
 
-    private func runOnce(_ job: ScheduledJob, logger: Logger) async {
+    private func runOnce(_ job: ScheduledJob, tick: Date, logger: Logger) async {
         let started = now()
+        // The tick it runs, to the millisecond as the journal keys it: which node ran which tick can be read from
+        // the nodes' logs (and is, by the test of three `serve` processes on one journal).
+        logger.info("running a scheduled tick", metadata: ["due": "\(tick)", "tick": "\(SQLiteJournal.tickKey(tick))"])
         try? await journal.recordJobRun(job.name, started: started)
         do {
             try await job.action()

@@ -218,6 +218,9 @@ public final class CoreSimulator: Sendable {
             metadata: [
                 "resource": .string(resource), "status": .stringConvertible(answer.status),
                 "replayed": .stringConvertible(answer.replayed),
+                // Who sent which key (keys are scan hashes, no personal data): with several workers, a log says
+                // which of them delivered a record, or sent it again.
+                "key": .string(key), "client": .string(context.channel.remoteAddress?.ipAddress ?? "?"),
             ])
         switch fault {
         case .drop:

@@ -232,6 +232,12 @@ public struct JournalConformance: Sendable {
             try await journal.renewLease(renewed, duration: 60, now: t0 + 92) == nil,
             "a worker renewed a lease another owner had taken over")
         r.check(try await journal.renewLease(b, duration: 60, now: t0 + 93) != nil, "the new holder cannot renew")
+        // Nor can it settle: a worker cut off and back must not undo what the new holder does.
+        r.check(
+            try await !journal.settle(holding: renewed, state: .failed, error: "late", timings: nil, now: t0 + 93),
+            "a worker whose lease was taken over settled the scan")
+        r.check(
+            try await journal.entry(rowID: entry.rowID)?.state != .failed, "a refused settle changed the scan's state")
 
         // Settling ends the lease: the work it covered is over.
         try await journal.settle(entry.rowID, state: .claimed, error: "handed back", timings: nil, now: t0 + 94)

@@ -27,6 +27,9 @@ public final class PostgresServer: @unchecked Sendable {
     /// descriptors Foundation watches for its parent's exit). Guarded by `lock`.
     private var process: Process?
     private let lock = NSLock()
+    /// Addresses besides 127.0.0.1, and what the server is started through (both set once, before it starts).
+    private var addresses: [String] = []
+    private var launcher: [String] = []
 
     /// Where Debian installs the server binaries (the newest major version when several are installed), or
     /// `KAMIFLOW_POSTGRES_BIN`.
@@ -46,6 +49,16 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Makes a cluster in a new temporary folder and starts it; throws (with the server's log) when it cannot.
     public static func start() throws -> PostgresServer {
+        try start(alsoListeningOn: [], allowing: [], through: [])
+    }
+
+    /// A server that other "machines" reach: it also listens on `addresses` and lets clients of `networks` (CIDR,
+    /// e.g. `10.213.16.0/24`) in with the password, and runs through `launcher` (`ip netns exec NS`: in a network
+    /// namespace of the test's own, where those addresses are). The fixture's own administration still goes through
+    /// the socket in its folder, which every namespace of the machine reaches.
+    public static func start(
+        alsoListeningOn addresses: [String], allowing networks: [String], through launcher: [String]
+    ) throws -> PostgresServer {
         guard let bin = binaries() else {
             throw Failure(
                 "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin: install Debian's 'postgresql' "
@@ -57,8 +70,10 @@ public final class PostgresServer: @unchecked Sendable {
         }
         let folder = String(cString: made)
         let server = PostgresServer(folder: folder, bin: bin, port: try freePort())
+        server.addresses = addresses
+        server.launcher = launcher
         do {
-            try server.initialize()
+            try server.initialize(allowing: networks)
             try server.startServer()
         } catch {
             server.remove()
@@ -83,8 +98,8 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// The same address without the password (for a journal that takes it from the environment).
-    public func urlWithoutPassword(database: String) -> String {
-        "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    public func urlWithoutPassword(database: String, host: String = "127.0.0.1") -> String {
+        "postgres://\(user)@\(host):\(port)/\(database)?sslmode=disable"
     }
 
     /// Creates a new, empty database and returns its name.
@@ -131,7 +146,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     // MARK: Plumbing
 
-    private func initialize() throws {
+    private func initialize(allowing networks: [String]) throws {
         let passwordFile = folder + "/password"
         try Data(password.utf8).write(to: URL(fileURLWithPath: passwordFile))
         if !asServerUser.isEmpty {
@@ -148,17 +163,26 @@ public final class PostgresServer: @unchecked Sendable {
                 "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
             ])
         try? FileManager.default.removeItem(atPath: passwordFile)
+        if !networks.isEmpty {
+            let hba = folder + "/data/pg_hba.conf"
+            let lines = networks.map { "host all all \($0) scram-sha-256\n" }.joined()
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: hba))
+            handle.seekToEndOfFile()
+            handle.write(Data(lines.utf8))
+            try handle.close()
+        }
     }
 
     private func startServer() throws {
         // Durability is not what these tests measure: no fsync. Enough connections for several pools at once.
         let arguments = [
-            "-D", folder + "/data", "-h", "127.0.0.1", "-p", String(port), "-k", folder, "-c", "fsync=off",
+            "-D", folder + "/data", "-h", (["127.0.0.1"] + addresses).joined(separator: ","), "-p", String(port), "-k",
+            folder, "-c", "fsync=off",
             "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
             "-c", "shared_buffers=32MB",
         ]
         let server = Process()
-        let command = asServerUser + [bin + "/postgres"] + arguments
+        let command = launcher + asServerUser + [bin + "/postgres"] + arguments
         server.executableURL = URL(fileURLWithPath: command[0])
         server.arguments = Array(command.dropFirst())
         server.currentDirectoryURL = URL(fileURLWithPath: folder)

@@ -48,7 +48,18 @@ actor Composition {
     /// mapping of each workflow's `deliver:` block, and the connections those blocks name.
     func wiring(workflowFiles: [String], recordFiles: Bool) async throws -> RuntimeWiring {
         if recordFiles {
-            return RuntimeWiring(processor: RecordFileProcessor(), planner: { _ in [] }, connectors: [])
+            // Record files are read already. A workflow file that exists maps their records onto its `deliver:`
+            // block as after a reading, so a drill delivers into the real connections (the tests' core system);
+            // a name with no file behind it (a drill's placeholder) leaves the records in the journal only.
+            let present = workflowFiles.filter { FileManager.default.fileExists(atPath: $0) }
+            guard !present.isEmpty else {
+                return RuntimeWiring(processor: RecordFileProcessor(), planner: { _ in [] }, connectors: [])
+            }
+            let loaded = try present.map(workflow(file:))
+            for workflow in loaded { try await mappingCheck().requireValid(workflow) }
+            return RuntimeWiring(
+                processor: RecordFileProcessor(), planner: Self.planner(for: loaded),
+                connectors: try connectors(for: loaded))
         }
         guard !workflowFiles.isEmpty else {
             throw KamiflowError(.invalidArgument, "name at least one workflow file (.yaml) before the inputs")

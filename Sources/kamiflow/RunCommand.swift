@@ -111,7 +111,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(
         help: ArgumentHelp(
-            "Inputs are record files (JSON), not scans: for drills and migrations.",
+            "Inputs are record files (JSON), not scans: for drills and migrations (delivered by the workflows given, if their files exist).",
             visibility: .hidden))
     var recordFiles = false
 

@@ -53,9 +53,45 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(
         help: ArgumentHelp(
-            "Inboxes and scheduled inputs hold record files (JSON), not scans.",
+            "Inboxes, the queue and scheduled inputs hold record files (JSON), not scans (delivered by their workflow, if its file exists).",
             visibility: .hidden))
     var recordFiles = false
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            For tests only: the schedules' clock runs this many times faster than the wall clock, from \
+            --test-clock-origin on, so that a test sees an every-minute job tick every second. Never in production.
+            """, visibility: .hidden))
+    var testClockSpeed: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            For tests only (with --test-clock-speed): the wall-clock instant, in Unix seconds, at which the fast \
+            clock reads the same as the wall clock. Processes given the same origin agree on the time.
+            """, visibility: .hidden))
+    var testClockOrigin: Double?
+
+    func validate() throws {
+        guard testClockSpeed.map({ $0 >= 1 }) ?? true else { throw ValidationError("--test-clock-speed is at least 1") }
+        guard (testClockSpeed == nil) == (testClockOrigin == nil) else {
+            throw ValidationError("--test-clock-speed and --test-clock-origin go together")
+        }
+    }
+
+    /// The schedules' clock: the wall clock, or for tests one running `speed` times faster from `origin`.
+    private func schedulerClock() -> (
+        now: @Sendable () -> Date, sleep: @Sendable (Duration) async throws -> Void
+    ) {
+        guard let speed = testClockSpeed, let origin = testClockOrigin else {
+            return ({ Date() }, { try await Task.sleep(for: $0) })
+        }
+        return (
+            { Date(timeIntervalSince1970: origin + (Date().timeIntervalSince1970 - origin) * Double(speed)) },
+            { try await Task.sleep(for: $0 / speed) }
+        )
+    }
 
     func run() async throws {
         try await exitingOnConfigurationErrors { try await serve() }
@@ -121,12 +157,13 @@ struct ServeCommand: AsyncParsableCommand {
                 })
         }
         if !jobs.isEmpty {
+            let clock = schedulerClock()
             services.append(
                 Scheduler(
                     jobs: jobs, journal: journal,
                     configuration: SchedulerConfiguration(
                         missedRunGrace: settings.missedRunGrace?.duration ?? .seconds(3600)),
-                    logger: logger, node: node.identity.id))
+                    logger: logger, now: clock.now, sleep: clock.sleep, node: node.identity.id))
         }
         var reviewComposition: Composition?
         if let reviewPort {
