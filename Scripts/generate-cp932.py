@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/KamiflowConnectors/CP932Table.swift: Unicode → CP932 (Windows-31J) bytes, from Python's cp932.
+"""Writes Sources/KamiflowCore/CP932Table.swift: Unicode → CP932 (Windows-31J) bytes, from Python's cp932.
 
 CP932 is not Foundation's Shift_JIS (DOMAIN §4.6): Windows maps 0x8160 to U+FF5E, 0x817C to U+FF0D and so on,
 where JIS X 0208 mappings (and most text coming out of OCR and normalisers) use U+301C 〜, U+2212 −, U+2016 ‖,
@@ -44,6 +44,6 @@ extension CP932 {{
 """
 }}
 '''
-target = pathlib.Path(__file__).resolve().parent.parent / "Sources/KamiflowConnectors/CP932Table.swift"
+target = pathlib.Path(__file__).resolve().parent.parent / "Sources/KamiflowCore/CP932Table.swift"
 target.write_text(swift, encoding="utf-8")
 print(f"wrote {target}: {len(pairs)} mappings")

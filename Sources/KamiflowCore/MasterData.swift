@@ -73,6 +73,41 @@ public protocol MasterData: Sendable {
     func banks(named name: String) -> [BankEntry]
     /// The katakana readings of a family or given name written in kanji (`山崎` → `ヤマザキ`, `ヤマサキ`).
     func readings(of name: String, as part: NamePart) -> [String]
+    /// The columns of a table the municipality provided (`kamiflow masters import --from table:NAME=FILE`), in
+    /// the order of its header; `nil` when no such table is imported.
+    func tableColumns(_ table: String) -> [String]?
+    /// The distinct values of one column of such a table (empty cells left out).
+    func tableValues(_ table: String, column: String) -> [String]
+}
+
+extension MasterData {
+    /// No municipal tables, unless the source has some.
+    public func tableColumns(_ table: String) -> [String]? { nil }
+    public func tableValues(_ table: String, column: String) -> [String] { [] }
+}
+
+/// A column of a municipality's own table that a witness checks a field against (`{field, table, column}`).
+public struct MasterTableColumn: Hashable, Sendable, Codable {
+    /// The name it was imported under (`table:schools=…` → `schools`).
+    public var table: String
+    /// A name of its header row.
+    public var column: String
+
+    public init(table: String, column: String) {
+        self.table = table
+        self.column = column
+    }
+
+    /// What a table may be called: ASCII letters, digits, `_` and `-`.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+
+    /// How a table's values and a field's value are compared: NFKC (full-width digits and letters, half-width
+    /// kana), spaces dropped.
+    package static func folded(_ value: String) -> String {
+        TextFolding.removingSpaces(TextFolding.nfkc(value))
+    }
 }
 
 /// How bank names are compared: the kind (銀行, 信用金庫 …) and spaces dropped, kana folded to katakana.

@@ -16,6 +16,9 @@ public struct Calibration: Hashable, Sendable, Codable {
         public var wrong: Int
         /// Wrong fields at this confidence that no validator or rule flags.
         public var silentIfPassed: Int
+        /// Fields at this confidence with an issue other than their confidence: a person sees them whatever the
+        /// floor.
+        public var otherwiseFlagged: Int = 0
         /// The share of fields read right at this confidence: what the confidence is worth as a probability.
         public var rightRate: Double { fields == 0 ? 1 : Double(fields - wrong) / Double(fields) }
     }
@@ -56,17 +59,7 @@ public struct Calibration: Hashable, Sendable, Codable {
         from result: EvaluationResult, target: Double, defaultFloor: Double = 80, minimumEvidence: Int = 20
     ) -> Calibration {
         var types: [TypeFloor] = []
-        for (type, bins) in result.confidence.sorted(by: { $0.key < $1.key }) {
-            let levels = bins.compactMap { key, bin -> Level? in
-                guard let confidence = Int(key) else { return nil }
-                return Level(
-                    confidence: confidence, fields: bin.fields, wrong: bin.wrong,
-                    silentIfPassed: bin.wrongNotOtherwiseFlagged)
-            }.sorted { $0.confidence < $1.confidence }
-            var passable: [Int: Int] = [:]
-            for (key, bin) in bins {
-                if let c = Int(key) { passable[c, default: 0] += bin.fields - bin.otherwiseFlagged }
-            }
+        for (type, levels) in levels(of: result) {
             let total = levels.reduce(0) { $0 + $1.fields }
             let budget = target * Double(total)
             var silent = 0
@@ -89,15 +82,46 @@ public struct Calibration: Hashable, Sendable, Codable {
                     floor = Double(lowestSafe)
                 }
             }
-            floor = min(100, floor)
-            let through = levels.filter { Double($0.confidence) >= floor }
-            types.append(
-                TypeFloor(
-                    type: type, fields: total, levels: levels, floor: floor,
-                    straightThrough: through.reduce(0) { $0 + (passable[$1.confidence] ?? 0) },
-                    silentErrors: through.reduce(0) { $0 + $1.silentIfPassed }, budget: budget))
+            types.append(typeFloor(type, levels: levels, floor: min(100, floor), budget: budget))
         }
         return Calibration(target: target, types: types)
+    }
+
+    /// What floors already chosen (a workflow's own, `floor(type)`) do on `result`: per type, the fields they let
+    /// straight through and the silent errors among them. `kamiflow eval --html` draws its curves with these.
+    public static func at(
+        floors floor: (String) -> Double, from result: EvaluationResult, target: Double
+    ) -> Calibration {
+        Calibration(
+            target: target,
+            types: levels(of: result).map { type, levels in
+                typeFloor(
+                    type, levels: levels, floor: min(100, max(0, floor(type))),
+                    budget: target * Double(levels.reduce(0) { $0 + $1.fields }))
+            })
+    }
+
+    /// Each type's confidences met, lowest first, types by name.
+    static func levels(of result: EvaluationResult) -> [(String, [Level])] {
+        result.confidence.sorted(by: { $0.key < $1.key }).map { type, bins in
+            let levels = bins.compactMap { key, bin -> Level? in
+                guard let confidence = Int(key) else { return nil }
+                return Level(
+                    confidence: confidence, fields: bin.fields, wrong: bin.wrong,
+                    silentIfPassed: bin.wrongNotOtherwiseFlagged, otherwiseFlagged: bin.otherwiseFlagged)
+            }.sorted { $0.confidence < $1.confidence }
+            return (type, levels)
+        }
+    }
+
+    /// One type with its floor: the fields at or above it that no other issue flags go straight through, and the
+    /// wrong ones among them are its silent errors.
+    static func typeFloor(_ type: String, levels: [Level], floor: Double, budget: Double) -> TypeFloor {
+        let through = levels.filter { Double($0.confidence) >= floor }
+        return TypeFloor(
+            type: type, fields: levels.reduce(0) { $0 + $1.fields }, levels: levels, floor: floor,
+            straightThrough: through.reduce(0) { $0 + $1.fields - $1.otherwiseFlagged },
+            silentErrors: through.reduce(0) { $0 + $1.silentIfPassed }, budget: budget)
     }
 
     /// The floors as the `review:` section of a workflow takes them.
@@ -116,21 +140,11 @@ public struct Calibration: Hashable, Sendable, Codable {
             lines.append(
                 "\(type.type): \(type.fields) filled fields; floor \(Int(type.floor)): \(type.straightThrough) straight "
                     + "through, \(type.silentErrors) silent (allowed \(String(format: "%.2f", type.budget)))")
-            // Bands of ten, the lowest 0–29 together: what a confidence is worth.
-            var bands: [Int: (fields: Int, wrong: Int, silent: Int)] = [:]
-            for level in type.levels {
-                let band = level.confidence < 30 ? 0 : min(90, level.confidence / 10 * 10)
-                bands[band, default: (0, 0, 0)].fields += level.fields
-                bands[band, default: (0, 0, 0)].wrong += level.wrong
-                bands[band, default: (0, 0, 0)].silent += level.silentIfPassed
-            }
-            for (band, tally) in bands.sorted(by: { $0.key < $1.key }) {
-                let range = band == 0 ? "  0–29" : band == 90 ? "90–100" : " \(band)–\(band + 9)"
-                let rate = tally.fields == 0 ? 0 : Double(tally.wrong) / Double(tally.fields)
+            for band in type.bands {
                 lines.append(
-                    "  confidence \(range): \(String(tally.fields).leftPadded(6)) fields, "
-                        + "\(String(tally.wrong).leftPadded(4)) wrong (\(EvaluationReport.percent(rate)) error), "
-                        + "\(tally.silent) not flagged otherwise")
+                    "  confidence \(band.name.leftPadded(6)): \(String(band.fields).leftPadded(6)) fields, "
+                        + "\(String(band.wrong).leftPadded(4)) wrong (\(EvaluationReport.percent(band.errorRate)) error), "
+                        + "\(band.silent) not flagged otherwise")
             }
         }
         lines.append("")
@@ -151,5 +165,43 @@ public struct Calibration: Hashable, Sendable, Codable {
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text + "%"
+    }
+}
+
+extension Calibration {
+    /// Fields of one type read with a confidence in `lower...upper`, and how they came out.
+    public struct Band: Hashable, Sendable {
+        public var lower: Int
+        public var upper: Int
+        public var fields: Int
+        public var wrong: Int
+        /// Wrong fields no other issue flags: silent errors when the band is at or above the floor.
+        public var silent: Int
+
+        /// `0–29`, `40–49`, `90–100`.
+        public var name: String { "\(lower)–\(upper)" }
+        /// The share of the band's fields read wrong.
+        public var errorRate: Double { fields == 0 ? 0 : Double(wrong) / Double(fields) }
+    }
+}
+
+extension Calibration.TypeFloor {
+    /// The confidences met in bands of ten (the lowest, 0–29, together: few fields are read that low), lowest
+    /// first; only bands with fields. What the terminal table prints and the HTML report draws.
+    public var bands: [Calibration.Band] {
+        var bands: [Int: Calibration.Band] = [:]
+        for level in levels {
+            let lower = level.confidence < 30 ? 0 : min(90, level.confidence / 10 * 10)
+            var band =
+                bands[lower]
+                ?? Calibration.Band(
+                    lower: lower, upper: lower == 0 ? 29 : lower == 90 ? 100 : lower + 9, fields: 0, wrong: 0,
+                    silent: 0)
+            band.fields += level.fields
+            band.wrong += level.wrong
+            band.silent += level.silentIfPassed
+            bands[lower] = band
+        }
+        return bands.values.sorted { $0.lower < $1.lower }
     }
 }

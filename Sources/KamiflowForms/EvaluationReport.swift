@@ -70,9 +70,10 @@ public enum EvaluationReport {
         return try encoder.encode(r)
     }
 
-    /// A self-contained HTML page: the summary, the tables, and every wrong field with its crop beside what was
-    /// read and what was printed.
-    public static func html(_ r: EvaluationResult) -> String {
+    /// A self-contained HTML page: the summary, the tables, the calibration curve of each field type at the
+    /// workflow's floors (when `calibration` is given), and every wrong field with its crop beside what was read and
+    /// what was printed.
+    public static func html(_ r: EvaluationResult, calibration: Calibration? = nil) -> String {
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -94,6 +95,7 @@ public enum EvaluationReport {
             .card{border:1px solid #ccc;margin:.8em 0;padding:.6em;display:flex;gap:1.2em;align-items:flex-start}
             .card img{max-width:640px;border:1px solid #999}.silent{border-color:#c00;border-width:2px}
             code{background:#f4f4f4;padding:0 .3em}
+            \(CalibrationReport.style)
             </style></head><body>
             <h1>Evaluation of <code>\(esc(r.workflow))</code></h1>
             <table>
@@ -116,6 +118,7 @@ public enum EvaluationReport {
             \(tallyRows(r.byType))</table>
             <h2>By field</h2><table><tr><th>field</th><th>n</th><th>correct</th><th>accuracy</th></tr>
             \(tallyRows(r.byField))</table>
+            \(calibration.map { CalibrationReport.section($0, floors: .workflow) } ?? "")
             <h2>Wrong fields (\(r.wrong.count))</h2>
 
             """

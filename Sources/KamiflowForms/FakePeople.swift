@@ -216,9 +216,13 @@ public struct FakePeopleGenerator: Sendable {
                 yuchoNumber: numberCore + "1")
         }
         let bank = random.pick(JapaneseTables.banks)
+        // A real branch of the bank. Four draws, as when the branch was three random digits and a name: a seed still
+        // makes the same people, accounts and scans as before, only with branches that exist.
+        let branch = random.pick(bank.branches)
+        _ = random.digits(3)
         return FakeAccount(
-            bankCode: bank.code, bankName: bank.name, branchCode: random.digits(3),
-            branchName: random.pick(JapaneseTables.branchNames), type: random.chance(0.9) ? "普通" : "当座",
+            bankCode: bank.code, bankName: bank.name, branchCode: branch.code,
+            branchName: branch.name, type: random.chance(0.9) ? "普通" : "当座",
             number: random.digits(7), holderKana: holder.kana, yuchoSymbol: symbol, yuchoNumber: numberCore + "1")
     }
 }

@@ -87,21 +87,44 @@ enum JapaneseTables {
 
     static let buildings: [String] = ["コーポ若葉", "ハイツ青空", "メゾン桜", "グリーンヒル", "サンライズ東", "パークサイド"]
 
-    /// Banks with their 4-digit 全銀 codes and names as a clerk would write them.
+    /// Banks with their 4-digit 全銀 codes and names as a clerk would write them, and a few of their real branches
+    /// (3-digit code and name), so that a master of 全銀 codes agrees with every fake account. The pairs are facts
+    /// taken from the zengin-code data (source-data/data, updated_at 202608240001), not read from it at run time:
+    /// samples do not depend on the masters being imported.
     struct Bank: Hashable {
+        var code: String
+        var name: String
+        var branches: [Branch]
+    }
+
+    struct Branch: Hashable {
         var code: String
         var name: String
     }
 
     static let banks: [Bank] = [
-        Bank(code: "0001", name: "みずほ銀行"), Bank(code: "0005", name: "三菱UFJ銀行"),
-        Bank(code: "0009", name: "三井住友銀行"), Bank(code: "0010", name: "りそな銀行"),
-        Bank(code: "0125", name: "七十七銀行"), Bank(code: "0134", name: "千葉銀行"),
-        Bank(code: "0138", name: "横浜銀行"), Bank(code: "0170", name: "山口銀行"),
-        Bank(code: "0177", name: "福岡銀行"),
+        bank("0001", "みずほ銀行", "001 東京営業部, 194 目黒, 341 西船橋, 495 垂水, 646 モミノキ"),
+        bank("0005", "三菱UFJ銀行", "001 本店, 155 高円寺, 312 五香, 477 伊丹, 643 中目黒"),
+        bank("0009", "三井住友銀行", "001 神保町, 180 鳳, 379 芦屋, 602 尾道, 793 宮崎台"),
+        bank("0010", "りそな銀行", "005 天理, 210 泉大津, 330 井荻, 527 近鉄学園前, 675 新都心営業部"),
+        bank("0125", "七十七銀行", "100 本店営業部, 260 小松島, 288 富谷, 411 蛇田, 803 船岡"),
+        bank("0134", "千葉銀行", "001 中央, 039 馬橋, 084 二和向台, 135 四街道南, 246 大多喜"),
+        bank("0138", "横浜銀行", "200 本店営業部, 349 金沢産業センター, 411 渕野辺, 619 湘南ライフタウン, 827 百合ケ丘"),
+        bank("0170", "山口銀行", "001 本店営業部, 032 西新川, 061 鹿野, 095 東萩, 148 祇園"),
+        bank("0177", "福岡銀行", "001 福岡市庁内, 256 荒江, 297 宗像, 440 北九州卸市場, 638 大善寺"),
     ]
 
-    static let branchNames: [String] = ["本店", "駅前支店", "中央支店", "東支店", "西支店", "南支店", "北支店", "市役所出張所"]
+    /// A bank from its code, name and `"code name, code name"` branches; a branch is called `…支店` as a clerk
+    /// writes it, unless its name already says what it is (本店, 営業部).
+    private static func bank(_ code: String, _ name: String, _ branches: String) -> Bank {
+        Bank(
+            code: code, name: name,
+            branches: branches.split(separator: ",").map { entry in
+                let parts = entry.split(separator: " ").map(String.init)
+                let written = parts[1].hasSuffix("本店") || parts[1].hasSuffix("営業部") ? parts[1] : parts[1] + "支店"
+                return Branch(code: parts[0], name: written)
+            })
+    }
 
     static let relationsToHead: [String] = ["妻", "夫", "子", "父", "母"]
 

@@ -175,6 +175,130 @@ public struct MasterImporter {
         }
     }
 
+    // MARK: A municipality's own tables
+
+    /// A CSV file the municipality keeps (its schools, its 住基 addresses), imported as the table `name`: a header
+    /// row naming the columns, then one row per entry; UTF-8 (with or without a byte order mark) or CP932, as Excel
+    /// saves it. A table of that name imported before is replaced whole.
+    public func importTable(_ name: String, from path: String) throws(KamiflowError) -> MasterStore.TableSource {
+        guard MasterTableColumn.isValidName(name) else {
+            throw KamiflowError(
+                .invalidArgument, "a table's name may hold only letters, digits, '_' and '-' (table:NAME=FILE)",
+                subject: name)
+        }
+        guard !Self.isDirectory(path), let data = FileManager.default.contents(atPath: path) else {
+            throw KamiflowError(.fileNotFound, "no CSV file here for the table '\(name)'", subject: path)
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        let text: String
+        let encoding: String
+        if let utf8 = String(validating: bytes, as: UTF8.self) {
+            text = utf8
+            encoding = "UTF-8"
+        } else {
+            switch CP932.decode(bytes) {
+            case .success(let cp932):
+                text = cp932
+                encoding = "CP932"
+            case .failure(let failure):
+                throw KamiflowError(
+                    .unsupportedFormat,
+                    "the table '\(name)' is neither UTF-8 nor CP932 (line \(failure.line) is not readable as either)",
+                    subject: path)
+            }
+        }
+        let records: [(line: Int, cells: [String])]
+        do throws(UnclosedQuote) { records = try Self.csvRecords(text) } catch {
+            throw KamiflowError(
+                .unsupportedFormat,
+                "the table '\(name)': a quoted cell in the row from line \(error.line) is never closed",
+                subject: path)
+        }
+        guard let header = records.first else {
+            throw KamiflowError(.emptyFile, "the table '\(name)' is empty: it needs a header row", subject: path)
+        }
+        let columns = header.cells.map { $0.trimmingCharacters(in: .whitespaces) }
+        if let blank = columns.firstIndex(where: \.isEmpty) {
+            throw KamiflowError(
+                .unsupportedFormat, "the table '\(name)': column \(blank + 1) of the header row has no name",
+                subject: path)
+        }
+        if let twice = columns.first(where: { c in columns.filter { $0 == c }.count > 1 }) {
+            throw KamiflowError(
+                .unsupportedFormat, "the table '\(name)': the header names the column '\(twice)' twice", subject: path)
+        }
+        var rows: [[String]] = []
+        for record in records.dropFirst() {
+            guard record.cells.count == columns.count else {
+                throw KamiflowError(
+                    .unsupportedFormat,
+                    "the table '\(name)': line \(record.line) has \(record.cells.count) cells, the header "
+                        + "\(columns.count)", subject: path)
+            }
+            rows.append(record.cells.map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        guard !rows.isEmpty else {
+            throw KamiflowError(.emptyFile, "the table '\(name)' has a header and no rows", subject: path)
+        }
+        return try store.replaceTable(
+            name, columns: columns, rows: rows, origin: path, encoding: encoding, now: now)
+    }
+
+    /// A quoted cell that runs to the end of the file.
+    struct UnclosedQuote: Error {
+        var line: Int
+    }
+
+    /// The records of CSV text (RFC 4180: cells in double quotes may hold commas, quotes doubled and line breaks;
+    /// CRLF or LF), each with the line it starts on; blank lines are skipped.
+    static func csvRecords(_ text: String) throws(UnclosedQuote) -> [(line: Int, cells: [String])] {
+        var records: [(line: Int, cells: [String])] = []
+        var cells: [String] = []
+        var cell = ""
+        var quoted = false
+        var line = 1
+        var start = 1
+        var characters = Array(text.unicodeScalars)[...]
+        func endRecord() {
+            cells.append(cell)
+            if !(cells.count == 1 && cells[0].isEmpty) { records.append((start, cells)) }
+            cells = []
+            cell = ""
+        }
+        while let c = characters.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if characters.first == "\"" {
+                        cell.unicodeScalars.append(c)
+                        characters.removeFirst()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    if c == "\n" { line += 1 }
+                    cell.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where cell.isEmpty: quoted = true
+            case ",":
+                cells.append(cell)
+                cell = ""
+            case "\r" where characters.first == "\n": continue
+            case "\n", "\r":
+                endRecord()
+                line += 1
+                start = line
+            default: cell.unicodeScalars.append(c)
+            }
+        }
+        if quoted { throw UnclosedQuote(line: start) }
+        if !cell.isEmpty || !cells.isEmpty { endRecord() }
+        return records
+    }
+
     // MARK: Helpers
 
     static func isDirectory(_ path: String) -> Bool {

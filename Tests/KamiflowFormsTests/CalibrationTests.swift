@@ -92,3 +92,60 @@ struct CalibrationTests {
         #expect(result.silentErrors == 1)
     }
 }
+
+/// The calibration curve as `kamiflow calibrate --html` and `kamiflow eval --html` draw it.
+@Suite("Calibration report")
+struct CalibrationReportTests {
+    @Test("the page holds each type's bands, its floor on the chart, and what the floor lets through, in numbers")
+    func page() throws {
+        let calibration = Calibration.choose(from: CalibrationTests.result, target: 0.001, defaultFloor: 80)
+        let html = CalibrationReport.page(calibration, workflow: "hand", scans: 100)
+        #expect(!html.contains("<script"))
+        #expect(html.components(separatedBy: "<svg").count == 4)  // text, wareki-date, email
+        #expect(html.contains("<h3><code>text</code>: 1000 filled fields, floor 44</h3>"))
+        #expect(
+            html.contains(
+                "At the floor 44: <b>987 of 1000</b> go straight through (98.70%); <b>1</b> silent errors (0.10% of"))
+        #expect(html.contains("the target allows 1.00"))
+        // The bands of text: 0–29 has none; 44 is the only confidence of 40–49, so the whole band passes.
+        #expect(
+            html.contains(
+                "<tr class=\"review\"><td>30–39</td><td class=\"n\">10</td><td class=\"n\">3</td>"
+                    + "<td class=\"n\">30.00%</td><td class=\"n\">3</td><td>to a person</td></tr>"))
+        #expect(
+            html.contains(
+                "<tr class=\"through\"><td>40–49</td><td class=\"n\">30</td><td class=\"n\">1</td>"
+                    + "<td class=\"n\">3.33%</td><td class=\"n\">1</td><td>straight through</td></tr>"))
+        #expect(
+            html.contains(
+                "<td>90–100</td><td class=\"n\">900</td><td class=\"n\">1</td><td class=\"n\">0.11%</td>"
+                    + "<td class=\"n\">0</td><td>straight through</td>"))
+        #expect(!html.contains("<td>0–29</td>"))
+        // The chart: 30 % wrong at most, so the axis goes to 50 %; the floor at 44 on 560 px from x = 64.
+        let text = try #require(html.components(separatedBy: "<div class=\"curve\" id=\"type-text\">").last)
+        let svg = try #require(text.components(separatedBy: "</svg>").first)
+        #expect(svg.contains(">50.00%</text>"))
+        #expect(svg.contains("x1=\"310.4\" x2=\"310.4\""))
+        #expect(svg.contains(">floor 44</text>"))
+        #expect(svg.contains(">3/10</text>") && svg.contains(">1/900</text>"))
+        // All types: text 987, dates 100 (floor 44), emails none (their floor stays 80, all read at 44).
+        #expect(
+            html.contains("All types: <b>1087 of 1110</b> filled fields straight through (97.93%), <b>1</b> silent"))
+        #expect(html.contains("<pre>review:\n  silent_errors: 0.1%\n  floors:\n    email: 80"))
+    }
+
+    @Test("eval's report draws the curve at the workflow's own floors")
+    func evalSection() throws {
+        let result = CalibrationTests.result
+        let calibration = Calibration.at(floors: { $0 == "wareki-date" ? 40 : 80 }, from: result, target: 0.0005)
+        let text = try #require(calibration.types.first { $0.type == "text" })
+        #expect(text.floor == 80 && text.straightThrough == 957 && text.silentErrors == 0)
+        #expect(calibration.types.first { $0.type == "wareki-date" }?.straightThrough == 100)
+        let html = EvaluationReport.html(result, calibration: calibration)
+        #expect(html.contains("<h2>Confidence against errors</h2>"))
+        #expect(html.contains("the workflow's floor for the type"))
+        #expect(html.contains("At the floor 80: <b>957 of 1000</b> go straight through (95.70%); <b>0</b> silent"))
+        #expect(html.contains(">floor 40</text>"))
+        #expect(!EvaluationReport.html(result).contains("Confidence against errors"))
+    }
+}

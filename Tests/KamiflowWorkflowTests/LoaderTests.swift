@@ -174,6 +174,48 @@ struct LoaderTests {
         #expect(wrong.errors.map(\.location.line) == [7, 8])
     }
 
+    @Test("values_file: the values one a line, relative to the workflow; a missing or empty file is located")
+    func valuesFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("values-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("masters"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("\u{FEFF}# 続柄\n世帯主\n妻\r\n\n 子 \n妻の父\n".utf8)
+            .write(to: folder.appendingPathComponent("masters/zokugara.txt"))
+        try Data("# nothing yet\n\n".utf8).write(to: folder.appendingPathComponent("masters/empty.txt"))
+        let file = folder.appendingPathComponent("x.yaml").path
+        func loaded(_ field: String) -> LoadResult {
+            WorkflowLoader().load(
+                yaml: minimalWorkflow.replacingOccurrences(
+                    of: "name:  {label: 氏名, type: text, zone: [50, 40, 80, 8]}", with: field),
+                file: file)
+        }
+        let listed = loaded("name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values_file: masters/zokugara.txt}")
+        #expect(listed.diagnostics.isEmpty, "\(listed.diagnostics)")
+        let field = try #require(listed.workflow?.form.field(named: "name"))
+        #expect(field.validation.values == ["世帯主", "妻", "子", "妻の父"])
+        // A value the file does not list is flagged as with `values:`.
+        let workflow = try #require(listed.workflow)
+        let record = RecordInterpreter(workflow: workflow, today: CivilDate(year: 2026, month: 12, day: 1))
+            .interpret(["name": FieldReading(text: "叔父", confidence: 95)], scanID: "s")
+        #expect(record["name"]?.issues.map(\.code).contains(IssueCode.notListed) == true)
+
+        let missing = loaded("name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values_file: masters/nai.txt}")
+        #expect(
+            missing.errors.map(\.message) == [
+                "the values file 'masters/nai.txt' is not there (looked for \(folder.path)/masters/nai.txt)"
+            ])
+        #expect(missing.errors.first?.location.line == 7)
+        let empty = loaded("name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values_file: masters/empty.txt}")
+        #expect(empty.errors.first?.message.contains("lists no value") == true)
+        let both = loaded(
+            "name:  {label: 続柄, type: text, zone: [50, 40, 80, 8], values: [妻], values_file: masters/zokugara.txt}")
+        #expect(both.errors.map(\.message) == ["a field takes 'values' or 'values_file', not both"])
+        let digits = loaded(
+            "name:  {label: 続柄, type: digits, zone: [50, 40, 80, 8], values_file: masters/zokugara.txt}")
+        #expect(digits.errors.map(\.message) == ["'values_file' is only for text, katakana and hiragana fields"])
+    }
+
     @Test("typeface: names a font file; anything else is located")
     func typeface() throws {
         let named = load(

@@ -30,7 +30,7 @@ struct MasterWitnesses {
     func apply(_ witnesses: [Witness], to fields: inout [FieldResult], position: [String: Int], reviewed: Bool) {
         let evaluator = RuleEvaluator(
             form: form, fields: fields, position: position, today: CivilDate(year: 2000, month: 1, day: 1))
-        for witness in witnesses where masters.loaded.contains(witness.master) {
+        for witness in witnesses where isLoaded(witness) {
             for row in evaluator.rows(for: witness.fieldPaths) {
                 let path = { (declared: String) in evaluator.concrete(declared, row: row) }
                 switch witness.kind {
@@ -46,9 +46,19 @@ struct MasterWitnesses {
                     checkReading(
                         name: path(name), kana: path(kana), fields: &fields, position: position,
                         correcting: !reviewed)
+                case .table(let field, let column):
+                    checkTable(
+                        field: path(field), column: column, fields: &fields, position: position, correcting: !reviewed)
                 }
             }
         }
+    }
+
+    /// Whether the master a witness needs is there (the composition root refuses to read scans otherwise).
+    func isLoaded(_ witness: Witness) -> Bool {
+        if let kind = witness.master { return masters.loaded.contains(kind) }
+        guard let table = witness.table else { return false }
+        return masters.tableColumns(table.table)?.contains(table.column) == true
     }
 
     /// The field at `path` when it holds a value without an error of its own (a value its own validator refused
@@ -190,6 +200,41 @@ struct MasterWitnesses {
             return
         }
         flag("\(label(code)) and \(label(name)) name different banks (全銀 master)", [c, n], &fields)
+    }
+
+    // MARK: A municipality's own table
+
+    /// The value is one of the column's (compared after NFKC, spaces dropped): confidence up. One character away
+    /// from exactly one of them: corrected to it, with a note (its confidence stays what it was read with). Anything
+    /// else: a warning, naming the table and column, never the value.
+    func checkTable(
+        field: String, column: MasterTableColumn, fields: inout [FieldResult], position: [String: Int],
+        correcting: Bool
+    ) {
+        guard let i = usable(field, fields, position) else { return }
+        let read = MasterTableColumn.folded(fields[i].value.textValue)
+        let values = masters.tableValues(column.table, column: column.column)
+        var byFolded: [String: String] = [:]
+        for value in values {
+            let key = MasterTableColumn.folded(value)
+            byFolded[key] = byFolded[key] ?? value
+        }
+        if byFolded[read] != nil {
+            raise(&fields[i], to: Level.agreed)
+            return
+        }
+        let near = byFolded.filter { Self.editDistance(Array($0.key), Array(read)) == 1 }
+        let source = "the table '\(column.table)', column '\(column.column)'"
+        if correcting, near.count == 1, let entry = near.first {
+            fields[i].value = .text(entry.value)
+            note("\(label(field)): one character corrected by \(source)", i, &fields)
+            return
+        }
+        flag(
+            near.count > 1
+                ? "\(label(field)) is near more than one entry of \(source): check it"
+                : "\(label(field)) is not in \(source)",
+            [i], &fields)
     }
 
     // MARK: 氏名 ↔ フリガナ

@@ -19,7 +19,8 @@ enum Keys {
     static let anchor = ["text", "zone"]
     static let field = [
         "type", "label", "label_zone", "zone", "cells", "box", "boxes", "circle", "mode", "thresholds", "era", "eras",
-        "parts", "overflow", "lang", "psm", "whitelist", "required", "pattern", "values", "length", "range",
+        "parts", "overflow", "lang", "psm", "whitelist", "required", "pattern", "values", "values_file", "length",
+        "range",
         "sensitive", "default", "sample", "note",
     ]
     static let group = ["repeat", "step", "fields", "label", "label_zone", "min"]
@@ -28,7 +29,9 @@ enum Keys {
     static let era = ["boxes", "circle"]
     static let parts = ["year", "month", "day"]
     static let rule = ["require", "when", "compare", "equal", "fold", "message", "severity"]
-    static let witness = ["postal", "address", "bank", "branch", "bank_name", "name", "kana"]
+    static let witness = [
+        "postal", "address", "bank", "branch", "bank_name", "name", "kana", "field", "table", "column",
+    ]
     static let review = ["below_confidence", "always", "on_rule_failure", "double_entry", "floors", "silent_errors"]
     static let deliver = ["to", "resource", "for_each", "record"]
     static let mapped = ["from", "const", "codes", "format", "part", "each", "fold", "or", "count", "unless", "times"]
@@ -136,6 +139,35 @@ extension WorkflowBuilder {
             error("'form' has no 'fields:'", at: node)
         }
         return form
+    }
+
+    /// The values listed in a `values_file`: one a line, UTF-8, relative to the workflow file; blank lines and
+    /// lines starting with `#` skipped. An error naming where it looked when the file is not there, is not UTF-8 or
+    /// lists nothing.
+    mutating func valuesFile(_ value: String, at node: Node) -> [String]? {
+        let path =
+            value.hasPrefix("/")
+            ? value : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(value).path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+            let data = FileManager.default.contents(atPath: path)
+        else {
+            error("the values file '\(value)' is not there (looked for \(path))", at: node)
+            return nil
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            error("the values file '\(value)' is not UTF-8 text (\(path))", at: node)
+            return nil
+        }
+        let list = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !list.isEmpty else {
+            error("the values file '\(value)' lists no value (one a line; \(path))", at: node)
+            return nil
+        }
+        return list
     }
 
     /// The reference image's path resolved against the workflow file's folder; an error when it is not there.
@@ -440,6 +472,15 @@ extension WorkflowBuilder {
             } else if list.isEmpty || list.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 error("'values' must list the words the field may hold, e.g. [世帯主, 妻, 夫, 子]", at: values.value)
             } else {
+                spec.validation.values = list
+            }
+        }
+        if let file = byKey["values_file"] {
+            if byKey["values"] != nil {
+                error("a field takes 'values' or 'values_file', not both", at: file.keyNode)
+            } else if ![.text, .katakana, .hiragana].contains(type) {
+                error("'values_file' is only for text, katakana and hiragana fields", at: file.keyNode)
+            } else if let name = string(file.value, "'values_file'"), let list = valuesFile(name, at: file.value) {
                 spec.validation.values = list
             }
         }

@@ -202,12 +202,14 @@ extension WorkflowBuilder {
         for item in sequence {
             guard let list = entries(item, "a witness", allowed: Keys.witness) else { continue }
             let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-            let kinds = ["postal", "bank", "name"].filter { byKey[$0] != nil }
+            let kinds = ["postal", "bank", "name", "table"].filter { byKey[$0] != nil }
             guard kinds.count == 1 else {
                 error(
                     kinds.isEmpty
-                        ? "a witness needs one of 'postal' (with 'address'), 'bank' or 'name' (with 'kana')"
-                        : "a witness takes only one of 'postal', 'bank' or 'name', found \(kinds.joined(separator: ", "))",
+                        ? "a witness needs one of 'postal' (with 'address'), 'bank', 'name' (with 'kana') or 'table' "
+                            + "(with 'field' and 'column')"
+                        : "a witness takes only one of 'postal', 'bank', 'name' or 'table', found "
+                            + kinds.joined(separator: ", "),
                     at: item)
                 continue
             }
@@ -221,6 +223,9 @@ extension WorkflowBuilder {
             case "bank":
                 takes = ["bank": [.bankCode], "branch": [.branchCode], "bank_name": [.text, .katakana, .hiragana]]
                 required = ["bank"]
+            case "table":
+                takes = ["field": [.text, .katakana, .hiragana, .digits]]
+                required = ["field", "table", "column"]
             default:
                 takes = ["name": [.text], "kana": [.katakana, .hiragana, .accountKana]]
                 required = ["name", "kana"]
@@ -231,7 +236,23 @@ extension WorkflowBuilder {
                 ok = false
             }
             var paths: [String: String] = [:]
-            for entry in list {
+            var table: MasterTableColumn?
+            if kinds[0] == "table", let name = byKey["table"], let column = byKey["column"] {
+                let tableName = string(name.value, "'table'") ?? ""
+                let columnName = string(column.value, "'column'") ?? ""
+                if !MasterTableColumn.isValidName(tableName) {
+                    error(
+                        "'table' names a table imported with 'kamiflow masters import --from table:NAME=FILE.csv' "
+                            + "(letters, digits, '_' and '-')", at: name.value)
+                    ok = false
+                } else if columnName.trimmingCharacters(in: .whitespaces).isEmpty {
+                    error("'column' names a column of the table's header row", at: column.value)
+                    ok = false
+                } else {
+                    table = MasterTableColumn(table: tableName, column: columnName)
+                }
+            }
+            for entry in list where !(kinds[0] == "table" && (entry.key == "table" || entry.key == "column")) {
                 guard let types = takes[entry.key] else {
                     error("'\(entry.key)' does not go with a '\(kinds[0])' witness", at: entry.keyNode)
                     ok = false
@@ -268,6 +289,9 @@ extension WorkflowBuilder {
             switch kinds[0] {
             case "postal": kind = .postal(code: paths["postal"]!, address: paths["address"]!)
             case "bank": kind = .bank(code: paths["bank"]!, branch: paths["branch"], name: paths["bank_name"])
+            case "table":
+                guard let table else { continue }
+                kind = .table(field: paths["field"]!, column: table)
             default: kind = .reading(name: paths["name"]!, kana: paths["kana"]!)
             }
             witnesses.append(Witness(kind: kind, location: location(item)))

@@ -50,6 +50,9 @@ public struct Witness: Hashable, Sendable {
         /// `name: claimant.name, kana: claimant.kana` — the kana must be a reading of the name's family and given
         /// names.
         case reading(name: String, kana: String)
+        /// `field: school, table: schools, column: name` — the value must be one of the column's values in a table
+        /// the municipality provided (`kamiflow masters import --from table:schools=FILE.csv`).
+        case table(field: String, column: MasterTableColumn)
     }
 
     public var kind: Kind
@@ -60,13 +63,20 @@ public struct Witness: Hashable, Sendable {
         self.location = location
     }
 
-    /// The master it looks values up in.
-    public var master: MasterKind {
+    /// The shipped master it looks values up in; `nil` for a municipality's own table (`table`).
+    public var master: MasterKind? {
         switch kind {
         case .postal: .postal
         case .bank: .bank
         case .reading: .name
+        case .table: nil
         }
+    }
+
+    /// The municipality's table and column it looks values up in, if that is what it checks.
+    public var table: MasterTableColumn? {
+        if case .table(_, let column) = kind { return column }
+        return nil
     }
 
     /// The field paths (as declared) it names.
@@ -75,6 +85,7 @@ public struct Witness: Hashable, Sendable {
         case .postal(let code, let address): [code, address]
         case .bank(let code, let branch, let name): [code] + [branch, name].compactMap { $0 }
         case .reading(let name, let kana): [name, kana]
+        case .table(let field, _): [field]
         }
     }
 }

@@ -122,6 +122,7 @@ public enum WorkflowSchema {
                     "required": {"type": "boolean"},
                     "pattern": {"type": "string", "format": "regex"},
                     "values": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": true},
+                    "values_file": {"type": "string", "description": "A UTF-8 file of the values, one a line, relative to the workflow file (in place of values)"},
                     "length": {"oneOf": [{"type": "integer", "minimum": 1},
                       {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 0}], "minItems": 2, "maxItems": 2}]},
                     "range": {"type": "array", "prefixItems": [{"type": ["number", "null"]}, {"type": ["number", "null"]}], "minItems": 2, "maxItems": 2},
@@ -157,7 +158,7 @@ public enum WorkflowSchema {
                 },
                 "witness": {
                   "type": "object", "additionalProperties": false,
-                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; name + kana: 氏名 ↔ フリガナ.",
+                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; name + kana: 氏名 ↔ フリガナ; field + table + column: a value of a municipality's own table.",
                   "properties": {
                     "postal": {"$ref": "#/$defs/fieldPath"},
                     "address": {"$ref": "#/$defs/fieldPath"},
@@ -165,12 +166,16 @@ public enum WorkflowSchema {
                     "branch": {"$ref": "#/$defs/fieldPath"},
                     "bank_name": {"$ref": "#/$defs/fieldPath"},
                     "name": {"$ref": "#/$defs/fieldPath"},
-                    "kana": {"$ref": "#/$defs/fieldPath"}
+                    "kana": {"$ref": "#/$defs/fieldPath"},
+                    "field": {"$ref": "#/$defs/fieldPath"},
+                    "table": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "A table imported with kamiflow masters import --from table:NAME=FILE.csv"},
+                    "column": {"type": "string", "description": "A column of the table's header row"}
                   },
                   "oneOf": [
-                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["name"]}]}},
-                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["name"]}]}},
-                    {"required": ["name", "kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}]}}
+                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["name"]}, {"required": ["table"]}]}},
+                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["name"]}, {"required": ["table"]}]}},
+                    {"required": ["name", "kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["table"]}]}},
+                    {"required": ["field", "table", "column"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["name"]}]}}
                   ]
                 },
                 "review": {

@@ -1,13 +1,15 @@
 import Foundation
-package import KamiflowCore
 
-/// An explicit Unicode → CP932 (Windows-31J) encoder, from a table generated with Python's cp932 codec.
+/// Unicode ⇄ CP932 (Windows-31J), from a table generated with Python's cp932 codec.
 ///
 /// Foundation's `.shiftJIS` is JIS X 0208 Shift_JIS, not what Windows (and the core systems and banks that read
 /// these files) use: it cannot write ～ U+FF5E or － U+FF0D, lacks the NEC/IBM extensions (①, ㈱, 髙 …) and its
 /// behaviour differs between platforms. Both the JIS and the Microsoft form of the seven differing characters
 /// (〜/～, −/－, ‖/∥, —/―, ¢, £, ¬; DOMAIN §4.6) are accepted and written as the one CP932 byte pair, so text
 /// normalised either way round-trips through Windows as the Windows form.
+///
+/// It lives in Core because both directions are needed by modules that do not see each other: the file
+/// connectors write CP932, and the master import reads the CSV tables a municipality exports from Excel.
 package enum CP932 {
     /// A character CP932 cannot represent. Private-use characters are 外字: each municipality assigns them
     /// differently, so they are refused rather than written.
@@ -56,45 +58,50 @@ package enum CP932 {
         }
         return out
     }
-}
 
-/// The text encodings file connectors can write.
-public enum TextEncoding: String, Hashable, Sendable, Codable, CaseIterable {
-    case utf8 = "utf-8"
-    case cp932
-
-    public init(from decoder: any Decoder) throws { self = try decodeChoice(from: decoder) }
-
-    /// Encodes one field's text, or says (without the value when `sensitive`) why it cannot be written.
-    package func encode(_ text: String, field: String, sensitive: Bool) throws(RecordProblem) -> [UInt8] {
-        switch self {
-        case .utf8:
-            return Array(text.utf8)
-        case .cp932:
-            do throws(CP932.UnmappableCharacter) {
-                return try CP932.encode(text)
-            } catch {
-                throw RecordProblem(field: field, error.message(sensitive: sensitive))
+    /// The text of CP932 `bytes`, or `nil` with the 1-based line of the first byte sequence that is not CP932.
+    /// Of the seven characters with two Unicode forms the Windows one is produced (～, not 〜), as Windows reads
+    /// them. Bytes the encoder never writes (the NEC-selected IBM duplicates, rows 0xED–0xEE) are not decoded.
+    package static func decode(_ bytes: [UInt8]) -> Result<String, UndecodableBytes> {
+        var scalars = String.UnicodeScalarView()
+        var line = 1
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            let code: UInt16
+            let width: Int
+            if (0x81...0x9F).contains(byte) || (0xE0...0xFC).contains(byte) {
+                guard i + 1 < bytes.count else { return .failure(UndecodableBytes(line: line)) }
+                code = UInt16(byte) << 8 | UInt16(bytes[i + 1])
+                width = 2
+            } else {
+                code = UInt16(byte)
+                width = 1
             }
+            guard let value = inverse[code], let scalar = Unicode.Scalar(value) else {
+                return .failure(UndecodableBytes(line: line))
+            }
+            if byte == 0x0A { line += 1 }
+            scalars.append(scalar)
+            i += width
         }
+        return .success(String(scalars))
     }
-}
 
-/// Why one record cannot be written; becomes a `Rejection` (the record is refused for good, the rest go on).
-package struct RecordProblem: Error, Sendable {
-    package var rejection: Rejection
-    package init(field: String?, _ message: String) { rejection = Rejection(field: field, message: message) }
-}
-
-/// Decodes a string enum with an error listing the allowed values (a deployment file's reader needs them).
-func decodeChoice<T: RawRepresentable & CaseIterable>(from decoder: any Decoder) throws -> T
-where T.RawValue == String {
-    let text = try decoder.singleValueContainer().decode(String.self)
-    guard let value = T(rawValue: text) else {
-        throw DecodingError.dataCorrupted(
-            .init(
-                codingPath: decoder.codingPath,
-                debugDescription: "'\(text)' is not one of: " + T.allCases.map(\.rawValue).joined(separator: ", ")))
+    /// Where CP932 text stops being CP932.
+    package struct UndecodableBytes: Error, Sendable {
+        /// 1-based.
+        package var line: Int
     }
-    return value
+
+    /// CP932 code → Unicode scalar: the table read backwards, the Windows form kept where two scalars share a code.
+    static let inverse: [UInt16: UInt16] = {
+        let windows = Set(
+            TextFolding.jisToCP932.values.compactMap { $0.unicodeScalars.first.map { UInt16($0.value) } })
+        var inverse: [UInt16: UInt16] = [:]
+        for (scalar, code) in table where inverse[code] == nil || windows.contains(scalar) {
+            inverse[code] = scalar
+        }
+        return inverse
+    }()
 }
