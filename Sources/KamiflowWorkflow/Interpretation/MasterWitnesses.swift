@@ -44,8 +44,7 @@ struct MasterWitnesses {
                         position: position, correcting: !reviewed)
                 case .reading(let name, let kana):
                     checkReading(
-                        name: path(name), kana: path(kana), fields: &fields, position: position,
-                        correcting: !reviewed)
+                        name: path(name), kana: path(kana), fields: &fields, position: position)
                 case .table(let field, let column):
                     checkTable(
                         field: path(field), column: column, fields: &fields, position: position, correcting: !reviewed)
@@ -239,9 +238,7 @@ struct MasterWitnesses {
 
     // MARK: 氏名 ↔ フリガナ
 
-    func checkReading(
-        name: String, kana: String, fields: inout [FieldResult], position: [String: Int], correcting: Bool
-    ) {
+    func checkReading(name: String, kana: String, fields: inout [FieldResult], position: [String: Int]) {
         guard let n = usable(name, fields, position), let k = usable(kana, fields, position) else { return }
         let written = TextFolding.nfkc(fields[n].value.textValue).trimmingCharacters(in: .whitespaces)
         let kanaText = TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(fields[k].value.textValue)))
@@ -269,29 +266,9 @@ struct MasterWitnesses {
             raise(&fields[n], to: Level.agreedByReading)
             return
         }
-        let near = readings.filter { Self.editDistance(Array($0), Array(kanaText)) == 1 }
-        if correcting, near.count == 1, let reading = near.first, fields[k].type != FieldType.accountKana.rawValue {
-            // One kana misread, and only one reading of the name is that near: the name settles the kana.
-            let spaced = Self.spaced(reading, like: fields[k].value.textValue, splits: splits)
-            fields[k].value = .text(
-                fields[k].type == FieldType.hiragana.rawValue ? TextFolding.hiragana(spaced) : spaced)
-            raise(&fields[k], to: Level.agreedByReading)
-            note("\(label(kana)): one character corrected by the reading of \(label(name)) (ipadic)", k, &fields)
-            return
-        }
+        // Never corrected from the dictionary: a given name's readings are an open set (名乗り, and names newer than
+        // ipadic — 美羽 read ミウ is not in it, ミワ is), so a kana one character from a known reading is as likely
+        // right as misread. Held-out runs showed exactly that: the only kana "corrected" were right before.
         flag("\(label(kana)) is not a reading of \(label(name)) (name dictionary)", [n, k], &fields)
-    }
-
-    /// `reading` with the space between family and given name where the form's kana had one.
-    static func spaced(_ reading: String, like written: String, splits: [(family: [String], given: [String])]) -> String
-    {
-        guard let space = written.first(where: { $0 == " " || $0 == "　" }) else { return reading }
-        for split in splits {
-            for family in split.family
-            where reading.hasPrefix(family) && split.given.contains(String(reading.dropFirst(family.count))) {
-                return family + String(space) + reading.dropFirst(family.count)
-            }
-        }
-        return reading
     }
 }
