@@ -418,6 +418,15 @@ public final class PostgresJournal: Journal {
                 """
             ]
         ),
+        (
+            5, "the queue: scans in flight by id, so that taking work does not walk the settled ones",
+            [
+                """
+                CREATE INDEX scan_in_flight ON scan(id)
+                WHERE state IN ('claimed', 'reading', 'read', 'delivering')
+                """
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -958,6 +967,51 @@ public final class PostgresJournal: Journal {
         }
     }
 
+    public func claimQueued(
+        under folder: String, owners: [String], duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> [QueuedScan] {
+        guard !owners.isEmpty else { return [] }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let at = now.timeIntervalSince1970
+        let expires = at + duration
+        return try await transaction("take queued scans") { c in
+            // One statement: the oldest free rows, locked as they are found, rows another worker is locking right
+            // now skipped (SKIP LOCKED), and leased, so that workers asking at once each get different scans
+            // instead of all trying the same oldest few. A row changed since the statement's snapshot is checked
+            // again once locked (PostgreSQL re-evaluates the condition), so a lease taken meanwhile is respected.
+            var taken: [QueuedScan] = []
+            for try await row in try await c.query(
+                """
+                WITH free AS (
+                    SELECT id AS free_id, row_number() OVER (ORDER BY id) AS n FROM (
+                        SELECT id FROM scan
+                        WHERE state IN ('claimed', 'reading', 'read', 'delivering') AND starts_with(path, \(prefix))
+                        AND (lease_owner IS NULL OR lease_expires <= \(at) OR EXISTS (
+                            SELECT 1 FROM node n WHERE n.id = split_part(scan.lease_owner, '#', 1)
+                            AND (n.stopped IS NOT NULL
+                                OR n.last_seen + \(NodeIdentity.missedBeats) * n.heartbeat_interval < \(at))))
+                        ORDER BY id LIMIT \(owners.count)
+                        FOR UPDATE SKIP LOCKED
+                    ) picked
+                )
+                UPDATE scan SET lease_owner = (\(owners)::text[])[free.n], lease_expires = \(expires)
+                FROM free WHERE scan.id = free.free_id
+                RETURNING \(unescaped: Self.scanColumns), lease_owner
+                """, logger: Self.quiet
+            ) {
+                let r = row.makeRandomAccess()
+                let entry = try Self.scanEntry(r)
+                let owner = try r["lease_owner"].decode(String.self)
+                taken.append(
+                    QueuedScan(
+                        entry: entry,
+                        lease: ScanLease(
+                            scanRowID: entry.rowID, owner: owner, expires: Date(timeIntervalSince1970: expires))))
+            }
+            return taken.sorted { $0.entry.rowID < $1.entry.rowID }
+        }
+    }
+
     public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
         let key = SQLiteJournal.tickKey(tick)
         let at = now.timeIntervalSince1970
@@ -1312,7 +1366,7 @@ public final class PostgresJournal: Journal {
         return KamiflowError(.journal, "cannot \(what): \(String(describing: error))", subject: location)
     }
 
-    private static let scanColumns = """
+    static let scanColumns = """
         id, hash, state, path, original_path, workflow, duplicate_of, attempts, error, pages, records, timings,
         created_at, updated_at, state_since
         """
