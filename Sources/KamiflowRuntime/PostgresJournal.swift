@@ -1339,9 +1339,16 @@ public final class PostgresJournal: Journal {
             case .server:
                 let message = psql.serverInfo?[.message] ?? "an error"
                 let state = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                // pg_hba.conf with `hostssl` lines only: the way in is TLS.
+                let hint =
+                    configuration.tls == .disable && message.contains("no encryption")
+                    ? "; the server takes TLS connections only: use sslmode=verify-full (with sslrootcert)" : ""
                 return KamiflowError(
-                    .journal, "cannot \(what): PostgreSQL said: \(message)\(state)", subject: location)
+                    .journal, "cannot \(what): PostgreSQL said: \(message)\(state)\(hint)", subject: location)
             case .connectionError:
+                if let refusal = psql.underlying.flatMap(tlsRefusal) {
+                    return KamiflowError(.journal, "cannot \(what): \(refusal)", subject: location)
+                }
                 let reason = psql.underlying.map { " (\(String(describing: $0)))" } ?? ""
                 return KamiflowError(
                     .journal, "cannot \(what): cannot connect to PostgreSQL\(reason)", subject: location)
@@ -1364,6 +1371,20 @@ public final class PostgresJournal: Journal {
             return KamiflowError(.journal, "cannot \(what): the journal was closed", subject: location)
         }
         return KamiflowError(.journal, "cannot \(what): \(String(describing: error))", subject: location)
+    }
+
+    /// What a failed TLS handshake means for the person setting the journal up, or nil for other failures.
+    private func tlsRefusal(_ error: any Error) -> String? {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the server's certificate is not made out to \(configuration.host) (sslmode=verify-full checks the "
+                + "host name the journal URL gives against the certificate's names; verify-ca does not)"
+        }
+        guard let ssl = error as? NIOSSLError, case .handshakeFailed(let cause) = ssl else { return nil }
+        let roots = configuration.rootCertificate.map { "sslrootcert (\($0))" } ?? "the system's roots (no sslrootcert)"
+        if "\(cause)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not trusted: it is not signed by a certificate authority in \(roots)"
+        }
+        return "the TLS handshake with the server failed (\(cause))"
     }
 
     static let scanColumns = """
