@@ -104,7 +104,7 @@ bench: release
 	$(KAMIFLOW) masters import --file $(MASTERS)
 	export KAMIFLOW_MASTERS=$(CURDIR)/$(MASTERS); \
 	Benchmarks/run.sh && Benchmarks/pipeline.sh && Benchmarks/memory.sh && Benchmarks/review-station.sh && \
-	Benchmarks/coordination.sh
+	Benchmarks/coordination.sh && Benchmarks/shared-journal.sh
 
 # The code's layout is swift-format's (`.swift-format`: 4 spaces, 120 columns); `make format` applies it.
 lint:

@@ -234,6 +234,14 @@ public protocol Journal: AnyObject, Sendable {
     /// each: another may take it first.
     func claimable(under folder: String, limit: Int, now: Date) async throws(KamiflowError) -> [ScanEntry]
 
+    /// Takes queued scans under `folder`, oldest first, one per owner in `owners` at most, each with a lease of
+    /// `duration` seconds: what `claimable` offers, claimed in the same step. Workers asking at once get different
+    /// scans, none of them an empty hand while unclaimed scans remain: a queue taken from by many workers must not
+    /// make them race for the same few candidates (a shared database skips the rows another worker is taking).
+    func claimQueued(
+        under folder: String, owners: [String], duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> [QueuedScan]
+
     // MARK: Nodes
 
     /// Registers this process as a node (a row with its host, pid and start, seen `now`). Nodes that ran under the
@@ -251,6 +259,23 @@ public protocol Journal: AnyObject, Sendable {
 
     /// Every node the journal knows, the most recently seen first, with the leases each holds at `now`.
     func nodes(now: Date) async throws(KamiflowError) -> [NodeEntry]
+}
+
+extension Journal {
+    /// `claimable` then `claim`, one scan at a time: right for a journal only one process writes (SQLite), where
+    /// nobody else can take a candidate between the two.
+    public func claimQueued(
+        under folder: String, owners: [String], duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> [QueuedScan] {
+        guard !owners.isEmpty else { return [] }
+        var taken: [QueuedScan] = []
+        for entry in try await claimable(under: folder, limit: owners.count, now: now) {
+            if let lease = try await claim(entry.rowID, owner: owners[taken.count], duration: duration, now: now) {
+                taken.append(QueuedScan(entry: entry, lease: lease))
+            }
+        }
+        return taken
+    }
 }
 
 /// The defaults callers use: the current time, the usual arguments. Protocol requirements cannot have default
@@ -417,6 +442,17 @@ public struct ScanLease: Sendable, Hashable {
         self.scanRowID = scanRowID
         self.owner = owner
         self.expires = expires
+    }
+}
+
+/// A queued scan a worker took (`Journal.claimQueued`): its row as it was when taken, and the worker's lease on it.
+public struct QueuedScan: Sendable, Hashable {
+    public var entry: ScanEntry
+    public var lease: ScanLease
+
+    public init(entry: ScanEntry, lease: ScanLease) {
+        self.entry = entry
+        self.lease = lease
     }
 }
 

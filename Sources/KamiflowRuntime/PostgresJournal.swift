@@ -446,6 +446,15 @@ public final class PostgresJournal: Journal {
                 """,
             ]
         ),
+        (
+            6, "the queue: scans in flight by id, so that taking work does not walk the settled ones",
+            [
+                """
+                CREATE INDEX scan_in_flight ON scan(id)
+                WHERE state IN ('claimed', 'reading', 'read', 'delivering')
+                """
+            ]
+        ),
     ]
 
     /// The schema versions this Kamiflow knows, oldest first.
@@ -1128,6 +1137,51 @@ public final class PostgresJournal: Journal {
         }
     }
 
+    public func claimQueued(
+        under folder: String, owners: [String], duration: TimeInterval, now: Date
+    ) async throws(KamiflowError) -> [QueuedScan] {
+        guard !owners.isEmpty else { return [] }
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let at = now.timeIntervalSince1970
+        let expires = at + duration
+        return try await transaction("take queued scans") { c in
+            // One statement: the oldest free rows, locked as they are found, rows another worker is locking right
+            // now skipped (SKIP LOCKED), and leased, so that workers asking at once each get different scans
+            // instead of all trying the same oldest few. A row changed since the statement's snapshot is checked
+            // again once locked (PostgreSQL re-evaluates the condition), so a lease taken meanwhile is respected.
+            var taken: [QueuedScan] = []
+            for try await row in try await c.query(
+                """
+                WITH free AS (
+                    SELECT id AS free_id, row_number() OVER (ORDER BY id) AS n FROM (
+                        SELECT id FROM scan
+                        WHERE state IN ('claimed', 'reading', 'read', 'delivering') AND starts_with(path, \(prefix))
+                        AND (lease_owner IS NULL OR lease_expires <= \(at) OR EXISTS (
+                            SELECT 1 FROM node n WHERE n.id = split_part(scan.lease_owner, '#', 1)
+                            AND (n.stopped IS NOT NULL
+                                OR n.last_seen + \(NodeIdentity.missedBeats) * n.heartbeat_interval < \(at))))
+                        ORDER BY id LIMIT \(owners.count)
+                        FOR UPDATE SKIP LOCKED
+                    ) picked
+                )
+                UPDATE scan SET lease_owner = (\(owners)::text[])[free.n], lease_expires = \(expires)
+                FROM free WHERE scan.id = free.free_id
+                RETURNING \(unescaped: Self.scanColumns), lease_owner
+                """, logger: Self.quiet
+            ) {
+                let r = row.makeRandomAccess()
+                let entry = try Self.scanEntry(r)
+                let owner = try r["lease_owner"].decode(String.self)
+                taken.append(
+                    QueuedScan(
+                        entry: entry,
+                        lease: ScanLease(
+                            scanRowID: entry.rowID, owner: owner, expires: Date(timeIntervalSince1970: expires))))
+            }
+            return taken.sorted { $0.entry.rowID < $1.entry.rowID }
+        }
+    }
+
     public func claimJobTick(_ job: String, tick: Date, node: String, now: Date) async throws(KamiflowError) -> Bool {
         let key = SQLiteJournal.tickKey(tick)
         let at = now.timeIntervalSince1970
@@ -1455,9 +1509,16 @@ public final class PostgresJournal: Journal {
             case .server:
                 let message = psql.serverInfo?[.message] ?? "an error"
                 let state = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                // pg_hba.conf with `hostssl` lines only: the way in is TLS.
+                let hint =
+                    configuration.tls == .disable && message.contains("no encryption")
+                    ? "; the server takes TLS connections only: use sslmode=verify-full (with sslrootcert)" : ""
                 return KamiflowError(
-                    .journal, "cannot \(what): PostgreSQL said: \(message)\(state)", subject: location)
+                    .journal, "cannot \(what): PostgreSQL said: \(message)\(state)\(hint)", subject: location)
             case .connectionError:
+                if let refusal = psql.underlying.flatMap(tlsRefusal) {
+                    return KamiflowError(.journal, "cannot \(what): \(refusal)", subject: location)
+                }
                 let reason = psql.underlying.map { " (\(String(describing: $0)))" } ?? ""
                 return KamiflowError(
                     .journal, "cannot \(what): cannot connect to PostgreSQL\(reason)", subject: location)
@@ -1482,7 +1543,21 @@ public final class PostgresJournal: Journal {
         return KamiflowError(.journal, "cannot \(what): \(String(describing: error))", subject: location)
     }
 
-    private static let scanColumns = """
+    /// What a failed TLS handshake means for the person setting the journal up, or nil for other failures.
+    private func tlsRefusal(_ error: any Error) -> String? {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the server's certificate is not made out to \(configuration.host) (sslmode=verify-full checks the "
+                + "host name the journal URL gives against the certificate's names; verify-ca does not)"
+        }
+        guard let ssl = error as? NIOSSLError, case .handshakeFailed(let cause) = ssl else { return nil }
+        let roots = configuration.rootCertificate.map { "sslrootcert (\($0))" } ?? "the system's roots (no sslrootcert)"
+        if "\(cause)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not trusted: it is not signed by a certificate authority in \(roots)"
+        }
+        return "the TLS handshake with the server failed (\(cause))"
+    }
+
+    static let scanColumns = """
         id, hash, state, path, original_path, workflow, duplicate_of, attempts, error, pages, records, timings,
         created_at, updated_at, state_since
         """

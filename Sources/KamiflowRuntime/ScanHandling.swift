@@ -200,10 +200,12 @@ package struct ScanHandler: Sendable {
     /// Handles the file at `path`. Never throws: every failure is journaled (when the file could be hashed) and
     /// returned in the outcome, so one bad scan never stops the others.
     ///
+    /// - Parameter lease: a lease the caller already holds on the scan's row (a queue worker takes scans and their
+    ///   leases in one step); used instead of claiming, and given up at once when the scan is not processed here.
     /// - Parameter finish: runs with the outcome while the file is still locked (a drop folder moves the file to
     ///   its outcome folder here, so that nobody else can take it between settling and moving).
     package func handle(
-        path: String, originalPath: String, rerunResumes: Bool, queued: Bool = false,
+        path: String, originalPath: String, rerunResumes: Bool, queued: Bool = false, lease: ScanLease? = nil,
         finish: (inout ScanOutcome) async -> Void = { _ in }
     ) async -> ScanOutcome {
         var outcome = ScanOutcome(path: originalPath, state: .failed)
@@ -215,6 +217,7 @@ package struct ScanHandler: Sendable {
             // scan that the journal has already given them.
             file = try LockedFile(path: path, exclusive: !queued)
         } catch {
+            await giveUp(lease)
             switch error {
             case .busy:
                 outcome.busy = true
@@ -228,13 +231,14 @@ package struct ScanHandler: Sendable {
             return outcome
         }
         guard file.isStillAtPath else {
+            await giveUp(lease)
             outcome.busy = true
             outcome.state = .claimed
             file.unlock()
             return outcome
         }
         let (processed, scanRow) = await process(
-            file, originalPath: originalPath, rerunResumes: rerunResumes, queued: queued)
+            file, originalPath: originalPath, rerunResumes: rerunResumes, queued: queued, lease: lease)
         outcome = processed
         if !outcome.busy, !outcome.handedBack, !outcome.skipped, outcome.state != .duplicate, scanRow != nil {
             node.settledOne()
@@ -243,6 +247,14 @@ package struct ScanHandler: Sendable {
         await journalInput(outcome, at: path, size: file.size, scan: scanRow)
         file.unlock()
         return outcome
+    }
+
+    /// Ends a lease taken for a scan that is not processed after all (its file busy or gone, its bytes settled or
+    /// another scan's), so that it is free again now rather than when the lease runs out. Renewing for no time
+    /// changes nothing when the lease was already lost or ended by settling.
+    private func giveUp(_ lease: ScanLease?) async {
+        guard let lease else { return }
+        _ = try? await journal.renewLease(lease, duration: 0)
     }
 
     /// Journals a file a folder walk does not take as a scan (`reason` says why), so that its path can be found.
@@ -286,7 +298,7 @@ package struct ScanHandler: Sendable {
     /// Hashes, admits and reads the file; returns the outcome and the scan row its bytes resolved to (nil when it
     /// never had a hash or the journal refused it).
     private func process(
-        _ file: LockedFile, originalPath: String, rerunResumes: Bool, queued: Bool
+        _ file: LockedFile, originalPath: String, rerunResumes: Bool, queued: Bool, lease given: ScanLease?
     ) async
         -> (ScanOutcome, Int64?)
     {
@@ -297,6 +309,17 @@ package struct ScanHandler: Sendable {
         func milliseconds(_ d: Duration) -> Double {
             Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
         }
+        // The time this scan waited for the journal (`journal` among the timings), from admission up to the
+        // settling write, which stores the figure and so cannot count itself: what coordination costs a scan.
+        var journalTime = Duration.zero
+        func journaled<T, E: Error>(_ call: () async throws(E) -> T) async throws(E) -> T {
+            let start = clock.now
+            defer {
+                journalTime += clock.now - start
+                timings["journal"] = milliseconds(journalTime)
+            }
+            return try await call()
+        }
 
         // 1. Hash and journal before anything else.
         let hash: String
@@ -306,15 +329,22 @@ package struct ScanHandler: Sendable {
             hash = try file.sha256()
             timings["hash"] = milliseconds(clock.now - start)
             outcome.id = hash
-            admission = try await journal.admit(
-                hash: hash, path: path, originalPath: originalPath, rerunResumes: rerunResumes)
+            admission = try await journaled { () throws(KamiflowError) in
+                try await journal.admit(hash: hash, path: path, originalPath: originalPath, rerunResumes: rerunResumes)
+            }
         } catch {
+            await giveUp(given)
             outcome.error = redactor.redact(error.description)
             logger.error("cannot take scan", metadata: ["file": "\(path)", "error": "\(outcome.error!)"])
             return (outcome, nil)
         }
 
         let entry: ScanEntry
+        if let given {
+            var ours = false
+            if case .process(let admitted) = admission { ours = admitted.rowID == given.scanRowID }
+            if !ours { await giveUp(given) }
+        }
         switch admission {
         case .settled(let settled):
             outcome.rowID = settled.rowID
@@ -352,17 +382,23 @@ package struct ScanHandler: Sendable {
             // The claim. The file lock above keeps other processes off this file; the lease keeps every other
             // worker off this scan, whatever name its bytes came under, including workers on other machines
             // sharing the journal.
-            guard
-                var lease = try await journal.claim(
-                    entry.rowID, owner: node.identity.ownerPrefix + UUID().uuidString.prefix(8),
-                    duration: leaseDuration)
-            else { throw LeaseNotHeld(atClaim: true) }
+            let claimed: ScanLease?
+            if let given, given.scanRowID == entry.rowID {
+                claimed = given
+            } else {
+                claimed = try await journaled {
+                    try await journal.claim(
+                        entry.rowID, owner: node.identity.ownerPrefix + UUID().uuidString.prefix(8),
+                        duration: leaseDuration)
+                }
+            }
+            guard var lease = claimed else { throw LeaseNotHeld(atClaim: true) }
             held = lease
             node.took()
             defer { node.released() }
             if Task.isCancelled { throw CancellationError() }
             // 2. Read.
-            try await journal.beginReading(entry.rowID)
+            try await journaled { try await journal.beginReading(entry.rowID) }
             let readStart = clock.now
             let records = try await processor.process(.file(path: path), id: hash)
             timings["read"] = milliseconds(clock.now - readStart)
@@ -379,12 +415,14 @@ package struct ScanHandler: Sendable {
             for record in records where record.route == .review {
                 forReview[record.index] = String(decoding: try encoder.encode(record), as: UTF8.self)
             }
-            lease = try await renewed(lease)
+            lease = try await journaled { try await renewed(lease) }
             held = lease
-            try await journal.recordRead(
-                entry.rowID, workflow: records.first?.workflow, pages: outcome.pages,
-                maskedRecords: String(decoding: try encoder.encode(masked), as: UTF8.self), timings: timings,
-                forReview: forReview)
+            let maskedRecords = String(decoding: try encoder.encode(masked), as: UTF8.self)
+            try await journaled {
+                try await journal.recordRead(
+                    entry.rowID, workflow: records.first?.workflow, pages: outcome.pages, maskedRecords: maskedRecords,
+                    timings: timings, forReview: forReview)
+            }
             guard !records.isEmpty else {
                 outcome.state = .unclassified
                 outcome.error = "no form of the workflow was recognised in this scan"
@@ -407,10 +445,12 @@ package struct ScanHandler: Sendable {
                     .delivery, "the workflow delivers to '\(item.connection)', which the deployment does not define",
                     subject: item.connection)
             }
-            lease = try await renewed(lease)
+            lease = try await journaled { try await renewed(lease) }
             held = lease
-            let confirmed = try await journal.planDeliveries(
-                entry.rowID, planned.map { ($0.connection, $0.request.idempotencyKey) })
+            let confirmed = try await journaled {
+                try await journal.planDeliveries(
+                    entry.rowID, planned.map { ($0.connection, $0.request.idempotencyKey) })
+            }
 
             // 4. Deliver, connection by connection, journaling each answer as it comes.
             let deliverStart = clock.now

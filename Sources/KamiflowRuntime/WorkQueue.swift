@@ -136,45 +136,64 @@ public struct QueueWorker: Service {
     }
 
     public func run() async throws {
-        var warned = false
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let queued: [ScanEntry]
-            do {
-                // More candidates than workers, shuffled: nodes asking at once would otherwise all try the
-                // oldest scan, and all but one would find it taken.
-                queued = Array(
-                    try await handler.journal.claimable(under: spool, limit: concurrency * 4, now: Date()).shuffled()
-                        .prefix(concurrency))
-                warned = false
-            } catch {
-                // PostgreSQL restarting or out of reach: wait and look again.
-                if !warned {
-                    logger.warning("cannot read the queue; trying again", metadata: ["error": "\(error.message)"])
-                    warned = true
-                }
-                queued = []
-            }
-            if queued.isEmpty {
-                do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
-                } catch {
-                    return
-                }
-                continue
-            }
-            await withTaskGroup(of: ScanOutcome.self) { group in
-                for entry in queued {
-                    group.addTask {
-                        await handler.handle(
-                            path: entry.path, originalPath: entry.originalPath, rerunResumes: true, queued: true)
+        // Each worker slot takes the next scan as soon as it is free: a slot never waits for the others' scans.
+        await withTaskGroup(of: Bool.self) { group in
+            var running = 0
+            var ticking = false
+            var warned = false
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if running < concurrency {
+                    let taken: [QueuedScan]
+                    let owners = (running..<concurrency).map { _ in
+                        handler.node.identity.ownerPrefix + UUID().uuidString.prefix(8)
+                    }
+                    do throws(KamiflowError) {
+                        // Scans and their leases in one step: workers of every node asking at once get different
+                        // scans (see `Journal.claimQueued`).
+                        taken = try await handler.journal.claimQueued(
+                            under: spool, owners: owners, duration: handler.leaseDuration, now: Date())
+                        warned = false
+                    } catch {
+                        // PostgreSQL restarting or out of reach: wait and look again.
+                        if !warned {
+                            logger.warning(
+                                "cannot read the queue; trying again", metadata: ["error": "\(error.message)"])
+                            warned = true
+                        }
+                        taken = []
+                    }
+                    for scan in taken {
+                        running += 1
+                        group.addTask { await handle(scan) }
+                    }
+                    if running < concurrency && !ticking {
+                        // Not enough work: look again after `poll`, or as soon as a slot frees.
+                        ticking = true
+                        group.addTask {
+                            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
+                            return false
+                        }
                     }
                 }
-                for await outcome in group where !outcome.busy {
-                    logger.info(
-                        "queued scan handled",
-                        metadata: ["scan": "\(outcome.id.prefix(12))", "state": "\(outcome.state)"])
-                }
+                guard let finished = await group.next() else { break }
+                if finished { running -= 1 } else { ticking = false }
             }
+            // Shutting down: the scans in flight finish (or are handed back when the deadline cancels them).
         }
+    }
+
+    /// Handles one taken scan; true once done. A scan that could not be handled here (its file busy or missing)
+    /// holds its slot for one `poll`, so that a slot never spins on it.
+    private func handle(_ scan: QueuedScan) async -> Bool {
+        let outcome = await handler.handle(
+            path: scan.entry.path, originalPath: scan.entry.originalPath, rerunResumes: true, queued: true,
+            lease: scan.lease)
+        if outcome.busy || outcome.rowID == nil {
+            try? await Task.sleep(for: poll)
+            return true
+        }
+        logger.info(
+            "queued scan handled", metadata: ["scan": "\(outcome.id.prefix(12))", "state": "\(outcome.state)"])
+        return true
     }
 }

@@ -25,6 +25,8 @@ public import KamiflowCore
 /// - scheduled job runs, and each tick of a job claimed by one node only;
 /// - nodes: registered with their heartbeats and what they hold; the lease of a node that stopped, missed its
 ///   beats, or was restarted under the same name on the same host is free at once;
+/// - the queue: scans under a spool offered oldest first, and taken with their leases in one step, different scans
+///   for workers asking one after another, a lease given up or of a silent node free again;
 /// - writes still happen from a cancelled task (a scan handed back at shutdown must be journaled).
 public struct JournalConformance: Sendable {
     /// Everything that did not hold, one line each.
@@ -61,6 +63,7 @@ public struct JournalConformance: Sendable {
             ("cancelled", Self.cancelledWrites),
             ("nodes", Self.nodes),
             ("queue", Self.queue),
+            ("queue taking", Self.queueTaking),
         ]
         for (name, check) in checks {
             let recorder = Recorder(name)
@@ -838,5 +841,55 @@ public struct JournalConformance: Sendable {
         r.check(
             try await journal.claimable(under: "/in/", limit: 10, now: t0 + 33).map(\.rowID) == [elsewhere.rowID],
             "the queue does not follow the folder it is asked for")
+    }
+
+    static func queueTaking(_ journal: any Journal, _ r: Recorder) async throws {
+        let node = NodeIdentity(name: nil, host: "host-t", pid: 8, started: t0, heartbeatInterval: 10)
+        try await journal.registerNode(node, now: t0)
+        var queued: [ScanEntry] = []
+        for (n, letter) in ["r", "s", "t"].enumerated() {
+            guard let entry = try await admitNew(journal, r, hash(Character(letter)), "/spool/\(n).png") else { return }
+            queued.append(entry)
+        }
+        guard try await admitNew(journal, r, hash("u"), "/in/u.png") != nil else { return }
+        let owners = (0..<6).map { node.ownerPrefix + "w\($0)" }
+        let first = try await journal.claimQueued(
+            under: "/spool", owners: Array(owners[0..<2]), duration: 600, now: t0)
+        r.check(
+            first.map(\.entry.rowID) == [queued[0].rowID, queued[1].rowID],
+            "two owners were not given the two oldest queued scans: \(first.map(\.entry.rowID))")
+        r.check(
+            first.map(\.lease.owner) == Array(owners[0..<2]) && first.map(\.lease.scanRowID) == first.map(\.entry.rowID)
+                && first.allSatisfy { abs($0.lease.expires.timeIntervalSince(t0 + 600)) < 0.001 },
+            "the taken scans' leases are not one per owner for the duration: \(first.map(\.lease))")
+        r.check(
+            first.first?.entry.path == "/spool/0.png" && first.first?.entry.state == .claimed,
+            "a taken scan's row is not given as it is: \(String(describing: first.first?.entry))")
+        let second = try await journal.claimQueued(
+            under: "/spool", owners: Array(owners[2..<4]), duration: 600, now: t0 + 1)
+        r.check(
+            second.map(\.entry.rowID) == [queued[2].rowID],
+            "a second worker was offered scans another holds: \(second.map(\.entry.rowID))")
+        r.check(
+            try await journal.claim(queued[0].rowID, owner: "another#w", duration: 600, now: t0 + 2) == nil,
+            "a taken scan could be claimed by another owner")
+        r.check(
+            try await journal.renewLease(first[0].lease, duration: 600, now: t0 + 2) != nil,
+            "the lease of a taken scan cannot be renewed by its owner")
+        // Given up (renewed for no time): free at once.
+        _ = try await journal.renewLease(first[1].lease, duration: 0, now: t0 + 3)
+        let third = try await journal.claimQueued(under: "/spool", owners: [owners[4]], duration: 600, now: t0 + 4)
+        r.check(
+            third.map(\.entry.rowID) == [queued[1].rowID],
+            "a scan whose lease was given up is not offered again: \(third.map(\.entry.rowID))")
+        let none = try await journal.claimQueued(under: "/spool", owners: [], duration: 600, now: t0 + 5)
+        let held = try await journal.claimQueued(under: "/spool", owners: [owners[5]], duration: 600, now: t0 + 5)
+        r.check(none.isEmpty && held.isEmpty, "a queue whose scans are all held still gave one: \(none + held)")
+        // The node falls silent for three beats: everything it held is offered again.
+        let fourth = try await journal.claimQueued(
+            under: "/spool", owners: ["other#1", "other#2", "other#3", "other#4"], duration: 600, now: t0 + 31)
+        r.check(
+            fourth.map(\.entry.rowID) == queued.map(\.rowID),
+            "the scans of a silent node were not all offered again: \(fourth.map(\.entry.rowID))")
     }
 }

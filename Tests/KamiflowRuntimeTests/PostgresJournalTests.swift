@@ -114,6 +114,50 @@ struct PostgresJournalTests {
         }
     }
 
+    @Test("sixteen workers of three processes taking from one queue at once get every scan once, none twice")
+    func queueTakenByManyAtOnce() async throws {
+        let database = try server.createDatabase()
+        var journals: [PostgresJournal] = []
+        for _ in 0..<3 { journals.append(try await openJournal(database: database)) }
+        let node = NodeIdentity(name: nil, host: "host-q", pid: 1, started: Date(), heartbeatInterval: 60)
+        try await journals[0].registerNode(node, now: Date())
+        var rows: Set<Int64> = []
+        for n in 0..<60 {
+            let hash = String(repeating: "5", count: 60) + String(format: "%04d", n)
+            guard
+                case .process(let entry) = try await journals[0].admit(
+                    hash: hash, path: "/spool/\(n).png", originalPath: "/in/\(n).png", rerunResumes: true)
+            else {
+                Issue.record("scan \(n) was not admitted")
+                return
+            }
+            rows.insert(entry.rowID)
+        }
+        // Each worker takes one scan at a time until the queue gives it none, settling what it took.
+        let taken = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<16 {
+                let journal = journals[worker % 3]
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let got = try await journal.claimQueued(
+                            under: "/spool", owners: [node.ownerPrefix + "w\(worker)-\(mine.count)"], duration: 600,
+                            now: Date())
+                        guard let scan = got.first else { return mine }
+                        mine.append(scan.entry.rowID)
+                        try await journal.settle(scan.entry.rowID, state: .delivered, error: nil, timings: nil)
+                    }
+                }
+            }
+            var all: [Int64] = []
+            for try await mine in group { all += mine }
+            return all
+        }
+        #expect(taken.count == Set(taken).count, "scans taken twice: \(taken.count - Set(taken).count)")
+        #expect(Set(taken) == rows, "scans nobody took: \(rows.subtracting(taken).sorted())")
+        for journal in journals { await journal.close() }
+    }
+
     @Test("a lease that runs out is taken over by another process, whose lease the old owner can then not renew")
     func expiredLeaseIsTakenOver() async throws {
         let database = try server.createDatabase()
