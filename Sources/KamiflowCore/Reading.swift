@@ -34,8 +34,9 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// lists (the default). `false` saves that pass where the caller judges the text by other evidence (two decodes
     /// that agree) and leaves the confidence as the listed pass gave it, possibly 0.
     public var measuresConfidence: Bool
-    /// For one-line modes: shrink the line's writing, before it is read, until its ink is this many pixels high
-    /// (never enlarge it); `nil` reads it at its scanned size. What the model reads depends on the size a line
+    /// For one-line modes: scale the line's writing, before it is read, until its ink is this many pixels high
+    /// (shrinking tall writing, enlarging small writing, leaving writing near that height alone); `nil` reads it at
+    /// its scanned size. What the model reads depends on the size a line
     /// arrives at, although it rescales every line to its own input height.
     public var lineHeight: Double?
     /// Shrink a lone character (ink less than twice as wide as high) to `lineHeight` too. Off by default: read as
