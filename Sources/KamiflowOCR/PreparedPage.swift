@@ -141,7 +141,9 @@ final class PreparedPage: ReadablePage {
         let speck = max(1, Int((dpi / 100).rounded()))
         let margin = max(8, Int((dpi / 25.4).rounded()))
         guard let ink = clip.writingOnly(speck: speck, margin: 0) else { return nil }
-        guard let clean = grey?.keeping(ink, margin: margin) ?? ink.writingOnly(speck: 0, margin: margin) else {
+        // The faint hairlines connected to the writing, kept (a Mincho face at 150 dpi loses them at the threshold).
+        let strokes = grey.flatMap { ink.grownIntoFaintStrokes(of: $0, all: clip) } ?? ink
+        guard let clean = grey?.keeping(strokes, margin: margin) ?? ink.writingOnly(speck: 0, margin: margin) else {
             return nil
         }
         clean.setResolution(dpi)
