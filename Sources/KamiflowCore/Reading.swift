@@ -46,6 +46,9 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// zone as it is on the page. Printed labels read better as they are: isolating drops the thin, detached
     /// strokes of a serif face at 150–300 dpi (支 read as 文, 預 as 項).
     public var isolatesWriting = true
+    /// When isolating writing, keep the faint strokes connected to it (a Mincho face's hairlines at 150 dpi, lighter
+    /// than the page's ink threshold). Off for the authoring aids' printed labels, which were tuned without it.
+    public var keepsFaintStrokes = true
 
     public init(
         segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,

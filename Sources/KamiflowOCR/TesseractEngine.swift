@@ -335,7 +335,9 @@ public final class TesseractEngine {
         // A zone is read as an image of its own, its writing on white (PreparedPage.writing), one line of it at the
         // height the caller asks for (Self.lineScale); the whole page, or a zone whose writing cannot be isolated,
         // as a rectangle of the page.
-        var writing = zone == nil || !options.isolatesWriting ? nil : page.writing(in: rect)
+        var writing =
+            zone == nil || !options.isolatesWriting
+            ? nil : page.writing(in: rect, keepingFaintStrokes: options.keepsFaintStrokes)
         var scale = 1.0
         if let isolated = writing, let height = options.lineHeight,
             let factor = Self.lineScale(
