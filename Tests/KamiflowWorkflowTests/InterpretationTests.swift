@@ -208,6 +208,18 @@ struct InterpretationTests {
         #expect(record["persons[1].name"]?.issues.isEmpty == true)
         #expect(record.route == .straightThrough)
 
+        // A speck near one option of an empty row (a few sectors of its ring gauge) is not a circle: still blank.
+        readings["persons[2].sex"] = FieldReading(marks: ["男": 0.125, "女": 0.0])
+        record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(record["persons[2].sex"]?.issues.isEmpty == true)
+        #expect(record.route == .straightThrough)
+        // In a row with a name, the same speck leaves the choice undecided: flagged, never guessed.
+        readings["persons[2].name"] = FieldReading(text: "山田 太郎", confidence: 91)
+        record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")
+        #expect(record["persons[2].sex"]?.codes == [IssueCode.ambiguousMark])
+        readings["persons[2].name"] = FieldReading(text: "", confidence: 0)
+        readings["persons[2].sex"] = FieldReading(marks: ["男": 0.0, "女": 0.0])
+
         // A sex circled with no name: the row is used, so its name is required.
         readings["persons[1].sex"] = FieldReading(marks: ["男": 0.9, "女": 0.0])
         record = RecordInterpreter(workflow: workflow, today: april20).interpret(readings, scanID: "s1")

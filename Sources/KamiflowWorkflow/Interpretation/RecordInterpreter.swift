@@ -30,9 +30,12 @@ public struct RecordInterpreter: Sendable {
             clearingBlankRows(fields, readings: readings), scanID: scanID, index: index, pages: pages, reviewed: false)
     }
 
-    /// A printed row nobody wrote in (every field blank, no ink in any of its boxes or option rings) is not a row
-    /// of the record: what a field demands of a filled row (something written, one option marked) does not apply
-    /// to it. Two circles in an otherwise blank row are still ink, so they are still flagged.
+    /// A printed row nobody wrote in (every field blank, no ink in any of its boxes, no ring round any option) is
+    /// not a row of the record: what a field demands of a filled row (something written, one option marked) does
+    /// not apply to it. Two circles in an otherwise blank row are still ink, so they are still flagged. For circled
+    /// options the bar is a ring (`filled`), not `empty`: a speck or the edge of a printed rule reaches a few of
+    /// the gauge's 32 sectors (4 of them, 0.125, in the 性別 of an empty 異動届 row at 300 dpi), and no row with
+    /// nothing written and no ring drawn holds anything a person could key.
     func clearingBlankRows(_ fieldsIn: [FieldResult], readings: [String: FieldReading]) -> [FieldResult] {
         var fields = fieldsIn
         var position: [String: Int] = [:]
@@ -45,8 +48,10 @@ public struct RecordInterpreter: Sendable {
                 let blank = members.allSatisfy { member in
                     let field = fields[member.index]
                     let marks = readings[field.path]?.marks.values.map { $0 } ?? []
-                    return (field.value.isEmpty || field.value == .flag(false))
-                        && marks.allSatisfy { $0 < member.spec.thresholds.empty }
+                    let bar =
+                        member.spec.marks?.style == .circles
+                        ? member.spec.thresholds.filled : member.spec.thresholds.empty
+                    return (field.value.isEmpty || field.value == .flag(false)) && marks.allSatisfy { $0 < bar }
                 }
                 guard blank else { continue }
                 for member in members {
