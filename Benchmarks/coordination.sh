@@ -22,7 +22,7 @@ SCANS=${1:-160}
 READ=${2:-0.5}
 COUNTS=${COUNTS:-"1 2 4 8 16"}
 KAMIFLOW=${KAMIFLOW:-$PWD/.build-release/release/kamiflow}
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+. Benchmarks/postgres.sh
 work=$(mktemp -d)
 chmod 755 "$work"
 pids=()
@@ -34,23 +34,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-as=()
-mkdir "$work/pg"
-password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$password" > "$work/pg/pw"
-if [ "$(id -u)" = 0 ]; then
-    as=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
-    chown -R 65534:65534 "$work/pg"
-fi
-"${as[@]}" "$bin/initdb" -D "$work/pg/data" -U kamiflow --pwfile="$work/pg/pw" --auth-local=trust \
-    --auth-host=scram-sha-256 -E UTF8 --locale=C >/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# fsync and synchronous_commit stay on (the defaults): a journal is durable or it is not one.
-"${as[@]}" "$bin/postgres" -D "$work/pg/data" -h 127.0.0.1 -p "$port" -k "$work/pg" -c max_connections=400 \
-    -c track_wal_io_timing=on >"$work/pg/log" 2>&1 &
-pg=$!
-until "$bin/pg_isready" -h "$work/pg" -p "$port" -U kamiflow >/dev/null 2>&1; do sleep 0.2; done
-sql() { "$bin/psql" -h "$work/pg" -p "$port" -U kamiflow -d "$1" -X -A -t -c "$2"; }
+start_postgres -c max_connections=400 -c track_wal_io_timing=on
 
 # Counters at one moment, one line of "key=value": CPU ticks of the workers, of PostgreSQL (the postmaster, its
 # live backends, and the backends that have exited), of the whole machine (busy, all), the database's commits, and

@@ -31,7 +31,7 @@ if [ ! -d "$CACHE" ]; then
     mv "$CACHE.tmp" "$CACHE"
 fi
 
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+. Benchmarks/postgres.sh
 work=$(mktemp -d)
 chmod 755 "$work"
 pids=()
@@ -61,21 +61,7 @@ t_sqlite=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
 sqlite_states=$(states "$work/sqlite/.kamiflow/journal.sqlite")
 
 # 2. WORKERS processes, PostgreSQL journal.
-as=()
-mkdir "$work/pg"
-password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$password" > "$work/pg/pw"
-if [ "$(id -u)" = 0 ]; then
-    as=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
-    chown -R 65534:65534 "$work/pg"
-fi
-"${as[@]}" "$bin/initdb" -D "$work/pg/data" -U kamiflow --pwfile="$work/pg/pw" --auth-local=trust \
-    --auth-host=scram-sha-256 -E UTF8 --locale=C >/dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"${as[@]}" "$bin/postgres" -D "$work/pg/data" -h 127.0.0.1 -p "$port" -k "$work/pg" >"$work/pg/log" 2>&1 &
-pg=$!
-until "$bin/pg_isready" -h "$work/pg" -p "$port" -U kamiflow >/dev/null 2>&1; do sleep 0.2; done
-sql() { "$bin/psql" -h "$work/pg" -p "$port" -U kamiflow -d "$1" -X -A -t -c "$2"; }
+start_postgres
 
 # held: "yes" = the workers are held while the scans are submitted; "no" = they take them as they come.
 shared() {

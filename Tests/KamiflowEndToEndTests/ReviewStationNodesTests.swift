@@ -130,26 +130,7 @@ struct ReviewStationNodesTests {
     ) throws -> (
         process: Process, base: String
     ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
-        process.arguments = ["review", "serve", "--port", "0"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = KamiflowBinary.environment(environment)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
-            process.terminate()
-            throw KamiflowError(.io, "review serve did not say where it listens: \(text)")
-        }
-        return (process, String(text[range]))
+        try KamiflowBinary.startReviewServe(arguments, in: folder, environment: environment)
     }
 
     @Test(

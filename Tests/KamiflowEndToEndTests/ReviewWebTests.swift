@@ -38,26 +38,7 @@ struct ReviewWebTests {
     static func serve(
         in folder: String, workflow: String = shippedJidouTeate, extra: [String] = []
     ) throws -> (process: Process, base: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: KamiflowBinary.path)
-        process.arguments = ["review", "serve", "--port", "0", "--workflow", workflow] + extra
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = KamiflowBinary.environment()
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let range = text.range(of: #"https?://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
-            process.terminate()
-            throw KamiflowError(.io, "review serve did not say where it listens: \(text)")
-        }
-        return (process, String(text[range]))
+        try KamiflowBinary.startReviewServe(["--workflow", workflow] + extra, in: folder)
     }
 
     @Test("log in, correct a flagged field by keyboard, accept, delivered once; CSRF, masking, reveal and leases")

@@ -28,6 +28,33 @@ enum KamiflowBinary {
         return environment.merging(extra) { $1 }
     }
 
+    /// Starts `kamiflow review serve --port 0 arguments…` in `folder` and returns it with the address it printed on
+    /// its first line (http or https).
+    static func startReviewServe(
+        _ arguments: [String], in folder: String, environment extra: [String: String] = [:]
+    ) throws -> (process: Process, base: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["review", "serve", "--port", "0"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = environment(extra)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = text.range(of: #"https?://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+            process.terminate()
+            throw KamiflowError(.io, "review serve did not say where it listens: \(text)")
+        }
+        return (process, String(text[range]))
+    }
+
     struct Run {
         var status: Int32
         var output: String
