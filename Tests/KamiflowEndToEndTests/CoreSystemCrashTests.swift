@@ -140,8 +140,10 @@ struct CoreSystemCrashTests {
             #expect(perScan.values.allSatisfy { $0.count == 1 }, "a scan stored under several keys")
             let keyOf = Dictionary(uniqueKeysWithValues: ids.map { ($0, "\($0)-jidou-teate-nintei-0") })
             #expect(Set(perKey.keys).isSubset(of: Set(keyOf.values)))
-            // Enough went straight through for the check to mean something (6 of these 10 scans read cleanly).
-            #expect(perKey.count >= 5, "only \(perKey.count) of \(Self.scanCount) delivered")
+            // Enough went straight through for the check to mean something. Until 2026-12 one more did: its kana
+            // (ヤマシタ ミウ or ナカガワ ミウ, 美羽) was "corrected" to ミワ by the name dictionary and delivered wrong;
+            // the dictionary no longer corrects a kana, so that form goes to a person.
+            #expect(perKey.count >= 4, "only \(perKey.count) of \(Self.scanCount) delivered")
 
             // The journal agrees: every scan settled (none lost, none stuck mid-way); delivered ⇔ in the
             // simulator; a scan in review was not delivered.
