@@ -18,10 +18,13 @@ struct Run {
     var errors: String
 }
 
-func kamiflow(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws -> Run {
+/// Runs `kamiflow arguments…` in `folder` to the end; through `launcher` when given (e.g. `ip netns exec NS`).
+func kamiflow(
+    _ arguments: [String], in folder: URL, environment: [String: String] = [:], through launcher: [String] = []
+) throws -> Run {
     let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
+    process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? executable
+    process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable.path] + arguments
     process.currentDirectoryURL = folder
     var inherited = ProcessInfo.processInfo.environment
     // The shipped workflows' witnesses need the masters `make test` imports into the repository's .kamiflow/.

@@ -90,24 +90,7 @@ struct QueueDrill {
 
     /// `kamiflow run --submit` of every request, through `launcher` when given.
     func submit(through launcher: [String] = []) throws -> Run {
-        let arguments = ["run", "--submit", "--record-files", "in"]
-        guard !launcher.isEmpty else { return try kamiflow(arguments, in: folder, environment: secrets) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher[0])
-        process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(secrets) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-            errors: String(decoding: errors, as: UTF8.self))
+        try kamiflow(["run", "--submit", "--record-files", "in"], in: folder, environment: secrets, through: launcher)
     }
 
     /// What the core system holds, as (対象者 → records with that name): each request should be there exactly once.
