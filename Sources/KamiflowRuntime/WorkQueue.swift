@@ -122,7 +122,7 @@ public struct QueueWorker: Service {
     package init(
         journal: any Journal, spool: String, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
         connectors: [any Connector], redactor: Redactor, logger: Logger, node: LocalNode, concurrency: Int,
-        poll: Duration, leaseDuration: TimeInterval = 600
+        poll: Duration, leaseDuration: Double = 600
     ) {
         var byName: [String: any Connector] = [:]
         for connector in connectors { byName[connector.name] = connector }

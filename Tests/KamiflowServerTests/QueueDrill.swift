@@ -44,11 +44,12 @@ struct QueueDrill {
         }
         let workflow = PythonClient.repositoryRoot.appendingPathComponent("Workflows/juminhyo-koufu.yaml").path
         var journalLines = ""
-        secrets = ["KF_CORE": token]
+        var secrets = ["KF_CORE": token]
         if case .postgres(let url, let password) = journal {
             journalLines = "journal: \"\(url)\"\njournal_password_env: KF_PG\n"
             secrets["KF_PG"] = password
         }
+        self.secrets = secrets
         // Short connection timeouts: a worker cut off from the core system gives up within seconds, not minutes.
         try """
         kamiflow: 1
