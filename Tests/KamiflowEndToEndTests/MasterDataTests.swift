@@ -383,6 +383,26 @@ struct MasterDataTests {
         let unknown = Self.record(interpreter, ["name": "山崎 悠真", "kana": "ヤマザキ ユウマ"])
         #expect(unknown["kana"]?.confidence == 30)
         #expect(unknown["kana"]?.issues.map(\.code) == [IssueCode.lowConfidence])
+        let unknownRun = Self.record(interpreter, ["name": "山崎悠真", "kana": "ヤマサキユウマ"], confidence: 95)
+        #expect(unknownRun.route == .straightThrough)
+    }
+
+    @Test("a family name the dictionary knows, beside a given name it does not, is against a kana of another family")
+    func familyReading() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let interpreter = try Self.interpreter(store)
+        // 悠真 is not in the small dictionary: the given name says nothing, the family name 山崎 still does.
+        let otherFamily = Self.record(interpreter, ["name": "山崎 悠真", "kana": "タナカ ユウマ"], confidence: 95)
+        #expect(otherFamily["name"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(otherFamily["kana"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(otherFamily["kana"]?.issues.first?.message.contains("タナカ") == false)
+        #expect(otherFamily.route == .review)
+        let unspaced = Self.record(interpreter, ["name": "山崎悠真", "kana": "タナカユウマ"], confidence: 95)
+        #expect(unspaced.route == .review)
+        // Neither part known: nothing to say.
+        let unknown = Self.record(interpreter, ["name": "田中 悠真", "kana": "ヤマザキ ユウマ"], confidence: 95)
+        #expect(unknown.route == .straightThrough)
     }
 
     @Test("after a review the masters are checked again on what the person typed, and nothing is corrected")

@@ -257,9 +257,19 @@ struct MasterWitnesses {
                     ))
             }
         }
+        let families = Set(splits.flatMap(\.family))
         splits = splits.filter { !$0.family.isEmpty && !$0.given.isEmpty }
-        // A name the dictionary does not know is no evidence either way.
-        guard !splits.isEmpty else { return }
+        guard !splits.isEmpty else {
+            // A given name the dictionary does not know is no evidence for the pair; a family name it knows still is
+            // against a kana that starts with none of its readings (田中 read as 山中, the kana タナカ …): family
+            // names' readings are a far more closed set than given names'.
+            if !families.isEmpty, !families.contains(where: { kanaText.hasPrefix($0) }) {
+                flag(
+                    "\(label(kana)) does not start with a reading of the family name of \(label(name)) (name dictionary)",
+                    [n, k], &fields)
+            }
+            return
+        }
         let readings = Set(splits.flatMap { split in split.family.flatMap { f in split.given.map { f + $0 } } })
         if readings.contains(kanaText) {
             raise(&fields[k], to: Level.agreed)
