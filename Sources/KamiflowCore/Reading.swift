@@ -47,8 +47,10 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// strokes of a serif face at 150–300 dpi (支 read as 文, 預 as 項).
     public var isolatesWriting = true
     /// When isolating writing, keep the faint strokes connected to it (a Mincho face's hairlines at 150 dpi, lighter
-    /// than the page's ink threshold). Off for the authoring aids' printed labels, which were tuned without it.
-    public var keepsFaintStrokes = true
+    /// than the page's ink threshold). Off by default: it is for the values a person or a printer wrote on a form
+    /// (extraction asks for it), and it changes what other reads see — the words `inspect` finds in a blank's cells,
+    /// the anchor words registration looks for — which were tuned without it.
+    public var keepsFaintStrokes = false
 
     public init(
         segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,

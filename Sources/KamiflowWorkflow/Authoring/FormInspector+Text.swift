@@ -178,7 +178,6 @@ extension FormInspector {
             var options = RecognitionOptions(
                 segmentation: .singleLine, language: labelLanguage, lineHeight: labelLineHeight)
             options.isolatesWriting = isolated
-            options.keepsFaintStrokes = false
             return try? page.recognize(zone, options: options)
         }
         var texts:
