@@ -50,7 +50,8 @@ public protocol Journal: AnyObject, Sendable {
     )
         async throws(KamiflowError) -> ScanLease?
 
-    /// Extends a lease the worker still holds, before a long step. `nil`: the lease was lost (it expired and another
+    /// Extends a lease the worker still holds (a worker renews it every third of its length while it works on the
+    /// scan). Only an unexpired lease is renewed. `nil`: the lease was lost (it ran out, or another
     /// owner claimed the scan, or the scan was settled); the worker must not deliver anything more for it.
     func renewLease(_ lease: ScanLease, duration: TimeInterval, now: Date) async throws(KamiflowError) -> ScanLease?
 
@@ -92,6 +93,31 @@ public protocol Journal: AnyObject, Sendable {
     /// lease; a journal shared by several machines does both in one statement.
     func settle(
         holding lease: ScanLease, state: ScanState, error: String?, timings: [String: Double]?, now: Date
+    ) async throws(KamiflowError) -> Bool
+
+    /// `beginReading`, only while `lease` is still its owner's (run out or not: nobody took it). `false`, with
+    /// nothing written, when another owner took the scan or it was settled meanwhile. This and the other `holding:`
+    /// writes are what a worker uses: a worker that lost its scan must not change what the new holder does. A
+    /// shared journal checks the owner and writes in one transaction, the scan's row locked by the check.
+    func beginReading(holding lease: ScanLease, now: Date) async throws(KamiflowError) -> Bool
+
+    /// `recordRead`, only while `lease` is still its owner's; `false`, with nothing written, when it is not.
+    func recordRead(
+        holding lease: ScanLease, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
+        forReview: [Int: String], now: Date
+    ) async throws(KamiflowError) -> Bool
+
+    /// `planDeliveries`, only while `lease` is still its owner's; `nil`, with nothing written, when it is not.
+    func planDeliveries(
+        holding lease: ScanLease, _ planned: [(connection: String, key: String)], movingTo state: ScanState?,
+        now: Date
+    ) async throws(KamiflowError) -> Set<String>?
+
+    /// `recordDelivery` of a delivery of the leased scan, only while `lease` is still its owner's; `false`, with
+    /// nothing written, when it is not (the worker that took the scan over records its own answers).
+    func recordDelivery(
+        holding lease: ScanLease, connection: String, key: String, status: DeliveryEntry.Status, receipt: String?,
+        detail: String?, now: Date
     ) async throws(KamiflowError) -> Bool
 
     /// Records that the file moved (drop folders), so that `journal show` and resumption find it; the input row

@@ -68,11 +68,14 @@ public struct NodeEntry: Sendable, Hashable, Codable {
     public var scansDone: Int
     /// Scans it holds now: unexpired leases (a shared journal), or scans in hand (it says so in its heartbeat).
     public var leases: Int
+    /// Review records its review station holds for a reviewer now (unexpired record leases naming this node).
+    public var reviewLeases: Int
 
     public init(
         id: String, name: String?, host: String, pid: Int32, started: Date, lastSeen: Date,
-        heartbeatInterval: TimeInterval, stopped: Date?, scansDone: Int, leases: Int
+        heartbeatInterval: TimeInterval, stopped: Date?, scansDone: Int, leases: Int, reviewLeases: Int = 0
     ) {
+        self.reviewLeases = reviewLeases
         self.id = id
         self.name = name
         self.host = host

@@ -34,8 +34,9 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// lists (the default). `false` saves that pass where the caller judges the text by other evidence (two decodes
     /// that agree) and leaves the confidence as the listed pass gave it, possibly 0.
     public var measuresConfidence: Bool
-    /// For one-line modes: shrink the line's writing, before it is read, until its ink is this many pixels high
-    /// (never enlarge it); `nil` reads it at its scanned size. What the model reads depends on the size a line
+    /// For one-line modes: scale the line's writing, before it is read, until its ink is this many pixels high
+    /// (shrinking tall writing, enlarging small writing, leaving writing near that height alone); `nil` reads it at
+    /// its scanned size. What the model reads depends on the size a line
     /// arrives at, although it rescales every line to its own input height.
     public var lineHeight: Double?
     /// Shrink a lone character (ink less than twice as wide as high) to `lineHeight` too. Off by default: read as
@@ -45,6 +46,11 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// zone as it is on the page. Printed labels read better as they are: isolating drops the thin, detached
     /// strokes of a serif face at 150–300 dpi (支 read as 文, 預 as 項).
     public var isolatesWriting = true
+    /// When isolating writing, keep the faint strokes connected to it (a Mincho face's hairlines at 150 dpi, lighter
+    /// than the page's ink threshold). Off by default: it is for the values a person or a printer wrote on a form
+    /// (extraction asks for it), and it changes what other reads see — the words `inspect` finds in a blank's cells,
+    /// the anchor words registration looks for — which were tuned without it.
+    public var keepsFaintStrokes = false
 
     public init(
         segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,

@@ -130,7 +130,9 @@ final class PreparedPage: ReadablePage {
     /// counts find it, without ruled lines and specks (`PixImage.writingOnly`), kept in its grey levels on white
     /// paper (`PixImage.keeping`), on a white border of about 1 mm.
     /// Returns the image, the page position of its top-left pixel and the size of its ink in pixels.
-    func writing(in rect: PixelRect) -> (image: PixImage, originX: Int, originY: Int, ink: PixelSize)? {
+    func writing(
+        in rect: PixelRect, keepingFaintStrokes: Bool = true
+    ) -> (image: PixImage, originX: Int, originY: Int, ink: PixelSize)? {
         guard let binary else { return nil }
         let grey = source.depth == 1 ? nil : greyPixels(of: rect)
         // On a skewed page the ink is the turned grey pixels thresholded as the page was, so that it lies exactly
@@ -141,7 +143,9 @@ final class PreparedPage: ReadablePage {
         let speck = max(1, Int((dpi / 100).rounded()))
         let margin = max(8, Int((dpi / 25.4).rounded()))
         guard let ink = clip.writingOnly(speck: speck, margin: 0) else { return nil }
-        guard let clean = grey?.keeping(ink, margin: margin) ?? ink.writingOnly(speck: 0, margin: margin) else {
+        // The faint hairlines connected to the writing, kept (a Mincho face at 150 dpi loses them at the threshold).
+        let strokes = keepingFaintStrokes ? grey.flatMap { ink.grownIntoFaintStrokes(of: $0, all: clip) } ?? ink : ink
+        guard let clean = grey?.keeping(strokes, margin: margin) ?? ink.writingOnly(speck: 0, margin: margin) else {
             return nil
         }
         clean.setResolution(dpi)

@@ -644,23 +644,67 @@ public final class PostgresJournal: Journal {
     }
 
     public func beginReading(_ rowID: Int64, now: Date) async throws(KamiflowError) {
+        _ = try await beginReading(rowID, holding: nil, now: now)
+    }
+
+    public func beginReading(holding lease: ScanLease, now: Date) async throws(KamiflowError) -> Bool {
+        try await beginReading(lease.scanRowID, holding: lease, now: now)
+    }
+
+    private func beginReading(_ rowID: Int64, holding lease: ScanLease?, now: Date) async throws(KamiflowError) -> Bool
+    {
         let at = now.timeIntervalSince1970
-        try await transaction("begin reading a scan") { c in
+        return try await transaction("begin reading a scan") { c in
+            guard try await Self.lockHeld(c, lease) else { return false }
             _ = try await c.query(
                 """
                 UPDATE scan SET state = 'reading', attempts = attempts + 1, error = NULL, updated_at = \(at),
                     state_since = \(at) WHERE id = \(rowID)
                 """, logger: Self.quiet)
+            return true
         }
+    }
+
+    /// The guard of every `holding:` write, first in its transaction: one UPDATE of the scan's row that matches
+    /// only while `lease`'s owner holds it, and locks the row until the transaction ends, so that no other node can
+    /// claim the scan between this check and the write. True when there is no lease to check.
+    private static func lockHeld(_ c: PostgresConnection, _ lease: ScanLease?) async throws -> Bool {
+        guard let lease else { return true }
+        return try await c.query(
+            """
+            UPDATE scan SET lease_owner = lease_owner
+            WHERE id = \(lease.scanRowID) AND lease_owner = \(lease.owner)
+            RETURNING id
+            """, logger: Self.quiet
+        ).collect().isEmpty == false
     }
 
     public func recordRead(
         _ rowID: Int64, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
         forReview: [Int: String], now: Date
     ) async throws(KamiflowError) {
+        _ = try await recordRead(
+            rowID, holding: nil, workflow: workflow, pages: pages, maskedRecords: maskedRecords, timings: timings,
+            forReview: forReview, now: now)
+    }
+
+    public func recordRead(
+        holding lease: ScanLease, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
+        forReview: [Int: String], now: Date
+    ) async throws(KamiflowError) -> Bool {
+        try await recordRead(
+            lease.scanRowID, holding: lease, workflow: workflow, pages: pages, maskedRecords: maskedRecords,
+            timings: timings, forReview: forReview, now: now)
+    }
+
+    private func recordRead(
+        _ rowID: Int64, holding lease: ScanLease?, workflow: String?, pages: Int, maskedRecords: String,
+        timings: [String: Double], forReview: [Int: String], now: Date
+    ) async throws(KamiflowError) -> Bool {
         let at = now.timeIntervalSince1970
         let timingsJSON = Self.json(timings)
-        try await transaction("record what was read") { c in
+        return try await transaction("record what was read") { c in
+            guard try await Self.lockHeld(c, lease) else { return false }
             try await c.query(
                 """
                 UPDATE scan SET state = 'read', workflow = \(workflow), pages = \(pages), records = \(maskedRecords),
@@ -675,15 +719,31 @@ public final class PostgresJournal: Journal {
                     VALUES (\(rowID), \(index), 'waiting', \(record), \(at))
                     """, logger: Self.quiet)
             }
+            return true
         }
     }
 
     public func planDeliveries(
         _ rowID: Int64, _ planned: [(connection: String, key: String)], movingTo state: ScanState?, now: Date
     ) async throws(KamiflowError) -> Set<String> {
+        try await planDeliveries(rowID, holding: nil, planned, movingTo: state, now: now) ?? []
+    }
+
+    public func planDeliveries(
+        holding lease: ScanLease, _ planned: [(connection: String, key: String)], movingTo state: ScanState?,
+        now: Date
+    ) async throws(KamiflowError) -> Set<String>? {
+        try await planDeliveries(lease.scanRowID, holding: lease, planned, movingTo: state, now: now)
+    }
+
+    private func planDeliveries(
+        _ rowID: Int64, holding lease: ScanLease?, _ planned: [(connection: String, key: String)],
+        movingTo state: ScanState?, now: Date
+    ) async throws(KamiflowError) -> Set<String>? {
         let at = now.timeIntervalSince1970
         let items = planned.map { [$0.connection, $0.key] }
-        return try await transaction("plan deliveries") { c in
+        return try await transaction("plan deliveries") { c -> Set<String>? in
+            guard try await Self.lockHeld(c, lease) else { return nil }
             for item in items {
                 try await c.query(
                     """
@@ -719,6 +779,23 @@ public final class PostgresJournal: Journal {
                     attempts = attempts + 1, updated_at = \(at)
                 WHERE connection = \(connection) AND idempotency_key = \(key)
                 """, logger: Self.quiet)
+        }
+    }
+
+    public func recordDelivery(
+        holding lease: ScanLease, connection: String, key: String, status: DeliveryEntry.Status, receipt: String?,
+        detail: String?, now: Date
+    ) async throws(KamiflowError) -> Bool {
+        let at = now.timeIntervalSince1970
+        return try await transaction("record a delivery") { c in
+            guard try await Self.lockHeld(c, lease) else { return false }
+            _ = try await c.query(
+                """
+                UPDATE delivery SET status = \(status.rawValue), receipt = \(receipt), detail = \(detail),
+                    attempts = attempts + 1, updated_at = \(at)
+                WHERE connection = \(connection) AND idempotency_key = \(key) AND scan_id = \(lease.scanRowID)
+                """, logger: Self.quiet)
+            return true
         }
     }
 
@@ -1426,23 +1503,25 @@ public final class PostgresJournal: Journal {
         return try await transaction("list the nodes") { c in
             // Leases are counted from the scans themselves: unexpired, not settled, owned by the node.
             var found: [NodeEntry] = []
-            for try await (id, name, host, pid, started, lastSeen, interval, stopped, done, leases)
+            for try await (id, name, host, pid, started, lastSeen, interval, stopped, done, leases, reviewLeases)
                 in try await c.query(
                     """
                     SELECT n.id, n.name, n.host, n.pid, n.started, n.last_seen, n.heartbeat_interval, n.stopped,
                         n.scans_done,
                         (SELECT count(*) FROM scan s WHERE split_part(s.lease_owner, '#', 1) = n.id
-                            AND s.lease_expires > \(at))
+                            AND s.lease_expires > \(at)),
+                        (SELECT count(*) FROM review_lease r WHERE r.node = n.id AND r.expires_at > \(at))
                     FROM node n ORDER BY n.last_seen DESC, n.id
                     """, logger: Self.quiet
-                ).decode((String, String?, String, Int, Double, Double, Double, Double?, Int, Int).self)
+                ).decode((String, String?, String, Int, Double, Double, Double, Double?, Int, Int, Int).self)
             {
                 found.append(
                     NodeEntry(
                         id: id, name: name, host: host, pid: Int32(truncatingIfNeeded: pid),
                         started: Date(timeIntervalSince1970: started), lastSeen: Date(timeIntervalSince1970: lastSeen),
                         heartbeatInterval: interval, stopped: stopped.map(Date.init(timeIntervalSince1970:)),
-                        scansDone: done, leases: stopped == nil ? leases : 0))
+                        scansDone: done, leases: stopped == nil ? leases : 0,
+                        reviewLeases: stopped == nil ? reviewLeases : 0))
             }
             return found
         }

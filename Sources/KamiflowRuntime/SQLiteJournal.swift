@@ -348,6 +348,26 @@ public final class SQLiteJournal: Journal {
 
     /// Marks the start of an attempt at reading the scan.
     public func beginReading(_ rowID: Int64, now: Date) async throws(KamiflowError) {
+        try beginReadingRow(rowID, now: now)
+    }
+
+    public func beginReading(holding lease: ScanLease, now: Date) async throws(KamiflowError) -> Bool {
+        try ifHeld(lease) { () throws(KamiflowError) in try beginReadingRow(lease.scanRowID, now: now) } != nil
+    }
+
+    /// Runs `write` while `lease` is its owner's in this process (run out or not: nobody took it), the lease table
+    /// locked meanwhile so that no worker of this process claims the scan between the check and the write; `nil`,
+    /// with nothing written, when another owner took the scan or it was settled.
+    private func ifHeld<T: Sendable>(
+        _ lease: ScanLease, _ write: () throws(KamiflowError) -> T
+    ) throws(KamiflowError) -> T? {
+        try leases.withLock { (leases) throws(KamiflowError) -> T? in
+            guard leases[lease.scanRowID]?.owner == lease.owner else { return nil }
+            return try write()
+        }
+    }
+
+    private func beginReadingRow(_ rowID: Int64, now: Date) throws(KamiflowError) {
         try write { db in
             try db.execute(
                 sql: """
@@ -365,6 +385,26 @@ public final class SQLiteJournal: Journal {
         _ rowID: Int64, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
         forReview: [Int: String], now: Date
     ) async throws(KamiflowError) {
+        try recordReadRow(
+            rowID, workflow: workflow, pages: pages, maskedRecords: maskedRecords, timings: timings,
+            forReview: forReview, now: now)
+    }
+
+    public func recordRead(
+        holding lease: ScanLease, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
+        forReview: [Int: String], now: Date
+    ) async throws(KamiflowError) -> Bool {
+        try ifHeld(lease) { () throws(KamiflowError) in
+            try recordReadRow(
+                lease.scanRowID, workflow: workflow, pages: pages, maskedRecords: maskedRecords, timings: timings,
+                forReview: forReview, now: now)
+        } != nil
+    }
+
+    private func recordReadRow(
+        _ rowID: Int64, workflow: String?, pages: Int, maskedRecords: String, timings: [String: Double],
+        forReview: [Int: String], now: Date
+    ) throws(KamiflowError) {
         let timingsJSON = Self.json(timings)
         try write { db in
             try db.execute(
@@ -396,6 +436,21 @@ public final class SQLiteJournal: Journal {
         _ rowID: Int64, _ planned: [(connection: String, key: String)], movingTo state: ScanState?,
         now: Date
     ) async throws(KamiflowError) -> Set<String> {
+        try planDeliveryRows(rowID, planned, movingTo: state, now: now)
+    }
+
+    public func planDeliveries(
+        holding lease: ScanLease, _ planned: [(connection: String, key: String)], movingTo state: ScanState?,
+        now: Date
+    ) async throws(KamiflowError) -> Set<String>? {
+        try ifHeld(lease) { () throws(KamiflowError) in
+            try planDeliveryRows(lease.scanRowID, planned, movingTo: state, now: now)
+        }
+    }
+
+    private func planDeliveryRows(
+        _ rowID: Int64, _ planned: [(connection: String, key: String)], movingTo state: ScanState?, now: Date
+    ) throws(KamiflowError) -> Set<String> {
         try write { db in
             for item in planned {
                 try db.execute(
@@ -420,13 +475,33 @@ public final class SQLiteJournal: Journal {
     public func recordDelivery(
         connection: String, key: String, status: DeliveryEntry.Status, receipt: String?, detail: String?, now: Date
     ) async throws(KamiflowError) {
+        try recordDeliveryRow(
+            of: nil, connection: connection, key: key, status: status, receipt: receipt, detail: detail, now: now)
+    }
+
+    public func recordDelivery(
+        holding lease: ScanLease, connection: String, key: String, status: DeliveryEntry.Status, receipt: String?,
+        detail: String?, now: Date
+    ) async throws(KamiflowError) -> Bool {
+        try ifHeld(lease) { () throws(KamiflowError) in
+            try recordDeliveryRow(
+                of: lease.scanRowID, connection: connection, key: key, status: status, receipt: receipt,
+                detail: detail, now: now)
+        } != nil
+    }
+
+    /// The delivery row of `connection` and `key` (of scan `rowID` when given) takes the connector's answer.
+    private func recordDeliveryRow(
+        of rowID: Int64?, connection: String, key: String, status: DeliveryEntry.Status, receipt: String?,
+        detail: String?, now: Date
+    ) throws(KamiflowError) {
         try write { db in
             try db.execute(
                 sql: """
                     UPDATE delivery SET status = ?, receipt = ?, detail = ?, attempts = attempts + 1, updated_at = ?
-                    WHERE connection = ? AND idempotency_key = ?
+                    WHERE connection = ? AND idempotency_key = ? AND (? IS NULL OR scan_id = ?)
                     """,
-                arguments: [status.rawValue, receipt, detail, now.timeIntervalSince1970, connection, key])
+                arguments: [status.rawValue, receipt, detail, now.timeIntervalSince1970, connection, key, rowID, rowID])
         }
     }
 
@@ -794,14 +869,21 @@ public final class SQLiteJournal: Journal {
     private static func fetchNodes(
         _ db: Database, _ rest: String, _ arguments: StatementArguments, now: Date
     ) throws -> [NodeEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM node " + rest, arguments: arguments).map { row in
+        let reviewLeases = Dictionary(
+            try Row.fetchAll(
+                db, sql: "SELECT node, count(*) AS n FROM review_lease WHERE expires_at > ? GROUP BY node",
+                arguments: [now.timeIntervalSince1970]
+            ).map { (row: Row) -> (String, Int) in (row["node"], row["n"]) }, uniquingKeysWith: +)
+        return try Row.fetchAll(db, sql: "SELECT * FROM node " + rest, arguments: arguments).map { row in
             let stopped: Double? = row["stopped"]
+            let id: String = row["id"]
             return NodeEntry(
                 id: row["id"], name: row["name"], host: row["host"], pid: row["pid"],
                 started: Date(timeIntervalSince1970: row["started"]),
                 lastSeen: Date(timeIntervalSince1970: row["last_seen"]), heartbeatInterval: row["heartbeat_interval"],
                 stopped: stopped.map(Date.init(timeIntervalSince1970:)), scansDone: row["scans_done"],
-                leases: stopped == nil ? row["holding"] : 0)
+                leases: stopped == nil ? row["holding"] : 0,
+                reviewLeases: stopped == nil ? reviewLeases[id] ?? 0 : 0)
         }
     }
 

@@ -1,6 +1,7 @@
 public import Foundation
 public import KamiflowCore
 package import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -172,8 +173,9 @@ package struct ScanHandler: Sendable {
     package let logger: Logger
     /// This process among those sharing the journal; each handling adds its own suffix to make the lease owner.
     package let node: LocalNode
-    /// How long a claim on a scan lasts without renewal. It is renewed after reading and before delivering, so it
-    /// must outlast the longest read of one scan; a worker that dies holds its scans at most this long.
+    /// How long a claim on a scan lasts without renewal. The worker renews it every third of this while it reads
+    /// and delivers (see `LeaseKeeper`); a worker that dies, or is cut off from the journal, holds its scans at most
+    /// this long (less when its node's missed heartbeats free them first).
     package let leaseDuration: TimeInterval
 
     package init(
@@ -189,12 +191,6 @@ package struct ScanHandler: Sendable {
         self.logger = logger
         self.node = node
         self.leaseDuration = leaseDuration
-    }
-
-    /// Thrown inside `process` when another worker holds the scan's lease (`atClaim`) or took it over later: the
-    /// scan is theirs to journal.
-    private struct LeaseNotHeld: Error {
-        var atClaim: Bool
     }
 
     /// Handles the file at `path`. Never throws: every failure is journaled (when the file could be hashed) and
@@ -392,15 +388,22 @@ package struct ScanHandler: Sendable {
                         duration: leaseDuration)
                 }
             }
-            guard var lease = claimed else { throw LeaseNotHeld(atClaim: true) }
+            guard let lease = claimed else { throw LeaseNotHeld(atClaim: true) }
             held = lease
             node.took()
             defer { node.released() }
             if Task.isCancelled { throw CancellationError() }
+            // From here on, every write that changes the scan is made only while the lease is this worker's, and
+            // the long steps (reading, delivering) run while the lease is renewed: a step whose lease is lost is
+            // cancelled, and nothing it did is journaled.
+            let keeper = LeaseKeeper(lease, journal: journal, duration: leaseDuration)
             // 2. Read.
-            try await journaled { try await journal.beginReading(entry.rowID) }
+            guard try await journaled({ try await journal.beginReading(holding: lease, now: Date()) }) else {
+                throw LeaseNotHeld(atClaim: false)
+            }
             let readStart = clock.now
-            let records = try await processor.process(.file(path: path), id: hash)
+            let processor = processor
+            let records = try await keeper.whileRenewing { try await processor.process(.file(path: path), id: hash) }
             timings["read"] = milliseconds(clock.now - readStart)
             redactor.register(records, scope: hash)
             outcome.records = records.count
@@ -415,14 +418,15 @@ package struct ScanHandler: Sendable {
             for record in records where record.route == .review {
                 forReview[record.index] = String(decoding: try encoder.encode(record), as: UTF8.self)
             }
-            lease = try await journaled { try await renewed(lease) }
-            held = lease
             let maskedRecords = String(decoding: try encoder.encode(masked), as: UTF8.self)
-            try await journaled {
-                try await journal.recordRead(
-                    entry.rowID, workflow: records.first?.workflow, pages: outcome.pages, maskedRecords: maskedRecords,
-                    timings: timings, forReview: forReview)
-            }
+            let (pages, readTimings) = (outcome.pages, timings)
+            guard
+                try await journaled({
+                    try await journal.recordRead(
+                        holding: lease, workflow: records.first?.workflow, pages: pages, maskedRecords: maskedRecords,
+                        timings: readTimings, forReview: forReview, now: Date())
+                })
+            else { throw LeaseNotHeld(atClaim: false) }
             guard !records.isEmpty else {
                 outcome.state = .unclassified
                 outcome.error = "no form of the workflow was recognised in this scan"
@@ -445,17 +449,21 @@ package struct ScanHandler: Sendable {
                     .delivery, "the workflow delivers to '\(item.connection)', which the deployment does not define",
                     subject: item.connection)
             }
-            lease = try await journaled { try await renewed(lease) }
-            held = lease
-            let confirmed = try await journaled {
-                try await journal.planDeliveries(
-                    entry.rowID, planned.map { ($0.connection, $0.request.idempotencyKey) })
-            }
+            let toDeliver = planned
+            guard
+                let confirmed = try await journaled({
+                    try await journal.planDeliveries(
+                        holding: lease, toDeliver.map { ($0.connection, $0.request.idempotencyKey) },
+                        movingTo: .delivering, now: Date())
+                })
+            else { throw LeaseNotHeld(atClaim: false) }
 
             // 4. Deliver, connection by connection, journaling each answer as it comes.
             let deliverStart = clock.now
-            let delivery = try await Deliverer(journal: journal, connectors: connectors, redactor: redactor)
-                .deliver(planned, confirmed: confirmed)
+            let deliverer = Deliverer(journal: journal, connectors: connectors, redactor: redactor, lease: lease)
+            let delivery = try await keeper.whileRenewing {
+                try await deliverer.deliver(toDeliver, confirmed: confirmed)
+            }
             let statuses = delivery.statuses
             if let error = delivery.error { outcome.error = error }
             timings["deliver"] = milliseconds(clock.now - deliverStart)
@@ -498,10 +506,14 @@ package struct ScanHandler: Sendable {
                     metadata: ["file": "\(originalPath)"])
                 return (outcome, entry.rowID)
             }
-            // Another worker took the scan over after this one's lease ran out: it journals the rest.
+            // Another worker took the scan over after this one's lease ran out (or this worker could not renew it in
+            // time): it journals the rest. Said with the scan id only.
             outcome.state = .claimed
             outcome.busy = true
-            scanLogger.warning("scan taken over by another worker; left to it", metadata: ["file": "\(originalPath)"])
+            scanLogger.warning(
+                refused.unreachable
+                    ? "left the scan: the journal did not answer before its lease ran out; left to the other workers"
+                    : "left the scan: its lease was taken over by another worker; left to it")
             return (outcome, nil)
         } catch let error where error is CancellationError || (error as? KamiflowError)?.code == .cancelled {
             outcome.state = .claimed
@@ -549,14 +561,6 @@ package struct ScanHandler: Sendable {
         return (outcome, entry.rowID)
     }
 
-    /// Renews the lease before the next long step, or throws `LeaseNotHeld` when it was lost.
-    private func renewed(_ lease: ScanLease) async throws -> ScanLease {
-        guard let renewed = try await journal.renewLease(lease, duration: leaseDuration) else {
-            throw LeaseNotHeld(atClaim: false)
-        }
-        return renewed
-    }
-
     private func describe(_ error: any Error) -> String {
         if let error = error as? KamiflowError { return error.description }
         return "\(error)"
@@ -579,11 +583,16 @@ package struct Deliverer: Sendable {
     package let journal: any Journal
     package let connectors: [String: any Connector]
     package let redactor: Redactor
+    /// The worker's lease on the scan (none for the review station): each answer is journaled only while it holds.
+    package let lease: ScanLease?
 
-    package init(journal: any Journal, connectors: [String: any Connector], redactor: Redactor) {
+    package init(
+        journal: any Journal, connectors: [String: any Connector], redactor: Redactor, lease: ScanLease? = nil
+    ) {
         self.journal = journal
         self.connectors = connectors
         self.redactor = redactor
+        self.lease = lease
     }
 
     /// Delivers `planned`, except what `confirmed` (from `Journal.planDeliveries`) says the connector already
@@ -621,8 +630,17 @@ package struct Deliverer: Sendable {
                     subject: name)
             }
             for (request, result) in zip(requests, outcomes) {
-                try await journal.recordDelivery(
-                    connection: name, key: request.idempotencyKey, outcome: result, redactor: redactor)
+                if let lease {
+                    // Taken over meanwhile: the new holder sends and records this delivery itself (same key).
+                    guard
+                        try await journal.recordDelivery(
+                            holding: lease, connection: name, key: request.idempotencyKey, outcome: result,
+                            redactor: redactor)
+                    else { throw LeaseNotHeld(atClaim: false) }
+                } else {
+                    try await journal.recordDelivery(
+                        connection: name, key: request.idempotencyKey, outcome: result, redactor: redactor)
+                }
                 switch result {
                 case .delivered: statuses.append(.delivered)
                 case .rejected(let reasons):
@@ -646,6 +664,25 @@ extension Journal {
     public func recordDelivery(
         connection: String, key: String, outcome: DeliveryOutcome, redactor: Redactor, now: Date = Date()
     ) async throws(KamiflowError) {
+        let (status, receipt, detail) = Self.row(of: outcome, redactor: redactor)
+        try await recordDelivery(
+            connection: connection, key: key, status: status, receipt: receipt, detail: detail, now: now)
+    }
+
+    /// The same, only while `lease` is its owner's (see `Journal.recordDelivery(holding:…)`); false when not.
+    public func recordDelivery(
+        holding lease: ScanLease, connection: String, key: String, outcome: DeliveryOutcome, redactor: Redactor,
+        now: Date = Date()
+    ) async throws(KamiflowError) -> Bool {
+        let (status, receipt, detail) = Self.row(of: outcome, redactor: redactor)
+        return try await recordDelivery(
+            holding: lease, connection: connection, key: key, status: status, receipt: receipt, detail: detail,
+            now: now)
+    }
+
+    private static func row(
+        of outcome: DeliveryOutcome, redactor: Redactor
+    ) -> (DeliveryEntry.Status, receipt: String?, detail: String?) {
         let status: DeliveryEntry.Status
         var receipt: String?
         var detail: String?
@@ -661,7 +698,84 @@ extension Journal {
             status = .failed
             detail = redactor.redact(reason)
         }
-        try await recordDelivery(
-            connection: connection, key: key, status: status, receipt: receipt, detail: detail, now: now)
+        return (status, receipt, detail)
+    }
+}
+
+/// Thrown while a scan is handled when another worker holds its lease (`atClaim`), or took it over later, or the
+/// lease ran out while the journal did not answer (`unreachable`): the scan is theirs to journal.
+struct LeaseNotHeld: Error {
+    var atClaim: Bool
+    var unreachable = false
+}
+
+/// Holds a worker's lease on one scan for as long as a long step (reading, delivering) runs: it renews the lease
+/// every third of its length, so that a scan is never taken over from a worker that is alive and reaches the
+/// journal, however long the step takes. When a renewal is refused (another worker took the scan over: this
+/// process was stopped, or cut off, for longer than its node's heartbeats allow) or the journal has not answered
+/// until the lease ran out, the step is cancelled and `LeaseNotHeld` thrown: the worker then neither delivers nor
+/// journals anything more for the scan.
+final class LeaseKeeper: Sendable {
+    private let journal: any Journal
+    private let duration: TimeInterval
+    private let current: Mutex<ScanLease>
+
+    init(_ lease: ScanLease, journal: any Journal, duration: TimeInterval) {
+        self.journal = journal
+        self.duration = duration
+        self.current = Mutex(lease)
+    }
+
+    /// The lease as last claimed or renewed.
+    var lease: ScanLease { current.withLock { $0 } }
+
+    /// How often the lease is renewed: a third of its length, so that one renewal can fail (a journal restarting)
+    /// and the next still comes before the lease runs out.
+    var interval: TimeInterval { duration / 3 }
+
+    private enum Finished<T: Sendable>: Sendable {
+        case step(T)
+        case renewalStopped
+    }
+
+    /// Runs `step` while renewing the lease; throws `LeaseNotHeld` (after `step` was cancelled and has returned)
+    /// when the lease was lost meanwhile.
+    func whileRenewing<T: Sendable>(_ step: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Finished<T>.self) { group in
+            group.addTask { .step(try await step()) }
+            group.addTask {
+                try await self.renewUntilLost()
+                return .renewalStopped
+            }
+            defer { group.cancelAll() }
+            while let finished = try await group.next() {
+                if case .step(let value) = finished { return value }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Renews every `interval` until cancelled (returns) or the lease is lost (throws).
+    private func renewUntilLost() async throws {
+        while true {
+            do {
+                try await Task.sleep(for: .seconds(interval))
+            } catch {
+                return
+            }
+            let held = lease
+            let renewed: ScanLease?
+            do {
+                renewed = try await journal.renewLease(held, duration: duration, now: Date())
+            } catch {
+                if Task.isCancelled { return }
+                // The journal did not answer: try again at the next interval, unless the lease has run out by now,
+                // and another worker may have the scan.
+                if Date() >= held.expires { throw LeaseNotHeld(atClaim: false, unreachable: true) }
+                continue
+            }
+            guard let renewed else { throw LeaseNotHeld(atClaim: false) }
+            current.withLock { $0 = renewed }
+        }
     }
 }

@@ -122,13 +122,13 @@ public struct QueueWorker: Service {
     package init(
         journal: any Journal, spool: String, processor: any ScanProcessor, planner: @escaping DeliveryPlanner,
         connectors: [any Connector], redactor: Redactor, logger: Logger, node: LocalNode, concurrency: Int,
-        poll: Duration
+        poll: Duration, leaseDuration: Double = 600
     ) {
         var byName: [String: any Connector] = [:]
         for connector in connectors { byName[connector.name] = connector }
         handler = ScanHandler(
             journal: journal, processor: processor, planner: planner, connectors: byName, redactor: redactor,
-            logger: logger, node: node)
+            logger: logger, node: node, leaseDuration: leaseDuration)
         self.spool = URL(fileURLWithPath: spool).standardizedFileURL.path
         self.poll = poll
         self.concurrency = max(1, concurrency)

@@ -780,6 +780,11 @@ public final class ReviewWebStation: Sendable {
             ),
             ("kamiflow_node_leases", "gauge", "Scans the node holds a lease on.", { "\($0.leases)" }),
             (
+                "kamiflow_node_review_leases", "gauge",
+                "Review records the node's review station holds for a reviewer.",
+                { "\($0.reviewLeases)" }
+            ),
+            (
                 "kamiflow_node_scans_done_total", "counter", "Scans the node settled since it started.",
                 { "\($0.scansDone)" }
             ),

@@ -12,6 +12,8 @@ public import KamiflowCore
 ///   re-run (`rerunResumes`) resumes the scan first seen at the same original path;
 /// - claim and lease: one owner at a time, renewal by the holder, take-over after expiry, the old holder's renewal
 ///   then refused, settling ends the lease;
+/// - the writes of a worker (`holding:`): made while its lease is its own (run out or not, while nobody took it),
+///   refused with nothing changed once another owner took the scan over or it was settled;
 /// - read → plan → deliver → settle, each state journaled, with one delivery row per connection and key, confirmed
 ///   deliveries reported as such when planning again after a crash, and never reset to pending;
 /// - retry and requeue: which states they accept, attempts kept or reset, failed deliveries pending again;
@@ -51,6 +53,7 @@ public struct JournalConformance: Sendable {
         let checks: [(String, (any Journal, Recorder) async throws -> Void)] = [
             ("admission", Self.admission),
             ("lease", Self.lease),
+            ("writes holding a lease", Self.writesHoldingLease),
             ("delivery", Self.delivery),
             ("retry", Self.retryAndRequeue),
             ("review", Self.review),
@@ -257,6 +260,94 @@ public struct JournalConformance: Sendable {
         r.check(
             await r.refuses { _ = try await journal.claim(987_654, owner: "node-a", duration: 60, now: t0) },
             "claiming a scan that does not exist did not fail")
+    }
+
+    static func writesHoldingLease(_ journal: any Journal, _ r: Recorder) async throws {
+        guard let entry = try await admitNew(journal, r, hash("h"), "/in/h.png") else { return }
+        guard let a = try await journal.claim(entry.rowID, owner: "node-a#1", duration: 60, now: t0) else {
+            r.fail("the first claim of a scan was refused")
+            return
+        }
+        r.check(try await journal.beginReading(holding: a, now: t0 + 1), "the holder could not begin reading")
+        r.check(
+            try await journal.recordRead(
+                holding: a, workflow: "w", pages: 1, maskedRecords: "[\"a\"]", timings: ["read": 5], forReview: [:],
+                now: t0 + 2), "the holder could not record what it read")
+        let planned = [(connection: "core", key: "h-0"), (connection: "core", key: "h-1")]
+        let first = try await journal.planDeliveries(holding: a, planned, movingTo: .delivering, now: t0 + 3)
+        r.check(
+            first == [], "the holder's plan was refused or reports confirmed deliveries: \(String(describing: first))")
+        r.check(
+            try await journal.recordDelivery(
+                holding: a, connection: "core", key: "h-0", status: .delivered, receipt: "r-0", detail: nil,
+                now: t0 + 4), "the holder could not record a delivery")
+        var scan = try await journal.entry(rowID: entry.rowID)
+        r.check(
+            scan?.state == .delivering && scan?.attempts == 1 && scan?.records == "[\"a\"]",
+            "the holder's writes did not all land: \(String(describing: scan))")
+
+        // The lease runs out and another worker takes the scan over: every late write of the old holder is refused
+        // and changes nothing.
+        guard let b = try await journal.claim(entry.rowID, owner: "node-b#1", duration: 60, now: t0 + 61) else {
+            r.fail("an expired lease could not be taken over")
+            return
+        }
+        r.check(
+            try await !journal.beginReading(holding: a, now: t0 + 62),
+            "a worker whose lease was taken over began reading again")
+        r.check(
+            try await !journal.recordRead(
+                holding: a, workflow: "late", pages: 9, maskedRecords: "[\"late\"]", timings: [:], forReview: [:],
+                now: t0 + 63), "a worker whose lease was taken over recorded what it read")
+        let late = try await journal.planDeliveries(
+            holding: a, [(connection: "core", key: "h-9")], movingTo: .delivering, now: t0 + 64)
+        r.check(late == nil, "a worker whose lease was taken over planned deliveries: \(String(describing: late))")
+        r.check(
+            try await !journal.recordDelivery(
+                holding: a, connection: "core", key: "h-1", status: .failed, receipt: nil, detail: "late", now: t0 + 65),
+            "a worker whose lease was taken over recorded a delivery")
+        scan = try await journal.entry(rowID: entry.rowID)
+        r.check(
+            scan?.state == .delivering && scan?.attempts == 1 && scan?.records == "[\"a\"]" && scan?.workflow == "w"
+                && same(scan?.updatedAt, t0 + 3), "refused late writes changed the scan: \(String(describing: scan))")
+        var rows = try await journal.deliveries(of: entry.rowID)
+        r.check(
+            rows.map(\.idempotencyKey) == ["h-0", "h-1"] && rows.map(\.status) == [.delivered, .pending]
+                && rows.last?.attempts == 0, "refused late writes changed the deliveries: \(rows)")
+
+        // The new holder goes on: it finds the confirmed delivery and records its own answer.
+        r.check(try await journal.beginReading(holding: b, now: t0 + 66), "the new holder could not begin reading")
+        let again = try await journal.planDeliveries(holding: b, planned, movingTo: .delivering, now: t0 + 67)
+        r.check(
+            again == [DeliveryEntry.identity(connection: "core", key: "h-0")],
+            "the new holder's plan does not report the confirmed delivery: \(String(describing: again))")
+        r.check(
+            try await journal.recordDelivery(
+                holding: b, connection: "core", key: "h-1", status: .delivered, receipt: "r-1", detail: nil,
+                now: t0 + 68), "the new holder could not record its delivery")
+        rows = try await journal.deliveries(of: entry.rowID)
+        r.check(rows.map(\.status) == [.delivered, .delivered], "the new holder's delivery was not recorded: \(rows)")
+
+        // Settled: nobody's lease holds any more.
+        r.check(
+            try await journal.settle(holding: b, state: .delivered, error: nil, timings: nil, now: t0 + 69),
+            "the new holder could not settle")
+        r.check(
+            try await !journal.beginReading(holding: b, now: t0 + 70), "a worker began reading a scan settled since")
+        let afterSettling = try await journal.planDeliveries(holding: b, planned, movingTo: .delivering, now: t0 + 70)
+        r.check(afterSettling == nil, "a worker planned deliveries of a scan settled since")
+        r.check(try await journal.entry(rowID: entry.rowID)?.state == .delivered, "a refused write undid settling")
+
+        // A lease that ran out but that nobody took is still its owner's (as for `settle(holding:)`).
+        guard let other = try await admitNew(journal, r, hash("i"), "/in/i.png"),
+            let c = try await journal.claim(other.rowID, owner: "node-c#1", duration: 10, now: t0 + 100)
+        else {
+            r.fail("a second scan could not be claimed")
+            return
+        }
+        r.check(
+            try await journal.beginReading(holding: c, now: t0 + 200),
+            "a lease that ran out but that nobody took does not hold")
     }
 
     static func delivery(_ journal: any Journal, _ r: Recorder) async throws {
@@ -763,6 +854,18 @@ public struct JournalConformance: Sendable {
         r.check(
             try await journal.claim(first.rowID, owner: b.ownerPrefix + "w1", duration: 600, now: t0 + 20) == nil,
             "another node took the lease of a node that beats")
+        // The review records its station holds, per node, beside its scans.
+        _ = try await journal.claimReviewRecord(scan: 1, index: 0, user: "yamada", node: b.id, for: 30, now: t0 + 6)
+        _ = try await journal.claimReviewRecord(scan: 1, index: 1, user: "yamada", node: b.id, for: 30, now: t0 + 6)
+        _ = try await journal.claimReviewRecord(scan: 2, index: 0, user: "suzuki", node: a.id, for: 5, now: t0 + 6)
+        var review = try await journal.nodes(now: t0 + 7)
+        r.check(
+            review.first { $0.id == b.id }?.reviewLeases == 2 && review.first { $0.id == a.id }?.reviewLeases == 1,
+            "the review leases per node are not the ones held: \(review.map { ($0.id, $0.reviewLeases) })")
+        review = try await journal.nodes(now: t0 + 12)
+        r.check(
+            review.first { $0.id == b.id }?.reviewLeases == 2 && review.first { $0.id == a.id }?.reviewLeases == 0,
+            "an expired review lease is still counted: \(review.map { ($0.id, $0.reviewLeases) })")
 
         // Stopped (at its exit, or found gone by a neighbour): its lease is free at once.
         try await journal.retireNode(a.id, now: t0 + 21)

@@ -7,7 +7,7 @@ import Logging
 struct CoreSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core-sim",
-        abstract: "Simulated core systems (住民記録, 児童手当, 国保, 給付金, 証明書交付) over HTTP.",
+        abstract: "Simulated core systems (住民記録, 児童手当, 国保, 給付金, 証明書交付, 市税口座振替) over HTTP.",
         subcommands: [Serve.self]
     )
 

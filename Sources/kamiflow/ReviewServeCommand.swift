@@ -29,14 +29,26 @@ struct ReviewServeCommand: AsyncParsableCommand {
             let redactor = Redactor()
             let logger = options.logger("kamiflow.review-web", redactor: redactor, defaultLevel: .notice)
             let journal = try await options.openJournal()
+            // A node of the journal like `run` and `serve`: `kamiflow status` and `/metrics` show the review
+            // records it holds for its reviewers, and when it was last seen.
+            let node = LocalNode.thisProcess()
             let made = try await station.make(
                 journal: journal, journalPath: options.journal, logger: logger,
-                redactor: redactor)
+                redactor: redactor, node: node.identity.id)
             let host = station.host
-            try await made.web.runUntilSignalled { port in
-                FileHandle.standardOutput.write(Data("review station: \(made.web.scheme)://\(host):\(port)/\n".utf8))
+            let served: Result<Void, any Error> = await node.whileRegistered(in: journal, logger: logger) {
+                do {
+                    try await made.web.runUntilSignalled { port in
+                        FileHandle.standardOutput.write(
+                            Data("review station: \(made.web.scheme)://\(host):\(port)/\n".utf8))
+                    }
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
             }
             await made.composition.shutdown()
+            try served.get()
         }
     }
 }
@@ -80,7 +92,7 @@ struct ReviewStationOptions: ParsableArguments {
     }
 
     func make(
-        journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor
+        journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor, node: String
     ) async throws
         -> (web: ReviewWebStation, composition: Composition)
     {
@@ -88,7 +100,7 @@ struct ReviewStationOptions: ParsableArguments {
             host: host, port: port, language: StationLanguage(rawValue: language) ?? .ja, secureCookies: secureCookies,
             tls: try Self.tls(certificate: tlsCertificate, key: tlsKey, flags: ("--tls-certificate", "--tls-key")),
             workflows: workflows, deployment: deployment, journal: journal, journalPath: journalPath, logger: logger,
-            redactor: redactor)
+            redactor: redactor, node: node)
     }
 
     /// The station wired to the journal, the workflows' interpreters, the connectors and the page images: the
@@ -96,7 +108,8 @@ struct ReviewStationOptions: ParsableArguments {
     static func make(
         host: String, port: Int, language: StationLanguage, secureCookies: Bool, tls: ReviewWebStation.TLSFiles?,
         workflows: [String],
-        deployment: String?, journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor
+        deployment: String?, journal: any Journal, journalPath: String, logger: Logger, redactor: Redactor,
+        node: String
     ) async throws -> (web: ReviewWebStation, composition: Composition) {
         let files = ReviewCommand.workflowFiles(given: workflows)
         guard !files.isEmpty else {
@@ -155,7 +168,8 @@ struct ReviewStationOptions: ParsableArguments {
         let store = try StationStore(path: StationStore.path(besideJournal: journalPath))
         let web = try await ReviewWebStation(
             configuration: ReviewWebStation.Configuration(
-                host: host, port: port, language: language, secureCookies: secureCookies, logger: logger, tls: tls),
+                host: host, port: port, language: language, secureCookies: secureCookies, logger: logger, tls: tls,
+                node: node),
             journal: journal, store: store, backend: backend)
         return (web, composition)
     }

@@ -73,7 +73,18 @@ struct ServeCommand: AsyncParsableCommand {
             """, visibility: .hidden))
     var testClockOrigin: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            """
+            For tests only: the queue workers' lease on a scan lasts this many seconds (default 600), renewed every \
+            third of it, so that a test sees a take-over within seconds. Never in production.
+            """, visibility: .hidden))
+    var testLeaseSeconds: Double?
+
     func validate() throws {
+        guard testLeaseSeconds.map({ $0 >= 0.3 }) ?? true else {
+            throw ValidationError("--test-lease-seconds is at least 0.3")
+        }
         guard testClockSpeed.map({ $0 >= 1 }) ?? true else { throw ValidationError("--test-clock-speed is at least 1") }
         guard (testClockSpeed == nil) == (testClockOrigin == nil) else {
             throw ValidationError("--test-clock-speed and --test-clock-origin go together")
@@ -134,7 +145,8 @@ struct ServeCommand: AsyncParsableCommand {
                 QueueWorker(
                     journal: journal, spool: queue.spool, processor: wiring.processor, planner: wiring.planner,
                     connectors: wiring.connectors, redactor: redactor, logger: logger, node: node,
-                    concurrency: workers, poll: queue.poll?.duration ?? .seconds(1)))
+                    concurrency: workers, poll: queue.poll?.duration ?? .seconds(1),
+                    leaseDuration: testLeaseSeconds ?? 600))
         }
 
         var jobs: [ScheduledJob] = []
@@ -179,7 +191,8 @@ struct ServeCommand: AsyncParsableCommand {
                     certificate: reviewTlsCertificate, key: reviewTlsKey,
                     flags: ("--review-tls-certificate", "--review-tls-key")),
                 workflows: workflows, deployment: deployment, journal: journal,
-                journalPath: settings.journal ?? options.journal, logger: logger, redactor: redactor)
+                journalPath: settings.journal ?? options.journal, logger: logger, redactor: redactor,
+                node: node.identity.id)
             reviewComposition = station.composition
             let (host, scheme) = (reviewHost, station.web.scheme)
             services.append(

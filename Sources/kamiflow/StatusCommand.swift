@@ -50,6 +50,7 @@ struct StatusCommand: AsyncParsableCommand {
                 var pid: Int32
                 var state: String
                 var leases: Int
+                var reviewLeases: Int
                 var scansDone: Int
                 var scansPerMinute: Double
                 var started: Date
@@ -75,7 +76,7 @@ struct StatusCommand: AsyncParsableCommand {
                 nodes: nodes.map {
                     Node(
                         id: $0.id, name: $0.name, host: $0.host, pid: $0.pid, state: Self.nodeState($0, now: now),
-                        leases: $0.leases, scansDone: $0.scansDone,
+                        leases: $0.leases, reviewLeases: $0.reviewLeases, scansDone: $0.scansDone,
                         scansPerMinute: ($0.scansPerMinute * 100).rounded() / 100, started: $0.started,
                         lastSeen: $0.lastSeen, lastSeenSecondsAgo: Int(now.timeIntervalSince($0.lastSeen)))
                 })
@@ -127,12 +128,14 @@ struct StatusCommand: AsyncParsableCommand {
         let width = max(4, shown.map(\.id.count).max() ?? 4)
         print(
             "  " + "NODE".padding(toLength: width, withPad: " ", startingAt: 0)
-                + "  STATE    LEASES  SCANS  PER MIN  LAST SEEN")
+                + "  STATE    LEASES  REVIEW  SCANS  PER MIN  LAST SEEN")
         for node in shown {
             print(
                 "  " + node.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                     + Self.nodeState(node, now: now).padding(toLength: 7, withPad: " ", startingAt: 0)
-                    + String(format: "  %6d  %5d  %7.1f", node.leases, node.scansDone, node.scansPerMinute)
+                    + String(
+                        format: "  %6d  %6d  %5d  %7.1f", node.leases, node.reviewLeases, node.scansDone,
+                        node.scansPerMinute)
                     + "  \(Self.age(now.timeIntervalSince(node.lastSeen))) ago")
         }
     }

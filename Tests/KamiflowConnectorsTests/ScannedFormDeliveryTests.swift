@@ -39,6 +39,24 @@ struct ScannedForm {
         return ScannedForm(workflow: workflow, record: try #require(records.first), printed: truth.forms[0].values)
     }
 
+    /// Reads a scan that was not rendered by Kamiflow (a form it did not print, with its truth file beside it) with
+    /// a shipped workflow: the real engine, the workflow's own registration to its reference blank.
+    static func read(_ name: String, scan: URL) async throws -> ScannedForm {
+        let workflow = try Workflow.load(
+            file: PythonClient.repositoryRoot.appendingPathComponent("Workflows/\(name).yaml").path)
+        let truth = try GroundTruth.load(
+            from: scan.deletingLastPathComponent().appendingPathComponent(
+                GroundTruth.fileName(forImage: scan.lastPathComponent)))
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(
+                preparation: Preparation(deskew: true), today: CivilDate(year: 2026, month: 11, day: 21)))
+        let records = try await extractor.extract(.file(path: scan.path), scanID: "demo1").records
+        await pool.shutdown()
+        return ScannedForm(workflow: workflow, record: try #require(records.first), printed: truth.forms[0].values)
+    }
+
     /// The requests for one connection of the workflow's `deliver:` block.
     func requests(to connection: String) throws -> [DeliveryRequest] {
         try workflow.deliveryRequests(for: record).filter { $0.connection == connection }.map(\.request)
@@ -314,5 +332,31 @@ struct ScannedFormDeliveryTests {
         #expect(read.first as? Int == 1)
         #expect(read.dropFirst().first as? [String] == columns)
         #expect(read.dropFirst(2).compactMap { $0 as? String } == printedScores + [scan.printed["answered_on"] ?? ""])
+    }
+
+    @Test("市税口座振替依頼書, a form Kamiflow did not print: the demo's scan, taxes and account kind coded")
+    func kouzaFurikae() async throws {
+        let scan = try await ScannedForm.read(
+            "kouza-furikae",
+            scan: PythonClient.repositoryRoot.appendingPathComponent("Samples/forms/kouza-furikae-0002.jpg"))
+        let requests = try scan.requests(to: "zeimu")
+        #expect(requests.count == 1)
+        let stored = try await deliverTwiceToSimulator(requests, resource: "koza-furikae")
+        #expect(stored.count == 1)
+        let fields = try #require(stored.first?.fields)
+        #expect(fields == requests[0].values)
+        let printed = scan.printed
+        let taxes = [
+            "市県民税": "shikenminzei", "固定資産税": "kotei_shisanzei", "軽自動車税": "kei_jidoshazei",
+            "国民健康保険税": "kokuho_zei",
+        ]
+        let printedTaxes = (printed["taxes"] ?? "").split(separator: ",").compactMap { taxes[String($0)] }
+        #expect(!printedTaxes.isEmpty)
+        #expect(fields["zeimoku"] == printedTaxes.joined(separator: ","))
+        #expect(fields["yokin_shumoku"] == (printed["account_kind"] == "普通" ? "1" : "2"))
+        #expect(fields["todokede_ymd"] == printed["applied_on"])
+        #expect(fields["kinyu_kikan_code"] == printed["bank_code"])
+        #expect(fields["shiten_code"] == printed["branch_code"])
+        #expect(fields["koza_bango"] == printed["account_number"])
     }
 }

@@ -232,6 +232,18 @@ struct ReviewStationNodesTests {
             #expect(
                 leases[ReviewRecordKey(scan: x, index: 0)] == "窓口山田"
                     && leases[ReviewRecordKey(scan: y, index: 0)] == "窓口鈴木", "\(leases)")
+            // Each station is a node of the journal holding one record: so say the nodes and A's /metrics.
+            let nodes = try await journal.nodes()
+            let (nodeOfA, nodeOfB) = (
+                nodes.first { $0.pid == processA.processIdentifier && $0.stopped == nil },
+                nodes.first { $0.pid == processB.processIdentifier && $0.stopped == nil }
+            )
+            #expect(nodeOfA?.reviewLeases == 1 && nodeOfB?.reviewLeases == 1, "\(nodes)")
+            let metrics = try yamadaOnA.get("/metrics")
+            #expect(
+                metrics.body.split(separator: "\n").contains {
+                    $0.hasPrefix("kamiflow_node_review_leases{node=\"\(nodeOfA?.id ?? "?")\"") && $0.hasSuffix(" 1")
+                }, "\(metrics.body.suffix(1500))")
 
             // 山田's blind entry on node A: kept in the shared journal, nothing delivered yet.
             let values = ["claimant.mynumber": right, "account.number": account]

@@ -11,9 +11,14 @@ enum ShippedWorkflows {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Workflows")
 
+    /// The workflows of the forms Kamiflow prints. A form it did not print (`form.reference`, the
+    /// 口座振替依頼書) is not rendered, so it is left out here; `ShippedWorkflowTests` and
+    /// `ScannedFormDeliveryTests` read it from its corpus scans instead.
     static var files: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".yaml") }.sorted()
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().filter { name in
+            WorkflowLoader().load(file: directory.appendingPathComponent(name).path).workflow?.form.reference == nil
+        }
     }
 
     static func layout(_ name: String) throws -> FormLayout {
@@ -27,7 +32,7 @@ enum ShippedWorkflows {
 struct WorkflowRenderingTests {
     @Test("there are shipped workflows to print")
     func thereAreWorkflows() {
-        #expect(ShippedWorkflows.files.count >= 1)
+        #expect(ShippedWorkflows.files.count == 6)
     }
 
     @Test(

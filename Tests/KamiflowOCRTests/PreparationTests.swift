@@ -140,11 +140,13 @@ struct StraighteningTests {
         }
     }
 
-    @Test("lines are brought down to the reading height, never enlarged; blocks and lone characters are left alone")
+    @Test("lines are brought to the reading height, down or up; near it, blocks and lone characters are left alone")
     func lineScale() {
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 42), to: 28, .singleLine) == 28.0 / 42)
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 30), to: 28, .singleLine) == nil)
-        #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 20), to: 28, .rawLine) == nil)
+        #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 24), to: 28, .singleLine) == nil)
+        #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 20), to: 28, .rawLine) == 28.0 / 20)
+        #expect(TesseractEngine.lineScale(ink: PixelSize(width: 30, height: 20), to: 28, .singleLine) == nil)
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 400, height: 120), to: 28, .singleBlock) == nil)
         #expect(TesseractEngine.lineScale(ink: PixelSize(width: 42, height: 42), to: 28, .singleLine) == nil)
         #expect(

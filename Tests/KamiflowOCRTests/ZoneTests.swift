@@ -143,4 +143,29 @@ struct ZoneTests {
             #expect(decoded[0].width == 94 && decoded[0].pixels.allSatisfy { $0 == 0 })
         }
     }
+
+    /// `mincho-150dpi.png`: 吉田 直樹 typed in Takao P明朝 on a write-in rule, cut from a 150-dpi corpus scan
+    /// (Corpus/existing-forms, seed 3301). Its hairlines are lighter than the page's ink threshold: isolated at that
+    /// threshold, 吉 lost its horizontals and the name read as 生田直樹 (the field as 上卓直椅).
+    @Test("a Mincho line at 150 dpi keeps its hairlines when its writing is isolated, and not the rule under it")
+    func minchoHairlines() throws {
+        // As extraction reads a written value: faint strokes kept (off by default, for printed labels and anchors).
+        var options = RecognitionOptions(segmentation: .singleLine, language: "jpn", lineHeight: 28)
+        options.keepsFaintStrokes = true
+        let (reading, writing) = try #require(
+            try engine.withPages(of: .file(path: Fixtures.ocr("mincho-150dpi.png"))) { page in
+                let zone = PixelRect(x: 0, y: 0, width: page.size.width, height: page.size.height)
+                return (
+                    try page.recognize(zone, options: options),
+                    page.writingImage(in: zone)
+                )
+            }.first)
+        #expect(reading.text == "吉田直樹")
+        let image = try #require(writing)
+        // No row of the isolated writing is dark across half its width: the rules above and below stayed out.
+        for y in 0..<image.height {
+            let dark = (0..<image.width).count { image.pixels[y * image.width + $0] < 160 }
+            #expect(dark < image.width / 2, "row \(y): \(dark) dark pixels of \(image.width)")
+        }
+    }
 }

@@ -103,7 +103,9 @@ struct CoreSimulatorTests {
             ])
         #expect(result.status == 0, "\(result.output)\(result.errorOutput)")
         #expect(
-            CoreSimulator.resourceNames == ["jidou-teate", "jumin-idou", "kokuho-shutoku", "kyufukin", "shomeisho"])
+            CoreSimulator.resourceNames == [
+                "jidou-teate", "jumin-idou", "kokuho-shutoku", "koza-furikae", "kyufukin", "shomeisho",
+            ])
     }
 
     @Test("answers 401 without the bearer token or with a wrong one")
@@ -189,6 +191,44 @@ struct CoreSimulatorTests {
             #expect(!String(decoding: answer.body, as: UTF8.self).contains("123456789012"))
             #expect(try simulator.records(in: "jidou-teate").isEmpty)
             try expectMatchesDocument([("/components/schemas/ValidationFailure", answer.body)])
+        }
+    }
+
+    @Test("市税 口座振替: takes a request with its taxes coded, refuses an unknown tax and 預金種目 4 (貯蓄)")
+    func kozaFurikae() async throws {
+        try await withSimulator { simulator, http in
+            func record(zeimoku: String, shumoku: String) -> String {
+                """
+                {"todokede_ymd": "2026-06-05", "nozeigimusha_shimei": "山本 陽子", "jusho": "青葉市若葉台4丁目29番3号",
+                 "denwa_bango": "0352999106", "zeimoku": "\(zeimoku)", "kinyu_kikan_code": "0517",
+                 "shiten_code": "813", "yokin_shumoku": "\(shumoku)", "koza_bango": "9937995",
+                 "koza_meigi_kana": "ﾔﾏﾓﾄ ﾖｳｺ"}
+                """
+            }
+            let good = try await http.send(
+                .POST, "/v1/koza-furikae", body: record(zeimoku: "kotei_shisanzei,kokuho_zei", shumoku: "1"),
+                headers: auth("kz-1"))
+            #expect(good.status == 201, "\(String(decoding: good.body, as: UTF8.self))")
+            let stored = try simulator.records(in: "koza-furikae")
+            #expect(stored.count == 1)
+            #expect(stored.first?.fields["zeimoku"] == "kotei_shisanzei,kokuho_zei")
+            let bad = try await http.send(
+                .POST, "/v1/koza-furikae", body: record(zeimoku: "kotei_shisanzei,jidoshazei", shumoku: "4"),
+                headers: auth("kz-2"))
+            #expect(bad.status == 422)
+            let pairs = Set(
+                (bad.json?["errors"]?.arrayValue ?? []).compactMap { error -> String? in
+                    guard let field = error["field"]?.stringValue, let code = error["code"]?.stringValue else {
+                        return nil
+                    }
+                    return "\(field):\(code)"
+                })
+            #expect(pairs == ["zeimoku:pattern", "yokin_shumoku:enum"])
+            #expect(!String(decoding: bad.body, as: UTF8.self).contains("9937995"))
+            #expect(try simulator.records(in: "koza-furikae").count == 1)
+            try expectMatchesDocument([
+                ("/components/schemas/Receipt", good.body), ("/components/schemas/ValidationFailure", bad.body),
+            ])
         }
     }
 

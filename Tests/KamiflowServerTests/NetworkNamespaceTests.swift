@@ -179,8 +179,9 @@ struct NetworkNamespaceTests {
 
         let drill = try QueueDrill(
             "netns", count: 60, readSeconds: 1.5,
-            journal: postgres.urlWithoutPassword(database: database, host: network.serverAddress) + "&timeout=2",
-            password: postgres.password, core: "http://\(network.serverAddress):\(port)/v1", token: "netns-token",
+            journal: .postgres(
+                url: postgres.urlWithoutPassword(database: database, host: network.serverAddress) + "&timeout=2",
+                password: postgres.password), core: "http://\(network.serverAddress):\(port)/v1", token: "netns-token",
             workers: 2)
         defer { drill.remove() }
         for index in 0..<3 {

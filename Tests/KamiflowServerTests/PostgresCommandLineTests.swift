@@ -120,17 +120,10 @@ struct PostgresCommandLineTests {
         let server = try PostgresServer.start()
         defer { server.remove() }
         let database = try server.createDatabase()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kf-pgqueue-core-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let simulator = CoreSimulator.Configuration(
-            databasePath: folder.appendingPathComponent("core.sqlite").path, token: "queue-token")
-        try await CoreSimulator.withRunning(simulator) { core, port in
-            let drill = try QueueDrill(
-                "pgqueue", count: 30, readSeconds: 0.3, journal: server.urlWithoutPassword(database: database),
-                password: server.password, core: "http://127.0.0.1:\(port)/v1", token: "queue-token", workers: 3)
-            defer { drill.remove() }
+        let journal = QueueDrill.JournalPlace.postgres(
+            url: server.urlWithoutPassword(database: database), password: server.password)
+        try await QueueDrill.withCoreSystem("pgqueue", count: 30, readSeconds: 0.3, journal: journal, workers: 3) {
+            drill, core in
             let count = drill.count
             var workers: [Process] = []
             defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
@@ -193,17 +186,10 @@ struct PostgresCommandLineTests {
         let server = try PostgresServer.start()
         defer { server.remove() }
         let database = try server.createDatabase()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kf-pgkill-core-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let simulator = CoreSimulator.Configuration(
-            databasePath: folder.appendingPathComponent("core.sqlite").path, token: "kill-token")
-        try await CoreSimulator.withRunning(simulator) { core, port in
-            let drill = try QueueDrill(
-                "pgkill", count: 60, readSeconds: 0.5, journal: server.urlWithoutPassword(database: database),
-                password: server.password, core: "http://127.0.0.1:\(port)/v1", token: "kill-token", workers: 2)
-            defer { drill.remove() }
+        let journal = QueueDrill.JournalPlace.postgres(
+            url: server.urlWithoutPassword(database: database), password: server.password)
+        try await QueueDrill.withCoreSystem("pgkill", count: 60, readSeconds: 0.5, journal: journal, workers: 2) {
+            drill, core in
             let count = drill.count
             var workers = try (0..<3).map { _ in try drill.startWorker() }
             defer { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }

@@ -17,13 +17,17 @@ let shippedWorkflows: [String] = {
 
 @Suite("Shipped workflows")
 struct ShippedWorkflowTests {
-    @Test("the six forms of the issue are shipped")
+    @Test("the six forms of the issue and one form Kamiflow did not print (#13) are shipped")
     func allShipped() {
         let ids = shippedWorkflows.compactMap { WorkflowLoader().load(file: $0).workflow?.id }.sorted()
         #expect(
             ids == [
-                "anketo", "idou-tennyu", "jidou-teate-nintei", "juminhyo-koufu", "kokuho-shutoku", "kyufukin-shinsei",
+                "anketo", "idou-tennyu", "jidou-teate-nintei", "juminhyo-koufu", "kokuho-shutoku", "kouza-furikae",
+                "kyufukin-shinsei",
             ])
+        let existing = shippedWorkflows.compactMap { WorkflowLoader().load(file: $0).workflow }
+            .filter { $0.form.reference != nil }.map(\.id)
+        #expect(existing == ["kouza-furikae"])
     }
 
     @Test("each loads with no errors and no warnings", arguments: shippedWorkflows)
@@ -31,14 +35,27 @@ struct ShippedWorkflowTests {
         let result = WorkflowLoader().load(file: path)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description).joined(separator: "\n"))")
         let workflow = try #require(result.workflow)
-        #expect(workflow.form.code != nil, "a printed form code identifies the form")
-        #expect(workflow.form.registration == .marks(CornerMarks()))
+        if let reference = workflow.form.reference {
+            // A form Kamiflow did not print: its blank is shipped beside the workflow, it registers by the blank's
+            // own printed rules, and its printed title identifies it among the other shipped forms.
+            #expect(reference.hasPrefix(packageRoot.appendingPathComponent("Workflows").path), "\(reference)")
+            #expect(FileManager.default.fileExists(atPath: reference))
+            #expect(workflow.form.registration == .lines)
+            guard case .keyword = workflow.form.identify else {
+                Issue.record("a reference form shipped with others needs a printed keyword to identify it")
+                return
+            }
+        } else {
+            #expect(workflow.form.code != nil, "a printed form code identifies the form")
+            #expect(workflow.form.registration == .marks(CornerMarks()))
+        }
         // Declared fields, a group's fields counted once (rows repeat them).
         let declared = workflow.form.items.reduce(0) { count, item in
             if case .group(let group) = item { return count + group.fields.count }
             return count + 1
         }
-        #expect((12...24).contains(declared), "\(declared) fields")
+        // (The 口座振替依頼書 has 11: the layout's date, three write-in lines, taxes and six bank fields.)
+        #expect((11...24).contains(declared), "\(declared) fields")
     }
 
     /// Independent of the loader's own overlap warning: every printed element (registration marks, title, code,
@@ -48,6 +65,18 @@ struct ShippedWorkflowTests {
         let workflow = try Workflow.load(file: path)
         let form = workflow.form
         let page = form.page.bounds
+        if form.reference != nil {
+            // Nothing is printed: every read area inside the page, and no two fields reading the same ink.
+            let areas = form.placedFields.flatMap { placed in placed.spec.readAreas.map { (placed.path, $0) } }
+            #expect(!areas.isEmpty)
+            for (name, area) in areas { #expect(page.contains(area), "\(name) \(area) is outside the page") }
+            for i in areas.indices {
+                for j in areas.indices where j > i && areas[i].0 != areas[j].0 {
+                    #expect(!areas[i].1.overlaps(areas[j].1), "\(areas[i].0) overlaps \(areas[j].0)")
+                }
+            }
+            return
+        }
         var elements: [(String, TemplateRect)] = []
         if case .marks(let marks) = form.registration {
             elements += marks.rects(on: form.page).map { ("mark", $0) }

@@ -546,10 +546,14 @@ struct FieldReader {
         let mode = segmentation ?? spec.recognition.segmentation ?? (rect.height > 14 ? .singleBlock : .singleLine)
         let allowed = spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist
         let language = Self.language(of: spec, else: language)
-        let options = RecognitionOptions(
+        var options = RecognitionOptions(
             segmentation: mode, whitelist: allowed,
             blacklist: allowed == nil ? spec.type.defaultBlacklist(language: language) : nil, language: language,
             measuresConfidence: measuresConfidence, lineHeight: lineHeight, shrinksLoneCharacter: shrinksLoneCharacter)
+        // A written value keeps the faint hairlines of its strokes (a Mincho face at 150 dpi). Boxed characters do
+        // not: their rows are checked by a second decode and check digits, tuned on the writing as thresholded, and
+        // the faint growth changes which rows fail (kokuho's 個人番号, SecondOpinionTests).
+        options.keepsFaintStrokes = spec.cells == nil
         var pixels = transform.pixelRect(rect)
         if mode == .singleLine || mode == .rawLine { pixels = tightened(pixels) }
         guard let reading = try? page.recognize(pixels, options: options) else { return ("", 0) }
