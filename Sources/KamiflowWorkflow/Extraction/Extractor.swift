@@ -593,8 +593,8 @@ struct FieldReader {
             // Tesseract sure of nothing (a name it read as 渡計 at 0): the witness's reading, for the person who looks.
             return (witness?.corrected(read.text) ?? read.text, read.confidence)
         }
-        // A date's digits are counted in its ink (`DateInk`): a day that lost a digit is in doubt, and only
-        // readings with room for every digit are taken.
+        // A date's digits are counted in its ink (`DateInk`): a reading with fewer digits in its day or month than
+        // the ink shows is in doubt.
         let ink = [.warekiDate, .date].contains(spec.type) && lineMode ? dateInk(zone) : nil
         // A name of a family and a given name (`shape: family-given`) is read again in two pieces, cut at the widest
         // gap of its ink: read whole, jpn ran ヤマザキ ユウト together into ヤマザキュウト at 92, a small ュ no reader
@@ -633,8 +633,10 @@ struct FieldReader {
             return (read.text, Self.corroboration(of: read.text, among: readings, witness: nil, spec: spec))
         }
         let readings = opinions(read, zone: zone, spec: spec)
-        let inked = readings.filter { ink?.agrees(with: $0.text) != false }
-        var candidates = inked.isEmpty ? readings : inked
+        // The ink is a witness, not a reader: it may put the chosen reading in doubt (below), never choose or empty
+        // it. Filtering the vote down to the readings it had room for lost three right dates on Noto Serif CJK
+        // scans, where only a partial reading was left (docs/samples-and-eval.md, eleventh round).
+        var candidates = readings
         if let pieces { candidates.append(Opinion(text: pieces, confidence: read.confidence, independent: false)) }
         let chosen = Self.vote(candidates, first: read, spec: spec)
         let text = witness?.corrected(chosen.text) ?? chosen.text
