@@ -158,6 +158,18 @@ public struct RecordInterpreter: Sendable {
         // Groups: the minimum number of filled rows.
         for (i, issue) in groupIssues(fields, position: position) { fields[i].issues.append(issue) }
 
+        // A choice a `require:` rule names is needed only when the rule says so (預金種目 when there is an account
+        // number, not beside ゆうちょ): nothing marked is then the rule's to judge, not an ambiguity of its own.
+        // Two marks, or a mark nobody can tell, stay errors of the field.
+        let ruled = Set(
+            workflow.rules.compactMap { rule -> String? in
+                if case .require(let field, _) = rule.kind { return field }
+                return nil
+            })
+        for i in fields.indices where ruled.contains(Self.declaredPath(fields[i].path)) {
+            fields[i].issues.removeAll { $0.code == IssueCode.ambiguousMark && $0.severity == .warning }
+        }
+
         // Rules.
         var failedErrorRule = false
         let evaluator = RuleEvaluator(form: workflow.form, fields: fields, position: position, today: today)
