@@ -158,26 +158,36 @@ struct PageReader {
             // back as "RR GA)"); a printed form code, small and Latin, is the second witness. The code is asked
             // first because it is one short line, where the title is a block across the page (≈ 4× the reading
             // time): the answer is the same either way.
-            if matchesCode(workflow, page: page, transform: transform) { return true }
+            if matchesCode(workflow, page: page, transform: transform, alone: false) { return true }
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
             return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword))
         case .formCode:
-            return matchesCode(workflow, page: page, transform: transform)
+            return matchesCode(workflow, page: page, transform: transform, alone: alone)
         }
     }
 
-    func matchesCode(_ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> Bool {
+    func matchesCode(
+        _ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform, alone: Bool
+    ) -> Bool {
         guard let code = workflow.form.code else { return false }
-        // jpn, as the fields are read (eng alone missed the code KF-AN-01 on half of 50 office-scanner scans).
-        let reading = try? page.recognize(
-            transform.pixelRect(code.zone.expanded(by: 1.5)),
-            options: RecognitionOptions(segmentation: .singleLine, language: "jpn"))
-        let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? "")))
-            .uppercased()
         let wanted = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(code.text))).uppercased()
-        // Codes differ from one another in a character or two: no fuzziness here, or KF-JT-01 would pass for KF-IT-01.
-        return read.contains(wanted)
+        // jpn first, as the fields are read (eng alone missed the code KF-AN-01 on half of 50 office-scanner scans);
+        // then the other models, only when it did not match: jpn lost KF-AN-01 beside scanner specks on one of 200
+        // anketo scans, which left the page unclassified. Codes differ from one another in a character or two: no
+        // fuzziness here, or KF-JT-01 would pass for KF-IT-01.
+        // The other models are asked only for the page's one candidate, or when jpn read something near the code,
+        // so that a page of another form does not cost three reads per loaded workflow.
+        for language in ["jpn", FieldReader.secondModel, "eng"] {
+            let reading = try? page.recognize(
+                transform.pixelRect(code.zone.expanded(by: 1.5)),
+                options: RecognitionOptions(segmentation: .singleLine, language: language))
+            let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? "")))
+                .uppercased()
+            if read.contains(wanted) { return true }
+            if language == "jpn", !alone, !Self.fuzzyContains(read, wanted) { return false }
+        }
+        return false
     }
 
     /// True when `text` holds `keyword` with at most one misread character in four (Tesseract reads 認 as 説 on
@@ -658,17 +668,25 @@ struct FieldReader {
         -> [Opinion]
     {
         var readings = [Opinion(text: first.text, confidence: first.confidence, independent: false)]
-        let ownModelOnly = spec.recognition.language != nil || spec.type.defaultLanguage != "jpn"
+        // A field that names its own model is read again with that model only, but for `eng`: the second Japanese
+        // model reads Latin letters and digits too (an e-mail address, a residence card number) and is another
+        // network, so it is the independent reader eng's lines otherwise lack (eng reads `1` as `l` at every size).
+        let ownModelOnly =
+            (spec.recognition.language != nil || spec.type.defaultLanguage != "jpn")
+            && Self.language(of: spec, else: nil) != "eng"
+        let ownModel = Self.language(of: spec, else: nil)
         for opinion in Self.secondOpinions.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
+            // The model asked for reads the line even where the field names its own (`lang: eng`).
+            let model = opinion.language ?? ownModel
+            var asRead = spec
+            asRead.recognition.language = model
             let other = recognize(
-                zone, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
+                zone, spec: asRead, whitelist: nil, segmentation: .singleLine, language: model,
                 lineHeight: opinion.height, shrinksLoneCharacter: true)
             guard !other.text.isEmpty else { continue }
             readings.append(
                 Opinion(
-                    text: other.text, confidence: other.confidence,
-                    independent: Self.language(of: spec, else: opinion.language) != Self.language(of: spec, else: nil),
-                    reader: Self.language(of: spec, else: opinion.language)))
+                    text: other.text, confidence: other.confidence, independent: model != ownModel, reader: model))
             // The other model agreeing with the first reading (with the field's shape, where it asks for one)
             // settles it. Two readings of one model agreeing do not: jpn misreads 和也 as 和世 at most sizes.
             if readings.count == 2, opinion.language != nil,
@@ -734,8 +752,8 @@ struct FieldReader {
     /// reads 翔 as 閉 where jpn does not), so their vote is right more often than either. Agreement of `Japanese` at
     /// 28 pixels with the first reading ends the vote early: reading every line in doubt six times cost a third of
     /// the throughput for a tenth of a point (the measurements: docs/samples-and-eval.md, fourth round). A field
-    /// that sets its own `lang` is read again at other sizes with that model only; a missing `Japanese` model
-    /// leaves the vote to jpn.
+    /// that sets its own `lang` is read again at other sizes with that model only, except `eng`, which the second
+    /// model also reads; a missing `Japanese` model leaves the vote to jpn.
     func secondOpinion(
         _ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec
     )
