@@ -602,7 +602,7 @@ struct FieldReader {
             let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
             guard Self.comparable(second.text) != Self.comparable(read.text) else { return read }
         }
-        guard freeText || [.warekiDate, .date].contains(spec.type), lineMode else {
+        guard freeText || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
             // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
             // out is its confidence.
             let readings = opinions(read, zone: zone, spec: spec)
@@ -659,7 +659,14 @@ struct FieldReader {
     {
         var readings = [Opinion(text: first.text, confidence: first.confidence, independent: false)]
         let ownModelOnly = spec.recognition.language != nil || spec.type.defaultLanguage != "jpn"
-        for opinion in Self.secondOpinions.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
+        // A line of digits (a telephone number, a postal code) is read by the Latin model too: jpn reads a slashed
+        // or dotted 0 at the start of a line as 9 or 6 (VL Gothic, Takao Gothic), whatever its size or margin.
+        let digitLine =
+            !ownModelOnly && spec.cells == nil
+            && (spec.recognition.whitelist ?? spec.type.defaultWhitelist)
+                .map { $0.allSatisfy { "0123456789-".contains($0) } } == true
+        let asked = (digitLine ? [(Self.digitModel, Self.lineHeight)] : []) + Self.secondOpinions
+        for opinion in asked.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
             let other = recognize(
                 zone, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
                 lineHeight: opinion.height, shrinksLoneCharacter: true)
@@ -773,6 +780,8 @@ struct FieldReader {
             let eras = spec.type == .date ? Era.allCases : spec.eras
             if case .success = Wareki.parse(text, allowing: eras, overflow: spec.overflow) { return true }
             return false
+        case .phone:
+            return PhoneNumber.classify(text) != nil
         default:
             return nil
         }
@@ -794,6 +803,10 @@ struct FieldReader {
     ]
     /// Tesseract's other Japanese model (Debian's tesseract-ocr-script-jpan).
     static let secondModel = "Japanese"
+    /// The model a line of digits in doubt is also read with: `eng` knows the slashed and dotted zeros of Latin
+    /// monospace faces, which jpn reads as 9 or 6 at the start of a line (telephone numbers in VL Gothic and Takao
+    /// Gothic on the kouza-furikae corpus layout, 5 of 20 scans of seed 4242), and confuses other digits than jpn.
+    static let digitModel = "eng"
 
     /// The part of a one-line zone that holds the writing, with a margin of about half a text height.
     ///
