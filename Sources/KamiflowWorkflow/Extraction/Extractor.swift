@@ -161,7 +161,14 @@ struct PageReader {
             if matchesCode(workflow, page: page, transform: transform) { return true }
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword))
+            if Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword)) { return true }
+            // A title in large bold print reads better as one line shrunk (印鑑登録申請書 came back as 凶錯登録申請書
+            // as a block, right as a line at 32 px of ink), as `inspect` read it when it proposed the keyword.
+            let line = try? page.recognize(
+                transform.pixelRect(zone.expanded(by: 1)),
+                options: RecognitionOptions(
+                    segmentation: .singleLine, language: "jpn", lineHeight: FormInspector.headingLineHeight))
+            return Self.fuzzyContains(normalized(line?.text ?? ""), normalized(keyword))
         case .formCode:
             return matchesCode(workflow, page: page, transform: transform)
         }
