@@ -161,7 +161,14 @@ struct PageReader {
             if matchesCode(workflow, page: page, transform: transform, alone: false) { return true }
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword))
+            if Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword)) { return true }
+            // A title in large bold print reads better as one line shrunk (印鑑登録申請書 came back as 凶錯登録申請書
+            // as a block, right as a line at 32 px of ink), as `inspect` read it when it proposed the keyword.
+            let line = try? page.recognize(
+                transform.pixelRect(zone.expanded(by: 1)),
+                options: RecognitionOptions(
+                    segmentation: .singleLine, language: "jpn", lineHeight: FormInspector.headingLineHeight))
+            return Self.fuzzyContains(normalized(line?.text ?? ""), normalized(keyword))
         case .formCode:
             return matchesCode(workflow, page: page, transform: transform, alone: alone)
         }
@@ -612,7 +619,7 @@ struct FieldReader {
             let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
             guard Self.comparable(second.text) != Self.comparable(read.text) else { return read }
         }
-        guard freeText || [.warekiDate, .date].contains(spec.type), lineMode else {
+        guard freeText || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
             // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
             // out is its confidence.
             let readings = opinions(read, zone: zone, spec: spec)
@@ -675,7 +682,14 @@ struct FieldReader {
             (spec.recognition.language != nil || spec.type.defaultLanguage != "jpn")
             && Self.language(of: spec, else: nil) != "eng"
         let ownModel = Self.language(of: spec, else: nil)
-        for opinion in Self.secondOpinions.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
+        // A line of digits (a telephone number, a postal code) is read by the Latin model too: jpn reads a slashed
+        // or dotted 0 at the start of a line as 9 or 6 (VL Gothic, Takao Gothic), whatever its size or margin.
+        let digitLine =
+            !ownModelOnly && spec.cells == nil
+            && (spec.recognition.whitelist ?? spec.type.defaultWhitelist)
+                .map { $0.allSatisfy { "0123456789-".contains($0) } } == true
+        let asked = (digitLine ? [(Self.digitModel, Self.lineHeight)] : []) + Self.secondOpinions
+        for opinion in asked.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
             // The model asked for reads the line even where the field names its own (`lang: eng`).
             let model = opinion.language ?? ownModel
             var asRead = spec
@@ -791,6 +805,8 @@ struct FieldReader {
             let eras = spec.type == .date ? Era.allCases : spec.eras
             if case .success = Wareki.parse(text, allowing: eras, overflow: spec.overflow) { return true }
             return false
+        case .phone:
+            return PhoneNumber.classify(text) != nil
         default:
             return nil
         }
@@ -812,6 +828,10 @@ struct FieldReader {
     ]
     /// Tesseract's other Japanese model (Debian's tesseract-ocr-script-jpan).
     static let secondModel = "Japanese"
+    /// The model a line of digits in doubt is also read with: `eng` knows the slashed and dotted zeros of Latin
+    /// monospace faces, which jpn reads as 9 or 6 at the start of a line (telephone numbers in VL Gothic and Takao
+    /// Gothic on the kouza-furikae corpus layout, 5 of 20 scans of seed 4242), and confuses other digits than jpn.
+    static let digitModel = "eng"
 
     /// The part of a one-line zone that holds the writing, with a margin of about half a text height.
     ///
