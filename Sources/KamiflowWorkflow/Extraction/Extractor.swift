@@ -161,14 +161,24 @@ struct PageReader {
             if matchesCode(workflow, page: page, transform: transform, alone: false) { return true }
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            if Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword)) { return true }
+            let block = normalized(reading?.text ?? ""), wanted = normalized(keyword)
+            if Self.fuzzyContains(block, wanted) { return true }
             // A title in large bold print reads better as one line shrunk (印鑑登録申請書 came back as 凶錯登録申請書
-            // as a block, right as a line at 32 px of ink), as `inspect` read it when it proposed the keyword.
+            // as a block, right as a line at 32 px of ink), as `inspect` read it when it proposed the keyword. As
+            // for the form code, a page of another form should not cost a third read per loaded workflow: when the
+            // block was read in the keyword's script (a title read, just not this one), the line is asked only for
+            // the page's one candidate or when the block came within half the keyword's characters of it. A
+            // Japanese title read as Latin letters ("PFRD)BSCIEAAEDEE" for 就学援助費受給申請書) says nothing, so the
+            // line is asked.
+            let sameScript = block.contains(where: TextFolding.isCJK) == wanted.contains(where: TextFolding.isCJK)
+            if !alone, sameScript, !Self.fuzzyContains(block, wanted, allowed: max(1, wanted.count / 2)) {
+                return false
+            }
             let line = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 1)),
                 options: RecognitionOptions(
                     segmentation: .singleLine, language: "jpn", lineHeight: FormInspector.headingLineHeight))
-            return Self.fuzzyContains(normalized(line?.text ?? ""), normalized(keyword))
+            return Self.fuzzyContains(normalized(line?.text ?? ""), wanted)
         case .formCode:
             return matchesCode(workflow, page: page, transform: transform, alone: alone)
         }
@@ -197,13 +207,13 @@ struct PageReader {
         return false
     }
 
-    /// True when `text` holds `keyword` with at most one misread character in four (Tesseract reads 認 as 説 on
-    /// a clean title often enough that an exact match would leave good pages unclassified).
-    static func fuzzyContains(_ text: String, _ keyword: String) -> Bool {
+    /// True when `text` holds `keyword` with at most one misread character in four, or `allowed` (Tesseract reads
+    /// 認 as 説 on a clean title often enough that an exact match would leave good pages unclassified).
+    static func fuzzyContains(_ text: String, _ keyword: String, allowed: Int? = nil) -> Bool {
         if text.contains(keyword) { return true }
         let t = Array(text), k = keyword.count
         guard k >= 3, t.count >= k - 1 else { return false }
-        let allowed = max(1, k / 4)
+        let allowed = allowed ?? max(1, k / 4)
         for length in max(1, k - 1)...(k + 1) where length <= t.count {
             for start in 0...(t.count - length)
             where Suggestion.editDistance(String(t[start..<(start + length)]), keyword) <= allowed {
