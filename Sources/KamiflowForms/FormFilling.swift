@@ -147,14 +147,16 @@ public struct FormFiller: Sendable {
     /// In a group row whose written fields are all blank (a child the household does not have), nobody ticks 同居
     /// or circles 性別: those marks are taken off too. Rows of marks only (a survey's ratings) are left as drawn.
     static func clearUnwrittenRows(_ fields: inout [FilledField], layout: FormLayout) {
-        var written: [String: Bool] = [:]
+        // Rows with somewhere to write, less those written in.
+        var unwritten: Set<String> = [], written: Set<String> = []
         for (field, filled) in zip(layout.fields, fields) where isWritable(field.marking) {
             guard let (group, row) = row(of: field) else { continue }
-            written["\(group)[\(row)]", default: false] =
-                written["\(group)[\(row)]", default: false] || isWriting(filled.ink)
+            unwritten.insert("\(group)[\(row)]")
+            if isWriting(filled.ink) { written.insert("\(group)[\(row)]") }
         }
+        unwritten.subtract(written)
         for (i, field) in layout.fields.enumerated() {
-            guard let (group, row) = row(of: field), written["\(group)[\(row)]"] == false else { continue }
+            guard let (group, row) = row(of: field), unwritten.contains("\(group)[\(row)]") else { continue }
             switch fields[i].ink {
             case .tick(true):
                 fields[i].ink = .tick(false)
