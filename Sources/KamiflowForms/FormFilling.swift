@@ -96,21 +96,88 @@ public struct FormFiller: Sendable {
     }
 
     /// Fills `layout` for sample number `index` of a batch made with `seed`; the same three give the same form.
+    ///
+    /// A form is filled as a person would fill it in: a repeating group gets at least its `min:` rows (a household
+    /// that cannot fill them — no children on a 児童手当 claim — is drawn again), and a row with nothing written in
+    /// it has no box ticked or option circled either. Mistakes are only what `plantDefect` plants and records, so a
+    /// form that breaks the workflow's rules without a planted defect is not counted against straight-through.
     public func fill(_ layout: FormLayout, seed: UInt64, index: Int) -> FilledForm {
-        var random = SeededRandom(seed: seed, stream: "household-\(index)")
-        let household = FakePeopleGenerator(referenceDate: configuration.referenceDate).household(using: &random)
-        var fields: [FilledField] = []
-        var context = SampleContext(household: household, random: SeededRandom(seed: seed, stream: "values-\(index)"))
-        for field in layout.fields {
-            let datum = context.datum(for: field)
-            fields.append(Self.inscribe(datum, in: field))
-        }
+        var household: FakeHousehold
+        var fields: [FilledField]
+        var attempt = 0
+        repeat {
+            let stream = attempt == 0 ? "household-\(index)" : "household-\(index)-\(attempt)"
+            var random = SeededRandom(seed: seed, stream: stream)
+            household = FakePeopleGenerator(referenceDate: configuration.referenceDate).household(using: &random)
+            var context = SampleContext(
+                household: household, random: SeededRandom(seed: seed, stream: "values-\(index)"))
+            fields = layout.fields.map { Self.inscribe(context.datum(for: $0), in: $0) }
+            Self.clearUnwrittenRows(&fields, layout: layout)
+            attempt += 1
+        } while attempt < 64 && !Self.fillsMinimumRows(fields, layout: layout)
         var form = FilledForm(workflow: layout.workflow, fields: fields, defects: [])
         var defectRandom = SeededRandom(seed: seed, stream: "defects-\(index)")
         if defectRandom.chance(configuration.defectRate) {
             plantDefect(in: &form, layout: layout, household: household, using: &defectRandom)
         }
         return form
+    }
+
+    /// `children[1].name` → (`children`, 1); `nil` for a field outside a repeating group.
+    static func row(of field: LayoutField) -> (group: String, row: Int)? {
+        guard let row = field.groupIndex, let bracket = field.path.firstIndex(of: "[") else { return nil }
+        return (String(field.path[..<bracket]), row)
+    }
+
+    /// Something written by hand or printer: text, characters in boxes, a date's numbers. Ticks and circles are not.
+    static func isWriting(_ ink: Ink) -> Bool {
+        switch ink {
+        case .text, .characters, .eraParts: true
+        case .blank, .marks, .tick: false
+        }
+    }
+
+    static func isWritable(_ marking: LayoutField.Marking) -> Bool {
+        switch marking {
+        case .zone, .cells, .eraParts: true
+        case .options, .checkbox: false
+        }
+    }
+
+    /// In a group row whose written fields are all blank (a child the household does not have), nobody ticks 同居
+    /// or circles 性別: those marks are taken off too. Rows of marks only (a survey's ratings) are left as drawn.
+    static func clearUnwrittenRows(_ fields: inout [FilledField], layout: FormLayout) {
+        // Rows with somewhere to write, less those written in.
+        var unwritten: Set<String> = [], written: Set<String> = []
+        for (field, filled) in zip(layout.fields, fields) where isWritable(field.marking) {
+            guard let (group, row) = row(of: field) else { continue }
+            unwritten.insert("\(group)[\(row)]")
+            if isWriting(filled.ink) { written.insert("\(group)[\(row)]") }
+        }
+        unwritten.subtract(written)
+        for (i, field) in layout.fields.enumerated() {
+            guard let (group, row) = row(of: field), unwritten.contains("\(group)[\(row)]") else { continue }
+            switch fields[i].ink {
+            case .tick(true):
+                fields[i].ink = .tick(false)
+                fields[i].truth = "false"
+            case .marks:
+                fields[i].ink = .blank
+                fields[i].truth = ""
+            default: break
+            }
+        }
+    }
+
+    /// Whether every repeating group has at least its `min:` rows with something on them.
+    static func fillsMinimumRows(_ fields: [FilledField], layout: FormLayout) -> Bool {
+        guard !layout.minimumRows.isEmpty else { return true }
+        var filledRows: [String: Set<Int>] = [:]
+        for (field, filled) in zip(layout.fields, fields) {
+            guard let (group, row) = row(of: field) else { continue }
+            if filled.ink != .blank && filled.ink != .tick(false) { filledRows[group, default: []].insert(row) }
+        }
+        return layout.minimumRows.allSatisfy { filledRows[$0.key, default: []].count >= $0.value }
     }
 
     /// Turns a datum into ink for the field's kind of marking, and the truth extraction should produce.

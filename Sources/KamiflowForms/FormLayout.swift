@@ -155,6 +155,8 @@ public struct FormLayout: Hashable, Sendable {
     public var cellMargin: Double = 1.5
     /// The font file the values are printed in (`form.typeface`); `nil` for the renderer's filled face.
     public var typeface: String?
+    /// The fewest rows each repeating group must have filled in (`min:`), by group name.
+    public var minimumRows: [String: Int] = [:]
 
     public init(
         workflow: String, title: PaperText?, pageWidth: Double = 210, pageHeight: Double = 297,

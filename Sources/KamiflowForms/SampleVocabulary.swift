@@ -17,6 +17,19 @@ enum SampleDatum: Hashable {
 struct SampleContext {
     var household: FakeHousehold
     var random: SeededRandom
+    /// Whether the optional fields under one path head (`spouse.*`, `prev.*`, `children[1].*`) are left blank: one
+    /// choice for them all, as a person writes a spouse's name and number or neither.
+    var blankHeads: [String: Bool] = [:]
+
+    /// An optional field is left blank a quarter of the time, together with the other optional fields of its head.
+    /// The coin is tossed for every optional field, so the values drawn after it are those of earlier versions.
+    mutating func leavesBlank(_ field: LayoutField) -> Bool {
+        let head = field.path.split(separator: ".").first.map(String.init) ?? field.path
+        let coin = random.chance(0.25)
+        if let decided = blankHeads[head] { return decided }
+        blankHeads[head] = coin
+        return coin
+    }
 
     mutating func datum(for field: LayoutField) -> SampleDatum {
         if let hint = field.sample?.trimmingSpaces, !hint.isEmpty, let datum = datum(hint: hint, field: field) {
@@ -42,7 +55,7 @@ struct SampleContext {
         let isYucho = household.account.bankCode == "9900"
         // An account block is already optional by the household's kind of account (bank or ゆうちょ).
         let accountHint = ["bank", "account", "yucho"].contains(subject)
-        if parsed.modifiers.contains("optional") && !accountHint && random.chance(0.25) { return .blank }
+        if parsed.modifiers.contains("optional") && !accountHint && leavesBlank(field) { return .blank }
         switch subject {
         case "person":
             return personDatum(household.head, attribute: attribute, field: field, modifiers: parsed.modifiers)

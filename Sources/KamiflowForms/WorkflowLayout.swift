@@ -48,6 +48,9 @@ extension FormLayout {
             registrationMarks: marks, border: border, texts: texts, fields: fields)
         cellMargin = form.cellMargin
         typeface = form.typeface
+        for case .group(let group) in form.items where group.minimum > 0 {
+            minimumRows[group.name] = group.minimum
+        }
     }
 }
 

@@ -13,6 +13,8 @@ struct InspectCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, json, yaml
+        /// The fields-only YAML of earlier versions (`register`, `fields`, `words` at the top level).
+        case yamlSnippets = "yaml-snippets"
     }
 
     @Argument(help: "A scan of the blank form (PNG, JPEG, TIFF, PDF); every page is inspected.")
@@ -21,8 +23,19 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "The scan's resolution in dots per inch, when the file records none or records it wrongly.")
     var dpi: Double?
 
-    @Option(help: "Output: text, json, or yaml (workflow snippets: register, fields, words).")
+    @Option(
+        help: """
+            Output: text, json, yaml (a whole workflow for the blank: reference, identify, register, fields; it loads \
+            as printed), or yaml-snippets (register, fields and words only, to paste under an existing form:).
+            """)
     var format: Format = .text
+
+    @Option(
+        help: """
+            The blank's path as the proposed workflow names it (form.reference, relative to the workflow file); \
+            default: BLANK as given, right when the workflow is saved in the current folder.
+            """)
+    var reference: String?
 
     @Option(help: "Millimetres between a printed cell and the zone read inside it, for the YAML zones.")
     var cellMargin: Double = 1.5
@@ -74,12 +87,15 @@ struct InspectCommand: AsyncParsableCommand {
             throw error
         }
         await pool.shutdown()
-        let report = InspectionReport(inspections: pages, source: blank, resolutionNote: note, cellMargin: cellMargin)
+        let report = InspectionReport(
+            inspections: pages, source: blank, resolutionNote: note, cellMargin: cellMargin, reference: reference)
         switch format {
         case .text:
             print(report.text)
         case .yaml:
             print(report.yaml, terminator: "")
+        case .yamlSnippets:
+            print(report.snippets, terminator: "")
         case .json:
             struct Output: Encodable {
                 var source: String

@@ -87,8 +87,11 @@ struct AuthoringTests {
                     TemplateRect(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]), zone, within: 0.5
                 ), "\(line)")
         }
-        // Pasted under `form:`, the snippets make a workflow that loads without errors and registers by lines.
-        let snippet = yaml.split(separator: "\n").drop { !$0.hasPrefix("register:") }.prefix { !$0.hasPrefix("words:") }
+        // The fields-only output (`--format yaml-snippets`), pasted under `form:`, makes a workflow that loads
+        // without errors and registers by lines.
+        let snippets = InspectionReport(inspections: [found], source: "blank.png", resolutionNote: "test").snippets
+        let snippet = snippets.split(separator: "\n").drop { !$0.hasPrefix("register:") }
+            .prefix { !$0.hasPrefix("words:") }
         let file =
             "kamiflow: 1\nworkflow: pasted\ntitle: 貼り付け\nform:\n" + snippet.map { "  " + $0 }.joined(separator: "\n")
         let pasted = WorkflowLoader().load(yaml: file, file: "pasted.yaml")

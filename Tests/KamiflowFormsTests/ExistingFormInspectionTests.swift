@@ -2,8 +2,9 @@ import Foundation
 import KamiflowCore
 import KamiflowOCR
 import KamiflowTesting
-import KamiflowWorkflow
 import Testing
+
+@testable import KamiflowWorkflow
 
 /// `kamiflow inspect` on the blanks of forms Kamiflow did not print (Corpus/existing-forms): what it proposes must be
 /// what the hand-written workflows beside them read — write-in lines, repeated rows, option groups (circled and
@@ -193,21 +194,61 @@ struct ExistingFormInspectionTests {
         }
     }
 
-    @Test("inspect's YAML, pasted under form: with reference:, loads without errors", arguments: layouts)
-    func pastedYAMLLoads(layout: String) async throws {
-        let page = try await Self.inspect(layout, dpi: 300)
-        let yaml = InspectionReport(inspections: [page], source: "\(layout).png", resolutionNote: "test").yaml
-        let snippet = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-            .drop { !$0.hasPrefix("register:") }.prefix { !$0.hasPrefix("words:") }
-        let file =
-            "kamiflow: 1\nworkflow: pasted\ntitle: 貼り付け\nform:\n  reference: \(Self.corpus)/blanks/\(layout).png\n"
-            + snippet.map { "  " + $0 }.joined(separator: "\n")
-        let result = WorkflowLoader().load(yaml: file, file: "\(Self.corpus)/workflows/pasted.yaml")
-        #expect(result.errors.isEmpty, "\(result.errors)\n\(file)")
-        let form = try #require(result.workflow?.form)
-        #expect(form.reference != nil)
-        // Everything the hand-written workflow reads is proposed: as many fields or more.
-        let handWritten = try Self.workflow(layout).form.placedFields.count
-        #expect(form.placedFields.count >= handWritten, "\(form.placedFields.count) < \(handWritten)")
+    @Test("inspect's YAML is a whole workflow that loads as printed, and its identify tells its blank from the others")
+    func proposedWorkflowLoadsAndIdentifies() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var workflows: [String: Workflow] = [:]
+        for layout in Self.layouts {
+            let blank = "\(Self.corpus)/blanks/\(layout).png"
+            let page = try await Self.inspect(layout, dpi: 300)
+            let yaml = InspectionReport(inspections: [page], source: blank, resolutionNote: "test").yaml
+            // Written to a file as printed, nothing added, and loaded by the loader `kamiflow validate` runs.
+            let file = folder.appendingPathComponent("\(layout).yaml").path
+            try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = WorkflowLoader().load(file: file)
+            #expect(result.diagnostics.isEmpty, "\(layout): \(result.diagnostics)\n\(yaml)")
+            let workflow = try #require(result.workflow, "\(layout)")
+            #expect(workflow.id == layout)
+            #expect(workflow.form.reference == blank)
+            #expect(workflow.form.registration == .lines)
+            guard case .keyword(let zone, let keyword) = workflow.form.identify else {
+                Issue.record("\(layout): no identify keyword proposed: \(workflow.form.identify)")
+                continue
+            }
+            // The title area: in the top of the page, read from the blank itself.
+            #expect(zone.maxY < 40, "\(layout): identify zone \(zone)")
+            #expect(keyword.count >= 4, "\(layout): identify keyword '\(keyword)'")
+            // Everything the hand-written workflow reads is proposed: as many fields or more.
+            let handWritten = try Self.workflow(layout).form.placedFields.count
+            #expect(workflow.form.placedFields.count >= handWritten, "\(layout): \(workflow.form.placedFields.count)")
+            workflows[layout] = workflow
+        }
+        #expect(workflows.count == Self.layouts.count)
+
+        // Each blank, read as extraction identifies a page among several workflows: only its own workflow's
+        // keyword is found on it.
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn+eng"), workers: 1)
+        do {
+            for layout in Self.layouts {
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(Self.corpus)/blanks/\(layout).png")))
+                let candidates = Self.layouts.compactMap { workflows[$0] }
+                let found = try await pool.withPages(
+                    of: .bytes(bytes, name: "\(layout).png"), preparation: Preparation(deskew: true)
+                ) { page in
+                    let transform = AffineTransform.millimetres(toPixelsAt: page.report.resolution)
+                    let reader = PageReader(workflows: candidates)
+                    return candidates.filter {
+                        reader.identifies($0, page: page, transform: transform, alone: false)
+                    }.map(\.id)
+                }.first
+                #expect(found == [layout], "the blank of \(layout) is identified as \(found ?? [])")
+            }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
     }
 }

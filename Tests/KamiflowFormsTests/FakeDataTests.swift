@@ -1,3 +1,4 @@
+import Foundation
 import KamiflowCore
 import KamiflowWorkflow
 import Testing
@@ -174,6 +175,34 @@ struct FillingTests {
                 }
             }
         }
+    }
+
+    @Test(
+        "a form is filled as a person fills it: its min rows, a spouse's name with their number, no tick in an empty row"
+    )
+    func coherentForms() throws {
+        let workflow = try #require(
+            WorkflowLoader().load(
+                file: ShippedWorkflows.directory.appendingPathComponent("jidou-teate-nintei.yaml").path
+            )
+            .workflow)
+        let layout = FormLayout(workflow: workflow)
+        #expect(layout.minimumRows == ["children": 1])
+        var spouses = 0
+        for i in 0..<60 {
+            let form = FormFiller().fill(layout, seed: 21, index: i)
+            #expect(form.field("children[0].name")?.truth.isEmpty == false, "form \(i) has no child")
+            let name = try #require(form.field("spouse.name")), number = try #require(form.field("spouse.mynumber"))
+            #expect(
+                name.truth.isEmpty == number.truth.isEmpty,
+                "form \(i): spouse \(name.truth.isEmpty ? "without" : "with") name")
+            if !name.truth.isEmpty { spouses += 1 }
+            for row in 0..<3 where form.field("children[\(row)].name")?.ink == .blank {
+                #expect(form.field("children[\(row)].together")?.ink == .tick(false), "form \(i) row \(row)")
+            }
+        }
+        // Optional still means sometimes blank, and the household's spouse is still drawn.
+        #expect(spouses > 10 && spouses < 55)
     }
 
     @Test("every planted defect is recorded and really is a defect")

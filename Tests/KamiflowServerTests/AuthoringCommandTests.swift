@@ -37,6 +37,30 @@ struct AuthoringCommandTests {
             missing.errors.contains("no-such-form.png") && missing.errors.contains("cannot read"), "\(missing.errors)")
     }
 
+    @Test("inspect --format yaml on a blank Kamiflow did not print: saved as printed, kamiflow validate passes it")
+    func inspectProposesAWorkflow() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let blank = Fixtures.repositoryRoot + "/Corpus/existing-forms/blanks/kouza-furikae.png"
+        try FileManager.default.copyItem(atPath: blank, toPath: folder.appendingPathComponent("kouza-furikae.png").path)
+        let run = try kamiflow(
+            ["inspect", "kouza-furikae.png", "--format", "yaml"], in: folder, environment: ["OMP_THREAD_LIMIT": "1"])
+        #expect(run.status == 0, "\(run.errors)")
+        try run.output.write(to: folder.appendingPathComponent("kouza.yaml"), atomically: true, encoding: .utf8)
+        #expect(run.output.contains("\nform:\n  reference: \"kouza-furikae.png\""), "\(run.output)")
+        #expect(run.output.contains("\n  identify: {zone: ["), "\(run.output)")
+        #expect(!run.output.contains("printed cells themselves"), "\(run.output)")
+        let validate = try kamiflow(["validate", "kouza.yaml"], in: folder)
+        #expect(validate.status == 0, "\(validate.output)\(validate.errors)")
+        #expect(validate.output.contains("0 error(s), 0 warning(s)"), "\(validate.output)\(validate.errors)")
+        // The fields-only output of earlier versions is still there for pasting under an existing form:.
+        let snippets = try kamiflow(
+            ["inspect", "kouza-furikae.png", "--format", "yaml-snippets"], in: folder,
+            environment: ["OMP_THREAD_LIMIT": "1"])
+        #expect(snippets.status == 0, "\(snippets.errors)")
+        #expect(snippets.output.contains("\nregister: lines") && snippets.output.contains("\nfields:\n"))
+    }
+
     @Test(
         "overlay of a filled form writes a PNG and says how the page was registered; a page that is not there is an error"
     )

@@ -1,6 +1,7 @@
 import Foundation
 import KamiflowCore
 import KamiflowOCR
+import KamiflowTesting
 import Testing
 
 @testable import KamiflowWorkflow
@@ -213,5 +214,43 @@ struct ExtractionTests {
         #expect(result.records.isEmpty)
         #expect(result.unclassifiedPages == [0])
         #expect(result.pages.first?.problem?.contains("registration marks") == true)
+    }
+
+    /// `phone-slashed-zero.png`: 070-9628-2472 typed in VL Gothic, the writing extraction isolated from the 電話
+    /// zone of a 300-dpi corpus scan and handed to Tesseract (Corpus/existing-forms, kouza-furikae, seed 4242,
+    /// no. 9; ink 28 px high, on a white border). VL Gothic's 0 has a slash through it; jpn reads the first one as
+    /// 9 with 10 to 60 px of white before it, and `eng`, one of the readings a line of digits in doubt is given,
+    /// reads it as 0.
+    @Test("a telephone number whose first 0 is slashed is read as 0, and is not read so by jpn alone")
+    func slashedZeroPhone() async throws {
+        let yaml = """
+            kamiflow: 1
+            workflow: phone-line
+            form:
+              page: {width: 27.1, height: 9.4}
+              cell_margin: 0.4
+              register: none
+              fields:
+                phone: {type: phone, zone: [0.5, 0.5, 26, 8.4]}
+            """
+        let loaded = WorkflowLoader().load(yaml: yaml, file: "phone.yaml")
+        let workflow = try #require(loaded.workflow, "\(loaded.diagnostics)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr("phone-slashed-zero.png"))))
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(today: CivilDate(year: 2026, month: 12, day: 1)))
+        let result = try await extractor.extract(.bytes(bytes, name: "phone.png"), scanID: SHA256.hex(bytes))
+        // The cause, read as the first reading is: jpn alone takes the slashed 0 for a 9.
+        let first = try await pool.withPages(of: .bytes(bytes, name: "phone.png"), preparation: Preparation()) { page in
+            let spec = workflow.form.placedFields[0].spec
+            return FieldReader(page: page, transform: .millimetres(toPixelsAt: 300))
+                .recognize(try #require(spec.zone), spec: spec, whitelist: nil).text
+        }.first
+        await pool.shutdown()
+        #expect(first?.hasPrefix("9") == true, "jpn read \(first ?? "nothing")")
+        let phone = try #require(result.records.first?["phone"])
+        #expect(phone.value == .text("07096282472"), "\(phone.value) \(phone.issues)")
+        #expect(!phone.issues.map(\.code).contains(IssueCode.unreadable), "\(phone.issues)")
     }
 }

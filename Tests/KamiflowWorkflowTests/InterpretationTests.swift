@@ -232,6 +232,50 @@ struct InterpretationTests {
         #expect(record["persons[1].sex"]?.codes.contains(IssueCode.ambiguousMark) == true)
     }
 
+    @Test("a choice a require rule names is needed when the rule says: nothing marked passes otherwise, not two marks")
+    func ruleGovernedChoice() throws {
+        let yaml = """
+            kamiflow: 1
+            workflow: koza-test
+            form:
+              fields:
+                number: {label: 口座番号, type: digits, zone: [50, 20, 60, 8]}
+                yucho:  {label: ゆうちょ, type: text, zone: [50, 32, 60, 8]}
+                kind:   {label: 預金種目, type: choice, circle: {普通: [50, 46, 8, 4], 当座: [70, 46, 8, 4]}}
+                sex:    {label: 性別, type: choice, circle: {男: [50, 58, 8, 4], 女: [70, 58, 8, 4]}}
+            rules:
+              - require: kind
+                when: number
+            """
+        let workflow = try #require(WorkflowLoader().load(yaml: yaml, file: "koza-test.yaml").workflow)
+        let interpreter = RecordInterpreter(workflow: workflow, today: april20)
+        let nothing = ["普通": 0.0, "当座": 0.0]
+        var readings: [String: FieldReading] = [
+            "yucho": FieldReading(text: "12345-1234567", confidence: 95),
+            "kind": FieldReading(marks: nothing), "sex": FieldReading(marks: ["男": 0.9, "女": 0.0]),
+        ]
+        // ゆうちょ and no account number: 預金種目 is not needed, and nothing circled is no reason to stop the form.
+        var record = interpreter.interpret(readings, scanID: "s1")
+        #expect(record["kind"]?.value == .empty)
+        #expect(record["kind"]?.issues.isEmpty == true, "\(record["kind"]?.issues ?? [])")
+        #expect(record.route == .straightThrough)
+        // A choice no rule names keeps its own flag when nothing is circled.
+        readings["sex"] = FieldReading(marks: ["男": 0.0, "女": 0.0])
+        record = interpreter.interpret(readings, scanID: "s1")
+        #expect(record["sex"]?.codes == [IssueCode.ambiguousMark])
+        readings["sex"] = FieldReading(marks: ["男": 0.9, "女": 0.0])
+        // An account number and nothing circled: the rule flags it.
+        readings["number"] = FieldReading(text: "1234567", confidence: 95)
+        record = interpreter.interpret(readings, scanID: "s1")
+        #expect(record["kind"]?.codes == [IssueCode.rule])
+        #expect(record.route == .review)
+        // Two circles are ambiguous whatever the rule says.
+        readings["kind"] = FieldReading(marks: ["普通": 0.9, "当座": 0.9])
+        record = interpreter.interpret(readings, scanID: "s1")
+        #expect(record["kind"]?.codes.contains(IssueCode.ambiguousMark) == true)
+        #expect(record.route == .review)
+    }
+
     @Test("two circled options in an exactly-one choice are ambiguous, never guessed")
     func ambiguous() throws {
         var readings = cleanReadings()

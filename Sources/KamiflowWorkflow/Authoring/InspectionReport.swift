@@ -11,9 +11,13 @@ public struct InspectionReport: Sendable {
     /// The margin between a printed cell and the zone read inside it (a workflow's `cell_margin`).
     public var cellMargin: Double
 
-    public init(inspections: [PageInspection], source: String, resolutionNote: String, cellMargin: Double = 1.5) {
+    public init(
+        inspections: [PageInspection], source: String, resolutionNote: String, cellMargin: Double = 1.5,
+        reference: String? = nil
+    ) {
         self.inspections = inspections
         self.source = source
+        self.reference = reference ?? source
         self.resolutionNote = resolutionNote
         self.cellMargin = cellMargin
     }
@@ -79,10 +83,67 @@ public struct InspectionReport: Sendable {
         return out.joined(separator: "\n")
     }
 
-    /// Workflow snippets: `register`, `fields` (one per empty cell, checkbox and マス目 row, labelled by the printed
-    /// text to its left) and `words` (`{text, zone}`, as `register: {anchors: […]}` takes them). Valid YAML, one
-    /// document per page.
+    /// The blank as the proposed workflow names it (`form.reference`, relative to the workflow file): by default
+    /// the path `inspect` was given, right when the workflow is saved in the folder `inspect` ran in.
+    public var reference: String
+
+    /// A whole workflow per page (YAML documents separated by `---`): `kamiflow`, `workflow` (after the file's
+    /// name), `title` and, under `form:`, `reference` (this blank), `page`, `identify` (the largest printed line at
+    /// the top of the page, as read from the blank), `register` and the proposed `fields`, with the comments an
+    /// author needs; the printed words follow as comments. Saved as it is printed, it loads (`kamiflow validate`).
     public var yaml: String {
+        var out: [String] = []
+        for (index, page) in inspections.enumerated() {
+            if index > 0 { out.append("---") }
+            out += header(page).map { "# " + $0 }
+            out.append(
+                "# A workflow for this blank as proposed: it loads as printed (kamiflow validate FILE). Rename the")
+            out.append(
+                "# fields, set their types, delete what is not a field, then check it on a filled scan (overlay).")
+            var id = Self.workflowID(from: source)
+            if inspections.count > 1 {
+                id += "-p\(page.page)"
+                out.append(
+                    "# A reference is the first page of its file: save page \(page.page) as an image of its own and name it "
+                        + "in `reference:`.")
+            }
+            let title = Self.titleLine(of: page)
+            out.append("kamiflow: 1")
+            out.append("workflow: \(id)   # the id in records: lower-case letters, digits, - and _")
+            if let title {
+                out.append("title: \(Self.quoted(Self.keyword(title.text)))   # the printed title, as read")
+            } else {
+                out.append("title: \(id)")
+            }
+            out.append("form:")
+            out.append(
+                "  reference: \(Self.quoted(reference))   # this blank, relative to the workflow file: the template, "
+                    + "zones are millimetres on it")
+            out.append("  page: \(Self.pageSize(page))")
+            out += Self.identifyLines(title, page: page)
+            out += registerLines(page, reference: true).map { "  " + $0 }
+            out.append(
+                "  # Each field's zone is its printed cell shrunk by cell_margin (\(Self.f(cellMargin)) mm), or the strip "
+                    + "above a rule: the area read.")
+            out.append("  fields:")
+            out += Self.fieldLines(FormProposals(page, cellMargin: cellMargin), cellMargin: cellMargin).map {
+                "  " + $0
+            }
+            out.append(
+                "# Printed words as {text, zone}: for `identify`, or three or four headings in large print, spread over the "
+                    + "page, for")
+            out.append(
+                "# `register: {anchors: [...]}` (small labels and captions of options read poorly once the form is filled)."
+            )
+            out.append("# words:")
+            out += wordLines(page).map { "#" + $0 }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The fields-only output of earlier versions: `register`, `fields` and `words` at the top level, for pasting
+    /// into a workflow that already has its `form:` (indented under it by hand). Valid YAML, one document per page.
+    public var snippets: String {
         var out: [String] = []
         for (index, page) in inspections.enumerated() {
             if index > 0 { out.append("---") }
@@ -94,34 +155,119 @@ public struct InspectionReport: Sendable {
             out.append(
                 "# For a form Kamiflow did not print, add `reference:` naming this blank (relative to the workflow file)."
             )
-            if page.registrationMarks.count >= 3 {
-                // Marks are squares `inset` from the page's edges: the top-left one's corner gives both numbers.
-                let marks = page.registrationMarks
-                let size = marks.map { ($0.width + $0.height) / 2 }.reduce(0, +) / Double(marks.count)
-                let inset = min(marks.map(\.x).min() ?? 8, marks.map(\.y).min() ?? 8)
-                if abs(size - 5) < 0.5 && abs(inset - 8) < 0.5 {
-                    out.append("register: {marks: corners}   # 5 mm squares 8 mm from the edges")
-                } else {
-                    out.append("register: {marks: {size: \(Self.f(size)), inset: \(Self.f(inset))}}")
-                }
-            } else if let border = page.border {
-                out.append("register: {border: \(Self.r(border))}")
-            } else {
-                out.append("register: lines   # no marks, no border: the printed cells themselves align a scan")
-            }
+            out += registerLines(page, reference: false)
             out.append("fields:")
             out += Self.fieldLines(FormProposals(page, cellMargin: cellMargin), cellMargin: cellMargin)
             out.append(
                 "words:   # printed text as {text, zone}; three or four headings in large print, spread over the page, make "
                     + "register: {anchors: [...]} (small labels and captions of options read poorly once the form is filled)"
             )
-            for text in page.texts {
-                out.append(
-                    "  - {text: \(Self.quoted(text.text)), zone: \(Self.r(text.rect))}   # confidence \(Int(text.confidence.rounded()))"
-                )
-            }
+            out += wordLines(page)
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    func wordLines(_ page: PageInspection) -> [String] {
+        page.texts.map { text in
+            "  - {text: \(Self.quoted(text.text)), zone: \(Self.r(text.rect))}   # confidence \(Int(text.confidence.rounded()))"
+        }
+    }
+
+    /// `register:` for the page: the corner marks when there are, else `lines`. In a whole workflow (`reference`)
+    /// `lines` aligns by the blank's own rules; a frame found around the page is named as the alternative.
+    func registerLines(_ page: PageInspection, reference: Bool) -> [String] {
+        if page.registrationMarks.count >= 3 {
+            // Marks are squares `inset` from the page's edges: the top-left one's corner gives both numbers.
+            let marks = page.registrationMarks
+            let size = marks.map { ($0.width + $0.height) / 2 }.reduce(0, +) / Double(marks.count)
+            let inset = min(marks.map(\.x).min() ?? 8, marks.map(\.y).min() ?? 8)
+            if abs(size - 5) < 0.5 && abs(inset - 8) < 0.5 {
+                return ["register: {marks: corners}   # 5 mm squares 8 mm from the edges"]
+            }
+            return ["register: {marks: {size: \(Self.f(size)), inset: \(Self.f(inset))}}"]
+        }
+        if reference {
+            var lines = [
+                "register: lines   # by the blank's printed rules: where they cross, and the ends of rules that cross nothing"
+            ]
+            if let border = page.border {
+                lines.append("# (or `register: {border: \(Self.r(border))}`, the frame found around most of the page)")
+            }
+            return lines
+        }
+        if let border = page.border {
+            return ["register: {border: \(Self.r(border))}"]
+        }
+        return [
+            "register: lines   # no marks, no border: with `reference:`, the blank's printed rules (where they cross, "
+                + "and the ends of rules that cross nothing) align a scan"
+        ]
+    }
+
+    /// The line a page is recognised by: in the top third of the page, the run of printed text in the largest print
+    /// with two or more letters (a form's title), as read from the blank; `nil` when there is none.
+    public static func titleLine(of page: PageInspection) -> InspectedText? {
+        page.texts.filter { text in
+            text.rect.center.y < page.heightMM / 3
+                && keyword(text.text).filter { $0.isLetter || $0.isNumber }.count >= 2
+        }.max { ($0.rect.height, -$0.rect.y) < ($1.rect.height, -$1.rect.y) }
+    }
+
+    /// A line's text as `identify: contains` compares it: without spaces (extraction removes them too).
+    static func keyword(_ text: String) -> String {
+        TextFolding.removingSpaces(text).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `identify:` on the title line (its ink grown by 1.5 mm, within the page), or a commented-out example when
+    /// the blank has no line that could be one.
+    static func identifyLines(_ title: InspectedText?, page: PageInspection) -> [String] {
+        guard let title else {
+            return [
+                "  # No printed title was found. Beside other workflows (kamiflow run Workflows/*.yaml …) a page is "
+                    + "recognised by",
+                "  # a word printed on this form only: identify: {zone: [x, y, width, height], contains: WORD}",
+            ]
+        }
+        let grown = title.rect.expanded(by: 1.5)
+        let x = max(0, grown.x)
+        let y = max(0, grown.y)
+        let zone = TemplateRect(
+            x: x, y: y, width: min(page.widthMM, grown.maxX) - x, height: min(page.heightMM, grown.maxY) - y)
+        return [
+            "  # How a page is told from other forms (kamiflow run Workflows/*.yaml …): the words printed in the zone, "
+                + "here the",
+            "  # title as read from this blank (confidence \(Int(title.confidence.rounded()))). They should be printed "
+                + "on this form only, among all of the",
+            "  # municipality's forms: when another form has the same title, choose a word or phrase only this one has.",
+            "  identify: {zone: \(r(zone)), contains: \(quoted(keyword(title.text)))}",
+        ]
+    }
+
+    /// `page:` as the workflow names it: a named size within 2 mm of the page as scanned, else its millimetres.
+    static func pageSize(_ page: PageInspection) -> String {
+        let scanned = "   # \(f(page.widthMM)) × \(f(page.heightMM)) mm as scanned"
+        for name in ["A4", "A3", "A5", "B4", "B5", "Letter"] {
+            guard let size = PageSpec.named[name] else { continue }
+            if abs(size.width - page.widthMM) <= 2 && abs(size.height - page.heightMM) <= 2 { return name + scanned }
+        }
+        return "{width: \(f(page.widthMM)), height: \(f(page.heightMM))}"
+    }
+
+    /// A workflow id from the blank's file name: lower-case letters, digits, `-` and `_` (`Kouza Furikae.png` →
+    /// `kouza-furikae`); `form` when nothing of the name is left.
+    public static func workflowID(from path: String) -> String {
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.lowercased()
+        var id = ""
+        for scalar in name.unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" {
+                id.unicodeScalars.append(scalar)
+            } else if !id.isEmpty && !id.hasSuffix("-") {
+                id.append("-")
+            }
+        }
+        while id.hasSuffix("-") { id.removeLast() }
+        while let first = id.first, first == "_" { id.removeFirst() }
+        return id.isEmpty ? "form" : id
     }
 
     /// The proposals as workflow fields, in reading order: write-in lines, value cells, dates in parts, circled

@@ -158,35 +158,62 @@ struct PageReader {
             // back as "RR GA)"); a printed form code, small and Latin, is the second witness. The code is asked
             // first because it is one short line, where the title is a block across the page (≈ 4× the reading
             // time): the answer is the same either way.
-            if matchesCode(workflow, page: page, transform: transform) { return true }
+            if matchesCode(workflow, page: page, transform: transform, alone: false) { return true }
             let reading = try? page.recognize(
                 transform.pixelRect(zone.expanded(by: 2)), options: RecognitionOptions(segmentation: .singleBlock))
-            return Self.fuzzyContains(normalized(reading?.text ?? ""), normalized(keyword))
+            let block = normalized(reading?.text ?? ""), wanted = normalized(keyword)
+            if Self.fuzzyContains(block, wanted) { return true }
+            // A title in large bold print reads better as one line shrunk (印鑑登録申請書 came back as 凶錯登録申請書
+            // as a block, right as a line at 32 px of ink), as `inspect` read it when it proposed the keyword. As
+            // for the form code, a page of another form should not cost a third read per loaded workflow: when the
+            // block was read in the keyword's script (a title read, just not this one), the line is asked only for
+            // the page's one candidate or when the block came within half the keyword's characters of it. A
+            // Japanese title read as Latin letters ("PFRD)BSCIEAAEDEE" for 就学援助費受給申請書) says nothing, so the
+            // line is asked.
+            let sameScript = block.contains(where: TextFolding.isCJK) == wanted.contains(where: TextFolding.isCJK)
+            if !alone, sameScript, !Self.fuzzyContains(block, wanted, allowed: max(1, wanted.count / 2)) {
+                return false
+            }
+            let line = try? page.recognize(
+                transform.pixelRect(zone.expanded(by: 1)),
+                options: RecognitionOptions(
+                    segmentation: .singleLine, language: "jpn", lineHeight: FormInspector.headingLineHeight))
+            return Self.fuzzyContains(normalized(line?.text ?? ""), wanted)
         case .formCode:
-            return matchesCode(workflow, page: page, transform: transform)
+            return matchesCode(workflow, page: page, transform: transform, alone: alone)
         }
     }
 
-    func matchesCode(_ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform) -> Bool {
+    func matchesCode(
+        _ workflow: Workflow, page: any ReadablePage, transform: KamiflowCore.AffineTransform, alone: Bool
+    ) -> Bool {
         guard let code = workflow.form.code else { return false }
-        // jpn, as the fields are read (eng alone missed the code KF-AN-01 on half of 50 office-scanner scans).
-        let reading = try? page.recognize(
-            transform.pixelRect(code.zone.expanded(by: 1.5)),
-            options: RecognitionOptions(segmentation: .singleLine, language: "jpn"))
-        let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? "")))
-            .uppercased()
         let wanted = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(code.text))).uppercased()
-        // Codes differ from one another in a character or two: no fuzziness here, or KF-JT-01 would pass for KF-IT-01.
-        return read.contains(wanted)
+        // jpn first, as the fields are read (eng alone missed the code KF-AN-01 on half of 50 office-scanner scans);
+        // then the other models, only when it did not match: jpn lost KF-AN-01 beside scanner specks on one of 200
+        // anketo scans, which left the page unclassified. Codes differ from one another in a character or two: no
+        // fuzziness here, or KF-JT-01 would pass for KF-IT-01.
+        // The other models are asked only for the page's one candidate, or when jpn read something near the code,
+        // so that a page of another form does not cost three reads per loaded workflow.
+        for language in ["jpn", FieldReader.secondModel, "eng"] {
+            let reading = try? page.recognize(
+                transform.pixelRect(code.zone.expanded(by: 1.5)),
+                options: RecognitionOptions(segmentation: .singleLine, language: language))
+            let read = TextFolding.removingSpaces(TextFolding.foldAllDashes(TextFolding.nfkc(reading?.text ?? "")))
+                .uppercased()
+            if read.contains(wanted) { return true }
+            if language == "jpn", !alone, !Self.fuzzyContains(read, wanted) { return false }
+        }
+        return false
     }
 
-    /// True when `text` holds `keyword` with at most one misread character in four (Tesseract reads 認 as 説 on
-    /// a clean title often enough that an exact match would leave good pages unclassified).
-    static func fuzzyContains(_ text: String, _ keyword: String) -> Bool {
+    /// True when `text` holds `keyword` with at most one misread character in four, or `allowed` (Tesseract reads
+    /// 認 as 説 on a clean title often enough that an exact match would leave good pages unclassified).
+    static func fuzzyContains(_ text: String, _ keyword: String, allowed: Int? = nil) -> Bool {
         if text.contains(keyword) { return true }
         let t = Array(text), k = keyword.count
         guard k >= 3, t.count >= k - 1 else { return false }
-        let allowed = max(1, k / 4)
+        let allowed = allowed ?? max(1, k / 4)
         for length in max(1, k - 1)...(k + 1) where length <= t.count {
             for start in 0...(t.count - length)
             where Suggestion.editDistance(String(t[start..<(start + length)]), keyword) <= allowed {
@@ -626,7 +653,7 @@ struct FieldReader {
                 guard Self.comparable(second.text) != Self.comparable(read.text) else { return read }
             }
         }
-        guard freeText || [.warekiDate, .date].contains(spec.type), lineMode else {
+        guard freeText || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
             // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
             // out is its confidence.
             let readings = opinions(read, zone: zone, spec: spec)
@@ -745,17 +772,32 @@ struct FieldReader {
         -> [Opinion]
     {
         var readings = [Opinion(text: first.text, confidence: first.confidence, independent: false)]
-        let ownModelOnly = spec.recognition.language != nil || spec.type.defaultLanguage != "jpn"
-        for opinion in Self.secondOpinions.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
+        // A field that names its own model is read again with that model only, but for `eng`: the second Japanese
+        // model reads Latin letters and digits too (an e-mail address, a residence card number) and is another
+        // network, so it is the independent reader eng's lines otherwise lack (eng reads `1` as `l` at every size).
+        let ownModelOnly =
+            (spec.recognition.language != nil || spec.type.defaultLanguage != "jpn")
+            && Self.language(of: spec, else: nil) != "eng"
+        let ownModel = Self.language(of: spec, else: nil)
+        // A line of digits (a telephone number, a postal code) is read by the Latin model too: jpn reads a slashed
+        // or dotted 0 at the start of a line as 9 or 6 (VL Gothic, Takao Gothic), whatever its size or margin.
+        let digitLine =
+            !ownModelOnly && spec.cells == nil
+            && (spec.recognition.whitelist ?? spec.type.defaultWhitelist)
+                .map { $0.allSatisfy { "0123456789-".contains($0) } } == true
+        let asked = (digitLine ? [(Self.digitModel, Self.lineHeight)] : []) + Self.secondOpinions
+        for opinion in asked.prefix(limit) where !(ownModelOnly && opinion.language != nil) {
+            // The model asked for reads the line even where the field names its own (`lang: eng`).
+            let model = opinion.language ?? ownModel
+            var asRead = spec
+            asRead.recognition.language = model
             let other = recognize(
-                zone, spec: spec, whitelist: nil, segmentation: .singleLine, language: opinion.language,
+                zone, spec: asRead, whitelist: nil, segmentation: .singleLine, language: model,
                 lineHeight: opinion.height, shrinksLoneCharacter: true)
             guard !other.text.isEmpty else { continue }
             readings.append(
                 Opinion(
-                    text: other.text, confidence: other.confidence,
-                    independent: Self.language(of: spec, else: opinion.language) != Self.language(of: spec, else: nil),
-                    reader: Self.language(of: spec, else: opinion.language)))
+                    text: other.text, confidence: other.confidence, independent: model != ownModel, reader: model))
             // The other model agreeing with the first reading (with the field's shape, where it asks for one)
             // settles it. Two readings of one model agreeing do not: jpn misreads 和也 as 和世 at most sizes.
             if readings.count == 2, opinion.language != nil,
@@ -821,8 +863,8 @@ struct FieldReader {
     /// reads 翔 as 閉 where jpn does not), so their vote is right more often than either. Agreement of `Japanese` at
     /// 28 pixels with the first reading ends the vote early: reading every line in doubt six times cost a third of
     /// the throughput for a tenth of a point (the measurements: docs/samples-and-eval.md, fourth round). A field
-    /// that sets its own `lang` is read again at other sizes with that model only; a missing `Japanese` model
-    /// leaves the vote to jpn.
+    /// that sets its own `lang` is read again at other sizes with that model only, except `eng`, which the second
+    /// model also reads; a missing `Japanese` model leaves the vote to jpn.
     func secondOpinion(
         _ first: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec
     )
@@ -862,6 +904,8 @@ struct FieldReader {
             let eras = spec.type == .date ? Era.allCases : spec.eras
             if case .success = Wareki.parse(text, allowing: eras, overflow: spec.overflow) { return true }
             return false
+        case .phone:
+            return PhoneNumber.classify(text) != nil
         default:
             return nil
         }
@@ -883,6 +927,10 @@ struct FieldReader {
     ]
     /// Tesseract's other Japanese model (Debian's tesseract-ocr-script-jpan).
     static let secondModel = "Japanese"
+    /// The model a line of digits in doubt is also read with: `eng` knows the slashed and dotted zeros of Latin
+    /// monospace faces, which jpn reads as 9 or 6 at the start of a line (telephone numbers in VL Gothic and Takao
+    /// Gothic on the kouza-furikae corpus layout, 5 of 20 scans of seed 4242), and confuses other digits than jpn.
+    static let digitModel = "eng"
 
     /// The part of a one-line zone that holds the writing, with a margin of about half a text height.
     ///

@@ -6,7 +6,24 @@ public import KamiflowCore
 /// Messages name the field and the problem but never the value, so a `sensitive` field's value cannot leak into
 /// logs or reason files through an issue.
 public struct FieldInterpreter: Sendable {
-    public init() {}
+    /// The choices (declared paths, `account.type`) a `require:` rule of the workflow names. When nothing is marked
+    /// on one, the rule says whether something had to be (預金種目 beside an account number, not beside ゆうちょ), so
+    /// the field itself raises nothing. Two marks, or a mark nobody can tell, stay the field's own errors.
+    public var decidedByRules: Set<String>
+
+    public init(decidedByRules: Set<String> = []) {
+        self.decidedByRules = decidedByRules
+    }
+
+    /// The interpreter for `workflow`'s fields, knowing which of its choices its rules decide.
+    public init(for workflow: Workflow) {
+        self.init(
+            decidedByRules: Set(
+                workflow.rules.compactMap { rule -> String? in
+                    if case .require(let field, _) = rule.kind { return field }
+                    return nil
+                }))
+    }
 
     /// Interprets `reading` (or nothing read) for the field instance at `path`.
     public func interpret(_ spec: FieldSpec, path: String, reading: FieldReading?) -> FieldResult {
@@ -24,7 +41,10 @@ public struct FieldInterpreter: Sendable {
             result.value = interpretCheckbox(spec, reading: reading, issue: issue)
             result.confidence = markConfidence(spec, ratios: reading?.marks.values.map { $0 } ?? [])
         case .choice:
-            result.value = interpretChoice(spec, ratios: reading?.marks ?? [:], issue: issue)
+            let blankIsRulesCall =
+                !spec.validation.required && decidedByRules.contains(RecordInterpreter.declaredPath(path))
+            result.value = interpretChoice(
+                spec, ratios: reading?.marks ?? [:], blankIsRulesCall: blankIsRulesCall, issue: issue)
             result.confidence =
                 spec.marks?.style == .circles && spec.choiceMode == .one
                 ? circleConfidence(spec, scores: reading?.marks ?? [:])
@@ -111,7 +131,8 @@ public struct FieldInterpreter: Sendable {
     /// or none, or one too faint to tell, are *ambiguous*: flagged, never guessed. The score of an option beside the
     /// circled one (the part of the neighbour's ring that reaches it) does not make it a second mark.
     func interpretCircled(
-        _ spec: FieldSpec, ratios: [String: Double], issue: (String, Issue.Severity, String) -> Void
+        _ spec: FieldSpec, ratios: [String: Double], blankIsRulesCall: Bool = false,
+        issue: (String, Issue.Severity, String) -> Void
     ) -> FieldValue {
         let ranked = spec.options.map { ($0, ratios[$0] ?? 0) }.sorted { $0.1 > $1.1 }
         guard let best = ranked.first else { return .empty }
@@ -121,9 +142,11 @@ public struct FieldInterpreter: Sendable {
             return .choices([best.0])
         }
         if best.1 <= t.empty {
-            issue(
-                IssueCode.ambiguousMark, spec.validation.required ? .error : .warning,
-                "no option is circled; exactly one is expected")
+            if !blankIsRulesCall {
+                issue(
+                    IssueCode.ambiguousMark, spec.validation.required ? .error : .warning,
+                    "no option is circled; exactly one is expected")
+            }
         } else if best.1 >= t.filled, second >= t.filled {
             let circled = ranked.filter { $0.1 >= t.filled }.map(\.0)
             issue(
@@ -160,12 +183,14 @@ public struct FieldInterpreter: Sendable {
 
     /// Options marked by ticks or circles. An exactly-one choice with none or several marks is ambiguous: it is
     /// flagged, never guessed.
+    /// `blankIsRulesCall`: nothing marked raises nothing here (a `require:` rule decides, ``decidedByRules``).
     func interpretChoice(
-        _ spec: FieldSpec, ratios: [String: Double], issue: (String, Issue.Severity, String) -> Void
+        _ spec: FieldSpec, ratios: [String: Double], blankIsRulesCall: Bool = false,
+        issue: (String, Issue.Severity, String) -> Void
     ) -> FieldValue {
         guard !ratios.isEmpty else { return .empty }
         if spec.marks?.style == .circles, spec.choiceMode == .one {
-            return interpretCircled(spec, ratios: ratios, issue: issue)
+            return interpretCircled(spec, ratios: ratios, blankIsRulesCall: blankIsRulesCall, issue: issue)
         }
         var chosen: [String] = []
         var uncertain: [String] = []
@@ -198,9 +223,11 @@ public struct FieldInterpreter: Sendable {
                     IssueCode.ambiguousMark, .error,
                     "\(chosen.count) options are marked (\(chosen.joined(separator: "・"))); exactly one is expected")
             } else if chosen.isEmpty && uncertain.isEmpty {
-                issue(
-                    IssueCode.ambiguousMark, spec.validation.required ? .error : .warning,
-                    "no option is marked; exactly one is expected")
+                if !blankIsRulesCall {
+                    issue(
+                        IssueCode.ambiguousMark, spec.validation.required ? .error : .warning,
+                        "no option is marked; exactly one is expected")
+                }
             } else {
                 issue(IssueCode.ambiguousMark, .error, "cannot tell which option is marked")
             }

@@ -4,17 +4,20 @@ public import KamiflowCore
 /// From what was read on one form to a routed ``FormRecord``: every field interpreted, then the workflow's rules,
 /// then the review policy. Pure Swift and deterministic (the day is passed in), so it is tested without OCR.
 public struct RecordInterpreter: Sendable {
-    public var workflow: Workflow
+    public let workflow: Workflow
     /// The day `today` means in rules (`submitted_on <= today`); the caller's clock, not ours.
     public var today: CivilDate
     /// The master data the workflow's `witnesses:` look values up in; `nil` checks none (the composition root
     /// refuses to read scans for a workflow with witnesses and no masters, naming what is missing).
     public var masters: (any MasterData)?
+    /// Each field's interpreter, told once which choices the workflow's rules decide.
+    let fieldInterpreter: FieldInterpreter
 
     public init(workflow: Workflow, today: CivilDate, masters: (any MasterData)? = nil) {
         self.workflow = workflow
         self.today = today
         self.masters = masters
+        fieldInterpreter = FieldInterpreter(for: workflow)
     }
 
     /// Interprets `readings` (by expanded field path: `claimant.name`, `children[1].birth`). A field with no
@@ -22,7 +25,6 @@ public struct RecordInterpreter: Sendable {
     public func interpret(
         _ readings: [String: FieldReading], scanID: String, index: Int = 0, pages: [Int] = [0]
     ) -> FormRecord {
-        let fieldInterpreter = FieldInterpreter()
         let fields = workflow.form.placedFields.map { placed in
             fieldInterpreter.interpret(placed.spec, path: placed.path, reading: readings[placed.path])
         }
@@ -94,7 +96,6 @@ public struct RecordInterpreter: Sendable {
         let recomputed: Set<String> = [
             IssueCode.rule, IssueCode.lowConfidence, IssueCode.alwaysReviewed, IssueCode.doubleEntry, IssueCode.master,
         ]
-        let fieldInterpreter = FieldInterpreter()
         var fields: [FieldResult] = []
         for item in placed {
             if let text = corrections[item.path] {
