@@ -79,6 +79,13 @@ struct PlausibilityTests {
         #expect(day.holds(digits: "24") == true)
         #expect(day.holds(digits: "2") == false)
         #expect(DateInk(runs: [run(0, 35, 29)]).holds(digits: "24") == true)
+        // At 150 dpi (pixels of a corpus scan, 18 tall): a 3 whose thin middle was lost, two pieces two pixels apart
+        // no wider together than one digit, is one digit; two 1s (11 read as 1) span as much as two digits.
+        let three = DateInk(runs: [run(17, 2, 16), run(21, 7, 18)])
+        #expect(three.holds(digits: "3") == true)
+        let eleven = DateInk(runs: [run(19, 5, 18), run(31, 3, 18)])
+        #expect(eleven.holds(digits: "1") == false)
+        #expect(eleven.holds(digits: "11") == true)
         #expect(DateInk(runs: [run(0, 30, 36)]).holds(digits: "元") == nil)
     }
 
