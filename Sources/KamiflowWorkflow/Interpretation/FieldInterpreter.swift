@@ -462,6 +462,10 @@ public struct FieldInterpreter: Sendable {
         {
             issue(IssueCode.pattern, .error, "does not have the expected form")
         }
+        if let shape = spec.validation.shape, shape.admits(text) == false {
+            // A warning, not an error: a real address can be odd, and a person settles it.
+            issue(IssueCode.shape, .warning, shape.expectation)
+        }
         if let values = spec.validation.values, !values.contains(text) {
             issue(IssueCode.notListed, .error, "is not one of the \(values.count) listed values")
         }

@@ -54,6 +54,8 @@ public enum IssueCode {
     public static let ambiguousMark = "ambiguousMark"
     public static let uncertainMark = "uncertainMark"
     public static let pattern = "pattern"
+    /// Without the `shape:` its field asks for (an address whose 丁目 follows no number).
+    public static let shape = "shape"
     /// Not one of the field's `values`.
     public static let notListed = "notListed"
     public static let length = "length"

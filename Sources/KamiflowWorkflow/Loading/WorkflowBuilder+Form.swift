@@ -20,7 +20,7 @@ enum Keys {
     static let field = [
         "type", "label", "label_zone", "zone", "cells", "box", "boxes", "circle", "mode", "thresholds", "era", "eras",
         "parts", "overflow", "lang", "psm", "whitelist", "required", "pattern", "values", "values_file", "length",
-        "range",
+        "range", "shape",
         "sensitive", "default", "sample", "note",
     ]
     static let group = ["repeat", "step", "fields", "label", "label_zone", "min"]
@@ -485,6 +485,16 @@ extension WorkflowBuilder {
             }
         }
         if let length = byKey["length"] { spec.validation.length = buildLength(length.value) }
+        if let shape = byKey["shape"], let value = string(shape.value, "'shape'") {
+            if ![.text, .katakana, .hiragana].contains(type) {
+                error("'shape' is only for text, katakana and hiragana fields", at: shape.keyNode)
+            } else if let known = TextShape(rawValue: value) {
+                spec.validation.shape = known
+            } else {
+                let names = TextShape.allCases.map(\.rawValue).joined(separator: ", ")
+                error("'shape' must be one of \(names), found '\(value)'", at: shape.value)
+            }
+        }
         if let range = byKey["range"] {
             if case .sequence(let s) = range.value, s.count == 2 {
                 let low = s[0].string.flatMap(Double.init), high = s[1].string.flatMap(Double.init)

@@ -340,11 +340,14 @@ public struct FieldValidation: Hashable, Sendable {
     /// Allowed numeric range (number, amount, digits) — either end may be open.
     public var minimum: Double?
     public var maximum: Double?
+    /// The shape a free-text value must have to be plausible (`shape: address`, `shape: family-given`).
+    public var shape: TextShape?
 
     public init(
         required: Bool = false, pattern: String? = nil, values: [String]? = nil, length: ClosedRange<Int>? = nil,
-        minimum: Double? = nil, maximum: Double? = nil
+        minimum: Double? = nil, maximum: Double? = nil, shape: TextShape? = nil
     ) {
+        self.shape = shape
         self.required = required
         self.pattern = pattern
         self.values = values

@@ -126,6 +126,7 @@ public enum WorkflowSchema {
                     "length": {"oneOf": [{"type": "integer", "minimum": 1},
                       {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 0}], "minItems": 2, "maxItems": 2}]},
                     "range": {"type": "array", "prefixItems": [{"type": ["number", "null"]}, {"type": ["number", "null"]}], "minItems": 2, "maxItems": 2},
+                    "shape": {"enum": [\(names(TextShape.self))], "description": "The shape a plausible value has: an address, or a family and a given name"},
                     "sensitive": {"type": "boolean"},
                     "default": {"type": ["string", "number", "boolean"]},
                     "sample": {"type": "string", "description": "Hint for the fake-data generator of the forms renderer."},

@@ -1,0 +1,155 @@
+import Foundation
+import KamiflowCore
+
+/// How many digits the month and the day of a one-line date hold, as its ink shows them: a witness of a reading that
+/// fails independently of Tesseract.
+///
+/// jpn's line mode collapses a day's two digits into one (24 read as 2, 11 as 1) at 87–89 on Noto Serif CJK scans,
+/// and the raw-line decode and the second model read the same: three readers share the mistake, so their agreement
+/// is no evidence. The ink does not share it. A date line is `…年M月D日`: walking its runs of inked columns from the
+/// right, 日 comes first, then one digit per digit of the day, then 月, then the month's digits and 年.
+///
+/// What is a digit is measured on the line itself, not in a fixed fraction of an em: a digit is shorter than the
+/// line's kanji (0.78–0.84 of the tallest run on scans in Noto Serif CJK, Noto Sans CJK and IPA Pゴシック, kanji and
+/// their pieces 0.89 and up) and narrower than its widest kanji. Height decides where a Mincho kanji falls apart into
+/// columns (its thin horizontal strokes lost in the scan, 月 read as two narrow runs), width where a kanji is as
+/// short as a digit (日). The ink is only a witness: it puts a reading in doubt, never changes or empties it; and it
+/// speaks only when it shows more digits than the reading has (the collapse it is for), so digits run together by
+/// the scan, or a digit as wide as a kanji, make it miss a lost digit, never doubt a right one.
+struct DateInk {
+    /// A run of inked columns: where it is, and how tall its ink is, in pixels.
+    struct Run: Equatable {
+        var start: Int
+        var end: Int
+        var top: Int
+        var bottom: Int
+        var width: Int { end - start }
+        var height: Int { bottom - top + 1 }
+    }
+
+    /// The runs of the line, left to right: specks left out, runs a pixel or so apart taken as one.
+    let runs: [Run]
+
+    /// A digit is shorter than this share of the line's tallest run (set on scans of seed 5151 in three typefaces:
+    /// digits up to 0.86, kanji and their pieces from 0.89: no right date put in doubt from 0.87 to 0.89, eight at
+    /// 0.86; docs/samples-and-eval.md, eleventh round).
+    static let digitHeight = 0.875
+
+    /// A digit is narrower than this share of the line's widest kanji (a short glyph that is wider, 日 or two
+    /// digits run together, is not counted as one).
+    static let digitWidth = 0.68
+
+    /// A run wider than this share of its own height is not one kanji (two glyphs run together).
+    static let widestKanji = 1.25
+
+    /// A run whose ink is shorter than this share of the line's tallest is a speck or a mark, not a glyph.
+    static let shortestGlyph = 0.35
+
+    /// Runs closer than this share of the line's height, or a pixel apart, are one glyph (a stroke thinned apart by
+    /// the scan: at 150 dpi a 3 or a 6 of a date part came apart at a one-pixel gap).
+    static let joinedGap = 0.03
+
+    /// The ink of one digit spans less than twice this share of its height, that of two more: a date part whose ink
+    /// is narrower is one digit, however many pieces the scan broke it into. Measured at 150 dpi on the tuning seed
+    /// 4242 of the existing-forms corpus: one digit 0.64–0.72 of its height, a 3 in two runs two pixels apart 0.61,
+    /// two digits from 0.83 (11).
+    static let digitSpan = 0.4
+
+    init?(_ image: GrayImage) {
+        let width = image.width, height = image.height
+        guard width > 0, height > 0 else { return nil }
+        var columnInk = [Int](repeating: 0, count: width)
+        var columnTop = [Int](repeating: height, count: width)
+        var columnBottom = [Int](repeating: -1, count: width)
+        for y in 0..<height {
+            for x in 0..<width where image.pixels[y * width + x] < 128 {
+                columnInk[x] += 1
+                columnTop[x] = min(columnTop[x], y)
+                columnBottom[x] = max(columnBottom[x], y)
+            }
+        }
+        var found: [Run] = []
+        var x = 0
+        while x < width {
+            guard columnInk[x] > 0 else {
+                x += 1
+                continue
+            }
+            var run = Run(start: x, end: x, top: height, bottom: -1)
+            var ink = 0
+            while x < width, columnInk[x] > 0 {
+                ink += columnInk[x]
+                run.top = min(run.top, columnTop[x])
+                run.bottom = max(run.bottom, columnBottom[x])
+                x += 1
+            }
+            run.end = x
+            // A run of a few pixels of ink is a speck the writing's cleaning left.
+            if ink >= 6 { found.append(run) }
+        }
+        guard let tallest = found.map(\.height).max() else { return nil }
+        var joined: [Run] = []
+        for run in found where Double(run.height) >= Self.shortestGlyph * Double(tallest) {
+            if let last = joined.last, Double(run.start - last.end) <= max(1, Self.joinedGap * Double(tallest)) {
+                joined[joined.count - 1] = Run(
+                    start: last.start, end: run.end, top: min(last.top, run.top), bottom: max(last.bottom, run.bottom))
+            } else {
+                joined.append(run)
+            }
+        }
+        runs = joined
+    }
+
+    init(runs: [Run]) { self.runs = runs }
+
+    /// The line's tallest run, the ruler of heights.
+    var lineHeight: Int { runs.map(\.height).max() ?? 0 }
+
+    /// The width of the line's widest kanji (a run as tall as the line and about as wide as it is tall), the ruler
+    /// of widths; `nil` when no run looks like one.
+    var kanjiWidth: Int? {
+        let line = Double(lineHeight)
+        return runs.filter {
+            Double($0.height) >= Self.digitHeight * line && Double($0.width) <= Self.widestKanji * Double($0.height)
+        }.map(\.width).max()
+    }
+
+    /// Whether a run has a digit's shape: shorter than the kanji and narrower than the widest of them.
+    func isDigit(_ run: Run, kanji: Int) -> Bool {
+        Double(run.height) < Self.digitHeight * Double(lineHeight)
+            && Double(run.width) < Self.digitWidth * Double(kanji)
+    }
+
+    /// Whether the ink of a date part (a year, month or day in a box of its own) has no more glyphs than `text` has
+    /// digits; `nil` when `text` is not all digits (元, nothing read). Glyphs run together by the scan count as one,
+    /// and pieces of one digit too when their ink is no wider than one digit (``digitSpan``), so only a reading
+    /// that lost a digit disagrees.
+    func holds(digits text: String) -> Bool? {
+        let digits = TextFolding.nfkc(text).filter { !$0.isWhitespace }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let first = runs.first, let last = runs.last, lineHeight > 0 else { return true }
+        let span = Double(last.end - first.start) / (Self.digitSpan * Double(lineHeight))
+        return min(runs.count, max(1, Int(span))) <= digits.count
+    }
+
+    /// Whether the ink shows no more digits in the day and in the month than `text` gives them; `nil` when `text` is
+    /// not a `…年M月D日` date or the ink has no kanji to measure with (nothing to compare).
+    func agrees(with text: String) -> Bool? {
+        let compact = TextFolding.nfkc(text).filter { !$0.isWhitespace }
+        guard let match = compact.firstMatch(of: /([0-9]+)月([0-9]+)日$/), compact.contains("年"),
+            let kanji = kanjiWidth
+        else { return nil }
+        var i = runs.count - 1
+        for digits in [match.output.2, match.output.1] {
+            // Past the kanji (日, then 月, in as many pieces as the scan left), then the digits before it.
+            while i >= 0, !isDigit(runs[i], kanji: kanji) { i -= 1 }
+            var inked = 0
+            while i >= 0, isDigit(runs[i], kanji: kanji) {
+                inked += 1
+                i -= 1
+            }
+            if inked > digits.count { return false }
+        }
+        return true
+    }
+}
