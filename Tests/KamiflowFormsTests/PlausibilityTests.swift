@@ -86,6 +86,10 @@ struct PlausibilityTests {
         let eleven = DateInk(runs: [run(19, 5, 18), run(31, 3, 18)])
         #expect(eleven.holds(digits: "1") == false)
         #expect(eleven.holds(digits: "11") == true)
+        // 30 at 200 dpi (19 tall), each digit broken in two by the scan: four runs, two digits.
+        let thirty = DateInk(runs: [run(18, 3, 17), run(24, 5, 18), run(34, 5, 18), run(42, 5, 18)])
+        #expect(thirty.holds(digits: "30") == true)
+        #expect(thirty.holds(digits: "3") == false)
         #expect(DateInk(runs: [run(0, 30, 36)]).holds(digits: "元") == nil)
     }
 

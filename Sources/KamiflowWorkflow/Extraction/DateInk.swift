@@ -49,11 +49,11 @@ struct DateInk {
     /// the scan: at 150 dpi a 3 or a 6 of a date part came apart at a one-pixel gap).
     static let joinedGap = 0.03
 
-    /// The ink of one digit spans less than twice this share of its height, that of two more: a date part whose ink
-    /// is narrower is one digit, however many pieces the scan broke it into. Measured at 150 dpi on the tuning seed
-    /// 4242 of the existing-forms corpus: one digit 0.64–0.72 of its height, a 3 in two runs two pixels apart 0.61,
-    /// two digits from 0.83 (11).
-    static let digitSpan = 0.4
+    /// The ink of one digit spans less than this share of its height, that of two more: a date part whose ink is
+    /// narrower is one digit, however many pieces the scan broke it into. Measured at 150 and 200 dpi on the tuning
+    /// seed 4242 of the existing-forms corpus: one digit 0.61–0.72 of its height (a 3 in two runs two pixels
+    /// apart 0.61), two digits from 0.83 (11), and a 0 or a 9 of two digits broke into two runs at 200 dpi.
+    static let digitSpan = 0.8
 
     init?(_ image: GrayImage) {
         let width = image.width, height = image.height
@@ -120,16 +120,16 @@ struct DateInk {
             && Double(run.width) < Self.digitWidth * Double(kanji)
     }
 
-    /// Whether the ink of a date part (a year, month or day in a box of its own) has no more glyphs than `text` has
-    /// digits; `nil` when `text` is not all digits (元, nothing read). Glyphs run together by the scan count as one,
-    /// and pieces of one digit too when their ink is no wider than one digit (``digitSpan``), so only a reading
-    /// that lost a digit disagrees.
+    /// Whether the ink of a date part (a year, month or day in a box of its own: one or two digits) shows no more
+    /// digits than `text` has; `nil` when `text` is not all digits (元, nothing read). The ink shows two digits when
+    /// it has two runs or more and spans more than one digit's width (``digitSpan``): pieces of one digit the scan
+    /// broke apart count as one, and so do glyphs it ran together, so only a reading that lost a digit disagrees.
     func holds(digits text: String) -> Bool? {
         let digits = TextFolding.nfkc(text).filter { !$0.isWhitespace }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        guard let first = runs.first, let last = runs.last, lineHeight > 0 else { return true }
-        let span = Double(last.end - first.start) / (Self.digitSpan * Double(lineHeight))
-        return min(runs.count, max(1, Int(span))) <= digits.count
+        guard runs.count > 1, let first = runs.first, let last = runs.last else { return true }
+        let twoDigits = Double(last.end - first.start) > Self.digitSpan * Double(lineHeight)
+        return (twoDigits ? 2 : 1) <= digits.count
     }
 
     /// Whether the ink shows no more digits in the day and in the month than `text` gives them; `nil` when `text` is
