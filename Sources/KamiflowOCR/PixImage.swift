@@ -212,6 +212,12 @@ extension PixImage {
         return Int(count)
     }
 
+    /// Whether this 1-bit image has no ink (1) pixel at all.
+    var isBlank: Bool {
+        var empty: Int32 = 1
+        return pixZero(pointer, &empty) != 0 || empty != 0
+    }
+
     /// Morphological opening with a `width`×`height` brick: of a 1-bit image, only the ink that a brick of that size
     /// fits into survives (a 60×1 brick keeps horizontal runs at least 60 pixels long).
     func opened(width: Int, height: Int) -> PixImage? {
@@ -321,6 +327,9 @@ extension PixImage {
         var paperLevel: Float = 0
         guard let inverted = pixInvert(nil, all.pointer) else { return nil }
         let paper = PixImage(taking: inverted)
+        // Leptonica reports an empty mask as an error on stderr: a zone with no writing, or no paper, has nothing
+        // to grow and is not asked.
+        guard !isBlank, !paper.isBlank else { return self }
         guard pixGetAverageMasked(grey.pointer, pointer, 0, 0, 1, Int32(L_MEAN_ABSVAL), &inkLevel) == 0,
             pixGetRankValueMasked(grey.pointer, paper.pointer, 0, 0, 1, 0.5, &paperLevel, nil) == 0
         else { return self }
