@@ -100,6 +100,41 @@ package enum TextFolding {
     package static func isHiragana(_ character: Character) -> Bool {
         character.unicodeScalars.allSatisfy { (0x3041...0x3096).contains($0.value) || $0.value == 0x30FC }
     }
+
+    /// A kanji (CJK unified ideographs, extension A, 々).
+    package static func isKanji(_ character: Character) -> Bool {
+        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return false }
+        return (0x4E00...0x9FFF).contains(scalar.value) || (0x3400...0x4DBF).contains(scalar.value)
+            || scalar.value == 0x3005
+    }
+
+    /// Katakana and kanji drawn alike in print (ニ 二, ロ 口, エ 工, ハ 八, タ 夕, ト 卜, ー 一): Tesseract picks one by
+    /// shape, and only the neighbours tell which was written (浩ニ for 浩二, 健ー for 健一 in a name).
+    static let kanaKanjiLookAlikes: [Character: Character] = [
+        "ニ": "二", "ロ": "口", "エ": "工", "ハ": "八", "タ": "夕", "ト": "卜", "ー": "一",
+    ]
+    static let kanjiKanaLookAlikes = Dictionary(uniqueKeysWithValues: kanaKanjiLookAlikes.map { ($0.value, $0.key) })
+
+    /// `text` with each look-alike written in its neighbours' script: a katakana one beside kanji and no kana
+    /// becomes the kanji (浩ニ → 浩二), a kanji one between two kana the katakana (コ一ポ → コーポ; 一カ月 keeps its
+    /// 一). カ and 力 are left as read: 一カ月 writes the kana between kanji; so are ケ and ヶ (桜ケ丘).
+    package static func lookAlikesInScript(_ text: String) -> String {
+        var characters = Array(text)
+        let original = characters
+        for (i, character) in original.enumerated() {
+            let neighbours = [i - 1, i + 1].filter { original.indices.contains($0) }.map { original[$0] }
+            let kanji = neighbours.contains { isKanji($0) && kanjiKanaLookAlikes[$0] == nil }
+            let kana = neighbours.contains { (isKatakana($0) || isHiragana($0)) && kanaKanjiLookAlikes[$0] == nil }
+            if let twin = kanaKanjiLookAlikes[character], kanji, !kana {
+                characters[i] = twin
+            } else if let twin = kanjiKanaLookAlikes[character], neighbours.count == 2,
+                neighbours.allSatisfy({ isKatakana($0) || isHiragana($0) })
+            {
+                characters[i] = twin
+            }
+        }
+        return String(characters)
+    }
 }
 
 /// The 全銀 (Zengin) half-width kana of bank transfer files (DOMAIN §4.9): one folding for the validator that flags

@@ -167,6 +167,21 @@ struct KanaTests {
         }
     }
 
+    @Test("a kana drawn like a kanji takes its neighbours' script in a text field; カ between kanji and ケ stay")
+    func lookAlikes() {
+        // Tesseract reads the 二 of 浩二 as katakana ニ and the 一 of 健一 as ー: the glyphs are the same.
+        #expect(read("吉田 浩ニ", as: .text).value == .text("吉田浩二"))
+        #expect(read("井上健ー", as: .text).value == .text("井上健一"))
+        #expect(read("ロ座", as: .text).value == .text("口座"))
+        // And the reverse among kana.
+        #expect(read("コ一ポ緑101", as: .text).value == .text("コーポ緑101"))
+        #expect(read("グリ一ンパレス", as: .text).value == .text("グリーンパレス"))
+        // Written so: a look-alike with kana beside it, the counter カ between kanji, ケ in a place name.
+        for written in ["東京タワー", "ハイツ青葉", "一カ月", "桜ケ丘3丁目", "入口", "一郎", "コーポ", "1-2"] {
+            #expect(read(written, as: .text).value == .text(written))
+        }
+    }
+
     @Test("katakana fields take hiragana and half-width kana")
     func katakana() {
         #expect(read("やまだ たろう", as: .katakana).value == .text("ヤマダ\u{3000}タロウ"))

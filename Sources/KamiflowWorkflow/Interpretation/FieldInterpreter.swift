@@ -315,7 +315,7 @@ public struct FieldInterpreter: Sendable {
         }
         switch spec.type {
         case .text:
-            return .text(TextFolding.canonicalJIS(TextFolding.tidy(text)))
+            return .text(TextFolding.canonicalJIS(TextFolding.lookAlikesInScript(TextFolding.tidy(text))))
         case .katakana, .hiragana:
             // Keep the space between family and given name (as one full-width space); drop all others.
             var folded = nfkc.split(whereSeparator: \.isWhitespace).joined(separator: "\u{3000}")
