@@ -71,8 +71,12 @@ public protocol MasterData: Sendable {
     func branch(bank: String, code: String) -> BankEntry?
     /// Banks whose name or reading is `name` (`千葉`, `千葉銀行`, `チバ`, `ちばぎん` …, compared after folding).
     func banks(named name: String) -> [BankEntry]
+    /// Every bank of the master (about 1,100: banks, 信金, 信組, 労金, 農協), for a name written without its code.
+    func allBanks() -> [BankEntry]
     /// The katakana readings of a family or given name written in kanji (`山崎` → `ヤマザキ`, `ヤマサキ`).
     func readings(of name: String, as part: NamePart) -> [String]
+    /// Every reading of a family or of a given name the dictionary has, folded (`NameKana.folded`).
+    func knownReadings(as part: NamePart) -> Set<String>
     /// The columns of a table the municipality provided (`kamiflow masters import --from table:NAME=FILE`), in
     /// the order of its header; `nil` when no such table is imported.
     func tableColumns(_ table: String) -> [String]?
@@ -125,5 +129,86 @@ package enum BankNames {
 
     package static func folded(_ name: String) -> String {
         withoutKind(TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(name))))
+    }
+
+    /// The 全銀 master's short kinds and how a form writes them out (東京東信金 is 東京東信用金庫 on a form).
+    static let abbreviations: [(short: String, full: String)] = [
+        ("信金", "信用金庫"), ("信組", "信用組合"), ("労金", "労働金庫"), ("信連", "信用農業協同組合連合会"),
+        ("農協", "農業協同組合"), ("漁協", "漁業協同組合"),
+    ]
+
+    /// The ways a person writes the bank the master calls `name`: as the master has it, with its kind written
+    /// out, and a bank's name with 銀行 (the master has みずほ; a form has みずほ銀行).
+    package static func spellings(of name: String) -> [String] {
+        let name = TextFolding.removingSpaces(TextFolding.nfkc(name))
+        guard !name.isEmpty else { return [] }
+        if let kind = abbreviations.first(where: { name.hasSuffix($0.short) && name.count > $0.short.count }) {
+            return [name, String(name.dropLast(kind.short.count)) + kind.full]
+        }
+        return name.hasSuffix("銀行") || name.hasSuffix("金庫") ? [name] : [name, name + "銀行"]
+    }
+
+    /// Words that name a kind of bank: a branch's name never holds one (みずほ + ぼ銀行 is not a branch).
+    static let kindWords = ["銀行", "金庫", "信用", "組合", "信金", "信組", "労金", "農協"]
+
+    /// Whether a spelling of a bank ends in its kind (みずほ銀行, 東京東信金, 第一勧業信用組合; not みずほ): only such a
+    /// spelling is taken as the bank part of a box that also holds a branch, so 千葉 + 録行幕張支店 is not read as
+    /// the bank 千葉 and a branch (it is 千葉銀行 misread).
+    package static func namesKind(_ spelling: String) -> Bool {
+        ["銀行", "金庫", "組合", "連合会"].contains(where: spelling.hasSuffix)
+            || abbreviations.contains(where: { spelling.hasSuffix($0.short) })
+    }
+
+    /// Whether `text`, what follows a bank's name in a field that holds both, names a branch: 本店, 中央支店,
+    /// 市役所出張所, 本店営業部 — it ends as a branch does and holds no word of a bank's kind.
+    package static func isBranch(_ text: String) -> Bool {
+        text.count >= 2 && ["店", "所", "部"].contains(where: { text.hasSuffix($0) })
+            && !kindWords.contains(where: { text.contains($0) })
+    }
+}
+
+/// A name written in kana, compared with the readings of the name dictionary (a `kana` witness with no kanji name
+/// beside it: 口座名義 in 全銀 kana).
+package enum NameKana {
+    /// Katakana, no spaces, small kana as large: how 全銀 kana writes a name (ショウタ is ｼﾖｳﾀ), so the two meet.
+    package static func folded(_ text: String) -> String {
+        String(
+            TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(text))).map { smallToLarge[$0] ?? $0 })
+    }
+
+    static let smallToLarge: [Character: Character] = Dictionary(
+        uniqueKeysWithValues: zip(Array("ァィゥェォッャュョヮヵヶヰヱ"), Array("アイウエオツヤユヨワカケイエ")))
+
+    /// The kana that differ only by a voiced or semi-voiced mark (ハ バ パ), each with the others of its set.
+    static let voicing: [Character: [Character]] = {
+        var table: [Character: [Character]] = [:]
+        let sets = zip(Array("カキクケコサシスセソタチツテトハヒフヘホウ"), Array("ガギグゲゴザジズゼゾダヂヅデドバビブベボヴ")).map { [$0, $1] }
+            .map { pair -> [Character] in
+                let semi = Array("ハヒフヘホ").firstIndex(of: pair[0]).map { Array("パピプペポ")[$0] }
+                return semi.map { pair + [$0] } ?? pair
+            }
+        for set in sets { for kana in set { table[kana] = set.filter { $0 != kana } } }
+        return table
+    }()
+
+    /// Whether `kana` (folded) is a family name's reading followed by a given name's.
+    package static func splits(_ kana: String, family: Set<String>, given: Set<String>) -> Bool {
+        let characters = Array(kana)
+        guard characters.count >= 2 else { return false }
+        return (1..<characters.count).contains { cut in
+            family.contains(String(characters[..<cut])) && given.contains(String(characters[cut...]))
+        }
+    }
+
+    /// `kana` with one character's voiced mark added, taken away or changed, every way.
+    package static func voicingVariants(_ kana: String) -> [String] {
+        let characters = Array(kana)
+        return characters.indices.flatMap { i in
+            (voicing[characters[i]] ?? []).map { other in
+                var changed = characters
+                changed[i] = other
+                return String(changed)
+            }
+        }
     }
 }

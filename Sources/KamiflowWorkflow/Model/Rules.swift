@@ -45,11 +45,14 @@ public struct Witness: Hashable, Sendable {
         /// begin the address.
         case postal(code: String, address: String)
         /// `bank: bank.code, branch: branch.code, bank_name: bank.name` — the code must be a bank (its branch one of
-        /// its branches), and agree with the bank's name where the form has one.
-        case bank(code: String, branch: String?, name: String?)
+        /// its branches), and agree with the bank's name where the form has one. A form that asks only for the name
+        /// (`bank_name: bank` alone) has it checked against the master's names: a bank's, perhaps followed by a
+        /// branch's (`三井住友銀行 本店` in one box).
+        case bank(code: String?, branch: String?, name: String?)
         /// `name: claimant.name, kana: claimant.kana` — the kana must be a reading of the name's family and given
-        /// names.
-        case reading(name: String, kana: String)
+        /// names. `kana: account.holder` alone (a name in kana with no kanji beside it: 口座名義): a kana that is no
+        /// family and given name the dictionary knows, one voiced mark from one that is, is in doubt.
+        case reading(name: String?, kana: String)
         /// `field: school, table: schools, column: name` — the value must be one of the column's values in a table
         /// the municipality provided (`kamiflow masters import --from table:schools=FILE.csv`).
         case table(field: String, column: MasterTableColumn)
@@ -83,8 +86,8 @@ public struct Witness: Hashable, Sendable {
     public var fieldPaths: [String] {
         switch kind {
         case .postal(let code, let address): [code, address]
-        case .bank(let code, let branch, let name): [code] + [branch, name].compactMap { $0 }
-        case .reading(let name, let kana): [name, kana]
+        case .bank(let code, let branch, let name): [code, branch, name].compactMap { $0 }
+        case .reading(let name, let kana): [name, kana].compactMap { $0 }
         case .table(let field, _): [field]
         }
     }

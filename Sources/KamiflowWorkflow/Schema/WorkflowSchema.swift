@@ -159,7 +159,7 @@ public enum WorkflowSchema {
                 },
                 "witness": {
                   "type": "object", "additionalProperties": false,
-                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; name + kana: 氏名 ↔ フリガナ; field + table + column: a value of a municipality's own table.",
+                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; bank_name alone: a bank's name (and branch) in the 全銀 master; name + kana: 氏名 ↔ フリガナ; kana alone: a name in kana the dictionary almost knows is in doubt; field + table + column: a value of a municipality's own table.",
                   "properties": {
                     "postal": {"$ref": "#/$defs/fieldPath"},
                     "address": {"$ref": "#/$defs/fieldPath"},
@@ -173,10 +173,11 @@ public enum WorkflowSchema {
                     "column": {"type": "string", "description": "A column of the table's header row"}
                   },
                   "oneOf": [
-                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["name"]}, {"required": ["table"]}]}},
-                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["name"]}, {"required": ["table"]}]}},
-                    {"required": ["name", "kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["table"]}]}},
-                    {"required": ["field", "table", "column"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["name"]}]}}
+                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
+                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
+                    {"required": ["bank_name"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["branch"]}, {"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
+                    {"required": ["kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["table"]}]}},
+                    {"required": ["field", "table", "column"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}]}}
                   ]
                 },
                 "review": {
