@@ -124,7 +124,8 @@ package enum TextFolding {
         for (i, character) in original.enumerated() {
             let neighbours = [i - 1, i + 1].filter { original.indices.contains($0) }.map { original[$0] }
             let kanji = neighbours.contains { isKanji($0) && kanjiKanaLookAlikes[$0] == nil }
-            let kana = neighbours.contains { (isKatakana($0) || isHiragana($0)) && kanaKanjiLookAlikes[$0] == nil }
+            // Any kana beside it keeps it kana, a look-alike too (the ト of パスポート申請 stays: ー is kana there).
+            let kana = neighbours.contains { isKatakana($0) || isHiragana($0) }
             if let twin = kanaKanjiLookAlikes[character], kanji, !kana {
                 characters[i] = twin
             } else if let twin = kanjiKanaLookAlikes[character], neighbours.count == 2,

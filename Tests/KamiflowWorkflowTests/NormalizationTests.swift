@@ -177,7 +177,7 @@ struct KanaTests {
         #expect(read("コ一ポ緑101", as: .text).value == .text("コーポ緑101"))
         #expect(read("グリ一ンパレス", as: .text).value == .text("グリーンパレス"))
         // Written so: a look-alike with kana beside it, the counter カ between kanji, ケ in a place name.
-        for written in ["東京タワー", "ハイツ青葉", "一カ月", "桜ケ丘3丁目", "入口", "一郎", "コーポ", "1-2"] {
+        for written in ["東京タワー", "ハイツ青葉", "一カ月", "桜ケ丘3丁目", "入口", "一郎", "コーポ", "1-2", "パスポート申請のため"] {
             #expect(read(written, as: .text).value == .text(written))
         }
     }
