@@ -61,7 +61,10 @@ WOMEN = [("花子", "ハナコ"), ("恵子", "ケイコ"), ("美咲", "ミサキ
 TOWNS = ["中央町", "本町", "栄町", "緑町", "旭町", "若葉台", "東町", "西原", "桜ケ丘", "新町", "松原", "駅前"]
 CITY = "青葉市"  # a city that does not exist (the printed ○○市 is the form's placeholder, never a value)
 BUILDINGS = ["", "", "", "コーポ緑101", "サンハイツ203", "グリーンパレス302"]
-BANKS = ["みずほ銀行", "三井住友銀行", "足利銀行", "常陽銀行", "栃木銀行", "中央信用金庫", "東西信用組合"]
+# Real banks with their 全銀 codes, written as a person writes them (the kind spelled out): a form names a bank that
+# exists, and a form with a code box has that bank's code in it.
+BANKS = [("みずほ銀行", "0001"), ("三井住友銀行", "0009"), ("足利銀行", "0129"), ("常陽銀行", "0130"),
+         ("栃木銀行", "0517"), ("中央労働金庫", "2963"), ("第一勧業信用組合", "2254")]
 BRANCHES = ["本店", "駅前支店", "東支店", "西支店", "中央支店", "市役所出張所"]
 SCHOOLS = ["中央小学校", "東小学校", "西中学校", "北小学校", "南中学校", "桜小学校"]
 ERAS = [("令和", datetime.date(2019, 5, 1)), ("平成", datetime.date(1989, 1, 8)), ("昭和", datetime.date(1926, 12, 25)),
@@ -147,7 +150,7 @@ def shugaku_fields(rng):
                             era={k: (r[0], r[1] + dy, r[2], r[3]) for k, r in eras.items()},
                             parts=[(104, 121 + dy, 9, 6), (117, 121 + dy, 8, 6), (129, 121 + dy, 8, 6)]))
         f.append(text_field(f"family[{row}].school", m[3] if m else "", (151, 120 + dy, 38, 8)))
-    f.append(text_field("bank", rng.choice(BANKS), (46, 183, 53, 8)))
+    f.append(text_field("bank", BANKS[rng.integers(len(BANKS))][0], (46, 183, 53, 8)))
     f.append(text_field("branch", rng.choice(BRANCHES), (121, 183, 68, 8)))
     kinds = {"普通": (55.2, 195.5, 7.1, 3.4), "当座": (72.4, 195.6, 6.9, 3.3)}
     f.append(circle_field("account_kind", kinds, "普通" if rng.random() < 0.8 else "当座"))
@@ -195,11 +198,11 @@ def kouza_fields(rng):
     f.append(text_field("name", p["name"], (41, 56, 88, 6.5)))
     f.append(text_field("phone", phone(rng), (41, 66, 68, 6.5), type_="phone"))
     f.append(ticks_field("taxes", taxes, chosen, mode="any"))
-    f.append(cells_field("bank_code", "".join(str(d) for d in rng.integers(0, 10, 4)), first=(54, 104.5, 7, 7), pitch=7,
-                         type_="bank-code"))
+    bank, bank_code = BANKS[rng.integers(len(BANKS))]
+    f.append(cells_field("bank_code", bank_code, first=(54, 104.5, 7, 7), pitch=7, type_="bank-code"))
     f.append(cells_field("branch_code", "".join(str(d) for d in rng.integers(0, 10, 3)), first=(119, 104.5, 7, 7), pitch=7,
                          type_="branch-code"))
-    f.append(text_field("bank", rng.choice(BANKS) + " " + rng.choice(BRANCHES), (51, 114, 68, 8)))
+    f.append(text_field("bank", bank + " " + rng.choice(BRANCHES), (51, 114, 68, 8)))
     kinds = {"普通": (145.4, 116.9, 2.3, 2.6), "当座": (165.2, 116.9, 2.5, 2.6)}
     f.append(circle_field("account_kind", kinds, "普通" if rng.random() < 0.8 else "当座"))
     f.append(cells_field("account_number", "".join(str(d) for d in rng.integers(0, 10, 7)), first=(54, 124.5, 8, 7), pitch=8,
