@@ -422,6 +422,12 @@ struct MasterDataTests {
         let settled = record(["code": "0134", "with_branch": "千葉録行 幕張支店"])
         #expect(settled["with_branch"]?.value == .text("千葉銀行幕張支店"))
         #expect(settled["with_branch"]?.issues.map(\.severity) == [.info])
+        // A code no bank has: the name is checked alone (and corrected by the names when it can be).
+        let noBank = record(["code": "0881", "with_branch": "千葉ば銀行 幕張支店"])
+        #expect(noBank["code"]?.issues.map(\.code) == [IssueCode.master])
+        #expect(noBank["with_branch"]?.value == .text("千葉銀行幕張支店"))
+        let noCode = record(["with_branch": "東利銀行 本店"])
+        #expect(noCode["with_branch"]?.issues.map(\.code) == [IssueCode.master])
         let other = record(["code": "0134", "with_branch": "東邦銀行 本店"])
         #expect(other["code"]?.issues.map(\.code) == [IssueCode.master])
         #expect(other["with_branch"]?.value == .text("東邦銀行本店"))
