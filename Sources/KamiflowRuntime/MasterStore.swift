@@ -13,6 +13,8 @@ public final class MasterStore: MasterData {
     public let loaded: Set<MasterKind>
     /// `knownReadings`, read from the file once per part.
     private let foldedReadings = Mutex<[NamePart: Set<String>]>([:])
+    /// `allBanks`, read from the file once.
+    private let banks = Mutex<[BankEntry]?>(nil)
 
     /// Where one master came from.
     public struct Source: Hashable, Sendable, Codable {
@@ -224,11 +226,18 @@ public final class MasterStore: MasterData {
     }
 
     public func allBanks() -> [BankEntry] {
-        (try? queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT code, name, kana FROM bank ORDER BY code").map {
-                BankEntry(code: $0["code"], name: $0["name"], kana: $0["kana"])
-            }
-        }) ?? []
+        // Asked once per record by a `bank_name` witness: read from the file once.
+        banks.withLock { cache in
+            if let banks = cache { return banks }
+            let banks =
+                (try? queue.read { db in
+                    try Row.fetchAll(db, sql: "SELECT code, name, kana FROM bank ORDER BY code").map {
+                        BankEntry(code: $0["code"], name: $0["name"], kana: $0["kana"])
+                    }
+                }) ?? []
+            cache = banks
+            return banks
+        }
     }
 
     public func knownReadings(as part: NamePart) -> Set<String> {

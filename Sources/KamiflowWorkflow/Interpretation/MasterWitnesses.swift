@@ -205,8 +205,7 @@ struct MasterWitnesses {
         // A misread bank part before a branch is settled by the code, unless the box names another bank and a
         // branch: that is a disagreement (below), not a misread.
         if correcting, case .one(let corrected) = Self.bankCorrection(of: compact, among: [bank], withBranch: true),
-            !Self.isBankWithBranch(
-                compact, spellings: Set(masters.allBanks().flatMap { BankNames.spellings(of: $0.name) }))
+            !Self.isBankWithBranch(compact, spellings: bankSpellings(masters.allBanks()))
         {
             fields[n].value = .text(corrected)
             raise(&fields[c], to: Level.agreed)
@@ -236,7 +235,7 @@ struct MasterWitnesses {
         guard let n = usable(name, fields, position) else { return }
         let written = TextFolding.removingSpaces(TextFolding.nfkc(fields[n].value.textValue))
         let banks = masters.allBanks()
-        let spellings = Set(banks.flatMap { BankNames.spellings(of: $0.name) })
+        let spellings = bankSpellings(banks)
         guard !spellings.isEmpty else { return }
         if spellings.contains(written) {
             raise(&fields[n], to: Level.agreed)
@@ -253,6 +252,11 @@ struct MasterWitnesses {
             correction == .several
                 ? "\(label(name)) is near more than one bank of the 全銀 master: check it"
                 : "\(label(name)) is not a bank of the 全銀 master", [n], &fields)
+    }
+
+    /// Every way the banks' names are written (`BankNames.spellings`).
+    func bankSpellings(_ banks: [BankEntry]) -> Set<String> {
+        Set(banks.flatMap { BankNames.spellings(of: $0.name) })
     }
 
     /// Whether `text` is one of `spellings` that names its kind followed by a branch (`BankNames.isBranch`).
