@@ -51,6 +51,9 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// (extraction asks for it), and it changes what other reads see — the words `inspect` finds in a blank's cells,
     /// the anchor words registration looks for — which were tuned without it.
     public var keepsFaintStrokes = false
+    /// Also give each character's box (`Reading.characters`): for checking part of a line again, such as the digits
+    /// of an address, with another model.
+    public var reportsCharacters = false
 
     public init(
         segmentation: PageSegmentation = .singleBlock, whitelist: String? = nil, blacklist: String? = nil,
@@ -87,6 +90,8 @@ public struct Reading: Hashable, Sendable, Codable {
     /// Mean confidence 0–100; meaningful even when a whitelist was used.
     public var confidence: Double
     public var words: [RecognizedWord]
+    /// Each character with its box, in reading order, when `RecognitionOptions.reportsCharacters` asked for them.
+    public var characters: [RecognizedWord] = []
     /// The pixel rectangle that was read; `nil` for the whole page.
     public var zone: PixelRect?
 

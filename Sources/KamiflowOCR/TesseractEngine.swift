@@ -313,6 +313,7 @@ public final class TesseractEngine {
         var text: String
         var confidence: Double
         var words: [RecognizedWord]
+        var characters: [RecognizedWord] = []
     }
 
     func recognize(_ page: PreparedPage, zone: PixelRect?, options: RecognitionOptions) throws -> Reading {
@@ -360,7 +361,8 @@ public final class TesseractEngine {
             target = rect
         }
         var result = try pass(
-            model, target, segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject)
+            model, target, segmentation, whitelist: whitelist, blacklist: blacklist, subject: page.subject,
+            characters: options.reportsCharacters)
         if options.measuresConfidence && !(whitelist.isEmpty && blacklist.isEmpty) && !result.text.isEmpty
             && (result.confidence <= 0 || result.words.contains { $0.confidence <= 0 })
         {
@@ -377,12 +379,14 @@ public final class TesseractEngine {
             }
         }
         if zone == nil {
-            return Reading(text: result.text, confidence: result.confidence, words: result.words, zone: nil)
+            var reading = Reading(text: result.text, confidence: result.confidence, words: result.words, zone: nil)
+            reading.characters = result.characters
+            return reading
         }
         if let writing {
-            // Word boxes back in page coordinates, inside the zone (the white border holds no ink).
+            // Word and character boxes back in page coordinates, inside the zone (the white border holds no ink).
             withExtendedLifetime(writing.image) {}
-            result.words = result.words.map { word in
+            func onPage(_ word: RecognizedWord) -> RecognizedWord {
                 var moved = word
                 func page(_ value: Int) -> Int { Int((Double(value) / scale).rounded()) }
                 moved.box = PixelRect(
@@ -391,9 +395,13 @@ public final class TesseractEngine {
                 ).intersection(rect)
                 return moved
             }
+            result.words = result.words.map(onPage)
+            result.characters = result.characters.map(onPage)
         }
         let text = TextCleanup.zoneText(result.text)
-        return Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
+        var reading = Reading(text: text, confidence: result.confidence, words: result.words, zone: rect)
+        reading.characters = result.characters
+        return reading
     }
 
     /// The mode a read really runs in. libtesseract 5.3.0 segfaults in `PAGE_RES_IT::ReplaceCurrentWord` on some
@@ -435,7 +443,7 @@ public final class TesseractEngine {
 
     private func pass(
         _ model: ModelHandle, _ rect: PixelRect, _ segmentation: PageSegmentation, whitelist: String,
-        blacklist: String, subject: String
+        blacklist: String, subject: String, characters: Bool = false
     ) throws -> Pass {
         let handle = model.pointer
         if whitelist != model.whitelist {
@@ -462,30 +470,33 @@ public final class TesseractEngine {
             TessDeleteText(pointer)
         }
         let confidence = text.isEmpty ? 0 : Double(max(0, TessBaseAPIMeanTextConf(handle)))
-        return Pass(text: text, confidence: confidence, words: words(of: handle))
+        return Pass(
+            text: text, confidence: confidence, words: boxes(of: handle, level: RIL_WORD),
+            characters: characters ? boxes(of: handle, level: RIL_SYMBOL) : [])
     }
 
-    private func words(of handle: OpaquePointer) -> [RecognizedWord] {
+    /// The words, or the characters (`RIL_SYMBOL`), of the last recognition, with their boxes and confidences.
+    private func boxes(of handle: OpaquePointer, level: TessPageIteratorLevel) -> [RecognizedWord] {
         guard let iterator = TessBaseAPIGetIterator(handle) else { return [] }
         defer { TessResultIteratorDelete(iterator) }
         let pageIterator = TessResultIteratorGetPageIterator(iterator)
         var words: [RecognizedWord] = []
         repeat {
-            guard let pointer = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
+            guard let pointer = TessResultIteratorGetUTF8Text(iterator, level) else { continue }
             let text = String(cString: pointer)
             TessDeleteText(pointer)
             var left: Int32 = 0
             var top: Int32 = 0
             var right: Int32 = 0
             var bottom: Int32 = 0
-            guard TessPageIteratorBoundingBox(pageIterator, RIL_WORD, &left, &top, &right, &bottom) != 0 else {
+            guard TessPageIteratorBoundingBox(pageIterator, level, &left, &top, &right, &bottom) != 0 else {
                 continue
             }
-            let confidence = Double(TessResultIteratorConfidence(iterator, RIL_WORD))
+            let confidence = Double(TessResultIteratorConfidence(iterator, level))
             let box = PixelRect(
                 x: Int(left), y: Int(top), width: Int(right - left), height: Int(bottom - top))
             words.append(RecognizedWord(text: text, box: box, confidence: max(0, confidence)))
-        } while TessResultIteratorNext(iterator, RIL_WORD) != 0
+        } while TessResultIteratorNext(iterator, level) != 0
         return words
     }
 }

@@ -233,24 +233,80 @@ struct ExtractionTests {
               fields:
                 phone: {type: phone, zone: [0.5, 0.5, 26, 8.4]}
             """
-        let loaded = WorkflowLoader().load(yaml: yaml, file: "phone.yaml")
-        let workflow = try #require(loaded.workflow, "\(loaded.diagnostics)")
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr("phone-slashed-zero.png"))))
-        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
-        let extractor = Extractor(
-            workflows: [workflow], reader: pool,
-            configuration: ExtractionConfiguration(today: CivilDate(year: 2026, month: 12, day: 1)))
-        let result = try await extractor.extract(.bytes(bytes, name: "phone.png"), scanID: SHA256.hex(bytes))
         // The cause, read as the first reading is: jpn alone takes the slashed 0 for a 9.
-        let first = try await pool.withPages(of: .bytes(bytes, name: "phone.png"), preparation: Preparation()) { page in
-            let spec = workflow.form.placedFields[0].spec
-            return FieldReader(page: page, transform: .millimetres(toPixelsAt: 300))
-                .recognize(try #require(spec.zone), spec: spec, whitelist: nil).text
-        }.first
-        await pool.shutdown()
+        let (result, first) = try await Self.extractLine(yaml, fixture: "phone-slashed-zero.png", dpi: 300)
         #expect(first?.hasPrefix("9") == true, "jpn read \(first ?? "nothing")")
         let phone = try #require(result.records.first?["phone"])
         #expect(phone.value == .text("07096282472"), "\(phone.value) \(phone.issues)")
         #expect(!phone.issues.map(\.code).contains(IssueCode.unreadable), "\(phone.issues)")
+    }
+
+    /// `address-slashed-zero.png`: 青葉市西原5丁目11番13号 コーポ緑101 typed in a Gothic face whose 0 is slashed, cut
+    /// straight out of the 住所 line of a 200-dpi corpus scan (Corpus/existing-forms, kouza-furikae, seed 4242,
+    /// no. 17), the printed dotted rule under it. jpn reads 101 as 191 or 161, and its other readers agree with one
+    /// of them: only eng, reading the digits cut out of the line, sees the 0.
+    @Test("an address whose 101 jpn reads as 191 is put in doubt, with eng's 0 put in for the person who looks")
+    func slashedZeroAddress() async throws {
+        let yaml = """
+            kamiflow: 1
+            workflow: address-line
+            form:
+              page: {width: 148, height: 9}
+              cell_margin: 0.4
+              register: none
+              fields:
+                address: {type: text, zone: [1, 0.8, 146, 7.2], shape: address}
+            review:
+              below_confidence: 80
+            """
+        // The cause: jpn takes the slashed 0 for a 6 or a 9 (161 read alone, 191 in the page as extraction prepares it).
+        let (result, first) = try await Self.extractLine(yaml, fixture: "address-slashed-zero.png", dpi: 200)
+        #expect(["161", "191"].contains(first?.suffix(3) ?? ""), "jpn read \(first ?? "nothing")")
+        let address = try #require(result.records.first?["address"])
+        #expect(address.value.textValue.hasSuffix("101"), "\(address.value)")
+        #expect(address.issues.contains { $0.code == IssueCode.lowConfidence }, "\(address.issues)")
+    }
+
+    /// `address-nines.png`: 青葉市中央町3丁目19番18号 コーポ緑101 in Takao Gothic, cut as `address-slashed-zero.png`
+    /// (seed 4242, no. 35). eng reads the run 19 again, as 19: nothing is put in doubt, and a line read right stays
+    /// straight through.
+    @Test("an address whose 9 eng reads as 9 keeps its reading and its confidence")
+    func addressNineKept() async throws {
+        let yaml = """
+            kamiflow: 1
+            workflow: address-line
+            form:
+              page: {width: 148, height: 9}
+              cell_margin: 0.4
+              register: none
+              fields:
+                address: {type: text, zone: [1, 0.8, 146, 7.2], shape: address}
+            review:
+              below_confidence: 80
+            """
+        let (result, _) = try await Self.extractLine(yaml, fixture: "address-nines.png", dpi: 200)
+        let address = try #require(result.records.first?["address"])
+        #expect(address.value == .text("青葉市中央町3丁目19番18号コーポ緑101"), "\(address.value)")
+        #expect(address.issues.isEmpty, "\(address.issues)")
+    }
+
+    /// A one-field workflow's extraction of an OCR fixture, and what jpn reads in the field's zone as the first
+    /// reading does, alone.
+    static func extractLine(_ yaml: String, fixture: String, dpi: Double) async throws -> (ExtractionResult, String?) {
+        let loaded = WorkflowLoader().load(yaml: yaml, file: "line.yaml")
+        let workflow = try #require(loaded.workflow, "\(loaded.diagnostics)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr(fixture))))
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(today: CivilDate(year: 2026, month: 12, day: 1)))
+        let result = try await extractor.extract(.bytes(bytes, name: fixture), scanID: SHA256.hex(bytes))
+        let first = try await pool.withPages(of: .bytes(bytes, name: fixture), preparation: Preparation()) { page in
+            let spec = workflow.form.placedFields[0].spec
+            return FieldReader(page: page, transform: .millimetres(toPixelsAt: dpi))
+                .recognize(try #require(spec.zone), spec: spec, whitelist: nil).text
+        }.first
+        await pool.shutdown()
+        return (result, first)
     }
 }

@@ -297,13 +297,15 @@ struct FieldReader {
                 reading.text = ""
                 return reading
             }
-            var read = recognize(zone, spec: spec, whitelist: nil)
+            // The characters' boxes of a line of free text: a 6 or a 9 in its digits is read again by eng (`zerosReadByEng`).
+            let first = zoneReading(zone, spec: spec, whitelist: nil, characters: spec.type == .text)
+            var read = (text: first?.text ?? "", confidence: first?.confidence ?? 0)
             if read.text.isEmpty {
                 // Not word mode (PSM 8) on a whole zone: on one office-scanner scan it crashed libtesseract 5.3.0
                 // (PAGE_RES_IT::ReplaceCurrentWord while jpn+eng re-classified a word); line modes only.
                 read = recognizeShort(zone, spec: spec, whitelist: nil, modes: [.rawLine, .singleLine])
             }
-            read = crossChecked(read, zone: zone, spec: spec)
+            read = crossChecked(read, zone: zone, spec: spec, characters: first?.characters ?? [])
             if read.text.isEmpty, page.fillRatio(of: transform.pixelRect(zone)) > 0.01 {
                 // Ink that reads as nothing must not pass as a blank field: U+FFFD fails every validator and a
                 // confidence of 0 sends the field to a person.
@@ -570,6 +572,19 @@ struct FieldReader {
         language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double = Self.lineHeight,
         shrinksLoneCharacter: Bool = false
     ) -> (text: String, confidence: Double) {
+        let reading = zoneReading(
+            rect, spec: spec, whitelist: whitelist, segmentation: segmentation, language: language,
+            measuresConfidence: measuresConfidence, lineHeight: lineHeight, shrinksLoneCharacter: shrinksLoneCharacter)
+        return (reading?.text ?? "", reading?.confidence ?? 0)
+    }
+
+    /// What `recognize` reads, with the words' boxes, and the characters' when `characters` asks for them; `nil` when
+    /// the engine could not read the zone.
+    func zoneReading(
+        _ rect: TemplateRect, spec: FieldSpec, whitelist: String?, segmentation: PageSegmentation? = nil,
+        language: String? = nil, measuresConfidence: Bool = true, lineHeight: Double = Self.lineHeight,
+        shrinksLoneCharacter: Bool = false, characters: Bool = false
+    ) -> Reading? {
         let mode = segmentation ?? spec.recognition.segmentation ?? (rect.height > 14 ? .singleBlock : .singleLine)
         let allowed = spec.recognition.whitelist ?? whitelist ?? spec.type.defaultWhitelist
         let language = Self.language(of: spec, else: language)
@@ -581,10 +596,12 @@ struct FieldReader {
         // not: their rows are checked by a second decode and check digits, tuned on the writing as thresholded, and
         // the faint growth changes which rows fail (kokuho's 個人番号, SecondOpinionTests).
         options.keepsFaintStrokes = spec.cells == nil
+        options.reportsCharacters = characters
         var pixels = transform.pixelRect(rect)
         if mode == .singleLine || mode == .rawLine { pixels = tightened(pixels) }
-        guard let reading = try? page.recognize(pixels, options: options) else { return ("", 0) }
-        return (reading.text.trimmingCharacters(in: .whitespacesAndNewlines), reading.confidence)
+        guard var reading = try? page.recognize(pixels, options: options) else { return nil }
+        reading.text = reading.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return reading
     }
 
     /// A second reading of a line zone (free text, and dates, phones and other one-line zones) in raw-line mode
@@ -604,7 +621,8 @@ struct FieldReader {
     /// confident reading, it stands in for the raw-line decode; surer of a character than Tesseract, it puts that
     /// character in and the field goes to a person; on a line in doubt it corrects the second opinion's text.
     func crossChecked(
-        _ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec
+        _ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec,
+        characters: [RecognizedWord] = []
     )
         -> (text: String, confidence: Double)
     {
@@ -633,8 +651,12 @@ struct FieldReader {
         let misfit = Self.fits(read.text, spec) == false || ink?.agrees(with: read.text) == false || split
         if read.confidence >= reviewFloor, !misfit {
             var secondModelDisagrees = false
+            // A 0 that eng reads where jpn read a 6 or a 9 puts a confident line in doubt, whoever else agrees with
+            // it, and goes in for the person who looks.
+            let zeros = zerosReadByEng(characters, in: read.text)
+            let settled = zeros.map { ($0, Evidence.disputed) } ?? read
             if let witness {
-                if witness.agrees(with: read.text) { return read }
+                if witness.agrees(with: read.text) { return settled }
                 if let corrected = witness.corrected(read.text), corrected != read.text {
                     // The witness against a confident Tesseract: the second model settles which of the two it is.
                     let other = opinions(read, zone: zone, spec: spec, limit: 1)
@@ -650,7 +672,7 @@ struct FieldReader {
             }
             if !secondModelDisagrees {
                 let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
-                guard Self.comparable(second.text) != Self.comparable(read.text) else { return read }
+                guard Self.comparable(second.text) != Self.comparable(read.text) else { return settled }
             }
         }
         guard freeText || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
@@ -670,9 +692,90 @@ struct FieldReader {
         let confidence = Self.corroboration(of: text, among: readings, witness: witness, spec: spec)
         // However many readers agree, digits the ink has no room for, or a name its pieces read otherwise, go to a
         // person.
+        if let zeros = zerosReadByEng(characters, in: text) { return (zeros, min(confidence, Evidence.disputed)) }
         let disputed =
             ink?.agrees(with: text) == false || pieces.map { Self.comparable($0) != Self.comparable(text) } == true
         return (text, disputed ? min(confidence, Evidence.disputed) : confidence)
+    }
+
+    /// `text` with the zeros eng reads where it has a 6 or a 9 in a run of digits; `nil` when eng reads no such zero,
+    /// or there is nothing to compare (no 6 or 9; `characters`, the first reading's characters with their boxes,
+    /// without runs of digits as long as `text`'s: the vote may have chosen another model's reading of the line, whose
+    /// digits stand where the first reading's do).
+    ///
+    /// jpn reads a slashed or dotted 0 of a Gothic face as 9 or 6 (101 号室 as 161 or 191 in VL Gothic and Takao
+    /// Gothic), and its raw-line decode and the second Japanese model read the same: three readers sharing one
+    /// confusion. eng knows those zeros (as on telephone numbers, `digitModel`). Each run holding a 6 or a 9 is cut
+    /// from the middle of the gap before it to the middle of the gap after it, over the line's whole height, and
+    /// read by eng with digits only, then, where eng sees such a 0, by the second Japanese model the same way: both
+    /// must read the same digits. Only that confusion counts: cut out of a line, a digit beside a kanji reads worse
+    /// than in its line (2 as 1, 24 as 14, 19 as 191 on the tuning scans), so a run read as another count of digits,
+    /// or with other differences, says nothing.
+    func zerosReadByEng(_ characters: [RecognizedWord], in text: String) -> String? {
+        func digit(_ text: String) -> Character? {
+            let folded = TextFolding.nfkc(text)
+            guard folded.count == 1, let character = folded.first, character.isASCII, character.isNumber else {
+                return nil
+            }
+            return character
+        }
+        var runs: [Range<Int>] = []
+        var index = 0
+        while index < characters.count {
+            guard digit(characters[index].text) != nil else {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < characters.count, digit(characters[index].text) != nil { index += 1 }
+            runs.append(start..<index)
+        }
+        let textRuns = text.split { digit(String($0)) == nil }.map(String.init)
+        guard runs.map(\.count) == textRuns.map(\.count), let top = characters.map(\.box.y).min(),
+            let bottom = characters.map(\.box.maxY).max()
+        else { return nil }
+        let margin = max(2, (bottom - top) / 4)
+        var options = RecognitionOptions(
+            segmentation: .singleLine, whitelist: "0123456789", language: Self.digitModel, measuresConfidence: false,
+            lineHeight: Self.lineHeight)
+        options.keepsFaintStrokes = true
+        var corrected = textRuns
+        for (number, run) in runs.enumerated() where textRuns[number].contains(where: { "69".contains($0) }) {
+            let first = characters[run.lowerBound].box, last = characters[run.upperBound - 1].box
+            let left = run.lowerBound == 0 ? first.x - margin : (characters[run.lowerBound - 1].box.maxX + first.x) / 2
+            let right =
+                run.upperBound == characters.count
+                ? last.maxX + margin : (last.maxX + characters[run.upperBound].box.x + 1) / 2
+            let cut = PixelRect(x: left, y: top - margin, width: right - left, height: bottom - top + 2 * margin)
+            guard cut.width > 0, let eng = try? page.recognize(cut, options: options) else { continue }
+            let read = eng.text.filter { $0.isASCII && $0.isNumber }
+            let own = textRuns[number]
+            guard read.count == own.count, read != own,
+                zip(own, read).allSatisfy({ $0 == $1 || ($1 == "0" && "69".contains($0)) })
+            else { continue }
+            // eng alone is not enough: on a 300-dpi Takao Gothic scan it read 29 as 20 at every size. The second
+            // Japanese model, reading the same cut with digits only, must see the same zeros (it read 29 there as 293,
+            // and each 101 of the tuning scans that jpn read as 191 or 161 as 101).
+            options.language = Self.secondModel
+            let second = (try? page.recognize(cut, options: options))?.text.filter { $0.isASCII && $0.isNumber }
+            options.language = Self.digitModel
+            if second == read { corrected[number] = read }
+        }
+        guard corrected != textRuns else { return nil }
+        // The runs put back in order, with everything between them as it was read.
+        var result = ""
+        var remaining = corrected[...]
+        var inRun = false
+        for character in text {
+            if digit(String(character)) != nil {
+                if !inRun, let run = remaining.popFirst() { result += run }
+                inRun = true
+            } else {
+                inRun = false
+                result.append(character)
+            }
+        }
+        return result
     }
 
     /// The line read as two pieces, cut in the middle of the widest gap between columns of ink (the space between
