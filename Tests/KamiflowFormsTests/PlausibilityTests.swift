@@ -12,17 +12,21 @@ import Testing
 struct PlausibilityTests {
     static let today = CivilDate(year: 2026, month: 11, day: 21)
 
-    @Test("an address whose 丁目, 番地 or 号 follows a number is plausible; 」目, ]目, a lost 丁 or a stray bracket is not")
+    @Test(
+        "an address whose 丁目, 番地 or 号 follows a number is plausible; 」目, ]目, a lost 丁, 丁目 read as 日 or a stray bracket is not"
+    )
     func addressShape() {
         for right in [
             "東京都武蔵野市中町1丁目2番3号", "東京都武蔵野市中町一丁目2番地", "神奈川県横浜市中区本町3丁目4-5 コーポ山田 101号室",
             "北海道札幌市中央区大通西10丁目", "東京都千代田区一番町5", "滋賀県米原市番場",
+            "三重県四日市市諏訪町1番5号", "新潟県十日町市本町2丁目3番地",
         ] {
             #expect(TextShape.address.admits(right) == true, "\(right)")
         }
         for wrong in [
             "東京都武蔵野市中町1」目2番3号", "東京都武蔵野市中町]目2番3号", "東京都武蔵野市中町1目2番3号", "東京都武蔵野市中町丁目2番3号",
             "東京都武蔵野市中町1丁目2番号", "東京都(武蔵野市中町1丁目", "東京都武蔵野市中町1丁目2番、3号",
+            "東京都武蔵野市中町3日28番6号",
         ] {
             #expect(TextShape.address.admits(wrong) == false, "\(wrong)")
         }

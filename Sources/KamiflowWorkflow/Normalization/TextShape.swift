@@ -52,6 +52,9 @@ public enum TextShape: String, Hashable, Sendable, CaseIterable, Codable {
                 if !afterNumber { return false }
             case "目" where before.map({ $0.isASCII && $0.isNumber }) == true:
                 return false
+            case "日" where before.map({ $0.isASCII && $0.isNumber }) == true && after.map(\.isNumber) == true:
+                // 丁目 run together into 日 (3丁目28番 read as 3日28番); a town's 日 follows a kanji numeral (四日市).
+                return false
             default:
                 continue
             }
