@@ -41,6 +41,37 @@ struct ZoneTests {
         }
     }
 
+    @Test("characters, when asked for, spell the zone's text in order, in page coordinates inside the zone")
+    func charactersSpellTheText() throws {
+        let zones = try #require(manifest.zones)
+        var asked = RecognitionOptions(segmentation: .singleLine, lineHeight: 28)
+        asked.reportsCharacters = true
+        let readings = try engine.withPages(of: .file(path: Fixtures.ocr("form.png"))) { page in
+            try zones.map { zone in
+                (
+                    try page.recognize(zone.rect, options: asked),
+                    try page.recognize(zone.rect, options: RecognitionOptions(segmentation: .singleLine))
+                )
+            }
+        }
+        let page = try #require(readings.first)
+        for (zone, (reading, plain)) in zip(zones, page) {
+            #expect(plain.characters.isEmpty, "\(zone.field): characters nobody asked for")
+            let spelled = reading.characters.map(\.text).joined().filter { !$0.isWhitespace }
+            #expect(spelled == reading.text.filter { !$0.isWhitespace }, "\(zone.field)")
+            // Read at another size than scanned (`lineHeight`), the boxes come back scaled to the page.
+            for character in reading.characters {
+                #expect(character.box.intersection(zone.rect) == character.box, "\(zone.field): \(character.box)")
+                #expect(character.box.height > 0 && character.box.width > 0, "\(zone.field): \(character.box)")
+            }
+            // In reading order from left to right, though not box by box: the LSTM's boxes are rough (on the birth
+            // date the second character's box reaches over the next three), so only the ends are compared.
+            if let first = reading.characters.first, let last = reading.characters.last, reading.characters.count > 1 {
+                #expect(first.box.x < last.box.x, "\(zone.field): \(first.box) \(last.box)")
+            }
+        }
+    }
+
     @Test("a whitelist constrains the characters and the confidence stays meaningful")
     func whitelistKeepsConfidence() throws {
         let zones = try #require(manifest.zones)
