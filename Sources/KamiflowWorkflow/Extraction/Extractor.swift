@@ -297,7 +297,8 @@ struct FieldReader {
                 reading.text = ""
                 return reading
             }
-            // The characters' boxes of a line of free text: a 6 or a 9 in its digits is read again by eng (`zerosReadByEng`).
+            // The characters' boxes of a line of free text: a 6 or a 9 in its digits is read again by other models
+            // (`zerosOtherModelsRead`).
             let first = zoneReading(zone, spec: spec, whitelist: nil, characters: spec.type == .text)
             var read = (text: first?.text ?? "", confidence: first?.confidence ?? 0)
             if read.text.isEmpty {
@@ -651,9 +652,9 @@ struct FieldReader {
         let misfit = Self.fits(read.text, spec) == false || ink?.agrees(with: read.text) == false || split
         if read.confidence >= reviewFloor, !misfit {
             var secondModelDisagrees = false
-            // A 0 that eng reads where jpn read a 6 or a 9 puts a confident line in doubt, whoever else agrees with
-            // it, and goes in for the person who looks.
-            let zeros = zerosReadByEng(characters, in: read.text)
+            // A 0 that eng and the second model read where jpn read a 6 or a 9 puts a confident line in doubt,
+            // whoever else agrees with it, and goes in for the person who looks.
+            let zeros = zerosOtherModelsRead(characters, in: read.text)
             let settled = zeros.map { ($0, Evidence.disputed) } ?? read
             if let witness {
                 if witness.agrees(with: read.text) { return settled }
@@ -692,16 +693,16 @@ struct FieldReader {
         let confidence = Self.corroboration(of: text, among: readings, witness: witness, spec: spec)
         // However many readers agree, digits the ink has no room for, or a name its pieces read otherwise, go to a
         // person.
-        if let zeros = zerosReadByEng(characters, in: text) { return (zeros, min(confidence, Evidence.disputed)) }
+        if let zeros = zerosOtherModelsRead(characters, in: text) { return (zeros, min(confidence, Evidence.disputed)) }
         let disputed =
             ink?.agrees(with: text) == false || pieces.map { Self.comparable($0) != Self.comparable(text) } == true
         return (text, disputed ? min(confidence, Evidence.disputed) : confidence)
     }
 
-    /// `text` with the zeros eng reads where it has a 6 or a 9 in a run of digits; `nil` when eng reads no such zero,
-    /// or there is nothing to compare (no 6 or 9; `characters`, the first reading's characters with their boxes,
-    /// without runs of digits as long as `text`'s: the vote may have chosen another model's reading of the line, whose
-    /// digits stand where the first reading's do).
+    /// `text` with the zeros eng and the second model read where it has a 6 or a 9 in a run of digits; `nil` when they
+    /// read no such zero, or there is nothing to compare (no 6 or 9; `characters`, the first reading's characters
+    /// with their boxes, without runs of digits as long as `text`'s: the vote may have chosen another model's reading
+    /// of the line, whose digits stand where the first reading's do).
     ///
     /// jpn reads a slashed or dotted 0 of a Gothic face as 9 or 6 (101 号室 as 161 or 191 in VL Gothic and Takao
     /// Gothic), and its raw-line decode and the second Japanese model read the same: three readers sharing one
@@ -711,7 +712,7 @@ struct FieldReader {
     /// must read the same digits. Only that confusion counts: cut out of a line, a digit beside a kanji reads worse
     /// than in its line (2 as 1, 24 as 14, 19 as 191 on the tuning scans), so a run read as another count of digits,
     /// or with other differences, says nothing.
-    func zerosReadByEng(_ characters: [RecognizedWord], in text: String) -> String? {
+    func zerosOtherModelsRead(_ characters: [RecognizedWord], in text: String) -> String? {
         func digit(_ text: String) -> Character? {
             let folded = TextFolding.nfkc(text)
             guard folded.count == 1, let character = folded.first, character.isASCII, character.isNumber else {
@@ -754,8 +755,8 @@ struct FieldReader {
                 zip(own, read).allSatisfy({ $0 == $1 || ($1 == "0" && "69".contains($0)) })
             else { continue }
             // eng alone is not enough: on a 300-dpi Takao Gothic scan it read 29 as 20 at every size. The second
-            // Japanese model, reading the same cut with digits only, must see the same zeros (it read 29 there as 293,
-            // and each 101 of the tuning scans that jpn read as 191 or 161 as 101).
+            // Japanese model, reading the same cut with digits only, must see the same zeros (it read that 29 as 293;
+            // on the tuning scans it read most of jpn's 191s as 101, and the others as jpn did, which leaves them).
             options.language = Self.secondModel
             let second = (try? page.recognize(cut, options: options))?.text.filter { $0.isASCII && $0.isNumber }
             options.language = Self.digitModel
