@@ -653,11 +653,13 @@ struct FieldReader {
         if read.confidence >= reviewFloor, !misfit {
             var secondModelDisagrees = false
             // A 0 that eng and the second model read where jpn read a 6 or a 9 puts a confident line in doubt,
-            // whoever else agrees with it, and goes in for the person who looks.
-            let zeros = zerosOtherModelsRead(characters, in: read.text)
-            let settled = zeros.map { ($0, Evidence.disputed) } ?? read
+            // whoever else agrees with it, and goes in for the person who looks. Asked only where the reading is
+            // returned as it is: a line that goes on to the vote below is checked there, once.
+            func settled() -> (text: String, confidence: Double) {
+                zerosOtherModelsRead(characters, in: read.text).map { ($0, Evidence.disputed) } ?? read
+            }
             if let witness {
-                if witness.agrees(with: read.text) { return settled }
+                if witness.agrees(with: read.text) { return settled() }
                 if let corrected = witness.corrected(read.text), corrected != read.text {
                     // The witness against a confident Tesseract: the second model settles which of the two it is.
                     let other = opinions(read, zone: zone, spec: spec, limit: 1)
@@ -673,7 +675,7 @@ struct FieldReader {
             }
             if !secondModelDisagrees {
                 let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
-                guard Self.comparable(second.text) != Self.comparable(read.text) else { return settled }
+                guard Self.comparable(second.text) != Self.comparable(read.text) else { return settled() }
             }
         }
         guard freeText || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
