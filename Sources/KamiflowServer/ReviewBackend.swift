@@ -144,6 +144,16 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "range": ("範囲外の値です", "Outside the allowed range"),
             "charset": ("使えない文字があります", "Contains characters that are not allowed"),
             "lowConfidence": ("読み取りに自信がありません", "The reading is uncertain"),
+            // Why a reading is in doubt (`Doubt`), beside the low confidence.
+            "readersDisagree": ("別の読み取り方では違う結果になりました", "Other readings of it disagree"),
+            "slashedZero": (
+                "6・9を0（斜線・点入りの0）と読みました。数字を確かめてください",
+                "A 6 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
+            ),
+            "digitsMissing": ("書かれた数字より桁が少なく読まれた可能性があります", "A digit may be missing from the reading"),
+            "piecesReadOtherwise": ("区切って読むと違う結果になりました", "Read in two pieces, it reads otherwise"),
+            "typefaceReadsOtherwise": ("文字の形の照合で一部の文字を直しました", "A character was put in by comparing glyph shapes"),
+            "checkDigitReading": ("検査用数字に合う別の読み取りを採りました", "Another reading that passes the check digit was taken"),
             "alwaysReviewed": ("必ず目で確かめる項目です", "Always checked by a person"),
             "doubleEntry": ("2人で入力する項目です（ダブルチェック）", "Keyed by two people (double entry)"),
             "rule": ("他の項目と合いません", "Does not agree with other fields"),

@@ -254,6 +254,9 @@ struct ExtractionTests {
         let address = try #require(result.records.first?["address"])
         #expect(address.value.textValue.hasSuffix("101"), "\(address.value)")
         #expect(address.issues.contains { $0.code == IssueCode.lowConfidence }, "\(address.issues)")
+        // The person who looks is told why: the zeros, not a bare confidence.
+        let why = try #require(address.issues.first { $0.code == Doubt.slashedZero.rawValue }, "\(address.issues)")
+        #expect(why.severity == .info && why.message.contains("0"), "\(why)")
     }
 
     /// `address-nines.png`: 青葉市中央町3丁目19番18号 コーポ緑101 in Takao Gothic, cut as `address-slashed-zero.png`

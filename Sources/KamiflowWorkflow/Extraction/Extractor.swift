@@ -272,7 +272,11 @@ struct FieldReader {
             for (name, rect) in [("year", parts.year), ("month", parts.month), ("day", parts.day)] {
                 var text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
-                if text.confidence >= reviewFloor { text = witnessedPart(text, rect: rect, spec: spec) }
+                if text.confidence >= reviewFloor {
+                    let witnessed = witnessedPart(text, rect: rect, spec: spec)
+                    if witnessed != text { reading.doubt = reading.doubt ?? .readersDisagree }
+                    text = witnessed
+                }
                 reading.parts[name] = text.text
                 var confidence =
                     text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence
@@ -280,6 +284,7 @@ struct FieldReader {
                 // more glyphs than digits.
                 if let ink = dateInk(rect), ink.holds(digits: text.text) == false {
                     confidence = min(confidence, Evidence.disputed)
+                    reading.doubt = reading.doubt ?? .digitsMissing
                 }
                 confidences.append(confidence)
             }
@@ -290,6 +295,7 @@ struct FieldReader {
             let read = readCells(cells, spec: spec)
             reading.text = read.text
             reading.confidence = read.confidence
+            reading.doubt = read.doubt
             return reading
         }
         if let zone = spec.zone {
@@ -300,20 +306,21 @@ struct FieldReader {
             // The characters' boxes of a line of free text: a 6 or a 9 in its digits is read again by other models
             // (`zerosOtherModelsRead`).
             let first = zoneReading(zone, spec: spec, whitelist: nil, characters: spec.type == .text)
-            var read = (text: first?.text ?? "", confidence: first?.confidence ?? 0)
-            if read.text.isEmpty {
+            var line = (text: first?.text ?? "", confidence: first?.confidence ?? 0)
+            if line.text.isEmpty {
                 // Not word mode (PSM 8) on a whole zone: on one office-scanner scan it crashed libtesseract 5.3.0
                 // (PAGE_RES_IT::ReplaceCurrentWord while jpn+eng re-classified a word); line modes only.
-                read = recognizeShort(zone, spec: spec, whitelist: nil, modes: [.rawLine, .singleLine])
+                line = recognizeShort(zone, spec: spec, whitelist: nil, modes: [.rawLine, .singleLine])
             }
-            read = crossChecked(read, zone: zone, spec: spec, characters: first?.characters ?? [])
+            var read = crossChecked(line, zone: zone, spec: spec, characters: first?.characters ?? [])
             if read.text.isEmpty, page.fillRatio(of: transform.pixelRect(zone)) > 0.01 {
                 // Ink that reads as nothing must not pass as a blank field: U+FFFD fails every validator and a
                 // confidence of 0 sends the field to a person.
-                read = ("\u{FFFD}", 0)
+                read = ("\u{FFFD}", 0, nil)
             }
             reading.text = read.text
             reading.confidence = read.confidence
+            reading.doubt = read.doubt
         }
         return reading
     }
@@ -334,14 +341,18 @@ struct FieldReader {
     func readCells(
         _ cells: CellGrid, spec: FieldSpec,
         rowOpinions: [(language: String, height: Double)] = Self.rowOpinions
-    ) -> (text: String, confidence: Double?) {
+    ) -> (text: String, confidence: Double?, doubt: Doubt?) {
         let inked = cells.rects.map { $0.expanded(by: -0.8) }.filter {
             page.fillRatio(of: transform.pixelRect($0)) > 0.01
         }
         guard !inked.isEmpty, let row = TemplateRect.bounding(cells.rects)?.expanded(by: -0.8) else {
-            return ("", nil)
+            return ("", nil, nil)
         }
-        let first = slashedZeros(readRow(row, inked: inked, cells: cells, spec: spec), inked: inked)
+        let rowRead = readRow(row, inked: inked, cells: cells, spec: spec)
+        let zeros = slashedZeros((rowRead.text, rowRead.confidence), inked: inked)
+        // The doubt of the row as read: its decodes disagreeing (cells read alone), or a boxed 0 put in for a 9 or 6.
+        let firstDoubt: Doubt? = zeros.text != rowRead.text ? .slashedZero : rowRead.disputed ? .readersDisagree : nil
+        let first = (text: zeros.text, confidence: zeros.confidence, doubt: firstDoubt)
         // A row is in doubt when it fails its check digit (full rows of the types that have one), else when its
         // decodes disagreed.
         let checked = Self.checkDigitHolds(first.text, spec.type) != nil
@@ -362,7 +373,9 @@ struct FieldReader {
             // With a check digit, the first reading that passes; without, the reading most decodes give, the
             // first reading winning ties.
             if checked {
-                if Self.checkDigitHolds(text, spec.type) == true { return (text, min(other.confidence, 30)) }
+                if Self.checkDigitHolds(text, spec.type) == true {
+                    return (text, min(other.confidence, 30), .checkDigitReading)
+                }
             } else {
                 votes[text, default: 0] += 1
                 readings.append(
@@ -376,9 +389,10 @@ struct FieldReader {
             // The first reading kept: other models reading the same digits are the witnesses its own score is not.
             guard !checked else { return first }
             let corroborated = Self.corroboration(of: first.text, among: readings, witness: nil, spec: spec)
-            return (first.text, max(first.confidence ?? 0, corroborated))
+            let confidence = max(first.confidence ?? 0, corroborated)
+            return (first.text, confidence, confidence > Evidence.disputed ? nil : first.doubt)
         }
-        return (best.key, min(first.confidence ?? 0, 30))
+        return (best.key, min(first.confidence ?? 0, 30), .readersDisagree)
     }
 
     /// A date part (one or two digits, or 元) read below the floor, read again by the second Japanese model and
@@ -434,7 +448,7 @@ struct FieldReader {
     private func readRow(
         _ row: TemplateRect, inked: [TemplateRect], cells: CellGrid, spec: FieldSpec
     )
-        -> (text: String, confidence: Double?)
+        -> (text: String, confidence: Double?, disputed: Bool)
     {
         func compact(_ text: String) -> String { text.filter { !$0.isWhitespace } }
         // The row's two decodes are judged by each other, not by their confidences: those are measured (one more
@@ -447,7 +461,7 @@ struct FieldReader {
             // A full row whose check digit holds: the check digit is the second witness, so the raw-line decode is
             // not needed. It misses a misread digit only when both sums leave the check at 0 (about 2 in 100 single
             // misreads); on 200 kokuho scans every misread row (7) failed its check digit.
-            return (lineText, Self.agreedConfidence)
+            return (lineText, Self.agreedConfidence, false)
         }
         let raw = recognize(row, spec: spec, whitelist: nil, segmentation: .rawLine, measuresConfidence: false)
         let rawText = compact(raw.text)
@@ -455,7 +469,7 @@ struct FieldReader {
             // Two decodes of the row that agree character for character, one character per cell with ink, are
             // the evidence Tesseract's mean confidence is not: whitelisted digits score 40–75 when right. On 200
             // office-scanner jidou scans every wrong boxed field came from rows whose decodes disagreed.
-            return (lineText, Self.agreedConfidence)
+            return (lineText, Self.agreedConfidence, false)
         }
         var text = ""
         var confidences: [Double] = []
@@ -468,9 +482,9 @@ struct FieldReader {
         if text.count == inked.count, text == lineText || text == rawText {
             let agreeing = recognize(
                 row, spec: spec, whitelist: nil, segmentation: text == lineText ? .singleLine : .rawLine)
-            return (text, min(cellwise, agreeing.confidence))
+            return (text, min(cellwise, agreeing.confidence), false)
         }
-        return (text, min(cellwise, 30))
+        return (text, min(cellwise, 30), true)
     }
 
     /// A boxed 0 written with a slash or a dot inside (VL Gothic, Takao Gothic) is read as 9 or 6 by every model
@@ -605,6 +619,9 @@ struct FieldReader {
         return reading
     }
 
+    /// A line's text as `crossChecked` leaves it, with its confidence and why it is in doubt, if it is.
+    typealias Checked = (text: String, confidence: Double, doubt: Doubt?)
+
     /// A second reading of a line zone (free text, and dates, phones and other one-line zones) in raw-line mode
     /// (PSM 13), compared with the first; and for a line of free text that is in doubt, readings at other sizes.
     ///
@@ -624,20 +641,23 @@ struct FieldReader {
     func crossChecked(
         _ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec,
         characters: [RecognizedWord] = []
-    )
-        -> (text: String, confidence: Double)
-    {
+    ) -> Checked {
         // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
         // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices).
         let lineMode = (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
         let freeText = [.text, .katakana, .hiragana].contains(spec.type)
-        guard freeText || lineMode, spec.cells == nil else { return read }
+        guard freeText || lineMode, spec.cells == nil else { return (read.text, read.confidence, nil) }
         // The glyph witness, for free text in the form's typeface: its agreement settles a confident reading, and
         // a character it is surer of than Tesseract sends the field to a person with that character put in.
         let witness = freeText && lineMode ? witnessed(zone, spec: spec) : nil
         guard !read.text.isEmpty, read.confidence > 0 else {
             // Tesseract sure of nothing (a name it read as 渡計 at 0): the witness's reading, for the person who looks.
-            return (witness?.corrected(read.text) ?? read.text, read.confidence)
+            return (witness?.corrected(read.text) ?? read.text, read.confidence, nil)
+        }
+        // A value the other readers leave below the floor is in doubt because they read it otherwise; one without
+        // its field's shape is flagged by its validator, which says why.
+        func weighed(_ text: String, _ confidence: Double, _ doubt: Doubt = .readersDisagree) -> Checked {
+            (text, confidence, confidence < reviewFloor && Self.fits(text, spec) != false ? doubt : nil)
         }
         // A date's digits are counted in its ink (`DateInk`): a reading with fewer digits in its day or month than
         // the ink shows is in doubt.
@@ -655,15 +675,18 @@ struct FieldReader {
             // A 0 that eng and the second model read where jpn read a 6 or a 9 puts a confident line in doubt,
             // whoever else agrees with it, and goes in for the person who looks. Asked only where the reading is
             // returned as it is: a line that goes on to the vote below is checked there, once.
-            func settled() -> (text: String, confidence: Double) {
-                zerosOtherModelsRead(characters, in: read.text).map { ($0, Evidence.disputed) } ?? read
+            func settled() -> Checked {
+                zerosOtherModelsRead(characters, in: read.text).map { ($0, Evidence.disputed, .slashedZero) }
+                    ?? (read.text, read.confidence, nil)
             }
             if let witness {
                 if witness.agrees(with: read.text) { return settled() }
                 if let corrected = witness.corrected(read.text), corrected != read.text {
                     // The witness against a confident Tesseract: the second model settles which of the two it is.
                     let other = opinions(read, zone: zone, spec: spec, limit: 1)
-                    return (corrected, Self.corroboration(of: corrected, among: other, witness: witness, spec: spec))
+                    return weighed(
+                        corrected, Self.corroboration(of: corrected, among: other, witness: witness, spec: spec),
+                        .typefaceReadsOtherwise)
                 }
                 // The witness can neither bear the reading out nor better it (values printed in another typeface
                 // than the workflow names, a glyph it does not know): the second model is asked in its place. On
@@ -682,7 +705,7 @@ struct FieldReader {
             // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
             // out is its confidence.
             let readings = opinions(read, zone: zone, spec: spec)
-            return (read.text, Self.corroboration(of: read.text, among: readings, witness: nil, spec: spec))
+            return weighed(read.text, Self.corroboration(of: read.text, among: readings, witness: nil, spec: spec))
         }
         let readings = opinions(read, zone: zone, spec: spec)
         // The ink is a witness, not a reader: it may put the chosen reading in doubt (below), never choose or empty
@@ -695,10 +718,14 @@ struct FieldReader {
         let confidence = Self.corroboration(of: text, among: readings, witness: witness, spec: spec)
         // However many readers agree, digits the ink has no room for, or a name its pieces read otherwise, go to a
         // person.
-        if let zeros = zerosOtherModelsRead(characters, in: text) { return (zeros, min(confidence, Evidence.disputed)) }
-        let disputed =
-            ink?.agrees(with: text) == false || pieces.map { Self.comparable($0) != Self.comparable(text) } == true
-        return (text, disputed ? min(confidence, Evidence.disputed) : confidence)
+        if let zeros = zerosOtherModelsRead(characters, in: text) {
+            return (zeros, min(confidence, Evidence.disputed), .slashedZero)
+        }
+        if ink?.agrees(with: text) == false { return (text, min(confidence, Evidence.disputed), .digitsMissing) }
+        if let pieces, Self.comparable(pieces) != Self.comparable(text) {
+            return (text, min(confidence, Evidence.disputed), .piecesReadOtherwise)
+        }
+        return weighed(text, confidence)
     }
 
     /// `text` with the zeros eng and the second model read where it has a 6 or a 9 in a run of digits; `nil` when they

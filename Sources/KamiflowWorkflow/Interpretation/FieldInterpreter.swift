@@ -85,6 +85,7 @@ public struct FieldInterpreter: Sendable {
         {
             issue(IssueCode.required, .error, "nothing is marked")
         }
+        if let doubt = reading?.doubt { issue(doubt.rawValue, .info, doubt.message) }
         result.issues = issues
         return result
     }

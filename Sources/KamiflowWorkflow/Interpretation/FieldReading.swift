@@ -16,19 +16,23 @@ public struct FieldReading: Hashable, Sendable {
     public var parts: [String: String]
     /// Where on the scan the field was read.
     public var source: FieldSource?
+    /// Why the reader doubts `text` (its confidence put at 30), for the person who checks it; `nil` when its
+    /// confidence is only what Tesseract and the other readers scored.
+    public var doubt: Doubt?
 
     /// The key a checkbox's single fill ratio goes under in ``marks``.
     public static let checkboxKey = "box"
 
     public init(
         text: String? = nil, confidence: Double? = nil, marks: [String: Double] = [:], parts: [String: String] = [:],
-        source: FieldSource? = nil
+        source: FieldSource? = nil, doubt: Doubt? = nil
     ) {
         self.text = text
         self.confidence = confidence
         self.marks = marks
         self.parts = parts
         self.source = source
+        self.doubt = doubt
     }
 
     /// A checkbox read with fill ratio `ratio`.
@@ -40,6 +44,37 @@ public struct FieldReading: Hashable, Sendable {
     public var isBlank: Bool {
         (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && marks.values.allSatisfy { $0 <= 0 }
             && parts.values.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+}
+
+/// Why the reader put a reading in doubt: what the person who checks the field should look at. A field with a doubt
+/// carries it as an `info` issue (its code is the raw value) beside the low confidence that sends it to a person, so a
+/// clerk sees "the zeros were read as 6 or 9" instead of a bare confidence. Messages never hold the value.
+public enum Doubt: String, Hashable, Sendable, CaseIterable {
+    /// Other readings of the field (another model, mode or size) disagree with the one kept.
+    case readersDisagree
+    /// A 6 or a 9 among digits was taken as 0: other models read a slashed or dotted zero there, or a boxed digit's
+    /// counter fills its height.
+    case slashedZero
+    /// The ink holds more digits, one glyph each, than the reading has: a digit may have been lost.
+    case digitsMissing
+    /// Read again in two pieces, cut at the widest gap, the line reads otherwise (a name run together).
+    case piecesReadOtherwise
+    /// The glyphs of the form's typeface read a character otherwise, and that character was put in.
+    case typefaceReadsOtherwise
+    /// The boxed number failed its check digit as read; another model's reading that passes was put in.
+    case checkDigitReading
+
+    /// What the issue says, after the field's label.
+    public var message: String {
+        switch self {
+        case .readersDisagree: "other readings of it disagree"
+        case .slashedZero: "a 6 or a 9 was taken as 0 (a slashed or dotted zero): check the digits"
+        case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
+        case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
+        case .typefaceReadsOtherwise: "a character was put in from the typeface's glyphs"
+        case .checkDigitReading: "failed its check digit as first read; another reading that passes was put in"
+        }
     }
 }
 
