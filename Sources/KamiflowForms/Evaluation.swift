@@ -100,6 +100,9 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var flaggedByField: [String: Int] = [:]
     /// Issues of warning or error severity on counted fields, by code.
     public var issuesByCode: [String: Int] = [:]
+    /// Counted fields the reader put in doubt, by why (`Doubt`), and how many of them were right: the right ones
+    /// are what the doubt costs in straight-through, the wrong ones what it keeps from passing silently.
+    public var doubts: [String: Tally] = [:]
     /// Filled fields by type and by confidence (rounded down to a whole number): the material `kamiflow calibrate`
     /// chooses floors from.
     public var confidence: [String: [String: ConfidenceBin]] = [:]
@@ -372,6 +375,9 @@ public struct Evaluator: Sendable {
                 count(outcome, into: &result)
                 let serious = fieldIssues.filter { $0.severity >= .warning }
                 for code in Set(serious.map(\.code)) { result.issuesByCode[code, default: 0] += 1 }
+                for code in Set(fieldIssues.map(\.code)) where Doubt(rawValue: code) != nil {
+                    result.doubts[code, default: Tally()].count(correct)
+                }
                 if !serious.isEmpty { result.flaggedByField[path, default: 0] += 1 }
                 if !expected.isEmpty {
                     result.filledFields += 1

@@ -56,6 +56,12 @@ public enum EvaluationReport {
             let codes = r.issuesByCode.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
             lines.append("issues on fields         " + codes.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
+        if !r.doubts.isEmpty {
+            let doubts = r.doubts.sorted { ($1.value.total, $0.key) < ($0.value.total, $1.key) }
+            lines.append(
+                "doubts (right of all)    "
+                    + doubts.map { "\($0.key) \($0.value.correct) of \($0.value.total)" }.joined(separator: ", "))
+        }
         for failure in r.failures.prefix(10) { lines.append("failed: \(failure)") }
         return lines.joined(separator: "\n")
     }
@@ -78,10 +84,11 @@ public enum EvaluationReport {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
-        func tallyRows(_ tallies: [String: Tally]) -> String {
+        // Rows with wrong values are marked, except for doubts, where a wrong value is one the doubt caught.
+        func tallyRows(_ tallies: [String: Tally], marksWrong: Bool = true) -> String {
             tallies.keys.sorted().map { key in
                 let t = tallies[key]!
-                let cls = t.correct == t.total ? "" : " class=\"bad\""
+                let cls = t.correct == t.total || !marksWrong ? "" : " class=\"bad\""
                 return "<tr\(cls)><td>\(esc(key))</td><td>\(t.total)</td><td>\(t.correct)</td>"
                     + "<td>\(percent(t.accuracy))</td></tr>"
             }.joined(separator: "\n")
@@ -118,6 +125,8 @@ public enum EvaluationReport {
             \(tallyRows(r.byType))</table>
             <h2>By field</h2><table><tr><th>field</th><th>n</th><th>correct</th><th>accuracy</th></tr>
             \(tallyRows(r.byField))</table>
+            \(r.doubts.isEmpty ? "" : "<h2>Why the reader doubted (right of all)</h2><table><tr><th>doubt</th><th>n</th>"
+                + "<th>right</th><th>share right</th></tr>\n\(tallyRows(r.doubts, marksWrong: false))</table>")
             \(calibration.map { CalibrationReport.section($0, floors: .workflow) } ?? "")
             <h2>Wrong fields (\(r.wrong.count))</h2>
 

@@ -67,6 +67,27 @@ struct EvaluationTests {
         #expect(EvaluationReport.table(result).contains("silent errors            2 of 8 fields (25.00%)"))
     }
 
+    @Test("fields the reader doubted are counted by why, right and wrong apart; a doubt is not a flag")
+    func doubtsByReason() {
+        let evaluator = Evaluator(layout: nil, includeCrops: false) { _ in [] }
+        var records = Self.records
+        func doubt(_ d: Doubt) -> KamiflowCore.Issue {
+            KamiflowCore.Issue(code: d.rawValue, severity: .info, message: d.message)
+        }
+        // A's right number doubted (its zeros), B's misread name doubted (readers disagreed) beside its low confidence.
+        records[0].fields[1].issues = [doubt(.slashedZero)]
+        records[1].fields[0].issues.append(doubt(.readersDisagree))
+        var result = EvaluationResult(workflow: "hand")
+        evaluator.score(truth: Self.truth, records: records, into: &result)
+        #expect(result.doubts == ["slashedZero": Tally(total: 1, correct: 1), "readersDisagree": Tally(total: 1)])
+        // An info issue routes nothing: A still went straight through with its number unflagged.
+        #expect(result.straightThroughForms == 1 && result.unflaggedFields == 6)
+        #expect(result.issuesByCode["slashedZero"] == nil)
+        #expect(
+            EvaluationReport.table(result).contains(
+                "doubts (right of all)    readersDisagree 0 of 1, slashedZero 1 of 1"))
+    }
+
     @Test("counts, accuracies, defects, straight-through and silent errors on a hand-made case")
     func arithmetic() {
         let evaluator = Evaluator(layout: nil, includeCrops: false) { _ in [] }
