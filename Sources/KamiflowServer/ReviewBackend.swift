@@ -139,6 +139,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "ambiguousMark": ("複数の欄に印があります", "More than one box is marked"),
             "uncertainMark": ("印がはっきりしません", "The mark is unclear"),
             "pattern": ("書き方が決まりと違います", "Not written in the expected form"),
+            "shape": ("住所・氏名などとして形が合いません", "Does not look like what the field holds"),
+            "master": (
+                "郵便番号簿・金融機関・氏名の読みと照らし合わせた結果です", "Checked against master data (postal codes, banks, name readings)"
+            ),
             "notListed": ("選べる値にありません", "Not one of the allowed values"),
             "length": ("文字数・桁数が合いません", "Wrong number of characters"),
             "range": ("範囲外の値です", "Outside the allowed range"),

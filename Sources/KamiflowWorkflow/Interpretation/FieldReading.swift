@@ -103,4 +103,14 @@ public enum IssueCode {
     public static let rule = "rule"
     /// On the record: a failed rule with `on_rule_failure: reject`.
     public static let rejected = "rejected"
+
+    /// Every code above, `master` (master data) and each `Doubt`: what a screen that words the codes for a clerk
+    /// must know.
+    public static var all: [String] {
+        [
+            required, unreadable, checkDigit, invalidDate, eraOutOfRange, eraOverflow, ambiguousMark, uncertainMark,
+            pattern, shape, notListed, length, range, charset, lowConfidence, alwaysReviewed, doubleEntry, rule,
+            rejected, master,
+        ] + Doubt.allCases.map(\.rawValue)
+    }
 }
