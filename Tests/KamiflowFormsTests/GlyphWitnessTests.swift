@@ -82,5 +82,6 @@ struct GlyphWitnessTests {
         #expect(GlyphWitness.inContext(Array("10l3")) == "1013")
         #expect(GlyphWitness.lookAlike("イ", "ィ") && GlyphWitness.lookAlike("1", "l"))
         #expect(GlyphWitness.lookAlike("口", "ロ") && !GlyphWitness.lookAlike("口", "日"))
+        #expect(GlyphWitness.lookAlike("千", "干") && GlyphWitness.inContext(Array("千葉県")) == "千葉県")
     }
 }

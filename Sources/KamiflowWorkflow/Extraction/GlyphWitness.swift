@@ -401,11 +401,15 @@ struct GlyphWitness {
         } ?? []
     }
 
-    /// Characters of different scripts drawn alike in a Gothic face: the witness cannot tell them apart (their
-    /// shapes and sizes match), so it never replaces one with another, and picks among them by the neighbours.
+    /// Characters drawn alike in a Gothic face, mostly of different scripts: the witness cannot tell them apart
+    /// (their shapes and sizes match, or nearly), so it never replaces one with another, and picks among them by the
+    /// neighbours' script.
     static let lookAlikes: [[Character]] = [
         ["一", "ー"], ["口", "ロ"], ["I", "l", "1"], ["工", "エ", "ェ"], ["力", "カ", "ヵ"], ["夕", "タ"], ["卜", "ト"],
         ["八", "ハ"], ["二", "ニ"], ["O", "o"], ["へ", "ヘ"], ["べ", "ベ"], ["ぺ", "ペ"],
+        // Kanji a short stroke apart, which the witness's coarse shapes lose at 200 dpi: it took the 千 of 千葉県 and
+        // of 青木千尋 for 干 on the shipped workflows' 200 scans, where Tesseract had read them right.
+        ["千", "干"],
         // Small kana are their large kana drawn smaller and lower: the line's em is only estimated, so the witness
         // leaves the size to Tesseract (on 200 scans a sixth of its corrections had made イ of ィ or the reverse).
         ["ア", "ァ"], ["イ", "ィ"], ["ウ", "ゥ"], ["オ", "ォ"], ["ツ", "ッ"], ["ヤ", "ャ"], ["ユ", "ュ"], ["ヨ", "ョ"],
