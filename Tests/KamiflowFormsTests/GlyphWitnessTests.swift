@@ -84,4 +84,33 @@ struct GlyphWitnessTests {
         #expect(GlyphWitness.lookAlike("口", "ロ") && !GlyphWitness.lookAlike("口", "日"))
         #expect(GlyphWitness.lookAlike("千", "干") && GlyphWitness.inContext(Array("千葉県")) == "千葉県")
     }
+
+    @Test(
+        "a Latin capital the witness reads as its look-alike (関東lT…) bears out jpn's 関東ITソフトウェア健康保険組合, and the value goes through"
+    )
+    func lookAlikeInAgreement() async throws {
+        // Sample 45 of the 200 scans the shipped workflows are measured on (docs/samples-and-eval.md: seed 20261205,
+        // office-scanner JPEG, defects 0.1). The witness reads its I as l; the second model reads IT as |T.
+        let workflow = try Self.shipped("kokuho-shutoku.yaml")
+        let batch = SampleBatch(
+            layout: FormLayout(workflow: workflow),
+            configuration: SampleBatchConfiguration(
+                count: 200, seed: 20_261_205, profile: .officeScanner, format: .jpeg, defectRate: 0.1,
+                referenceDate: CivilDate(year: 2026, month: 10, day: 1)))
+        let sample = try batch.file(44)
+        let printed = "関東ITソフトウェア健康保険組合"
+        try #require(sample.truth.forms.first?.values["prev.insurer"] == printed)
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        let extractor = Extractor(
+            workflows: [workflow], reader: pool,
+            configuration: ExtractionConfiguration(
+                preparation: Preparation(deskew: true), today: Self.today,
+                typefaces: try TypefaceGlyphs(for: [workflow])))
+        let result = try await extractor.extract(.bytes(sample.bytes, name: sample.name), scanID: "x")
+        await pool.shutdown()
+        let insurer = try #require(result.records.first?.fields.first { $0.path == "prev.insurer" })
+        #expect(insurer.value.textValue == printed)
+        #expect((insurer.confidence ?? 0) >= workflow.review.confidenceFloor, "\(insurer.confidence ?? 0)")
+        #expect(insurer.issues.isEmpty, "\(insurer.issues)")
+    }
 }
