@@ -465,9 +465,9 @@ struct WitnessedLine {
     /// Whether the witness read `reading`'s characters (spaces and punctuation aside), each look-alike it cannot
     /// tell from its set taken as its neighbours' script makes it (`GlyphWitness.inContext`).
     ///
-    /// The witness reads the I of 関東ITソフトウェア健康保険組合 as l and the 一 of 健一 as ー as often as not; compared
-    /// character for character, it bore out none of those lines, and the second Japanese model, which reads the
-    /// Latin `IT` as `|T`, left them without an independent reader: 22 of the 24 flagged 前保険者名 on the shipped
+    /// The witness read the I of 関東ITソフトウェア健康保険組合 as l (and the 一 of 原田健一 as ー) on one kokuho scan, and
+    /// compared character for character it bore such lines out only when it happened to pick the I; the second
+    /// Japanese model reads the Latin `IT` as `|T`, so nothing else did: 22 of the 24 flagged 前保険者名 on the shipped
     /// kokuho workflow's 200 scans were that right value. A reading whose look-alike is not the one its neighbours
     /// call for (jpn's 関東lT…) is not borne out.
     func agrees(with reading: String) -> Bool {
