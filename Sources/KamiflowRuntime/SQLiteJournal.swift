@@ -55,13 +55,32 @@ public final class SQLiteJournal: Journal {
             // recognises). FULL would cost one fsync per state change.
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             pool = try DatabasePool(path: url.path, configuration: config)
-            try Self.migrator.migrate(pool)
+            try Self.migrate(pool)
         } catch let error as DatabaseError {
             throw KamiflowError(
                 .journal, "cannot open the journal: \(error.message ?? "\(error.resultCode)")", subject: url.path,
                 cause: error)
         } catch {
             throw KamiflowError(.journal, "cannot open the journal", subject: url.path, cause: error)
+        }
+    }
+
+    /// Brings the schema up to date, when another process opens the same new journal at the same moment too.
+    ///
+    /// The migrator reads which migrations are applied before it takes the write lock, so two processes opening a
+    /// new journal together (`kamiflow serve` and `kamiflow run --submit` started side by side) both set out to apply
+    /// one: the second failed with "table review_lease already exists" and the worker exited. Each migration is one
+    /// transaction, so the loser's was rolled back whole; read again, the migrations the other applied are skipped.
+    static func migrate(_ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && attempt < 5 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import KamiflowCore
 import KamiflowRuntime
+import Synchronization
 import Testing
 
 @Suite("Journal")
@@ -20,6 +21,29 @@ struct JournalTests {
         #expect(mode == "wal")
         let reopened = try SQLiteJournal(configuration: JournalConfiguration(path: path))
         #expect(try await reopened.counts() == [.claimed: 1])
+    }
+
+    @Test("several processes opening one new journal at the same moment all open it, with its whole schema")
+    func openedTogether() async throws {
+        // `kamiflow serve` and `kamiflow run --submit` started side by side both migrated a new journal; one failed
+        // with "table review_lease already exists". Each journal here has its own connections, as a process has.
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let failures = Mutex<[String]>([])
+        for round in 0..<20 {
+            let path = folder.file("round\(round)/journal.sqlite")
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    _ = try SQLiteJournal(configuration: JournalConfiguration(path: path))
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let reopened = try SQLiteJournal(
+            configuration: JournalConfiguration(path: folder.file("round0/journal.sqlite")))
+        #expect(try await reopened.counts().isEmpty)
     }
 
     @Test("a new journal, its WAL and its folder are readable by their owner only (records wait there for review)")
