@@ -54,8 +54,7 @@ public final class SQLiteJournal: Journal {
             // (a lost "delivered" means one redelivery with the same idempotency key, which the core system
             // recognises). FULL would cost one fsync per state change.
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            pool = try DatabasePool(path: url.path, configuration: config)
-            try Self.migrate(pool)
+            pool = try Self.open(url.path, configuration: config)
         } catch let error as DatabaseError {
             throw KamiflowError(
                 .journal, "cannot open the journal: \(error.message ?? "\(error.resultCode)")", subject: url.path,
@@ -65,21 +64,26 @@ public final class SQLiteJournal: Journal {
         }
     }
 
-    /// Brings the schema up to date, when another process opens the same new journal at the same moment too.
+    /// Opens the journal and brings its schema up to date, also when other processes open the same new journal at
+    /// the same moment.
     ///
-    /// The migrator reads which migrations are applied before it takes the write lock, so two processes opening a
-    /// new journal together (`kamiflow serve` and `kamiflow run --submit` started side by side) both set out to apply
-    /// one: the second failed with "table review_lease already exists" and the worker exited. Each migration is one
-    /// transaction, so the loser's was rolled back whole; read again, the migrations the other applied are skipped.
-    static func migrate(_ pool: DatabasePool) throws {
+    /// Two races, both seen with `kamiflow serve` and `kamiflow run --submit` started side by side on a new folder:
+    /// the migrator reads which migrations are applied before it takes the write lock, so both applied v7 and the
+    /// second failed with "table review_lease already exists" (the worker exited); and turning a new file to WAL
+    /// takes a lock no busy timeout waits for ("database is locked"). Each migration is one transaction, so the
+    /// loser's was rolled back whole; opened again a moment later, the other's migrations are skipped.
+    static func open(_ path: String, configuration: Configuration) throws -> DatabasePool {
         var attempt = 0
         while true {
             do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
                 try migrator.migrate(pool)
-                return
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && attempt < 5 {
+                return pool
+            } catch let error as DatabaseError
+                where [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 8
+            {
                 attempt += 1
-                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
             }
         }
     }
