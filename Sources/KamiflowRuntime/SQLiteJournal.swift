@@ -67,10 +67,10 @@ public final class SQLiteJournal: Journal {
     /// Opens the journal and brings its schema up to date, also when other processes open the same new journal at
     /// the same moment.
     ///
-    /// Two races, both seen with `kamiflow serve` and `kamiflow run --submit` started side by side on a new folder:
-    /// the migrator reads which migrations are applied before it takes the write lock, so both applied v7 and the
-    /// second failed with "table review_lease already exists" (the worker exited); and turning a new file to WAL
-    /// takes a lock no busy timeout waits for ("database is locked"). Each migration is one transaction, so the
+    /// Two races. The migrator reads which migrations are applied before it takes the write lock: `kamiflow serve`
+    /// and `kamiflow run --submit` started side by side on a new folder both applied v7, and the second failed with
+    /// "table review_lease already exists" (the worker exited). And turning a new file to WAL takes a lock no busy
+    /// timeout waits for ("database is locked", seen with four threads opening one new journal). Each migration is one transaction, so the
     /// loser's was rolled back whole; opened again a moment later, the other's migrations are skipped.
     static func open(_ path: String, configuration: Configuration) throws -> DatabasePool {
         var attempt = 0
