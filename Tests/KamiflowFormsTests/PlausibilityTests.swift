@@ -13,7 +13,7 @@ struct PlausibilityTests {
     static let today = CivilDate(year: 2026, month: 11, day: 21)
 
     @Test(
-        "an address whose 丁目, 番地 or 号 follows a number is plausible; 」目, ]目, a lost 丁, 丁目 read as 日 or a stray bracket is not"
+        "an address whose 丁目, 番地 or 号 follows a number is plausible; 」目, ]目, a lost 丁, 丁目 read as 日 or 丁日, or a stray bracket is not"
     )
     func addressShape() {
         for right in [
@@ -26,11 +26,32 @@ struct PlausibilityTests {
         for wrong in [
             "東京都武蔵野市中町1」目2番3号", "東京都武蔵野市中町]目2番3号", "東京都武蔵野市中町1目2番3号", "東京都武蔵野市中町丁目2番3号",
             "東京都武蔵野市中町1丁目2番号", "東京都(武蔵野市中町1丁目", "東京都武蔵野市中町1丁目2番、3号",
-            "東京都武蔵野市中町3日28番6号",
+            "東京都武蔵野市中町3日28番6号", "青葉市駅前1丁日7番4号", "青葉市若葉台2 丁日 3番10号",
         ] {
             #expect(TextShape.address.admits(wrong) == false, "\(wrong)")
         }
         #expect(TextShape.familyGiven.admits("ヤマザキュウト") == nil)
+    }
+
+    @Test(
+        "a name of kanji, kana, 々 and spaces, a katakana name with ー and ・, or one wholly in Latin letters is plausible; digits, punctuation, ー after a kanji or Latin mixed with kanji are not"
+    )
+    func nameShape() {
+        for right in [
+            "松本 健一", "佐々木　ゆり子", "〆木 マリ子", "山田花子", "マリー・スミス", "SMITH JOHN", "O'BRIEN MARY-ANN",
+            "髙橋 𠮷男", "  高橋 悠斗 ", "",
+        ] {
+            #expect(TextShape.name.admits(right) == true, "\(right)")
+        }
+        for wrong in ["松本健 -", "松本健ー", "高橋 悠斗1", "山田 太郎。", "井上 |和也", "松本 健l", "田中 (太郎)"] {
+            #expect(TextShape.name.admits(wrong) == false, "\(wrong)")
+        }
+        var spec = FieldSpec(name: "name", type: .text, label: "氏名")
+        spec.validation.shape = .name
+        #expect(FieldReader.fits("松本健 -", spec) == false)
+        let flagged = FieldInterpreter().interpret(
+            spec, path: "name", reading: FieldReading(text: "松本健 -", confidence: 86))
+        #expect(flagged.issues.map(\.code) == [IssueCode.shape])
     }
 
     @Test("an address without its shape is in doubt for extraction and a warning on its field; with it, neither")
@@ -175,7 +196,8 @@ struct PlausibilityTests {
         }
     }
 
-    @Test("the shipped workflows name the shapes of their addresses and kana names, and the loader refuses others")
+    @Test(
+        "the shipped workflows name the shapes of their addresses, kana names and names, and the loader refuses others")
     func shapesLoad() throws {
         let workflow = try #require(
             WorkflowLoader().load(
@@ -185,7 +207,12 @@ struct PlausibilityTests {
             uniqueKeysWithValues: workflow.form.placedFields.compactMap { placed in
                 placed.spec.validation.shape.map { (placed.path, $0) }
             })
-        #expect(shapes == ["claimant.address": .address, "claimant.kana": .familyGiven])
+        #expect(
+            shapes == [
+                "claimant.address": .address, "claimant.kana": .familyGiven, "claimant.name": .name,
+                "spouse.name": .name,
+                "children[0].name": .name, "children[1].name": .name, "children[2].name": .name,
+            ])
         let yaml = """
             kamiflow: 1
             workflow: shape-test
@@ -197,7 +224,7 @@ struct PlausibilityTests {
             """
         let messages = WorkflowLoader().load(yaml: yaml, file: "Workflows/shape-test.yaml").diagnostics.map(\.message)
         #expect(messages.contains { $0.contains("'shape' is only for text") })
-        #expect(messages.contains { $0.contains("'shape' must be one of address, family-given") })
+        #expect(messages.contains { $0.contains("'shape' must be one of address, family-given, name") })
     }
 
     @Test(

@@ -340,7 +340,7 @@ public struct FieldValidation: Hashable, Sendable {
     /// Allowed numeric range (number, amount, digits) — either end may be open.
     public var minimum: Double?
     public var maximum: Double?
-    /// The shape a free-text value must have to be plausible (`shape: address`, `shape: family-given`).
+    /// The shape a free-text value must have to be plausible (`shape: address`, `shape: family-given`, `shape: name`).
     public var shape: TextShape?
 
     public init(

@@ -126,7 +126,7 @@ public enum WorkflowSchema {
                     "length": {"oneOf": [{"type": "integer", "minimum": 1},
                       {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 0}], "minItems": 2, "maxItems": 2}]},
                     "range": {"type": "array", "prefixItems": [{"type": ["number", "null"]}, {"type": ["number", "null"]}], "minItems": 2, "maxItems": 2},
-                    "shape": {"enum": [\(names(TextShape.self))], "description": "The shape a plausible value has: an address, or a family and a given name"},
+                    "shape": {"enum": [\(names(TextShape.self))], "description": "The shape a plausible value has: an address, a family and a given name in kana, or a name as written"},
                     "sensitive": {"type": "boolean"},
                     "default": {"type": ["string", "number", "boolean"]},
                     "sample": {"type": "string", "description": "Hint for the fake-data generator of the forms renderer."},
