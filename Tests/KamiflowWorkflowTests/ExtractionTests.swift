@@ -270,6 +270,18 @@ struct ExtractionTests {
         #expect(address.issues.isEmpty, "\(address.issues)")
     }
 
+    /// `address-zero-shape.png`: 青葉市栄町2丁目6番18号 グリーンパレス302 in VL Gothic, cut as `address-slashed-zero.png`
+    /// (seed 5150, no. 21). jpn reads 302 as 392, and eng and the second model, reading the run cut out of the line,
+    /// do not both see the 0; the glyph does: its counter spans its height, a 9's only the top half.
+    @Test("an address whose slashed 0 every model reads as 9 is put in doubt by the glyph's counter, with the 0 put in")
+    func zeroByShape() async throws {
+        let (result, first) = try await Self.extractLine(Self.addressLine, fixture: "address-zero-shape.png", dpi: 200)
+        #expect(first?.hasSuffix("392") == true, "jpn read \(first ?? "nothing")")
+        let address = try #require(result.records.first?["address"])
+        #expect(address.value == .text("青葉市栄町2丁目6番18号グリーンパレス302"), "\(address.value)")
+        #expect(address.issues.contains { $0.code == Doubt.slashedZero.rawValue }, "\(address.issues)")
+    }
+
     /// The 住所 line of the address fixtures, 200 dpi, alone on its page.
     static let addressLine = """
         kamiflow: 1

@@ -277,9 +277,19 @@ struct FieldReader {
                     if witnessed != text { reading.doubt = reading.doubt ?? .readersDisagree }
                     text = witnessed
                 }
+                // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
+                // as 9 (昭和10年 as 昭和19年 in VL Gothic): put back, and the date goes to a person.
+                let shaped = zerosByShape(
+                    in: tightened(transform.pixelRect(rect)), digits: text.text.filter { !$0.isWhitespace })
+                if let shaped {
+                    text.text = shaped
+                    reading.doubt = reading.doubt ?? .slashedZero
+                }
                 reading.parts[name] = text.text
                 var confidence =
-                    text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence
+                    shaped != nil
+                    ? min(text.confidence, Evidence.disputed)
+                    : text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence
                 // One glyph of ink per digit (`DateInk`): a part whose readers all lost a digit (24 read as 2) has
                 // more glyphs than digits.
                 if let ink = dateInk(rect), ink.holds(digits: text.text) == false {
@@ -511,6 +521,56 @@ struct FieldReader {
         }
         guard changed else { return read }
         return (String(result), min(read.confidence ?? 0, 30))
+    }
+
+    /// `digits` with each 9 or 6 whose glyph holds a 0's counter (``zeroCounterShare`` of its ink's height, as
+    /// `slashedZeros` measures a boxed digit) put back as 0; `nil` when there is none, or when the glyphs cannot be
+    /// told apart (digits run together, a neighbour's stroke in the way): the shape then says nothing.
+    ///
+    /// The glyphs are the runs of inked columns of `rect`'s writing. A date part holds only its digits: one run per
+    /// digit. A run of digits in a line (`boxes`, the first reading's boxes of its characters, page pixels) is
+    /// looked for in a `rect` wider than it, so that no glyph is cut: the runs as many as the digits, side by side,
+    /// whose centres lie nearest the boxes' (jpn's boxes lag the glyphs by a few pixels), each narrower than a
+    /// digit (`DateInk.digitWidth` of the widest kanji) and each box's centre within a quarter of the line's height
+    /// of its run.
+    func zerosByShape(in rect: PixelRect, digits: String, boxes: [PixelRect]? = nil) -> String? {
+        guard digits.contains(where: { $0 == "9" || $0 == "6" }), let image = page.writingImage(in: rect),
+            let ink = DateInk(image)
+        else { return nil }
+        var glyphs = ink.runs
+        if let boxes {
+            guard boxes.count == digits.count, glyphs.count >= boxes.count else { return nil }
+            // The writing image has a white border on every side.
+            let margin = Double(image.width - rect.width) / 2
+            let centres = boxes.map { Double($0.x - rect.x) + Double($0.width) / 2 + margin }
+            func centre(_ run: DateInk.Run) -> Double { Double(run.start + run.end) / 2 }
+            // Only runs narrower than a kanji: jpn's boxes lagged half a glyph on a bold face, and 29番 was taken
+            // for the 9 and the 番. (Not their height: a dotted rule the cleaning left joins some digits' ink.)
+            let narrow = ink.kanjiWidth.map { Double($0) * DateInk.digitWidth } ?? .infinity
+            let windows = (0...(glyphs.count - boxes.count)).map { glyphs[$0..<($0 + boxes.count)] }
+                .filter { $0.allSatisfy { Double($0.width) < narrow } }
+            guard
+                let best = windows.min(by: { a, b in
+                    zip(a, centres).map { abs(centre($0) - $1) }.reduce(0, +)
+                        < zip(b, centres).map { abs(centre($0) - $1) }.reduce(0, +)
+                }),
+                zip(best, centres).allSatisfy({ run, box in
+                    Double(run.start) - Double(ink.lineHeight) / 4 <= box
+                        && box <= Double(run.end) + Double(ink.lineHeight) / 4
+                })
+            else { return nil }
+            glyphs = Array(best)
+        }
+        guard glyphs.count == digits.count else { return nil }
+        var changed = false
+        let result = zip(digits, glyphs).map { digit, run -> Character in
+            guard digit == "9" || digit == "6", let share = Self.counterShare(image.columns(run.start..<run.end)),
+                share >= Self.zeroCounterShare
+            else { return digit }
+            changed = true
+            return "0"
+        }
+        return changed ? String(result) : nil
     }
 
     /// The share of a 0's ink height its counter must span (a 9's spans 0.4–0.55 in the corpus fonts).
@@ -777,9 +837,21 @@ struct FieldReader {
                 run.upperBound == characters.count
                 ? last.maxX + margin : (last.maxX + characters[run.upperBound].box.x + 1) / 2
             let cut = PixelRect(x: left, y: top - margin, width: right - left, height: bottom - top + 2 * margin)
-            guard cut.width > 0, let eng = try? page.recognize(cut, options: options) else { continue }
-            let read = eng.text.filter { $0.isASCII && $0.isNumber }
+            guard cut.width > 0 else { continue }
             let own = textRuns[number]
+            // The glyphs themselves, which no model reads: a 9 or a 6 with a 0's counter is a 0 with a slash or a
+            // dot inside (VL Gothic's 302 read as 392 by jpn, its second decode and the second model alike).
+            let reach = bottom - top
+            let around = PixelRect(
+                x: first.x - reach, y: cut.y, width: last.maxX - first.x + 2 * reach, height: cut.height)
+            if let shaped = zerosByShape(
+                in: around, digits: own, boxes: characters[run].map(\.box))
+            {
+                corrected[number] = shaped
+                continue
+            }
+            guard let eng = try? page.recognize(cut, options: options) else { continue }
+            let read = eng.text.filter { $0.isASCII && $0.isNumber }
             guard read.count == own.count, read != own,
                 zip(own, read).allSatisfy({ $0 == $1 || ($1 == "0" && "69".contains($0)) })
             else { continue }
