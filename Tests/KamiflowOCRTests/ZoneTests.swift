@@ -199,4 +199,34 @@ struct ZoneTests {
             #expect(dark < image.width / 2, "row \(y): \(dark) dark pixels of \(image.width)")
         }
     }
+
+    /// A ゜ or a ゛ at 150–200 dpi is a few pixels; the page's threshold can break it into dots of one or two. Specks
+    /// are cleared from the writing, and the ゜ of パ went with them (every reader then read ハ). A speck is a dot with
+    /// no writing beside it: dots beside a glyph stay, a lone dot and the dots of a dotted rule go.
+    @Test("writing keeps the dots beside a glyph (a broken ゜), and clears a lone speck and a dotted rule's dots")
+    func specksBesideWriting() throws {
+        let width = 240, height = 80
+        var pixels = [UInt8](repeating: 255, count: width * height)
+        func paint(_ x: Int, _ y: Int, _ w: Int, _ h: Int) {
+            for row in y..<(y + h) { for column in x..<(x + w) { pixels[row * width + column] = 0 } }
+        }
+        paint(40, 20, 20, 40)  // a glyph's stroke
+        paint(60, 17, 2, 2)  // a ゜ in two dots at its top right
+        paint(62, 16, 2, 2)
+        paint(150, 30, 2, 2)  // a lone speck
+        for x in stride(from: 0, to: 236, by: 4) { paint(x, 72, 2, 2) }  // a dotted rule
+        let png = try ImageCodec.encode(
+            [GrayImage(width: width, height: height, resolution: 200, pixels: pixels)], as: .png)
+        let writing = try #require(
+            try engine.withPages(of: .bytes(png, name: "specks.png")) { page in
+                page.writingImage(in: PixelRect(x: 0, y: 0, width: width, height: height))
+            }.first ?? nil)
+        // The writing image has a white border on every side.
+        let margin = (writing.width - width) / 2
+        func dark(_ x: Int, _ y: Int) -> Bool { writing.pixels[(y + margin) * writing.width + x + margin] < 128 }
+        #expect(dark(50, 40))
+        #expect(dark(60, 17) && dark(62, 16), "the ゜'s dots beside the glyph")
+        #expect(!dark(150, 30), "the lone speck")
+        #expect(!(0..<236).contains { dark($0, 72) }, "the dotted rule")
+    }
 }

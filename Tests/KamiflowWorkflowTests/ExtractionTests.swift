@@ -282,6 +282,17 @@ struct ExtractionTests {
         #expect(address.issues.contains { $0.code == Doubt.slashedZero.rawValue }, "\(address.issues)")
     }
 
+    /// `address-handakuten.png`: 青葉市若葉台2丁目5番9号 グリーンパレス302 in Noto Serif CJK, cut as the other address
+    /// fixtures (seed 5150, no. 25). The threshold breaks the ゜ of パ into dots of a pixel or two; cleared away as
+    /// specks, it left ハ, which jpn, its second decode and the second model all read at 89.
+    @Test("the ゜ of パ, broken into dots beside its glyph, is kept with the writing: the line reads パ")
+    func handakutenKept() async throws {
+        let (result, first) = try await Self.extractLine(Self.addressLine, fixture: "address-handakuten.png", dpi: 200)
+        #expect(first?.contains("グリーンパレス") == true, "jpn read \(first ?? "nothing")")
+        let address = try #require(result.records.first?["address"])
+        #expect(address.value == .text("青葉市若葉台2丁目5番9号グリーンパレス302"), "\(address.value)")
+    }
+
     /// The 住所 line of the address fixtures, 200 dpi, alone on its page.
     static let addressLine = """
         kamiflow: 1
