@@ -51,6 +51,11 @@ public struct RecognitionOptions: Hashable, Sendable, Codable {
     /// (extraction asks for it), and it changes what other reads see — the words `inspect` finds in a blank's cells,
     /// the anchor words registration looks for — which were tuned without it.
     public var keepsFaintStrokes = false
+    /// When isolating writing, keep the specks that lie beside a glyph (a ゛ or a ゜ the threshold broke into dots of a
+    /// pixel or two: cleared away, it left ハ for パ to every reader). Off by default, as `keepsFaintStrokes`; and
+    /// extraction asks for it only on forms whose values come in no known typeface: on Kamiflow's own forms, printed
+    /// in theirs, the marks stay whole and a speck beside a glyph is noise (長 read as 喪, 一 as 亠).
+    public var keepsSpecksBesideWriting = false
     /// Also give each character's box (`Reading.characters`): for checking part of a line again, such as the digits
     /// of an address, with another model.
     public var reportsCharacters = false
@@ -193,8 +198,17 @@ public protocol ReadablePage: AnyObject {
     func pngData(of region: PixelRect?, blackingOut hidden: [PixelRect]) throws -> [UInt8]
 
     /// The writing inside `zone` as Tesseract is given it: in its grey levels on white paper, without ruled lines
-    /// and specks, on a white border. `nil` when the zone holds no ink or lies outside the page.
-    func writingImage(in zone: PixelRect) -> GrayImage?
+    /// and specks (but those beside a glyph when `keepingSpecksBesideWriting`, as
+    /// `RecognitionOptions.keepsSpecksBesideWriting`), on a white border. `nil` when the zone holds no ink or lies
+    /// outside the page.
+    func writingImage(in zone: PixelRect, keepingSpecksBesideWriting: Bool) -> GrayImage?
+}
+
+extension ReadablePage {
+    /// The writing inside `zone` as Tesseract is given it by default, without any speck.
+    public func writingImage(in zone: PixelRect) -> GrayImage? {
+        writingImage(in: zone, keepingSpecksBesideWriting: false)
+    }
 }
 
 /// An 8-bit grayscale image in plain Swift memory: row-major, 0 = black, 255 = white.

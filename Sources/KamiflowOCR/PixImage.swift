@@ -279,9 +279,10 @@ extension PixImage {
     /// scanned page: on office-scanner scans a katakana name read as `イムタダビロト` from the grey, noisy page
     /// and as `イケダ ヒロト` from the same pixels thresholded, cleared of the cell border a shifted scan had put
     /// inside the zone and padded with white. A component is dropped as a ruled line when it is thin and runs
-    /// most of the zone's width (or height), and as a speck when it fits in `speck`×`speck` pixels and no other ink
-    /// lies within `speck` pixels of it. Returns `nil` when Leptonica fails.
-    func writingOnly(speck: Int, margin: Int) -> PixImage? {
+    /// most of the zone's width (or height), and as a speck when it fits in `speck`×`speck` pixels (and, when
+    /// `keepingSpecksBesideWriting`, no writing lies within `speck` pixels of it). Returns `nil` when Leptonica
+    /// fails.
+    func writingOnly(speck: Int, margin: Int, keepingSpecksBesideWriting: Bool = false) -> PixImage? {
         guard depth == 1 else { return nil }
         var components: PixaPtr?
         guard let boxes = pixConnComp(pointer, &components, 8) else { return nil }
@@ -317,11 +318,12 @@ extension PixImage {
         for box in writing {
             for key in squares(box, widenedBy: 0) { near[key, default: []].append(box) }
         }
-        // A speck is a blob that small with no writing beside it: a ゜ or a ゛ the threshold broke into dots of a
-        // pixel or two beside its glyph stays (at 200 dpi the ゜ of パ in Noto Serif CJK was cleared away, and jpn,
-        // its second decode and the second model all read ハ).
+        // A speck is a blob that small; when `keepingSpecksBesideWriting`, one with no writing beside it: a ゜ or a
+        // ゛ the threshold broke into dots of a pixel or two stays (at 200 dpi the ゜ of パ in Noto Serif CJK was
+        // cleared away, and jpn, its second decode and the second model all read ハ).
         func isSpeck(_ box: PixelRect) -> Bool {
             guard box.width <= speck && box.height <= speck else { return false }
+            guard keepingSpecksBesideWriting else { return true }
             return !squares(box, widenedBy: speck).contains { key in
                 near[key, default: []].contains { other in
                     let apartX = max(other.x - box.maxX, box.x - other.maxX)

@@ -131,7 +131,7 @@ final class PreparedPage: ReadablePage {
     /// paper (`PixImage.keeping`), on a white border of about 1 mm.
     /// Returns the image, the page position of its top-left pixel and the size of its ink in pixels.
     func writing(
-        in rect: PixelRect, keepingFaintStrokes: Bool = true
+        in rect: PixelRect, keepingFaintStrokes: Bool = true, keepingSpecksBesideWriting: Bool = false
     ) -> (image: PixImage, originX: Int, originY: Int, ink: PixelSize)? {
         guard let binary else { return nil }
         let grey = source.depth == 1 ? nil : greyPixels(of: rect)
@@ -142,7 +142,9 @@ final class PreparedPage: ReadablePage {
         let dpi = source.resolution > 0 ? Double(source.resolution) : 300
         let speck = max(1, Int((dpi / 100).rounded()))
         let margin = max(8, Int((dpi / 25.4).rounded()))
-        guard let ink = clip.writingOnly(speck: speck, margin: 0) else { return nil }
+        guard
+            let ink = clip.writingOnly(speck: speck, margin: 0, keepingSpecksBesideWriting: keepingSpecksBesideWriting)
+        else { return nil }
         // The faint hairlines connected to the writing, kept (a Mincho face at 150 dpi loses them at the threshold).
         let strokes = keepingFaintStrokes ? grey.flatMap { ink.grownIntoFaintStrokes(of: $0, all: clip) } ?? ink : ink
         guard let clean = grey?.keeping(strokes, margin: margin) ?? ink.writingOnly(speck: 0, margin: margin) else {
@@ -155,9 +157,10 @@ final class PreparedPage: ReadablePage {
         )
     }
 
-    func writingImage(in zone: PixelRect) -> GrayImage? {
+    func writingImage(in zone: PixelRect, keepingSpecksBesideWriting: Bool) -> GrayImage? {
         let rect = source.clamp(zone)
-        guard !rect.isEmpty, let writing = writing(in: rect), writing.ink.width > 0,
+        guard !rect.isEmpty, let writing = writing(in: rect, keepingSpecksBesideWriting: keepingSpecksBesideWriting),
+            writing.ink.width > 0,
             let grey = writing.image.isPlainGray ? writing.image : writing.image.grayscale()
         else { return nil }
         return ImageCodec.grayImage(from: grey)

@@ -338,7 +338,10 @@ public final class TesseractEngine {
         // as a rectangle of the page.
         var writing =
             zone == nil || !options.isolatesWriting
-            ? nil : page.writing(in: rect, keepingFaintStrokes: options.keepsFaintStrokes)
+            ? nil
+            : page.writing(
+                in: rect, keepingFaintStrokes: options.keepsFaintStrokes,
+                keepingSpecksBesideWriting: options.keepsSpecksBesideWriting)
         var scale = 1.0
         if let isolated = writing, let height = options.lineHeight,
             let factor = Self.lineScale(

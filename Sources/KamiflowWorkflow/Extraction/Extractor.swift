@@ -671,6 +671,9 @@ struct FieldReader {
         // not: their rows are checked by a second decode and check digits, tuned on the writing as thresholded, and
         // the faint growth changes which rows fail (kokuho's 個人番号, SecondOpinionTests).
         options.keepsFaintStrokes = spec.cells == nil
+        // A mark (゛ ゜) broken into dots is kept with its glyph, where the values come in no known typeface
+        // (`RecognitionOptions.keepsSpecksBesideWriting`); boxed characters as thresholded, as above.
+        options.keepsSpecksBesideWriting = spec.cells == nil && glyphs == nil
         options.reportsCharacters = characters
         var pixels = transform.pixelRect(rect)
         if mode == .singleLine || mode == .rawLine { pixels = tightened(pixels) }
