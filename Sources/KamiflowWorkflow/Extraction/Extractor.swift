@@ -549,11 +549,11 @@ struct FieldReader {
             let narrow = ink.kanjiWidth.map { Double($0) * DateInk.digitWidth } ?? .infinity
             let windows = (0...(glyphs.count - boxes.count)).map { glyphs[$0..<($0 + boxes.count)] }
                 .filter { $0.allSatisfy { Double($0.width) < narrow } }
+            func distance(_ window: ArraySlice<DateInk.Run>) -> Double {
+                zip(window, centres).map { abs(centre($0) - $1) }.reduce(0, +)
+            }
             guard
-                let best = windows.min(by: { a, b in
-                    zip(a, centres).map { abs(centre($0) - $1) }.reduce(0, +)
-                        < zip(b, centres).map { abs(centre($0) - $1) }.reduce(0, +)
-                }),
+                let best = windows.map({ ($0, distance($0)) }).min(by: { $0.1 < $1.1 })?.0,
                 zip(best, centres).allSatisfy({ run, box in
                     Double(run.start) - Double(ink.lineHeight) / 4 <= box
                         && box <= Double(run.end) + Double(ink.lineHeight) / 4
