@@ -21,6 +21,8 @@ private let closeOptionsYAML = """
         tick_cross: {type: choice, mode: one, boxes: {a: [120, 115, 4, 4], b: [135, 115, 4, 4]}}
         tick_fill:  {type: choice, mode: one, boxes: {a: [120, 130, 4, 4], b: [135, 130, 4, 4]}}
         tick_any:   {type: choice, mode: any, boxes: {a: [120, 145, 4, 4], b: [135, 145, 4, 4], c: [150, 145, 4, 4]}}
+        tick_thin:  {type: choice, mode: one, boxes: {a: [120, 160, 4.5, 4.5], b: [135, 160, 4.5, 4.5]}}
+        tick_line:  {type: choice, mode: one, boxes: {a: [120, 175, 4.5, 4.5], b: [135, 175, 4.5, 4.5]}}
     """
 
 /// One circled-option field of the test page: which options get a ring, and how it is drawn.
@@ -61,7 +63,8 @@ private let circleCases: [CircleCase] = [
 
 /// The test page at `dpi`: the printed options (a glyph-like block of ink in each text rectangle, rules beside the
 /// vertical group), the rings of `circleCases`, (2) circled big in method_a, (3) small and open in method_b,
-/// method_c left blank; ✓, × and a filled box in the tick fields, two ✓ in `tick_any`.
+/// method_c left blank; ✓, × and a filled box in the tick fields, two ✓ in `tick_any`, a ✓ in a 0.2-mm pen in
+/// `tick_thin` (under the default `filled` by its fill alone) and one line straight across a box in `tick_line`.
 private func closeOptionsPage(_ form: FormTemplate, dpi: Double) throws -> [UInt8] {
     let k = dpi / 25.4
     var scan = SyntheticScan(transform: KamiflowCore.AffineTransform(a: k, b: 0, c: 0, d: k, tx: 0, ty: 0), dpi: dpi)
@@ -96,6 +99,9 @@ private func closeOptionsPage(_ form: FormTemplate, dpi: Double) throws -> [UInt
     scan.fill(option("tick_fill", "b").expanded(by: -0.5))
     scan.tick(option("tick_any", "a"))
     scan.tick(option("tick_any", "c"))
+    scan.tick(option("tick_thin", "b"), width: 0.2)
+    let crossed = option("tick_line", "a")
+    scan.fill(TemplateRect(x: crossed.x - 0.5, y: crossed.midY, width: crossed.width + 1, height: 0.2))
     return try scan.png()
 }
 
@@ -174,6 +180,12 @@ struct CircleMarkTests {
         #expect(record["tick_cross"]?.value == .choices(["a"]), "\(marks["tick_cross"] ?? [:])")
         #expect(record["tick_fill"]?.value == .choices(["b"]), "\(marks["tick_fill"] ?? [:])")
         #expect(record["tick_any"]?.value == .choices(["a", "c"]), "\(marks["tick_any"] ?? [:])")
+        // A thin pen's ✓ fills little of its box but crosses it both ways: a mark, with nothing to check.
+        #expect(record["tick_thin"]?.value == .choices(["b"]), "\(marks["tick_thin"] ?? [:])")
+        #expect(record["tick_thin"]?.issues.isEmpty == true, "\(record["tick_thin"]?.issues ?? [])")
+        // One line across a box (a stroke of something else) counts by its fill alone: neither set nor clear.
+        #expect(record["tick_line"]?.value == .empty, "\(marks["tick_line"] ?? [:])")
+        #expect(record["tick_line"]?.codes.contains(IssueCode.uncertainMark) == true, "\(marks["tick_line"] ?? [:])")
     }
 
     @Test("a neighbour's ring is not a mark: the option beside a circled one scores far below it")
