@@ -299,6 +299,25 @@ struct InterpretationTests {
         #expect(record["relation"]?.codes.contains(IssueCode.ambiguousMark) == true)
     }
 
+    @Test("part of a ring round one option and nothing round the others: that option, put in for a person to check")
+    func partialRing() throws {
+        var readings = cleanReadings()
+        readings["relation"] = FieldReading(marks: ["本人": 0.02, "代理人": 0.25])
+        var record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
+        #expect(record["relation"]?.value == .choices(["代理人"]))
+        #expect(record["relation"]?.codes.contains(IssueCode.uncertainMark) == true)
+        #expect(record.route == .review)
+        // Faint ink round the other option too: which one is meant is not told.
+        readings["relation"] = FieldReading(marks: ["本人": 0.1, "代理人": 0.25])
+        record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
+        #expect(record["relation"]?.value == .empty)
+        #expect(record["relation"]?.codes.contains(IssueCode.ambiguousMark) == true)
+        // Less than the middle of the band between empty and circled: too little of a ring to put anything in.
+        readings["relation"] = FieldReading(marks: ["本人": 0.0, "代理人": 0.18])
+        record = RecordInterpreter(workflow: try ruleModel(), today: april20).interpret(readings, scanID: "s1")
+        #expect(record["relation"]?.value == .empty)
+    }
+
     @Test("a mark between the thresholds is uncertain")
     func uncertain() throws {
         var readings = cleanReadings()

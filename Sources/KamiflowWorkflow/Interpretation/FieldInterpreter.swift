@@ -153,6 +153,14 @@ public struct FieldInterpreter: Sendable {
             issue(
                 IssueCode.ambiguousMark, .error,
                 "\(circled.count) options are circled (\(circled.joined(separator: "・"))); exactly one is expected")
+        } else if best.1 >= (t.empty + t.filled) / 2, second <= t.empty / 2 {
+            // Part of a ring round one option and next to nothing round the others: a ring drawn too small or open,
+            // through its text (25–30 % on 13 of 1,195 corpus groups, every other option at most 3 %). The option
+            // is put in for the person who checks it, never passed on unseen.
+            issue(
+                IssueCode.uncertainMark, .warning,
+                "only part of a ring goes round \(best.0), and nothing round the others")
+            return .choices([best.0])
         } else {
             issue(IssueCode.ambiguousMark, .error, "cannot tell which option is circled")
         }
