@@ -146,7 +146,19 @@ final class PreparedPage: ReadablePage {
             let ink = clip.writingOnly(speck: speck, margin: 0, keepingSpecksBesideWriting: keepingSpecksBesideWriting)
         else { return nil }
         // The faint hairlines connected to the writing, kept (a Mincho face at 150 dpi loses them at the threshold).
-        let strokes = keepingFaintStrokes ? grey.flatMap { ink.grownIntoFaintStrokes(of: $0, all: clip) } ?? ink : ink
+        var strokes = keepingFaintStrokes ? grey.flatMap { ink.grownIntoFaintStrokes(of: $0, all: clip) } ?? ink : ink
+        // Where specks beside writing are kept, so is a speck that is the dark end of a faint stroke: a Mincho 一 at
+        // 150 dpi is a hairline lighter than the threshold with a serif of 3×2 pixels, cleared as a speck (高橋 健一
+        // read as 高橋健 by jpn and the second model alike). Every blob but the rules is grown into the faint strokes
+        // touching it, and what has grown into a stroke (over three specks long) joins the writing.
+        if keepingFaintStrokes, keepingSpecksBesideWriting, let grey,
+            let seeds = clip.writingOnly(speck: 0, margin: 0),
+            let grown = seeds.grownIntoFaintStrokes(of: grey, all: clip),
+            let lines = grown.writingOnly(speck: 3 * speck, margin: 0),
+            let both = pixOr(nil, strokes.pointer, lines.pointer)
+        {
+            strokes = PixImage(taking: both)
+        }
         guard let clean = grey?.keeping(strokes, margin: margin) ?? ink.writingOnly(speck: 0, margin: margin) else {
             return nil
         }

@@ -271,12 +271,13 @@ struct ExtractionTests {
     }
 
     /// `address-zero-shape.png`: 青葉市栄町2丁目6番18号 グリーンパレス302 in VL Gothic, cut as `address-slashed-zero.png`
-    /// (seed 5150, no. 21). jpn reads 302 as 392, and eng and the second model, reading the run cut out of the line,
-    /// do not both see the 0; the glyph does: its counter spans its height, a 9's only the top half.
+    /// (seed 5150, no. 21). jpn reads 302 as 392 (as 362 since faint strokes grow from specks too), and eng and the
+    /// second model, reading the run cut out of the line, do not both see the 0; the glyph does: its counter spans
+    /// its height, a 9's or a 6's only half of it.
     @Test("an address whose slashed 0 every model reads as 9 is put in doubt by the glyph's counter, with the 0 put in")
     func zeroByShape() async throws {
         let (result, first) = try await Self.extractLine(Self.addressLine, fixture: "address-zero-shape.png", dpi: 200)
-        #expect(first?.hasSuffix("392") == true, "jpn read \(first ?? "nothing")")
+        #expect(["392", "362"].contains { first?.hasSuffix($0) == true }, "jpn read \(first ?? "nothing")")
         let address = try #require(result.records.first?["address"])
         #expect(address.value == .text("青葉市栄町2丁目6番18号グリーンパレス302"), "\(address.value)")
         #expect(address.issues.contains { $0.code == Doubt.slashedZero.rawValue }, "\(address.issues)")
@@ -309,6 +310,30 @@ struct ExtractionTests {
 
     /// A one-field workflow's extraction of an OCR fixture, and what jpn reads in the field's zone as the first
     /// reading does, alone.
+    /// `name-mincho-ichi.png`: 高橋 健一 in Takao P Mincho at 150 dpi, 82 × 9 mm cut from a corpus scan (seed 8123,
+    /// shugaku-enjo no. 21, 保護者氏名, a rule under it). The 一 is a hairline lighter than the threshold whose only
+    /// dark pixels are its 3×2-pixel serif: cleared as a speck, it left 高橋健, which jpn and the second model both
+    /// read at 89, straight through.
+    @Test("the hairline 一 of a Mincho name at 150 dpi, dark only at its serif, is kept: 健一, not 健")
+    func hairlineKept() async throws {
+        let (result, _) = try await Self.extractLine(Self.nameLine, fixture: "name-mincho-ichi.png", dpi: 150)
+        let name = try #require(result.records.first?["name"])
+        #expect(name.value == .text("高橋健一"), "\(name.value)")
+    }
+
+    static let nameLine = """
+        kamiflow: 1
+        workflow: name-line
+        form:
+          page: {width: 82, height: 9}
+          cell_margin: 0.4
+          register: none
+          fields:
+            name: {type: text, zone: [1, 0.8, 80, 6.5], shape: name}
+        review:
+          below_confidence: 80
+        """
+
     static func extractLine(_ yaml: String, fixture: String, dpi: Double) async throws -> (ExtractionResult, String?) {
         let loaded = WorkflowLoader().load(yaml: yaml, file: "line.yaml")
         let workflow = try #require(loaded.workflow, "\(loaded.diagnostics)")
