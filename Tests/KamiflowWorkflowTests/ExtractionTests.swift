@@ -294,22 +294,6 @@ struct ExtractionTests {
         #expect(address.value == .text("青葉市若葉台2丁目5番9号グリーンパレス302"), "\(address.value)")
     }
 
-    /// The 住所 line of the address fixtures, 200 dpi, alone on its page.
-    static let addressLine = """
-        kamiflow: 1
-        workflow: address-line
-        form:
-          page: {width: 148, height: 9}
-          cell_margin: 0.4
-          register: none
-          fields:
-            address: {type: text, zone: [1, 0.8, 146, 7.2], shape: address}
-        review:
-          below_confidence: 80
-        """
-
-    /// A one-field workflow's extraction of an OCR fixture, and what jpn reads in the field's zone as the first
-    /// reading does, alone.
     /// `name-mincho-ichi.png`: 高橋 健一 in Takao P Mincho at 150 dpi, 82 × 9 mm cut from a corpus scan (seed 8123,
     /// shugaku-enjo no. 21, 保護者氏名, a rule under it). The 一 is a hairline lighter than the threshold whose only
     /// dark pixels are its 3×2-pixel serif: cleared as a speck, it left 高橋健, which jpn and the second model both
@@ -321,19 +305,32 @@ struct ExtractionTests {
         #expect(name.value == .text("高橋健一"), "\(name.value)")
     }
 
-    static let nameLine = """
+    /// The 住所 line of the address fixtures, 200 dpi, alone on its page.
+    static let addressLine = lineWorkflow(
+        "address-line", width: 148, field: "address: {type: text, zone: [1, 0.8, 146, 7.2], shape: address}")
+
+    /// The 氏名 line of the name fixtures, alone on its page.
+    static let nameLine = lineWorkflow(
+        "name-line", width: 82, field: "name: {type: text, zone: [1, 0.8, 80, 6.5], shape: name}")
+
+    /// A workflow of one line 9 mm high and `width` mm wide holding `field`, with no registration.
+    static func lineWorkflow(_ name: String, width: Int, field: String) -> String {
+        """
         kamiflow: 1
-        workflow: name-line
+        workflow: \(name)
         form:
-          page: {width: 82, height: 9}
+          page: {width: \(width), height: 9}
           cell_margin: 0.4
           register: none
           fields:
-            name: {type: text, zone: [1, 0.8, 80, 6.5], shape: name}
+            \(field)
         review:
           below_confidence: 80
         """
+    }
 
+    /// A one-field workflow's extraction of an OCR fixture, and what jpn reads in the field's zone as the first
+    /// reading does, alone.
     static func extractLine(_ yaml: String, fixture: String, dpi: Double) async throws -> (ExtractionResult, String?) {
         let loaded = WorkflowLoader().load(yaml: yaml, file: "line.yaml")
         let workflow = try #require(loaded.workflow, "\(loaded.diagnostics)")
