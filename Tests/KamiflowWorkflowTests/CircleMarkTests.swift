@@ -229,7 +229,7 @@ struct SlashedZeroTests {
         return abs(r - 1) * min(rx, ry) < 1.5
     }
 
-    @Test("a slashed 0's counter spans most of its height; a 9's and a 6's about half")
+    @Test("a slashed 0's counter spans most of its height unbroken; a 9's and a 6's about half, an 8's in two")
     func counters() throws {
         let zero = Self.glyph { x, y in
             Self.ring(x, y, cx: 20, cy: 30, rx: 12, ry: 22)
@@ -241,12 +241,18 @@ struct SlashedZeroTests {
         let six = Self.glyph { x, y in
             Self.ring(x, y, cx: 20, cy: 40, rx: 11, ry: 11) || (abs(x - 9.5) < 1.5 && y >= 8 && y <= 40)
         }
+        // An 8: two counters one above the other, spanning together as much of its height as a 0's.
+        let eight = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 17, rx: 10, ry: 10) || Self.ring(x, y, cx: 20, cy: 40, rx: 12, ry: 13)
+        }
         let zeroShare = try #require(FieldReader.counterShare(zero))
         let nineShare = try #require(FieldReader.counterShare(nine))
         let sixShare = try #require(FieldReader.counterShare(six))
+        let eightShare = try #require(FieldReader.counterShare(eight))
         #expect(zeroShare >= FieldReader.zeroCounterShare, "\(zeroShare)")
         #expect(nineShare < FieldReader.zeroCounterShare, "\(nineShare)")
         #expect(sixShare < FieldReader.zeroCounterShare, "\(sixShare)")
+        #expect(eightShare < FieldReader.zeroCounterShare, "\(eightShare)")
         #expect(FieldReader.counterShare(Self.glyph { x, _ in abs(x - 20) < 2 }) == nil)
     }
 }
