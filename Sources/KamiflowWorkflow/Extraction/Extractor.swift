@@ -579,7 +579,7 @@ struct FieldReader {
     /// The longest unbroken vertical run of rows holding enclosed background (counters) of the ink in `image`, as a
     /// share of the ink's height; `nil` when there is no ink or no counter. Unbroken: an 8's two counters, one above
     /// the other with its waist between them, span as much of its height as a 0's, and VL Gothic's 8 read as 6 in a
-    /// 300-dpi date part was put back as 0 (7 date parts of 100 scans on corpus seed 9431); a slashed or dotted 0 has
+    /// 300-dpi date part was put back as 0 (8 dates of 150 scans on corpus seed 9431); a slashed or dotted 0 has
     /// counter on one side of its slash or dot in every row.
     static func counterShare(_ image: GrayImage) -> Double? {
         let w = image.width, h = image.height
