@@ -154,6 +154,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
                 "6・9を0（斜線・点入りの0）と読みました。数字を確かめてください",
                 "A 6 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
             ),
+            "eightByShape": (
+                "上下に2つの輪がある6・9を8と読みました。数字を確かめてください",
+                "A 6 or 9 with two counters, one above the other, was taken as 8: check the digits"
+            ),
             "digitsMissing": ("書かれた数字より桁が少なく読まれた可能性があります", "A digit may be missing from the reading"),
             "piecesReadOtherwise": ("区切って読むと違う結果になりました", "Read in two pieces, it reads otherwise"),
             "typefaceReadsOtherwise": ("文字の形の照合で一部の文字を直しました", "A character was put in by comparing glyph shapes"),

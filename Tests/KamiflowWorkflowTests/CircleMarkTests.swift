@@ -253,6 +253,9 @@ struct SlashedZeroTests {
         #expect(nineShare < FieldReader.zeroCounterShare, "\(nineShare)")
         #expect(sixShare < FieldReader.zeroCounterShare, "\(sixShare)")
         #expect(eightShare < FieldReader.zeroCounterShare, "\(eightShare)")
+        // Two counters one above the other make an 8; a 0's, a 9's or a 6's one does not.
+        #expect(FieldReader.isEight(eight))
+        #expect(!FieldReader.isEight(zero) && !FieldReader.isEight(nine) && !FieldReader.isEight(six))
         #expect(FieldReader.counterShare(Self.glyph { x, _ in abs(x - 20) < 2 }) == nil)
     }
 }

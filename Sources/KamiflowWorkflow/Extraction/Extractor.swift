@@ -278,12 +278,14 @@ struct FieldReader {
                     text = witnessed
                 }
                 // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
-                // as 9 (昭和10年 as 昭和19年 in VL Gothic): put back, and the date goes to a person.
-                let shaped = zerosByShape(
-                    in: tightened(transform.pixelRect(rect)), digits: text.text.filter { !$0.isWhitespace })
+                // as 9 (昭和10年 as 昭和19年 in VL Gothic); one with an 8's two counters is an 8 they read as 6 or 9
+                // (令和8年 as 令和6年 at 300 dpi): put back, and the date goes to a person.
+                let read = text.text.filter { !$0.isWhitespace }
+                let shaped = zerosByShape(in: tightened(transform.pixelRect(rect)), digits: read, eights: true)
                 if let shaped {
                     text.text = shaped
-                    reading.doubt = reading.doubt ?? .slashedZero
+                    let zeros = zip(read, shaped).contains { $0 != $1 && $1 == "0" }
+                    reading.doubt = reading.doubt ?? (zeros ? .slashedZero : .eightByShape)
                 }
                 reading.parts[name] = text.text
                 var confidence =
@@ -533,7 +535,9 @@ struct FieldReader {
     /// whose centres lie nearest the boxes' (jpn's boxes lag the glyphs by a few pixels), each narrower than a
     /// digit (`DateInk.digitWidth` of the widest kanji) and each box's centre within a quarter of the line's height
     /// of its run.
-    func zerosByShape(in rect: PixelRect, digits: String, boxes: [PixelRect]? = nil) -> String? {
+    ///
+    /// With `eights`, a 9 or 6 whose glyph holds two counters one above the other (``isEight(_:)``) is put back as 8.
+    func zerosByShape(in rect: PixelRect, digits: String, boxes: [PixelRect]? = nil, eights: Bool = false) -> String? {
         guard digits.contains(where: { $0 == "9" || $0 == "6" }), let image = page.writingImage(in: rect),
             let ink = DateInk(image)
         else { return nil }
@@ -564,11 +568,15 @@ struct FieldReader {
         guard glyphs.count == digits.count else { return nil }
         var changed = false
         let result = zip(digits, glyphs).map { digit, run -> Character in
-            guard digit == "9" || digit == "6", let share = Self.counterShare(image.columns(run.start..<run.end)),
-                share >= Self.zeroCounterShare
-            else { return digit }
+            guard digit == "9" || digit == "6" else { return digit }
+            let glyph = image.columns(run.start..<run.end)
+            if let share = Self.counterShare(glyph), share >= Self.zeroCounterShare {
+                changed = true
+                return "0"
+            }
+            guard eights, Self.isEight(glyph) else { return digit }
             changed = true
-            return "0"
+            return "8"
         }
         return changed ? String(result) : nil
     }
@@ -582,11 +590,32 @@ struct FieldReader {
     /// 300-dpi date part was put back as 0 (8 dates of 150 scans on corpus seed 9431); a slashed or dotted 0 has
     /// counter on one side of its slash or dot in every row.
     static func counterShare(_ image: GrayImage) -> Double? {
+        guard let counters = counterBands(image), let longest = counters.bands.map(\.count).max() else { return nil }
+        return Double(longest) / Double(counters.height)
+    }
+
+    /// Whether the glyph in `image` has an 8's counters: exactly two bands of rows holding counter, each over
+    /// ``eightCounterShare`` of the ink's height, one in its upper half and one in its lower. A 6 or a 9 has one.
+    static func isEight(_ image: GrayImage) -> Bool {
+        guard let counters = counterBands(image), counters.bands.count == 2 else { return false }
+        let upper = counters.bands[0], lower = counters.bands[1]
+        let least = eightCounterShare * Double(counters.height)
+        let middle = counters.top + counters.height / 2
+        return Double(upper.count) >= least && Double(lower.count) >= least
+            && (upper.lowerBound + upper.upperBound) / 2 < middle && (lower.lowerBound + lower.upperBound) / 2 > middle
+    }
+
+    /// The share of an 8's ink height each of its two counters must span (each spans 0.3–0.45 in the corpus fonts).
+    static let eightCounterShare = 0.2
+
+    /// The runs of rows of `image` that hold enclosed background (counters) of its ink, in image rows, with the
+    /// ink's top row and height; `nil` when there is no ink or fewer than four pixels of counter.
+    static func counterBands(_ image: GrayImage) -> (bands: [Range<Int>], top: Int, height: Int)? {
         let w = image.width, h = image.height
         guard w > 2, h > 2 else { return nil }
         let ink = image.pixels.map { $0 < 140 }
         guard let top = (0..<h).first(where: { y in (0..<w).contains { ink[y * w + $0] } }),
-            let bottom = (0..<h).last(where: { y in (0..<w).contains { ink[y * w + $0] } })
+            let bottom = (0..<h).last(where: { y in (0..<w).contains { ink[y * w + $0] } }), bottom > top
         else { return nil }
         // Background reached from the border, 4-connected; what is left unreached and not ink is a counter.
         var outside = [Bool](repeating: false, count: w * h)
@@ -602,15 +631,20 @@ struct FieldReader {
             if y > 0 { stack.append(i - w) }
             if y < h - 1 { stack.append(i + w) }
         }
-        var area = 0, run = 0, longest = 0
-        for y in 0..<h {
-            let counter = (0..<w).filter { x in !ink[y * w + x] && !outside[y * w + x] }.count
+        var area = 0
+        var bands: [Range<Int>] = []
+        var start: Int?
+        for y in 0...h {
+            let counter = y < h ? (0..<w).filter { x in !ink[y * w + x] && !outside[y * w + x] }.count : 0
             area += counter
-            run = counter > 0 ? run + 1 : 0
-            longest = max(longest, run)
+            if counter > 0, start == nil { start = y }
+            if counter == 0, let first = start {
+                bands.append(first..<y)
+                start = nil
+            }
         }
-        guard area >= 4, bottom > top else { return nil }
-        return Double(longest) / Double(bottom - top + 1)
+        guard area >= 4 else { return nil }
+        return (bands, top, bottom - top + 1)
     }
 
     /// The confidence given to a reading that two decodes agree on.

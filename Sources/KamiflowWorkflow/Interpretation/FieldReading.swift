@@ -56,6 +56,8 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     /// A 6 or a 9 among digits was taken as 0: other models read a slashed or dotted zero there, or a boxed digit's
     /// counter fills its height.
     case slashedZero
+    /// A 6 or a 9 among a date's digits was taken as 8: its glyph has two counters, one above the other.
+    case eightByShape
     /// The ink holds more digits, one glyph each, than the reading has: a digit may have been lost.
     case digitsMissing
     /// Read again in two pieces, cut at the widest gap, the line reads otherwise (a name run together).
@@ -70,6 +72,7 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
         switch self {
         case .readersDisagree: "other readings of it disagree"
         case .slashedZero: "a 6 or a 9 was taken as 0 (a slashed or dotted zero): check the digits"
+        case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters): check the digits"
         case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
         case .typefaceReadsOtherwise: "a character was put in from the typeface's glyphs"
