@@ -605,7 +605,8 @@ struct FieldReader {
             && (upper.lowerBound + upper.upperBound) / 2 < middle && (lower.lowerBound + lower.upperBound) / 2 > middle
     }
 
-    /// The share of an 8's ink height each of its two counters must span (each spans 0.3–0.45 in the corpus fonts).
+    /// The share of an 8's ink height each of its two counters must span: about half what each spans in an 8 (a
+    /// third to a half of the glyph), well over a speck of background caught in a stroke.
     static let eightCounterShare = 0.2
 
     /// The runs of rows of `image` that hold enclosed background (counters) of its ink, in image rows, with the
