@@ -209,6 +209,16 @@ struct ExistingFormInspectionTests {
             try yaml.write(toFile: file, atomically: true, encoding: .utf8)
             let result = WorkflowLoader().load(file: file)
             #expect(result.diagnostics.isEmpty, "\(layout): \(result.diagnostics)\n\(yaml)")
+            // The cells under 就学援助's ※学校記入欄（申請者は記入しないでください） and 印鑑登録's 市使用欄 are marked for
+            // deleting, and nothing else is.
+            let office = yaml.split(separator: "\n").filter { $0.contains("for the office") && !$0.hasPrefix("#") }
+            let expected =
+                ["shugaku-enjo": ["受付日", "学校長確認", "備考"], "inkan-touroku": ["受付", "審査", "入力", "照合", "登録番号"]][
+                    layout] ?? []
+            #expect(
+                office.count == expected.count
+                    && expected.allSatisfy { label in office.contains { $0.contains(label) } },
+                "\(layout): \(office)")
             let workflow = try #require(result.workflow, "\(layout)")
             #expect(workflow.id == layout)
             #expect(workflow.form.reference == blank)

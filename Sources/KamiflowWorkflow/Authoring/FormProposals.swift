@@ -133,6 +133,20 @@ public struct FormProposals: Hashable, Sendable {
     /// Dates and option groups that are in no cell.
     public var dates: [DateSlots] = []
     public var optionGroups: [OptionGroup] = []
+    /// Printed notices that what is below them is not the applicant's to fill (※学校記入欄（申請者は記入しないでくだ
+    /// さい）, 事務処理欄, 職員記入欄): fields proposed under one are marked for the author to delete.
+    public var officeNotices: [InspectedText] = []
+
+    /// Whether `text` says the applicant does not fill what follows. Not a bare 記入欄: 申請者記入欄 is the applicant's.
+    static func isOfficeNotice(_ text: String) -> Bool {
+        let folded = TextFolding.removingSpaces(TextFolding.nfkc(text))
+        return ["記入しないで", "記入不要", "記載しないで", "処理欄", "職員記入", "使用欄", "職員使用"].contains {
+            folded.contains($0)
+        }
+    }
+
+    /// How far below an office notice its fields may begin, in millimetres: the notice heads a block of cells.
+    static let officeBlockDepth = 15.0
 
     /// Eras by the characters a form prints for them.
     static let eraNames: [String: String] = [
@@ -256,6 +270,7 @@ public struct FormProposals: Hashable, Sendable {
         func inTable(_ rect: TemplateRect) -> Bool { tableAreas.contains { $0.expanded(by: 0.5).contains(rect) } }
 
         var proposals = FormProposals()
+        proposals.officeNotices = texts.filter { Self.isOfficeNotice($0.text) }
         proposals.tables = tables
         var inCells: Set<TemplateRect> = []
         for cell in cells where !consumed.contains(cell) && !inTable(cell) {
@@ -371,17 +386,16 @@ public struct FormProposals: Hashable, Sendable {
         return (digit, String(folded[index...]))
     }
 
-    /// The short name of an option from the text printed beside it: up to the first bracket, comma or full stop,
-    /// and before `の` when that leaves two characters or more (生活保護の停止・廃止 → 生活保護).
+    /// The name of an option from the text printed beside it: up to the first bracket, comma, full stop or middle
+    /// dot (生活保護の停止・廃止 → 生活保護の停止), at most 12 characters. Not shortened at `の`: which side of it
+    /// says what the option means is the form's (生活保護の停止, but 市民税の非課税, where 市民税 alone would deliver
+    /// the wrong value); the author shortens it knowing the record.
     static func optionName(_ text: String) -> String {
         var name = TextFolding.tidy(text)
         if let cut = name.firstIndex(where: { "（(、。,・：:".contains($0) }), cut != name.startIndex {
             name = String(name[..<cut])
         }
-        if let no = name.firstIndex(of: "の"), name.distance(from: name.startIndex, to: no) >= 2 {
-            name = String(name[..<no])
-        }
-        return String(name.prefix(8))
+        return String(name.prefix(12))
     }
 
     /// A heading as a label: up to its first bracket (申請の理由（該当する番号を…） → 申請の理由).

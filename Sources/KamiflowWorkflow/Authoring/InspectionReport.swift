@@ -403,6 +403,23 @@ public struct InspectionReport: Sendable {
                     }
                 ))
         }
-        return entries.sorted { ($0.at.y.rounded(), $0.at.x) < ($1.at.y.rounded(), $1.at.x) }.flatMap { $0.lines(name) }
+        // A field in the block under a notice that the applicant does not fill it: said on its first line.
+        func officeNotice(over rect: TemplateRect) -> InspectedText? {
+            for notice in proposals.officeNotices
+            where rect.y >= notice.rect.y + notice.rect.height / 2
+                && rect.y <= notice.rect.maxY + FormProposals.officeBlockDepth
+                && rect.maxX >= notice.rect.x
+            {
+                return notice
+            }
+            return nil
+        }
+        return entries.sorted { ($0.at.y.rounded(), $0.at.x) < ($1.at.y.rounded(), $1.at.x) }.flatMap { entry in
+            var lines = entry.lines(name)
+            if let notice = officeNotice(over: entry.at), !lines.isEmpty {
+                lines[0] += "   # under \"\(notice.text)\": for the office, not the applicant; delete unless read"
+            }
+            return lines
+        }
     }
 }
