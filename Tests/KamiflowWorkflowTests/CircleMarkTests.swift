@@ -258,4 +258,21 @@ struct SlashedZeroTests {
         #expect(!FieldReader.isEight(zero) && !FieldReader.isEight(nine) && !FieldReader.isEight(six))
         #expect(FieldReader.counterShare(Self.glyph { x, _ in abs(x - 20) < 2 }) == nil)
     }
+
+    @Test("dots of a rule under a digit, a few rows below it, do not count in its height")
+    func ruleDotsBelow() throws {
+        // A slashed 0 over rows 6–42 and, after a gap of rows, the dots a cleaned dotted rule leaves (rows 55–57).
+        func dots(_ x: Double, _ y: Double) -> Bool { y >= 55 && y <= 57 && Int(x) % 6 < 3 }
+        let zero = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 24, rx: 11, ry: 17)
+                || (abs((x - 20) + (y - 24) * 0.5) < 1.5 && abs(y - 24) < 14) || dots(x, y)
+        }
+        let nine = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 15, rx: 10, ry: 9) || (abs(x - 29) < 1.5 && y >= 15 && y <= 42) || dots(x, y)
+        }
+        let zeroShare = try #require(FieldReader.counterShare(zero))
+        let nineShare = try #require(FieldReader.counterShare(nine))
+        #expect(zeroShare >= FieldReader.zeroCounterShare, "\(zeroShare)")
+        #expect(nineShare < FieldReader.zeroCounterShare, "\(nineShare)")
+    }
 }

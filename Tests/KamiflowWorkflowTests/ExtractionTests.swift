@@ -283,6 +283,37 @@ struct ExtractionTests {
         #expect(address.issues.contains { $0.code == Doubt.slashedZero.rawValue }, "\(address.issues)")
     }
 
+    /// `address-zero-lag.png`: 青葉市若葉台5丁目20番4号 in VL Gothic at 150 dpi, 148 × 9 mm cut from a corpus scan
+    /// (seed 9431, kouza-furikae no. 15, 住所). On the page jpn read 20番 as 29番 at 86, every reader agreeing, and its
+    /// box for the 9 lay on the 番's right edge, a whole glyph after the 0: the glyph check found no run of glyphs
+    /// under the boxes and said nothing. The boxes are given here as jpn gave them on the page (cut out of the page,
+    /// the line reads otherwise), in the fixture's pixels: 2 at 222–230, 0 at 234–243, 番 at 246–267.
+    @Test("a slashed 0 is found by its counter when jpn's box for it lags a glyph behind, and not where no digit is")
+    func zeroBehindLaggingBox() async throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr("address-zero-lag.png"))))
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        let around = PixelRect(x: 190, y: 2, width: 100, height: 44)
+        let (lagging, astray) =
+            try await pool.withPages(
+                of: .bytes(bytes, name: "address-zero-lag.png"), preparation: Preparation()
+            ) { page in
+                let reader = FieldReader(page: page, transform: .millimetres(toPixelsAt: 150))
+                let two = PixelRect(x: 222, y: 10, width: 8, height: 24)
+                let lagging = reader.zerosByShape(
+                    in: around, digits: "29", boxes: [two, PixelRect(x: 258, y: 10, width: 12, height: 24)])
+                // Boxes whose first lies on the 番, not on a digit: the shape says nothing.
+                let astray = reader.zerosByShape(
+                    in: around, digits: "29",
+                    boxes: [
+                        PixelRect(x: 250, y: 10, width: 12, height: 24), PixelRect(x: 270, y: 10, width: 9, height: 24),
+                    ])
+                return (lagging, astray)
+            }.first ?? (nil, nil)
+        await pool.shutdown()
+        #expect(lagging == "20")
+        #expect(astray == nil)
+    }
+
     /// `address-handakuten.png`: 青葉市若葉台2丁目5番9号 グリーンパレス302 in Noto Serif CJK, cut as the other address
     /// fixtures (seed 5150, no. 25). The threshold breaks the ゜ of パ into dots of a pixel or two; cleared away as
     /// specks, it left ハ, which jpn, its second decode and the second model all read at 89.

@@ -533,8 +533,9 @@ struct FieldReader {
     /// digit. A run of digits in a line (`boxes`, the first reading's boxes of its characters, page pixels) is
     /// looked for in a `rect` wider than it, so that no glyph is cut: the runs as many as the digits, side by side,
     /// whose centres lie nearest the boxes' (jpn's boxes lag the glyphs by a few pixels), each narrower than a
-    /// digit (`DateInk.digitWidth` of the widest kanji) and each box's centre within a quarter of the line's height
-    /// of its run.
+    /// digit (`DateInk.digitWidth` of the widest kanji). Where those runs stand alone between wider glyphs, only
+    /// the first box must lie on them (within a quarter of the line's height); among other narrow runs, each box's
+    /// centre must lie within a quarter of the line's height of its run.
     ///
     /// With `eights`, a 9 or 6 whose glyph holds two counters one above the other (``isEight(_:)``) is put back as 8.
     func zerosByShape(in rect: PixelRect, digits: String, boxes: [PixelRect]? = nil, eights: Bool = false) -> String? {
@@ -551,18 +552,29 @@ struct FieldReader {
             // Only runs narrower than a kanji: jpn's boxes lagged half a glyph on a bold face, and 29番 was taken
             // for the 9 and the 番. (Not their height: a dotted rule the cleaning left joins some digits' ink.)
             let narrow = ink.kanjiWidth.map { Double($0) * DateInk.digitWidth } ?? .infinity
+            func isNarrow(_ index: Int) -> Bool { Double(glyphs[index].width) < narrow }
             let windows = (0...(glyphs.count - boxes.count)).map { glyphs[$0..<($0 + boxes.count)] }
-                .filter { $0.allSatisfy { Double($0.width) < narrow } }
+                .filter { $0.indices.allSatisfy(isNarrow) }
             func distance(_ window: ArraySlice<DateInk.Run>) -> Double {
                 zip(window, centres).map { abs(centre($0) - $1) }.reduce(0, +)
             }
-            guard
-                let best = windows.map({ ($0, distance($0)) }).min(by: { $0.1 < $1.1 })?.0,
-                zip(best, centres).allSatisfy({ run, box in
-                    Double(run.start) - Double(ink.lineHeight) / 4 <= box
-                        && box <= Double(run.end) + Double(ink.lineHeight) / 4
-                })
-            else { return nil }
+            let quarter = Double(ink.lineHeight) / 4
+            func fits(_ window: ArraySlice<DateInk.Run>) -> Bool {
+                // Every narrow glyph between two wider ones, as many as the digits: the run of digits itself,
+                // wherever jpn's boxes put the later ones. Those lag the ink by up to a glyph (20番 at 150 dpi in VL
+                // Gothic: the 0's box centred on the 番's right edge); the first box must fall on the run.
+                let alone =
+                    (window.startIndex == 0 || !isNarrow(window.startIndex - 1))
+                    && (window.endIndex == glyphs.count || !isNarrow(window.endIndex))
+                if alone, let first = window.first, let last = window.last, let box = centres.first {
+                    return Double(first.start) - quarter <= box && box <= Double(last.end) + quarter
+                }
+                // Among other narrow glyphs (a hyphen, more digits), each box within a quarter line of its own glyph.
+                return zip(window, centres).allSatisfy { run, box in
+                    Double(run.start) - quarter <= box && box <= Double(run.end) + quarter
+                }
+            }
+            guard let best = windows.filter(fits).min(by: { distance($0) < distance($1) }) else { return nil }
             glyphs = Array(best)
         }
         guard glyphs.count == digits.count else { return nil }
@@ -609,15 +621,33 @@ struct FieldReader {
     /// third to a half of the glyph), well over a speck of background caught in a stroke.
     static let eightCounterShare = 0.2
 
-    /// The runs of rows of `image` that hold enclosed background (counters) of its ink, in image rows, with the
-    /// ink's top row and height; `nil` when there is no ink or fewer than four pixels of counter.
+    /// The runs of rows of `image` that hold enclosed background (counters) of its ink, in image rows, with the top
+    /// row and height of the ink's body (its unbroken run of inked rows holding the most ink); `nil` when there is no
+    /// ink or fewer than four pixels of counter.
     static func counterBands(_ image: GrayImage) -> (bands: [Range<Int>], top: Int, height: Int)? {
         let w = image.width, h = image.height
         guard w > 2, h > 2 else { return nil }
         let ink = image.pixels.map { $0 < 140 }
-        guard let top = (0..<h).first(where: { y in (0..<w).contains { ink[y * w + $0] } }),
-            let bottom = (0..<h).last(where: { y in (0..<w).contains { ink[y * w + $0] } }), bottom > top
-        else { return nil }
+        // The glyph's height is that of its body, the unbroken run of inked rows holding the most ink: the dots of a
+        // rule the cleaning left under a line of writing are not part of a digit (a slashed 0 of 35 rows measured
+        // against 57, 20番 read as 26番 at 300 dpi).
+        let rowInk = (0..<h).map { y in (0..<w).filter { ink[y * w + $0] }.count }
+        var body: (top: Int, bottom: Int, ink: Int)?
+        var y = 0
+        while y < h {
+            guard rowInk[y] > 0 else {
+                y += 1
+                continue
+            }
+            let start = y
+            var total = 0
+            while y < h, rowInk[y] > 0 {
+                total += rowInk[y]
+                y += 1
+            }
+            if total > body?.ink ?? 0 { body = (start, y - 1, total) }
+        }
+        guard let top = body?.top, let bottom = body?.bottom, bottom > top else { return nil }
         // Background reached from the border, 4-connected; what is left unreached and not ink is a counter.
         var outside = [Bool](repeating: false, count: w * h)
         var stack: [Int] = []
@@ -830,8 +860,9 @@ struct FieldReader {
 
     /// `text` with the zeros eng and the second model read where it has a 6 or a 9 in a run of digits; `nil` when they
     /// read no such zero, or there is nothing to compare (no 6 or 9; `characters`, the first reading's characters
-    /// with their boxes, without runs of digits as long as `text`'s: the vote may have chosen another model's reading
-    /// of the line, whose digits stand where the first reading's do).
+    /// with their boxes, without as many runs of digits as `text`). A run of `text` is looked at only where the
+    /// first reading's run in its place is as long: the vote may have chosen another model's reading of the line,
+    /// whose digits stand where the first reading's do.
     ///
     /// jpn reads a slashed or dotted 0 of a Gothic face as 9 or 6 (101 号室 as 161 or 191 in VL Gothic and Takao
     /// Gothic), and its raw-line decode and the second Japanese model read the same: three readers sharing one
@@ -861,7 +892,7 @@ struct FieldReader {
             runs.append(start..<index)
         }
         let textRuns = text.split { digit(String($0)) == nil }.map(String.init)
-        guard runs.map(\.count) == textRuns.map(\.count), let top = characters.map(\.box.y).min(),
+        guard runs.count == textRuns.count, let top = characters.map(\.box.y).min(),
             let bottom = characters.map(\.box.maxY).max()
         else { return nil }
         let margin = max(2, (bottom - top) / 4)
@@ -870,17 +901,21 @@ struct FieldReader {
             lineHeight: Self.lineHeight)
         options.keepsFaintStrokes = true
         var corrected = textRuns
-        for (number, run) in runs.enumerated() where textRuns[number].contains(where: { "69".contains($0) }) {
+        // Runs are compared one by one: one the vote took from another reading with another count of digits (203
+        // where the first reading had 2603) is left as it is, and the others are still looked at.
+        for (number, run) in runs.enumerated()
+        where run.count == textRuns[number].count && textRuns[number].contains(where: { "69".contains($0) }) {
             let first = characters[run.lowerBound].box, last = characters[run.upperBound - 1].box
             let left = run.lowerBound == 0 ? first.x - margin : (characters[run.lowerBound - 1].box.maxX + first.x) / 2
             let right =
                 run.upperBound == characters.count
                 ? last.maxX + margin : (last.maxX + characters[run.upperBound].box.x + 1) / 2
             let cut = PixelRect(x: left, y: top - margin, width: right - left, height: bottom - top + 2 * margin)
-            guard cut.width > 0 else { continue }
             let own = textRuns[number]
             // The glyphs themselves, which no model reads: a 9 or a 6 with a 0's counter is a 0 with a slash or a
-            // dot inside (VL Gothic's 302 read as 392 by jpn, its second decode and the second model alike).
+            // dot inside (VL Gothic's 302 read as 392 by jpn, its second decode and the second model alike). Looked
+            // at even where the boxes of the characters beside the run overlap it (1 丁目 19 番 at 300 dpi, read as
+            // 19 for 10), which leaves no cut for the models.
             let reach = bottom - top
             let around = PixelRect(
                 x: first.x - reach, y: cut.y, width: last.maxX - first.x + 2 * reach, height: cut.height)
@@ -890,6 +925,7 @@ struct FieldReader {
                 corrected[number] = shaped
                 continue
             }
+            guard cut.width > 0 else { continue }
             guard let eng = try? page.recognize(cut, options: options) else { continue }
             let read = eng.text.filter { $0.isASCII && $0.isNumber }
             guard read.count == own.count, read != own,
