@@ -69,24 +69,12 @@ struct DateInk {
                 columnBottom[x] = max(columnBottom[x], y)
             }
         }
-        var found: [Run] = []
-        var x = 0
-        while x < width {
-            guard columnInk[x] > 0 else {
-                x += 1
-                continue
-            }
-            var run = Run(start: x, end: x, top: height, bottom: -1)
-            var ink = 0
-            while x < width, columnInk[x] > 0 {
-                ink += columnInk[x]
-                run.top = min(run.top, columnTop[x])
-                run.bottom = max(run.bottom, columnBottom[x])
-                x += 1
-            }
-            run.end = x
-            // A run of a few pixels of ink is a speck the writing's cleaning left.
-            if ink >= 6 { found.append(run) }
+        // A run of a few pixels of ink is a speck the writing's cleaning left.
+        let found = inkedRuns(columnInk).filter { $0.ink >= 6 }.map { run in
+            Run(
+                start: run.range.lowerBound, end: run.range.upperBound,
+                top: run.range.map { columnTop[$0] }.min() ?? height,
+                bottom: run.range.map { columnBottom[$0] }.max() ?? -1)
         }
         guard let tallest = found.map(\.height).max() else { return nil }
         var joined: [Run] = []
@@ -203,4 +191,25 @@ extension GrayImage {
         }
         return GrayImage(width: padded, height: height, resolution: resolution, pixels: cut)
     }
+}
+
+/// The runs of consecutive non-zero entries of `counts` (the ink of each column or row of an image), each with the
+/// sum of its entries.
+func inkedRuns(_ counts: [Int]) -> [(range: Range<Int>, ink: Int)] {
+    var runs: [(range: Range<Int>, ink: Int)] = []
+    var index = 0
+    while index < counts.count {
+        guard counts[index] > 0 else {
+            index += 1
+            continue
+        }
+        let start = index
+        var ink = 0
+        while index < counts.count, counts[index] > 0 {
+            ink += counts[index]
+            index += 1
+        }
+        runs.append((start..<index, ink))
+    }
+    return runs
 }

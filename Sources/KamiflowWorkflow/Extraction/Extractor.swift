@@ -632,22 +632,8 @@ struct FieldReader {
         // rule the cleaning left under a line of writing are not part of a digit (a slashed 0 of 35 rows measured
         // against 57, 20番 read as 26番 at 300 dpi).
         let rowInk = (0..<h).map { y in (0..<w).filter { ink[y * w + $0] }.count }
-        var body: (top: Int, bottom: Int, ink: Int)?
-        var y = 0
-        while y < h {
-            guard rowInk[y] > 0 else {
-                y += 1
-                continue
-            }
-            let start = y
-            var total = 0
-            while y < h, rowInk[y] > 0 {
-                total += rowInk[y]
-                y += 1
-            }
-            if total > body?.ink ?? 0 { body = (start, y - 1, total) }
-        }
-        guard let top = body?.top, let bottom = body?.bottom, bottom > top else { return nil }
+        guard let body = inkedRuns(rowInk).max(by: { $0.ink < $1.ink })?.range, body.count > 1 else { return nil }
+        let top = body.lowerBound, bottom = body.upperBound - 1
         // Background reached from the border, 4-connected; what is left unreached and not ink is a counter.
         var outside = [Bool](repeating: false, count: w * h)
         var stack: [Int] = []
@@ -984,21 +970,7 @@ struct FieldReader {
         for y in 0..<image.height {
             for x in 0..<image.width where image.pixels[y * image.width + x] < 128 { columnInk[x] += 1 }
         }
-        var runs: [Range<Int>] = []
-        var x = 0
-        while x < image.width {
-            guard columnInk[x] > 0 else {
-                x += 1
-                continue
-            }
-            let start = x
-            var ink = 0
-            while x < image.width, columnInk[x] > 0 {
-                ink += columnInk[x]
-                x += 1
-            }
-            if ink >= 6 { runs.append(start..<x) }
-        }
+        let runs = inkedRuns(columnInk).filter { $0.ink >= 6 }.map(\.range)
         func gap(_ i: Int) -> Int { runs[i].lowerBound - runs[i - 1].upperBound }
         guard runs.count >= 2, let widest = (1..<runs.count).max(by: { gap($0) < gap($1) }) else { return nil }
         return Double(runs[widest - 1].upperBound + runs[widest].lowerBound) / 2

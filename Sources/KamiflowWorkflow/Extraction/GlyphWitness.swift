@@ -300,21 +300,7 @@ struct CutLine {
         // lowest (IPA Pゴシック: 国 0.85, 東 0.90); Latin with descenders about as much.
         let em = Float(textHeight) / 0.9
         // Runs of columns with ink; a run of a few pixels of ink is a speck the writing's cleaning left.
-        var runs: [Range<Int>] = []
-        var x = 0
-        while x < width {
-            guard columnInk[x] > 0 else {
-                x += 1
-                continue
-            }
-            let start = x
-            var count = 0
-            while x < width, columnInk[x] > 0 {
-                count += columnInk[x]
-                x += 1
-            }
-            if count >= 6 { runs.append(start..<x) }
-        }
+        let runs = inkedRuns(columnInk).filter { $0.ink >= 6 }.map(\.range)
         shapes = runs.indices.map { start in
             var joins: [GlyphShape?] = []
             for end in (start + 1)...runs.count {
