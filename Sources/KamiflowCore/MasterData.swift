@@ -200,35 +200,6 @@ package enum NameKana {
         }
     }
 
-    /// The kana a folded name is written in: large katakana, voiced and semi-voiced, and the long-vowel mark.
-    static let alphabet = Array(
-        "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
-            + "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴー")
-
-    /// `kana` with one character taken away, put in or changed for another, every way (`alphabet`).
-    package static func oneEditVariants(_ kana: String) -> [String] {
-        let characters = Array(kana)
-        var variants: [String] = []
-        for i in characters.indices {
-            var removed = characters
-            removed.remove(at: i)
-            variants.append(String(removed))
-            for other in alphabet where other != characters[i] {
-                var changed = characters
-                changed[i] = other
-                variants.append(String(changed))
-            }
-        }
-        for i in 0...characters.count {
-            for other in alphabet {
-                var added = characters
-                added.insert(other, at: i)
-                variants.append(String(added))
-            }
-        }
-        return variants
-    }
-
     /// `kana` with one character's voiced mark added, taken away or changed, every way.
     package static func voicingVariants(_ kana: String) -> [String] {
         let characters = Array(kana)
