@@ -33,6 +33,9 @@ public struct BatchSummary: Sendable, Codable, Hashable {
     /// Scans whose every record went straight through and was delivered.
     public var delivered = 0
     public var inReview = 0
+    /// Of `inReview`, scans that wait only because the workflow's review policy names a field a person checks every
+    /// time (`review.always`, `double_entry`): nothing on them was flagged.
+    public var inReviewByPolicy = 0
     public var rejected = 0
     public var failed = 0
     public var duplicates = 0
@@ -74,7 +77,9 @@ public struct BatchSummary: Sendable, Codable, Hashable {
         pages += outcome.pages
         switch outcome.state {
         case .delivered: delivered += 1
-        case .inReview: inReview += 1
+        case .inReview:
+            inReview += 1
+            if outcome.waitsOnlyByPolicy { inReviewByPolicy += 1 }
         case .rejected: rejected += 1
         case .duplicate: duplicates += 1
         case .unclassified: unclassified += 1

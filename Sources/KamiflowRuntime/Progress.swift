@@ -106,9 +106,16 @@ extension BatchSummary {
             ("not scan files, left alone", "対象外のファイル", notTaken),
         ]
         var lines = ["scans                                  \(String(format: "%6d", scans))"]
+        func line(_ english: String, _ count: Int, _ japanese: String) -> String {
+            "  \(english.padding(toLength: 34, withPad: " ", startingAt: 0))   \(String(format: "%6d", count))  \(japanese)"
+        }
         for (english, japanese, count) in rows where count > 0 || ["failed", "waiting for review"].contains(english) {
-            let label = english.padding(toLength: 34, withPad: " ", startingAt: 0)
-            lines.append("  \(label)   \(String(format: "%6d", count))  \(japanese)")
+            lines.append(line(english, count, japanese))
+            // An operator who sees forms wait should know which were flagged and which wait only because the
+            // workflow sends a field to a person every time (口座番号 in review.always): that is policy, not doubt.
+            if english == "waiting for review", inReviewByPolicy > 0 {
+                lines.append(line("  only for review.always fields", inReviewByPolicy, "うち常時確認の項目のみ"))
+            }
         }
         if notTaken > 0 {
             lines.append("  (every file is in the journal: kamiflow journal list --inputs --state refused)")

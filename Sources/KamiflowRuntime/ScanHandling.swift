@@ -1,5 +1,6 @@
 public import Foundation
 public import KamiflowCore
+import KamiflowWorkflow
 package import Logging
 import Synchronization
 
@@ -60,6 +61,13 @@ public struct ScanOutcome: Sendable, Codable, Hashable {
     public var notTaken: Bool
     /// Where the file was left, when that is not `path` (a drop folder moves it to its outcome folder).
     public var location: String?
+
+    /// In review only because the workflow's policy names one of its fields (`review.always`, `double_entry`):
+    /// every issue on its review records is of those kinds.
+    public var waitsOnlyByPolicy: Bool {
+        state == .inReview && !issues.isEmpty
+            && issues.allSatisfy { [IssueCode.alwaysReviewed, IssueCode.doubleEntry].contains($0.code) }
+    }
 
     init(path: String, state: ScanState) {
         self.id = ""

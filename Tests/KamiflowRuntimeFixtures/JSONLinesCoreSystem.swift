@@ -141,7 +141,10 @@ public enum ScanFiles {
 
     /// One record file with one record per element of `records`.
     public static func write(
-        _ path: String, workflow: String = "test-form", records: [[Field]], review: Bool = false, pages: Int = 1
+        _ path: String, workflow: String = "test-form", records: [[Field]], review: Bool = false, pages: Int = 1,
+        reviewIssue: (code: String, severity: String, message: String) = (
+            "lowConfidence", "warning", "氏名の読み取りに自信がありません"
+        )
     ) throws {
         let objects: [[String: Any]] = records.map { fields in
             [
@@ -155,7 +158,7 @@ public enum ScanFiles {
                 "issues": review
                     ? [
                         [
-                            "code": "lowConfidence", "severity": "warning", "message": "氏名の読み取りに自信がありません",
+                            "code": reviewIssue.code, "severity": reviewIssue.severity, "message": reviewIssue.message,
                             "fields": ["name"],
                         ]
                     ] : [],
