@@ -92,6 +92,17 @@ struct CalibratedReviewTests {
             ],
             witness: nil, spec: name)
         #expect(agreed >= floor)
+        // The same agreement where jpn was sure of its reading is stronger evidence, and is told apart: names the
+        // second model bore out after jpn doubted them were wrong five times as often.
+        let sure = FieldReader.corroboration(
+            of: "和也",
+            among: [
+                Opinion(text: "和也", confidence: 88, independent: false),
+                Opinion(text: "和也", confidence: 70, independent: true),
+            ],
+            witness: nil, spec: name)
+        #expect(agreed == FieldReader.Evidence.witnessOverOwnDoubt)
+        #expect(sure == FieldReader.Evidence.modelAndWitness && sure > agreed)
         // Only the field's own model at another size: not enough.
         let sameModel = FieldReader.corroboration(
             of: "和也",
