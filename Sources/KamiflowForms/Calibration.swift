@@ -140,6 +140,14 @@ public struct Calibration: Hashable, Sendable, Codable {
             lines.append(
                 "\(type.type): \(type.fields) filled fields; floor \(Int(type.floor)): \(type.straightThrough) straight "
                     + "through, \(type.silentErrors) silent (allowed \(String(format: "%.2f", type.budget)))")
+            if type.budget < 1, target > 0 {
+                // With fewer fields than 1/target, the target allows no error at all: one wrong field read at any
+                // confidence puts the floor above it (口座番号 at 91 from one misread in 150, on the corpus), and a
+                // type with no error cannot show the target is met.
+                lines.append(
+                    "  too few fields to show \(Self.percentText(target)): it allows no error in \(type.fields), so one "
+                        + "wrong field sets the floor; label at least \(Int((1 / target).rounded(.up))) of this type")
+            }
             for band in type.bands {
                 lines.append(
                     "  confidence \(band.name.leftPadded(6)): \(String(band.fields).leftPadded(6)) fields, "

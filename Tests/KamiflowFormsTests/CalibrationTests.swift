@@ -45,6 +45,9 @@ struct CalibrationTests {
         // Emails: no error either, but ten fields are too few to move the floor.
         #expect(calibration.types.first { $0.type == "email" }?.floor == 80)
         #expect(calibration.fields == 1110 && calibration.silentErrors == 1)
+        // 1,000 text fields allow one error at 0.1 %; 100 dates and 10 emails allow none, and the report says so.
+        let report = calibration.table.split(separator: "\n").filter { $0.contains("too few fields") }
+        #expect(report.count == 2 && report.allSatisfy { $0.contains("label at least 1000") })
         #expect(
             calibration.yaml
                 == "review:\n  silent_errors: 0.1%\n  floors:\n    email: 80\n    text: 44\n    wareki-date: 44")
@@ -59,6 +62,11 @@ struct CalibrationTests {
         let text = try #require(Calibration.choose(from: r, target: 0.0005).types.first)
         #expect(text.floor == 98)
         #expect(text.straightThrough == 0 && text.silentErrors == 0)
+        // Ten fields cannot show 0.05 %: the report says how many it would take.
+        #expect(
+            Calibration.choose(from: r, target: 0.0005).table.contains(
+                "too few fields to show 0.05%: it allows no error in 10, so one wrong field sets the floor; "
+                    + "label at least 2000 of this type"))
     }
 
     @Test("eval bins filled fields by confidence and counts forms that only review.always holds back")
