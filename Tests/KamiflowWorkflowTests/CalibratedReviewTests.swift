@@ -83,45 +83,25 @@ struct CalibratedReviewTests {
     func corroboration() {
         let name = FieldSpec(name: "name", type: .text)
         let floor = ReviewPolicy().confidenceFloor
+        /// The confidence of 和也 given readings as (text, confidence, independent).
+        func score(_ readings: [(String, Double, Bool)]) -> Double {
+            FieldReader.corroboration(
+                of: "和也", among: readings.map { Opinion(text: $0.0, confidence: $0.1, independent: $0.2) },
+                witness: nil, spec: name)
+        }
         // jpn read 和也 with 41 and its raw-line decode disagreed; the second model read the same.
-        let agreed = FieldReader.corroboration(
-            of: "和也",
-            among: [
-                Opinion(text: "和也", confidence: 41, independent: false),
-                Opinion(text: "和也", confidence: 70, independent: true),
-            ],
-            witness: nil, spec: name)
+        let agreed = score([("和也", 41, false), ("和也", 70, true)])
         #expect(agreed >= floor)
         // The same agreement where jpn was sure of its reading is stronger evidence, and is told apart: names the
         // second model bore out after jpn doubted them were wrong five times as often.
-        let sure = FieldReader.corroboration(
-            of: "和也",
-            among: [
-                Opinion(text: "和也", confidence: 88, independent: false),
-                Opinion(text: "和也", confidence: 70, independent: true),
-            ],
-            witness: nil, spec: name)
+        let sure = score([("和也", 88, false), ("和也", 70, true)])
         #expect(agreed == FieldReader.Evidence.witnessOverOwnDoubt)
         #expect(sure == FieldReader.Evidence.modelAndWitness && sure > agreed)
         // Only the field's own model at another size: not enough.
-        let sameModel = FieldReader.corroboration(
-            of: "和也",
-            among: [
-                Opinion(text: "和也", confidence: 41, independent: false),
-                Opinion(text: "和也", confidence: 60, independent: false),
-                Opinion(text: "和世", confidence: 70, independent: true),
-            ],
-            witness: nil, spec: name)
+        let sameModel = score([("和也", 41, false), ("和也", 60, false), ("和世", 70, true)])
         #expect(sameModel < floor && sameModel > FieldReader.Evidence.disputed)
         // Nobody agrees.
-        let alone = FieldReader.corroboration(
-            of: "和也",
-            among: [
-                Opinion(text: "和也", confidence: 88, independent: false),
-                Opinion(text: "和世", confidence: 70, independent: true),
-            ],
-            witness: nil, spec: name)
-        #expect(alone == FieldReader.Evidence.disputed)
+        #expect(score([("和也", 88, false), ("和世", 70, true)]) == FieldReader.Evidence.disputed)
     }
 
     @Test("one reader read at several sizes is one witness: the second model's repeated misread is not two readers")
