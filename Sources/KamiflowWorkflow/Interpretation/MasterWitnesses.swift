@@ -359,7 +359,11 @@ struct MasterWitnesses {
     func checkReading(name: String, kana: String, fields: inout [FieldResult], position: [String: Int]) {
         guard let n = usable(name, fields, position), let k = usable(kana, fields, position) else { return }
         let written = TextFolding.nfkc(fields[n].value.textValue).trimmingCharacters(in: .whitespaces)
-        let kanaText = TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(fields[k].value.textValue)))
+        // 全銀 kana has no small kana (ショウタ is ｼﾖｳﾀ): a 口座名義 is compared with the readings as 全銀 writes them.
+        let zengin = fields[k].type == FieldType.accountKana.rawValue
+        func fold(_ kana: String) -> String { zengin ? NameKana.folded(kana) : kana }
+        let kanaText = fold(
+            TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(fields[k].value.textValue))))
         let parts = written.split(whereSeparator: { $0 == " " || $0 == "　" }).map(String.init)
         // Every way the name splits into a family and a given name the dictionary knows, with their readings.
         var splits: [(family: [String], given: [String])] = []
@@ -375,7 +379,7 @@ struct MasterWitnesses {
                     ))
             }
         }
-        let families = Set(splits.flatMap(\.family))
+        let families = Set(splits.flatMap(\.family).map(fold))
         splits = splits.filter { !$0.family.isEmpty && !$0.given.isEmpty }
         guard !splits.isEmpty else {
             // A given name the dictionary does not know is no evidence for the pair; a family name it knows still is
@@ -388,7 +392,7 @@ struct MasterWitnesses {
             }
             return
         }
-        let readings = Set(splits.flatMap { split in split.family.flatMap { f in split.given.map { f + $0 } } })
+        let readings = Set(splits.flatMap { split in split.family.flatMap { f in split.given.map { fold(f + $0) } } })
         if readings.contains(kanaText) {
             // The kana is borne out; the kanji are not: a misread of a look-alike of the same reading agrees as well
             // (太朗 for 太郎, 斉藤 for 斎藤; on the corpus's 印鑑登録 scans at 200 dpi, 加藤太朗 went straight through
