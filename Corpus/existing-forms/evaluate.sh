@@ -9,6 +9,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 kamiflow="${KAMIFLOW:-$here/../../.build-release/release/kamiflow}"
 out="$1"; seed="$2"; count="$3"; shift 3
 layouts=(${LAYOUTS:-shugaku-enjo inkan-touroku kouza-furikae})
+# The masters the workflows' witnesses need, in a file of the run's own: postal codes, banks and name readings from
+# the installed packages, and the city's resident register (register.py) as the table `jumin`.
+mkdir -p "$out"
+export KAMIFLOW_MASTERS="$out/masters.sqlite"
+python3 "$here/register.py" "$out/jumin.csv" > /dev/null
+"$kamiflow" masters import > /dev/null
+"$kamiflow" masters import --from "table:jumin=$out/jumin.csv" > /dev/null
 args=()
 for dpi in "$@"; do
     for layout in "${layouts[@]}"; do
