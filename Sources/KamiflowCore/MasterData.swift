@@ -82,12 +82,78 @@ public protocol MasterData: Sendable {
     func tableColumns(_ table: String) -> [String]?
     /// The distinct values of one column of such a table (empty cells left out).
     func tableValues(_ table: String, column: String) -> [String]
+    /// One column of such a table, indexed for a table witness's lookups (`TableIndex`).
+    func tableIndex(_ table: String, column: String) -> TableIndex
 }
 
 extension MasterData {
     /// No municipal tables, unless the source has some.
     public func tableColumns(_ table: String) -> [String]? { nil }
     public func tableValues(_ table: String, column: String) -> [String] { [] }
+    /// Built afresh at each call; a source that answers many lookups keeps it (`MasterStore` does).
+    public func tableIndex(_ table: String, column: String) -> TableIndex {
+        TableIndex(values: tableValues(table, column: column))
+    }
+}
+
+/// The values of a municipality's table column, by their folded form (`MasterTableColumn.folded`) and by every form
+/// with one character deleted, so that the values one edit from a reading are found without comparing it with each:
+/// a resident register holds tens of thousands of names, and a form has several to look up.
+///
+/// Two strings one substitution apart lose the same character to the same deletion; one insertion apart, the
+/// shorter is a deletion of the longer. So the candidates are the values sharing a deletion with the reading, the
+/// values the reading is a deletion of, and the deletions of the reading that are values; each is then measured.
+public struct TableIndex: Sendable {
+    /// Folded value → the value as the table writes it (the first, in the table's order, of those folding alike).
+    private var byFolded: [String: String] = [:]
+    /// A folded value with one character deleted → the folded values it comes from.
+    private var byDeletion: [String: [String]] = [:]
+
+    public init(values: [String]) {
+        for value in values {
+            let key = MasterTableColumn.folded(value)
+            guard byFolded[key] == nil else { continue }
+            byFolded[key] = value
+            for deletion in Self.deletions(of: key) { byDeletion[deletion, default: []].append(key) }
+        }
+    }
+
+    public var isEmpty: Bool { byFolded.isEmpty }
+
+    /// The value `text` is (folded), if it is one.
+    public func exact(_ text: String) -> String? { byFolded[MasterTableColumn.folded(text)] }
+
+    /// The values one character (substituted, inserted or deleted) from `text`, folded alike, as the table writes
+    /// them.
+    public func oneEditFrom(_ text: String) -> [String] {
+        let read = MasterTableColumn.folded(text)
+        var candidates = Set(byDeletion[read] ?? [])
+        for deletion in Set(Self.deletions(of: read)) {
+            candidates.formUnion(byDeletion[deletion] ?? [])
+            if byFolded[deletion] != nil { candidates.insert(deletion) }
+        }
+        candidates.remove(read)
+        let characters = Array(read)
+        return candidates.filter { Self.oneEditApart(Array($0), characters) }.compactMap { byFolded[$0] }.sorted()
+    }
+
+    static func deletions(of key: String) -> [String] {
+        let characters = Array(key)
+        return characters.indices.map { index in
+            var shorter = characters
+            shorter.remove(at: index)
+            return String(shorter)
+        }
+    }
+
+    /// Whether `a` and `b` are exactly one substitution, insertion or deletion apart.
+    static func oneEditApart(_ a: [Character], _ b: [Character]) -> Bool {
+        if a.count == b.count { return zip(a, b).filter { $0 != $1 }.count == 1 }
+        let (short, long) = a.count < b.count ? (a, b) : (b, a)
+        guard long.count == short.count + 1 else { return false }
+        let split = zip(short, long).prefix { $0 == $1 }.count
+        return short[split...].elementsEqual(long[(split + 1)...])
+    }
 }
 
 /// A column of a municipality's own table that a witness checks a field against (`{field, table, column}`).

@@ -15,6 +15,8 @@ public final class MasterStore: MasterData {
     private let foldedReadings = Mutex<[NamePart: Set<String>]>([:])
     /// `allBanks`, read from the file once.
     private let banks = Mutex<[BankEntry]?>(nil)
+    /// `tableIndex`, built from the file once per table and column.
+    private let tableIndexes = Mutex<[MasterTableColumn: TableIndex]>([:])
 
     /// Where one master came from.
     public struct Source: Hashable, Sendable, Codable {
@@ -279,6 +281,14 @@ public final class MasterStore: MasterData {
                 db, sql: "SELECT value FROM municipal_value WHERE tbl = ? AND col = ? ORDER BY value",
                 arguments: [table, column])
         }) ?? []
+    }
+
+    public func tableIndex(_ table: String, column: String) -> TableIndex {
+        let key = MasterTableColumn(table: table, column: column)
+        if let built = tableIndexes.withLock({ $0[key] }) { return built }
+        let index = TableIndex(values: tableValues(table, column: column))
+        tableIndexes.withLock { $0[key] = index }
+        return index
     }
 
     // MARK: Import

@@ -83,3 +83,31 @@ import Testing
         #expect(p == Point(x: 12, y: 23))
     }
 }
+
+@Suite("A table column indexed for one-edit lookups")
+struct TableIndexTests {
+    /// Every value one edit from each reading, found by the index, is what comparing the reading with every value
+    /// finds; a swap of two characters is two edits.
+    @Test func findsWhatAFullScanFinds() {
+        let values = ["山田 和也", "山田 和夫", "山田 拓也", "山田 和", "山 和也", "田中 花子", "山田　和也", "ヤマダ カズヤ"]
+        let index = TableIndex(values: values)
+        #expect(index.exact("山田和也") == "山田 和也")  // spaces dropped, the table's own first spelling kept
+        #expect(index.exact("ﾔﾏﾀﾞ ｶｽﾞﾔ") == "ヤマダ カズヤ")  // NFKC
+        #expect(index.exact("山田和世") == nil)
+        for reading in ["山田和世", "山田和也", "山田和", "山田和也子", "田山和也", "山和也", "ヤマダカスヤ", "田中花"] {
+            let read = Array(MasterTableColumn.folded(reading))
+            let scanned = Set(
+                values.filter {
+                    let value = Array(MasterTableColumn.folded($0))
+                    return value != read && TableIndex.oneEditApart(value, read)
+                }.map { MasterTableColumn.folded($0) })
+            #expect(Set(index.oneEditFrom(reading).map { MasterTableColumn.folded($0) }) == scanned, "\(reading)")
+        }
+        // A substitution, a substitution, a deletion.
+        #expect(index.oneEditFrom("山田和世") == ["山田 和", "山田 和也", "山田 和夫"])
+        // 山田 swapped is two edits from 山田 和也; it is one (a deletion) from 山 和也.
+        #expect(index.oneEditFrom("田山和也") == ["山 和也"])
+        #expect(
+            TableIndex.oneEditApart(Array("abc"), Array("abxc")) && !TableIndex.oneEditApart(Array("ab"), Array("ba")))
+    }
+}

@@ -313,21 +313,16 @@ struct MasterWitnesses {
         correcting: Bool
     ) {
         guard let i = usable(field, fields, position) else { return }
-        let read = MasterTableColumn.folded(fields[i].value.textValue)
-        let values = masters.tableValues(column.table, column: column.column)
-        var byFolded: [String: String] = [:]
-        for value in values {
-            let key = MasterTableColumn.folded(value)
-            byFolded[key] = byFolded[key] ?? value
-        }
-        if byFolded[read] != nil {
+        let index = masters.tableIndex(column.table, column: column.column)
+        let read = fields[i].value.textValue
+        if index.exact(read) != nil {
             raise(&fields[i], to: Level.agreed)
             return
         }
-        let near = byFolded.filter { Self.editDistance(Array($0.key), Array(read)) == 1 }
+        let near = index.oneEditFrom(read)
         let source = "the table '\(column.table)', column '\(column.column)'"
         if correcting, near.count == 1, let entry = near.first {
-            fields[i].value = .text(entry.value)
+            fields[i].value = .text(entry)
             note("\(label(field)): one character corrected by \(source)", i, &fields)
             return
         }
