@@ -1089,7 +1089,7 @@ struct FieldReader {
         /// ``ownModelSure``.
         static let modelAndWitness = 86.0
         /// One independent reader and the field's own model read it, the model only under ``ownModelSure``.
-        static let witnessOverOwnDoubt = 84.0
+        static let witnessOverOwnDoubt = 85.0
         /// Tesseract's own confidence from which the field's model counts as sure of a reading (the default floor).
         static let ownModelSure = 80.0
         /// Only one independent reader read it, against the field's own model.
