@@ -118,8 +118,6 @@ public struct TableIndex: Sendable {
         }
     }
 
-    public var isEmpty: Bool { byFolded.isEmpty }
-
     /// The value `text` is (folded), if it is one.
     public func exact(_ text: String) -> String? { byFolded[MasterTableColumn.folded(text)] }
 
