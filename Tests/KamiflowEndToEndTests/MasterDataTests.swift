@@ -3,6 +3,7 @@ import GRDB
 import KamiflowCore
 import KamiflowForms
 import KamiflowRuntime
+import KamiflowTesting
 import KamiflowWorkflow
 import Testing
 
@@ -686,6 +687,52 @@ struct MasterDataTests {
         let typed = try interpreter.review(planted, corrections: ["school": "岩国市立麻里市小学校"])
         #expect(typed["school"]?.value == .text("岩国市立麻里市小学校"))
         #expect(typed["school"]?.issues.map(\.code) == [IssueCode.master])
+    }
+
+    @Test(
+        "the corpus's resident register: every name the corpus writes is a resident, a name misread alike by both models is near several"
+    )
+    func corpusRegister() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.realNames), "mecab-ipadic is not installed")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("register-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let corpus = PythonClient.repositoryRoot.appendingPathComponent("Corpus/existing-forms")
+        let csv = root.appendingPathComponent("jumin.csv").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", corpus.appendingPathComponent("register.py").path, csv]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let path = root.appendingPathComponent("masters.sqlite").path
+        let source = try MasterImporter(store: try MasterStore(path: path, writable: true)).importTable(
+            "jumin", from: csv)
+        #expect(source.rows == 50_400)
+        let store = try MasterStore(path: path)
+        let workflow = try Workflow.load(file: corpus.appendingPathComponent("workflows/inkan-touroku.yaml").path)
+        let interpreter = RecordInterpreter(
+            workflow: workflow, today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        // A resident's name read with a low confidence is borne out.
+        let right = Self.record(interpreter, ["name": "山田 和也"], confidence: 50)
+        #expect(right["name"]?.confidence == 92)
+        // 和也 read as 和世 by both models (VL Gothic): not a resident, and one character from several (山田 和也, and
+        // other 山田 whose given name is 和 and one more kanji): flagged, left as read.
+        let near = Self.record(interpreter, ["name": "山田 和世"], confidence: 89)
+        #expect(
+            near["name"]?.issues.map(\.message) == [
+                "氏名 is near more than one entry of the table 'jumin', column 'name': check it"
+            ])
+        #expect(near["name"]?.value.textValue.contains("和世") == true)
+        #expect(near.route == .review)
+        // 太郎 read as 太朗 (Noto Sans CJK): the register has one 佐藤 one character from it, and the witness corrects
+        // to that resident with a note, at the confidence read. Right on the corpus; a newcomer named 佐藤 太朗 not yet
+        // in the exported register would be corrected into a neighbour (docs/workflow-format.md says so).
+        let one = Self.record(interpreter, ["name": "佐藤 太朗"], confidence: 89)
+        #expect(one["name"]?.value == .text("佐藤 太郎"))
+        #expect(
+            one["name"]?.issues.map(\.message) == ["氏名: one character corrected by the table 'jumin', column 'name'"])
     }
 
     @Test("a table witness names a field of a text type, a table name and a column; anything else is located")
