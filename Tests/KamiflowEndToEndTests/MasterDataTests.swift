@@ -687,6 +687,23 @@ struct MasterDataTests {
         let typed = try interpreter.review(planted, corrections: ["school": "岩国市立麻里市小学校"])
         #expect(typed["school"]?.value == .text("岩国市立麻里市小学校"))
         #expect(typed["school"]?.issues.map(\.code) == [IssueCode.master])
+
+        // `correct: false` (a register of people, where the one near name may be somebody else's): the same misread is
+        // flagged and left as read; a listed value still rises.
+        let flagOnly = WorkflowLoader().load(
+            yaml: Self.schoolsYAML.replacingOccurrences(
+                of: "    column: name", with: "    column: name\n    correct: false"),
+            file: "Workflows/table-test.yaml")
+        #expect(flagOnly.diagnostics.isEmpty, "\(flagOnly.diagnostics)")
+        let strict = RecordInterpreter(
+            workflow: try #require(flagOnly.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        let kept = strict.interpret(["school": FieldReading(text: "岩国市立麻里市小学校", confidence: 95)], scanID: "s")
+        #expect(kept["school"]?.value == .text("岩国市立麻里市小学校"))
+        #expect(
+            kept["school"]?.issues.map(\.message) == ["学校名 is not in the table 'schools', column 'name'"])
+        #expect(kept.route == .review)
+        let confirmed = strict.interpret(["school": FieldReading(text: "岩国市立川下小学校", confidence: 30)], scanID: "s")
+        #expect(confirmed["school"]?.confidence == 92)
     }
 
     @Test(
@@ -753,5 +770,12 @@ struct MasterDataTests {
             errors("  - field: school\n    table: schools\n    column: name\n    kana: school").contains {
                 $0.contains("does not go")
             })
+        #expect(
+            errors("  - field: school\n    table: schools\n    column: name\n    correct: sometimes").contains {
+                $0.contains("'correct' must be true or false")
+            })
+        #expect(
+            errors("  - field: school\n    table: schools\n    column: name\n  - kana: school\n    correct: false")
+                .contains { $0.contains("'correct' does not go with") })
     }
 }

@@ -48,9 +48,10 @@ struct MasterWitnesses {
                         name: path(name), kana: path(kana), fields: &fields, position: position)
                 case .reading(nil, let kana):
                     checkKanaAlone(kana: path(kana), fields: &fields, position: position)
-                case .table(let field, let column):
+                case .table(let field, let column, let corrects):
                     checkTable(
-                        field: path(field), column: column, fields: &fields, position: position, correcting: !reviewed)
+                        field: path(field), column: column, fields: &fields, position: position,
+                        correcting: corrects && !reviewed)
                 }
             }
         }

@@ -243,6 +243,12 @@ extension WorkflowBuilder {
             }
             var paths: [String: String] = [:]
             var table: MasterTableColumn?
+            // `correct: false`: a value one character from one of the column's is flagged, not replaced (a register
+            // of people, where the one near name may be somebody else's).
+            var corrects = true
+            if kinds[0] == "table", let correct = byKey["correct"] {
+                if let flag = bool(correct.value, "'correct'") { corrects = flag } else { ok = false }
+            }
             if kinds[0] == "table", let name = byKey["table"], let column = byKey["column"] {
                 let tableName = string(name.value, "'table'") ?? ""
                 let columnName = string(column.value, "'column'") ?? ""
@@ -258,7 +264,7 @@ extension WorkflowBuilder {
                     table = MasterTableColumn(table: tableName, column: columnName)
                 }
             }
-            for entry in list where !(kinds[0] == "table" && (entry.key == "table" || entry.key == "column")) {
+            for entry in list where !(kinds[0] == "table" && ["table", "column", "correct"].contains(entry.key)) {
                 guard let types = takes[entry.key] else {
                     error("'\(entry.key)' does not go with a '\(kinds[0])' witness", at: entry.keyNode)
                     ok = false
@@ -297,7 +303,7 @@ extension WorkflowBuilder {
             case "bank": kind = .bank(code: paths["bank"], branch: paths["branch"], name: paths["bank_name"])
             case "table":
                 guard let table else { continue }
-                kind = .table(field: paths["field"]!, column: table)
+                kind = .table(field: paths["field"]!, column: table, corrects: corrects)
             default: kind = .reading(name: paths["name"], kana: paths["kana"]!)
             }
             witnesses.append(Witness(kind: kind, location: location(item)))

@@ -54,8 +54,9 @@ public struct Witness: Hashable, Sendable {
         /// family and given name the dictionary knows, one voiced mark from one that is, is in doubt.
         case reading(name: String?, kana: String)
         /// `field: school, table: schools, column: name` — the value must be one of the column's values in a table
-        /// the municipality provided (`kamiflow masters import --from table:schools=FILE.csv`).
-        case table(field: String, column: MasterTableColumn)
+        /// the municipality provided (`kamiflow masters import --from table:schools=FILE.csv`). `corrects`
+        /// (`correct: false` turns it off): a value one character from exactly one of them is replaced by it.
+        case table(field: String, column: MasterTableColumn, corrects: Bool)
     }
 
     public var kind: Kind
@@ -78,7 +79,7 @@ public struct Witness: Hashable, Sendable {
 
     /// The municipality's table and column it looks values up in, if that is what it checks.
     public var table: MasterTableColumn? {
-        if case .table(_, let column) = kind { return column }
+        if case .table(_, let column, _) = kind { return column }
         return nil
     }
 
@@ -88,7 +89,7 @@ public struct Witness: Hashable, Sendable {
         case .postal(let code, let address): [code, address]
         case .bank(let code, let branch, let name): [code, branch, name].compactMap { $0 }
         case .reading(let name, let kana): [name, kana].compactMap { $0 }
-        case .table(let field, _): [field]
+        case .table(let field, _, _): [field]
         }
     }
 }

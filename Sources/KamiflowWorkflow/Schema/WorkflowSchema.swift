@@ -170,7 +170,8 @@ public enum WorkflowSchema {
                     "kana": {"$ref": "#/$defs/fieldPath"},
                     "field": {"$ref": "#/$defs/fieldPath"},
                     "table": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "A table imported with kamiflow masters import --from table:NAME=FILE.csv"},
-                    "column": {"type": "string", "description": "A column of the table's header row"}
+                    "column": {"type": "string", "description": "A column of the table's header row"},
+                    "correct": {"type": "boolean", "description": "false: a value one character from one of the column's is flagged, not replaced"}
                   },
                   "oneOf": [
                     {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
