@@ -174,10 +174,10 @@ public enum WorkflowSchema {
                     "correct": {"type": "boolean", "description": "false: a value one character from one of the column's is flagged, not replaced"}
                   },
                   "oneOf": [
-                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
-                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
-                    {"required": ["bank_name"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["branch"]}, {"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}]}},
-                    {"required": ["kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["table"]}]}},
+                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
+                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
+                    {"required": ["bank_name"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["branch"]}, {"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
+                    {"required": ["kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
                     {"required": ["field", "table", "column"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}]}}
                   ]
                 },
