@@ -145,7 +145,7 @@ public struct TableIndex: Sendable {
     }
 
     /// Whether `a` and `b` are exactly one substitution, insertion or deletion apart.
-    static func oneEditApart(_ a: [Character], _ b: [Character]) -> Bool {
+    package static func oneEditApart(_ a: [Character], _ b: [Character]) -> Bool {
         if a.count == b.count { return zip(a, b).filter { $0 != $1 }.count == 1 }
         let (short, long) = a.count < b.count ? (a, b) : (b, a)
         guard long.count == short.count + 1 else { return false }

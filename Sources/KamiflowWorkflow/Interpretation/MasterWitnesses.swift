@@ -143,7 +143,7 @@ struct MasterWitnesses {
         for length in [target.count, target.count - 1, target.count + 1] where length > 0 && length <= characters.count
         {
             let head = Array(characters[0..<length])
-            guard editDistance(head, target) == 1 else { continue }
+            guard TableIndex.oneEditApart(head, target) else { continue }
             let rest = characters[length...]
             guard rest.isEmpty || rest.first.map({ $0.isNumber || "一二三四五六七八九十".contains($0) }) == true else {
                 continue
@@ -151,18 +151,6 @@ struct MasterWitnesses {
             result.append(expected + String(rest))
         }
         return result
-    }
-
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 
     // MARK: 金融機関
@@ -216,7 +204,7 @@ struct MasterWitnesses {
         // The ways the code's bank is written: its name or reading, bare or with the kind.
         let spellings = [bank.name, bank.name + "銀行", bank.kana, bank.kana + "ギンコウ", bank.kana + "ギン"]
         let plain = TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(written)))
-        let near = spellings.contains { Self.editDistance(Array(plain), Array($0)) <= 1 }
+        let near = spellings.contains { plain == $0 || TableIndex.oneEditApart(Array(plain), Array($0)) }
         if masters.banks(named: written).isEmpty, correcting, near {
             // A name no bank has, one character from the bank the code names: the code settles it.
             fields[n].value = .text(bank.name)
@@ -289,7 +277,7 @@ struct MasterWitnesses {
                     guard length > 0, length <= characters.count else { return false }
                     let rest = String(characters[length...])
                     return (rest.isEmpty ? !withBranch : BankNames.namesKind(spelling) && BankNames.isBranch(rest))
-                        && editDistance(Array(characters[..<length]), target) == 1
+                        && TableIndex.oneEditApart(Array(characters[..<length]), target)
                 }
                 if let length = fits {
                     corrected[bank.code] = spelling + String(characters[length...])
