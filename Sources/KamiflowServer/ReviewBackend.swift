@@ -151,9 +151,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             // Why a reading is in doubt (`Doubt`), beside the low confidence.
             "readersDisagree": ("別の読み取り方では違う結果になりました", "Other readings of it disagree"),
             "slashedZero": (
-                "6・9を0（斜線・点入りの0）と読みました。数字を確かめてください",
-                "A 6 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
+                "6・8・9を0（斜線・点入りの0）と読みました。数字を確かめてください",
+                "A 6, 8 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
             ),
+            "notAnEight": ("輪のない字を8と読みました。数字を確かめてください", "A digit with no closed loop was read as 8: check the digits"),
             "eightByShape": (
                 "上下に2つの輪がある6・9を8と読みました。数字を確かめてください",
                 "A 6 or 9 with two counters, one above the other, was taken as 8: check the digits"

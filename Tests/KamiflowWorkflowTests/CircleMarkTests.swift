@@ -259,6 +259,29 @@ struct SlashedZeroTests {
         #expect(FieldReader.counterShare(Self.glyph { x, _ in abs(x - 20) < 2 }) == nil)
     }
 
+    @Test("an 8 whose hairlines are fainter than the page's threshold has counters in its faint ink; a 3 has none")
+    func faintEight() throws {
+        // An 8 drawn dark but for its hairlines at the left and right of each loop (grey 175), as Takao Mincho at
+        // 150 dpi: at the threshold its counters open onto the paper; counting faint ink, they are closed.
+        var eight = Self.glyph { x, y in
+            Self.ring(x, y, cx: 20, cy: 17, rx: 10, ry: 10) || Self.ring(x, y, cx: 20, cy: 40, rx: 12, ry: 13)
+        }
+        for y in 0..<eight.height {
+            for x in 0..<eight.width where eight.pixels[y * eight.width + x] < 255 && abs(x - 20) > 7 {
+                eight.pixels[y * eight.width + x] = 175
+            }
+        }
+        #expect(FieldReader.counterBands(eight) == nil)
+        let faint = try #require(FieldReader.counterBands(eight, inkBelow: FieldReader.faintInk))
+        #expect(faint.bands.count == 2)
+        // A 3: the right halves of two rings, open on the left however faint its strokes are counted.
+        let three = Self.glyph { x, y in
+            x >= 16
+                && (Self.ring(x, y, cx: 18, cy: 17, rx: 10, ry: 10) || Self.ring(x, y, cx: 18, cy: 40, rx: 12, ry: 13))
+        }
+        #expect(FieldReader.counterBands(three, inkBelow: FieldReader.faintInk) == nil)
+    }
+
     @Test("dots of a rule under a digit, a few rows below it, do not count in its height")
     func ruleDotsBelow() throws {
         // A slashed 0 over rows 6–42 and, after a gap of rows, the dots a cleaned dotted rule leaves (rows 55–57).

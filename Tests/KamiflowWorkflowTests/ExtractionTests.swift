@@ -314,6 +314,52 @@ struct ExtractionTests {
         #expect(astray == nil)
     }
 
+    /// `account-mincho-three.png`: 口座番号 1920873 in Takao P Mincho at 150 dpi, 64 × 13 mm cut from a corpus scan
+    /// (Corpus/existing-forms, kouza-furikae, seed 9431, no. 14), its skew undone. On the page both decodes of the row
+    /// read the thin 3 as 8 at 90, straight through (cut out, they read it right): the reading is given here as jpn
+    /// gave it on the page. The last glyph has no counter, so it is not an 8: read alone, 8 not allowed, it is a 3.
+    /// The row's other 8 is one, hairlines broken at the page's threshold and all, and is left alone.
+    @Test("a boxed digit read as 8 whose glyph has no counter is read again without 8, and the row put in doubt")
+    func boxedThreeNotEight() async throws {
+        let checked = try await Self.glyphCheck(
+            "account-mincho-three.png", dpi: 150, read: "1920878",
+            cells: CellGrid(count: 7, first: TemplateRect(x: 3.5, y: 4, width: 7.97, height: 6.6), pitch: 7.97))
+        #expect(checked.text == "1920873")
+        #expect(checked.doubt == .notAnEight)
+        #expect(checked.byShape == [6: "3"])
+        #expect(checked.confidence == 30)
+    }
+
+    /// `account-slashed-zero.png`: 口座番号 6254710 in VL Gothic at 200 dpi, its 0 slashed, cut as
+    /// `account-mincho-three.png` (seed 9431, no. 28). The row's decodes, each cell alone, and eng and the second model
+    /// all read the 0 as 8; its counter spans its height unbroken, where an 8's two are parted by its waist. A row
+    /// read right, with its 6, is left alone.
+    @Test("a boxed slashed 0 read as 8 is put back as 0 by its counter; a 6 with a 6's counter is left alone")
+    func boxedZeroReadAsEight() async throws {
+        let cells = CellGrid(count: 7, first: TemplateRect(x: 3.8, y: 3.5, width: 8, height: 6.6), pitch: 8)
+        let checked = try await Self.glyphCheck("account-slashed-zero.png", dpi: 200, read: "6254718", cells: cells)
+        #expect(checked.text == "6254710")
+        #expect(checked.doubt == .slashedZero)
+        #expect(checked.byShape == [6: "0"])
+        let right = try await Self.glyphCheck("account-slashed-zero.png", dpi: 200, read: "6254710", cells: cells)
+        #expect(right.text == "6254710" && right.doubt == nil && right.byShape.isEmpty && right.confidence == 90)
+    }
+
+    /// What `FieldReader.slashedZeros` makes of `read` (confidence 90) in the boxes of an OCR fixture.
+    static func glyphCheck(
+        _ fixture: String, dpi: Double, read: String, cells: CellGrid
+    ) async throws -> (text: String, confidence: Double?, doubt: Doubt?, byShape: [Int: Character]) {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr(fixture))))
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        let spec = FieldSpec(name: "account_number", type: .accountNumber, cells: cells)
+        let checked = try await pool.withPages(of: .bytes(bytes, name: fixture), preparation: Preparation()) { page in
+            FieldReader(page: page, transform: .millimetres(toPixelsAt: dpi))
+                .slashedZeros((read, 90), inked: cells.rects.map { $0.expanded(by: -0.8) }, spec: spec)
+        }.first
+        await pool.shutdown()
+        return try #require(checked)
+    }
+
     /// `address-handakuten.png`: 青葉市若葉台2丁目5番9号 グリーンパレス302 in Noto Serif CJK, cut as the other address
     /// fixtures (seed 5150, no. 25). The threshold breaks the ゜ of パ into dots of a pixel or two; cleared away as
     /// specks, it left ハ, which jpn, its second decode and the second model all read at 89.

@@ -361,9 +361,10 @@ struct FieldReader {
             return ("", nil, nil)
         }
         let rowRead = readRow(row, inked: inked, cells: cells, spec: spec)
-        let zeros = slashedZeros((rowRead.text, rowRead.confidence), inked: inked)
-        // The doubt of the row as read: its decodes disagreeing (cells read alone), or a boxed 0 put in for a 9 or 6.
-        let firstDoubt: Doubt? = zeros.text != rowRead.text ? .slashedZero : rowRead.disputed ? .readersDisagree : nil
+        let zeros = slashedZeros((rowRead.text, rowRead.confidence), inked: inked, spec: spec)
+        // The doubt of the row as read: a boxed digit its glyph contradicts, or its decodes disagreeing (cells read
+        // alone).
+        let firstDoubt: Doubt? = zeros.doubt ?? (rowRead.disputed ? .readersDisagree : nil)
         let first = (text: zeros.text, confidence: zeros.confidence, doubt: firstDoubt)
         // A row is in doubt when it fails its check digit (full rows of the types that have one), else when its
         // decodes disagreed.
@@ -404,7 +405,11 @@ struct FieldReader {
             let confidence = max(first.confidence ?? 0, corroborated)
             return (first.text, confidence, confidence > Evidence.disputed ? nil : first.doubt)
         }
-        return (best.key, min(first.confidence ?? 0, 30), .readersDisagree)
+        // A digit its glyph contradicts is not voted back: every model reads a slashed 0 as 8 or 9 alike (6254710 as
+        // 6254718 by jpn, eng and the second model, corpus seed 9431). The vote settles the other digits.
+        var voted = Array(best.key)
+        for (index, digit) in zeros.byShape where voted.indices.contains(index) { voted[index] = digit }
+        return (String(voted), min(first.confidence ?? 0, 30), zeros.doubt ?? .readersDisagree)
     }
 
     /// A date part (one or two digits, or 元) read below the floor, read again by the second Japanese model and
@@ -499,30 +504,51 @@ struct FieldReader {
         return (text, min(cellwise, 30), true)
     }
 
-    /// A boxed 0 written with a slash or a dot inside (VL Gothic, Takao Gothic) is read as 9 or 6 by every model
-    /// and mode, the row's decodes agreeing. A 9's or a 6's counter fills about half of the glyph's height; a 0's
-    /// fills nearly all of it, slash or not. A 9 or 6 whose box holds a counter over ``zeroCounterShare`` of its ink's
-    /// height is taken as 0, and the field goes to a person (confidence 30): never a silent substitution.
+    /// Boxed digits whose glyphs contradict the digit read, each checked by its counters (enclosed background), with
+    /// the digits so changed by their index (`byShape`).
+    ///
+    /// A boxed 0 written with a slash or a dot inside (VL Gothic, Takao Gothic) is read as 9, 6 or 8 by every model
+    /// and mode, the row's decodes agreeing. A 9's or a 6's counter fills about half of the glyph's height, an 8's
+    /// two are parted by its waist; a 0's fills nearly all of it, slash or not. A 9, 6 or 8 (not with an 8's two
+    /// counters) whose box holds a counter over ``zeroCounterShare`` of its ink's height is taken as 0.
+    ///
+    /// An 8 has two counters; a 3 has none, and a thin Mincho 3 at 150 dpi was read as 8 by both decodes of the row
+    /// (1920873 as 1920878, confidence 90, corpus seed 9431). A boxed 8 whose glyph holds no counter at all, even
+    /// with its faint strokes counted as ink (``faintInk``: a Mincho 8's hairlines break at the page's threshold),
+    /// is read again alone, 8 not allowed.
+    ///
+    /// Either way the reading is in doubt (confidence 30); only other models reading the digits as changed take it
+    /// out of doubt (`readCells`): never a silent substitution.
     func slashedZeros(
-        _ read: (text: String, confidence: Double?), inked: [TemplateRect]
+        _ read: (text: String, confidence: Double?), inked: [TemplateRect], spec: FieldSpec
     ) -> (
-        text: String, confidence: Double?
+        text: String, confidence: Double?, doubt: Doubt?, byShape: [Int: Character]
     ) {
         let characters = Array(read.text.filter { !$0.isWhitespace })
-        guard characters.count == inked.count, characters.contains(where: { $0 == "9" || $0 == "6" }) else {
-            return read
+        guard characters.count == inked.count, characters.contains(where: { "689".contains($0) }) else {
+            return (read.text, read.confidence, nil, [:])
         }
-        var changed = false
+        var doubt: Doubt?
         var result = characters
-        for (index, character) in characters.enumerated() where character == "9" || character == "6" {
-            guard let image = page.writingImage(in: transform.pixelRect(inked[index])),
-                let share = Self.counterShare(image), share >= Self.zeroCounterShare
-            else { continue }
-            result[index] = "0"
-            changed = true
+        for (index, character) in characters.enumerated() where "689".contains(character) {
+            guard let image = page.writingImage(in: transform.pixelRect(inked[index])) else { continue }
+            if let share = Self.counterShare(image), share >= Self.zeroCounterShare,
+                character != "8" || !Self.isEight(image)
+            {
+                result[index] = "0"
+                doubt = doubt ?? .slashedZero
+            } else if character == "8", Self.counterBands(image, inkBelow: Self.faintInk) == nil {
+                let alone = recognizeShort(inked[index], spec: spec, whitelist: "012345679").text
+                    .filter { !$0.isWhitespace }
+                if alone.count == 1, let digit = alone.first, digit.isASCII, digit.isNumber { result[index] = digit }
+                doubt = doubt ?? .notAnEight
+            }
         }
-        guard changed else { return read }
-        return (String(result), min(read.confidence ?? 0, 30))
+        guard let doubt else { return (read.text, read.confidence, nil, [:]) }
+        let byShape = Dictionary(
+            uniqueKeysWithValues: zip(characters, result).enumerated().filter { $0.element.0 != $0.element.1 }
+                .map { ($0.offset, $0.element.1) })
+        return (String(result), min(read.confidence ?? 0, Evidence.disputed), doubt, byShape)
     }
 
     /// `digits` with each 9 or 6 whose glyph holds a 0's counter (``zeroCounterShare`` of its ink's height, as
@@ -621,13 +647,20 @@ struct FieldReader {
     /// third to a half of the glyph), well over a speck of background caught in a stroke.
     static let eightCounterShare = 0.2
 
-    /// The runs of rows of `image` that hold enclosed background (counters) of its ink, in image rows, with the top
-    /// row and height of the ink's body (its unbroken run of inked rows holding the most ink); `nil` when there is no
+    /// The grey level under which a pixel of a writing image counts as ink when faint strokes must count: a Mincho
+    /// hairline at 150 dpi is 140–190 where the page's threshold (140) breaks it, and the paper kept round the
+    /// writing (a pixel wide, `PixImage.keeping`) is 210–250. A gap between strokes wider than two pixels stays open.
+    static let faintInk: UInt8 = 200
+
+    /// The runs of rows of `image` that hold enclosed background (counters) of its ink (pixels under `threshold`), in
+    /// image rows, with the top row and height of the ink's body (its unbroken run of inked rows holding the most ink); `nil` when there is no
     /// ink or fewer than four pixels of counter.
-    static func counterBands(_ image: GrayImage) -> (bands: [Range<Int>], top: Int, height: Int)? {
+    static func counterBands(
+        _ image: GrayImage, inkBelow threshold: UInt8 = 140
+    ) -> (bands: [Range<Int>], top: Int, height: Int)? {
         let w = image.width, h = image.height
         guard w > 2, h > 2 else { return nil }
-        let ink = image.pixels.map { $0 < 140 }
+        let ink = image.pixels.map { $0 < threshold }
         // The glyph's height is that of its body, the unbroken run of inked rows holding the most ink: the dots of a
         // rule the cleaning left under a line of writing are not part of a digit (a slashed 0 of 35 rows measured
         // against 57, 20番 read as 26番 at 300 dpi).

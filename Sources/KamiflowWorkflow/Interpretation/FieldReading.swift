@@ -53,9 +53,11 @@ public struct FieldReading: Hashable, Sendable {
 public enum Doubt: String, Hashable, Sendable, CaseIterable {
     /// Other readings of the field (another model, mode or size) disagree with the one kept.
     case readersDisagree
-    /// A 6 or a 9 among digits was taken as 0: other models read a slashed or dotted zero there, or a boxed digit's
+    /// A 6, 8 or 9 among digits was taken as 0: other models read a slashed or dotted zero there, or a boxed digit's
     /// counter fills its height.
     case slashedZero
+    /// A boxed digit read as 8 has no counter (an 8 has two): it was read again without 8 allowed.
+    case notAnEight
     /// A 6 or a 9 among a date's digits was taken as 8: its glyph has two counters, one above the other.
     case eightByShape
     /// The ink holds more digits, one glyph each, than the reading has: a digit may have been lost.
@@ -71,7 +73,8 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     public var message: String {
         switch self {
         case .readersDisagree: "other readings of it disagree"
-        case .slashedZero: "a 6 or a 9 was taken as 0 (a slashed or dotted zero): check the digits"
+        case .slashedZero: "a 6, 8 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
+        case .notAnEight: "a digit read as 8 has no closed loop: check the digits"
         case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters): check the digits"
         case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
