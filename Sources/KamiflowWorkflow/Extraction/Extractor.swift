@@ -401,7 +401,9 @@ struct FieldReader {
         guard !checked, let best, best.value > votes[first.text, default: 0] else {
             // The first reading kept: other models reading the same digits are the witnesses its own score is not.
             guard !checked else { return first }
-            let corroborated = Self.corroboration(of: first.text, among: readings, witness: nil, spec: spec)
+            // Not where eng read a cell jpn could not: eng reading the row alike is then no second witness.
+            let corroborated =
+                rowRead.byEng ? 0 : Self.corroboration(of: first.text, among: readings, witness: nil, spec: spec)
             let confidence = max(first.confidence ?? 0, corroborated)
             return (first.text, confidence, confidence > Evidence.disputed ? nil : first.doubt)
         }
@@ -465,7 +467,7 @@ struct FieldReader {
     private func readRow(
         _ row: TemplateRect, inked: [TemplateRect], cells: CellGrid, spec: FieldSpec
     )
-        -> (text: String, confidence: Double?, disputed: Bool)
+        -> (text: String, confidence: Double?, disputed: Bool, byEng: Bool)
     {
         func compact(_ text: String) -> String { text.filter { !$0.isWhitespace } }
         // The row's two decodes are judged by each other, not by their confidences: those are measured (one more
@@ -478,7 +480,7 @@ struct FieldReader {
             // A full row whose check digit holds: the check digit is the second witness, so the raw-line decode is
             // not needed. It misses a misread digit only when both sums leave the check at 0 (about 2 in 100 single
             // misreads); on 200 kokuho scans every misread row (7) failed its check digit.
-            return (lineText, Self.agreedConfidence, false)
+            return (lineText, Self.agreedConfidence, false, false)
         }
         let raw = recognize(row, spec: spec, whitelist: nil, segmentation: .rawLine, measuresConfidence: false)
         let rawText = compact(raw.text)
@@ -486,12 +488,24 @@ struct FieldReader {
             // Two decodes of the row that agree character for character, one character per cell with ink, are
             // the evidence Tesseract's mean confidence is not: whitelisted digits score 40–75 when right. On 200
             // office-scanner jidou scans every wrong boxed field came from rows whose decodes disagreed.
-            return (lineText, Self.agreedConfidence, false)
+            return (lineText, Self.agreedConfidence, false, false)
         }
         var text = ""
         var confidences: [Double] = []
+        var byEng = false
+        let digitsOnly = (spec.recognition.whitelist ?? spec.type.defaultWhitelist)?.allSatisfy(\.isNumber) == true
         for cell in inked {
-            let read = recognizeShort(cell, spec: spec, whitelist: nil)
+            var read = recognizeShort(cell, spec: spec, whitelist: nil)
+            // A boxed digit jpn reads as nothing under the digits whitelist in every mode (a Noto Serif CJK 4 at 150
+            // dpi, corpus seed 9431), then as す or E without it, is read by eng, as a line or as a lone character.
+            if digitsOnly, read.text.isEmpty || !compact(read.text).allSatisfy({ $0.isASCII && $0.isNumber }),
+                let eng = [PageSegmentation.singleLine, .singleCharacter].lazy.map({
+                    self.recognize(cell, spec: spec, whitelist: nil, segmentation: $0, language: "eng")
+                }).first(where: { !$0.text.isEmpty })
+            {
+                read = eng
+                byEng = true
+            }
             text += compact(read.text)
             confidences.append(read.confidence)
         }
@@ -499,9 +513,9 @@ struct FieldReader {
         if text.count == inked.count, text == lineText || text == rawText {
             let agreeing = recognize(
                 row, spec: spec, whitelist: nil, segmentation: text == lineText ? .singleLine : .rawLine)
-            return (text, min(cellwise, agreeing.confidence), false)
+            return (text, min(cellwise, agreeing.confidence), false, byEng)
         }
-        return (text, min(cellwise, 30), true)
+        return (text, min(cellwise, 30), true, byEng)
     }
 
     /// Boxed digits whose glyphs contradict the digit read, each checked by its counters (enclosed background), with
