@@ -667,8 +667,8 @@ struct FieldReader {
     static let faintInk: UInt8 = 200
 
     /// The runs of rows of `image` that hold enclosed background (counters) of its ink (pixels under `threshold`), in
-    /// image rows, with the top row and height of the ink's body (its unbroken run of inked rows holding the most ink); `nil` when there is no
-    /// ink or fewer than four pixels of counter.
+    /// image rows, with the top row and height of the ink's body (its unbroken run of inked rows holding the most
+    /// ink); `nil` when there is no ink or fewer than four pixels of counter.
     static func counterBands(
         _ image: GrayImage, inkBelow threshold: UInt8 = 140
     ) -> (bands: [Range<Int>], top: Int, height: Int)? {
