@@ -225,6 +225,12 @@ extension PixImage {
         return pixOpenBrick(nil, pointer, Int32(max(1, width)), Int32(max(1, height))).map(PixImage.init(taking:))
     }
 
+    /// Morphological dilation with a `width`×`height` brick centred on each ink pixel of a 1-bit image.
+    func dilated(width: Int, height: Int) -> PixImage? {
+        guard depth == 1 else { return nil }
+        return pixDilateBrick(nil, pointer, Int32(max(1, width)), Int32(max(1, height))).map(PixImage.init(taking:))
+    }
+
     /// The smallest rectangle holding every ink pixel of this 1-bit image; `nil` when it holds none.
     func inkBounds() -> PixelRect? {
         guard depth == 1 else { return nil }
