@@ -221,10 +221,15 @@ struct PlausibilityTests {
               fields:
                 when: {type: wareki-date, zone: [20, 20, 60, 8], shape: address}
                 where: {type: text, zone: [20, 40, 60, 8], shape: street}
+                holder: {type: account-kana, zone: [20, 60, 60, 8], shape: name}
+                payee: {type: account-kana, zone: [20, 80, 60, 8], shape: family-given}
             """
         let messages = WorkflowLoader().load(yaml: yaml, file: "Workflows/shape-test.yaml").diagnostics.map(\.message)
         #expect(messages.contains { $0.contains("'shape' is only for text") })
         #expect(messages.contains { $0.contains("'shape' must be one of address, family-given, name") })
+        // A 口座名義 is a name in 全銀 kana: only its two pieces can be checked.
+        #expect(messages.contains("an account-kana field takes only 'shape: family-given'"))
+        #expect(messages.count == 3, "\(messages)")
     }
 
     @Test(

@@ -295,6 +295,11 @@ struct FieldReader {
                 // One glyph of ink per digit (`DateInk`): a part whose readers all lost a digit (24 read as 2) has
                 // more glyphs than digits.
                 if let ink = dateInk(rect), ink.holds(digits: text.text) == false {
+                    // The person who looks is given the digits read one at a time, where that reads both.
+                    if let apart = digitsReadApart(rect, spec: spec), ink.holds(digits: apart) == true {
+                        reading.parts[name] =
+                            zerosByShape(in: tightened(transform.pixelRect(rect)), digits: apart, eights: true) ?? apart
+                    }
                     confidence = min(confidence, Evidence.disputed)
                     reading.doubt = reading.doubt ?? .digitsMissing
                 }
@@ -864,7 +869,7 @@ struct FieldReader {
                 guard Self.comparable(second.text) != Self.comparable(read.text) else { return settled() }
             }
         }
-        guard freeText || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
+        guard freeText || pieces != nil || [.warekiDate, .date, .phone].contains(spec.type), lineMode else {
             // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
             // out is its confidence.
             let readings = opinions(read, zone: zone, spec: spec)
@@ -994,6 +999,15 @@ struct FieldReader {
     /// cut), each piece read alone with the field's model. `nil` when the ink has fewer than two runs, or a piece
     /// reads as nothing.
     func readInPieces(_ zone: TemplateRect, spec: FieldSpec) -> String? {
+        guard let (left, right) = cutAtWidestGap(zone) else { return nil }
+        let texts = [left, right].map { recognize($0, spec: spec, whitelist: nil, segmentation: .singleLine).text }
+        guard texts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        return texts.joined(separator: " ")
+    }
+
+    /// `zone` cut in two in the middle of the widest gap between its columns of ink; `nil` when its ink has fewer
+    /// than two runs.
+    func cutAtWidestGap(_ zone: TemplateRect) -> (TemplateRect, TemplateRect)? {
         let pixels = tightened(transform.pixelRect(zone))
         guard let image = page.writingImage(in: pixels), let gap = Self.widestGap(image), pxPerMM > 0 else {
             return nil
@@ -1003,11 +1017,26 @@ struct FieldReader {
         let margin = max(0, (image.width - pixels.width) / 2)
         let cut = zone.x + (Double(pixels.x - margin - whole.x) + gap) / pxPerMM
         guard cut > zone.x, cut < zone.x + zone.width else { return nil }
-        let left = TemplateRect(x: zone.x, y: zone.y, width: cut - zone.x, height: zone.height)
-        let right = TemplateRect(x: cut, y: zone.y, width: zone.x + zone.width - cut, height: zone.height)
-        let texts = [left, right].map { recognize($0, spec: spec, whitelist: nil, segmentation: .singleLine).text }
-        guard texts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        return texts.joined(separator: " ")
+        return (
+            TemplateRect(x: zone.x, y: zone.y, width: cut - zone.x, height: zone.height),
+            TemplateRect(x: cut, y: zone.y, width: zone.x + zone.width - cut, height: zone.height)
+        )
+    }
+
+    /// A date part whose ink shows two digits where every reader saw one (a day of 11 read as 1 in Noto Serif CJK at
+    /// 150 dpi: jpn runs the two thin strokes into one), read one digit at a time: each side of the ink's widest gap
+    /// alone, as one character. `nil` unless each side reads as exactly one digit.
+    func digitsReadApart(_ rect: TemplateRect, spec: FieldSpec) -> String? {
+        guard let (left, right) = cutAtWidestGap(rect) else { return nil }
+        var digits = ""
+        for side in [left, right] {
+            let read = recognizeShort(
+                side, spec: spec, whitelist: "0123456789", modes: [.singleCharacter, .singleLine, .singleWord]
+            ).text.filter { !$0.isWhitespace }
+            guard read.count == 1, let digit = read.first, digit.isASCII, digit.isNumber else { return nil }
+            digits.append(digit)
+        }
+        return digits
     }
 
     /// The middle of the widest gap between two runs of inked columns (specks of a few pixels left out), in pixels

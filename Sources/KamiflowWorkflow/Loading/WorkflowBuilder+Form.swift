@@ -486,9 +486,12 @@ extension WorkflowBuilder {
         }
         if let length = byKey["length"] { spec.validation.length = buildLength(length.value) }
         if let shape = byKey["shape"], let value = string(shape.value, "'shape'") {
-            if ![.text, .katakana, .hiragana].contains(type) {
-                error("'shape' is only for text, katakana and hiragana fields", at: shape.keyNode)
-            } else if let known = TextShape(rawValue: value) {
+            let known = TextShape(rawValue: value)
+            if type == .accountKana, known != nil, known != .familyGiven {
+                error("an account-kana field takes only 'shape: family-given'", at: shape.value)
+            } else if ![.text, .katakana, .hiragana, .accountKana].contains(type) {
+                error("'shape' is only for text, katakana, hiragana and account-kana fields", at: shape.keyNode)
+            } else if let known {
                 spec.validation.shape = known
             } else {
                 let names = TextShape.allCases.map(\.rawValue).joined(separator: ", ")
