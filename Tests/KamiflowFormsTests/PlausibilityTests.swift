@@ -111,6 +111,12 @@ struct PlausibilityTests {
         let eleven = DateInk(runs: [run(19, 5, 18), run(31, 3, 18)])
         #expect(eleven.holds(digits: "1") == false)
         #expect(eleven.holds(digits: "11") == true)
+        // Two glyphs standing as a pair of digits do (11 above); a year of 1 beside the end of a circle drawn round
+        // the era, which rises above and below it (150 dpi, corpus seed 6607), is no pair, nor a digit and a speck.
+        #expect(eleven.isDigitPair)
+        let arc = DateInk.Run(start: 2, end: 6, top: 13, bottom: 39)
+        #expect(!DateInk(runs: [arc, run(17, 4, 18)]).isDigitPair)
+        #expect(!DateInk(runs: [run(10, 5, 18), DateInk.Run(start: 22, end: 25, top: 30, bottom: 34)]).isDigitPair)
         // 30 at 200 dpi (19 tall), each digit broken in two by the scan: four runs, two digits.
         let thirty = DateInk(runs: [run(18, 3, 17), run(24, 5, 18), run(34, 5, 18), run(42, 5, 18)])
         #expect(thirty.holds(digits: "30") == true)

@@ -157,6 +157,18 @@ struct DateInk {
         return (twoDigits ? 2 : 1) <= digits.count
     }
 
+    /// Whether the ink is two glyphs that stand as two digits side by side do: as tall as each other and on one
+    /// line (tops and bottoms within ``pairAlignment`` of the taller's height). The arc of a circle drawn round the
+    /// era next to a year part rises above and below its digit; a speck is short.
+    var isDigitPair: Bool {
+        guard runs.count == 2, let a = runs.first, let b = runs.last else { return false }
+        let slack = Self.pairAlignment * Double(max(a.height, b.height))
+        return Double(abs(a.top - b.top)) <= slack && Double(abs(a.bottom - b.bottom)) <= slack
+    }
+
+    /// How far apart, as a share of the taller's height, the tops and the bottoms of two digits of a pair may lie.
+    static let pairAlignment = 0.15
+
     /// Whether the ink shows no more digits in the day and in the month than `text` gives them; `nil` when `text` is
     /// not a `…年M月D日` date or the ink has no kanji to measure with (nothing to compare).
     func agrees(with text: String) -> Bool? {

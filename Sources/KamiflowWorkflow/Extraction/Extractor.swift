@@ -296,7 +296,8 @@ struct FieldReader {
                 // more glyphs than digits.
                 if let ink = dateInk(rect), ink.holds(digits: text.text) == false {
                     // The person who looks is given the digits read one at a time, where that reads both.
-                    if let apart = digitsReadApart(rect, spec: spec), ink.holds(digits: apart) == true {
+                    if ink.isDigitPair, let apart = digitsReadApart(rect, spec: spec), ink.holds(digits: apart) == true
+                    {
                         reading.parts[name] =
                             zerosByShape(in: tightened(transform.pixelRect(rect)), digits: apart, eights: true) ?? apart
                     }
@@ -834,7 +835,7 @@ struct FieldReader {
         // gap of its ink: read whole, jpn ran ヤマザキ ユウト together into ヤマザキュウト at 92, a small ュ no reader
         // questioned; read in pieces, nothing runs over the cut.
         let pieces = spec.validation.shape == .familyGiven && lineMode ? readInPieces(zone, spec: spec) : nil
-        let split = pieces.map { Self.comparable($0) != Self.comparable(read.text) } ?? false
+        let split = pieces.map { !Self.samePieces($0, read.text, spec: spec) } ?? false
         // A reading without the shape its field asks for (none of its `values`, not a date, not a plausible address,
         // digits the ink has no room for, a name its pieces read otherwise) is in doubt however confident it is.
         let misfit = Self.fits(read.text, spec) == false || ink?.agrees(with: read.text) == false || split
@@ -890,7 +891,7 @@ struct FieldReader {
             return (zeros, min(confidence, Evidence.disputed), .slashedZero)
         }
         if ink?.agrees(with: text) == false { return (text, min(confidence, Evidence.disputed), .digitsMissing) }
-        if let pieces, Self.comparable(pieces) != Self.comparable(text) {
+        if let pieces, !Self.samePieces(pieces, text, spec: spec) {
             return (text, min(confidence, Evidence.disputed), .piecesReadOtherwise)
         }
         return weighed(text, confidence)
@@ -1025,7 +1026,9 @@ struct FieldReader {
 
     /// A date part whose ink shows two digits where every reader saw one (a day of 11 read as 1 in Noto Serif CJK at
     /// 150 dpi: jpn runs the two thin strokes into one), read one digit at a time: each side of the ink's widest gap
-    /// alone, as one character. `nil` unless each side reads as exactly one digit.
+    /// alone, as one character. `nil` unless each side reads as exactly one digit. Asked only where the ink is two
+    /// glyphs of a digit pair's shape (`DateInk.isDigitPair`): the end of a circle drawn round the era beside a year
+    /// of 1 is ink too, and was read as a second 1.
     func digitsReadApart(_ rect: TemplateRect, spec: FieldSpec) -> String? {
         guard let (left, right) = cutAtWidestGap(rect) else { return nil }
         var digits = ""
@@ -1249,6 +1252,13 @@ struct FieldReader {
         default:
             return nil
         }
+    }
+
+    /// Whether a name read in pieces reads as the whole line did (`comparable`); in 全銀 kana, which has no small
+    /// kana, a small kana is its large one (a piece read ュイ where the line read ユイ agrees with it).
+    static func samePieces(_ pieces: String, _ whole: String, spec: FieldSpec) -> Bool {
+        guard spec.type == .accountKana else { return comparable(pieces) == comparable(whole) }
+        return NameKana.folded(comparable(pieces)) == NameKana.folded(comparable(whole))
     }
 
     /// A reading as two readings of the same line are compared: without spaces and the punctuation jpn adds or
