@@ -264,23 +264,6 @@ package enum NameKana {
         }
     }
 
-    /// `kana` with one character replaced by another katakana (large kana, ー, ヴ), every way.
-    package static func substitutionVariants(_ kana: String) -> [String] {
-        let characters = Array(kana)
-        return characters.indices.flatMap { i in
-            katakana.lazy.filter { $0 != characters[i] }.map { other in
-                var changed = characters
-                changed[i] = other
-                return String(changed)
-            }
-        }
-    }
-
-    /// The katakana a name's reading is written in, small kana folded (`folded`).
-    static let katakana: [Character] = Array(
-        "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンー"
-            + "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴ")
-
     /// `kana` with one character's voiced mark added, taken away or changed, every way.
     package static func voicingVariants(_ kana: String) -> [String] {
         let characters = Array(kana)

@@ -435,9 +435,7 @@ struct MasterDataTests {
         #expect(other["with_branch"]?.value == .text("東邦銀行本店"))
     }
 
-    @Test(
-        "a name in kana alone is flagged when a voiced mark or one character changed makes it a name the dictionary knows"
-    )
+    @Test("a name in kana alone is flagged when a voiced mark added or lost makes it a name the dictionary knows")
     func kanaAlone() throws {
         let (store, root) = try Self.smallStore()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -455,16 +453,9 @@ struct MasterDataTests {
         for misread in ["ﾔﾏｻｷﾀﾞﾛｳ", "ﾔﾏｻﾞｷ ﾀﾞﾛｳ", "ﾔﾏｻﾞｷﾊﾟﾅｺ"] {
             #expect(issues(misread) == [IssueCode.master], "\(misread)")
         }
-        // One kana read as its look-alike (ユ for コ, ツ for ウ): each one character from 山崎 花子 or 山崎 太郎.
-        for misread in ["ﾔﾏｻﾞｷ ﾊﾅﾕ", "ﾔﾏｻﾞｷﾀﾛﾂ"] {
-            #expect(issues(misread) == [IssueCode.master], "\(misread)")
-        }
         // The message names the field and the dictionary, never the kana.
         let record = Self.record(interpreter, ["holder": "ﾔﾏｻﾞｷ ﾀﾞﾛｳ"], confidence: 95)
         #expect(record["holder"]?.issues.first?.message.contains("ﾀﾞﾛｳ") == false)
-        let lookAlike = Self.record(interpreter, ["holder": "ﾔﾏｻﾞｷ ﾊﾅﾕ"], confidence: 95)
-        #expect(lookAlike["holder"]?.issues.first?.message.contains("one character from a name") == true)
-        #expect(lookAlike["holder"]?.issues.first?.message.contains("ﾊﾅﾕ") == false)
         #expect(record.route == .review)
     }
 

@@ -326,21 +326,17 @@ struct MasterWitnesses {
 
     /// A name in kana with no kanji beside it (口座名義): never confirmed (a misread is often a name too: ヤマダ as
     /// ヤマタ, ダイスケ as タイスケ), but a kana the dictionary does not know as a family and a given name, that one
-    /// character changed would make one it knows, is in doubt: at 150 dpi the ゛ of コバヤシ goes, and both models
-    /// read コハヤシ with confidence; in Mincho both read the ユ of ヤマグチ ユミ as コ, at 95 (コミ is no given name).
-    /// A name the dictionary does not know and that is not one character from one it knows passes as read.
+    /// voiced mark added, lost or changed would make one it knows, is in doubt: at 150 dpi the ゛ of コバヤシ goes,
+    /// and both models read コハヤシ with confidence.
     func checkKanaAlone(kana: String, fields: inout [FieldResult], position: [String: Int]) {
         guard let k = usable(kana, fields, position) else { return }
         let written = NameKana.folded(fields[k].value.textValue)
         let family = masters.knownReadings(as: .family), given = masters.knownReadings(as: .given)
         guard !family.isEmpty, !given.isEmpty, !NameKana.splits(written, family: family, given: given) else { return }
-        func known(_ variant: String) -> Bool { NameKana.splits(variant, family: family, given: given) }
-        if NameKana.voicingVariants(written).contains(where: known) {
+        if NameKana.voicingVariants(written).contains(where: { NameKana.splits($0, family: family, given: given) }) {
             flag(
                 "\(label(kana)) is one voiced mark (゛ ゜) from a name the dictionary knows: check the marks",
                 [k], &fields)
-        } else if NameKana.substitutionVariants(written).contains(where: known) {
-            flag("\(label(kana)) is one character from a name the dictionary knows: check it", [k], &fields)
         }
     }
 
