@@ -380,7 +380,7 @@ struct ExtractionTests {
         return result
     }
 
-    /// Scan no. 70 (tuning seed 9431): 口座名義 イノウエ マユミ in Noto Serif CJK. Read whole, jpn put a ｺ in the gap
+    /// Scan no. 70 (tuning seed 9431): 口座名義 イノウエ マユミ in VL Gothic. Read whole, jpn put a ｺ in the gap
     /// between the two names (ｲﾉｳｴﾏｺﾕﾐ) and the other readers did not agree on anything better; read in two pieces
     /// at that gap (`shape: family-given`, now allowed on account-kana), nothing runs over it.
     @Test("a 口座名義 with shape family-given is read in two pieces: no kana is made out of the gap between the names")
@@ -390,7 +390,7 @@ struct ExtractionTests {
         #expect(holder.value == .text("ｲﾉｳｴﾏﾕﾐ"), "\(holder.value)")
     }
 
-    /// Scan no. 58 (tuning seed 9431): 生年月日 昭和58年11月25日 in Noto Serif CJK; every reader read the month as 1
+    /// Scan no. 58 (tuning seed 9431): 生年月日 昭和58年11月25日 in VL Gothic; every reader read the month as 1
     /// (the two thin strokes run into one), and the ink showed two digits. Each side of the ink's widest gap read
     /// alone gives 1 and 1: the person who looks is given 11, and the date stays in doubt.
     @Test("a date part whose two digits every reader ran into one is read a digit at a time, and stays in doubt")

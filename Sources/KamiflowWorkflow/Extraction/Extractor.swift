@@ -1024,8 +1024,8 @@ struct FieldReader {
         )
     }
 
-    /// A date part whose ink shows two digits where every reader saw one (a day of 11 read as 1 in Noto Serif CJK at
-    /// 150 dpi: jpn runs the two thin strokes into one), read one digit at a time: each side of the ink's widest gap
+    /// A date part whose ink shows two digits where every reader saw one (a day of 11 read as 1 in Noto Serif CJK or
+    /// VL Gothic at 150 dpi: jpn runs the two strokes into one), read one digit at a time: each side of the ink's widest gap
     /// alone, as one character. `nil` unless each side reads as exactly one digit. Asked only where the ink is two
     /// glyphs of a digit pair's shape (`DateInk.isDigitPair`): the end of a circle drawn round the era beside a year
     /// of 1 is ink too, and was read as a second 1.
