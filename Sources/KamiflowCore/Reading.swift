@@ -202,9 +202,16 @@ public protocol ReadablePage: AnyObject {
     /// `RecognitionOptions.keepsSpecksBesideWriting`), on a white border. `nil` when the zone holds no ink or lies
     /// outside the page.
     func writingImage(in zone: PixelRect, keepingSpecksBesideWriting: Bool) -> GrayImage?
+
+    /// The page's grey pixels in `rect` as they are, straightened as the writing is: for a witness that looks at ink
+    /// fainter than the page's threshold (the ゜ of a kana at 150 dpi). `nil` when the page has no grey levels to give.
+    func greyImage(of rect: PixelRect) -> GrayImage?
 }
 
 extension ReadablePage {
+    /// A page that keeps no grey levels gives none.
+    public func greyImage(of rect: PixelRect) -> GrayImage? { nil }
+
     /// The writing inside `zone` as Tesseract is given it by default, without any speck.
     public func writingImage(in zone: PixelRect) -> GrayImage? {
         writingImage(in: zone, keepingSpecksBesideWriting: false)

@@ -178,6 +178,12 @@ final class PreparedPage: ReadablePage {
         return ImageCodec.grayImage(from: grey)
     }
 
+    func greyImage(of rect: PixelRect) -> GrayImage? {
+        let rect = source.clamp(rect)
+        guard !rect.isEmpty, let grey = greyPixels(of: rect), grey.depth == 8 else { return nil }
+        return ImageCodec.grayImage(from: grey)
+    }
+
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect] {
         let rect = region.map(source.clamp) ?? source.bounds
         guard !rect.isEmpty, let binary else { return [] }

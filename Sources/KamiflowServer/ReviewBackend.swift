@@ -163,6 +163,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "piecesReadOtherwise": ("区切って読むと違う結果になりました", "Read in two pieces, it reads otherwise"),
             "typefaceReadsOtherwise": ("文字の形の照合で一部の文字を直しました", "A character was put in by comparing glyph shapes"),
             "checkDigitReading": ("検査用数字に合う別の読み取りを採りました", "Another reading that passes the check digit was taken"),
+            "voicedMark": (
+                "濁点・半濁点（゛゜）が読み取りと違う可能性があります。カナを確かめてください",
+                "The voiced mark (゛ ゜) of a kana may not be the one read: check the kana"
+            ),
             "alwaysReviewed": ("必ず目で確かめる項目です", "Always checked by a person"),
             "doubleEntry": ("2人で入力する項目です（ダブルチェック）", "Keyed by two people (double entry)"),
             "rule": ("他の項目と合いません", "Does not agree with other fields"),

@@ -125,6 +125,92 @@ struct PlausibilityTests {
     }
 
     @Test(
+        "a kana of the ハ row read plain or with ゛ is found in the glyphs of a reading by its run of katakana, if found once"
+    )
+    func checkedKanaFound() {
+        let glyphs = Array("青葉市1]号グリーンハレス302").map(String.init)
+        // The kept value lost the bracket; its katakana stand where the glyphs have them.
+        #expect(VoicedMarks.checkedKana(of: "青葉市1号グリーンハレス302", in: glyphs) == [10])
+        #expect(VoicedMarks.checkedKana(of: "青葉市1号 グリーンハレス302", in: glyphs) == [10])
+        // A kana read with ゜ is not looked at; nor is a run the glyphs do not have, or have twice.
+        #expect(VoicedMarks.checkedKana(of: "青葉市1号グリーンパレス302", in: glyphs).isEmpty)
+        #expect(VoicedMarks.checkedKana(of: "青葉市1号ハイツ", in: glyphs).isEmpty)
+        #expect(VoicedMarks.checkedKana(of: "ハハ", in: ["ハ", "ハ", "ハ"]).isEmpty)
+        #expect(VoicedMarks.checkedKana(of: "ホーム ヒロシ", in: Array("ホームヒロシ").map(String.init)) == [0, 3])
+        #expect(VoicedMarks.checkedKana(of: "コーボ緑", in: Array("コーボ緑").map(String.init)) == [2])
+    }
+
+    /// A line of writing 20 pixels tall from y = 10; the kana at x 100–116 (its LSTM box, a little narrow), レ after
+    /// it. What `VoicedMarks.unreadMark` finds beside it in `ink` (blobs cut at the area's edge, as a page gives them).
+    static func markBeside(_ kana: String, blobs: [PixelRect], holes: [PixelRect] = []) -> Int? {
+        let line = PixelRect(x: 0, y: 10, width: 300, height: 20)
+        let glyphs = [
+            RecognizedWord(text: "ン", box: PixelRect(x: 78, y: 12, width: 16, height: 17), confidence: 90),
+            RecognizedWord(text: kana, box: PixelRect(x: 100, y: 13, width: 16, height: 16), confidence: 90),
+            RecognizedWord(text: "レ", box: PixelRect(x: 124, y: 12, width: 14, height: 17), confidence: 90),
+        ]
+        return VoicedMarks.unreadMark(in: glyphs, checking: [1], line: line) { region in
+            VoicedMarks.Ink(
+                blobs: blobs.map { $0.intersection(region) }.filter { !$0.isEmpty },
+                holes: holes.filter { !$0.intersection(region).isEmpty })
+        }
+    }
+
+    @Test(
+        "a blob above the right of a plain ハ, in the top of the line, is a mark; a stroke crossing the area, a low dot, a speck are not"
+    )
+    func voicedMarkGeometry() {
+        let ring = PixelRect(x: 112, y: 8, width: 5, height: 5)
+        #expect(Self.markBeside("ハ", blobs: [ring]) == 1)
+        // A ring the threshold broke in two, a pixel apart.
+        let halves = [PixelRect(x: 112, y: 8, width: 2, height: 5), PixelRect(x: 115, y: 8, width: 2, height: 5)]
+        #expect(Self.markBeside("ハ", blobs: halves) == 1)
+        #expect(Self.markBeside("ハ", blobs: []) == nil)
+        // The kana's own stroke runs down out of the area; ホ's dot lies low; a speck is too small; a blob on the
+        // left of the kana is not its mark.
+        #expect(Self.markBeside("ホ", blobs: [PixelRect(x: 108, y: 14, width: 6, height: 16)]) == nil)
+        #expect(Self.markBeside("ホ", blobs: [PixelRect(x: 112, y: 16, width: 4, height: 4)]) == nil)
+        #expect(Self.markBeside("ハ", blobs: [PixelRect(x: 112, y: 9, width: 1, height: 2)]) == nil)
+        #expect(Self.markBeside("ハ", blobs: [PixelRect(x: 98, y: 8, width: 5, height: 5)]) == nil)
+        // A kana read with ゛: its ticks are what was read; a loop round paper there is a ゜ (touching the stroke, so
+        // no blob of its own).
+        let stroke = PixelRect(x: 104, y: 8, width: 12, height: 21)
+        #expect(Self.markBeside("ボ", blobs: [ring]) == nil)
+        #expect(Self.markBeside("ボ", blobs: [stroke], holes: [PixelRect(x: 113, y: 9, width: 2, height: 2)]) == 1)
+        #expect(Self.markBeside("ホ", blobs: [stroke], holes: [PixelRect(x: 113, y: 9, width: 2, height: 2)]) == 1)
+        // Paper closed in low in the line, or on the kana's left, is no ゜.
+        #expect(Self.markBeside("ボ", blobs: [stroke], holes: [PixelRect(x: 113, y: 22, width: 2, height: 2)]) == nil)
+        #expect(Self.markBeside("ボ", blobs: [stroke], holes: [PixelRect(x: 101, y: 9, width: 2, height: 2)]) == nil)
+    }
+
+    @Test(
+        "a ring fainter than the page's threshold is a blob of the grey image, and its counter a hole; paper with noise alone has none"
+    )
+    func faintInk() {
+        var pixels = [UInt8](repeating: 230, count: 20 * 20)
+        func paint(_ x: Int, _ y: Int, _ grey: UInt8) { pixels[y * 20 + x] = grey }
+        for y in 6..<20 { paint(3, y, 60) }  // a stroke
+        for x in 11...15 {  // a faint ring, 5 × 5, its counter 3 × 3
+            paint(x, 1, 140)
+            paint(x, 5, 140)
+        }
+        for y in 1...5 {
+            paint(11, y, 140)
+            paint(15, y, 140)
+        }
+        let ink = VoicedMarks.ink(in: GrayImage(width: 20, height: 20, resolution: 150, pixels: pixels), x: 100, y: 50)
+        #expect(
+            Set(ink.blobs) == [
+                PixelRect(x: 103, y: 56, width: 1, height: 14), PixelRect(x: 111, y: 51, width: 5, height: 5),
+            ])
+        #expect(ink.holes == [PixelRect(x: 112, y: 52, width: 3, height: 3)])
+        let noise = (0..<400).map { UInt8(222 + ($0 * 7919) % 17) }
+        #expect(
+            VoicedMarks.ink(in: GrayImage(width: 20, height: 20, resolution: 150, pixels: noise), x: 0, y: 0)
+                == .init(blobs: []))
+    }
+
+    @Test(
         "on scans in Noto Serif CJK, Noto Sans CJK and the workflow's own typeface, right one-line dates agree with their ink and keep their value; with a digit lost from the day they go to a person",
         arguments: ["NotoSerifCJK-Regular.ttc", "NotoSansCJK-Regular.ttc", nil] as [String?])
     func dateInkOnScans(typeface: String?) async throws {

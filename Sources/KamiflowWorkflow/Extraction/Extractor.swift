@@ -322,8 +322,9 @@ struct FieldReader {
                 return reading
             }
             // The characters' boxes of a line of free text: a 6 or a 9 in its digits is read again by other models
-            // (`zerosOtherModelsRead`).
-            let first = zoneReading(zone, spec: spec, whitelist: nil, characters: spec.type == .text)
+            // (`zerosOtherModelsRead`), a kana of the ハ row has its voiced mark looked for in the ink (`VoicedMarks`).
+            let first = zoneReading(
+                zone, spec: spec, whitelist: nil, characters: [.text, .katakana].contains(spec.type))
             var line = (text: first?.text ?? "", confidence: first?.confidence ?? 0)
             if line.text.isEmpty {
                 // Not word mode (PSM 8) on a whole zone: on one office-scanner scan it crashed libtesseract 5.3.0
@@ -842,11 +843,17 @@ struct FieldReader {
         if read.confidence >= reviewFloor, !misfit {
             var secondModelDisagrees = false
             // A 0 that eng and the second model read where jpn read a 6 or a 9 puts a confident line in doubt,
-            // whoever else agrees with it, and goes in for the person who looks. Asked only where the reading is
-            // returned as it is: a line that goes on to the vote below is checked there, once.
+            // whoever else agrees with it, and goes in for the person who looks; a voiced mark in the ink that no
+            // reader read puts it in doubt as it is (`VoicedMarks`). Asked only where the reading is returned as it
+            // is: a line that goes on to the vote below is checked there, once.
             func settled() -> Checked {
-                zerosOtherModelsRead(characters, in: read.text).map { ($0, Evidence.disputed, .slashedZero) }
-                    ?? (read.text, read.confidence, nil)
+                if let zeros = zerosOtherModelsRead(characters, in: read.text) {
+                    return (zeros, Evidence.disputed, .slashedZero)
+                }
+                if freeText, unreadMark(characters, in: read.text, zone: zone) {
+                    return (read.text, min(read.confidence, Evidence.disputed), .voicedMark)
+                }
+                return (read.text, read.confidence, nil)
             }
             if let witness {
                 if witness.agrees(with: read.text) { return settled() }
@@ -893,6 +900,9 @@ struct FieldReader {
         if ink?.agrees(with: text) == false { return (text, min(confidence, Evidence.disputed), .digitsMissing) }
         if let pieces, !Self.samePieces(pieces, text, spec: spec) {
             return (text, min(confidence, Evidence.disputed), .piecesReadOtherwise)
+        }
+        if freeText, unreadMark(characters, in: text, zone: zone) {
+            return (text, min(confidence, Evidence.disputed), .voicedMark)
         }
         return weighed(text, confidence)
     }
@@ -1289,16 +1299,21 @@ struct FieldReader {
     /// read the name. Blobs are taken when at least 0.5 mm across (scanner specks and JPEG noise are not) and
     /// when they do not run the zone's full width or height (a cell border caught by a shifted scan is not writing).
     func tightened(_ zone: PixelRect) -> PixelRect {
+        guard let ink = writingBox(zone) else { return zone }
+        let margin = max(Int(1.0 * pxPerMM), ink.height / 2)
+        let result = ink.insetBy(dx: -margin, dy: -margin).intersection(zone)
+        return result.isEmpty ? zone : result
+    }
+
+    /// The box of the writing in a zone: its blobs at least 0.5 mm across that do not run its full width or height.
+    func writingBox(_ zone: PixelRect) -> PixelRect? {
         let least = max(2, Int(0.5 * pxPerMM))
         let blobs = page.inkComponents(in: zone, sides: 1...Int.max / 2).filter { blob in
             max(blob.width, blob.height) >= least && blob.height < zone.height * 9 / 10
                 && blob.width < zone.width * 9 / 10
         }
-        guard let first = blobs.first else { return zone }
-        let ink = blobs.dropFirst().reduce(first, union)
-        let margin = max(Int(1.0 * pxPerMM), ink.height / 2)
-        let result = ink.insetBy(dx: -margin, dy: -margin).intersection(zone)
-        return result.isEmpty ? zone : result
+        guard let first = blobs.first else { return nil }
+        return blobs.dropFirst().reduce(first, union)
     }
 
     /// True when the area holds a blob of ink at least 0.8 mm across: scanner specks and JPEG noise do not count,

@@ -68,6 +68,9 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     case typefaceReadsOtherwise
     /// The boxed number failed its check digit as read; another model's reading that passes was put in.
     case checkDigitReading
+    /// Beside a kana of the ハ row, the ink holds a voiced mark other than the one read (`VoicedMarks`): a ゜ lost, or
+    /// read as ゛.
+    case voicedMark
 
     /// What the issue says, after the field's label.
     public var message: String {
@@ -80,6 +83,7 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
         case .typefaceReadsOtherwise: "a character was put in from the typeface's glyphs"
         case .checkDigitReading: "failed its check digit as first read; another reading that passes was put in"
+        case .voicedMark: "the ink beside a kana holds a voiced mark (゛ ゜) other than the one read: check the marks"
         }
     }
 }
