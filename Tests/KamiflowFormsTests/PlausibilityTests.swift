@@ -178,6 +178,8 @@ struct PlausibilityTests {
         #expect(Self.markBeside("ボ", blobs: [ring]) == nil)
         #expect(Self.markBeside("ボ", blobs: [stroke], holes: [PixelRect(x: 113, y: 9, width: 2, height: 2)]) == 1)
         #expect(Self.markBeside("ホ", blobs: [stroke], holes: [PixelRect(x: 113, y: 9, width: 2, height: 2)]) == 1)
+        // The slit between a ゛'s two ticks, closed at the faint threshold (a pixel wide), is no counter.
+        #expect(Self.markBeside("ベ", blobs: [stroke], holes: [PixelRect(x: 113, y: 9, width: 1, height: 2)]) == nil)
         // Paper closed in low in the line, or on the kana's left, is no ゜.
         #expect(Self.markBeside("ボ", blobs: [stroke], holes: [PixelRect(x: 113, y: 22, width: 2, height: 2)]) == nil)
         #expect(Self.markBeside("ボ", blobs: [stroke], holes: [PixelRect(x: 101, y: 9, width: 2, height: 2)]) == nil)

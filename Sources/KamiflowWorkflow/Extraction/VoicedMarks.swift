@@ -108,9 +108,13 @@ struct VoicedMarks {
             func isMarkPlace(_ box: PixelRect) -> Bool {
                 Double(box.maxY) <= top + markBottom * em && box.maxX > middle(glyph.box)
             }
-            // A loop of ink round paper, its counter at most a third of an em: a ゜, touching the kana or not.
+            // A loop of ink round paper, its counter round (two pixels or more each way: the slit two ticks of a ゛
+            // close at the faint threshold is a pixel wide) and at most a third of an em: a ゜, touching the kana or
+            // not.
             let ring = found.holes.contains { hole in
-                isMarkPlace(hole) && Double(max(hole.width, hole.height)) <= largestMark * em * 0.75
+                isMarkPlace(hole) && min(hole.width, hole.height) >= 2
+                    && max(hole.width, hole.height) <= 2 * min(hole.width, hole.height)
+                    && Double(max(hole.width, hole.height)) <= largestMark * em * 0.75
             }
             if ring {
                 return index
