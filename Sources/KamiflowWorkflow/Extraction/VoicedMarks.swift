@@ -205,19 +205,11 @@ struct VoicedMarks {
         var merged: [PixelRect] = []
         for blob in blobs {
             var box = blob
-            var changed = true
-            while changed {
-                changed = false
-                if let near = merged.firstIndex(where: { other in
-                    max(other.x - box.maxX, box.x - other.maxX) <= gap
-                        && max(other.y - box.maxY, box.y - other.maxY) <= gap
-                }) {
-                    let other = merged.remove(at: near)
-                    let x = min(box.x, other.x), y = min(box.y, other.y)
-                    box = PixelRect(
-                        x: x, y: y, width: max(box.maxX, other.maxX) - x, height: max(box.maxY, other.maxY) - y)
-                    changed = true
-                }
+            // Joining two may bring a third within reach: look again until none is.
+            while let near = merged.firstIndex(where: { other in
+                max(other.x - box.maxX, box.x - other.maxX) <= gap && max(other.y - box.maxY, box.y - other.maxY) <= gap
+            }) {
+                box = union(box, merged.remove(at: near))
             }
             merged.append(box)
         }
