@@ -116,6 +116,17 @@ struct PlausibilityTests {
         #expect(eleven.isDigitPair)
         let arc = DateInk.Run(start: 2, end: 6, top: 13, bottom: 39)
         #expect(!DateInk(runs: [arc, run(17, 4, 18)]).isDigitPair)
+        // Nor, where the part's zone cuts it at the side, is that arc a digit the reading lost: a year of 1 beside it
+        // holds; a year that lost a digit still does not; a run clear of the sides is counted, and ink that is all
+        // cut is left as it is. (Pixels of seed 7321 at 200 dpi: the zone's columns are 8..<79 of its image.)
+        let cutArc = DateInk.Run(start: 8, end: 13, top: 18, bottom: 44)
+        let year = DateInk(runs: [cutArc, DateInk.Run(start: 39, end: 53, top: 18, bottom: 43)])
+        #expect(year.holds(digits: "1") == false)
+        #expect(year.inside(8..<79).holds(digits: "1") == true)
+        #expect(year.inside(7..<79).holds(digits: "1") == false)
+        let lost = DateInk(runs: [cutArc, run(28, 9, 26), run(42, 9, 26)])
+        #expect(lost.inside(8..<79).holds(digits: "1") == false)
+        #expect(DateInk(runs: [cutArc]).inside(8..<79).runs == [cutArc])
         #expect(!DateInk(runs: [run(10, 5, 18), DateInk.Run(start: 22, end: 25, top: 30, bottom: 34)]).isDigitPair)
         // 30 at 200 dpi (19 tall), each digit broken in two by the scan: four runs, two digits.
         let thirty = DateInk(runs: [run(18, 3, 17), run(24, 5, 18), run(34, 5, 18), run(42, 5, 18)])

@@ -157,6 +157,16 @@ struct DateInk {
         return (twoDigits ? 2 : 1) <= digits.count
     }
 
+    /// The ink without the runs cut by the side of its zone, the columns `inside` of its image: strokes that
+    /// reach into a date part from outside it, not its digits, when some run stands clear of both sides. A circle
+    /// drawn round 令和 beside a year part of one digit ends in the part's zone, and its arc made the year's ink look
+    /// like two digits: on the existing-forms corpus (seed 7321, 就学援助 at 150 and 200 dpi) ten right birth dates in
+    /// 令和 1 or 2 went to a person for a lost digit.
+    func inside(_ columns: Range<Int>) -> DateInk {
+        let clear = runs.filter { $0.start > columns.lowerBound && $0.end < columns.upperBound }
+        return clear.isEmpty || clear.count == runs.count ? self : DateInk(runs: clear)
+    }
+
     /// Whether the ink is two glyphs that stand as two digits side by side do: as tall as each other and on one
     /// line (tops and bottoms within ``pairAlignment`` of the taller's height). The arc of a circle drawn round the
     /// era next to a year part rises above and below its digit; a speck is short.

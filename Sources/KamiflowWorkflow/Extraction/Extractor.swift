@@ -294,7 +294,7 @@ struct FieldReader {
                     : text.confidence < reviewFloor ? corroboratedPart(text, rect: rect, spec: spec) : text.confidence
                 // One glyph of ink per digit (`DateInk`): a part whose readers all lost a digit (24 read as 2) has
                 // more glyphs than digits.
-                if let ink = dateInk(rect), ink.holds(digits: text.text) == false {
+                if let ink = partInk(rect), ink.holds(digits: text.text) == false {
                     // The person who looks is given the digits read one at a time, where that reads both.
                     if ink.isDigitPair, let apart = digitsReadApart(rect, spec: spec), ink.holds(digits: apart) == true
                     {
@@ -1068,6 +1068,15 @@ struct FieldReader {
     /// The ink of a one-line date zone, for counting its digits (`DateInk`).
     func dateInk(_ zone: TemplateRect) -> DateInk? {
         page.writingImage(in: tightened(transform.pixelRect(zone))).flatMap(DateInk.init)
+    }
+
+    /// The ink of a date part (`DateInk`), without strokes its zone cuts at the side (`DateInk.inside(_:)`).
+    func partInk(_ zone: TemplateRect) -> DateInk? {
+        let rect = tightened(transform.pixelRect(zone))
+        guard let image = page.writingImage(in: rect), let ink = DateInk(image) else { return nil }
+        // The writing image has a white border on every side.
+        let margin = (image.width - rect.width) / 2
+        return ink.inside(margin..<(margin + rect.width))
     }
 
     /// What a value read in doubt is worth, from the readings that fail independently of one another (the measure
