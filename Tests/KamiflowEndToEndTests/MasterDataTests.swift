@@ -402,6 +402,26 @@ struct MasterDataTests {
         #expect(inserted.route == .straightThrough)
         let withBranch = record(["bank_name": "千葉録行幕張支店"])
         #expect(withBranch["bank_name"]?.value == .text("千葉銀行幕張支店"))
+        // Read in doubt, the correction keeps the confidence read, unless another model read the bank it settles on
+        // as it is: then two witnesses that share no confusion agree, and it goes straight through.
+        func readers(_ text: String, _ others: [String]) -> FormRecord {
+            interpreter.interpret(
+                ["bank_name": FieldReading(text: text, confidence: 42, independentReadings: others)], scanID: "s")
+        }
+        let alone = readers("千葉ば銀行", ["千葉ぼ銀行", "千菓銀行"])
+        #expect(alone["bank_name"]?.value == .text("千葉銀行"))
+        #expect(alone["bank_name"]?.confidence == 42)
+        #expect(alone.route == .review)
+        let borne = readers("千葉ば銀行", ["千葉ぼ銀行", "千葉 銀行"])
+        #expect(borne["bank_name"]?.value == .text("千葉銀行"))
+        #expect(borne["bank_name"]?.confidence == 86)
+        #expect(
+            borne["bank_name"]?.issues.map(\.message) == [
+                "金融機関名: one character corrected by the names of the 全銀 master, as another model read it"
+            ])
+        #expect(borne.route == .straightThrough)
+        // Another model reading a bank is no evidence for a correction to another one.
+        #expect(readers("東利銀行", ["東邦銀行"])["bank_name"]?.value == .text("東利銀行"))
 
         // 東利銀行 is one character from 東邦銀行 and from 東和銀行: a person decides.
         let ambiguous = record(["bank_name": "東利銀行"])
@@ -673,6 +693,17 @@ struct MasterDataTests {
         #expect(misread["school"]?.value == .text("岩国市立麻里布小学校"))
         #expect(misread["school"]?.issues.map(\.severity) == [.info])
         #expect(misread.route == .straightThrough)
+        // Read in doubt, the correction stays in doubt unless another model read that entry.
+        let doubted = interpreter.interpret(
+            ["school": FieldReading(text: "岩国市立麻里市小学校", confidence: 45, independentReadings: ["岩国市立麻里小学校"])],
+            scanID: "s")
+        #expect(doubted["school"]?.value == .text("岩国市立麻里布小学校"))
+        #expect(doubted.route == .review)
+        let borne = interpreter.interpret(
+            ["school": FieldReading(text: "岩国市立麻里市小学校", confidence: 45, independentReadings: ["岩国市立麻里布小学校"])],
+            scanID: "s")
+        #expect(borne["school"]?.confidence == 86)
+        #expect(borne.route == .straightThrough)
         // A school the municipality does not have: flagged, and the message does not repeat what was read.
         let planted = read("岩国市立南小学校", 95)
         #expect(planted["school"]?.issues.map(\.code) == [IssueCode.master])

@@ -331,7 +331,9 @@ struct FieldReader {
                 // (PAGE_RES_IT::ReplaceCurrentWord while jpn+eng re-classified a word); line modes only.
                 line = recognizeShort(zone, spec: spec, whitelist: nil, modes: [.rawLine, .singleLine])
             }
-            var read = crossChecked(line, zone: zone, spec: spec, characters: first?.characters ?? [])
+            var read = crossChecked(
+                line, zone: zone, spec: spec, characters: first?.characters ?? [],
+                independent: &reading.independentReadings)
             if read.text.isEmpty, page.fillRatio(of: transform.pixelRect(zone)) > 0.01 {
                 // Ink that reads as nothing must not pass as a blank field: U+FFFD fails every validator and a
                 // confidence of 0 sends the field to a person.
@@ -792,6 +794,15 @@ struct FieldReader {
     /// A line's text as `crossChecked` leaves it, with its confidence and why it is in doubt, if it is.
     typealias Checked = (text: String, confidence: Double, doubt: Doubt?)
 
+    /// `crossChecked` where what the independent readers read is not wanted.
+    func crossChecked(
+        _ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec,
+        characters: [RecognizedWord] = []
+    ) -> Checked {
+        var independent: [String] = []
+        return crossChecked(read, zone: zone, spec: spec, characters: characters, independent: &independent)
+    }
+
     /// A second reading of a line zone (free text, and dates, phones and other one-line zones) in raw-line mode
     /// (PSM 13), compared with the first; and for a line of free text that is in doubt, readings at other sizes.
     ///
@@ -808,9 +819,12 @@ struct FieldReader {
     /// When the form names its typeface, a line of free text is also read by the `GlyphWitness`: agreeing with a
     /// confident reading, it stands in for the raw-line decode; surer of a character than Tesseract, it puts that
     /// character in and the field goes to a person; on a line in doubt it corrects the second opinion's text.
+    ///
+    /// `independent` is given what readers independent of the field's own model read, where they were asked
+    /// (`FieldReading.independentReadings`).
     func crossChecked(
         _ read: (text: String, confidence: Double), zone: TemplateRect, spec: FieldSpec,
-        characters: [RecognizedWord] = []
+        characters: [RecognizedWord] = [], independent: inout [String]
     ) -> Checked {
         // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
         // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices).
@@ -860,6 +874,7 @@ struct FieldReader {
                 if let corrected = witness.corrected(read.text), corrected != read.text {
                     // The witness against a confident Tesseract: the second model settles which of the two it is.
                     let other = opinions(read, zone: zone, spec: spec, limit: 1)
+                    independent = Self.independentTexts(other)
                     return weighed(
                         corrected, Self.corroboration(of: corrected, among: other, witness: witness, spec: spec),
                         .typefaceReadsOtherwise)
@@ -869,6 +884,7 @@ struct FieldReader {
                 // Noto Serif CJK scans jpn read 田中 as 山中 at 95 and its raw-line decode agreed — two decodes of one
                 // model, which share its confusions.
                 let other = opinions(read, zone: zone, spec: spec, limit: 1)
+                independent = Self.independentTexts(other)
                 secondModelDisagrees =
                     other.count > 1 && Self.comparable(other[1].text) != Self.comparable(read.text)
             }
@@ -881,9 +897,11 @@ struct FieldReader {
             // Dates aside, a one-line field in doubt keeps its first reading; how far the other readings bear it
             // out is its confidence.
             let readings = opinions(read, zone: zone, spec: spec)
+            independent = Self.independentTexts(readings)
             return weighed(read.text, Self.corroboration(of: read.text, among: readings, witness: nil, spec: spec))
         }
         let readings = opinions(read, zone: zone, spec: spec)
+        independent = Self.independentTexts(readings)
         // The ink is a witness, not a reader: it may put the chosen reading in doubt (below), never choose or empty
         // it. Filtering the vote down to the readings it had room for lost three right dates on Noto Serif CJK
         // scans, where only a partial reading was left (docs/samples-and-eval.md, eleventh round).
@@ -1173,6 +1191,15 @@ struct FieldReader {
         var independent: Bool
         /// Which reader made it (the model's name): several readings by one reader count as one witness.
         var reader = ""
+    }
+
+    /// The texts the readers independent of the field's own model read (`FieldReading.independentReadings`), each
+    /// once, spaces dropped.
+    static func independentTexts(_ opinions: [Opinion]) -> [String] {
+        var seen: Set<String> = []
+        return opinions.filter(\.independent).map { TextFolding.removingSpaces($0.text) }.filter {
+            !$0.isEmpty && seen.insert($0).inserted
+        }
     }
 
     /// Confidences given by evidence (`corroboration`) rather than by one decode's own score. Distinct values, so

@@ -19,13 +19,16 @@ public struct FieldReading: Hashable, Sendable {
     /// Why the reader doubts `text` (its confidence put at 30), for the person who checks it; `nil` when its
     /// confidence is only what Tesseract and the other readers scored.
     public var doubt: Doubt?
+    /// What readers independent of the field's own model (the second Japanese model) read for `text`, where they
+    /// were asked: evidence for a correction master data settles (`witnesses:`), never a value of its own.
+    public var independentReadings: [String]
 
     /// The key a checkbox's single fill ratio goes under in ``marks``.
     public static let checkboxKey = "box"
 
     public init(
         text: String? = nil, confidence: Double? = nil, marks: [String: Double] = [:], parts: [String: String] = [:],
-        source: FieldSource? = nil, doubt: Doubt? = nil
+        source: FieldSource? = nil, doubt: Doubt? = nil, independentReadings: [String] = []
     ) {
         self.text = text
         self.confidence = confidence
@@ -33,6 +36,7 @@ public struct FieldReading: Hashable, Sendable {
         self.parts = parts
         self.source = source
         self.doubt = doubt
+        self.independentReadings = independentReadings
     }
 
     /// A checkbox read with fill ratio `ratio`.

@@ -17,11 +17,17 @@ extension IssueCode {
 struct MasterWitnesses {
     let masters: any MasterData
     let form: FormTemplate
+    /// What readers independent of each field's own model read (`FieldReading.independentReadings`), by path.
+    var independentReadings: [String: [String]] = [:]
 
     /// The confidence of a value a master bears out, and of one it settled.
     enum Level {
         /// The master and the form agree on a value (postal code and town, kana and name, bank code and name).
         static let agreed = 92.0
+        /// A misread the master settles on its one candidate, which a reader independent of the field's own model
+        /// read as it is: two witnesses that cannot share a confusion, the field's model one character off (as
+        /// `Evidence.modelAndWitness`, an independent reader and the field's own model).
+        static let settledAndRead = 86.0
     }
 
     func apply(_ witnesses: [Witness], to fields: inout [FieldResult], position: [String: Int], reviewed: Bool) {
@@ -83,6 +89,23 @@ struct MasterWitnesses {
         for i in indices { fields[i].issues.append(issue) }
     }
 
+    /// Puts in `corrected`, the one candidate a master settles a misread on, with a note; a reader independent of
+    /// the field's own model that read it as it is (spaces aside) bears the correction out, and the field's
+    /// confidence rises to ``Level/settledAndRead``. Without such a reader the field keeps the confidence it was read
+    /// with: one character from one entry is what a misread explains, not what it proves (jpn read 悠斗 as 悠半 on
+    /// the corpus's scans and the second model read 悠斗; a register may as well hold a 悠平, as near to 悠半).
+    func settle(_ i: Int, to corrected: String, by source: String, _ fields: inout [FieldResult]) {
+        fields[i].value = .text(corrected)
+        let plain = TextFolding.removingSpaces(TextFolding.nfkc(corrected))
+        let read = (independentReadings[fields[i].path] ?? []).contains {
+            TextFolding.removingSpaces(TextFolding.nfkc($0)) == plain
+        }
+        if read { raise(&fields[i], to: Level.settledAndRead) }
+        note(
+            "\(label(fields[i].path)): one character corrected by \(source)"
+                + (read ? ", as another model read it" : ""), i, &fields)
+    }
+
     func note(_ message: String, _ i: Int, _ fields: inout [FieldResult]) {
         fields[i].issues.append(
             Issue(code: IssueCode.master, severity: .info, message: message, fields: [fields[i].path]))
@@ -121,9 +144,8 @@ struct MasterWitnesses {
             }
         }
         if correcting, candidates.count == 1, let (corrected, _) = candidates.first {
-            fields[a].value = .text(corrected)
+            settle(a, to: corrected, by: "the postal code's town (郵便番号簿)", &fields)
             raise(&fields[c], to: Level.agreed)
-            note("\(label(address)): one character corrected by the postal code's town (郵便番号簿)", a, &fields)
             return
         }
         flag(
@@ -219,7 +241,8 @@ struct MasterWitnesses {
     /// with its kind written out (みずほ銀行, 東京東信用金庫), alone or followed by a branch (`三井住友銀行 本店` in
     /// one box; the branch is not looked up, 全銀 branch names are not what a form writes). Borne out whole: the
     /// confidence rises. One character from exactly one bank's name (みずほぼ銀行, 足利録行 駅前支店): corrected to
-    /// it, with a note, the confidence left as read. Anything else: a warning.
+    /// it, with a note (`settle`: the confidence rises only where another model read that name). Anything else: a
+    /// warning.
     func checkBankName(name: String, fields: inout [FieldResult], position: [String: Int], correcting: Bool) {
         guard let n = usable(name, fields, position) else { return }
         let written = TextFolding.removingSpaces(TextFolding.nfkc(fields[n].value.textValue))
@@ -233,8 +256,7 @@ struct MasterWitnesses {
         if Self.isBankWithBranch(written, spellings: spellings) { return }
         let correction = Self.bankCorrection(of: written, among: banks, withBranch: false)
         if correcting, case .one(let corrected) = correction {
-            fields[n].value = .text(corrected)
-            note("\(label(name)): one character corrected by the names of the 全銀 master", n, &fields)
+            settle(n, to: corrected, by: "the names of the 全銀 master", &fields)
             return
         }
         flag(
@@ -295,8 +317,8 @@ struct MasterWitnesses {
     // MARK: A municipality's own table
 
     /// The value is one of the column's (compared after NFKC, spaces dropped): confidence up. One character away
-    /// from exactly one of them: corrected to it, with a note (its confidence stays what it was read with). Anything
-    /// else: a warning, naming the table and column, never the value.
+    /// from exactly one of them: corrected to it, with a note (`settle`: its confidence rises only where another
+    /// model read that entry). Anything else: a warning, naming the table and column, never the value.
     func checkTable(
         field: String, column: MasterTableColumn, fields: inout [FieldResult], position: [String: Int],
         correcting: Bool
@@ -311,8 +333,7 @@ struct MasterWitnesses {
         let near = index.oneEditFrom(read)
         let source = "the table '\(column.table)', column '\(column.column)'"
         if correcting, near.count == 1, let entry = near.first {
-            fields[i].value = .text(entry)
-            note("\(label(field)): one character corrected by \(source)", i, &fields)
+            settle(i, to: entry, by: source, &fields)
             return
         }
         flag(

@@ -29,7 +29,8 @@ public struct RecordInterpreter: Sendable {
             fieldInterpreter.interpret(placed.spec, path: placed.path, reading: readings[placed.path])
         }
         return assess(
-            clearingBlankRows(fields, readings: readings), scanID: scanID, index: index, pages: pages, reviewed: false)
+            clearingBlankRows(fields, readings: readings), scanID: scanID, index: index, pages: pages, reviewed: false,
+            independentReadings: readings.mapValues(\.independentReadings).filter { !$0.value.isEmpty })
     }
 
     /// A printed row nobody wrote in (every field blank, no ink in any of its boxes, no ring round any option) is
@@ -150,7 +151,10 @@ public struct RecordInterpreter: Sendable {
 
     /// Groups, rules and the review policy over interpreted fields. After a review (`reviewed`), only errors keep
     /// a record from going through: the person has done what the policy asks a person for.
-    func assess(_ fieldsIn: [FieldResult], scanID: String, index: Int, pages: [Int], reviewed: Bool) -> FormRecord {
+    func assess(
+        _ fieldsIn: [FieldResult], scanID: String, index: Int, pages: [Int], reviewed: Bool,
+        independentReadings: [String: [String]] = [:]
+    ) -> FormRecord {
         var fields = fieldsIn
         var recordIssues: [Issue] = []
         var position: [String: Int] = [:]
@@ -173,7 +177,7 @@ public struct RecordInterpreter: Sendable {
 
         // Master data: evidence for the values it bears out, corrections it settles, issues where it disagrees.
         if let masters, !workflow.witnesses.isEmpty {
-            MasterWitnesses(masters: masters, form: workflow.form).apply(
+            MasterWitnesses(masters: masters, form: workflow.form, independentReadings: independentReadings).apply(
                 workflow.witnesses, to: &fields, position: position, reviewed: reviewed)
         }
 
