@@ -444,6 +444,19 @@ struct MasterDataTests {
         let settled = record(["code": "0134", "with_branch": "千葉録行 幕張支店"])
         #expect(settled["with_branch"]?.value == .text("千葉銀行幕張支店"))
         #expect(settled["with_branch"]?.issues.map(\.severity) == [.info])
+        // The code bears out the bank part; the branch is not looked up, but another model that read the same branch
+        // bears it out (its bank part misread or not); one that read another branch does not.
+        func branchOf(_ text: String, _ others: [String]) -> FormRecord {
+            interpreter.interpret(
+                [
+                    "code": FieldReading(text: "0134", confidence: 95),
+                    "with_branch": FieldReading(text: text, confidence: 42, independentReadings: others),
+                ], scanID: "s")
+        }
+        #expect(branchOf("千葉銀行 幕張支店", ["千菓銀行幕張支店"])["with_branch"]?.confidence == 86)
+        #expect(branchOf("千葉録行 幕張支店", ["千葉銀行 幕張支店"])["with_branch"]?.confidence == 86)
+        #expect(branchOf("千葉銀行 幕張支店", ["千葉銀行幕強支店"])["with_branch"]?.confidence == 42)
+        #expect(branchOf("千葉銀行 幕張支店", [])["with_branch"]?.confidence == 42)
         // A code no bank has: the name is checked alone (and corrected by the names when it can be).
         let noBank = record(["code": "0881", "with_branch": "千葉ば銀行 幕張支店"])
         #expect(noBank["code"]?.issues.map(\.code) == [IssueCode.master])

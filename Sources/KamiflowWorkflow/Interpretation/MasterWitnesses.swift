@@ -206,11 +206,13 @@ struct MasterWitnesses {
             raise(&fields[n], to: Level.agreed)
             return
         }
-        // A box that holds the bank and its branch (三井住友銀行 本店): the bank part must be the code's.
+        // A box that holds the bank and its branch (三井住友銀行 本店): the bank part must be the code's. The branch is
+        // not looked up, so the name rises only where another model read the same branch (`branchRead`).
         let compact = TextFolding.removingSpaces(TextFolding.nfkc(written))
         let ofCode = Set(BankNames.spellings(of: bank.name))
         if Self.isBankWithBranch(compact, spellings: ofCode) {
             raise(&fields[c], to: Level.agreed)
+            if branchRead(n, after: ofCode, fields) { raise(&fields[n], to: Level.settledAndRead) }
             return
         }
         // A misread bank part before a branch is settled by the code, unless the box names another bank and a
@@ -220,6 +222,7 @@ struct MasterWitnesses {
         {
             fields[n].value = .text(corrected)
             raise(&fields[c], to: Level.agreed)
+            if branchRead(n, after: ofCode, fields) { raise(&fields[n], to: Level.settledAndRead) }
             note("\(label(name)): settled by \(label(code)) (全銀 master)", n, &fields)
             return
         }
@@ -263,6 +266,21 @@ struct MasterWitnesses {
             correction == .several
                 ? "\(label(name)) is near more than one bank of the 全銀 master: check it"
                 : "\(label(name)) is not a bank of the 全銀 master", [n], &fields)
+    }
+
+    /// Whether a reader independent of the field's own model read the branch that follows the bank's name in the
+    /// value of field `i` (spelled one of `spellings`, the code's bank), as it is: the code bears out the bank part,
+    /// that reader the branch, and the field's own model read both (the bank part at most one character off).
+    func branchRead(_ i: Int, after spellings: Set<String>, _ fields: [FieldResult]) -> Bool {
+        let value = TextFolding.removingSpaces(TextFolding.nfkc(fields[i].value.textValue))
+        guard let bank = spellings.filter({ value.hasPrefix($0) }).max(by: { $0.count < $1.count }) else {
+            return false
+        }
+        let branch = value.dropFirst(bank.count)
+        return !branch.isEmpty
+            && (independentReadings[fields[i].path] ?? []).contains {
+                TextFolding.removingSpaces(TextFolding.nfkc($0)).hasSuffix(branch)
+            }
     }
 
     /// Every way the banks' names are written (`BankNames.spellings`).
