@@ -401,6 +401,18 @@ struct ExtractionTests {
         #expect(birth.confidence == 30)
     }
 
+    /// Scan no. 11 at 200 dpi (tuning seed 9431): 生年月日 令和1年11月15日, the circle drawn round R reaching into the
+    /// year's zone. Its arc, cut by the zone's side, made the year's ink two glyphs for one digit read, and the right
+    /// date went to a person for a lost digit.
+    @Test("a one-digit year beside the circle drawn round its era is not a year that lost a digit")
+    func eraCircleBesideYear() async throws {
+        let result = try await Self.tuningScan(11, dpi: 200)
+        let birth = try #require(result.records.first?["family[3].birth"], "\(result.pages)")
+        #expect(birth.value == .date(CivilDate(year: 2019, month: 11, day: 15)), "\(birth.value)")
+        #expect(!birth.issues.contains { $0.code == Doubt.digitsMissing.rawValue }, "\(birth.issues)")
+        #expect((birth.confidence ?? 0) >= 80)
+    }
+
     /// Scans no. 95, 88 and 7 at 200 dpi (tuning seed 9431). On no. 95 every reader read the パ of グリーンパレス as ハ
     /// at 89; the ゜ is a ring fainter than the page's threshold, above the kana's right stroke. On no. 7 the ハ of
     /// サンハイツ has no mark, and jpn's first reading (1]号) is not the value kept: the kana is found in it by its
