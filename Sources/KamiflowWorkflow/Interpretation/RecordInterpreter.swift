@@ -150,7 +150,9 @@ public struct RecordInterpreter: Sendable {
     }
 
     /// Groups, rules and the review policy over interpreted fields. After a review (`reviewed`), only errors keep
-    /// a record from going through: the person has done what the policy asks a person for.
+    /// a record from going through: the person has done what the policy asks a person for. `independentReadings`
+    /// (by path, `FieldReading.independentReadings`) is the evidence a master's correction may rise on; a review
+    /// has none.
     func assess(
         _ fieldsIn: [FieldResult], scanID: String, index: Int, pages: [Int], reviewed: Bool,
         independentReadings: [String: [String]] = [:]
