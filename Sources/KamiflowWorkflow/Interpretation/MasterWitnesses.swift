@@ -96,10 +96,8 @@ struct MasterWitnesses {
     /// the corpus's scans and the second model read 悠斗; a register may as well hold a 悠平, as near to 悠半).
     func settle(_ i: Int, to corrected: String, by source: String, _ fields: inout [FieldResult]) {
         fields[i].value = .text(corrected)
-        let plain = TextFolding.removingSpaces(TextFolding.nfkc(corrected))
-        let read = (independentReadings[fields[i].path] ?? []).contains {
-            TextFolding.removingSpaces(TextFolding.nfkc($0)) == plain
-        }
+        let plain = MasterTableColumn.folded(corrected)
+        let read = (independentReadings[fields[i].path] ?? []).contains { MasterTableColumn.folded($0) == plain }
         if read { raise(&fields[i], to: Level.settledAndRead) }
         note(
             "\(label(fields[i].path)): one character corrected by \(source)"
@@ -272,15 +270,13 @@ struct MasterWitnesses {
     /// value of field `i` (spelled one of `spellings`, the code's bank), as it is: the code bears out the bank part,
     /// that reader the branch, and the field's own model read both (the bank part at most one character off).
     func branchRead(_ i: Int, after spellings: Set<String>, _ fields: [FieldResult]) -> Bool {
-        let value = TextFolding.removingSpaces(TextFolding.nfkc(fields[i].value.textValue))
+        let value = MasterTableColumn.folded(fields[i].value.textValue)
         guard let bank = spellings.filter({ value.hasPrefix($0) }).max(by: { $0.count < $1.count }) else {
             return false
         }
         let branch = value.dropFirst(bank.count)
         return !branch.isEmpty
-            && (independentReadings[fields[i].path] ?? []).contains {
-                TextFolding.removingSpaces(TextFolding.nfkc($0)).hasSuffix(branch)
-            }
+            && (independentReadings[fields[i].path] ?? []).contains { MasterTableColumn.folded($0).hasSuffix(branch) }
     }
 
     /// Every way the banks' names are written (`BankNames.spellings`).
