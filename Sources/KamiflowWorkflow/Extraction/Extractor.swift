@@ -374,10 +374,20 @@ struct FieldReader {
         // The doubt of the row as read: a boxed digit its glyph contradicts, or its decodes disagreeing (cells read
         // alone).
         let firstDoubt: Doubt? = zeros.doubt ?? (rowRead.disputed ? .readersDisagree : nil)
-        let first = (text: zeros.text, confidence: zeros.confidence, doubt: firstDoubt)
+        var first = (text: zeros.text, confidence: zeros.confidence, doubt: firstDoubt)
+        let checked = Self.checkDigitHolds(first.text, spec.type) != nil
+        // A row without a check digit whose two decodes agree is read once more by another model: the decodes are
+        // one model, and share its confusions (a 150-dpi 5 read as 3, 6 as 5, 4 as 1 by both, at 90). Another
+        // reading of as many digits that differs puts the row in doubt, and the vote below settles it.
+        if !checked, first.confidence == Self.agreedConfidence, first.doubt == nil, let witness = rowOpinions.first {
+            let other = recognize(
+                row, spec: spec, whitelist: nil, segmentation: .singleLine, language: witness.language,
+                measuresConfidence: false, lineHeight: witness.height)
+            let text = other.text.filter { !$0.isWhitespace }
+            if text.count == inked.count, text != first.text { first.confidence = Evidence.disputed }
+        }
         // A row is in doubt when it fails its check digit (full rows of the types that have one), else when its
         // decodes disagreed.
-        let checked = Self.checkDigitHolds(first.text, spec.type) != nil
         if checked {
             guard inked.count == cells.count, Self.checkDigitHolds(first.text, spec.type) == false else { return first }
         } else {
