@@ -897,6 +897,16 @@ struct FieldReader {
                 independent = Self.independentTexts(other)
                 secondModelDisagrees =
                     other.count > 1 && Self.comparable(other[1].text) != Self.comparable(read.text)
+            } else if freeText, lineMode {
+                // No typeface to witness the line (a form Kamiflow did not print): the second model is asked first,
+                // and its agreement settles the line in place of the raw-line decode, which is jpn again and shares
+                // its confusions (和也 read as 和世 or 和志 at 88–92 in four faces, and the raw-line decode agreed).
+                let other = opinions(read, zone: zone, spec: spec, limit: 1)
+                independent = Self.independentTexts(other)
+                if other.count > 1 {
+                    guard Self.comparable(other[1].text) != Self.comparable(read.text) else { return settled() }
+                    secondModelDisagrees = true
+                }
             }
             if !secondModelDisagrees {
                 let second = recognize(zone, spec: spec, whitelist: nil, segmentation: .rawLine)
