@@ -432,6 +432,21 @@ struct ExtractionTests {
         #expect(applied.issues.allSatisfy { $0.severity == .info }, "\(applied.issues)")
     }
 
+    /// Tuning seed 9431, VL Gothic, whose 0 is slashed: scan no. 21 at 200 dpi, 生年月日 昭和47年8月10日, and no. 89
+    /// at 150 dpi, 口座番号 2687880. Every reader read the 0s as 9 or 8; their counters put them back, the readers
+    /// agreeing on every other digit, and the values go on at the shape's confidence with the doubt beside them.
+    @Test("a slashed 0 put back by its counter, in a date part or a boxed row, is not sent to a person")
+    func zeroByShapeGoesOn() async throws {
+        let birth = try #require(try await Self.tuningScan(21, dpi: 200).records.first?["family[0].birth"])
+        #expect(birth.value == .date(CivilDate(year: 1972, month: 8, day: 10)), "\(birth.value)")
+        #expect(birth.confidence == FieldReader.Evidence.zeroByShape)
+        #expect(birth.issues.contains { $0.code == Doubt.slashedZero.rawValue }, "\(birth.issues)")
+        let account = try #require(try await Self.tuningScan(89).records.first?["account_number"])
+        #expect(account.value == .text("2687880"), "\(account.value)")
+        #expect(account.confidence == FieldReader.Evidence.zeroByShape)
+        #expect(account.issues.allSatisfy { $0.severity == .info }, "\(account.issues)")
+    }
+
     /// Scan no. 38 of kouza-furikae at 150 dpi (seed 5858): 口座番号 7865663, whose 5 both of jpn's decodes of the row
     /// read as 3 (7863663, at 90, with no issue). eng reads the row otherwise; the vote of the other readers gives the
     /// row right, and it goes to a person.

@@ -281,9 +281,10 @@ struct FieldReader {
                 }
                 // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
                 // as 9 (昭和10年 as 昭和19年 in VL Gothic); one with an 8's two counters is an 8 they read as 6 or 9
-                // (令和8年 as 令和6年 at 300 dpi): put back. A zero so put back sends the date to a person; an 8 whose
-                // readers agreed on the 6 or 9 goes on at ``Evidence/eightByShape`` (every one of 84 such 8s on four
-                // corpus seeds was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho).
+                // (令和8年 as 令和6年 at 300 dpi): put back. Where the readers agreed on the 6 or 9, the part goes on at
+                // the shape's own confidence (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 84
+                // such 8s on four corpus seeds was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and
+                // every one of 30 zeros on one.
                 let read = text.text.filter { !$0.isWhitespace }
                 let shaped = zerosByShape(in: tightened(transform.pixelRect(rect)), digits: read, eights: true)
                 var shapeConfidence = min(text.confidence, Evidence.disputed)
@@ -291,7 +292,7 @@ struct FieldReader {
                     text.text = shaped
                     let zeros = zip(read, shaped).contains { $0 != $1 && $1 == "0" }
                     reading.doubt = reading.doubt ?? (zeros ? .slashedZero : .eightByShape)
-                    if !zeros, !readersDisagree { shapeConfidence = Evidence.eightByShape }
+                    if !readersDisagree { shapeConfidence = zeros ? Evidence.zeroByShape : Evidence.eightByShape }
                 }
                 reading.parts[name] = text.text
                 var confidence =
@@ -436,6 +437,11 @@ struct FieldReader {
         // 6254718 by jpn, eng and the second model, corpus seed 9431). The vote settles the other digits.
         var voted = Array(best.key)
         for (index, digit) in zeros.byShape where voted.indices.contains(index) { voted[index] = digit }
+        // Zeros put back by their counters where the other readers read every other digit alike go on
+        // (``Evidence/zeroByShape``); a row they read otherwise elsewhere, or an 8 read again alone, stays in doubt.
+        if zeros.doubt == .slashedZero, zeros.byShape.values.allSatisfy({ $0 == "0" }), String(voted) == first.text {
+            return (first.text, Evidence.zeroByShape, .slashedZero)
+        }
         return (String(voted), min(first.confidence ?? 0, 30), zeros.doubt ?? .readersDisagree)
     }
 
@@ -1247,6 +1253,10 @@ struct FieldReader {
         /// agreed on the 6 or 9: the shape is a witness of its own, right in every one of 84 cases on four corpus
         /// seeds, but one measured on fewer values than the readers are.
         static let eightByShape = 84.0
+        /// A date part's or a boxed row's 9 or 6 put back as 0 by its counter (a slashed or dotted 0 every model
+        /// reads as 9 or 6), the readers having read every other digit alike: right in every one of 48 cases (dates
+        /// and boxes) on two development seeds.
+        static let zeroByShape = 83.0
         /// Only one independent reader read it, against the field's own model.
         static let witnessAlone = 48.0
         /// Three, or two, readings of the field's own model at different sizes read it.
