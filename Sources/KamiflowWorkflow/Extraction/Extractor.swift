@@ -284,7 +284,7 @@ struct FieldReader {
                 // (令和8年 as 令和6年 at 300 dpi): put back. Where the readers agreed on the 6 or 9, the part goes on at
                 // the shape's own confidence (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 84
                 // such 8s on four corpus seeds was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and
-                // every one of 30 zeros on one.
+                // every one of 30 zeros on two.
                 let read = text.text.filter { !$0.isWhitespace }
                 let shaped = zerosByShape(in: tightened(transform.pixelRect(rect)), digits: read, eights: true)
                 var shapeConfidence = min(text.confidence, Evidence.disputed)
