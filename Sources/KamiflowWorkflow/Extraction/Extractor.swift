@@ -282,7 +282,7 @@ struct FieldReader {
                 // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
                 // as 9 (昭和10年 as 昭和19年 in VL Gothic); one with an 8's two counters is an 8 they read as 6 or 9
                 // (令和8年 as 令和6年 at 300 dpi): put back. Where the readers agreed on the 6 or 9, the part goes on at
-                // the shape's own confidence (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 84
+                // the shape's own confidence (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 69
                 // such 8s on four corpus seeds was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and
                 // every one of 30 zeros on two.
                 let read = text.text.filter { !$0.isWhitespace }
@@ -1250,7 +1250,7 @@ struct FieldReader {
         /// Tesseract's own confidence from which the field's model counts as sure of a reading (the default floor).
         static let ownModelSure = 80.0
         /// A date part's 6 or 9 put back as 8 by its glyph's two counters (`zerosByShape`), its readers having
-        /// agreed on the 6 or 9: the shape is a witness of its own, right in every one of 84 cases on four corpus
+        /// agreed on the 6 or 9: the shape is a witness of its own, right in every one of 69 cases on four corpus
         /// seeds, but one measured on fewer values than the readers are.
         static let eightByShape = 84.0
         /// A date part's or a boxed row's 9 or 6 put back as 0 by its counter (a slashed or dotted 0 every model
