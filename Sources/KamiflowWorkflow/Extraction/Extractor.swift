@@ -281,10 +281,10 @@ struct FieldReader {
                 }
                 // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
                 // as 9 (昭和10年 as 昭和19年 in VL Gothic); one with an 8's two counters is an 8 they read as 6 or 9
-                // (令和8年 as 令和6年 at 300 dpi): put back. Where the readers agreed on the 6 or 9, the part goes on at
-                // the shape's own confidence (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 69
-                // such 8s on four corpus seeds was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and
-                // every one of 30 zeros on two.
+                // (令和8年 as 令和6年 at 300 dpi): put back. Unless eng and the second model read the part otherwise
+                // (`witnessedPart`, asked of a confident reading), the part goes on at the shape's own confidence
+                // (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 69 such 8s on four corpus seeds
+                // was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and every one of 30 zeros on two.
                 let read = text.text.filter { !$0.isWhitespace }
                 let shaped = zerosByShape(in: tightened(transform.pixelRect(rect)), digits: read, eights: true)
                 var shapeConfidence = min(text.confidence, Evidence.disputed)
