@@ -271,16 +271,18 @@ struct ExtractionTests {
     }
 
     /// `address-zero-shape.png`: 青葉市栄町2丁目6番18号 グリーンパレス302 in VL Gothic, cut as `address-slashed-zero.png`
-    /// (seed 5150, no. 21). jpn reads 302 as 392 (as 362 since faint strokes grow from specks too), and eng and the
-    /// second model, reading the run cut out of the line, do not both see the 0; the glyph does: its counter spans
-    /// its height, a 9's or a 6's only half of it.
-    @Test("an address whose slashed 0 every model reads as 9 is put in doubt by the glyph's counter, with the 0 put in")
+    /// (seed 5150, no. 21). jpn reads 302 as 392 (as 362 since faint strokes grow from specks too), and its raw-line
+    /// decode the same; eng and the second model, reading the run cut out of the line, do not both see the 0, and the
+    /// glyph's counter put it in. The form names no typeface, so the second model now reads the whole line in the
+    /// raw-line decode's place: it reads 302, the readers disagree, and the vote keeps the 0, in doubt. (The glyph
+    /// check on its own: `zeroBehindLaggingBox`.)
+    @Test("an address whose slashed 0 jpn reads as 9 is put in doubt, with the 0 put in")
     func zeroByShape() async throws {
         let (result, first) = try await Self.extractLine(Self.addressLine, fixture: "address-zero-shape.png", dpi: 200)
         #expect(["392", "362"].contains { first?.hasSuffix($0) == true }, "jpn read \(first ?? "nothing")")
         let address = try #require(result.records.first?["address"])
         #expect(address.value == .text("青葉市栄町2丁目6番18号グリーンパレス302"), "\(address.value)")
-        #expect(address.issues.contains { $0.code == Doubt.slashedZero.rawValue }, "\(address.issues)")
+        #expect((address.confidence ?? 100) < 80, "\(address.issues)")
     }
 
     /// `address-zero-lag.png`: 青葉市若葉台5丁目20番4号 in VL Gothic at 150 dpi, 148 × 9 mm cut from a corpus scan
@@ -472,19 +474,19 @@ struct ExtractionTests {
     /// Scans no. 95, 88 and 7 at 200 dpi (tuning seed 9431). On no. 95 every reader read the パ of グリーンパレス as ハ
     /// at 89; the ゜ is a ring fainter than the page's threshold, above the kana's right stroke. On no. 7 the ハ of
     /// サンハイツ has no mark, and jpn's first reading (1]号) is not the value kept: the kana is found in it by its
-    /// run of katakana.
+    /// run of katakana. On no. 88 jpn reads the ゜ of コーポ (a ring closed round its counter, touching ホ's bar) as ゛
+    /// at 88, with its raw-line decode; the second model, asked in that decode's place on a form with no typeface,
+    /// reads ポ, and the line is read right.
     @Test(
-        "a ハ read where the ink has a ゜ beside it, or a ボ whose mark is a ring, goes to a person, the value as read; a ハ with no mark does not"
+        "a ハ read where the ink has a ゜ beside it goes to a person, the value as read; a ハ with no mark does not; a ゜ jpn reads as ゛ the second model reads"
     )
     func voicedMarkChecked() async throws {
         let marked = try #require(try await Self.tuningScan(95, dpi: 200).records.first?["address"])
         #expect(marked.value == .text("青葉市旭町2丁目3番11号グリーンハレス302"), "\(marked.value)")
         #expect(marked.confidence == 30)
         #expect(marked.issues.contains { $0.code == Doubt.voicedMark.rawValue }, "\(marked.issues)")
-        // No. 88: the ゜ of コーポ, a ring closed round its counter and touching ホ's bar, read as ゛ at 88.
         let ring = try #require(try await Self.tuningScan(88, dpi: 200).records.first?["address"])
-        #expect(ring.value == .text("青葉市松原3丁目15番11号コーボ緑101"), "\(ring.value)")
-        #expect(ring.issues.contains { $0.code == Doubt.voicedMark.rawValue }, "\(ring.issues)")
+        #expect(ring.value == .text("青葉市松原3丁目15番11号コーポ緑101"), "\(ring.value)")
         let plain = try #require(try await Self.tuningScan(7, dpi: 200).records.first?["address"])
         #expect(plain.value == .text("青葉市栄町5丁目7番1号サンハイツ203"), "\(plain.value)")
         #expect(!plain.issues.contains { $0.code == Doubt.voicedMark.rawValue }, "\(plain.issues)")
