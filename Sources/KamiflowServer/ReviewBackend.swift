@@ -160,6 +160,9 @@ public enum StationLanguage: String, Sendable, CaseIterable {
                 "A 6 or 9 with two counters, one above the other, was taken as 8: check the digits"
             ),
             "digitsMissing": ("書かれた数字より桁が少なく読まれた可能性があります", "A digit may be missing from the reading"),
+            "digitsExtra": (
+                "年・月・日の欄に3桁以上が読まれました。数字を確かめてください", "More digits were read than a date part holds: check the digits"
+            ),
             "piecesReadOtherwise": ("区切って読むと違う結果になりました", "Read in two pieces, it reads otherwise"),
             "typefaceReadsOtherwise": ("文字の形の照合で一部の文字を直しました", "A character was put in by comparing glyph shapes"),
             "checkDigitReading": ("検査用数字に合う別の読み取りを採りました", "Another reading that passes the check digit was taken"),

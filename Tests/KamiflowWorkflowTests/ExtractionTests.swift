@@ -434,6 +434,18 @@ struct ExtractionTests {
         #expect(applied.issues.allSatisfy { $0.severity == .info }, "\(applied.issues)")
     }
 
+    /// Scan no. 60 of kouza-furikae at 300 dpi (corpus seed 6464), in a Mincho face: jpn's line decode read the day of
+    /// 届出日 令和8年4月30日 as 380, and no other reader did better; the form lost its date ("no such day"). A part holds
+    /// two digits at most: its two glyphs read one at a time give 30, and the date is in doubt for a person.
+    @Test("a date part read with more digits than a part holds is read a digit at a time, and stays in doubt")
+    func extraDigitReadApart() async throws {
+        let result = try await Self.corpusScan("kouza-furikae", 60, dpi: 300, seed: 6464)
+        let applied = try #require(result.records.first?["applied_on"], "\(result.pages)")
+        #expect(applied.value == .date(CivilDate(year: 2026, month: 4, day: 30)), "\(applied.value)")
+        #expect(applied.issues.contains { $0.code == Doubt.digitsExtra.rawValue }, "\(applied.issues)")
+        #expect((applied.confidence ?? 100) < 80)
+    }
+
     /// Tuning seed 9431, VL Gothic, whose 0 is slashed: scan no. 21 at 200 dpi, 生年月日 昭和47年8月10日, and no. 89
     /// at 150 dpi, 口座番号 2687880. Every reader read the 0s as 9 or 8; their counters put them back, the readers
     /// agreeing on every other digit, and the values go on at the shape's confidence with the doubt beside them.

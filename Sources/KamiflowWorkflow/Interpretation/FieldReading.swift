@@ -66,6 +66,8 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     case eightByShape
     /// The ink holds more digits, one glyph each, than the reading has: a digit may have been lost.
     case digitsMissing
+    /// A date part was read with more digits than a part holds (two): it was read again a digit at a time.
+    case digitsExtra
     /// Read again in two pieces, cut at the widest gap, the line reads otherwise (a name run together).
     case piecesReadOtherwise
     /// The glyphs of the form's typeface read a character otherwise, and that character was put in.
@@ -84,6 +86,7 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
         case .notAnEight: "a digit read as 8 has no closed loop: check the digits"
         case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters): check the digits"
         case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
+        case .digitsExtra: "read with more digits than a date part holds: check the digits"
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
         case .typefaceReadsOtherwise: "a character was put in from the typeface's glyphs"
         case .checkDigitReading: "failed its check digit as first read; another reading that passes was put in"
