@@ -751,7 +751,7 @@ struct MasterDataTests {
     }
 
     @Test(
-        "the corpus's resident register: every name the corpus writes is a resident, a name misread alike by both models is near several"
+        "the corpus's resident register: every name the corpus writes is a resident, a name misread alike by both models is near several, and its kana settles which"
     )
     func corpusRegister() throws {
         try #require(FileManager.default.fileExists(atPath: Self.realNames), "mecab-ipadic is not installed")
@@ -768,9 +768,10 @@ struct MasterDataTests {
         process.waitUntilExit()
         try #require(process.terminationStatus == 0)
         let path = root.appendingPathComponent("masters.sqlite").path
-        let source = try MasterImporter(store: try MasterStore(path: path, writable: true)).importTable(
-            "jumin", from: csv)
+        let importer = MasterImporter(store: try MasterStore(path: path, writable: true))
+        let source = try importer.importTable("jumin", from: csv)
         #expect(source.rows == 50_400)
+        _ = try importer.importNames(from: Self.realNames)
         let store = try MasterStore(path: path)
         let workflow = try Workflow.load(file: corpus.appendingPathComponent("workflows/inkan-touroku.yaml").path)
         let interpreter = RecordInterpreter(
@@ -794,6 +795,30 @@ struct MasterDataTests {
         #expect(one["name"]?.value == .text("佐藤 太郎"))
         #expect(
             one["name"]?.issues.map(\.message) == ["氏名: one character corrected by the table 'jumin', column 'name'"])
+        // 和世 again, with its フリガナ read ヤマダ カズヤ: of the residents near it (山田 和也, 山田 和宏) only one reads
+        // so. The register and the kana, read on a line of its own, settle it and lift it over the floor.
+        func pair(_ name: String, _ kana: String) -> FormRecord {
+            interpreter.interpret(
+                ["name": FieldReading(text: name, confidence: 45), "kana": FieldReading(text: kana, confidence: 90)],
+                scanID: "s")
+        }
+        let settled = pair("山田 和世", "ヤマダ カズヤ")
+        #expect(settled["name"]?.value == .text("山田 和也"))
+        #expect(settled["name"]?.confidence == 86)
+        #expect(
+            settled["name"]?.issues.map(\.message) == [
+                "氏名: one character corrected by the table 'jumin', column 'name', as フリガナ reads it"
+            ])
+        #expect(settled["kana"]?.confidence == 92)
+        // A kana that reads none of them (カズシ): the name is left as read, flagged, and the pair with it.
+        let unsettled = pair("山田 和世", "ヤマダ カズシ")
+        #expect(unsettled["name"]?.value.textValue.contains("和世") == true)
+        #expect(
+            unsettled["name"]?.issues.map(\.message) == [
+                "氏名 is near more than one entry of the table 'jumin', column 'name': check it",
+                "フリガナ is not a reading of 氏名 (name dictionary)", "read with confidence 45 (below 80)",
+            ])
+        #expect(unsettled.route == .review)
     }
 
     @Test("a table witness names a field of a text type, a table name and a column; anything else is located")

@@ -33,7 +33,10 @@ struct MasterWitnesses {
     func apply(_ witnesses: [Witness], to fields: inout [FieldResult], position: [String: Int], reviewed: Bool) {
         let evaluator = RuleEvaluator(
             form: form, fields: fields, position: position, today: CivilDate(year: 2000, month: 1, day: 1))
-        for witness in witnesses where isLoaded(witness) {
+        // A municipality's tables first: where one holds several names near the one read, the name's kana settles
+        // which (`checkTable`), and the name ↔ kana check then looks at the name as corrected.
+        let tables = witnesses.filter { if case .table = $0.kind { true } else { false } }
+        for witness in tables + witnesses.filter({ !tables.contains($0) }) where isLoaded(witness) {
             for row in evaluator.rows(for: witness.fieldPaths) {
                 let path = { (declared: String) in evaluator.concrete(declared, row: row) }
                 switch witness.kind {
@@ -55,9 +58,15 @@ struct MasterWitnesses {
                 case .reading(nil, let kana):
                     checkKanaAlone(kana: path(kana), fields: &fields, position: position)
                 case .table(let field, let column, let corrects):
+                    let kana = witnesses.lazy.compactMap { other -> String? in
+                        guard case .reading(let name?, let kana) = other.kind, name == field, isLoaded(other) else {
+                            return nil
+                        }
+                        return kana
+                    }.first
                     checkTable(
-                        field: path(field), column: column, fields: &fields, position: position,
-                        correcting: corrects && !reviewed)
+                        field: path(field), column: column, kana: kana.map(path), fields: &fields,
+                        position: position, correcting: corrects && !reviewed)
                 }
             }
         }
@@ -94,14 +103,21 @@ struct MasterWitnesses {
     /// confidence rises to ``Level/settledAndRead``. Without such a reader the field keeps the confidence it was read
     /// with: one character from one entry is what a misread explains, not what it proves (jpn read 悠斗 as 悠半 on
     /// the corpus's scans and the second model read 悠斗; a register may as well hold a 悠平, as near to 悠半).
-    func settle(_ i: Int, to corrected: String, by source: String, _ fields: inout [FieldResult]) {
+    ///
+    /// `bornOutBy` names another field of the form that bears the correction out (the kana of a name, read on its own
+    /// line): independent evidence too.
+    func settle(
+        _ i: Int, to corrected: String, by source: String, bornOutBy other: String? = nil,
+        _ fields: inout [FieldResult]
+    ) {
         fields[i].value = .text(corrected)
         let plain = MasterTableColumn.folded(corrected)
         let read = (independentReadings[fields[i].path] ?? []).contains { MasterTableColumn.folded($0) == plain }
-        if read { raise(&fields[i], to: Level.settledAndRead) }
+        if read || other != nil { raise(&fields[i], to: Level.settledAndRead) }
         note(
             "\(label(fields[i].path)): one character corrected by \(source)"
-                + (read ? ", as another model read it" : ""), i, &fields)
+                + (other.map { ", as \($0) reads it" } ?? "") + (read ? ", as another model read it" : ""), i,
+            &fields)
     }
 
     func note(_ message: String, _ i: Int, _ fields: inout [FieldResult]) {
@@ -333,9 +349,15 @@ struct MasterWitnesses {
     /// The value is one of the column's (compared after NFKC, spaces dropped): confidence up. One character away
     /// from exactly one of them: corrected to it, with a note (`settle`: its confidence rises only where another
     /// model read that entry). Anything else: a warning, naming the table and column, never the value.
+    ///
+    /// A name with its kana on the form (`kana`, the field of a `{name:, kana:}` witness of the same name) near
+    /// several entries is settled by the one entry the kana reads (name dictionary): jpn reads 和也 as 和志 or 和世,
+    /// and a register holds 小林和子 as well as 小林和也; the kana カズヤ reads only one of them. The register and the
+    /// kana, read on its own line, are two witnesses that cannot share the misread: the confidence rises as where
+    /// another model read the entry.
     func checkTable(
-        field: String, column: MasterTableColumn, fields: inout [FieldResult], position: [String: Int],
-        correcting: Bool
+        field: String, column: MasterTableColumn, kana: String?, fields: inout [FieldResult],
+        position: [String: Int], correcting: Bool
     ) {
         guard let i = usable(field, fields, position) else { return }
         let index = masters.tableIndex(column.table, column: column.column)
@@ -346,8 +368,13 @@ struct MasterWitnesses {
         }
         let near = index.oneEditFrom(read)
         let source = "the table '\(column.table)', column '\(column.column)'"
-        if correcting, near.count == 1, let entry = near.first {
-            settle(i, to: entry, by: source, &fields)
+        let k = kana.flatMap { usable($0, fields, position) }
+        let readByKana =
+            k.map { k in near.filter { nameReadings(of: $0, kana: fields[k]).readings.contains(kanaText(fields[k])) } }
+            ?? []
+        if correcting, let entry = near.count == 1 ? near.first : readByKana.count == 1 ? readByKana.first : nil {
+            let other = readByKana.contains(entry) ? k.map { label(fields[$0].path) } : nil
+            settle(i, to: entry, by: source, bornOutBy: other, &fields)
             return
         }
         flag(
@@ -375,15 +402,22 @@ struct MasterWitnesses {
         }
     }
 
-    func checkReading(name: String, kana: String, fields: inout [FieldResult], position: [String: Int]) {
-        guard let n = usable(name, fields, position), let k = usable(kana, fields, position) else { return }
-        let written = TextFolding.nfkc(fields[n].value.textValue).trimmingCharacters(in: .whitespaces)
-        // 全銀 kana has no small kana (ショウタ is ｼﾖｳﾀ): a 口座名義 is compared with the readings as 全銀 writes them.
-        let zengin = fields[k].type == FieldType.accountKana.rawValue
-        func fold(_ kana: String) -> String { zengin ? NameKana.folded(kana) : kana }
-        let kanaText = fold(
-            TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(fields[k].value.textValue))))
-        let parts = written.split(whereSeparator: { $0 == " " || $0 == "　" }).map(String.init)
+    /// The kana of field `kana` as its name's readings are compared with it: katakana, no spaces, and as 全銀 writes
+    /// it where the field is a 口座名義 (no small kana: ショウタ is ｼﾖｳﾀ).
+    func kanaText(_ kana: FieldResult) -> String {
+        foldedKana(TextFolding.katakana(TextFolding.removingSpaces(TextFolding.nfkc(kana.value.textValue))), as: kana)
+    }
+
+    func foldedKana(_ text: String, as kana: FieldResult) -> String {
+        kana.type == FieldType.accountKana.rawValue ? NameKana.folded(text) : text
+    }
+
+    /// Every reading of the name `written` the dictionary gives (a family and a given name, split where the name has
+    /// a space or at every place it could), folded as `kana` is compared; and the family names' readings alone, of
+    /// every split, where no split has both.
+    func nameReadings(of written: String, kana: FieldResult) -> (readings: Set<String>, families: Set<String>) {
+        let parts = TextFolding.nfkc(written).trimmingCharacters(in: .whitespaces)
+            .split(whereSeparator: { $0 == " " || $0 == "　" }).map(String.init)
         // Every way the name splits into a family and a given name the dictionary knows, with their readings.
         var splits: [(family: [String], given: [String])] = []
         if parts.count == 2 {
@@ -398,9 +432,17 @@ struct MasterWitnesses {
                     ))
             }
         }
-        let families = Set(splits.flatMap(\.family).map(fold))
-        splits = splits.filter { !$0.family.isEmpty && !$0.given.isEmpty }
-        guard !splits.isEmpty else {
+        let families = Set(splits.flatMap(\.family).map { foldedKana($0, as: kana) })
+        let readings = Set(
+            splits.flatMap { split in split.family.flatMap { f in split.given.map { foldedKana(f + $0, as: kana) } } })
+        return (readings, families)
+    }
+
+    func checkReading(name: String, kana: String, fields: inout [FieldResult], position: [String: Int]) {
+        guard let n = usable(name, fields, position), let k = usable(kana, fields, position) else { return }
+        let kanaText = kanaText(fields[k])
+        let (readings, families) = nameReadings(of: fields[n].value.textValue, kana: fields[k])
+        guard !readings.isEmpty else {
             // A given name the dictionary does not know is no evidence for the pair; a family name it knows still is
             // against a kana that starts with none of its readings (田中 read as 山中, the kana タナカ …): family
             // names' readings are a far more closed set than given names'.
@@ -411,7 +453,6 @@ struct MasterWitnesses {
             }
             return
         }
-        let readings = Set(splits.flatMap { split in split.family.flatMap { f in split.given.map { fold(f + $0) } } })
         if readings.contains(kanaText) {
             // The kana is borne out; the kanji are not: a misread of a look-alike of the same reading agrees as well
             // (太朗 for 太郎, 斉藤 for 斎藤; on the corpus's 印鑑登録 scans at 200 dpi, 加藤太朗 went straight through
