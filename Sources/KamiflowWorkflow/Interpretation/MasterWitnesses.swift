@@ -357,9 +357,9 @@ struct MasterWitnesses {
     ///
     /// A name with its kana on the form (`kana`, the field of a `{name:, kana:}` witness of the same name) near
     /// several entries is settled by the one entry the kana reads (name dictionary): jpn reads 和也 as 和志 or 和世,
-    /// and a register holds 小林和子 as well as 小林和也; the kana カズヤ reads only one of them. The register and the
-    /// kana, read on its own line, are two witnesses that cannot share the misread: the confidence rises as where
-    /// another model read the entry.
+    /// and the corpus's register holds 小林 和助 as well as 小林 和也; the kana カズヤ reads only one of them. The
+    /// register and the kana, read on its own line, are two witnesses that cannot share the misread: the confidence
+    /// rises as where another model read the entry.
     func checkTable(
         field: String, column: MasterTableColumn, kana: String?, fields: inout [FieldResult],
         position: [String: Int], correcting: Bool
