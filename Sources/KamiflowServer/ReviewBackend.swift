@@ -163,6 +163,9 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             "digitsExtra": (
                 "年・月・日の欄に3桁以上が読まれました。数字を確かめてください", "More digits were read than a date part holds: check the digits"
             ),
+            "noLoop": (
+                "輪のない字を8・9と読みました。読み直した数字を確かめてください", "A digit with no closed loop was read as 8 or 9: check the digits"
+            ),
             "piecesReadOtherwise": ("区切って読むと違う結果になりました", "Read in two pieces, it reads otherwise"),
             "typefaceReadsOtherwise": ("文字の形の照合で一部の文字を直しました", "A character was put in by comparing glyph shapes"),
             "checkDigitReading": ("検査用数字に合う別の読み取りを採りました", "Another reading that passes the check digit was taken"),

@@ -446,6 +446,18 @@ struct ExtractionTests {
         #expect((applied.confidence ?? 100) < 80)
     }
 
+    /// Scan no. 19 of kouza-furikae at 300 dpi (corpus seed 6464): every reader read the day of 届出日 令和8年7月31日
+    /// as 91, a day no month has. The 9's glyph closes no loop; read again alone, without the digits that close one,
+    /// it is the 3 it is, and the date stays in doubt for a person.
+    @Test("a 9 in a date part whose glyph closes no loop is read again without it, and the date stays in doubt")
+    func looplessNineReadAgain() async throws {
+        let result = try await Self.corpusScan("kouza-furikae", 19, dpi: 300, seed: 6464)
+        let applied = try #require(result.records.first?["applied_on"], "\(result.pages)")
+        #expect(applied.value == .date(CivilDate(year: 2026, month: 7, day: 31)), "\(applied.value)")
+        #expect(applied.issues.contains { $0.code == Doubt.noLoop.rawValue }, "\(applied.issues)")
+        #expect((applied.confidence ?? 100) < 80)
+    }
+
     /// Tuning seed 9431, VL Gothic, whose 0 is slashed: scan no. 21 at 200 dpi, 生年月日 昭和47年8月10日, and no. 89
     /// at 150 dpi, 口座番号 2687880. Every reader read the 0s as 9 or 8; their counters put them back, the readers
     /// agreeing on every other digit, and the values go on at the shape's confidence with the doubt beside them.

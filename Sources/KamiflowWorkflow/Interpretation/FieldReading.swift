@@ -68,6 +68,8 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     case digitsMissing
     /// A date part was read with more digits than a part holds (two): it was read again a digit at a time.
     case digitsExtra
+    /// A digit of a date part read as 8 or 9 closes no loop (a 3 does not): it was read again without them.
+    case noLoop
     /// Read again in two pieces, cut at the widest gap, the line reads otherwise (a name run together).
     case piecesReadOtherwise
     /// The glyphs of the form's typeface read a character otherwise, and that character was put in.
@@ -87,6 +89,7 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
         case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters): check the digits"
         case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
         case .digitsExtra: "read with more digits than a date part holds: check the digits"
+        case .noLoop: "a digit read as 8 or 9 closes no loop: it was read again without them; check the digits"
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
         case .typefaceReadsOtherwise: "a character was put in from the typeface's glyphs"
         case .checkDigitReading: "failed its check digit as first read; another reading that passes was put in"
