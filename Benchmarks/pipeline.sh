@@ -40,9 +40,12 @@ rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n * 60 / t }'; }
 run_end_to_end() {
     local dir=$WORK/run-$1 root=$PWD; shift
     mkdir -p "$dir"
-    # A run that fails (no masters imported: make bench imports them) must not pass for a fast one.
-    if ! ( cd "$dir" && /usr/bin/time -f "%M %e" -o "$dir/time" "$KAMIFLOW" run "$root/$WORKFLOW" "$@" >/dev/null 2>"$dir/stderr" ); then
-        echo "bench: kamiflow run failed: $(tail -3 "$dir/stderr")" >&2
+    # A run that fails (no masters imported: make bench imports them) must not pass for a fast one. Exit status 1
+    # is a run whose forms wait in review, as most of these do.
+    local status=0
+    ( cd "$dir" && /usr/bin/time -f "%M %e" -o "$dir/time" "$KAMIFLOW" run "$root/$WORKFLOW" "$@" >/dev/null 2>"$dir/stderr" ) || status=$?
+    if [ "$status" -gt 1 ]; then
+        echo "bench: kamiflow run failed (exit status $status): $(tail -3 "$dir/stderr")" >&2
         exit 1
     fi
     read -r kb wall < <(tail -1 "$dir/time")
@@ -66,9 +69,9 @@ if [ "$CLI" != 0 ]; then
     printf '%-58s %9.2f %10s\n' "tesseract CLI per scan, xargs -P$CORES, default env" "$t_cli_a" "$(rate "$N" "$t_cli_a")"
     printf '%-58s %9.2f %10s\n' "tesseract CLI per scan, xargs -P$CORES, OMP_THREAD_LIMIT=1" "$t_cli_b" "$(rate "$N" "$t_cli_b")"
 fi
-printf '\nend to end / ceiling: %s   end to end / CLI OMP_THREAD_LIMIT=1: %sx   (targets: >= 0.90 and >= 3x)\n' \
+printf '\nend to end / ceiling: %s   end to end / CLI OMP_THREAD_LIMIT=1: %s   (targets: >= 0.90 and >= 3x)\n' \
     "$(awk -v a="$t_ceiling" -v b="$t_e2e" 'BEGIN{printf "%.2f", a/b}')" \
-    "$(awk -v a="$t_cli_b" -v b="$t_e2e" 'BEGIN{printf "%.2f", a/b}')"
+    "$(awk -v a="$t_cli_b" -v b="$t_e2e" 'BEGIN{if (a > 0) printf "%.2fx", a/b; else printf "(CLI=0)"}')"
 printf 'peak memory of kamiflow run, %d scans: %s MB (target: <= %d MB = 150 + 100 per worker)\n' \
     "$N" "$mem_small" "$((150 + 100 * CORES))"
 printf 'journal states after the run: %s\n' "$(tr '\n|' ' =' < "$WORK/run-small/states")"
