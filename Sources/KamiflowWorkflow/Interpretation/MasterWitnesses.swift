@@ -418,8 +418,8 @@ struct MasterWitnesses {
     }
 
     /// Every reading of the name `written` the dictionary gives (a family and a given name, split where the name has
-    /// a space or at every place it could), folded as `kana` is compared; and the family names' readings alone, of
-    /// every split, where no split has both.
+    /// a space or at every place it could), folded as `kana` is compared; and the readings of the family names of
+    /// every split, which are what the pair is judged by where no split has a known given name.
     func nameReadings(of written: String, kana: FieldResult) -> (readings: Set<String>, families: Set<String>) {
         let parts = TextFolding.nfkc(written).trimmingCharacters(in: .whitespaces)
             .split(whereSeparator: { $0 == " " || $0 == "　" }).map(String.init)
