@@ -283,6 +283,7 @@ struct ExtractionTests {
         let address = try #require(result.records.first?["address"])
         #expect(address.value == .text("青葉市栄町2丁目6番18号グリーンパレス302"), "\(address.value)")
         #expect((address.confidence ?? 100) < 80, "\(address.issues)")
+        #expect(address.issues.contains { $0.code == Doubt.readersDisagree.rawValue }, "\(address.issues)")
     }
 
     /// `address-zero-lag.png`: 青葉市若葉台5丁目20番4号 in VL Gothic at 150 dpi, 148 × 9 mm cut from a corpus scan

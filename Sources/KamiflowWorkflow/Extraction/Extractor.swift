@@ -595,9 +595,11 @@ struct FieldReader {
                 result[index] = "0"
                 doubt = doubt ?? .slashedZero
             } else if character == "8", Self.counterBands(image, inkBelow: Self.faintInk) == nil {
-                let alone = recognizeShort(inked[index], spec: spec, whitelist: "012345679").text
-                    .filter { !$0.isWhitespace }
-                if alone.count == 1, let digit = alone.first, digit.isASCII, digit.isNumber { result[index] = digit }
+                if let digit = oneDigit(
+                    in: inked[index], spec: spec, whitelist: "012345679", modes: [.singleWord, .rawLine, .singleLine])
+                {
+                    result[index] = digit
+                }
                 doubt = doubt ?? .notAnEight
             }
         }
@@ -703,10 +705,7 @@ struct FieldReader {
         let pieces = characters.count == 1 ? [rect] : cutAtWidestGap(rect).map { [$0.0, $0.1] } ?? []
         var result = characters
         for index in loopless where index < pieces.count {
-            let alone = recognizeShort(
-                pieces[index], spec: spec, whitelist: "1234567", modes: [.singleCharacter, .singleLine, .singleWord]
-            ).text.filter { !$0.isWhitespace }
-            if alone.count == 1, let digit = alone.first, digit.isASCII, digit.isNumber { result[index] = digit }
+            if let digit = oneDigit(in: pieces[index], spec: spec, whitelist: "1234567") { result[index] = digit }
         }
         return String(result)
     }
@@ -1144,13 +1143,21 @@ struct FieldReader {
         guard let (left, right) = cutAtWidestGap(rect) else { return nil }
         var digits = ""
         for side in [left, right] {
-            let read = recognizeShort(
-                side, spec: spec, whitelist: "0123456789", modes: [.singleCharacter, .singleLine, .singleWord]
-            ).text.filter { !$0.isWhitespace }
-            guard read.count == 1, let digit = read.first, digit.isASCII, digit.isNumber else { return nil }
+            guard let digit = oneDigit(in: side, spec: spec, whitelist: "0123456789") else { return nil }
             digits.append(digit)
         }
         return digits
+    }
+
+    /// The one digit a glyph's area reads as alone (`whitelist`: the digits it may be), or `nil` when it reads as
+    /// none or as more than one.
+    func oneDigit(
+        in rect: TemplateRect, spec: FieldSpec, whitelist: String,
+        modes: [PageSegmentation] = [.singleCharacter, .singleLine, .singleWord]
+    ) -> Character? {
+        let read = recognizeShort(rect, spec: spec, whitelist: whitelist, modes: modes).text.filter { !$0.isWhitespace }
+        guard read.count == 1, let digit = read.first, digit.isASCII, digit.isNumber else { return nil }
+        return digit
     }
 
     /// The middle of the widest gap between two runs of inked columns (specks of a few pixels left out), in pixels

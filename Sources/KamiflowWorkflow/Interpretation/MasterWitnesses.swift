@@ -35,8 +35,8 @@ struct MasterWitnesses {
             form: form, fields: fields, position: position, today: CivilDate(year: 2000, month: 1, day: 1))
         // A municipality's tables first: where one holds several names near the one read, the name's kana settles
         // which (`checkTable`), and the name ↔ kana check then looks at the name as corrected.
-        let tables = witnesses.filter { if case .table = $0.kind { true } else { false } }
-        for witness in tables + witnesses.filter({ !tables.contains($0) }) where isLoaded(witness) {
+        func isTable(_ witness: Witness) -> Bool { if case .table = witness.kind { true } else { false } }
+        for witness in witnesses.filter(isTable) + witnesses.filter({ !isTable($0) }) where isLoaded(witness) {
             for row in evaluator.rows(for: witness.fieldPaths) {
                 let path = { (declared: String) in evaluator.concrete(declared, row: row) }
                 switch witness.kind {
