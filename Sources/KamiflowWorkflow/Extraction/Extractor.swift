@@ -454,6 +454,14 @@ struct FieldReader {
         if zeros.doubt == .slashedZero, zeros.byShape.values.allSatisfy({ $0 == "0" }), String(voted) == first.text {
             return (first.text, Evidence.zeroByShape, .slashedZero)
         }
+        // Digits the row's own reading got wrong and two independent readers, eng and the second model, read alike
+        // go on as a line of text the vote settles does (`crossChecked`): the row's decodes disagreeing was the doubt
+        // they answer. Not on eng with jpn at another size, one of them the model that misread (0009 read 0909 by
+        // both, corpus seed 6161), and not where a glyph contradicts a digit (`slashedZeros`).
+        if zeros.doubt == nil {
+            let settled = Self.corroboration(of: best.key, among: readings, witness: nil, spec: spec)
+            if settled >= Evidence.independentReaders { return (best.key, settled, nil) }
+        }
         return (String(voted), min(first.confidence ?? 0, 30), zeros.doubt ?? .readersDisagree)
     }
 
@@ -1003,6 +1011,17 @@ struct FieldReader {
         }
         if freeText, unreadMark(characters, in: text, zone: zone) {
             return (text, min(confidence, Evidence.disputed), .voicedMark)
+        }
+        // jpn reads a slashed or dotted 0 of a Gothic face as 9 at every size and in both decodes (10番 as 19番,
+        // コーポ緑101 as 191); the second model reads it right and the vote takes its reading, but as one reader
+        // against jpn thrice it stays in doubt. Where the first reading's 9s and 6s, looked at by their glyphs'
+        // counters or read again by eng and the second model (`zerosOtherModelsRead`), are the zeros the vote put
+        // in their place, and nothing else differs, the value goes on as a boxed or dated zero put back does.
+        if confidence < reviewFloor, TextFolding.removingSpaces(text) != TextFolding.removingSpaces(read.text),
+            let zeros = zerosOtherModelsRead(characters, in: read.text),
+            TextFolding.removingSpaces(zeros) == TextFolding.removingSpaces(text)
+        {
+            return (text, Evidence.zeroByShape, .slashedZero)
         }
         return weighed(text, confidence)
     }
