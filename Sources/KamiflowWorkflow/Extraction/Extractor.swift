@@ -373,11 +373,12 @@ struct FieldReader {
     /// raw-line decodes agree and hold one character per cell with ink; otherwise each cell is read alone, and
     /// when that agrees with neither row decode the field's confidence drops to 30 so that a person looks.
     ///
-    /// A row in doubt is read again with other models and sizes (`rowOpinions`), and the field still goes to a
-    /// person. A full 個人番号, 法人番号 or 団体コード row that fails its check digit takes the first of those readings
-    /// that passes: on 200 kokuho scans the five rows that failed had read 8 as 3 or 2 as 4 with jpn under the
-    /// digit whitelist, and eng read each of them right. A row without a check digit whose decodes disagreed takes
-    /// the reading most of them give (kyufukin's 世帯番号, 2 of 200 misread, none).
+    /// A row in doubt is read again with other models and sizes (`rowOpinions`), and the field goes to a person
+    /// unless two independent readers bear out what it is given. A full 個人番号, 法人番号 or 団体コード row that
+    /// fails its check digit takes the first of those readings that passes: on 200 kokuho scans the five rows that
+    /// failed had read 8 as 3 or 2 as 4 with jpn under the digit whitelist, and eng read each of them right. A row
+    /// without a check digit whose decodes disagreed takes the reading most of them give (kyufukin's 世帯番号, 2 of
+    /// 200 misread, none), and goes on at 92 where eng and the second model both read it.
     func readCells(
         _ cells: CellGrid, spec: FieldSpec,
         rowOpinions: [(language: String, height: Double)] = Self.rowOpinions
