@@ -268,6 +268,12 @@ public protocol Journal: AnyObject, Sendable {
         under folder: String, owners: [String], duration: TimeInterval, now: Date
     ) async throws(KamiflowError) -> [QueuedScan]
 
+    /// Frees the leases whose owner begins with `prefix` (one queue worker's names), except those in `working` (the
+    /// scans its slots are on). A journal that stops as it commits a `claimQueued` leaves scans leased to names
+    /// whose answer never reached the worker, and a worker whose journal stopped right after a claim could not hand
+    /// the lease back; either way nobody would take those scans until the lease ran out, with the node alive.
+    func releaseLeases(ownedBy prefix: String, except working: Set<String>, now: Date) async throws(KamiflowError)
+
     // MARK: Nodes
 
     /// Registers this process as a node (a row with its host, pid and start, seen `now`). Nodes that ran under the

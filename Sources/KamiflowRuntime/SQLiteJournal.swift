@@ -875,6 +875,14 @@ public final class SQLiteJournal: Journal {
         }
     }
 
+    public func releaseLeases(
+        ownedBy prefix: String, except working: Set<String>, now: Date
+    ) async throws(KamiflowError) {
+        leases.withLock { leases in
+            leases = leases.filter { !$0.value.owner.hasPrefix(prefix) || working.contains($0.value.owner) }
+        }
+    }
+
     public func retireNode(_ nodeID: String, now: Date) async throws(KamiflowError) {
         try write { db in
             try db.execute(

@@ -136,18 +136,26 @@ public struct QueueWorker: Service {
     }
 
     public func run() async throws {
+        // This worker's lease owners all begin with `tag`: the leases under it that no slot works on can then be
+        // found and freed (see `Journal.releaseLeases`), and no other worker of this process has one.
+        let tag = handler.node.identity.ownerPrefix + "queue-" + UUID().uuidString.prefix(6) + "-"
         // Each worker slot takes the next scan as soon as it is free: a slot never waits for the others' scans.
-        await withTaskGroup(of: Bool.self) { group in
-            var running = 0
+        await withTaskGroup(of: SlotEnd.self) { group in
+            var working: Set<String> = []
             var ticking = false
             var warned = false
+            // Leases of this worker may be held with no slot on them: the journal failed as a claim was committed
+            // (the answer lost) or before a slot could hand its scan back. Freed once the journal answers again.
+            var strays = false
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                if running < concurrency {
+                if working.count < concurrency {
                     let taken: [QueuedScan]
-                    let owners = (running..<concurrency).map { _ in
-                        handler.node.identity.ownerPrefix + UUID().uuidString.prefix(8)
-                    }
+                    let owners = (working.count..<concurrency).map { _ in tag + UUID().uuidString.prefix(8) }
                     do throws(KamiflowError) {
+                        if strays {
+                            try await handler.journal.releaseLeases(ownedBy: tag, except: working, now: Date())
+                            strays = false
+                        }
                         // Scans and their leases in one step: workers of every node asking at once get different
                         // scans (see `Journal.claimQueued`).
                         taken = try await handler.journal.claimQueued(
@@ -160,40 +168,54 @@ public struct QueueWorker: Service {
                                 "cannot read the queue; trying again", metadata: ["error": "\(error.message)"])
                             warned = true
                         }
+                        strays = true
                         taken = []
                     }
                     for scan in taken {
-                        running += 1
-                        group.addTask { await handle(scan) }
+                        working.insert(scan.lease.owner)
+                        group.addTask { .scan(owner: scan.lease.owner, settled: await handle(scan)) }
                     }
-                    if running < concurrency && !ticking {
+                    if working.count < concurrency && !ticking {
                         // Not enough work: look again after `poll`, or as soon as a slot frees.
                         ticking = true
                         group.addTask {
                             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
-                            return false
+                            return .tick
                         }
                     }
                 }
-                guard let finished = await group.next() else { break }
-                if finished { running -= 1 } else { ticking = false }
+                switch await group.next() {
+                case nil: return
+                case .tick: ticking = false
+                case .scan(let owner, let settled):
+                    working.remove(owner)
+                    if !settled { strays = true }
+                }
             }
             // Shutting down: the scans in flight finish (or are handed back when the deadline cancels them).
         }
     }
 
-    /// Handles one taken scan; true once done. A scan that could not be handled here (its file busy or missing)
-    /// holds its slot for one `poll`, so that a slot never spins on it.
+    /// How a task of the worker's group ended: the poll's tick, or a slot's scan.
+    private enum SlotEnd: Sendable {
+        case tick
+        /// `settled`: the scan ended here (settled or skipped); false when it was left (its file busy or missing,
+        /// the journal failing), in which case its lease may still be held.
+        case scan(owner: String, settled: Bool)
+    }
+
+    /// Handles one taken scan. A scan that could not be handled here (its file busy or missing) holds its slot for
+    /// one `poll`, so that a slot never spins on it.
     private func handle(_ scan: QueuedScan) async -> Bool {
         let outcome = await handler.handle(
             path: scan.entry.path, originalPath: scan.entry.originalPath, rerunResumes: true, queued: true,
             lease: scan.lease)
         if outcome.busy || outcome.rowID == nil {
             try? await Task.sleep(for: poll)
-            return true
+            return false
         }
         logger.info(
             "queued scan handled", metadata: ["scan": "\(outcome.id.prefix(12))", "state": "\(outcome.state)"])
-        return true
+        return !outcome.handedBack
     }
 }

@@ -954,8 +954,8 @@ public struct JournalConformance: Sendable {
             guard let entry = try await admitNew(journal, r, hash(Character(letter)), "/spool/\(n).png") else { return }
             queued.append(entry)
         }
-        guard try await admitNew(journal, r, hash("u"), "/in/u.png") != nil else { return }
-        let owners = (0..<6).map { node.ownerPrefix + "w\($0)" }
+        guard let elsewhere = try await admitNew(journal, r, hash("u"), "/in/u.png") else { return }
+        let owners = (0..<7).map { node.ownerPrefix + "w\($0)" }
         let first = try await journal.claimQueued(
             under: "/spool", owners: Array(owners[0..<2]), duration: 600, now: t0)
         r.check(
@@ -988,6 +988,20 @@ public struct JournalConformance: Sendable {
         let none = try await journal.claimQueued(under: "/spool", owners: [], duration: 600, now: t0 + 5)
         let held = try await journal.claimQueued(under: "/spool", owners: [owners[5]], duration: 600, now: t0 + 5)
         r.check(none.isEmpty && held.isEmpty, "a queue whose scans are all held still gave one: \(none + held)")
+        // A worker frees the leases under its names that none of its slots is on (a claim whose answer was lost):
+        // w2's scan; not w0's or w4's, and not another node's.
+        _ = try await journal.claim(elsewhere.rowID, owner: "another#w1", duration: 600, now: t0 + 5)
+        try await journal.releaseLeases(ownedBy: node.ownerPrefix + "w", except: [owners[0], owners[4]], now: t0 + 5)
+        let freed = try await journal.claimQueued(under: "/spool", owners: [owners[5]], duration: 600, now: t0 + 6)
+        r.check(
+            freed.map(\.entry.rowID) == [queued[2].rowID],
+            "a lease no slot works on was not freed, or one a slot works on was: \(freed.map(\.entry.rowID))")
+        r.check(
+            try await journal.claim(elsewhere.rowID, owner: owners[6], duration: 600, now: t0 + 6) == nil,
+            "freeing a worker's leases freed another node's")
+        r.check(
+            try await journal.renewLease(first[0].lease, duration: 600, now: t0 + 6) != nil,
+            "freeing a worker's stray leases took the one a slot works on")
         // The node falls silent for three beats: everything it held is offered again.
         let fourth = try await journal.claimQueued(
             under: "/spool", owners: ["other#1", "other#2", "other#3", "other#4"], duration: 600, now: t0 + 31)

@@ -221,6 +221,49 @@ struct PostgresJournalTests {
         await hasty.close()
     }
 
+    /// A call that does not heed its cancellation (as some pooled calls did past a server restart in the
+    /// three-worker drill) must not hold its caller beyond the journal's timeout.
+    @Test("a journal call that never comes back is given up at the timeout, not waited for")
+    func boundedCall() async throws {
+        #expect(try await PostgresJournal.bounded(by: .seconds(30)) { 7 } == 7)
+        await #expect(throws: KamiflowError.self) {
+            try await PostgresJournal.bounded(by: .seconds(30)) { () async throws -> Int in
+                throw KamiflowError(.journal, "refused")
+            }
+        }
+        let parked = Parked()
+        await #expect(throws: (any Error).self) {
+            try await PostgresJournal.bounded(by: .milliseconds(200)) { () async -> Int in
+                await parked.park()
+                return 1
+            }
+        }
+        await parked.release()
+    }
+
+    /// Work that waits on a continuation, deaf to cancellation, until released.
+    final class Parked: Sendable {
+        private let waiting = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+        func park() async {
+            await withCheckedContinuation { continuation in waiting.withLock { $0 = continuation } }
+        }
+
+        func release() async {
+            while true {
+                let parked = waiting.withLock { state in
+                    defer { state = nil }
+                    return state
+                }
+                if let continuation = parked {
+                    continuation.resume()
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
     @Test("migrations are recorded, applied once by several processes opening at once, and a newer schema refused")
     func migrations() async throws {
         let server = try server
