@@ -1462,7 +1462,8 @@ struct FieldReader {
     /// two) the margin is a whole line height: where the threshold keeps only the dark ends of a faint stroke (the
     /// serifs at the right of a Mincho 三's hairlines at 150 dpi), the box of the ink ends short of the stroke's
     /// start, and 三男 cut there reads as =男 or 男. Longer lines keep the narrower margin: widened too, names and
-    /// addresses read otherwise as often better as worse (development seed 6161), and so did dates in parts.
+    /// addresses read otherwise as often better as worse (development seed 6161), and dates in parts moved both ways
+    /// (seed 8383).
     func tightened(_ zone: PixelRect, text: Bool = false) -> PixelRect {
         guard let ink = writingBox(zone) else { return zone }
         let margin = max(Int(1.0 * pxPerMM), ink.height / 2)
