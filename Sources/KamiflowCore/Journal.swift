@@ -272,7 +272,7 @@ public protocol Journal: AnyObject, Sendable {
     /// scans its slots are on). A journal that stops as it commits a `claimQueued` leaves scans leased to names
     /// whose answer never reached the worker, and a worker whose journal stopped right after a claim could not hand
     /// the lease back; either way nobody would take those scans until the lease ran out, with the node alive.
-    func releaseLeases(ownedBy prefix: String, except working: Set<String>, now: Date) async throws(KamiflowError)
+    func releaseLeases(ownedBy prefix: String, except working: Set<String>) async throws(KamiflowError)
 
     // MARK: Nodes
 

@@ -875,9 +875,7 @@ public final class SQLiteJournal: Journal {
         }
     }
 
-    public func releaseLeases(
-        ownedBy prefix: String, except working: Set<String>, now: Date
-    ) async throws(KamiflowError) {
+    public func releaseLeases(ownedBy prefix: String, except working: Set<String>) async throws(KamiflowError) {
         leases.withLock { leases in
             leases = leases.filter { !$0.value.owner.hasPrefix(prefix) || working.contains($0.value.owner) }
         }

@@ -153,7 +153,7 @@ public struct QueueWorker: Service {
                     let owners = (working.count..<concurrency).map { _ in tag + UUID().uuidString.prefix(8) }
                     do throws(KamiflowError) {
                         if strays {
-                            try await handler.journal.releaseLeases(ownedBy: tag, except: working, now: Date())
+                            try await handler.journal.releaseLeases(ownedBy: tag, except: working)
                             strays = false
                         }
                         // Scans and their leases in one step: workers of every node asking at once get different

@@ -991,7 +991,7 @@ public struct JournalConformance: Sendable {
         // A worker frees the leases under its names that none of its slots is on (a claim whose answer was lost):
         // w2's scan; not w0's or w4's, and not another node's.
         _ = try await journal.claim(elsewhere.rowID, owner: "another#w1", duration: 600, now: t0 + 5)
-        try await journal.releaseLeases(ownedBy: node.ownerPrefix + "w", except: [owners[0], owners[4]], now: t0 + 5)
+        try await journal.releaseLeases(ownedBy: node.ownerPrefix + "w", except: [owners[0], owners[4]])
         let freed = try await journal.claimQueued(under: "/spool", owners: [owners[5]], duration: 600, now: t0 + 6)
         r.check(
             freed.map(\.entry.rowID) == [queued[2].rowID],

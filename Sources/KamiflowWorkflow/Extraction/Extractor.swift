@@ -867,7 +867,7 @@ struct FieldReader {
         options.reportsCharacters = characters
         var pixels = transform.pixelRect(rect)
         if mode == .singleLine || mode == .rawLine {
-            pixels = tightened(pixels, text: [.text, .katakana, .hiragana].contains(spec.type) && spec.cells == nil)
+            pixels = tightened(pixels, text: spec.type.isFreeText && spec.cells == nil)
         }
         guard var reading = try? page.recognize(pixels, options: options) else { return nil }
         reading.text = reading.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -912,7 +912,7 @@ struct FieldReader {
         // Free text in any zone, other fields when read as one line: dates and phone numbers too (jpn's line mode
         // collapses a doubled digit, 平成22年 read as 平成2年 at 85, and only a second decode notices).
         let lineMode = (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
-        let freeText = [.text, .katakana, .hiragana].contains(spec.type)
+        let freeText = spec.type.isFreeText
         guard freeText || lineMode, spec.cells == nil else { return (read.text, read.confidence, nil) }
         // The glyph witness, for free text in the form's typeface: its agreement settles a confident reading, and
         // a character it is surer of than Tesseract sends the field to a person with that character put in.

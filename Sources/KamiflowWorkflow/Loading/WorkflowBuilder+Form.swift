@@ -467,7 +467,7 @@ extension WorkflowBuilder {
         }
         if let values = byKey["values"] {
             let list = strings(values.value, "a value").map(\.0)
-            if ![.text, .katakana, .hiragana].contains(type) {
+            if !type.isFreeText {
                 error("'values' is only for text, katakana and hiragana fields", at: values.keyNode)
             } else if list.isEmpty || list.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 error("'values' must list the words the field may hold, e.g. [世帯主, 妻, 夫, 子]", at: values.value)
@@ -478,7 +478,7 @@ extension WorkflowBuilder {
         if let file = byKey["values_file"] {
             if byKey["values"] != nil {
                 error("a field takes 'values' or 'values_file', not both", at: file.keyNode)
-            } else if ![.text, .katakana, .hiragana].contains(type) {
+            } else if !type.isFreeText {
                 error("'values_file' is only for text, katakana and hiragana fields", at: file.keyNode)
             } else if let name = string(file.value, "'values_file'"), let list = valuesFile(name, at: file.value) {
                 spec.validation.values = list

@@ -28,6 +28,10 @@ public enum FieldType: String, Hashable, Sendable, CaseIterable, Codable {
     /// Read by marks (fill ratios), never by OCR.
     public var isMarked: Bool { self == .choice || self == .checkbox }
 
+    /// Free text (text, katakana, hiragana): words with no shape of their own, which may take `values` and are
+    /// read as lines of writing.
+    public var isFreeText: Bool { self == .text || self == .katakana || self == .hiragana }
+
     /// The characters Tesseract may produce for this type when the field sets no `whitelist`.
     public var defaultWhitelist: String? {
         switch self {
