@@ -727,6 +727,24 @@ struct MasterDataTests {
             scanID: "s")
         #expect(borne["school"]?.confidence == 86)
         #expect(borne.route == .straightThrough)
+        // An entry the other model read as another entry: the table cannot tell which is written, so it confirms
+        // neither (both models read 田中 和也 as 和世 at some sizes, and the corpus's city has a 田中 和世 too).
+        let torn = interpreter.interpret(
+            ["school": FieldReading(text: "岩国市立東小学校", confidence: 45, independentReadings: ["岩国市立西小学校"])],
+            scanID: "s")
+        #expect(torn["school"]?.value == .text("岩国市立東小学校"))
+        #expect(torn["school"]?.confidence == 45)
+        #expect(
+            torn["school"]?.issues.map(\.message).contains(
+                "学校名 and another reading of it are both entries of the table 'schools', column 'name': check it")
+                == true)
+        #expect(torn.route == .review)
+        // Another reading that is no entry leaves the entry confirmed.
+        let misreadByOther = interpreter.interpret(
+            ["school": FieldReading(text: "岩国市立東小学校", confidence: 45, independentReadings: ["岩国市立東小学按"])],
+            scanID: "s")
+        #expect(misreadByOther["school"]?.confidence == 92)
+        #expect(misreadByOther.route == .straightThrough)
         // A school the municipality does not have: flagged, and the message does not repeat what was read.
         let planted = read("岩国市立南小学校", 95)
         #expect(planted["school"]?.issues.map(\.code) == [IssueCode.master])
