@@ -512,6 +512,22 @@ struct ExtractionTests {
         }
     }
 
+    /// Scan no. 91 of kouza-furikae at 150 dpi (development seed 6161): グリーンパレス302 in a Gothic face whose 0 has a
+    /// slash, which jpn reads as two digits, 3602, at every size; the second model reads 302. The vote keeps jpn's
+    /// three readings, but eng and the second model, reading the run of digits cut out, read 302 as well, and the
+    /// second model's line holds it: the 0 is put back and the address goes on, with a note.
+    @Test("a slashed 0 jpn reads as two digits (302 as 3602) is put back when the other models read one 0")
+    func slashReadAsDigit() async throws {
+        let result = try await Self.corpusScan("kouza-furikae", 91, dpi: 150, seed: 6161)
+        let address = try #require(result.records.first?["address"], "\(result.pages)")
+        #expect(TextFolding.removingSpaces(address.value.textValue) == "青葉市本町5丁目16番8号グリーンパレス302")
+        #expect(address.issues.map(\.severity) == [.info], "\(address.issues)")
+        #expect((address.confidence ?? 0) >= 80)
+        #expect(FieldReader.slashesJoined("3602") == ["302"])
+        #expect(FieldReader.slashesJoined("9090") == ["090", "900"])
+        #expect(FieldReader.slashesJoined("1234").isEmpty)
+    }
+
     /// Scan no. 71 of kouza-furikae at 300 dpi (development seed 6161): 名義人 佐藤 和也, which jpn reads as 佐藤和世
     /// with confidence over the floor, and its raw-line decode alike. With no typeface named, the second model is
     /// asked in place of the raw-line decode; it reads 和也, and the vote of the readers keeps 和也.

@@ -1009,7 +1009,12 @@ struct FieldReader {
         // However many readers agree, digits the ink has no room for, or a name its pieces read otherwise, go to a
         // person.
         if let zeros = zerosOtherModelsRead(characters, in: text) {
-            return (zeros, min(confidence, Evidence.disputed), .slashedZero)
+            // The vote kept jpn's digits, read at three sizes, but a line reading of the second model holds the
+            // zeros eng and that model read in the cut: as where the vote took that reading (below), it goes on.
+            let borne = readings.contains {
+                $0.independent && TextFolding.removingSpaces($0.text) == TextFolding.removingSpaces(zeros)
+            }
+            return (zeros, borne ? Evidence.zeroByShape : min(confidence, Evidence.disputed), .slashedZero)
         }
         if ink?.agrees(with: text) == false { return (text, min(confidence, Evidence.disputed), .digitsMissing) }
         if let pieces, !Self.samePieces(pieces, text, spec: spec) {
@@ -1045,7 +1050,10 @@ struct FieldReader {
     /// read by eng with digits only, then, where eng sees such a 0, by the second Japanese model the same way: both
     /// must read the same digits. Only that confusion counts: cut out of a line, a digit beside a kanji reads worse
     /// than in its line (2 as 1, 24 as 14, 19 as 191 on the tuning scans), so a run read as another count of digits,
-    /// or with other differences, says nothing.
+    /// or with other differences, says nothing — but for one: jpn also reads such a 0 as two digits, its slash a 6
+    /// or a 9 of its own (グリーンパレス302 as 3602 or 3902, サンハイツ203 as 2603, at every size, where the second model
+    /// read 302). A run with a 60 or a 90 that eng and the second model both read as that run with the pair one 0
+    /// is put back so.
     func zerosOtherModelsRead(_ characters: [RecognizedWord], in text: String) -> String? {
         func digit(_ text: String) -> Character? {
             let folded = TextFolding.nfkc(text)
@@ -1086,6 +1094,24 @@ struct FieldReader {
                 ? last.maxX + margin : (last.maxX + characters[run.upperBound].box.x + 1) / 2
             let cut = PixelRect(x: left, y: top - margin, width: right - left, height: bottom - top + 2 * margin)
             let own = textRuns[number]
+            // eng alone is not enough: on a 300-dpi Takao Gothic scan it read 29 as 20 at every size. The second
+            // Japanese model, reading the same cut with digits only, must see the same zeros (it read that 29 as 293;
+            // on the tuning scans it read most of jpn's 191s as 101, and the others as jpn did, which leaves them).
+            func readByOthers(_ accepted: (String) -> Bool) -> String? {
+                guard let eng = try? page.recognize(cut, options: options) else { return nil }
+                let read = eng.text.filter { $0.isASCII && $0.isNumber }
+                guard accepted(read) else { return nil }
+                options.language = Self.secondModel
+                defer { options.language = Self.digitModel }
+                let second = (try? page.recognize(cut, options: options))?.text.filter { $0.isASCII && $0.isNumber }
+                return second == read ? read : nil
+            }
+            // A 60 or a 90 that the other models read as one 0: the slash of a 0 jpn read as a digit of its own.
+            let joined = Self.slashesJoined(own)
+            if !joined.isEmpty, cut.width > 0, let read = readByOthers({ joined.contains($0) }) {
+                corrected[number] = read
+                continue
+            }
             // The glyphs themselves, which no model reads: a 9 or a 6 with a 0's counter is a 0 with a slash or a
             // dot inside (VL Gothic's 302 read as 392 by jpn, its second decode and the second model alike). Looked
             // at even where the boxes of the characters beside the run overlap it (1 丁目 19 番 at 300 dpi, read as
@@ -1100,18 +1126,12 @@ struct FieldReader {
                 continue
             }
             guard cut.width > 0 else { continue }
-            guard let eng = try? page.recognize(cut, options: options) else { continue }
-            let read = eng.text.filter { $0.isASCII && $0.isNumber }
-            guard read.count == own.count, read != own,
-                zip(own, read).allSatisfy({ $0 == $1 || ($1 == "0" && "69".contains($0)) })
-            else { continue }
-            // eng alone is not enough: on a 300-dpi Takao Gothic scan it read 29 as 20 at every size. The second
-            // Japanese model, reading the same cut with digits only, must see the same zeros (it read that 29 as 293;
-            // on the tuning scans it read most of jpn's 191s as 101, and the others as jpn did, which leaves them).
-            options.language = Self.secondModel
-            let second = (try? page.recognize(cut, options: options))?.text.filter { $0.isASCII && $0.isNumber }
-            options.language = Self.digitModel
-            if second == read { corrected[number] = read }
+            if let read = readByOthers({ read in
+                read.count == own.count && read != own
+                    && zip(own, read).allSatisfy({ $0 == $1 || ($1 == "0" && "69".contains($0)) })
+            }) {
+                corrected[number] = read
+            }
         }
         guard corrected != textRuns else { return nil }
         // The runs put back in order, with everything between them as it was read.
@@ -1128,6 +1148,20 @@ struct FieldReader {
             }
         }
         return result
+    }
+
+    /// `digits` with one of its 60s or 90s made a 0, each way it can be (`3602` → `302`): what a slashed 0 jpn read
+    /// as two digits is. Empty when it has no such pair.
+    static func slashesJoined(_ digits: String) -> Set<String> {
+        let characters = Array(digits)
+        var joined: Set<String> = []
+        for index in characters.indices.dropLast()
+        where "69".contains(characters[index]) && characters[index + 1] == "0" {
+            var shorter = characters
+            shorter.remove(at: index)
+            joined.insert(String(shorter))
+        }
+        return joined
     }
 
     /// The line read as two pieces, cut in the middle of the widest gap between columns of ink (the space between
