@@ -528,6 +528,18 @@ struct ExtractionTests {
         #expect(FieldReader.slashesJoined("1234").isEmpty)
     }
 
+    /// Scan no. 34 of inkan-touroku at 150 dpi (development seed 6161): jpn reads the ゜ of コーポ as ゛ at every size,
+    /// the second model reads ポ, and the vote takes its reading, one reader against jpn thrice (51 before). The ink
+    /// beside jpn's ボ holds a ring, which no ゛ makes: it bears the second model out, and the address goes on.
+    @Test("a ゜ jpn reads as ゛ goes on as the second model read it where the ink holds a ring")
+    func ringBearsOutSecondModel() async throws {
+        let result = try await Self.corpusScan("inkan-touroku", 34, dpi: 150, seed: 6161)
+        let address = try #require(result.records.first?["address"], "\(result.pages)")
+        #expect(TextFolding.removingSpaces(address.value.textValue) == "青葉市東町2丁目6番4号コーポ緑101")
+        #expect(address.issues.map(\.severity) == [.info], "\(address.issues)")
+        #expect((address.confidence ?? 0) >= 80)
+    }
+
     /// Scan no. 71 of kouza-furikae at 300 dpi (development seed 6161): 名義人 佐藤 和也, which jpn reads as 佐藤和世
     /// with confidence over the floor, and its raw-line decode alike. With no typeface named, the second model is
     /// asked in place of the raw-line decode; it reads 和也, and the vote of the readers keeps 和也.

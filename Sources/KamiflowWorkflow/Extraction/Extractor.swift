@@ -1034,6 +1034,12 @@ struct FieldReader {
         {
             return (text, Evidence.zeroByShape, .slashedZero)
         }
+        // jpn reads the ゜ of コーポ as ゛ at every size, the second model reads ポ, and the vote takes its reading but
+        // leaves it in doubt, one reader against jpn thrice. Where that is all that differs and the ink beside each
+        // such kana holds a ring (`VoicedMarks`), the ink bears the second model out.
+        if confidence < reviewFloor, freeText, ringsBearOut(characters, first: read.text, chosen: text, zone: zone) {
+            return (text, Evidence.ringInInk, .voicedMark)
+        }
         return weighed(text, confidence)
     }
 
@@ -1374,6 +1380,9 @@ struct FieldReader {
         /// reads as 9 or 6), the readers having read every other digit alike: right in every one of 48 cases (dates
         /// and boxes) on two development seeds.
         static let zeroByShape = 83.0
+        /// A ゜ jpn read as ゛ that the vote took from the second model, a ring of ink standing where the mark does
+        /// (`ringsBearOut`).
+        static let ringInInk = 83.0
         /// Only one independent reader read it, against the field's own model.
         static let witnessAlone = 48.0
         /// Three, or two, readings of the field's own model at different sizes read it.

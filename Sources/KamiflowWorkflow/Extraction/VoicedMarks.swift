@@ -18,6 +18,8 @@ struct VoicedMarks {
     static let plain: Set<Character> = Set("ハヒフヘホ")
     /// The kana read with a ゛ that may be a ゜ misread.
     static let voiced: Set<Character> = Set("バビブベボ")
+    /// Each kana read with a ゛, and the same kana with a ゜.
+    static let ringed: [Character: Character] = ["バ": "パ", "ビ": "ピ", "ブ": "プ", "ベ": "ペ", "ボ": "ポ"]
 
     /// The ink of an area around a kana: its blobs, and the specks of paper its ink closes round (the counter of a
     /// ゜), as boxes in page pixels.
@@ -226,13 +228,36 @@ extension FieldReader {
         let glyphs = characters.filter { !$0.text.allSatisfy(\.isWhitespace) && !$0.box.isEmpty }
         let checked = VoicedMarks.checkedKana(of: text, in: glyphs.map(\.text))
         guard !checked.isEmpty, let line = writingBox(transform.pixelRect(zone)) else { return false }
-        // The page's grey pixels where it has them (a faint ゜ is under the page's threshold), else its ink.
-        let found = VoicedMarks.unreadMark(in: glyphs, checking: checked, line: line) { region in
-            guard let grey = page.greyImage(of: region) else {
-                return VoicedMarks.Ink(blobs: page.inkComponents(in: region, sides: 1...Int.max / 2))
-            }
-            return VoicedMarks.ink(in: grey, x: region.x, y: region.y)
-        }
+        let found = VoicedMarks.unreadMark(in: glyphs, checking: checked, line: line, ink: markInk)
         return found != nil
+    }
+
+    /// The ink of `region` as `VoicedMarks` looks at it: the page's grey pixels where it has them (a faint ゜ is under
+    /// the page's threshold), else its ink.
+    func markInk(_ region: PixelRect) -> VoicedMarks.Ink {
+        guard let grey = page.greyImage(of: region) else {
+            return VoicedMarks.Ink(blobs: page.inkComponents(in: region, sides: 1...Int.max / 2))
+        }
+        return VoicedMarks.ink(in: grey, x: region.x, y: region.y)
+    }
+
+    /// Whether `chosen` is `first` (the first reading, whose glyphs are `characters`) with a ゜ where `first` has a ゛
+    /// (ポ for ボ …) and nothing else changed, and the ink beside each such kana holds a ring: a loop round a speck of
+    /// paper where a mark stands, which no ゛ makes.
+    func ringsBearOut(_ characters: [RecognizedWord], first: String, chosen: String, zone: TemplateRect) -> Bool {
+        let read = Array(TextFolding.removingSpaces(first)), kept = Array(TextFolding.removingSpaces(chosen))
+        guard read.count == kept.count, read != kept,
+            zip(read, kept).allSatisfy({ $0 == $1 || VoicedMarks.ringed[$0] == $1 })
+        else { return false }
+        let glyphs = characters.filter { !$0.text.allSatisfy(\.isWhitespace) && !$0.box.isEmpty }
+        // The ハ-row kana of the first reading, in order, and their glyphs: every one must be found.
+        let checked = VoicedMarks.checkedKana(of: first, in: glyphs.map(\.text))
+        let row = read.indices.filter { VoicedMarks.plain.contains(read[$0]) || VoicedMarks.voiced.contains(read[$0]) }
+        guard checked.count == row.count, let line = writingBox(transform.pixelRect(zone)) else { return false }
+        for (ordinal, position) in row.enumerated() where read[position] != kept[position] {
+            let ringed = VoicedMarks.unreadMark(in: glyphs, checking: [checked[ordinal]], line: line, ink: markInk)
+            guard ringed != nil else { return false }
+        }
+        return true
     }
 }
