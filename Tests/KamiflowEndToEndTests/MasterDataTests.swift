@@ -728,7 +728,7 @@ struct MasterDataTests {
         #expect(borne["school"]?.confidence == 86)
         #expect(borne.route == .straightThrough)
         // An entry the other model read as another entry: the table cannot tell which is written, so it confirms
-        // neither (both models read 田中 和也 as 和世 at some sizes, and the corpus's city has a 田中 和世 too).
+        // neither (jpn read 田中 和也 as 和世, the second model 和也, and the corpus's city has a 田中 和世 too).
         let torn = interpreter.interpret(
             ["school": FieldReading(text: "岩国市立東小学校", confidence: 45, independentReadings: ["岩国市立西小学校"])],
             scanID: "s")

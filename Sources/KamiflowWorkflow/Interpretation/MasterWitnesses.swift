@@ -370,8 +370,8 @@ struct MasterWitnesses {
         let read = fields[i].value.textValue
         let source = "the table '\(column.table)', column '\(column.column)'"
         if index.exact(read) != nil {
-            // Another model that read another entry leaves the table unable to say which of the two is written: both
-            // models read 田中 和也 as 和世 at some sizes on the corpus's 300-dpi scans, and 田中 和世 lives in the city too.
+            // Another model that read another entry leaves the table unable to say which of the two is written: jpn
+            // read 田中 和也 as 和世 on the corpus's 300-dpi scans, the second model 和也, and 田中 和世 lives in the city too.
             let plain = MasterTableColumn.folded(read)
             let otherEntry = (independentReadings[fields[i].path] ?? []).contains {
                 MasterTableColumn.folded($0) != plain && index.exact($0) != nil
