@@ -18,6 +18,12 @@ struct VoicedMarks {
     static let plain: Set<Character> = Set("ハヒフヘホ")
     /// The kana read with a ゛ that may be a ゜ misread.
     static let voiced: Set<Character> = Set("バビブベボ")
+    /// Whether `character` is a kana of the ハ row whose mark is looked at, read plain or with a ゛.
+    static func isChecked(_ character: Character) -> Bool { plain.contains(character) || voiced.contains(character) }
+    /// The characters of a reading that are glyphs on the page: text that is not a space, with a box.
+    static func glyphs(of characters: [RecognizedWord]) -> [RecognizedWord] {
+        characters.filter { !$0.text.allSatisfy(\.isWhitespace) && !$0.box.isEmpty }
+    }
     /// Each kana read with a ゛, and the same kana with a ゜.
     static let ringed: [Character: Character] = ["バ": "パ", "ビ": "ピ", "ブ": "プ", "ベ": "ペ", "ボ": "ポ"]
 
@@ -59,7 +65,6 @@ struct VoicedMarks {
                 owner.append(index)
             }
         }
-        func isChecked(_ character: Character) -> Bool { plain.contains(character) || voiced.contains(character) }
         func isKatakana(_ character: Character) -> Bool {
             character.unicodeScalars.allSatisfy { (0x30A1...0x30FC).contains($0.value) }
         }
@@ -225,7 +230,7 @@ extension FieldReader {
     /// Whether `text` has a kana of the ハ row whose ink holds a mark it was not read with (`VoicedMarks`).
     /// `characters` are the first reading's glyphs with their boxes.
     func unreadMark(_ characters: [RecognizedWord], in text: String, zone: TemplateRect) -> Bool {
-        let glyphs = characters.filter { !$0.text.allSatisfy(\.isWhitespace) && !$0.box.isEmpty }
+        let glyphs = VoicedMarks.glyphs(of: characters)
         let checked = VoicedMarks.checkedKana(of: text, in: glyphs.map(\.text))
         guard !checked.isEmpty, let line = writingBox(transform.pixelRect(zone)) else { return false }
         let found = VoicedMarks.unreadMark(in: glyphs, checking: checked, line: line, ink: markInk)
@@ -249,10 +254,10 @@ extension FieldReader {
         guard read.count == kept.count, read != kept,
             zip(read, kept).allSatisfy({ $0 == $1 || VoicedMarks.ringed[$0] == $1 })
         else { return false }
-        let glyphs = characters.filter { !$0.text.allSatisfy(\.isWhitespace) && !$0.box.isEmpty }
+        let glyphs = VoicedMarks.glyphs(of: characters)
         // The ハ-row kana of the first reading, in order, and their glyphs: every one must be found.
         let checked = VoicedMarks.checkedKana(of: first, in: glyphs.map(\.text))
-        let row = read.indices.filter { VoicedMarks.plain.contains(read[$0]) || VoicedMarks.voiced.contains(read[$0]) }
+        let row = read.indices.filter { VoicedMarks.isChecked(read[$0]) }
         guard checked.count == row.count, let line = writingBox(transform.pixelRect(zone)) else { return false }
         for (ordinal, position) in row.enumerated() where read[position] != kept[position] {
             let ringed = VoicedMarks.unreadMark(in: glyphs, checking: [checked[ordinal]], line: line, ink: markInk)
