@@ -30,7 +30,8 @@ enum Keys {
     static let parts = ["year", "month", "day"]
     static let rule = ["require", "when", "compare", "equal", "fold", "message", "severity"]
     static let witness = [
-        "postal", "address", "bank", "branch", "bank_name", "name", "kana", "field", "table", "column", "correct",
+        "postal", "address", "bank", "branch", "bank_name", "name", "kana", "may_differ", "field", "table", "column",
+        "correct",
     ]
     static let review = ["below_confidence", "always", "on_rule_failure", "double_entry", "floors", "silent_errors"]
     static let deliver = ["to", "resource", "for_each", "record"]

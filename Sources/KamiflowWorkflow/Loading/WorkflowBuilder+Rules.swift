@@ -249,6 +249,22 @@ extension WorkflowBuilder {
             if kinds[0] == "table", let correct = byKey["correct"] {
                 if let flag = bool(correct.value, "'correct'") { corrects = flag } else { ok = false }
             }
+            // `may_differ: true`: the kana is most often the name's reading, not always (a 口座名義 that may be a
+            // family member's account).
+            var mayDiffer = false
+            if let entry = byKey["may_differ"] {
+                if kinds[0] != "name" {
+                    error("'may_differ' goes with a 'name' and 'kana' witness", at: entry.keyNode)
+                    ok = false
+                } else if byKey["name"] == nil {
+                    error("'may_differ' needs the 'name' the kana is most often the reading of", at: entry.keyNode)
+                    ok = false
+                } else if let flag = bool(entry.value, "'may_differ'") {
+                    mayDiffer = flag
+                } else {
+                    ok = false
+                }
+            }
             if kinds[0] == "table", let name = byKey["table"], let column = byKey["column"] {
                 let tableName = string(name.value, "'table'") ?? ""
                 let columnName = string(column.value, "'column'") ?? ""
@@ -264,7 +280,10 @@ extension WorkflowBuilder {
                     table = MasterTableColumn(table: tableName, column: columnName)
                 }
             }
-            for entry in list where !(kinds[0] == "table" && ["table", "column", "correct"].contains(entry.key)) {
+            for entry in list
+            where !(kinds[0] == "table" && ["table", "column", "correct"].contains(entry.key))
+                && entry.key != "may_differ"
+            {
                 guard let types = takes[entry.key] else {
                     error("'\(entry.key)' does not go with a '\(kinds[0])' witness", at: entry.keyNode)
                     ok = false
@@ -304,7 +323,7 @@ extension WorkflowBuilder {
             case "table":
                 guard let table else { continue }
                 kind = .table(field: paths["field"]!, column: table, corrects: corrects)
-            default: kind = .reading(name: paths["name"], kana: paths["kana"]!)
+            default: kind = .reading(name: paths["name"], kana: paths["kana"]!, mayDiffer: mayDiffer)
             }
             witnesses.append(Witness(kind: kind, location: location(item)))
         }

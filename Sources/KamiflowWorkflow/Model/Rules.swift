@@ -51,8 +51,11 @@ public struct Witness: Hashable, Sendable {
         case bank(code: String?, branch: String?, name: String?)
         /// `name: claimant.name, kana: claimant.kana` — the kana must be a reading of the name's family and given
         /// names. `kana: account.holder` alone (a name in kana with no kanji beside it: 口座名義): a kana that is no
-        /// family and given name the dictionary knows, one voiced mark from one that is, is in doubt.
-        case reading(name: String?, kana: String)
+        /// family and given name the dictionary knows, one voiced mark from one that is, is in doubt. With
+        /// `may_differ: true` (`mayDiffer`) the kana is most often the name's reading, not always (a 口座名義 on a
+        /// 口座振替依頼書 may be a family member's): that reading bears it out, one voiced mark from it is in doubt,
+        /// anything else is somebody else's name and checked as a kana alone.
+        case reading(name: String?, kana: String, mayDiffer: Bool)
         /// `field: school, table: schools, column: name` — the value must be one of the column's values in a table
         /// the municipality provided (`kamiflow masters import --from table:schools=FILE.csv`). `corrects`
         /// (`correct: false` turns it off): a value one character from exactly one of them is replaced by it.
@@ -88,7 +91,7 @@ public struct Witness: Hashable, Sendable {
         switch kind {
         case .postal(let code, let address): [code, address]
         case .bank(let code, let branch, let name): [code, branch, name].compactMap { $0 }
-        case .reading(let name, let kana): [name, kana].compactMap { $0 }
+        case .reading(let name, let kana, _): [name, kana].compactMap { $0 }
         case .table(let field, _, _): [field]
         }
     }

@@ -159,7 +159,7 @@ public enum WorkflowSchema {
                 },
                 "witness": {
                   "type": "object", "additionalProperties": false,
-                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; bank_name alone: a bank's name (and branch) in the 全銀 master; name + kana: 氏名 ↔ フリガナ; kana alone: a name in kana the dictionary almost knows is in doubt; field + table + column: a value of a municipality's own table.",
+                  "description": "postal + address: 郵便番号 ↔ 住所; bank (+ branch, bank_name): 金融機関・支店 codes ↔ names; bank_name alone: a bank's name (and branch) in the 全銀 master; name + kana: 氏名 ↔ フリガナ (may_differ: the kana is most often the name's reading, not always); kana alone: a name in kana the dictionary almost knows is in doubt; field + table + column: a value of a municipality's own table.",
                   "properties": {
                     "postal": {"$ref": "#/$defs/fieldPath"},
                     "address": {"$ref": "#/$defs/fieldPath"},
@@ -171,14 +171,16 @@ public enum WorkflowSchema {
                     "field": {"$ref": "#/$defs/fieldPath"},
                     "table": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "A table imported with kamiflow masters import --from table:NAME=FILE.csv"},
                     "column": {"type": "string", "description": "A column of the table's header row"},
-                    "correct": {"type": "boolean", "description": "false: a value one character from one of the column's is flagged, not replaced"}
+                    "correct": {"type": "boolean", "description": "false: a value one character from one of the column's is flagged, not replaced"},
+                    "may_differ": {"type": "boolean", "description": "with name + kana: true when the kana may be somebody else's name (a 口座名義 of a family member's account); only one voiced mark from the name's reading is then flagged"}
                   },
+                  "dependentRequired": {"may_differ": ["name", "kana"]},
                   "oneOf": [
-                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
-                    {"required": ["bank"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
-                    {"required": ["bank_name"], "not": {"anyOf": [{"required": ["bank"]}, {"required": ["branch"]}, {"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
+                    {"required": ["postal", "address"], "not": {"anyOf": [{"required": ["may_differ"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
+                    {"required": ["bank"], "not": {"anyOf": [{"required": ["may_differ"]}, {"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
+                    {"required": ["bank_name"], "not": {"anyOf": [{"required": ["may_differ"]}, {"required": ["bank"]}, {"required": ["branch"]}, {"required": ["postal"]}, {"required": ["kana"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
                     {"required": ["kana"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["table"]}, {"required": ["correct"]}]}},
-                    {"required": ["field", "table", "column"], "not": {"anyOf": [{"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}]}}
+                    {"required": ["field", "table", "column"], "not": {"anyOf": [{"required": ["may_differ"]}, {"required": ["postal"]}, {"required": ["bank"]}, {"required": ["bank_name"]}, {"required": ["kana"]}]}}
                   ]
                 },
                 "review": {
