@@ -572,6 +572,55 @@ struct ExtractionTests {
         #expect((plain.confidence ?? 0) > 80)
     }
 
+    /// A boxed row whose slashed 0s every reader misreads, each its own way (seed 7070 就学援助 150 dpi no. 10:
+    /// jpn 3979499, eng 3079404, the second model 3879400, jpn at another size 3979496): no two readings are the
+    /// same row, and the vote kept jpn's row with its zeros put back at 30. Each reader read every other digit as
+    /// jpn did, so the row goes on; a reader that read jpn's 9 too, or another digit elsewhere, does not count.
+    @Test("zeros put back by their counters go on where the readers misread those glyphs apart and agree on the rest")
+    func zerosReadersDisputed() {
+        let spec = FieldSpec(
+            name: "account_number", type: .accountNumber,
+            cells: CellGrid(count: 7, first: TemplateRect(x: 0, y: 0, width: 8, height: 7), pitch: 8))
+        let zeros: (text: String, confidence: Double?, doubt: Doubt?, byShape: [Int: Character]) = (
+            "3079400", 30, .slashedZero, [1: "0", 5: "0", 6: "0"]
+        )
+        func opinions(_ readers: [(String, String)]) -> [FieldReader.Opinion] {
+            [FieldReader.Opinion(text: "3079400", confidence: 30, independent: false)]
+                + readers.map { FieldReader.Opinion(text: $1, confidence: 0, independent: $0 != "jpn", reader: $0) }
+        }
+        func decided(_ readers: [(String, String)]) -> String? {
+            FieldReader.zerosReadersDisputed(zeros, row: "3979499", first: "3079400", opinions(readers), spec)
+        }
+        #expect(decided([("eng", "3079404"), ("Japanese", "3879400"), ("jpn", "3979496")]) == "3079400")
+        // One independent reader with the field's own model is enough, as for any line.
+        #expect(decided([("eng", "3079404"), ("jpn", "3979496")]) == "3079400")
+        // A reader that read jpn's 9 where the shape has a 0 is left as read: a vote against, not for.
+        #expect(decided([("eng", "3979404")]) == nil)
+        // Another digit elsewhere: one reader is not enough to change it, two are.
+        #expect(decided([("eng", "3079504")]) == nil)
+        #expect(decided([("eng", "3079504"), ("Japanese", "3879500")]) == "3079500")
+        // Not where the zeros are an 8 read again alone, or where no glyph contradicted the row.
+        var eight = zeros
+        eight.byShape = [1: "5"]
+        eight.doubt = .notAnEight
+        #expect(
+            FieldReader.zerosReadersDisputed(
+                eight, row: "3979499", first: "3079400", opinions([("eng", "3079404")]), spec)
+                == nil)
+    }
+
+    /// Scan no. 37 of shugaku-enjo at 150 dpi (development seed 6161): 口座番号 6400266 in a face whose 0 has a slash,
+    /// which the readers misread each their own way; the counters put the zeros back, the readers agree on the
+    /// rest, and the number goes on with a note (30 before).
+    @Test("a boxed row whose slashed zeros the readers misread apart goes on, with a note")
+    func zerosMisreadApart() async throws {
+        let result = try await Self.corpusScan("shugaku-enjo", 37, dpi: 150, seed: 6161)
+        let number = try #require(result.records.first?["account_number"], "\(result.pages)")
+        #expect(number.value == .text("6400266"), "\(number.value)")
+        #expect(number.issues.map(\.code) == [Doubt.slashedZero.rawValue], "\(number.issues)")
+        #expect((number.confidence ?? 0) >= 80)
+    }
+
     /// What `FieldReader.slashedZeros` makes of `read` (confidence 90) in the boxes of an OCR fixture.
     static func glyphCheck(
         _ fixture: String, dpi: Double, read: String, cells: CellGrid

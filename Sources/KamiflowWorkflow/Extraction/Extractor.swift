@@ -436,6 +436,11 @@ struct FieldReader {
                         reader: Self.language(of: spec, else: opinion.language)))
             }
         }
+        if !checked, !rowRead.byEng,
+            let shaped = Self.zerosReadersDisputed(zeros, row: rowRead.text, first: first.text, readings, spec)
+        {
+            return (shaped, Evidence.zeroByShape, .slashedZero)
+        }
         let best = votes.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }
         guard !checked, let best, best.value > votes[first.text, default: 0] else {
             // The first reading kept: other models reading the same digits are the witnesses its own score is not.
@@ -464,6 +469,44 @@ struct FieldReader {
             if settled >= Evidence.independentReaders { return (best.key, settled, nil) }
         }
         return (String(voted), min(first.confidence ?? 0, 30), zeros.doubt ?? .readersDisagree)
+    }
+
+    /// The row a boxed row's zeros put back by their counters (`slashedZeros`) go on as, where its readers disagree
+    /// about those glyphs and agree on the rest; `nil` where they do not, or already read the zeros themselves.
+    ///
+    /// Every model misreads a slashed or dotted 0, but not alike: in 3079400 (seed 7070 就学援助 150 dpi no. 10) jpn
+    /// read 3979499, eng 3079404, the second model 3879400, and no two readings were the same row, so the vote kept
+    /// it at 30 though each reader read every other digit as jpn did. A reader's digit is taken as the shape's 0
+    /// where it is not jpn's own misread (another digit than jpn's row has there: a reader reading jpn's 9 as well is
+    /// left as read, and is a vote against); the row then goes on (``Evidence/zeroByShape``) where one independent
+    /// reader and the field's own model read it so, or two independent readers read it with another of jpn's
+    /// digits (3753779 read 3763770 by eng and the second model, the 0 by its counter).
+    static func zerosReadersDisputed(
+        _ zeros: (text: String, confidence: Double?, doubt: Doubt?, byShape: [Int: Character]), row: String,
+        first: String, _ readings: [Opinion], _ spec: FieldSpec
+    ) -> String? {
+        guard zeros.doubt == .slashedZero, zeros.byShape.values.allSatisfy({ $0 == "0" }),
+            Self.corroboration(of: first, among: readings, witness: nil, spec: spec) < Evidence.witnessOverOwnDoubt
+        else { return nil }
+        let read = Array(row.filter { !$0.isWhitespace })
+        let shaped = readings.map { opinion in
+            var digits = Array(opinion.text)
+            for (index, zero) in zeros.byShape
+            where digits.indices.contains(index) && read.indices.contains(index) && digits[index] != read[index] {
+                digits[index] = zero
+            }
+            return Opinion(
+                text: String(digits), confidence: opinion.confidence, independent: opinion.independent,
+                reader: opinion.reader)
+        }
+        if Self.corroboration(of: first, among: shaped, witness: nil, spec: spec) >= Evidence.witnessOverOwnDoubt {
+            return first
+        }
+        return Set(shaped.map(\.text)).first { text in
+            text != first
+                && Self.corroboration(of: text, among: shaped, witness: nil, spec: spec)
+                    >= Evidence.independentReaders
+        }
     }
 
     /// A date part (one or two digits, or 元) read below the floor, read again by the second Japanese model and
