@@ -403,13 +403,16 @@ struct ExtractionTests {
 
     /// Scan no. 58 (tuning seed 9431): 生年月日 昭和58年11月25日 in VL Gothic; every reader read the month as 1
     /// (the two thin strokes run into one), and the ink showed two digits. Each side of the ink's widest gap read
-    /// alone gives 1 and 1: the person who looks is given 11, and the date stays in doubt.
-    @Test("a date part whose two digits every reader ran into one is read a digit at a time, and stays in doubt")
+    /// alone gives 1 and 1, by jpn and by the second model: the glyphs and two models agree on each digit, the digit
+    /// the line gave is one of them, and the date goes on at 85 with the note beside it (30 before).
+    @Test("a date part whose two digits every reader ran into one is read a digit at a time, by two models alike")
     func datePartReadDigitByDigit() async throws {
         let result = try await Self.tuningScan(58)
         let birth = try #require(result.records.first?["family[0].birth"], "\(result.pages)")
         #expect(birth.value == .date(CivilDate(year: 1983, month: 11, day: 25)), "\(birth.value)")
-        #expect(birth.confidence == 30)
+        #expect(birth.confidence == 85)
+        #expect(birth.issues.map(\.code) == [Doubt.digitsMissing.rawValue], "\(birth.issues)")
+        #expect(birth.issues.map(\.severity) == [.info])
     }
 
     /// Scan no. 11 at 200 dpi (tuning seed 9431): 生年月日 令和1年11月15日, the circle drawn round R reaching into the

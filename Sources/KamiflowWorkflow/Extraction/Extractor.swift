@@ -308,13 +308,23 @@ struct FieldReader {
                 let extra = text.text.filter { $0.isASCII && $0.isNumber }.count > 2
                 if missing || extra {
                     // The person who looks is given the digits read one at a time, where that reads both.
+                    var apartBorneOut = false
                     if let ink, ink.isDigitPair, let apart = digitsReadApart(rect, spec: spec),
                         ink.holds(digits: apart) == true
                     {
-                        reading.parts[name] =
-                            zerosByShape(in: tightened(transform.pixelRect(rect)), digits: apart, eights: true) ?? apart
+                        let shapedApart = zerosByShape(
+                            in: tightened(transform.pixelRect(rect)), digits: apart, eights: true)
+                        reading.parts[name] = shapedApart ?? apart
+                        // The digits read apart go on where the second model, reading each glyph alone too, reads
+                        // the same two and the digit the line gave is one of them (11 read 1, 45 read 5): the glyphs,
+                        // jpn and another model agree on each digit. Not where a shape changed one: it alone says so.
+                        apartBorneOut =
+                            missing && !extra && shapedApart == nil && !readersDisagree
+                            && apart.contains(where: { read.contains($0) })
+                            && digitsReadApart(rect, spec: spec, language: Self.secondModel) == apart
                     }
-                    confidence = min(confidence, Evidence.disputed)
+                    confidence =
+                        apartBorneOut ? Evidence.witnessOverOwnDoubt : min(confidence, Evidence.disputed)
                     reading.doubt = reading.doubt ?? (missing ? .digitsMissing : .digitsExtra)
                 }
                 // A 9 or an 8 closes a loop; a 3 does not, and a Mincho 3 at 300 dpi is read as either.
@@ -1243,15 +1253,17 @@ struct FieldReader {
     }
 
     /// A date part whose ink shows two digits where every reader saw one (a day of 11 read as 1 in Noto Serif CJK or
-    /// VL Gothic at 150 dpi: jpn runs the two strokes into one), read one digit at a time: each side of the ink's widest gap
-    /// alone, as one character. `nil` unless each side reads as exactly one digit. Asked only where the ink is two
-    /// glyphs of a digit pair's shape (`DateInk.isDigitPair`): the end of a circle drawn round the era beside a year
+    /// VL Gothic at 150 dpi: jpn runs the two strokes into one), read one digit at a time: each side of the ink's
+    /// widest gap alone, as one character (by `language`, jpn when `nil`). `nil` unless each side reads as exactly
+    /// one digit. Asked only where the ink is two glyphs of a digit pair's shape (`DateInk.isDigitPair`): the end of a circle drawn round the era beside a year
     /// of 1 is ink too, and was read as a second 1.
-    func digitsReadApart(_ rect: TemplateRect, spec: FieldSpec) -> String? {
+    func digitsReadApart(_ rect: TemplateRect, spec: FieldSpec, language: String? = nil) -> String? {
         guard let (left, right) = cutAtWidestGap(rect) else { return nil }
         var digits = ""
         for side in [left, right] {
-            guard let digit = oneDigit(in: side, spec: spec, whitelist: "0123456789") else { return nil }
+            guard let digit = oneDigit(in: side, spec: spec, whitelist: "0123456789", language: language) else {
+                return nil
+            }
             digits.append(digit)
         }
         return digits
@@ -1261,9 +1273,12 @@ struct FieldReader {
     /// none or as more than one.
     func oneDigit(
         in rect: TemplateRect, spec: FieldSpec, whitelist: String,
-        modes: [PageSegmentation] = [.singleCharacter, .singleLine, .singleWord]
+        modes: [PageSegmentation] = [.singleCharacter, .singleLine, .singleWord], language: String? = nil
     ) -> Character? {
-        let read = recognizeShort(rect, spec: spec, whitelist: whitelist, modes: modes).text.filter { !$0.isWhitespace }
+        let read = recognizeShort(rect, spec: spec, whitelist: whitelist, modes: modes, language: language).text.filter
+        {
+            !$0.isWhitespace
+        }
         guard read.count == 1, let digit = read.first, digit.isASCII, digit.isNumber else { return nil }
         return digit
     }
