@@ -415,6 +415,23 @@ struct ExtractionTests {
         #expect(birth.issues.map(\.severity) == [.info])
     }
 
+    /// Scan no. 28 of shugaku-enjo at 150 dpi (development seed 6161), in a face whose 0 has a slash: jpn read the
+    /// month 10 of 昭和24年10月6日 as 19 and of 平成25年12月10日's day as 19, confident; eng read 10, the second model
+    /// 19 or 18. The 9's counter is a 0's, and the part as the shape puts it back is eng's reading: eng's
+    /// disagreeing bears the shape out, and both dates go on with the note (30 before, "other readings disagree").
+    @Test("a date part's slashed 0 that eng read as 0 and jpn as 9 goes on as the counter says")
+    func slashedZeroEngBearsOut() async throws {
+        let result = try await Self.corpusScan("shugaku-enjo", 28, dpi: 150, seed: 6161)
+        for (row, date) in [
+            (1, CivilDate(year: 1949, month: 10, day: 6)), (4, CivilDate(year: 2013, month: 12, day: 10)),
+        ] {
+            let birth = try #require(result.records.first?["family[\(row)].birth"], "\(result.pages)")
+            #expect(birth.value == .date(date), "\(birth.value)")
+            #expect(birth.issues.map(\.code) == [Doubt.slashedZero.rawValue], "\(birth.issues)")
+            #expect((birth.confidence ?? 0) >= 80)
+        }
+    }
+
     /// Scan no. 11 at 200 dpi (tuning seed 9431): 生年月日 令和1年11月15日, the circle drawn round R reaching into the
     /// year's zone. Its arc, cut by the zone's side, made the year's ink two glyphs for one digit read, and the right
     /// date went to a person for a lost digit.

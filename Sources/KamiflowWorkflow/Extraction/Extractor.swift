@@ -273,11 +273,12 @@ struct FieldReader {
                 var text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
                 var readersDisagree = false
+                var engRead: String?
                 if text.confidence >= reviewFloor {
                     let witnessed = witnessedPart(text, rect: rect, spec: spec)
-                    readersDisagree = witnessed != text
-                    if readersDisagree { reading.doubt = reading.doubt ?? .readersDisagree }
-                    text = witnessed
+                    readersDisagree = witnessed.eng != nil
+                    engRead = witnessed.eng
+                    text = (witnessed.text, witnessed.confidence)
                 }
                 // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
                 // as 9 (昭和10年 as 昭和19年 in VL Gothic); one with an 8's two counters is an 8 they read as 6 or 9
@@ -285,14 +286,19 @@ struct FieldReader {
                 // (`witnessedPart`, asked of a confident reading), the part goes on at the shape's own confidence
                 // (``Evidence/eightByShape``, ``Evidence/zeroByShape``): every one of 69 such 8s on four corpus seeds
                 // was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and every one of 30 zeros on two.
+                // Where eng read the part as the shape puts it back (jpn 39, eng 30, the second model 39 or 38: the
+                // readers misread a slashed 0 apart, and eng and jpn agree on the other digit), eng's disagreeing is
+                // what bears the shape out (seed 7070 就学援助 150 dpi: 7 such parts, right, held for a person).
                 let read = text.text.filter { !$0.isWhitespace }
                 let shaped = zerosByShape(in: tightened(transform.pixelRect(rect)), digits: read, eights: true)
+                let shapeSettles = shaped != nil && (!readersDisagree || shaped == engRead)
+                if readersDisagree, !shapeSettles { reading.doubt = reading.doubt ?? .readersDisagree }
                 var shapeConfidence = min(text.confidence, Evidence.disputed)
                 if let shaped {
                     text.text = shaped
                     let zeros = zip(read, shaped).contains { $0 != $1 && $1 == "0" }
                     reading.doubt = reading.doubt ?? (zeros ? .slashedZero : .eightByShape)
-                    if !readersDisagree { shapeConfidence = zeros ? Evidence.zeroByShape : Evidence.eightByShape }
+                    if shapeSettles { shapeConfidence = zeros ? Evidence.zeroByShape : Evidence.eightByShape }
                 }
                 reading.parts[name] = text.text
                 var confidence =
@@ -542,25 +548,26 @@ struct FieldReader {
 
     /// A date part read confidently, read again by eng (another model, digits only): jpn reads a written 8 as 6 at
     /// 86–91 on corpus scans, and nothing else checks a day or a year. When eng reads other digits, the second
-    /// Japanese model decides between the two and the part goes to a person (confidence 30) either way.
+    /// Japanese model decides between the two and the part goes to a person (confidence 30) either way. `eng` is
+    /// eng's reading where it differed.
     func witnessedPart(
         _ first: (text: String, confidence: Double), rect: TemplateRect, spec: FieldSpec
     ) -> (
-        text: String, confidence: Double
+        text: String, confidence: Double, eng: String?
     ) {
         let text = first.text.filter { !$0.isWhitespace }
-        guard !text.isEmpty, text.allSatisfy(\.isASCII) else { return first }
+        guard !text.isEmpty, text.allSatisfy(\.isASCII) else { return (first.text, first.confidence, nil) }
         var part = spec
         part.recognition.language = nil
         part.recognition.whitelist = nil
         let eng = recognize(rect, spec: part, whitelist: "0123456789", segmentation: .singleLine, language: "eng")
             .text.filter { !$0.isWhitespace }
-        guard !eng.isEmpty, eng != text else { return first }
+        guard !eng.isEmpty, eng != text else { return (first.text, first.confidence, nil) }
         let third = recognize(
             rect, spec: part, whitelist: "0123456789", segmentation: .singleLine, language: Self.secondModel
         )
         .text.filter { !$0.isWhitespace }
-        return (third == eng ? eng : text, min(first.confidence, 30))
+        return (third == eng ? eng : text, min(first.confidence, 30), eng)
     }
 
     /// The models and ink heights a boxed row in doubt is read again with, in order (`readCells`).
