@@ -554,6 +554,9 @@ struct MasterDataTests {
             #expect(record["holder"]?.issues.first?.message.contains("ｼ") == false)
             #expect(record["name"]?.issues.isEmpty == true)
         }
+        // One character from the applicant's reading, not a voiced mark: a misread far likelier than a relative.
+        let near = Self.record(interpreter, ["name": "山崎 翔太", "holder": "ﾔﾏｻﾞｷ ｼﾖｳｷ"], confidence: 95)
+        #expect(near["holder"]?.issues.map(\.message) == ["口座名義 is one character from a reading of 氏名: check it"])
         // The name misread into no name the dictionary knows: what another model read of it still counts.
         let misreadName = interpreter.interpret(
             [

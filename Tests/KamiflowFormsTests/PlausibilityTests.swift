@@ -31,6 +31,13 @@ struct PlausibilityTests {
             #expect(TextShape.address.admits(wrong) == false, "\(wrong)")
         }
         #expect(TextShape.familyGiven.admits("ヤマザキュウト") == nil)
+        // No name's reading begins with ン, a small kana or the long mark: シ read as ﾝ shows in the text.
+        for wrong in ["ﾝﾐｽﾞﾁﾋﾛ", "ンミズ チヒロ", "シミズ ンヒロ", "ッキ タロウ", "ｰﾏﾀﾞ ﾀﾛｳ", "-ﾏﾀﾞ ﾀﾛｳ", "シミズ ョウタ"] {
+            #expect(TextShape.familyGiven.admits(wrong) == false, "\(wrong)")
+        }
+        for right in ["ｼﾐｽﾞﾁﾋﾛ", "シミズ チヒロ", "しみず ちひろ", "ｼﾝﾄﾞｳ ｹﾝ"] {
+            #expect(TextShape.familyGiven.admits(right) == nil, "\(right)")
+        }
     }
 
     @Test(

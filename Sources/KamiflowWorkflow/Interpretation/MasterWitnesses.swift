@@ -500,8 +500,10 @@ struct MasterWitnesses {
     /// 口座振替依頼書, the taxpayer's own account or a family member's). The name's reading bears it out, and it
     /// rises as `checkReading` has it; one voiced mark from a reading of the name as read or as another model read
     /// it is in doubt (nobody's account is in the applicant's name with one mark changed; jpn loses the ゛ of ジ:
-    /// キムラ コウジ read ｷﾑﾗｺｳｼ at 92 beside 木村 浩二, 7070 口座振替 150 dpi); anything else is somebody else's
-    /// name, which the kana-alone check looks at. Whether it flagged the kana.
+    /// キムラ コウジ read ｷﾑﾗｺｳｼ at 92 beside 木村 浩二, 7070 口座振替 150 dpi), and so is one character from it (a
+    /// relative's name so near is rarer than a misread: ヤマモト ユミ read ﾔﾏﾓﾄｺﾐ at 92 beside 山本 由美, 4343 口座振替
+    /// 300 dpi); anything else is somebody else's name, which the kana-alone check looks at. Whether it flagged the
+    /// kana.
     func checkUsualReading(name: String, kana: String, fields: inout [FieldResult], position: [String: Int]) -> Bool {
         guard let k = usable(kana, fields, position), let n = position[name], !fields[n].value.isEmpty else {
             return false
@@ -510,10 +512,21 @@ struct MasterWitnesses {
         let asRead = nameReadings(of: fields[n].value.textValue, kana: fields[k]).readings
         if usable(name, fields, position) != nil, asRead.contains(kanaText) {
             raise(&fields[k], to: Level.agreed)
-        } else if isOneMark(kanaText, from: asRead.union(otherReadings(of: name, kana: fields[k]))) {
+            return false
+        }
+        let readings = asRead.union(otherReadings(of: name, kana: fields[k]))
+        guard !readings.contains(kanaText) else { return false }
+        if isOneMark(kanaText, from: readings) {
             flag(
                 "\(label(kana)) is one voiced mark (゛ ゜) from a reading of \(label(name)): check the marks", [k],
                 &fields)
+            return true
+        }
+        let near = readings.contains { reading in
+            reading.count == kanaText.count && zip(reading, kanaText).filter { $0 != $1 }.count == 1
+        }
+        if near {
+            flag("\(label(kana)) is one character from a reading of \(label(name)): check it", [k], &fields)
             return true
         }
         return false
