@@ -504,17 +504,24 @@ struct MasterDataTests {
         #expect(record.route == .review)
     }
 
-    @Test("a 口座名義 in 全銀 kana reads the name beside it as 全銀 writes it: ショウタ is ｼﾖｳﾀ")
-    func zenginReading() throws {
+    /// An interpreter of a form with a 氏名 and a 口座名義 checked by `witness`, over the small masters (removed by
+    /// the caller: `root`).
+    static func holderInterpreter(_ witness: String) throws -> (RecordInterpreter, URL) {
         let (store, root) = try Self.smallStore()
-        defer { try? FileManager.default.removeItem(at: root) }
         let yaml = Self.bankNameYAML.replacingOccurrences(
             of: "    holder:", with: "    name:        {label: 氏名, type: text, zone: [50, 92, 100, 8]}\n    holder:"
-        ).replacingOccurrences(of: "  - kana: holder", with: "  - {name: name, kana: holder}")
+        ).replacingOccurrences(of: "  - kana: holder", with: "  - " + witness)
         let loaded = WorkflowLoader().load(yaml: yaml, file: "Workflows/holder-test.yaml")
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
         let interpreter = RecordInterpreter(
             workflow: try #require(loaded.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
+        return (interpreter, root)
+    }
+
+    @Test("a 口座名義 in 全銀 kana reads the name beside it as 全銀 writes it: ショウタ is ｼﾖｳﾀ")
+    func zenginReading() throws {
+        let (interpreter, root) = try Self.holderInterpreter("{name: name, kana: holder}")
+        defer { try? FileManager.default.removeItem(at: root) }
         // 全銀 kana has no small kana: the holder's ｼﾖｳﾀ is 翔太's ショウタ, and bears the name out.
         let agreed = Self.record(interpreter, ["name": "山崎 翔太", "holder": "ﾔﾏｻﾞｷ ｼﾖｳﾀ"], confidence: 50)
         #expect(agreed["holder"]?.issues.isEmpty == true)
@@ -528,15 +535,8 @@ struct MasterDataTests {
         "a 口座名義 that may be somebody else's: the name's reading bears it out, one voiced mark from it is flagged"
     )
     func usualReading() throws {
-        let (store, root) = try Self.smallStore()
+        let (interpreter, root) = try Self.holderInterpreter("{name: name, kana: holder, may_differ: true}")
         defer { try? FileManager.default.removeItem(at: root) }
-        let yaml = Self.bankNameYAML.replacingOccurrences(
-            of: "    holder:", with: "    name:        {label: 氏名, type: text, zone: [50, 92, 100, 8]}\n    holder:"
-        ).replacingOccurrences(of: "  - kana: holder", with: "  - {name: name, kana: holder, may_differ: true}")
-        let loaded = WorkflowLoader().load(yaml: yaml, file: "Workflows/holder-test.yaml")
-        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
-        let interpreter = RecordInterpreter(
-            workflow: try #require(loaded.workflow), today: CivilDate(year: 2026, month: 12, day: 1), masters: store)
         // The applicant's own account: the reading bears the kana out.
         let own = Self.record(interpreter, ["name": "山崎 翔太", "holder": "ﾔﾏｻﾞｷ ｼﾖｳﾀ"], confidence: 50)
         #expect(own["holder"]?.issues.isEmpty == true)
