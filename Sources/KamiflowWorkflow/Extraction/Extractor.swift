@@ -288,7 +288,7 @@ struct FieldReader {
                 // was right, in Noto Serif, VL Gothic, Takao Gothic and Takao Mincho, and every one of 30 zeros on two.
                 // Where eng read the part as the shape puts it back (jpn 39, eng 30, the second model 39 or 38: the
                 // readers misread a slashed 0 apart, and eng and jpn agree on the other digit), eng's disagreeing is
-                // what bears the shape out (seed 7070 就学援助 150 dpi: 7 such parts, right, held for a person).
+                // what bears the shape out (seed 7070 就学援助 150 dpi: six right dates so held for a person).
                 let read = text.text.filter { !$0.isWhitespace }
                 let shaped = zerosByShape(in: tightened(transform.pixelRect(rect)), digits: read, eights: true)
                 let shapeSettles = shaped != nil && (!readersDisagree || shaped == engRead)
@@ -1262,8 +1262,8 @@ struct FieldReader {
     /// A date part whose ink shows two digits where every reader saw one (a day of 11 read as 1 in Noto Serif CJK or
     /// VL Gothic at 150 dpi: jpn runs the two strokes into one), read one digit at a time: each side of the ink's
     /// widest gap alone, as one character (by `language`, jpn when `nil`). `nil` unless each side reads as exactly
-    /// one digit. Asked only where the ink is two glyphs of a digit pair's shape (`DateInk.isDigitPair`): the end of a circle drawn round the era beside a year
-    /// of 1 is ink too, and was read as a second 1.
+    /// one digit. Asked only where the ink is two glyphs of a digit pair's shape (`DateInk.isDigitPair`): the end of
+    /// a circle drawn round the era beside a year of 1 is ink too, and was read as a second 1.
     func digitsReadApart(_ rect: TemplateRect, spec: FieldSpec, language: String? = nil) -> String? {
         guard let (left, right) = cutAtWidestGap(rect) else { return nil }
         var digits = ""
@@ -1282,10 +1282,8 @@ struct FieldReader {
         in rect: TemplateRect, spec: FieldSpec, whitelist: String,
         modes: [PageSegmentation] = [.singleCharacter, .singleLine, .singleWord], language: String? = nil
     ) -> Character? {
-        let read = recognizeShort(rect, spec: spec, whitelist: whitelist, modes: modes, language: language).text.filter
-        {
-            !$0.isWhitespace
-        }
+        let reading = recognizeShort(rect, spec: spec, whitelist: whitelist, modes: modes, language: language)
+        let read = reading.text.filter { !$0.isWhitespace }
         guard read.count == 1, let digit = read.first, digit.isASCII, digit.isNumber else { return nil }
         return digit
     }

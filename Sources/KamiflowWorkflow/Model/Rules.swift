@@ -53,8 +53,8 @@ public struct Witness: Hashable, Sendable {
         /// names. `kana: account.holder` alone (a name in kana with no kanji beside it: 口座名義): a kana that is no
         /// family and given name the dictionary knows, one voiced mark from one that is, is in doubt. With
         /// `may_differ: true` (`mayDiffer`) the kana is most often the name's reading, not always (a 口座名義 on a
-        /// 口座振替依頼書 may be a family member's): that reading bears it out, one voiced mark from it is in doubt,
-        /// anything else is somebody else's name and checked as a kana alone.
+        /// 口座振替依頼書 may be a family member's): that reading bears it out, one voiced mark or one character from
+        /// it is in doubt, anything else is somebody else's name and checked as a kana alone.
         case reading(name: String?, kana: String, mayDiffer: Bool)
         /// `field: school, table: schools, column: name` — the value must be one of the column's values in a table
         /// the municipality provided (`kamiflow masters import --from table:schools=FILE.csv`). `corrects`
