@@ -272,14 +272,14 @@ struct FieldReader {
             for (name, rect) in [("year", parts.year), ("month", parts.month), ("day", parts.day)] {
                 var text = recognizeShort(
                     rect, spec: spec, whitelist: "0123456789元", modes: [.singleLine, .rawLine, .singleWord])
-                var readersDisagree = false
+                // eng's reading where it disagreed with a confident jpn (`witnessedPart`).
                 var engRead: String?
                 if text.confidence >= reviewFloor {
                     let witnessed = witnessedPart(text, rect: rect, spec: spec)
-                    readersDisagree = witnessed.eng != nil
                     engRead = witnessed.eng
                     text = (witnessed.text, witnessed.confidence)
                 }
+                let readersDisagree = engRead != nil
                 // A 9 or a 6 with a 0's counter is a slashed or dotted 0 that jpn, eng and the second model all read
                 // as 9 (昭和10年 as 昭和19年 in VL Gothic); one with an 8's two counters is an 8 they read as 6 or 9
                 // (令和8年 as 令和6年 at 300 dpi): put back. Unless eng and the second model read the part otherwise
@@ -511,9 +511,9 @@ struct FieldReader {
             where digits.indices.contains(index) && read.indices.contains(index) && digits[index] != read[index] {
                 digits[index] = zero
             }
-            return Opinion(
-                text: String(digits), confidence: opinion.confidence, independent: opinion.independent,
-                reader: opinion.reader)
+            var reshaped = opinion
+            reshaped.text = String(digits)
+            return reshaped
         }
         if Self.corroboration(of: first, among: shaped, witness: nil, spec: spec) >= Evidence.witnessOverOwnDoubt {
             return first
