@@ -155,6 +155,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
                 "A 6, 8 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
             ),
             "notAnEight": ("輪のない字を8と読みました。数字を確かめてください", "A digit with no closed loop was read as 8: check the digits"),
+            "loopInGlyph": (
+                "輪のある字を1・2・3・5・7と読みました。数字を確かめてください",
+                "A digit with a closed loop was read as 1, 2, 3, 5 or 7: check the digits"
+            ),
             "eightByShape": (
                 "上下に2つの輪がある6・9を8と読みました。数字を確かめてください",
                 "A 6 or 9 with two counters, one above the other, was taken as 8: check the digits"

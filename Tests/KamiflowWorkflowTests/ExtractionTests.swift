@@ -335,6 +335,44 @@ struct ExtractionTests {
         #expect(checked.confidence == 30)
     }
 
+    /// A Mincho 4 at 150 dpi as a scan gives it: stem and diagonal dark, the crossbar a hairline at 170, which the
+    /// page's threshold (140) breaks and every reader then reads as 1. In the grey levels the loop is closed; a 1, or
+    /// the 4 without its crossbar, closes none, on white paper or on a dark photocopy, with the scan's noise.
+    @Test("a boxed digit's loop is found in the scan's grey levels, its hairlines counted, never in noise")
+    func loopInGrey() {
+        func glyph(paper: Int, ink: Int, hairline: Int?, diagonal: Bool, seed: UInt64) -> GrayImage {
+            let width = 22, height = 26
+            var state = seed
+            func noise() -> Int {
+                // A sum of four uniform draws: roughly normal, σ about 7 grey levels.
+                (0..<4).reduce(0) { sum, _ in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return sum + Int((state >> 33) % 25) - 12
+                }
+            }
+            var pixels = [Int](repeating: paper, count: width * height)
+            func put(_ x: Int, _ y: Int, _ level: Int) { pixels[y * width + x] = min(pixels[y * width + x], level) }
+            for y in 4...21 { for x in 13...14 { put(x, y, ink) } }
+            if diagonal {
+                for step in 0...12 {
+                    put(13 - step * 8 / 12, 4 + step, ink)
+                    put(12 - step * 8 / 12, 4 + step, ink)
+                }
+            }
+            if let hairline { for x in 4...17 { put(x, 16, hairline) } }
+            let noisy = pixels.map { UInt8(clamping: $0 + noise()) }
+            return GrayImage(width: width, height: height, resolution: 150, pixels: noisy)
+        }
+        for (paper, ink, seed) in [(228, 40, UInt64(1)), (200, 70, 2), (240, 90, 3)] {
+            let four = glyph(paper: paper, ink: ink, hairline: paper - 58, diagonal: true, seed: seed)
+            #expect(FieldReader.holdsLoop(four))
+            #expect(!FieldReader.holdsLoop(glyph(paper: paper, ink: ink, hairline: nil, diagonal: true, seed: seed)))
+            #expect(!FieldReader.holdsLoop(glyph(paper: paper, ink: ink, hairline: nil, diagonal: false, seed: seed)))
+            // Noise alone on the paper.
+            #expect(!FieldReader.holdsLoop(glyph(paper: paper, ink: paper, hairline: nil, diagonal: false, seed: seed)))
+        }
+    }
+
     /// `account-slashed-zero.png`: 口座番号 6254710 in VL Gothic at 200 dpi, its 0 slashed, cut as
     /// `account-mincho-three.png` (seed 9431, no. 28). The row's decodes, each cell alone, and eng and the second model
     /// all read the 0 as 8; its counter spans its height unbroken, where an 8's two are parted by its waist. A row
@@ -502,8 +540,9 @@ struct ExtractionTests {
     /// read as 3 (7863663, at 90). eng reads the row otherwise, so the row is read again: eng at two sizes, the second
     /// model and jpn larger all read 7865663. Two independent readers agreeing are the evidence, as on a line of
     /// text, and the row goes on right. No. 60 at 200 dpi (development seed 6161): 金融機関コード 0009, read 0909 by
-    /// eng and by jpn larger, 0009 by the second model: the misread has one independent reader, and stays in doubt.
-    @Test("a boxed row jpn misread is settled by eng and the second model reading it alike, and by nothing less")
+    /// jpn's decodes, by eng and by jpn larger, 0009 by the second model: one independent reader held it in doubt at
+    /// 30 (0909). With the row's faint strokes kept, the second model and jpn read 0009, and it goes on right.
+    @Test("a boxed row jpn misread is settled by other models reading it alike")
     func boxedRowReadByAnotherModel() async throws {
         let settled = try await Self.corpusScan("kouza-furikae", 38, dpi: 150, seed: 5858)
         let account = try #require(settled.records.first?["account_number"], "\(settled.pages)")
@@ -512,8 +551,8 @@ struct ExtractionTests {
         #expect(account.issues.isEmpty, "\(account.issues)")
         let disputed = try await Self.corpusScan("kouza-furikae", 60, dpi: 200, seed: 6161)
         let bank = try #require(disputed.records.first?["bank_code"], "\(disputed.pages)")
-        #expect((bank.confidence ?? 100) <= 30)
-        #expect(bank.issues.contains { $0.code == Doubt.readersDisagree.rawValue }, "\(bank.issues)")
+        #expect(bank.value == .text("0009"), "\(bank.value)")
+        #expect((bank.confidence ?? 0) >= 80, "\(bank.issues)")
     }
 
     /// 続柄 三男 on shugaku-enjo at 150 dpi (development seed 6161), typed in a Mincho face whose 三 is three hairlines
@@ -601,9 +640,7 @@ struct ExtractionTests {
         let spec = FieldSpec(
             name: "account_number", type: .accountNumber,
             cells: CellGrid(count: 7, first: TemplateRect(x: 0, y: 0, width: 8, height: 7), pitch: 8))
-        let zeros: (text: String, confidence: Double?, doubt: Doubt?, byShape: [Int: Character]) = (
-            "3079400", 30, .slashedZero, [1: "0", 5: "0", 6: "0"]
-        )
+        let zeros: FieldReader.GlyphCheck = ("3079400", 30, .slashedZero, [1: "0", 5: "0", 6: "0"], [])
         func opinions(_ readers: [(String, String)]) -> [FieldReader.Opinion] {
             [FieldReader.Opinion(text: "3079400", confidence: 30, independent: false)]
                 + readers.map { FieldReader.Opinion(text: $1, confidence: 0, independent: $0 != "jpn", reader: $0) }
@@ -630,21 +667,44 @@ struct ExtractionTests {
     }
 
     /// Scan no. 37 of shugaku-enjo at 150 dpi (development seed 6161): 口座番号 6400266 in a face whose 0 has a slash,
-    /// which the readers misread each their own way; the counters put the zeros back, the readers agree on the
-    /// rest, and the number goes on with a note (30 before).
-    @Test("a boxed row whose slashed zeros the readers misread apart goes on, with a note")
+    /// which the readers of the row as thresholded misread each their own way; the counters put the zeros back. The
+    /// second model, reading the row with its faint strokes, reads the zeros itself, and the number goes on (30
+    /// before either; `zerosReadersDisputed` then gave it 83 with a note).
+    @Test("a boxed row whose slashed zeros the readers misread apart goes on")
     func zerosMisreadApart() async throws {
         let result = try await Self.corpusScan("shugaku-enjo", 37, dpi: 150, seed: 6161)
         let number = try #require(result.records.first?["account_number"], "\(result.pages)")
         #expect(number.value == .text("6400266"), "\(number.value)")
-        #expect(number.issues.map(\.code) == [Doubt.slashedZero.rawValue], "\(number.issues)")
-        #expect((number.confidence ?? 0) >= 80)
+        #expect((number.confidence ?? 0) >= 80, "\(number.issues)")
+    }
+
+    /// Scan no. 70 of shugaku-enjo at 200 dpi (seed 6161): 口座番号 3449863 in Noto Serif CJK, whose second 4's
+    /// crossbar is a hairline. jpn's two decodes read 3419863 alike, and so did eng, which was asked next: silent at
+    /// 90. The second model, reading the row with its faint strokes, reads the 4, and the row goes to the vote.
+    @Test("a boxed row whose decodes agree is read again by the second model with its hairlines")
+    func boxedRowHairlines() async throws {
+        let result = try await Self.corpusScan("shugaku-enjo", 70, dpi: 200, seed: 6161)
+        let number = try #require(result.records.first?["account_number"], "\(result.pages)")
+        #expect(number.value == .text("3449863"), "\(number.value)")
+    }
+
+    /// Scan no. 89 of shugaku-enjo at 150 dpi (seed 4343): 口座番号 5442826 in Takao P Mincho. jpn's row read the
+    /// first 4 right (and the 2 as 4); eng and the second model read 5142826 alike, which two independent readers
+    /// settle at 92: silent. The glyph they read as 1 closes a loop in the scan's grey levels, so the row stays in
+    /// doubt, with jpn's 4 put back.
+    @Test("a boxed digit the vote reads as 1 whose glyph closes a loop keeps the row in doubt")
+    func boxedLoopAgainstVote() async throws {
+        let result = try await Self.corpusScan("shugaku-enjo", 89, dpi: 150, seed: 4343)
+        let number = try #require(result.records.first?["account_number"], "\(result.pages)")
+        #expect(number.value == .text("5442826"), "\(number.value)")
+        #expect(number.issues.map(\.code).contains(Doubt.loopInGlyph.rawValue), "\(number.issues)")
+        #expect((number.confidence ?? 100) <= 30)
     }
 
     /// What `FieldReader.slashedZeros` makes of `read` (confidence 90) in the boxes of an OCR fixture.
     static func glyphCheck(
         _ fixture: String, dpi: Double, read: String, cells: CellGrid
-    ) async throws -> (text: String, confidence: Double?, doubt: Doubt?, byShape: [Int: Character]) {
+    ) async throws -> FieldReader.GlyphCheck {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.ocr(fixture))))
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
         let spec = FieldSpec(name: "account_number", type: .accountNumber, cells: cells)

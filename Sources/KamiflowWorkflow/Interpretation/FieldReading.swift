@@ -62,6 +62,9 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     case slashedZero
     /// A boxed digit read as 8 has no counter (an 8 has two): it was read again without 8 allowed.
     case notAnEight
+    /// A boxed digit read as 1, 2, 3, 5 or 7 closes a loop (a 4 whose hairline crossbar the threshold broke): it was
+    /// read again as a digit that has one, or the row's own reading of it put back.
+    case loopInGlyph
     /// A 6 or a 9 among a date's digits was taken as 8: its glyph has two counters, one above the other.
     case eightByShape
     /// The ink holds more digits, one glyph each, than the reading has: a digit may have been lost.
@@ -86,6 +89,7 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
         case .readersDisagree: "other readings of it disagree"
         case .slashedZero: "a 6, 8 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
         case .notAnEight: "a digit read as 8 has no closed loop: check the digits"
+        case .loopInGlyph: "a digit read as 1, 2, 3, 5 or 7 closes a loop: check the digits"
         case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters): check the digits"
         case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
         case .digitsExtra: "read with more digits than a date part holds: check the digits"
