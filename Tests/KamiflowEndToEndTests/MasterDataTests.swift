@@ -469,6 +469,9 @@ struct MasterDataTests {
         #expect(branchOf("千葉録行 幕張支店", ["千葉銀行 幕張支店"])["with_branch"]?.confidence == 86)
         #expect(branchOf("千葉銀行 幕張支店", ["千葉銀行幕強支店"])["with_branch"]?.confidence == 42)
         #expect(branchOf("千葉銀行 幕張支店", [])["with_branch"]?.confidence == 42)
+        // Nor a branch that does not end as branches are named, however many readers read it (支 read 封 by both).
+        #expect(branchOf("千葉銀行 幕張封店", ["千葉銀行幕張封店"])["with_branch"]?.confidence == 42)
+        #expect(branchOf("千葉銀行 市役所出張所", ["千葉銀行市役所出張所"])["with_branch"]?.confidence == 86)
         // A code no bank has: the name is checked alone (and corrected by the names when it can be).
         let noBank = record(["code": "0881", "with_branch": "千葉ば銀行 幕張支店"])
         #expect(noBank["code"]?.issues.map(\.code) == [IssueCode.master])
