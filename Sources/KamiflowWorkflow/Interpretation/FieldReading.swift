@@ -83,15 +83,17 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     /// read as ゛.
     case voicedMark
 
-    /// What the issue says, after the field's label.
+    /// What the issue says, after the field's label: what the reader saw and did, not what to do. A value that went
+    /// on with its doubt answered (a zero put back that the readers bear out, at 83) carries the note too, and no
+    /// one is asked to check it; one that did not is flagged by its confidence as well.
     public var message: String {
         switch self {
         case .readersDisagree: "other readings of it disagree"
-        case .slashedZero: "a 6, 8 or 9 was taken as 0 (a slashed or dotted zero): check the digits"
+        case .slashedZero: "a 6, 8 or 9 was taken as 0 (a slashed or dotted zero)"
         case .notAnEight: "a digit read as 8 has no closed loop: check the digits"
         case .loopInGlyph: "a digit read as 1, 2, 3, 5 or 7 closes a loop: check the digits"
-        case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters): check the digits"
-        case .digitsMissing: "the ink holds more digits than were read: a digit may be missing"
+        case .eightByShape: "a 6 or a 9 was taken as 8 (the glyph has two counters)"
+        case .digitsMissing: "the ink holds more digits than the line read: they were read again one at a time"
         case .digitsExtra: "read with more digits than a date part holds: check the digits"
         case .noLoop: "a digit read as 8 or 9 closes no loop: it was read again without them; check the digits"
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
