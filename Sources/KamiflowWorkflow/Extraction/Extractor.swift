@@ -1044,7 +1044,8 @@ struct FieldReader {
             measuresConfidence: measuresConfidence, lineHeight: lineHeight, shrinksLoneCharacter: shrinksLoneCharacter)
         // A written value keeps the faint hairlines of its strokes (a Mincho face at 150 dpi). Boxed characters do
         // not: their rows are checked by a second decode and check digits, tuned on the writing as thresholded, and
-        // the faint growth changes which rows fail (kokuho's 個人番号, SecondOpinionTests).
+        // the faint growth changes which rows fail (kokuho's 個人番号, SecondOpinionTests). The readers that check a
+        // boxed row do keep them where they ask to (`rowSentinel`, `rowOpinions`, a digit read again for its loop).
         options.keepsFaintStrokes = spec.cells == nil || keepsFaintStrokes
         // A mark (゛ ゜) broken into dots is kept with its glyph, where the values come in no known typeface
         // (`RecognitionOptions.keepsSpecksBesideWriting`); boxed characters as thresholded, as above.
