@@ -679,8 +679,9 @@ struct ExtractionTests {
     }
 
     /// Scan no. 70 of shugaku-enjo at 200 dpi (seed 6161): 口座番号 3449863 in Noto Serif CJK, whose second 4's
-    /// crossbar is a hairline. jpn's two decodes read 3419863 alike, and so did eng, which was asked next: silent at
-    /// 90. The second model, reading the row with its faint strokes, reads the 4, and the row goes to the vote.
+    /// crossbar is a hairline. jpn's two decodes read 3419863 alike, and eng, asked next, read eight digits and so
+    /// said nothing: silent at 90. The second model, reading the row with its faint strokes, reads the 4, and the
+    /// row goes to the vote.
     @Test("a boxed row whose decodes agree is read again by the second model with its hairlines")
     func boxedRowHairlines() async throws {
         let result = try await Self.corpusScan("shugaku-enjo", 70, dpi: 200, seed: 6161)
