@@ -108,6 +108,9 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var confidence: [String: [String: ConfidenceBin]] = [:]
     /// The wrong fields, with crops, for the report.
     public var wrong: [FieldOutcome] = []
+    /// Right fields that still carry an issue of their own, without crops: the work a person is given for nothing,
+    /// with the issues that gave it (what the next floor or witness could take off the clerk's desk).
+    public var falseAlarms: [FieldOutcome] = []
 
     public init(workflow: String) { self.workflow = workflow }
 
@@ -416,5 +419,6 @@ public struct Evaluator: Sendable {
         if outcome.isSilentError { result.silentErrors += 1 }
         if outcome.isDeliveredSilently { result.silentErrorsDelivered += 1 }
         if !outcome.correct { result.wrong.append(outcome) }
+        if outcome.correct && outcome.flagged { result.falseAlarms.append(outcome) }
     }
 }

@@ -66,8 +66,8 @@ public enum EvaluationReport {
         return lines.joined(separator: "\n")
     }
 
-    /// Every number and every wrong field; crops stay in the HTML report (tools want the numbers, and the crops
-    /// would make the file a hundred times larger).
+    /// Every number, every wrong field and every right field with an issue; crops stay in the HTML report (tools
+    /// want the numbers, and the crops would make the file a hundred times larger).
     public static func json(_ r: EvaluationResult) throws -> Data {
         var r = r
         for i in r.wrong.indices { r.wrong[i].crop = nil }

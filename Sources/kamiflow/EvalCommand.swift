@@ -20,7 +20,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Argument(help: "The folder of samples (images with their .truth.json).")
     var directory: String
 
-    @Option(help: "Write every number and every wrong field as JSON here.")
+    @Option(help: "Write every number, every wrong field and every right field with an issue as JSON here.")
     var json: String?
 
     @Option(help: "Write an HTML report here: the curve of errors against confidence, and a crop of every wrong field.")

@@ -88,6 +88,24 @@ struct EvaluationTests {
                 "doubts (right of all)    readersDisagree 0 of 1, slashedZero 1 of 1"))
     }
 
+    @Test("a right field with an issue of its own is listed as a false alarm, with its issues; a wrong one is not")
+    func falseAlarms() {
+        let evaluator = Evaluator(layout: nil, includeCrops: false) { _ in [] }
+        var records = Self.records
+        // A's right number held under the floor; B's misread name is flagged already (a wrong field, not an alarm).
+        records[0].fields[1].issues = [
+            KamiflowCore.Issue(code: IssueCode.lowConfidence, severity: .warning, message: "read with confidence 40")
+        ]
+        var result = EvaluationResult(workflow: "hand")
+        evaluator.score(truth: Self.truth, records: records, into: &result)
+        #expect(result.falseAlarms.map(\.path) == [records[0].fields[1].path])
+        #expect(result.falseAlarms.first?.issues == ["lowConfidence: read with confidence 40"])
+        #expect(result.falseAlarms.allSatisfy { $0.correct && $0.flagged })
+        var plain = EvaluationResult(workflow: "hand")
+        evaluator.score(truth: Self.truth, records: Self.records, into: &plain)
+        #expect(plain.falseAlarms.isEmpty)
+    }
+
     @Test("counts, accuracies, defects, straight-through and silent errors on a hand-made case")
     func arithmetic() {
         let evaluator = Evaluator(layout: nil, includeCrops: false) { _ in [] }
