@@ -889,6 +889,27 @@ struct MasterDataTests {
             ])
         #expect(near["name"]?.value.textValue.contains("和世") == true)
         #expect(near.route == .review)
+        // The same misread where the second model read 山田 和也: of the residents near it, the one another model
+        // read is settled on, and rises (two witnesses that cannot share jpn's misread).
+        func readAlso(_ others: [String]) -> FormRecord {
+            interpreter.interpret(
+                ["name": FieldReading(text: "山田 和世", confidence: 45, independentReadings: others)], scanID: "s")
+        }
+        let readByOther = readAlso(["山田和也"])
+        #expect(readByOther["name"]?.value == .text("山田 和也"))
+        #expect(readByOther["name"]?.confidence == 86)
+        #expect(
+            readByOther["name"]?.issues.map(\.message) == [
+                "氏名: one character corrected by the table 'jumin', column 'name', as another model read it"
+            ])
+        #expect(readByOther.route == .straightThrough)
+        // Other readings of two of the residents near it, or of nobody, settle nothing.
+        for others in [["山田和也", "山田和宏"], ["山田和芭"]] {
+            let torn = readAlso(others)
+            #expect(torn["name"]?.value.textValue.contains("和世") == true)
+            #expect(torn["name"]?.issues.map(\.code).contains(IssueCode.master) == true)
+            #expect(torn.route == .review)
+        }
         // 太郎 read as 太朗 (Noto Sans CJK): the register has one 佐藤 one character from it, and the witness corrects
         // to that resident with a note, at the confidence read. Right on the corpus; a newcomer named 佐藤 太朗 not yet
         // in the exported register would be corrected into a neighbour (docs/workflow-format.md says so).

@@ -373,7 +373,9 @@ struct MasterWitnesses {
     /// several entries is settled by the one entry the kana reads (name dictionary): jpn reads 和也 as 和志 or 和世,
     /// and the corpus's register holds 小林 和助 as well as 小林 和也; the kana カズヤ reads only one of them. The
     /// register and the kana, read on its own line, are two witnesses that cannot share the misread: the confidence
-    /// rises as where another model read the entry.
+    /// rises as where another model read the entry. Without kana, a name near several entries of which another model
+    /// read exactly one is settled on that one (jpn read 鈴木 和也 as 和志, near 和也 and 和善; the second model
+    /// read 和也): the register bounds the candidates, a reader that cannot share jpn's misread picks among them.
     func checkTable(
         field: String, column: MasterTableColumn, kana: String?, fields: inout [FieldResult],
         position: [String: Int], correcting: Bool
@@ -403,7 +405,13 @@ struct MasterWitnesses {
         let readByKana =
             k.map { k in near.filter { nameReadings(of: $0, kana: fields[k]).readings.contains(kanaText(fields[k])) } }
             ?? []
-        if correcting, let entry = near.count == 1 ? near.first : readByKana.count == 1 ? readByKana.first : nil {
+        let others = Set((independentReadings[fields[i].path] ?? []).map(MasterTableColumn.folded))
+        let readByOther = near.filter { others.contains(MasterTableColumn.folded($0)) }
+        if correcting,
+            let entry = near.count == 1
+                ? near.first
+                : readByKana.count == 1 ? readByKana.first : readByOther.count == 1 ? readByOther.first : nil
+        {
             let other = readByKana.contains(entry) ? k.map { label(fields[$0].path) } : nil
             settle(i, to: entry, by: source, bornOutBy: other, &fields)
             return
