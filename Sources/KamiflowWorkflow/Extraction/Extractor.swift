@@ -467,9 +467,12 @@ struct FieldReader {
                 let settled = Self.corroboration(of: first.text, among: readings, witness: nil, spec: spec)
                 if settled >= Evidence.independentReaders { return (first.text, settled, nil) }
             }
-            // Not where eng read a cell jpn could not: eng reading the row alike is then no second witness.
-            let corroborated =
-                rowRead.byEng ? 0 : Self.corroboration(of: first.text, among: readings, witness: nil, spec: spec)
+            // Where eng read a cell jpn could not, the row is partly eng's: eng reading it alike is no second witness,
+            // and the row is judged by the others' readings of the whole row alone (jpn's with faint strokes kept, the
+            // second model's). Given no credit before, six rows of seed 5353's 就学援助 at 150 dpi that eng, jpn and
+            // the second model all read alike stayed at 24–43.
+            let witnesses = rowRead.byEng ? readings.dropFirst().filter { $0.reader != "eng" } : readings
+            let corroborated = Self.corroboration(of: first.text, among: witnesses, witness: nil, spec: spec)
             let confidence = max(first.confidence ?? 0, corroborated)
             return (first.text, confidence, confidence > Evidence.disputed ? nil : first.doubt)
         }
