@@ -471,7 +471,7 @@ struct FieldReader {
             // and the row is judged by the others' readings of the whole row alone (jpn's with faint strokes kept, the
             // second model's). Given no credit before, six rows of seed 5353's 就学援助 at 150 dpi that eng, jpn and
             // the second model all read alike stayed at 24–43.
-            let witnesses = rowRead.byEng ? readings.dropFirst().filter { $0.reader != "eng" } : readings
+            let witnesses = rowRead.byEng ? readings.dropFirst().filter { $0.reader != Self.digitModel } : readings
             let corroborated = Self.corroboration(of: first.text, among: witnesses, witness: nil, spec: spec)
             let confidence = max(first.confidence ?? 0, corroborated)
             return (first.text, confidence, confidence > Evidence.disputed ? nil : first.doubt)
@@ -668,7 +668,7 @@ struct FieldReader {
             // dpi, corpus seed 9431), then as す or E without it, is read by eng, as a line or as a lone character.
             if digitsOnly, read.text.isEmpty || !compact(read.text).allSatisfy({ $0.isASCII && $0.isNumber }),
                 let eng = [PageSegmentation.singleLine, .singleCharacter].lazy.map({
-                    self.recognize(cell, spec: spec, whitelist: nil, segmentation: $0, language: "eng")
+                    self.recognize(cell, spec: spec, whitelist: nil, segmentation: $0, language: Self.digitModel)
                 }).first(where: { !$0.text.isEmpty })
             {
                 read = eng
