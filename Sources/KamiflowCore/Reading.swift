@@ -182,6 +182,11 @@ public protocol ReadablePage: AnyObject {
     /// The share (0…1) of dark pixels in `box` after binarisation; checkboxes are read this way, never by OCR.
     func fillRatio(of box: PixelRect) -> Double
 
+    /// The binarised ink of `rect` (cut to the page) pixel by pixel, as ``fillRatio(of:)`` counts it: for a judge
+    /// that looks at thousands of small boxes of one area (a circled option's surroundings). `nil` when no part of
+    /// `rect` lies on the page.
+    func inkPatch(of rect: PixelRect) -> InkPatch?
+
     /// Bounding boxes of the connected blobs of ink inside `region` (whole page when `nil`) whose width and height
     /// both lie within `sides`. Registration marks, printed boxes and rules are found this way.
     func inkComponents(in region: PixelRect?, sides: ClosedRange<Int>) -> [PixelRect]
@@ -209,12 +214,50 @@ public protocol ReadablePage: AnyObject {
 }
 
 extension ReadablePage {
+    /// Pixel by pixel through ``fillRatio(of:)``, for a page with no faster way.
+    public func inkPatch(of rect: PixelRect) -> InkPatch? {
+        let clamped = rect.intersection(PixelRect(x: 0, y: 0, width: size.width, height: size.height))
+        guard !clamped.isEmpty else { return nil }
+        var ink = [UInt8](repeating: 0, count: clamped.area)
+        for y in 0..<clamped.height {
+            for x in 0..<clamped.width
+            where fillRatio(of: PixelRect(x: clamped.x + x, y: clamped.y + y, width: 1, height: 1)) > 0 {
+                ink[y * clamped.width + x] = 1
+            }
+        }
+        return InkPatch(rect: clamped, ink: ink)
+    }
+
     /// A page that keeps no grey levels gives none.
     public func greyImage(of rect: PixelRect) -> GrayImage? { nil }
 
     /// The writing inside `zone` as Tesseract is given it by default, without any speck.
     public func writingImage(in zone: PixelRect) -> GrayImage? {
         writingImage(in: zone, keepingSpecksBesideWriting: false)
+    }
+}
+
+/// A page's binarised ink in one rectangle, in plain Swift memory (``ReadablePage/inkPatch(of:)``).
+public struct InkPatch: Sendable, Hashable {
+    /// Where the patch lies on the page (pixels).
+    public var rect: PixelRect
+    /// `rect.width × rect.height` bytes, row after row: 1 for ink.
+    public var ink: [UInt8]
+
+    public init(rect: PixelRect, ink: [UInt8]) {
+        self.rect = rect
+        self.ink = ink
+    }
+
+    /// Whether any pixel of `box` (page pixels) holds ink; what lies outside the patch holds none.
+    public func hasInk(in box: PixelRect) -> Bool {
+        let inside = box.intersection(rect)
+        guard !inside.isEmpty else { return false }
+        for y in inside.y..<inside.maxY {
+            let row = (y - rect.y) * rect.width - rect.x
+            for x in inside.x..<inside.maxX where ink[row + x] != 0 { return true }
+        }
+        return false
     }
 }
 

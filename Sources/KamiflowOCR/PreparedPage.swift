@@ -126,6 +126,14 @@ final class PreparedPage: ReadablePage {
         return Double(binary.inkCount(in: rect)) / Double(rect.area)
     }
 
+    func inkPatch(of rect: PixelRect) -> InkPatch? {
+        let rect = source.clamp(rect)
+        guard !rect.isEmpty, let binary, let cut = binary.clipped(to: rect),
+            let bytes = pixConvert1To8(nil, cut.pointer, 0, 1).map(PixImage.init(taking:))
+        else { return nil }
+        return InkPatch(rect: rect, ink: ImageCodec.grayImage(from: bytes).pixels)
+    }
+
     /// The writing inside `rect` (already clamped to the page) as an image of its own: its ink found as the ink
     /// counts find it, without ruled lines and specks (`PixImage.writingOnly`), kept in its grey levels on white
     /// paper (`PixImage.keeping`), on a white border of about 1 mm.
