@@ -130,6 +130,35 @@ struct CalibratedReviewTests {
         #expect(two == FieldReader.Evidence.independentReaders)
     }
 
+    @Test("a telephone number's readers are compared with its leading 0 put back where a reader misread or missed it")
+    func phoneLeadingZero() {
+        let phone = FieldSpec(name: "phone", type: .phone)
+        // Seed 2468's 口座振替 no. 99 at 150 dpi: jpn read the dotted 0 as 9 twice, eng left it out, the second model
+        // read 03-2113-3319 — every reader agrees on the nine digits after it.
+        let readings = [
+            Opinion(text: "93-2113-3319", confidence: 90, independent: false),
+            Opinion(text: "3-2113-3319", confidence: 33, independent: true, reader: "eng"),
+            Opinion(text: "03-2113-3319", confidence: 90, independent: true, reader: "Japanese"),
+            Opinion(text: "93-2113-3319", confidence: 92, independent: false, reader: "jpn"),
+        ]
+        let score = FieldReader.corroboration(of: "03-2113-3319", among: readings, witness: nil, spec: phone)
+        #expect(score == FieldReader.Evidence.independentReaders + FieldReader.Evidence.validatorBonus)
+        #expect(FieldReader.phoneKey("93-2113-3319") == "0321133319")
+        #expect(FieldReader.phoneKey("6322-65-5791") == "0322655791")
+        #expect(FieldReader.phoneKey("322-65-5791") == "0322655791")
+        // A reading that no 0 makes a number of stays as read (jpn's 986-2644-4695 for 080-2044-4095: eleven digits,
+        // and 086… is no mobile number); other digits read otherwise still disagree.
+        #expect(FieldReader.phoneKey("986-2644-4695") == "98626444695")
+        #expect(FieldReader.phoneKey("12") == "12")
+        let apart = [
+            Opinion(text: "98-2113-3319", confidence: 90, independent: false),
+            Opinion(text: "03-2113-3319", confidence: 90, independent: true, reader: "Japanese"),
+        ]
+        #expect(
+            FieldReader.corroboration(of: "03-2113-3319", among: apart, witness: nil, spec: phone)
+                == FieldReader.Evidence.witnessAlone + FieldReader.Evidence.validatorBonus)
+    }
+
     @Test("a misread both models share is held by the validator: an impossible date, a value not in the list")
     func sharedMisreadStays() throws {
         var birth = FieldSpec(name: "birth", type: .warekiDate)
