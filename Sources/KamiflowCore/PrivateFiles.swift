@@ -66,7 +66,15 @@ public enum PrivateFiles {
     /// Writes `data` to `path` whole and atomically (a reader sees the old file or the new one, never half of
     /// one): a 0600 temporary file beside it, flushed to disk, then renamed into place. The folder is created 0700
     /// when it is missing.
+    ///
+    /// A path that is something other than a file (a device such as `/dev/null` or `/dev/stdout`, a pipe) is written
+    /// to as it is: renamed over, `--json /dev/null` run as root replaced the machine's /dev/null with a 0600 file,
+    /// and every program run as another user that wrote to it failed.
     public static func write(_ data: Data, toPath path: String) throws(KamiflowError) {
+        if isSpecial(path) {
+            try writeThrough(data, toPath: path)
+            return
+        }
         let folder = (path as NSString).deletingLastPathComponent
         try createFolder(atPath: folder)
         let name = (path as NSString).lastPathComponent
@@ -90,6 +98,31 @@ public enum PrivateFiles {
             let code = errno
             unlink(temporary)
             throw KamiflowError(.io, "cannot write the file: \(String(cString: strerror(code)))", subject: path)
+        }
+    }
+
+    /// Whether `path` (its links followed) is there and is not a regular file or a folder, or names a device or a
+    /// process's descriptor (`/dev/…`, `/proc/…`) whatever it leads to.
+    static func isSpecial(_ path: String) -> Bool {
+        if path.hasPrefix("/dev/") || path.hasPrefix("/proc/") { return true }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        let kind = status.st_mode & S_IFMT
+        return kind != S_IFREG && kind != S_IFDIR
+    }
+
+    /// Writes `data` into `path` as it is (no temporary file, no rename).
+    static func writeThrough(_ data: Data, toPath path: String) throws(KamiflowError) {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw KamiflowError(.io, "cannot write to it: \(String(cString: strerror(errno)))", subject: path)
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: data)
+            try handle.close()
+        } catch {
+            throw KamiflowError(.io, "cannot write to it", subject: path, cause: error)
         }
     }
 }

@@ -36,6 +36,28 @@ struct PrivateFilesTests {
         #expect(Self.mode(root) == 0o750 && Self.mode(root + "/top.json") == 0o600)
     }
 
+    @Test("write to a pipe or a device writes through it: the pipe stays a pipe and its reader gets the bytes")
+    func writesThroughSpecialFiles() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pipe = root + "/report.fifo"
+        #expect(mkfifo(pipe, 0o600) == 0)
+        // A reader first (non-blocking), so that opening the pipe to write does not wait.
+        let reader = open(pipe, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        try PrivateFiles.write(Data("氏名".utf8), toPath: pipe)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = read(reader, &buffer, buffer.count)
+        #expect(count > 0 && String(decoding: buffer.prefix(max(0, count)), as: UTF8.self) == "氏名")
+        var status = stat()
+        #expect(lstat(pipe, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        // Nothing left beside it, and a device is named special whatever it is.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["report.fifo"])
+        #expect(PrivateFiles.isSpecial("/dev/null") && PrivateFiles.isSpecial("/dev/stdout"))
+        #expect(!PrivateFiles.isSpecial(root) && !PrivateFiles.isSpecial(root + "/absent.json"))
+    }
+
     @Test("createFile and prepareDatabaseFile: 0600, and an existing file is left as its operator set it")
     func createsPrivately() throws {
         let root = try scratch()
