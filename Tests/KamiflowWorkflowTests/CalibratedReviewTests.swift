@@ -157,6 +157,17 @@ struct CalibratedReviewTests {
         #expect(
             FieldReader.corroboration(of: "03-2113-3319", among: apart, witness: nil, spec: phone)
                 == FieldReader.Evidence.witnessAlone + FieldReader.Evidence.validatorBonus)
+        // Seed 2468's 口座振替 no. 1 at 200 dpi: 0961-84-1640, whose last 0 jpn and the second model read as 6 and eng
+        // read right. A reader reading the face's 0 otherwise inside the number: jpn's leading 9 vouches for nothing.
+        let zeros = [
+            Opinion(text: "9961-84-1646", confidence: 62, independent: false),
+            Opinion(text: "0961-84-1640", confidence: 78, independent: true, reader: "eng"),
+            Opinion(text: "0961-84-1646", confidence: 69, independent: true, reader: "Japanese"),
+            Opinion(text: "9961-84-1646", confidence: 62, independent: false, reader: "jpn"),
+        ]
+        #expect(
+            FieldReader.corroboration(of: "0961-84-1646", among: zeros, witness: nil, spec: phone)
+                < ReviewPolicy().confidenceFloor)
     }
 
     @Test("a misread both models share is held by the validator: an impossible date, a value not in the list")
