@@ -39,9 +39,9 @@ public struct PrintedInk: Hashable, Sendable {
     /// How far printed ink is widened, in mm: about the registration tolerance.
     static let widenMM = 0.4
 
-    /// How far printed ink is widened where the scan's print has been aligned to the blank's
-    /// (``RingGauge/alignment(of:printed:ink:)``),
-    /// in mm: the blur and the JPEG fringe of a stroke, not the registration's error.
+    /// How far printed ink is widened where the scan's print has been aligned to the blank's, in mm
+    /// (``RingGauge/alignment(of:printed:ink:)``): the blur and the JPEG fringe of a stroke, not the registration's
+    /// error.
     static let tightMM = 0.2
 
     /// True when the blank has ink within ``widenMM`` of `p` (``tightMM`` when `tight`); false outside the sampled
