@@ -214,20 +214,6 @@ public protocol ReadablePage: AnyObject {
 }
 
 extension ReadablePage {
-    /// Pixel by pixel through ``fillRatio(of:)``, for a page with no faster way.
-    public func inkPatch(of rect: PixelRect) -> InkPatch? {
-        let clamped = rect.intersection(PixelRect(x: 0, y: 0, width: size.width, height: size.height))
-        guard !clamped.isEmpty else { return nil }
-        var ink = [UInt8](repeating: 0, count: clamped.area)
-        for y in 0..<clamped.height {
-            for x in 0..<clamped.width
-            where fillRatio(of: PixelRect(x: clamped.x + x, y: clamped.y + y, width: 1, height: 1)) > 0 {
-                ink[y * clamped.width + x] = 1
-            }
-        }
-        return InkPatch(rect: clamped, ink: ink)
-    }
-
     /// A page that keeps no grey levels gives none.
     public func greyImage(of rect: PixelRect) -> GrayImage? { nil }
 
