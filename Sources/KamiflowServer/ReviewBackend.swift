@@ -172,6 +172,10 @@ public enum StationLanguage: String, Sendable, CaseIterable {
             ),
             "piecesReadOtherwise": ("区切って読むと違う結果になりました", "Read in two pieces, it reads otherwise"),
             "typefaceReadsOtherwise": ("文字の形の照合で一部の文字を直しました", "A character was put in by comparing glyph shapes"),
+            "kanjiUnlikeGlyph": (
+                "読み取った漢字が別の漢字に似ています（読み違えやすい組み合わせ）。確かめてください",
+                "A kanji read looks more like another kanji (a pair Tesseract confuses): check it"
+            ),
             "checkDigitReading": ("検査用数字に合う別の読み取りを採りました", "Another reading that passes the check digit was taken"),
             "voicedMark": (
                 "濁点・半濁点（゛゜）が読み取りと違う可能性があります。カナを確かめてください",

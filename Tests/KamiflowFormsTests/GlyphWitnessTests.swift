@@ -113,4 +113,52 @@ struct GlyphWitnessTests {
         #expect((insurer.confidence ?? 0) >= workflow.review.confidenceFloor, "\(insurer.confidence ?? 0)")
         #expect(insurer.issues.isEmpty, "\(insurer.issues)")
     }
+
+    @Test(
+        "values printed in another face than the workflow's are read without the witness, and a name's kanji Tesseract confuses is doubted"
+    )
+    func valuesInAnotherFace() async throws {
+        // 児童手当 filled in Noto Serif CJK where the workflow names IPA Pゴシック (seed 20261207, the first of 50
+        // office-scanner scans). Compared with a face the values are not in, the witness had put its own characters
+        // into the addresses; both Tesseract models read the child 岡本 蓮 as 岡本夢.
+        let workflow = try Self.shipped("jidou-teate-nintei.yaml")
+        var printedIn = workflow
+        printedIn.form.typeface = "NotoSerifCJK-Regular.ttc"
+        let batch = SampleBatch(
+            layout: FormLayout(workflow: printedIn),
+            configuration: SampleBatchConfiguration(
+                count: 50, seed: 20_261_207, profile: .officeScanner, format: .png, defectRate: 0.1,
+                referenceDate: CivilDate(year: 2026, month: 10, day: 1)))
+        let sample = try batch.file(0)
+        let truth = try #require(sample.truth.forms.first?.values)
+        try #require(truth["children[0].name"] == "岡本 蓮")
+        let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
+        func fields(_ typefaces: (any TypefaceLibrary)?) async throws -> [String: FieldResult] {
+            let extractor = Extractor(
+                workflows: [workflow], reader: pool,
+                configuration: ExtractionConfiguration(
+                    preparation: Preparation(deskew: true), today: Self.today, typefaces: typefaces))
+            let result = try await extractor.extract(.bytes(sample.bytes, name: sample.name), scanID: "x")
+            let record = try #require(result.records.first)
+            return Dictionary(uniqueKeysWithValues: record.fields.map { ($0.path, $0) })
+        }
+        let named = try await fields(try TypefaceGlyphs(for: [workflow]))
+        let none = try await fields(nil)
+        await pool.shutdown()
+        // Read as a form without a typeface is, value for value (the witness put nothing in)...
+        for (path, field) in named {
+            #expect(field.value == none[path]?.value, "\(path): \(field.value) / \(none[path]?.value as Any)")
+            #expect(!field.issues.contains { $0.code == Doubt.typefaceReadsOtherwise.rawValue }, "\(path)")
+        }
+        let address = try #require(named["claimant.address"])
+        #expect(
+            address.value.textValue.filter { !$0.isWhitespace }
+                == truth["claimant.address"]?.filter { !$0.isWhitespace })
+        // ...but for the misread name, which goes to a person, where without the typeface it went on at 89.
+        let child = try #require(named["children[0].name"])
+        #expect(child.value.textValue.filter { !$0.isWhitespace } == "岡本夢")
+        #expect(child.issues.contains { $0.code == Doubt.kanjiUnlikeGlyph.rawValue }, "\(child.issues)")
+        #expect((child.confidence ?? 100) < workflow.review.confidenceFloor)
+        #expect((none["children[0].name"]?.confidence ?? 0) >= workflow.review.confidenceFloor)
+    }
 }

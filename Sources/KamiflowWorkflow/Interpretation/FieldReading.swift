@@ -77,6 +77,9 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
     case piecesReadOtherwise
     /// The glyphs of the form's typeface read a character otherwise, and that character was put in.
     case typefaceReadsOtherwise
+    /// A kanji of a name printed in another face than the workflow's is far more like another kanji of the typeface
+    /// than like the one read (`FieldReader.kanjiUnlikeGlyphs`).
+    case kanjiUnlikeGlyph
     /// The boxed number failed its check digit as read; another model's reading that passes was put in.
     case checkDigitReading
     /// Beside a kana of the ハ row, the ink holds a voiced mark other than the one read (`VoicedMarks`): a ゜ lost, or
@@ -98,6 +101,7 @@ public enum Doubt: String, Hashable, Sendable, CaseIterable {
         case .noLoop: "a digit read as 8 or 9 closes no loop: it was read again without them; check the digits"
         case .piecesReadOtherwise: "read in two pieces, it reads otherwise"
         case .typefaceReadsOtherwise: "a character was put in from the typeface's glyphs"
+        case .kanjiUnlikeGlyph: "a kanji read looks more like another kanji (a pair Tesseract confuses): check it"
         case .checkDigitReading: "failed its check digit as first read; another reading that passes was put in"
         case .voicedMark: "the ink beside a kana holds a voiced mark (゛ ゜) other than the one read: check the marks"
         }
