@@ -414,7 +414,7 @@ struct FieldReader {
         let read = text.filter { !Self.comparable(String($0)).isEmpty }
         guard read.count == line.glyphs.count else { return false }
         return zip(read, line.glyphs).contains { character, glyph in
-            character != glyph.character && TextFolding.isCJK(character) && TextFolding.isCJK(glyph.character)
+            character != glyph.character && TextFolding.isKanji(character) && TextFolding.isKanji(glyph.character)
                 && glyph.score - (otherFace.score(glyph.shape, as: character) ?? -1) > GlyphWitness.otherFaceMargin
         }
     }
