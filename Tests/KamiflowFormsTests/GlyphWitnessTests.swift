@@ -17,6 +17,19 @@ struct GlyphWitnessTests {
             WorkflowLoader().load(file: ShippedWorkflows.directory.appendingPathComponent(name).path).workflow)
     }
 
+    /// Scan `number` of the `count` office-scanner scans `kamiflow samples --seed SEED --defects 0.1` makes of
+    /// `workflow` (its forms' "today" the command's default).
+    static func officeScan(
+        _ number: Int, of count: Int, seed: UInt64, format: SampleFormat, printing workflow: Workflow
+    ) throws -> SampleFile {
+        try SampleBatch(
+            layout: FormLayout(workflow: workflow),
+            configuration: SampleBatchConfiguration(
+                count: count, seed: seed, profile: .officeScanner, format: format, defectRate: 0.1,
+                referenceDate: CivilDate(year: 2026, month: 10, day: 1))
+        ).file(number)
+    }
+
     @Test("a name with a kanji neither Tesseract model has (颯) is read by the witness, and still goes to a person")
     func kanjiOutsideTheModels() async throws {
         // Sample 33 of seed 1111: the applicant is 岡田 颯太. jpn and Japanese have no 颯 in their character sets, so
@@ -92,12 +105,7 @@ struct GlyphWitnessTests {
         // Sample 45 of the 200 scans the shipped workflows are measured on (docs/samples-and-eval.md: seed 20261205,
         // office-scanner JPEG, defects 0.1). The witness reads its I as l; the second model reads IT as |T.
         let workflow = try Self.shipped("kokuho-shutoku.yaml")
-        let batch = SampleBatch(
-            layout: FormLayout(workflow: workflow),
-            configuration: SampleBatchConfiguration(
-                count: 200, seed: 20_261_205, profile: .officeScanner, format: .jpeg, defectRate: 0.1,
-                referenceDate: CivilDate(year: 2026, month: 10, day: 1)))
-        let sample = try batch.file(44)
+        let sample = try Self.officeScan(44, of: 200, seed: 20_261_205, format: .jpeg, printing: workflow)
         let printed = "関東ITソフトウェア健康保険組合"
         try #require(sample.truth.forms.first?.values["prev.insurer"] == printed)
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
@@ -124,12 +132,7 @@ struct GlyphWitnessTests {
         let workflow = try Self.shipped("jidou-teate-nintei.yaml")
         var printedIn = workflow
         printedIn.form.typeface = "NotoSerifCJK-Regular.ttc"
-        let batch = SampleBatch(
-            layout: FormLayout(workflow: printedIn),
-            configuration: SampleBatchConfiguration(
-                count: 50, seed: 20_261_207, profile: .officeScanner, format: .png, defectRate: 0.1,
-                referenceDate: CivilDate(year: 2026, month: 10, day: 1)))
-        let sample = try batch.file(0)
+        let sample = try Self.officeScan(0, of: 50, seed: 20_261_207, format: .png, printing: printedIn)
         let truth = try #require(sample.truth.forms.first?.values)
         try #require(truth["children[0].name"] == "岡本 蓮")
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)

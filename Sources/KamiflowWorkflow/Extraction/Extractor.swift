@@ -1628,8 +1628,6 @@ struct FieldReader {
         static let validatorBonus = 3.0
     }
 
-    /// The glyph witness's view of a line zone (`GlyphWitness`), when the form names a typeface and the zone holds
-    /// writing; kana fields are compared with their own kana only.
     /// Whether the values of the page are printed in the workflow's typeface, judged by how like its glyphs the ink
     /// of the first lines of free text (`specs` in the form's order) is on average (`GlyphWitness.typefaceLikeness`).
     ///
@@ -1659,6 +1657,8 @@ struct FieldReader {
         (spec.recognition.segmentation ?? (zone.height > 14 ? .singleBlock : .singleLine)) == .singleLine
     }
 
+    /// The glyph witness's view of a line zone (`GlyphWitness`), when the form names a typeface and the zone holds
+    /// writing; kana fields are compared with their own kana only.
     func witnessed(_ zone: TemplateRect, spec: FieldSpec) -> WitnessedLine? {
         guard let glyphs, let image = page.writingImage(in: tightened(transform.pixelRect(zone))) else { return nil }
         let allowed: ((Character) -> Bool)?
