@@ -80,6 +80,17 @@ struct ExtractCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(
                         Data("\(scan): page \(page.page + 1) unclassified: \(page.problem ?? "")\n".utf8))
                 }
+                // A workflow author who named a typeface is told when a page was not read with its glyphs.
+                for page in result.pages {
+                    guard let check = page.typeface, !check.witnessed, let likeness = check.likeness,
+                        let typeface = workflows.first(where: { $0.id == page.workflow })?.form.typeface
+                    else { continue }
+                    let note = String(
+                        format: "%@: page %d: its values are not printed in %@ (glyph likeness %.2f, under %.2f): "
+                            + "read without the glyph witness\n", scan, page.page + 1, typeface, likeness,
+                        TypefaceCheck.threshold)
+                    FileHandle.standardError.write(Data(note.utf8))
+                }
                 records += result.records
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -136,18 +136,25 @@ struct GlyphWitnessTests {
         let truth = try #require(sample.truth.forms.first?.values)
         try #require(truth["children[0].name"] == "岡本 蓮")
         let pool = try await EnginePool(configuration: OCRConfiguration(languages: "jpn"), workers: 1)
-        func fields(_ typefaces: (any TypefaceLibrary)?) async throws -> [String: FieldResult] {
+        func extract(_ typefaces: (any TypefaceLibrary)?) async throws -> ExtractionResult {
             let extractor = Extractor(
                 workflows: [workflow], reader: pool,
                 configuration: ExtractionConfiguration(
                     preparation: Preparation(deskew: true), today: Self.today, typefaces: typefaces))
-            let result = try await extractor.extract(.bytes(sample.bytes, name: sample.name), scanID: "x")
+            return try await extractor.extract(.bytes(sample.bytes, name: sample.name), scanID: "x")
+        }
+        func fields(_ result: ExtractionResult) throws -> [String: FieldResult] {
             let record = try #require(result.records.first)
             return Dictionary(uniqueKeysWithValues: record.fields.map { ($0.path, $0) })
         }
-        let named = try await fields(try TypefaceGlyphs(for: [workflow]))
-        let none = try await fields(nil)
+        let withTypeface = try await extract(try TypefaceGlyphs(for: [workflow]))
+        let named = try fields(withTypeface)
+        let none = try fields(try await extract(nil))
         await pool.shutdown()
+        // The page is judged, and the judgement is there for `extract` to tell the workflow's author.
+        let check = try #require(withTypeface.pages.first?.typeface)
+        let likeness = try #require(check.likeness)
+        #expect(!check.witnessed && likeness < TypefaceCheck.threshold, "\(likeness)")
         // Read as a form without a typeface is, value for value (the witness put nothing in)...
         for (path, field) in named {
             #expect(field.value == none[path]?.value, "\(path): \(field.value) / \(none[path]?.value as Any)")

@@ -42,6 +42,20 @@ public struct PageOutcome: Hashable, Sendable {
     /// The ink measured in each checkbox and option of the page's fields (0…1), by field path and option name
     /// (a checkbox's key is `box`); for overlays and `--explain`.
     public var marks: [String: [String: Double]] = [:]
+    /// How the page's values matched the typeface its workflow names; `nil` when it names none.
+    public var typeface: TypefaceCheck? = nil
+}
+
+/// Whether a page's values were judged printed in the typeface the workflow names (`form.typeface`), and so read
+/// with the glyph witness (`FieldReader.typefaceLikeness`).
+public struct TypefaceCheck: Hashable, Sendable {
+    /// The mean likeness of the page's first lines of free text to the typeface's glyphs (−1…1); `nil` when they held
+    /// too few glyphs to judge by, and the witness was kept.
+    public var likeness: Double?
+    /// Whether the glyph witness read the page's lines of free text.
+    public var witnessed: Bool
+    /// The likeness under which a page is read without the witness.
+    public static var threshold: Double { Double(GlyphWitness.typefaceLikeness) }
 }
 
 /// Everything extracted from one scan file.
@@ -126,14 +140,14 @@ struct PageReader {
                 problems.append("\(workflow.id): not this form")
                 continue
             }
-            let readings = readFields(
+            let (readings, typeface) = readFields(
                 workflow.form, page: page, transform: registration.transform,
                 reviewFloor: workflow.review.confidenceFloor, glyphs: index < glyphs.count ? glyphs[index] : nil,
                 printed: index < references.count ? references[index]?.printed : nil)
             return PageRead(
                 outcome: PageOutcome(
                     page: page.index, workflow: workflow.id, registration: registration, problem: nil,
-                    marks: readings.filter { !$0.value.marks.isEmpty }.mapValues(\.marks)),
+                    marks: readings.filter { !$0.value.marks.isEmpty }.mapValues(\.marks), typeface: typeface),
                 workflowIndex: index, readings: readings)
         }
         return PageRead(
@@ -226,20 +240,27 @@ struct PageReader {
     func readFields(
         _ form: FormTemplate, page: any ReadablePage, transform: KamiflowCore.AffineTransform, reviewFloor: Double = 0,
         glyphs: GlyphTemplates? = nil, printed: PrintedInk? = nil
-    ) -> [String: FieldReading] {
+    ) -> (readings: [String: FieldReading], typeface: TypefaceCheck?) {
         var readings: [String: FieldReading] = [:]
         var reader = FieldReader(
             page: page, transform: transform, reviewFloor: reviewFloor, glyphs: glyphs, printed: printed)
         // The witness only for a page whose values are printed in the typeface the workflow names; on another, the
         // typeface's glyphs only doubt a name's kanji (`kanjiUnlikeGlyphs`).
-        if let glyphs, !reader.valuesInTypeface(form.placedFields.map(\.spec)) {
-            reader.glyphs = nil
-            reader.otherFace = glyphs
+        var typeface: TypefaceCheck?
+        if let glyphs {
+            let likeness = reader.typefaceLikeness(form.placedFields.map(\.spec))
+            typeface = TypefaceCheck(
+                likeness: likeness.map(Double.init),
+                witnessed: likeness.map { $0 >= GlyphWitness.typefaceLikeness } ?? true)
+            if typeface?.witnessed == false {
+                reader.glyphs = nil
+                reader.otherFace = glyphs
+            }
         }
         for placed in form.placedFields {
             readings[placed.path] = reader.read(placed.spec)
         }
-        return readings
+        return (readings, typeface)
     }
 }
 
@@ -254,7 +275,7 @@ struct FieldReader {
     /// The reference blank's ink around the marks, for a form Kamiflow did not print (`PrintedInk`).
     var printed: PrintedInk? = nil
     /// The glyphs of the workflow's typeface where the page's values are printed in another face
-    /// (`valuesInTypeface`): no witness then, only a doubt on a name's kanji (`kanjiUnlikeGlyphs`).
+    /// (`typefaceLikeness`): no witness then, only a doubt on a name's kanji (`kanjiUnlikeGlyphs`).
     var otherFace: GlyphTemplates? = nil
 
     var pxPerMM: Double { (transform.a * transform.a + transform.c * transform.c).squareRoot() }
@@ -1628,15 +1649,16 @@ struct FieldReader {
         static let validatorBonus = 3.0
     }
 
-    /// Whether the values of the page are printed in the workflow's typeface, judged by how like its glyphs the ink
-    /// of the first lines of free text (`specs` in the form's order) is on average (`GlyphWitness.typefaceLikeness`).
+    /// How like the workflow's typeface the values of the page are: the mean likeness of the glyphs of the first lines
+    /// of free text (`specs` in the form's order) to their best matches among the typeface's; `nil` when they hold
+    /// too few glyphs to tell. Under `GlyphWitness.typefaceLikeness` the page is judged printed in another face.
     ///
     /// `typeface:` says what a form is printed in, not what every scan of it is: a municipality's 申請書作成支援
     /// system prints in IPA Pゴシック, a citizen's printer or another office's in whatever it has. Compared with a face
     /// the values are not in, the witness is surer of its own characters than Tesseract of the right ones: on 児童手当
     /// scans in Noto Serif CJK it read 福岡市 as 福阿淇 and 東京都 as 東京那, and 77 % of 住民票 addresses were left wrong
     /// (flagged, for a person to key). A page judged otherwise is read as a form without a typeface is.
-    func valuesInTypeface(_ specs: [FieldSpec]) -> Bool {
+    func typefaceLikeness(_ specs: [FieldSpec]) -> Float? {
         var likeness: Float = 0
         var glyphCount = 0
         var lines = 0
@@ -1648,8 +1670,7 @@ struct FieldReader {
             glyphCount += line.glyphs.count
             lines += 1
         }
-        return glyphCount < GlyphWitness.typefaceProbeGlyphs
-            || likeness / Float(glyphCount) >= GlyphWitness.typefaceLikeness
+        return glyphCount < GlyphWitness.typefaceProbeGlyphs ? nil : likeness / Float(glyphCount)
     }
 
     /// Whether `zone` is read as one line (`crossChecked`'s line mode).

@@ -439,7 +439,7 @@ struct GlyphWitness {
     static let sureLikeness: Float = 0.85
 
     /// The mean likeness of a page's first lines of free text to the typeface's glyphs below which the page's values
-    /// are taken to be printed in another face, or scanned too coarsely to compare (`FieldReader.valuesInTypeface`).
+    /// are taken to be printed in another face, or scanned too coarsely to compare (`FieldReader.typefaceLikeness`).
     ///
     /// On 30 児童手当 scans (seed 777001), page by page: values in the workflow's IPA Pゴシック at 200 dpi 0.950–0.972;
     /// in Noto Sans CJK 0.848–0.906, Noto Serif CJK 0.721–0.808, VL Gothic 0.739–0.812, IPA P明朝 0.747–0.830; in IPA
