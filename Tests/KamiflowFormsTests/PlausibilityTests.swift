@@ -142,6 +142,31 @@ struct PlausibilityTests {
         #expect(DateInk(runs: [run(0, 30, 36)]).holds(digits: "元") == nil)
     }
 
+    @Test("a kanji of the date the scan broke into pieces as short and narrow as digits is not counted as digits")
+    func dateInkBrokenKanji() {
+        // Runs measured on Noto Serif CJK office scans at 300 dpi (seed 20261213, 異動届 届出年月日; start, end and
+        // height, the tallest 38): 令 和 8 年 9 月 2 0 日 with 月 and 日 each in two strokes, the left one of 日
+        // 0.87 of the line's height; and 令 和 8 年 9 月 2 3 日 with 和 and 年 each in two short pieces.
+        func line(_ runs: [(Int, Int, Int)]) -> DateInk {
+            DateInk(runs: runs.map { DateInk.Run(start: $0.0, end: $0.1, top: 38 - $0.2, bottom: 37) })
+        }
+        let twenty = line([
+            (29, 63, 38), (66, 102, 37), (108, 126, 30), (130, 167, 38), (171, 189, 31), (196, 208, 33),
+            (217, 224, 35), (236, 254, 31), (257, 276, 31), (287, 294, 33), (306, 312, 34),
+        ])
+        #expect(twenty.agrees(with: "令和8年9月20日") == true)
+        #expect(twenty.agrees(with: "令和8年9月2日") == false)
+        let twentyThree = line([
+            (28, 63, 38), (67, 84, 37), (86, 102, 30), (108, 126, 31), (131, 144, 27), (147, 167, 33),
+            (171, 190, 30), (196, 225, 36), (236, 254, 31), (258, 276, 30), (287, 313, 34),
+        ])
+        #expect(twentyThree.agrees(with: "令和8年9月23日") == true)
+        #expect(twentyThree.agrees(with: "令和8年9月3日") == false)
+        // Where the month's count runs on through 年's pieces into the year, it says nothing of the month: 11 read
+        // as 1 there is not seen (the day's count still is).
+        #expect(twentyThree.agrees(with: "令和8年1月23日") == true)
+    }
+
     @Test(
         "a kana of the ハ row read plain or with ゛ is found in the glyphs of a reading by its run of katakana, if found once"
     )
