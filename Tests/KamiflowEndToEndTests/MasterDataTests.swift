@@ -623,6 +623,27 @@ struct MasterDataTests {
         }
         #expect(besideMisread("ヤマザキ コウシ")?.issues.map(\.code) == [IssueCode.master])
         #expect(besideMisread("ヤマザキ コウジ")?.issues.isEmpty == true)
+
+        // Two readers read two names the dictionary knows (浩二, and 浩志 by the second model), and the name is in
+        // doubt for that alone: the kana, read on its own line, reads one of them only, and chooses it.
+        func readApart(_ name: String, _ other: String, kana: String, doubt: Doubt = .readersDisagree) -> FormRecord {
+            interpreter.interpret(
+                [
+                    "name": FieldReading(text: name, confidence: 51, doubt: doubt, independentReadings: [other]),
+                    "kana": FieldReading(text: kana, confidence: 93),
+                ], scanID: "s")
+        }
+        let chosen = readApart("山崎 浩二", "山崎浩志", kana: "ヤマザキ コウジ")
+        #expect(chosen["name"]?.confidence == 86)
+        #expect(chosen.route == .straightThrough)
+        // The kana of the other name: the pair is flagged, as any name and kana that disagree.
+        #expect(readApart("山崎 浩二", "山崎浩志", kana: "ヤマザキ コウシ").route == .review)
+        // Another reading that is no name the dictionary knows (太朗 is not in it): the kana reads 太郎 and any
+        // look-alike of the same reading alike, and chooses nothing.
+        #expect(readApart("山崎 太郎", "山崎太朗", kana: "ヤマザキ タロウ")["name"]?.confidence == 51)
+        // Nor where the name is in doubt for another reason than the readers (its glyphs look like other kanji).
+        #expect(
+            readApart("山崎 浩二", "山崎浩志", kana: "ヤマザキ コウジ", doubt: .kanjiUnlikeGlyph)["name"]?.confidence == 51)
     }
 
     @Test("a family name the dictionary knows, beside a given name it does not, is against a kana of another family")

@@ -502,8 +502,10 @@ struct MasterWitnesses {
         if readings.contains(kanaText) {
             // The kana is borne out; the kanji are not: a misread of a look-alike of the same reading agrees as well
             // (太朗 for 太郎, 斉藤 for 斎藤; on the corpus's 印鑑登録 scans at 200 dpi, 加藤太朗 went straight through
-            // on the strength of タロウ). The name keeps the confidence it was read with.
+            // on the strength of タロウ). The name keeps the confidence it was read with, unless the kana chooses
+            // it from between two names the readers read.
             raise(&fields[k], to: Level.agreed)
+            if kanaChooses(kanaText, name: fields[n], kana: fields[k]) { raise(&fields[n], to: Level.settledAndRead) }
             return
         }
         // Never corrected from the dictionary: a given name's readings are an open set (名乗り, and names newer than
@@ -528,6 +530,7 @@ struct MasterWitnesses {
         let asRead = nameReadings(of: fields[n].value.textValue, kana: fields[k]).readings
         if usable(name, fields, position) != nil, asRead.contains(kanaText) {
             raise(&fields[k], to: Level.agreed)
+            if kanaChooses(kanaText, name: fields[n], kana: fields[k]) { raise(&fields[n], to: Level.settledAndRead) }
             return false
         }
         let readings = asRead.union(otherReadings(of: name, kana: fields[k]))
@@ -546,6 +549,25 @@ struct MasterWitnesses {
             return true
         }
         return false
+    }
+
+    /// Whether the kana, a reading of the name as read, chooses it from between two names: the name is in doubt
+    /// only because readers independent of its model read it otherwise (`readersDisagree`), and each of their
+    /// readings is a name the dictionary knows whose readings do not include the kana. Two fields read apart then
+    /// agree on one of the two names and not on the other (浩二 and 浩志 read apart, the kana コウジ). Where another
+    /// reading is no name the dictionary knows, the kana chooses nothing: a look-alike of the same reading (太朗 for
+    /// 太郎) agrees with the kana as well as the name written does, and the other reader may have read neither.
+    func kanaChooses(_ kanaText: String, name: FieldResult, kana: FieldResult) -> Bool {
+        guard !name.issues.isEmpty,
+            name.issues.allSatisfy({ $0.code == Doubt.readersDisagree.rawValue && $0.severity == .info })
+        else { return false }
+        let read = MasterTableColumn.folded(name.value.textValue)
+        let others = Set((independentReadings[name.path] ?? []).filter { MasterTableColumn.folded($0) != read })
+        return !others.isEmpty
+            && others.allSatisfy { other in
+                let readings = nameReadings(of: other, kana: kana).readings
+                return !readings.isEmpty && !readings.contains(kanaText)
+            }
     }
 
     /// The dictionary's readings of the name at `path` as readers independent of its own model read it.
